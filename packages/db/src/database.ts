@@ -1,0 +1,53 @@
+import { join } from "node:path";
+import pg from "pg";
+import { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded.ts";
+import { applyMigrations, type PrismaProject } from "./migrations.ts";
+
+export interface DatabaseOptions {
+  /** The subgraph that owns the database; names the embedded data directory. */
+  name: string;
+  /** A real Postgres (`postgres://…`); when absent an embedded one is started under `dataDir/<name>`. */
+  url?: string | undefined;
+  dataDir: string;
+  project: PrismaProject;
+  /** Apply pending migrations before serving (development default; production runs `db:migrate`). */
+  migrate: boolean;
+  log?: (message: string) => void;
+}
+
+export interface Database {
+  connectionString: string;
+  embedded: boolean;
+  /** Resolves when the database answers a trivial query; throws otherwise (readiness probes). */
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+/** Connects a subgraph to its own database: the configured Postgres, or the embedded default. */
+export async function openDatabase(options: DatabaseOptions): Promise<Database> {
+  let embedded: EmbeddedPostgres | undefined;
+  let connectionString = options.url;
+  if (!connectionString) {
+    embedded = await startEmbeddedPostgres(join(options.dataDir, options.name));
+    connectionString = embedded.connectionString;
+    options.log?.(`embedded Postgres for ${options.name} in ${join(options.dataDir, options.name)}`);
+  }
+  if (options.migrate) {
+    const applied = await applyMigrations(options.project, connectionString);
+    if (applied.length > 0) options.log?.(`applied migrations: ${applied.join(", ")}`);
+  }
+  // A single connection for health checks, apart from Prisma's pool so a busy pool cannot fail a probe.
+  const probe = new pg.Pool({ connectionString, max: 1, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 2_000 });
+  probe.on("error", () => {});
+  return {
+    connectionString,
+    embedded: embedded !== undefined,
+    async ping() {
+      await probe.query("SELECT 1");
+    },
+    async close() {
+      await probe.end();
+      await embedded?.close();
+    },
+  };
+}

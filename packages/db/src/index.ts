@@ -1,0 +1,12 @@
+export { type Database, type DatabaseOptions, openDatabase } from "./database.ts";
+export { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded.ts";
+export {
+  applyMigrations,
+  createMigration,
+  type PrismaProject,
+  pendingSchemaChanges,
+  prismaProject,
+} from "./migrations.ts";
+export { observeQueries, type QueryEvent, statementKind } from "./observe.ts";
+export { findPrismaProject } from "./project.ts";
+export { createPrismaClient } from "./client.ts";

@@ -1,0 +1,122 @@
+import { z } from "zod";
+
+/** A setting that cannot be used; the message says which variable and how to fix it. */
+export class ConfigError extends Error {
+  override name = "ConfigError";
+}
+
+/**
+ * Parses a service's environment once, at start-up, into a typed config. Every problem is reported at
+ * once, each with the variable's name, so a bad deployment fails fast and says what to change.
+ */
+export function parseConfig<S extends z.ZodType>(service: string, schema: S, env: NodeJS.ProcessEnv): z.output<S> {
+  // Empty strings count as unset: `FOO=` in a .env file or a manifest means "use the default".
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const lines = result.error.issues.map((issue) => `  - ${issue.path.join(".") || "(config)"}: ${issue.message}`);
+  throw new ConfigError(`Invalid configuration for ${service}:\n${lines.join("\n")}`);
+}
+
+const DEV_SECRET = "development-only-secret-do-not-use-in-production";
+
+export const nodeEnv = z.enum(["development", "production", "test"]).default("development");
+export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
+/** An optional on/off switch; callers choose the default, which may depend on NODE_ENV. */
+export const bool = z
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })
+  .transform((value) => ["true", "1", "yes"].includes(value))
+  .optional();
+export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
+const secret = z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 48`)");
+
+/** Settings every service shares. Secrets have a development default and are required in production. */
+export const commonEnv = z.object({
+  NODE_ENV: nodeEnv,
+  LOG_LEVEL: logLevel,
+  HOST: z.string().default("0.0.0.0"),
+  JWT_SECRET: secret.optional(),
+  JWT_ISSUER: z.string().default("supergraph"),
+  JWT_AUDIENCE: z.string().default("supergraph-clients"),
+  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().positive().default(3600),
+  INTERNAL_TOKEN_SECRET: secret.optional(),
+});
+
+export interface CommonConfig {
+  env: "development" | "production" | "test";
+  logLevel: z.output<typeof logLevel>;
+  host: string;
+  jwt: { secret: string; issuer: string; audience: string; expiresInSeconds: number };
+  /** Signs what the router forwards to subgraphs and what services send each other. */
+  internalTokenSecret: string;
+}
+
+export function commonConfig(raw: z.output<typeof commonEnv>): CommonConfig {
+  const production = raw.NODE_ENV === "production";
+  const missing = [
+    !raw.JWT_SECRET && "JWT_SECRET",
+    !raw.INTERNAL_TOKEN_SECRET && "INTERNAL_TOKEN_SECRET",
+  ].filter(Boolean);
+  if (production && missing.length > 0) {
+    throw new ConfigError(`${missing.join(" and ")} must be set when NODE_ENV=production (at least 32 characters).`);
+  }
+  return {
+    env: raw.NODE_ENV,
+    logLevel: raw.LOG_LEVEL,
+    host: raw.HOST,
+    jwt: {
+      secret: raw.JWT_SECRET ?? `${DEV_SECRET}-jwt`,
+      issuer: raw.JWT_ISSUER,
+      audience: raw.JWT_AUDIENCE,
+      expiresInSeconds: raw.JWT_EXPIRES_IN_SECONDS,
+    },
+    internalTokenSecret: raw.INTERNAL_TOKEN_SECRET ?? `${DEV_SECRET}-internal`,
+  };
+}
+
+/** What every subgraph is configured with; `<NAME>_` settings are the subgraph's own. */
+export interface SubgraphConfig extends CommonConfig {
+  port: number;
+  /** `<NAME>_DATABASE_URL`: a real Postgres; unset means the embedded default under `dataDir`. */
+  databaseUrl: string | undefined;
+  dataDir: string;
+  migrateOnStart: boolean;
+  seedOnStart: boolean;
+  shutdownTimeoutMs: number;
+}
+
+const subgraphEnv = commonEnv.extend({
+  PORT: port(0),
+  DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: "must be a postgres:// URL" }).optional(),
+  DATA_DIR: z.string().default(".data"),
+  MIGRATE_ON_START: bool,
+  SEED_ON_START: bool,
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
+});
+
+/**
+ * Reads a subgraph's settings: shared ones (JWT_SECRET, DATA_DIR, …) and its own, prefixed with its name
+ * (USERS_PORT, USERS_DATABASE_URL), so one environment can configure every service without clashes.
+ */
+export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJS.ProcessEnv): SubgraphConfig {
+  const prefix = name.toUpperCase();
+  const own = { PORT: env[`${prefix}_PORT`] ?? String(defaultPort), DATABASE_URL: env[`${prefix}_DATABASE_URL`] };
+  let raw: z.output<typeof subgraphEnv>;
+  try {
+    raw = parseConfig(`the ${name} subgraph`, subgraphEnv, { ...env, ...own });
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    throw new ConfigError(error.message.replace(/- (PORT|DATABASE_URL):/g, `- ${prefix}_$1:`));
+  }
+  const common = commonConfig(raw);
+  return {
+    ...common,
+    port: raw.PORT,
+    databaseUrl: raw.DATABASE_URL,
+    dataDir: raw.DATA_DIR,
+    // Production applies migrations with `db:migrate` (a Job) and is never seeded with demo data.
+    migrateOnStart: raw.MIGRATE_ON_START ?? common.env !== "production",
+    seedOnStart: (raw.SEED_ON_START ?? true) && common.env === "development",
+    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+  };
+}

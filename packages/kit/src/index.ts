@@ -1,0 +1,44 @@
+export {
+  bool,
+  type CommonConfig,
+  ConfigError,
+  commonConfig,
+  commonEnv,
+  loadSubgraphConfig,
+  nodeEnv,
+  parseConfig,
+  port,
+  type SubgraphConfig,
+} from "./config.ts";
+export {
+  appError,
+  badUserInput,
+  ErrorCode,
+  forbidden,
+  httpStatusFor,
+  isErrorCode,
+  notFound,
+  requestError,
+  unauthenticated,
+} from "./errors.ts";
+export { createHttpServer, type HttpServer, listen } from "./http-server.ts";
+export {
+  createInternalTokenSigner,
+  INTERNAL_TOKEN_HEADER,
+  type InternalIdentity,
+  signInternalToken,
+  verifyInternalToken,
+} from "./internal-token.ts";
+export { createLogger, type Logger } from "./logger.ts";
+export { createErrorMasker } from "./mask-errors.ts";
+export { createMetrics, type Metrics } from "./metrics.ts";
+export { operationLabel, useOperationMetrics } from "./operation-metrics.ts";
+export { handleShutdownSignals } from "./shutdown.ts";
+export { startSubgraphServer, type SubgraphServerOptions } from "./subgraph-server.ts";
+export { InvalidTokenError, isRole, type Role, signUserToken, type Viewer, verifyUserToken } from "./user-token.ts";
+export { createByIdLoader, createGroupLoader, isUuid } from "./loaders.ts";
+export { validate } from "./validation.ts";
+export { type RunningSubgraph, type SubgraphDatabase, type SubgraphSpec, startSubgraph } from "./subgraph.ts";
+export { loadSchemaFile } from "./schema-file.ts";
+export { runSubgraphCli } from "./subgraph-cli.ts";
+export { canAccess, requireAdmin, requireViewer } from "./guards.ts";

@@ -1,0 +1,47 @@
+import type { BaseContext } from "@apollo/server";
+import { ConfigError } from "./config.ts";
+import { createLogger } from "./logger.ts";
+import { handleShutdownSignals } from "./shutdown.ts";
+import { startSubgraph, type SubgraphSpec } from "./subgraph.ts";
+
+/**
+ * A subgraph's process entry point (`src/main.ts`):
+ *   serve   (default) start the subgraph; SIGTERM/SIGINT stop it gracefully
+ *   migrate apply pending migrations to its database and exit (`npm run db:migrate`, the Kubernetes Job)
+ *   seed    migrate, load the demo data and exit
+ */
+export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext>(
+  loadSpec: () => SubgraphSpec<TDb, TContext>,
+  command = process.argv[2] ?? "serve",
+): Promise<void> {
+  let spec: SubgraphSpec<TDb, TContext>;
+  try {
+    spec = loadSpec();
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    console.error(error.message);
+    process.exit(78); // EX_CONFIG
+  }
+  const logger = spec.logger ?? createLogger(spec.name, spec.config.logLevel);
+  try {
+    if (command === "serve") {
+      const running = await startSubgraph({ ...spec, logger });
+      handleShutdownSignals(logger, running.close, spec.config.shutdownTimeoutMs);
+      return;
+    }
+    if (command === "migrate" || command === "seed") {
+      const database = await spec.openDatabase(logger, true);
+      if (command === "seed" && spec.seed) {
+        const db = spec.createDb(database.connectionString, undefined);
+        await spec.seed(db).finally(() => db.$disconnect());
+        logger.info("demo data seeded");
+      }
+      await database.close();
+      return;
+    }
+    throw new Error(`unknown command ${JSON.stringify(command)} (expected serve, migrate or seed)`);
+  } catch (error) {
+    logger.fatal({ err: error }, `${spec.name} failed to ${command}`);
+    process.exit(1);
+  }
+}

@@ -1,0 +1,86 @@
+import { ApolloServer, type ApolloServerPlugin, type BaseContext } from "@apollo/server";
+import {
+  ApolloServerPluginInlineTraceDisabled,
+  ApolloServerPluginLandingPageDisabled,
+} from "@apollo/server/plugin/disabled";
+import { buildSubgraphSchema } from "@apollo/subgraph";
+// Type only: @apollo/subgraph does not re-export its resolver map type from the package root.
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import type { FastifyRequest } from "fastify";
+import type { DocumentNode } from "graphql";
+import type { CommonConfig } from "./config.ts";
+import { ErrorCode, requestError } from "./errors.ts";
+import { createHttpServer, listen } from "./http-server.ts";
+import { INTERNAL_TOKEN_HEADER, type InternalIdentity, verifyInternalToken } from "./internal-token.ts";
+import type { Logger } from "./logger.ts";
+import { createErrorMasker } from "./mask-errors.ts";
+import type { Metrics } from "./metrics.ts";
+import { useOperationMetrics } from "./operation-metrics.ts";
+
+export interface SubgraphServerOptions<TContext extends BaseContext> {
+  name: string;
+  config: Pick<CommonConfig, "env" | "host" | "internalTokenSecret"> & { port: number };
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  logger: Logger;
+  metrics: Metrics;
+  /** Builds the per-request context once the caller's identity is verified. */
+  context: (identity: InternalIdentity, request: FastifyRequest) => TContext;
+  readiness: () => Promise<void>;
+  plugins?: ApolloServerPlugin<TContext>[];
+}
+
+/**
+ * Starts one subgraph: Apollo Server with the federation schema at `POST /graphql`, behind the shared
+ * health and metrics endpoints. Every GraphQL request must carry a valid internal token (see
+ * internal-token.ts): subgraphs trust no caller but the router and their sibling services.
+ */
+export async function startSubgraphServer<TContext extends BaseContext>(
+  options: SubgraphServerOptions<TContext>,
+): Promise<{ url: string; stop(): Promise<void>; markShuttingDown(): void }> {
+  const { config, logger } = options;
+  const http = createHttpServer({ logger, metrics: options.metrics, readiness: options.readiness });
+  const development = config.env !== "production";
+  const apollo = new ApolloServer<TContext>({
+    // buildSubgraphSchema types resolvers with an `unknown` context; ours are typed with the real one.
+    schema: buildSubgraphSchema({
+      typeDefs: options.typeDefs,
+      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+    }),
+    introspection: development,
+    includeStacktraceInErrorResponses: development,
+    formatError: createErrorMasker(logger, development),
+    plugins: [
+      fastifyApolloDrainPlugin(http.app),
+      ApolloServerPluginLandingPageDisabled(),
+      // Federated traces (ftv1) only feed Apollo Studio, which we do not use; they cost time per field.
+      ApolloServerPluginInlineTraceDisabled(),
+      useOperationMetrics(options.metrics),
+      ...(options.plugins ?? []),
+    ],
+  });
+  await apollo.start();
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request) => {
+      const header = request.headers[INTERNAL_TOKEN_HEADER];
+      const identity = verifyInternalToken(typeof header === "string" ? header : undefined, config.internalTokenSecret);
+      if (!identity) {
+        throw requestError(ErrorCode.UNAUTHENTICATED, `The ${options.name} subgraph only accepts requests from the router.`);
+      }
+      return options.context(identity, request);
+    },
+  });
+  http.app.route({ method: ["GET", "POST", "OPTIONS"], url: "/graphql", handler });
+  const url = await listen(http.app, config.host, config.port);
+  logger.info({ url: `${url}/graphql` }, `${options.name} subgraph listening`);
+  return {
+    url: `${url}/graphql`,
+    markShuttingDown: http.markShuttingDown,
+    async stop() {
+      http.markShuttingDown();
+      await http.app.close();
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,78 @@
+import type { BaseContext } from "@apollo/server";
+// Type only: @apollo/subgraph does not re-export its resolver map type from the package root.
+import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
+import type { DocumentNode } from "graphql";
+import type { CommonConfig } from "./config.ts";
+import type { InternalIdentity } from "./internal-token.ts";
+import { createLogger, type Logger } from "./logger.ts";
+import { createMetrics, type Metrics } from "./metrics.ts";
+import { startSubgraphServer } from "./subgraph-server.ts";
+
+export interface SubgraphDatabase {
+  connectionString: string;
+  ping(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export interface SubgraphSpec<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext> {
+  name: string;
+  config: CommonConfig & { port: number; seedOnStart: boolean; migrateOnStart: boolean; shutdownTimeoutMs: number };
+  typeDefs: DocumentNode;
+  resolvers: GraphQLResolverMap<TContext>;
+  /** Opens the subgraph's own database, applying pending migrations first when `migrate` is true. */
+  openDatabase: (logger: Logger, migrate: boolean) => Promise<SubgraphDatabase>;
+  createDb: (connectionString: string, metrics?: Metrics) => TDb;
+  seed?: (db: TDb) => Promise<void>;
+  context: (db: TDb, identity: InternalIdentity) => TContext;
+  logger?: Logger;
+}
+
+export interface RunningSubgraph<TDb> {
+  url: string;
+  db: TDb;
+  metrics: Metrics;
+  logger: Logger;
+  /** Graceful stop: readiness off, in-flight requests finish, then the database pool and server close. */
+  close(): Promise<void>;
+}
+
+/** The start-up every subgraph shares: database, Prisma client, demo data, then the GraphQL server. */
+export async function startSubgraph<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext>(
+  spec: SubgraphSpec<TDb, TContext>,
+): Promise<RunningSubgraph<TDb>> {
+  const logger = spec.logger ?? createLogger(spec.name, spec.config.logLevel);
+  const metrics = createMetrics(spec.name);
+  const database = await spec.openDatabase(logger, spec.config.migrateOnStart);
+  const db = spec.createDb(database.connectionString, metrics);
+  try {
+    if (spec.config.seedOnStart && spec.seed) {
+      await spec.seed(db);
+      logger.info("demo data seeded");
+    }
+    const server = await startSubgraphServer<TContext>({
+      name: spec.name,
+      config: spec.config,
+      typeDefs: spec.typeDefs,
+      resolvers: spec.resolvers,
+      logger,
+      metrics,
+      readiness: () => database.ping(),
+      context: (identity) => spec.context(db, identity),
+    });
+    return {
+      url: server.url,
+      db,
+      metrics,
+      logger,
+      async close() {
+        await server.stop();
+        await db.$disconnect();
+        await database.close();
+      },
+    };
+  } catch (error) {
+    await db.$disconnect().catch(() => {});
+    await database.close().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,87 @@
+import { ApolloGateway } from "@apollo/gateway";
+import { ApolloServer } from "@apollo/server";
+import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
+import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import {
+  createErrorMasker,
+  createHttpServer,
+  createInternalTokenSigner,
+  createLogger,
+  createMetrics,
+  type Logger,
+  listen,
+  useOperationMetrics,
+} from "@supergraph/kit";
+import type { RouterConfig } from "./config.ts";
+import { createContext, type RouterContext } from "./context.ts";
+import { RouterDataSource } from "./datasource.ts";
+import { useErrorStatus } from "./plugins/error-status.ts";
+import type { SubgraphName } from "./subgraphs.ts";
+import { supergraphFromFile } from "./supergraph.ts";
+
+export { loadConfig, type RouterConfig } from "./config.ts";
+export { composeSupergraph } from "./compose.ts";
+export { SUBGRAPHS } from "./subgraphs.ts";
+
+export interface RunningRouter {
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Starts the router: the federated gateway over the supergraph file, at `POST /graphql`. */
+export async function startRouter(config: RouterConfig, logger: Logger = createLogger("router", config.logLevel)) {
+  const metrics = createMetrics("router");
+  const signInternalToken = createInternalTokenSigner("router", config.internalTokenSecret);
+  const gateway = new ApolloGateway({
+    supergraphSdl: supergraphFromFile(config.supergraphPath, config.watchSupergraph, logger),
+    buildService: ({ name }) => new RouterDataSource(config.subgraphUrls[name as SubgraphName], signInternalToken),
+    logger,
+  });
+
+  let loaded = false;
+  gateway.onSchemaLoadOrUpdate(() => {
+    loaded = true;
+  });
+  const http = createHttpServer({
+    logger,
+    metrics,
+    bodyLimitBytes: config.bodyLimitBytes,
+    // Ready once the supergraph is loaded. Deliberately not tied to every subgraph being up: a dead
+    // subgraph costs only the fields it serves (partial results), and pulling every router replica out of
+    // the load balancer for it would turn a partial outage into a total one.
+    readiness: async () => {
+      if (!loaded) throw new Error("supergraph not loaded yet");
+    },
+  });
+
+  const development = config.env !== "production";
+  const apollo = new ApolloServer<RouterContext>({
+    gateway,
+    introspection: development,
+    includeStacktraceInErrorResponses: development,
+    formatError: createErrorMasker(logger, development),
+    plugins: [
+      fastifyApolloDrainPlugin(http.app),
+      ApolloServerPluginLandingPageDisabled(),
+      useOperationMetrics(metrics),
+      useErrorStatus(),
+    ],
+  });
+  await apollo.start();
+  const handler = fastifyApolloHandler(apollo, {
+    context: async (request) => createContext(request, config.jwt),
+  });
+  http.app.route({ method: ["GET", "POST", "OPTIONS"], url: "/graphql", handler });
+
+  const base = await listen(http.app, config.host, config.port);
+  logger.info({ url: `${base}/graphql` }, "router listening");
+  return {
+    url: `${base}/graphql`,
+    metrics,
+    async close() {
+      http.markShuttingDown();
+      await http.app.close();
+      await apollo.stop();
+    },
+  };
+}

@@ -1,0 +1,25 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import { httpStatusFor, isErrorCode } from "@supergraph/kit";
+import type { RouterContext } from "../context.ts";
+
+/**
+ * Field errors normally travel with HTTP 200 (GraphQL responses can be partial). When an operation failed
+ * as a whole — no data at all — and its first error carries one of our codes, the HTTP status says so
+ * too (400 BAD_USER_INPUT, 401, 403, 404, 409), as it would for a REST call. Subgraphs' statuses do not
+ * cross the gateway, so the router derives it from the error code.
+ */
+export function useErrorStatus(): ApolloServerPlugin<RouterContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async willSendResponse({ response }) {
+          if (response.body.kind !== "single") return;
+          const { data, errors } = response.body.singleResult;
+          if (data !== null && data !== undefined) return;
+          const code = errors?.[0]?.extensions?.code;
+          if (response.http.status === undefined && isErrorCode(code)) response.http.status = httpStatusFor[code];
+        },
+      };
+    },
+  };
+}

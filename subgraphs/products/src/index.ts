@@ -1,0 +1,40 @@
+import { openDatabase } from "@supergraph/db";
+import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
+import type { ProductsConfig } from "./config.ts";
+import { type Context, createContext } from "./context.ts";
+import { createDb, type Db, prismaProject } from "./data/db.ts";
+import { seed } from "./data/seed.ts";
+import { resolvers } from "./resolvers/index.ts";
+
+export { loadConfig, type ProductsConfig } from "./config.ts";
+export type { Db } from "./data/db.ts";
+export { seedProductId } from "./data/seed.ts";
+
+export const typeDefs = loadSchemaFile(import.meta.url);
+
+/** Everything needed to run the products subgraph with this config (see kit's startSubgraph). */
+export function productsSubgraph(config: ProductsConfig, logger?: Logger): SubgraphSpec<Db, Context> {
+  return {
+    name: "products",
+    config,
+    typeDefs,
+    resolvers,
+    logger,
+    openDatabase: (log, migrate) =>
+      openDatabase({
+        name: "products",
+        url: config.databaseUrl,
+        dataDir: config.dataDir,
+        project: prismaProject(),
+        migrate,
+        log: (message) => log.info(message),
+      }),
+    createDb,
+    seed: (db) => seed(db),
+    context: (db, identity) => createContext(db, config, identity),
+  };
+}
+
+export function startProductsSubgraph(config: ProductsConfig, logger?: Logger): Promise<RunningSubgraph<Db>> {
+  return startSubgraph(productsSubgraph(config, logger));
+}

@@ -1,0 +1,4 @@
+import { runSubgraphCli } from "@supergraph/kit";
+import { loadConfig, productsSubgraph } from "./index.ts";
+
+await runSubgraphCli(() => productsSubgraph(loadConfig()));

@@ -1,0 +1,4 @@
+import { runSubgraphCli } from "@supergraph/kit";
+import { loadConfig, usersSubgraph } from "./index.ts";
+
+await runSubgraphCli(() => usersSubgraph(loadConfig()));
