@@ -59,6 +59,8 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     gateway,
     introspection: development,
     includeStacktraceInErrorResponses: development,
+    // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
+    stopOnTerminationSignals: false,
     formatError: createErrorMasker(logger, development),
     plugins: [
       fastifyApolloDrainPlugin(http.app),

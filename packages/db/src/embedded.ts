@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { PGlite } from "@electric-sql/pglite";
 import { PGLiteSocketServer } from "@electric-sql/pglite-socket";
+import lockfile from "proper-lockfile";
 
 export interface EmbeddedPostgres {
   connectionString: string;
@@ -14,7 +15,21 @@ export interface EmbeddedPostgres {
  */
 export async function startEmbeddedPostgres(dataDir: string | null, port = 0): Promise<EmbeddedPostgres> {
   // null: an in-memory database, gone when closed.
-  if (dataDir) mkdirSync(dataDir, { recursive: true });
+  let release: (() => Promise<void>) | undefined;
+  if (dataDir) {
+    mkdirSync(dataDir, { recursive: true });
+    // PGlite has no postmaster to arbitrate: two processes opening one data directory corrupt it.
+    release = await lockfile.lock(dataDir, {
+      lockfilePath: `${dataDir}.lock`,
+      stale: 15_000,
+      // The default throws from a timer (crashing the service) if the lock could not be refreshed in time,
+      // e.g. after a long pause in a debugger. The database is still ours: warn and go on.
+      onCompromised: (error) => console.warn(`embedded database lock: ${error.message}`),
+    }).catch((error) => {
+      if (error.code !== "ELOCKED") throw error;
+      throw new Error(`The embedded database in ${dataDir} is in use by another process (is \`npm run dev\` running?).`);
+    });
+  }
   const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   // Without maxConnections the server accepts a single connection and a pg.Pool gets ECONNRESET.
   const server = new PGLiteSocketServer({ db, host: "127.0.0.1", port, maxConnections: 16 });
@@ -25,6 +40,7 @@ export async function startEmbeddedPostgres(dataDir: string | null, port = 0): P
     async close() {
       await server.stop();
       await db.close();
+      await release?.();
     },
   };
 }

@@ -40,7 +40,7 @@ function migrationDirectories(project: PrismaProject) {
 
 /** Applies every migration not yet applied; returns the names applied now (none on a rerun). */
 export async function applyMigrations(project: PrismaProject, connectionString: string): Promise<string[]> {
-  const engine = await openSchemaEngine(project.schemaPath, connectionString);
+  const { engine, close } = await openSchemaEngine(project.schemaPath, connectionString);
   try {
     const { appliedMigrationNames } = await engine.applyMigrations({
       migrationsList: {
@@ -53,7 +53,7 @@ export async function applyMigrations(project: PrismaProject, connectionString: 
     });
     return appliedMigrationNames;
   } finally {
-    engine.free();
+    await close();
   }
 }
 
@@ -62,7 +62,7 @@ export async function pendingSchemaChanges(project: PrismaProject): Promise<stri
   const snapshotPath = join(project.migrationsDir, SNAPSHOT_FILE);
   // The engine insists on a database connection even to diff two schemas; an in-memory PGlite serves.
   const scratch = await startEmbeddedPostgres(null);
-  const engine = await openSchemaEngine(project.schemaPath, scratch.connectionString);
+  const { engine, close } = await openSchemaEngine(project.schemaPath, scratch.connectionString);
   try {
     const current = { path: project.schemaPath, content: readFileSync(project.schemaPath, "utf8") };
     const from = existsSync(snapshotPath)
@@ -78,7 +78,7 @@ export async function pendingSchemaChanges(project: PrismaProject): Promise<stri
     const sql = (result.stdout ?? "").trim();
     return sql === "-- This is an empty migration." ? "" : sql;
   } finally {
-    engine.free();
+    await close();
     await scratch.close();
   }
 }

@@ -1,7 +1,7 @@
 import { readFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { PrismaPg } from "@prisma/adapter-pg";
-import { bindMigrationAwareSqlAdapterFactory } from "@prisma/driver-adapter-utils";
+import { bindMigrationAwareSqlAdapterFactory, type SqlMigrationAwareDriverAdapterFactory } from "@prisma/driver-adapter-utils";
 import * as bg from "@prisma/schema-engine-wasm/schema_engine_bg";
 
 // Prisma's native schema engine is a binary downloaded at install time, which cannot happen offline.
@@ -32,10 +32,45 @@ export type SchemaEngine = bg.SchemaEngine;
 
 export const noFilters = { externalTables: [], externalEnums: [] };
 
+export interface OpenSchemaEngine {
+  engine: SchemaEngine;
+  /** Frees the engine and closes its connections. */
+  close(): Promise<void>;
+}
+
 /** Opens the schema engine for one Prisma schema, connected to a database (it connects on start). */
-export async function openSchemaEngine(schemaPath: string, connectionString: string): Promise<SchemaEngine> {
+export async function openSchemaEngine(schemaPath: string, connectionString: string): Promise<OpenSchemaEngine> {
   initialise();
-  const adapter = bindMigrationAwareSqlAdapterFactory(new PrismaPg({ connectionString }));
+  // engine.free() leaves the adapter's pg pool open, and with it the session that holds the engine's
+  // migration advisory lock: the next migrate on that database would wait 10 s for the lock. So the
+  // connections the engine opens are tracked here and closed with it.
+  const pgFactory = new PrismaPg({ connectionString });
+  const opened: Array<{ dispose(): Promise<void> }> = [];
+  const tracked: SqlMigrationAwareDriverAdapterFactory = {
+    provider: pgFactory.provider,
+    adapterName: pgFactory.adapterName,
+    connect: async () => {
+      const adapter = await pgFactory.connect();
+      opened.push(adapter);
+      return adapter;
+    },
+    connectToShadowDb: async () => {
+      const adapter = await pgFactory.connectToShadowDb();
+      opened.push(adapter);
+      return adapter;
+    },
+  };
   const schema = readFileSync(schemaPath, "utf8");
-  return bg.SchemaEngine.new({ datamodels: [[schemaPath, schema]] }, () => {}, adapter);
+  const engine = await bg.SchemaEngine.new(
+    { datamodels: [[schemaPath, schema]] },
+    () => {},
+    bindMigrationAwareSqlAdapterFactory(tracked),
+  );
+  return {
+    engine,
+    async close() {
+      engine.free();
+      await Promise.all(opened.map((adapter) => adapter.dispose()));
+    },
+  };
 }

@@ -50,6 +50,8 @@ export async function startSubgraphServer<TContext extends BaseContext>(
     }),
     introspection: development,
     includeStacktraceInErrorResponses: development,
+    // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
+    stopOnTerminationSignals: false,
     formatError: createErrorMasker(logger, development),
     plugins: [
       fastifyApolloDrainPlugin(http.app),

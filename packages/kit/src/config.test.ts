@@ -1,0 +1,32 @@
+import { describe, expect, it } from "vitest";
+import { ConfigError, loadSubgraphConfig } from "./config.ts";
+
+describe("subgraph config", () => {
+  it("applies documented defaults in development", () => {
+    const config = loadSubgraphConfig("users", 4001, {});
+    expect(config).toMatchObject({ env: "development", port: 4001, databaseUrl: undefined, dataDir: ".data", migrateOnStart: true, seedOnStart: true });
+  });
+
+  it("reads the subgraph's own prefixed settings", () => {
+    const config = loadSubgraphConfig("users", 4001, { USERS_PORT: "5001", USERS_DATABASE_URL: "postgres://db/users", PRODUCTS_PORT: "9" });
+    expect(config.port).toBe(5001);
+    expect(config.databaseUrl).toBe("postgres://db/users");
+  });
+
+  it("names the variable to fix when a setting is invalid", () => {
+    expect(() => loadSubgraphConfig("users", 4001, { USERS_PORT: "http", USERS_DATABASE_URL: "mysql://x" })).toThrow(
+      /USERS_PORT[\s\S]*USERS_DATABASE_URL/,
+    );
+  });
+
+  it("requires real secrets in production and never seeds there", () => {
+    expect(() => loadSubgraphConfig("users", 4001, { NODE_ENV: "production" })).toThrow(ConfigError);
+    expect(() => loadSubgraphConfig("users", 4001, { NODE_ENV: "production", JWT_SECRET: "short", INTERNAL_TOKEN_SECRET: "short" })).toThrow(/at least 32/);
+    const config = loadSubgraphConfig("users", 4001, {
+      NODE_ENV: "production",
+      JWT_SECRET: "j".repeat(32),
+      INTERNAL_TOKEN_SECRET: "i".repeat(32),
+    });
+    expect(config).toMatchObject({ seedOnStart: false, migrateOnStart: false });
+  });
+});
