@@ -1,5 +1,7 @@
-import { createTestDatabase, type TestDatabase } from "@supergraph/db/testing";
+import { type TestDatabase, testDatabaseSettings } from "@supergraph/db/testing";
 import { createLogger, type Logger, type RunningSubgraph } from "@supergraph/kit";
+import * as orders from "@supergraph/orders";
+import * as posts from "@supergraph/posts";
 import * as products from "@supergraph/products";
 import { loadConfig as loadRouterConfig, startRouter } from "@supergraph/router";
 import * as users from "@supergraph/users";
@@ -14,6 +16,8 @@ export interface Stack {
   routerUrl: string;
   users: RunningSubgraph<users.Db>;
   products: RunningSubgraph<products.Db>;
+  orders: RunningSubgraph<orders.Db>;
+  posts: RunningSubgraph<posts.Db>;
   databaseKind: TestDatabase["kind"];
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GqlResult<T>>;
   close(): Promise<void>;
@@ -42,27 +46,53 @@ export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =
   ...extra,
 });
 
-export async function startStack(): Promise<Stack> {
-  const cleanup: Array<() => Promise<void>> = [];
-  try {
-    const usersDb = await createTestDatabase("users");
-    cleanup.push(() => usersDb.drop());
-    const productsDb = await createTestDatabase("products");
-    cleanup.push(() => productsDb.drop());
+export interface StackOptions {
+  /** Extra settings for every service (e.g. shorter timeouts). */
+  env?: Record<string, string>;
+}
 
-    const usersSubgraph = await users.startUsersSubgraph(
-      users.loadConfig(testEnv({ USERS_PORT: "0", USERS_DATABASE_URL: usersDb.connectionString })),
-      quiet(),
-    );
-    cleanup.push(() => usersSubgraph.close());
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const cleanup: Array<() => Promise<void>> = [];
+  const env = (extra: Record<string, string>) => testEnv({ ...options.env, ...extra });
+  try {
+    const names = ["users", "products", "orders", "posts"] as const;
+    const databases = await Promise.all(names.map((name) => testDatabaseSettings(name)));
+    for (const database of databases) cleanup.push(() => database.drop());
+    const [usersDb, productsDb, ordersDb, postsDb] = databases.map((database) => database.env) as [
+      Record<string, string>,
+      Record<string, string>,
+      Record<string, string>,
+      Record<string, string>,
+    ];
+
     const productsSubgraph = await products.startProductsSubgraph(
-      products.loadConfig(testEnv({ PRODUCTS_PORT: "0", PRODUCTS_DATABASE_URL: productsDb.connectionString })),
+      products.loadConfig(env({ PRODUCTS_PORT: "0", ...productsDb })),
       quiet(),
     );
     cleanup.push(() => productsSubgraph.close());
+    const [usersSubgraph, ordersSubgraph, postsSubgraph] = await Promise.all([
+      users.startUsersSubgraph(users.loadConfig(env({ USERS_PORT: "0", ...usersDb })), quiet()),
+      orders.startOrdersSubgraph(
+        orders.loadConfig(env({ ORDERS_PORT: "0", ...ordersDb, PRODUCTS_URL: productsSubgraph.url })),
+        quiet(),
+      ),
+      posts.startPostsSubgraph(
+        posts.loadConfig(env({ POSTS_PORT: "0", ...postsDb, PRODUCTS_URL: productsSubgraph.url })),
+        quiet(),
+      ),
+    ]);
+    cleanup.push(() => usersSubgraph.close(), () => ordersSubgraph.close(), () => postsSubgraph.close());
 
     const router = await startRouter(
-      loadRouterConfig(testEnv({ PORT: "0", USERS_URL: usersSubgraph.url, PRODUCTS_URL: productsSubgraph.url })),
+      loadRouterConfig(
+        env({
+          PORT: "0",
+          USERS_URL: usersSubgraph.url,
+          PRODUCTS_URL: productsSubgraph.url,
+          ORDERS_URL: ordersSubgraph.url,
+          POSTS_URL: postsSubgraph.url,
+        }),
+      ),
       quiet(),
     );
     cleanup.push(() => router.close());
@@ -71,8 +101,10 @@ export async function startStack(): Promise<Stack> {
       routerUrl: router.url,
       users: usersSubgraph,
       products: productsSubgraph,
-      databaseKind: usersDb.kind,
-      gql: (query, variables, options) => gql(router.url, query, variables, options),
+      orders: ordersSubgraph,
+      posts: postsSubgraph,
+      databaseKind: databases[0]?.kind ?? "embedded",
+      gql: (query, variables, requestOptions) => gql(router.url, query, variables, requestOptions),
       close: () => closeAll(cleanup),
     };
   } catch (error) {
@@ -145,4 +177,25 @@ export async function signUpAdmin(stack: Stack): Promise<SignedIn> {
   );
   if (!logIn.data?.logIn) throw new Error(`logIn failed: ${JSON.stringify(logIn.errors)}`);
   return { ...user, token: logIn.data.logIn.token };
+}
+
+let skuCounter = 0;
+/** Creates a product as the given admin, through the router. */
+export async function createProduct(
+  stack: Stack,
+  admin: SignedIn,
+  input: { name?: string; priceCents?: number; stock?: number; description?: string } = {},
+): Promise<{ id: string; sku: string; name: string; priceCents: number; stock: number }> {
+  const result = await stack.gql<{ createProduct: { id: string; sku: string; name: string; priceCents: number; stock: number } }>(
+    `mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku name priceCents stock } }`,
+    { input: { sku: `P-${process.pid}-${Date.now()}-${skuCounter++}`, name: "Widget", priceCents: 1000, stock: 10, ...input } },
+    { token: admin.token },
+  );
+  if (!result.data) throw new Error(`createProduct failed: ${JSON.stringify(result.errors)}`);
+  return result.data.createProduct;
+}
+
+export async function stockOf(stack: Stack, productId: string): Promise<number> {
+  const product = await stack.products.db.product.findUniqueOrThrow({ where: { id: productId } });
+  return product.stock;
 }

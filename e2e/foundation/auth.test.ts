@@ -124,7 +124,7 @@ describe("identity headers", () => {
   });
 
   it("subgraphs refuse requests that did not come through the router", async () => {
-    for (const subgraph of [stack.users, stack.products]) {
+    for (const subgraph of [stack.users, stack.products, stack.orders, stack.posts]) {
       const direct = await fetch(subgraph.url, {
         method: "POST",
         headers: { "content-type": "application/json", "x-user-id": "someone", "x-user-role": "ADMIN" },

@@ -30,6 +30,10 @@ export interface RunningRouter {
 
 /** Starts the router: the federated gateway over the supergraph file, at `POST /graphql`. */
 export async function startRouter(config: RouterConfig, logger: Logger = createLogger("router", config.logLevel)) {
+  // @apollo/gateway otherwise reports usage metrics to Apollo and, to label them, probes cloud metadata
+  // endpoints (AWS, GCP, Azure) over the network at start-up: a privacy leak, and outbound traffic a
+  // router must not make on its own. It reads this variable in its constructor; nothing can turn it on.
+  process.env.APOLLO_TELEMETRY_DISABLED = "true";
   const metrics = createMetrics("router");
   const signInternalToken = createInternalTokenSigner("router", config.internalTokenSecret);
   const gateway = new ApolloGateway({
@@ -54,10 +58,12 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     },
   });
 
-  const development = config.env !== "production";
+  // Introspection stays on outside production (tests use it); error details only in development.
+  const introspection = config.env !== "production";
+  const development = config.env === "development";
   const apollo = new ApolloServer<RouterContext>({
     gateway,
-    introspection: development,
+    introspection,
     includeStacktraceInErrorResponses: development,
     // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
     stopOnTerminationSignals: false,

@@ -5,6 +5,8 @@
 export const SUBGRAPHS = [
   { name: "users", schema: "subgraphs/users/schema.graphql", defaultPort: 4001 },
   { name: "products", schema: "subgraphs/products/schema.graphql", defaultPort: 4002 },
+  { name: "orders", schema: "subgraphs/orders/schema.graphql", defaultPort: 4003 },
+  { name: "posts", schema: "subgraphs/posts/schema.graphql", defaultPort: 4004 },
 ] as const;
 
 export type SubgraphName = (typeof SUBGRAPHS)[number]["name"];

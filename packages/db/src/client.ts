@@ -10,11 +10,11 @@ type QueryObservable = { $on(event: "query", listener: (event: QueryEvent) => vo
 export function createPrismaClient<T>(
   // biome-ignore lint/suspicious/noExplicitAny: each subgraph's generated client has its own option types.
   PrismaClient: new (options: any) => T,
-  connectionString: string,
+  connection: { connectionString: string; poolSize: number },
   onStatement?: (kind: string, seconds: number) => void,
 ): T {
   const client = new PrismaClient({
-    adapter: new PrismaPg({ connectionString, max: 10 }),
+    adapter: new PrismaPg({ connectionString: connection.connectionString, max: connection.poolSize }),
     log: onStatement ? [{ emit: "event", level: "query" }] : [],
   });
   if (onStatement) observeQueries(client as unknown as QueryObservable, onStatement);

@@ -18,6 +18,12 @@ export interface DatabaseOptions {
 export interface Database {
   connectionString: string;
   embedded: boolean;
+  /**
+   * Connections the service's pool may open. Embedded: 1. PGlite is a single Postgres session shared by
+   * every socket connection, and pglite-socket interleaves their protocol messages; two connections using
+   * the extended protocol at once corrupt each other's unnamed portal ("portal does not exist").
+   */
+  poolSize: number;
   /** Resolves when the database answers a trivial query; throws otherwise (readiness probes). */
   ping(): Promise<void>;
   close(): Promise<void>;
@@ -36,18 +42,24 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     const applied = await applyMigrations(options.project, connectionString);
     if (applied.length > 0) options.log?.(`applied migrations: ${applied.join(", ")}`);
   }
-  // A single connection for health checks, apart from Prisma's pool so a busy pool cannot fail a probe.
+  if (embedded) {
+    // In-process: the database is up exactly when this process is. A probe connection would be a second
+    // session interleaving with the pool's (see poolSize).
+    const running = embedded;
+    return { connectionString, embedded: true, poolSize: 1, ping: async () => {}, close: () => running.close() };
+  }
+  // A connection for health checks apart from Prisma's pool, so a busy pool cannot fail a probe.
   const probe = new pg.Pool({ connectionString, max: 1, idleTimeoutMillis: 10_000, connectionTimeoutMillis: 2_000 });
   probe.on("error", () => {});
   return {
     connectionString,
-    embedded: embedded !== undefined,
+    embedded: false,
+    poolSize: 10,
     async ping() {
       await probe.query("SELECT 1");
     },
     async close() {
       await probe.end();
-      await embedded?.close();
     },
   };
 }

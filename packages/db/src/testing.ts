@@ -1,4 +1,7 @@
 import { randomBytes } from "node:crypto";
+import { mkdtemp, rm } from "node:fs/promises";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 import pg from "pg";
 import { startEmbeddedPostgres } from "./embedded.ts";
 
@@ -56,4 +59,20 @@ export async function createTestDatabase(label: string): Promise<TestDatabase> {
     kind: "postgres",
     drop: () => admin((client) => client.query(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`)).then(() => {}),
   };
+}
+
+/**
+ * The settings that give one subgraph a fresh database of its own in a test: `<NAME>_DATABASE_URL` on
+ * real Postgres, or a temporary DATA_DIR, so the subgraph starts its embedded Postgres exactly as
+ * `npm run dev` does (same pool size, same start-up).
+ */
+export async function testDatabaseSettings(
+  subgraph: string,
+): Promise<{ env: Record<string, string>; kind: TestDatabase["kind"]; drop(): Promise<void> }> {
+  if (await realPostgresAvailable()) {
+    const database = await createTestDatabase(subgraph);
+    return { env: { [`${subgraph.toUpperCase()}_DATABASE_URL`]: database.connectionString }, kind: "postgres", drop: database.drop };
+  }
+  const dataDir = await mkdtemp(join(tmpdir(), `supergraph-${subgraph}-`));
+  return { env: { DATA_DIR: dataDir }, kind: "embedded", drop: () => rm(dataDir, { recursive: true, force: true }) };
 }

@@ -17,3 +17,11 @@ export function requireAdmin(viewer: Viewer | null): Viewer {
 export function canAccess(viewer: Viewer | null, ownerId: string): boolean {
   return viewer !== null && (viewer.userId === ownerId || viewer.role === "ADMIN");
 }
+
+/**
+ * Internal (service-to-service) fields: only the named services may call them. The router never can,
+ * so a client cannot reach them even if they were not already hidden from the public schema.
+ */
+export function requireCaller(caller: string, allowed: readonly string[]): void {
+  if (!allowed.includes(caller)) throw forbidden("This field is for internal services only.");
+}

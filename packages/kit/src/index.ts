@@ -41,4 +41,6 @@ export { validate } from "./validation.ts";
 export { type RunningSubgraph, type SubgraphDatabase, type SubgraphSpec, startSubgraph } from "./subgraph.ts";
 export { loadSchemaFile } from "./schema-file.ts";
 export { runSubgraphCli } from "./subgraph-cli.ts";
-export { canAccess, requireAdmin, requireViewer } from "./guards.ts";
+export { canAccess, requireAdmin, requireCaller, requireViewer } from "./guards.ts";
+export { type CallOptions, createServiceClient, type ServiceCall, ServiceUnreachableError } from "./service-client.ts";
+export { decodeCursor, encodeCursor, type Position, toConnection } from "./cursor.ts";

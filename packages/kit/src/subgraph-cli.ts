@@ -32,7 +32,7 @@ export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> 
     if (command === "migrate" || command === "seed") {
       const database = await spec.openDatabase(logger, true);
       if (command === "seed" && spec.seed) {
-        const db = spec.createDb(database.connectionString, undefined);
+        const db = spec.createDb(database);
         await spec.seed(db).finally(() => db.$disconnect());
         logger.info("demo data seeded");
       }

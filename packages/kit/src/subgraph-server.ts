@@ -41,14 +41,16 @@ export async function startSubgraphServer<TContext extends BaseContext>(
 ): Promise<{ url: string; stop(): Promise<void>; markShuttingDown(): void }> {
   const { config, logger } = options;
   const http = createHttpServer({ logger, metrics: options.metrics, readiness: options.readiness });
-  const development = config.env !== "production";
+  // Introspection stays on outside production (tests use it); error details only in development.
+  const introspection = config.env !== "production";
+  const development = config.env === "development";
   const apollo = new ApolloServer<TContext>({
     // buildSubgraphSchema types resolvers with an `unknown` context; ours are typed with the real one.
     schema: buildSubgraphSchema({
       typeDefs: options.typeDefs,
       resolvers: options.resolvers as GraphQLResolverMap<unknown>,
     }),
-    introspection: development,
+    introspection,
     includeStacktraceInErrorResponses: development,
     // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
     stopOnTerminationSignals: false,

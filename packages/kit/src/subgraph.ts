@@ -10,6 +10,7 @@ import { startSubgraphServer } from "./subgraph-server.ts";
 
 export interface SubgraphDatabase {
   connectionString: string;
+  poolSize: number;
   ping(): Promise<void>;
   close(): Promise<void>;
 }
@@ -21,14 +22,16 @@ export interface SubgraphSpec<TDb extends { $disconnect(): Promise<void> }, TCon
   resolvers: GraphQLResolverMap<TContext>;
   /** Opens the subgraph's own database, applying pending migrations first when `migrate` is true. */
   openDatabase: (logger: Logger, migrate: boolean) => Promise<SubgraphDatabase>;
-  createDb: (connectionString: string, metrics?: Metrics) => TDb;
+  createDb: (connection: { connectionString: string; poolSize: number }, metrics?: Metrics) => TDb;
   seed?: (db: TDb) => Promise<void>;
-  context: (db: TDb, identity: InternalIdentity) => TContext;
+  context: (db: TDb, identity: InternalIdentity, logger: Logger) => TContext;
   logger?: Logger;
 }
 
 export interface RunningSubgraph<TDb> {
   url: string;
+  /** The database it serves from (for tests and tools; the embedded one's is a loopback URL). */
+  connectionString: string;
   db: TDb;
   metrics: Metrics;
   logger: Logger;
@@ -43,7 +46,7 @@ export async function startSubgraph<TDb extends { $disconnect(): Promise<void> }
   const logger = spec.logger ?? createLogger(spec.name, spec.config.logLevel);
   const metrics = createMetrics(spec.name);
   const database = await spec.openDatabase(logger, spec.config.migrateOnStart);
-  const db = spec.createDb(database.connectionString, metrics);
+  const db = spec.createDb(database, metrics);
   try {
     if (spec.config.seedOnStart && spec.seed) {
       await spec.seed(db);
@@ -57,10 +60,11 @@ export async function startSubgraph<TDb extends { $disconnect(): Promise<void> }
       logger,
       metrics,
       readiness: () => database.ping(),
-      context: (identity) => spec.context(db, identity),
+      context: (identity) => spec.context(db, identity, logger),
     });
     return {
       url: server.url,
+      connectionString: database.connectionString,
       db,
       metrics,
       logger,

@@ -8,9 +8,11 @@ export interface Context {
   config: ProductsConfig;
   /** The signed-in user the router vouched for; null when anonymous. */
   viewer: Viewer | null;
+  /** Who sent the request: "router", or a sibling service calling the internal API. */
+  caller: string;
   loaders: Loaders;
 }
 
 export function createContext(db: Db, config: ProductsConfig, identity: InternalIdentity): Context {
-  return { db, config, viewer: identity.viewer, loaders: createLoaders(db) };
+  return { db, config, viewer: identity.viewer, caller: identity.caller, loaders: createLoaders(db) };
 }

@@ -1,6 +1,7 @@
-import { badUserInput, isUuid, notFound, requireAdmin, validate } from "@supergraph/kit";
+import { badUserInput, isUuid, notFound, requireAdmin, requireCaller, validate } from "@supergraph/kit";
 import { z } from "zod";
 import type { Context } from "../context.ts";
+import { releaseStock, reserveStock } from "../data/stock.ts";
 import { Prisma } from "../generated/prisma/client.ts";
 
 const name = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
@@ -29,7 +30,25 @@ function isPrismaError(error: unknown, code: string): boolean {
   return error instanceof Prisma.PrismaClientKnownRequestError && error.code === code;
 }
 
+const stockLines = z
+  .array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1).max(10_000) }))
+  .min(1)
+  .max(100)
+  .refine((lines) => new Set(lines.map((line) => line.productId)).size === lines.length, "duplicate productId");
+
 export const Mutation = {
+  async reserveStock(_: unknown, args: { orderId: string; lines: unknown }, { db, caller }: Context) {
+    requireCaller(caller, ["orders"]);
+    if (!isUuid(args.orderId)) throw badUserInput("orderId must be a UUID.", "orderId");
+    return reserveStock(db, args.orderId, validate(stockLines, args.lines, "lines"));
+  },
+
+  async releaseStock(_: unknown, args: { orderId: string }, { db, caller }: Context) {
+    requireCaller(caller, ["orders"]);
+    if (!isUuid(args.orderId)) throw badUserInput("orderId must be a UUID.", "orderId");
+    return releaseStock(db, args.orderId);
+  },
+
   async createProduct(_: unknown, args: { input: unknown }, { db, viewer }: Context) {
     requireAdmin(viewer);
     const input = validate(createInput, args.input, "input");
@@ -46,7 +65,7 @@ export const Mutation = {
     const input = validate(updateInput, args.input, "input");
     if (!isUuid(args.id)) throw notFound("Product", args.id);
     try {
-      return await db.product.update({ where: { id: args.id }, data: input });
+      return await db.product.update({ where: { id: args.id, deletedAt: null }, data: input });
     } catch (error) {
       if (isPrismaError(error, "P2025")) throw notFound("Product", args.id);
       throw error;
@@ -57,7 +76,8 @@ export const Mutation = {
     requireAdmin(viewer);
     if (!isUuid(args.id)) throw notFound("Product", args.id);
     try {
-      return await db.product.delete({ where: { id: args.id } });
+      // Soft delete: orders and posts keep referring to the product, so its row stays.
+      return await db.product.update({ where: { id: args.id, deletedAt: null }, data: { deletedAt: new Date() } });
     } catch (error) {
       if (isPrismaError(error, "P2025")) throw notFound("Product", args.id);
       throw error;

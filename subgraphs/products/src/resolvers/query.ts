@@ -1,7 +1,6 @@
-import { validate } from "@supergraph/kit";
+import { decodeCursor, isUuid, requireCaller, toConnection, validate } from "@supergraph/kit";
 import { z } from "zod";
 import type { Context } from "../context.ts";
-import { decodeCursor, encodeCursor } from "../data/cursor.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 
 const productsArgs = z.object({
@@ -11,17 +10,30 @@ const productsArgs = z.object({
 });
 
 export const Query = {
-  product: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.productById.load(id),
+  async existingProductIds(_: unknown, { ids }: { ids: string[] }, { db, caller }: Context) {
+    requireCaller(caller, ["posts", "orders"]);
+    const valid = ids.filter(isUuid);
+    if (valid.length === 0) return [];
+    const rows = await db.product.findMany({ where: { id: { in: valid }, deletedAt: null }, select: { id: true } });
+    return rows.map((row) => row.id);
+  },
+
+  product: async (_: unknown, { id }: { id: string }, { loaders }: Context) => {
+    const product = await loaders.productById.load(id);
+    return product && !product.deletedAt ? product : null;
+  },
 
   async products(_: unknown, args: unknown, { db }: Context) {
     const { first, after, search } = validate(productsArgs, args);
     const limit = first ?? 20;
-    const filter: Prisma.ProductWhereInput = search
-      ? { OR: [{ name: { contains: search, mode: "insensitive" } }, { sku: { contains: search, mode: "insensitive" } }] }
-      : {};
+    const filter: Prisma.ProductWhereInput = {
+      deletedAt: null,
+      ...(search
+        ? { OR: [{ name: { contains: search, mode: "insensitive" } }, { sku: { contains: search, mode: "insensitive" } }] }
+        : {}),
+    };
     const position = after ? decodeCursor(after) : null;
-    // Keyset pagination: rows strictly after (created_at, id). Unlike OFFSET, it stays correct while rows
-    // are added or deleted between pages, and costs the same on page 1 and page 1000.
+    // Keyset pagination: rows strictly after (created_at, id).
     const page: Prisma.ProductWhereInput = position
       ? {
           OR: [
@@ -38,12 +50,6 @@ export const Query = {
       }),
       db.product.count({ where: filter }),
     ]);
-    const nodes = rows.slice(0, limit);
-    const edges = nodes.map((node) => ({ cursor: encodeCursor(node), node }));
-    return {
-      edges,
-      totalCount,
-      pageInfo: { hasNextPage: rows.length > limit, endCursor: edges.at(-1)?.cursor ?? null },
-    };
+    return toConnection(rows, limit, totalCount);
   },
 };

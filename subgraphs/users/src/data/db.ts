@@ -5,6 +5,6 @@ import { PrismaClient } from "../generated/prisma/client.ts";
 export type Db = PrismaClient;
 export const prismaProject = () => findPrismaProject("users", import.meta.url);
 
-export function createDb(connectionString: string, metrics?: Metrics): Db {
-  return createPrismaClient(PrismaClient, connectionString, metrics && ((statement, seconds) => metrics.dbQueries.observe({ statement }, seconds)));
+export function createDb(connection: { connectionString: string; poolSize: number }, metrics?: Metrics): Db {
+  return createPrismaClient(PrismaClient, connection, metrics && ((statement, seconds) => metrics.dbQueries.observe({ statement }, seconds)));
 }

@@ -1,0 +1,217 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProduct, type SignedIn, type Stack, signUp, signUpAdmin, startStack, stockOf } from "../harness.ts";
+
+let stack: Stack;
+let admin: SignedIn;
+beforeAll(async () => {
+  stack = await startStack();
+  admin = await signUpAdmin(stack);
+});
+afterAll(() => stack?.close());
+
+const PLACE = `mutation Place($input: PlaceOrderInput!) {
+  placeOrder(input: $input) { id status totalCents buyer { id name } items { product { id name } quantity unitPriceCents } }
+}`;
+const CANCEL = `mutation Cancel($id: ID!) { cancelOrder(id: $id) { id status } }`;
+const ORDER = `query Order($id: ID!) { order(id: $id) { id status totalCents items { quantity unitPriceCents } } }`;
+
+type Placed = {
+  placeOrder: {
+    id: string;
+    status: string;
+    totalCents: number;
+    buyer: { id: string; name: string };
+    items: Array<{ product: { id: string; name: string }; quantity: number; unitPriceCents: number }>;
+  };
+};
+
+async function place(buyer: SignedIn, items: Array<{ productId: string; quantity: number }>) {
+  return stack.gql<Placed>(PLACE, { input: { items } }, { token: buyer.token });
+}
+
+const ordersOf = (buyerId: string) => stack.orders.db.order.count({ where: { buyerId } });
+
+describe("placing an order", () => {
+  it("refuses anonymous callers with UNAUTHENTICATED", async () => {
+    const product = await createProduct(stack, admin);
+    const result = await stack.gql(PLACE, { input: { items: [{ productId: product.id, quantity: 1 }] } });
+    expect(result.status).toBe(401);
+    expect(result.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect(await stockOf(stack, product.id)).toBe(10);
+  });
+
+  it("takes the stock, snapshots the prices and totals the lines", async () => {
+    const buyer = await signUp(stack, "Bea Buyer");
+    const lamp = await createProduct(stack, admin, { name: "Lamp", priceCents: 2500, stock: 10 });
+    const bulb = await createProduct(stack, admin, { name: "Bulb", priceCents: 399, stock: 50 });
+    const result = await place(buyer, [
+      { productId: lamp.id, quantity: 2 },
+      { productId: bulb.id, quantity: 3 },
+    ]);
+    expect(result.errors).toBeUndefined();
+    expect(result.data?.placeOrder).toMatchObject({
+      status: "PLACED",
+      totalCents: 2 * 2500 + 3 * 399,
+      buyer: { id: buyer.id, name: "Bea Buyer" },
+      items: [
+        { product: { id: lamp.id, name: "Lamp" }, quantity: 2, unitPriceCents: 2500 },
+        { product: { id: bulb.id, name: "Bulb" }, quantity: 3, unitPriceCents: 399 },
+      ],
+    });
+    expect(await stockOf(stack, lamp.id)).toBe(8);
+    expect(await stockOf(stack, bulb.id)).toBe(47);
+  });
+
+  it("keeps the price paid when the product's price changes later", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { priceCents: 1000 });
+    const placed = await place(buyer, [{ productId: product.id, quantity: 2 }]);
+    await stack.gql(`mutation { updateProduct(id: "${product.id}", input: { priceCents: 9999 }) { id } }`, {}, { token: admin.token });
+    const order = await stack.gql(ORDER, { id: placed.data?.placeOrder.id }, { token: buyer.token });
+    expect(order.data).toMatchObject({ order: { totalCents: 2000, items: [{ quantity: 2, unitPriceCents: 1000 }] } });
+  });
+
+  it("merges lines that name the same product", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin);
+    const result = await place(buyer, [
+      { productId: product.id, quantity: 2 },
+      { productId: product.id, quantity: 3 },
+    ]);
+    expect(result.data?.placeOrder.items).toEqual([expect.objectContaining({ quantity: 5 })]);
+    expect(await stockOf(stack, product.id)).toBe(5);
+  });
+
+  it.each([
+    ["no lines", () => []],
+    ["a quantity of 0", (id: string) => [{ productId: id, quantity: 0 }]],
+    ["a quantity over 100", (id: string) => [{ productId: id, quantity: 101 }]],
+    ["merged lines over 100", (id: string) => [{ productId: id, quantity: 60 }, { productId: id, quantity: 41 }]],
+    ["more than 20 lines", (id: string) => Array.from({ length: 21 }, () => ({ productId: id, quantity: 1 }))],
+    ["a product id that is not an id", () => [{ productId: "lamp", quantity: 1 }]],
+  ])("refuses %s with BAD_USER_INPUT and changes nothing", async (_label, items) => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 500 });
+    const result = await place(buyer, items(product.id));
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    expect(await stockOf(stack, product.id)).toBe(500);
+    expect(await ordersOf(buyer.id)).toBe(0);
+  });
+
+  it("fails the whole order with NOT_FOUND when one product does not exist, taking no stock", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 10 });
+    const result = await place(buyer, [
+      { productId: product.id, quantity: 1 },
+      { productId: "00000000-0000-4000-8000-00000000f00d", quantity: 1 },
+    ]);
+    expect(result.status).toBe(404);
+    expect(result.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect(await stockOf(stack, product.id)).toBe(10);
+    expect(await ordersOf(buyer.id)).toBe(0);
+  });
+
+  it("fails the whole order with INSUFFICIENT_STOCK when one line cannot be served, taking no stock", async () => {
+    const buyer = await signUp(stack);
+    const plenty = await createProduct(stack, admin, { stock: 10 });
+    const scarce = await createProduct(stack, admin, { stock: 2 });
+    const result = await place(buyer, [
+      { productId: plenty.id, quantity: 4 },
+      { productId: scarce.id, quantity: 3 },
+    ]);
+    expect(result.status).toBe(409);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "INSUFFICIENT_STOCK", productId: scarce.id, available: 2, requested: 3 });
+    expect(await stockOf(stack, plenty.id)).toBe(10);
+    expect(await stockOf(stack, scarce.id)).toBe(2);
+    expect(await ordersOf(buyer.id)).toBe(0);
+  });
+
+  it("refuses a deleted product with NOT_FOUND", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin);
+    await stack.gql(`mutation { deleteProduct(id: "${product.id}") { id } }`, {}, { token: admin.token });
+    const result = await place(buyer, [{ productId: product.id, quantity: 1 }]);
+    expect(result.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
+  it("never oversells: 24 concurrent buyers of a product with 5 in stock, exactly 5 succeed", async () => {
+    const product = await createProduct(stack, admin, { stock: 5 });
+    const buyers = await Promise.all(Array.from({ length: 24 }, () => signUp(stack)));
+    const results = await Promise.all(buyers.map((buyer) => place(buyer, [{ productId: product.id, quantity: 1 }])));
+    const succeeded = results.filter((result) => result.data?.placeOrder.status === "PLACED");
+    const codes = results.filter((result) => result.errors).map((result) => result.errors?.[0]?.extensions?.code);
+    expect(succeeded).toHaveLength(5);
+    expect(codes).toEqual(Array(19).fill("INSUFFICIENT_STOCK"));
+    expect(await stockOf(stack, product.id)).toBe(0);
+    expect(await stack.orders.db.orderItem.count({ where: { productId: product.id } })).toBe(5);
+  });
+});
+
+describe("cancelling an order", () => {
+  it("puts the stock back exactly once, however often it is cancelled", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 10 });
+    const placed = await place(buyer, [{ productId: product.id, quantity: 4 }]);
+    const id = placed.data?.placeOrder.id;
+    expect(await stockOf(stack, product.id)).toBe(6);
+    const results = await Promise.all([1, 2, 3].map(() => stack.gql(CANCEL, { id }, { token: buyer.token })));
+    for (const result of results) expect(result.data).toEqual({ cancelOrder: { id, status: "CANCELLED" } });
+    const again = await stack.gql(CANCEL, { id }, { token: buyer.token });
+    expect(again.data).toEqual({ cancelOrder: { id, status: "CANCELLED" } });
+    expect(await stockOf(stack, product.id)).toBe(10);
+  });
+
+  it("lets an admin cancel, forbids other customers, and answers NOT_FOUND for unknown orders", async () => {
+    const buyer = await signUp(stack);
+    const stranger = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 10 });
+    const id = (await place(buyer, [{ productId: product.id, quantity: 1 }])).data?.placeOrder.id;
+    const byStranger = await stack.gql(CANCEL, { id }, { token: stranger.token });
+    expect(byStranger.status).toBe(403);
+    expect(byStranger.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(await stockOf(stack, product.id)).toBe(9);
+    const byAdmin = await stack.gql(CANCEL, { id }, { token: admin.token });
+    expect(byAdmin.data).toEqual({ cancelOrder: { id, status: "CANCELLED" } });
+    expect(await stockOf(stack, product.id)).toBe(10);
+    const unknown = await stack.gql(CANCEL, { id: "00000000-0000-4000-8000-0000000000aa" }, { token: admin.token });
+    expect(unknown.errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    const anonymous = await stack.gql(CANCEL, { id });
+    expect(anonymous.errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  });
+});
+
+describe("who may read orders", () => {
+  it("shows an order to its buyer and admins, FORBIDDEN to others, null when it does not exist", async () => {
+    const buyer = await signUp(stack);
+    const stranger = await signUp(stack);
+    const product = await createProduct(stack, admin);
+    const id = (await place(buyer, [{ productId: product.id, quantity: 1 }])).data?.placeOrder.id;
+    expect((await stack.gql(ORDER, { id }, { token: buyer.token })).data).toMatchObject({ order: { id } });
+    expect((await stack.gql(ORDER, { id }, { token: admin.token })).data).toMatchObject({ order: { id } });
+    for (const token of [stranger.token, undefined]) {
+      const denied = await stack.gql(ORDER, { id }, { token });
+      expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      expect(denied.data?.order ?? null).toBeNull();
+    }
+    const missing = await stack.gql(ORDER, { id: "00000000-0000-4000-8000-0000000000ab" }, { token: admin.token });
+    expect(missing.data).toEqual({ order: null });
+  });
+
+  it("lists a user's own orders newest first, and refuses them to anyone but that user and admins", async () => {
+    const buyer = await signUp(stack);
+    const stranger = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 100 });
+    const first = (await place(buyer, [{ productId: product.id, quantity: 1 }])).data?.placeOrder.id;
+    const second = (await place(buyer, [{ productId: product.id, quantity: 2 }])).data?.placeOrder.id;
+    const mine = await stack.gql<{ me: { orders: Array<{ id: string }> } }>(`{ me { orders { id } } }`, {}, { token: buyer.token });
+    expect(mine.data?.me.orders.map((order) => order.id)).toEqual([second, first]);
+
+    const query = `query($id: ID!) { user(id: $id) { id orders { id } } }`;
+    const asAdmin = await stack.gql<{ user: { orders: Array<{ id: string }> } }>(query, { id: buyer.id }, { token: admin.token });
+    expect(asAdmin.data?.user.orders.map((order) => order.id)).toEqual([second, first]);
+    const asStranger = await stack.gql(query, { id: buyer.id }, { token: stranger.token });
+    expect(asStranger.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(JSON.stringify(asStranger.data)).not.toContain(first);
+  });
+});

@@ -1,0 +1,104 @@
+import { randomUUID } from "node:crypto";
+import { appError, ErrorCode, type Logger, ServiceUnreachableError, type Viewer } from "@supergraph/kit";
+import type { Order, OrderItem } from "../generated/prisma/client.ts";
+import type { Db } from "./db.ts";
+import type { StockClient } from "./stock.ts";
+
+export type OrderWithItems = Order & { items: OrderItem[] };
+
+/**
+ * Places an order: a two-step saga across two databases, products' stock and our orders.
+ *
+ *   1. Reserve the stock in the products subgraph (all lines or none, keyed by a fresh order id), which
+ *      also returns the prices to snapshot.
+ *   2. Save the order and its items here, in one transaction.
+ *
+ * What happens on each failure:
+ *   - products refuses (NOT_FOUND, INSUFFICIENT_STOCK, …): its transaction took nothing and there is
+ *     nothing to undo; the client gets that code.
+ *   - products does not answer (refused, or slower than STOCK_TIMEOUT_MS): the reservation is retried
+ *     with the same order id, which cannot take stock twice. If every attempt fails we cannot know
+ *     whether one landed, so we release that order id (compensation; a release that arrives before a
+ *     late reservation makes products refuse the reservation) and answer SERVICE_UNAVAILABLE.
+ *   - saving the order fails after stock was reserved: the reservation is released (compensation) and
+ *     the error is reported as internal. Nothing is left half-done: no order, no stock taken.
+ *   - the compensating release itself fails: nothing more can be done in this request. The failure is
+ *     logged with the order id (`stock release failed`) so the stock can be put back by retrying the
+ *     release, which is idempotent.
+ */
+export async function placeOrder(
+  deps: { db: Db; stock: StockClient; logger: Logger; requestId?: string },
+  viewer: Viewer,
+  lines: Array<{ productId: string; quantity: number }>,
+): Promise<OrderWithItems> {
+  const orderId = randomUUID();
+  const callOptions = { viewer, requestId: deps.requestId };
+
+  const compensate = async (reason: string) => {
+    try {
+      await deps.stock.release(orderId, callOptions);
+      deps.logger.warn({ orderId, reason }, "order not placed; stock reservation released");
+    } catch (error) {
+      deps.logger.error({ err: error, orderId, reason }, "stock release failed: release this order id to restore stock");
+    }
+  };
+
+  let reserved: Awaited<ReturnType<StockClient["reserve"]>>;
+  try {
+    reserved = await deps.stock.reserve(orderId, lines, callOptions);
+  } catch (error) {
+    if (!(error instanceof ServiceUnreachableError)) throw error;
+    await compensate("products unreachable");
+    throw appError(ErrorCode.SERVICE_UNAVAILABLE, "Stock could not be reserved right now; nothing was ordered. Try again.");
+  }
+
+  const priceOf = new Map(reserved.map((line) => [line.productId, line.unitPriceCents]));
+  const items = lines.map((line, position) => ({
+    productId: line.productId,
+    quantity: line.quantity,
+    position,
+    unitPriceCents: priceOf.get(line.productId) ?? 0,
+  }));
+  try {
+    return await deps.db.order.create({
+      data: {
+        id: orderId,
+        buyerId: viewer.userId,
+        totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
+        items: { create: items },
+      },
+      include: { items: { orderBy: { position: "asc" } } },
+    });
+  } catch (error) {
+    await compensate("order could not be saved");
+    throw error;
+  }
+}
+
+/**
+ * Cancels an order and puts its stock back. Marking it cancelled is a conditional update (PLACED →
+ * CANCELLED), and the release is idempotent on the products side, so a repeated or concurrent cancel
+ * releases the stock exactly once. The release runs on every call while the order is cancelled: if it
+ * failed last time (products down), cancelling again finishes the job.
+ */
+export async function cancelOrder(
+  deps: { db: Db; stock: StockClient; requestId?: string },
+  viewer: Viewer,
+  order: Order,
+): Promise<void> {
+  if (order.status === "PLACED") {
+    await deps.db.order.updateMany({
+      where: { id: order.id, status: "PLACED" },
+      data: { status: "CANCELLED", cancelledAt: new Date() },
+    });
+  }
+  try {
+    await deps.stock.release(order.id, { viewer, requestId: deps.requestId });
+  } catch (error) {
+    if (!(error instanceof ServiceUnreachableError)) throw error;
+    throw appError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      "The order is cancelled, but its stock could not be returned yet. Cancel again to finish.",
+    );
+  }
+}

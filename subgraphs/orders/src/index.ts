@@ -1,0 +1,41 @@
+import { openDatabase } from "@supergraph/db";
+import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
+import type { OrdersConfig } from "./config.ts";
+import { type Context, createContext } from "./context.ts";
+import { createDb, type Db, prismaProject } from "./data/db.ts";
+import { seed } from "./data/seed.ts";
+import { createStockClient } from "./data/stock.ts";
+import { resolvers } from "./resolvers/index.ts";
+
+export { loadConfig, type OrdersConfig } from "./config.ts";
+export type { Db } from "./data/db.ts";
+
+export const typeDefs = loadSchemaFile(import.meta.url);
+
+/** Everything needed to run the orders subgraph with this config (see kit's startSubgraph). */
+export function ordersSubgraph(config: OrdersConfig, logger?: Logger): SubgraphSpec<Db, Context> {
+  const stock = createStockClient(config);
+  return {
+    name: "orders",
+    config,
+    typeDefs,
+    resolvers,
+    logger,
+    openDatabase: (log, migrate) =>
+      openDatabase({
+        name: "orders",
+        url: config.databaseUrl,
+        dataDir: config.dataDir,
+        project: prismaProject(),
+        migrate,
+        log: (message) => log.info(message),
+      }),
+    createDb,
+    seed,
+    context: (db, identity, log) => createContext({ db, config, stock, logger: log }, identity),
+  };
+}
+
+export function startOrdersSubgraph(config: OrdersConfig, logger?: Logger): Promise<RunningSubgraph<Db>> {
+  return startSubgraph(ordersSubgraph(config, logger));
+}

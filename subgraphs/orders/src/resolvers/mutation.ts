@@ -1,0 +1,38 @@
+import { canAccess, forbidden, notFound, requireViewer, validate } from "@supergraph/kit";
+import { z } from "zod";
+import type { Context } from "../context.ts";
+import { cancelOrder, placeOrder } from "../data/place-order.ts";
+
+export const MAX_LINES = 20;
+export const MAX_QUANTITY = 100;
+
+const placeOrderInput = z.object({
+  items: z
+    .array(z.object({ productId: z.uuid("must be a product id"), quantity: z.number().int().min(1, "must be at least 1") }))
+    .min(1, "an order needs at least one line")
+    .max(MAX_LINES, `at most ${MAX_LINES} lines`)
+    // Lines naming the same product are merged; the merged quantity is what the bound applies to.
+    .transform((lines) => {
+      const merged = new Map<string, number>();
+      for (const line of lines) merged.set(line.productId, (merged.get(line.productId) ?? 0) + line.quantity);
+      return [...merged].map(([productId, quantity]) => ({ productId, quantity }));
+    })
+    .refine((lines) => lines.every((line) => line.quantity <= MAX_QUANTITY), `at most ${MAX_QUANTITY} of each product`),
+});
+
+export const Mutation = {
+  async placeOrder(_: unknown, args: { input: unknown }, context: Context) {
+    const viewer = requireViewer(context.viewer);
+    const { items } = validate(placeOrderInput, args.input, "input");
+    return placeOrder(context, viewer, items);
+  },
+
+  async cancelOrder(_: unknown, { id }: { id: string }, context: Context) {
+    const viewer = requireViewer(context.viewer);
+    const order = await context.loaders.orderById.load(id);
+    if (!order) throw notFound("Order", id);
+    if (!canAccess(viewer, order.buyerId)) throw forbidden("Only the buyer and admins can cancel this order.");
+    await cancelOrder(context, viewer, order);
+    return context.db.order.findUniqueOrThrow({ where: { id } });
+  },
+};

@@ -1,0 +1,41 @@
+import { openDatabase } from "@supergraph/db";
+import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
+import type { PostsConfig } from "./config.ts";
+import { type Context, createContext } from "./context.ts";
+import { createDb, type Db, prismaProject } from "./data/db.ts";
+import { seed } from "./data/seed.ts";
+import { createProductsClient } from "./data/products.ts";
+import { resolvers } from "./resolvers/index.ts";
+
+export { loadConfig, type PostsConfig } from "./config.ts";
+export type { Db } from "./data/db.ts";
+
+export const typeDefs = loadSchemaFile(import.meta.url);
+
+/** Everything needed to run the posts subgraph with this config (see kit's startSubgraph). */
+export function postsSubgraph(config: PostsConfig, logger?: Logger): SubgraphSpec<Db, Context> {
+  const products = createProductsClient(config);
+  return {
+    name: "posts",
+    config,
+    typeDefs,
+    resolvers,
+    logger,
+    openDatabase: (log, migrate) =>
+      openDatabase({
+        name: "posts",
+        url: config.databaseUrl,
+        dataDir: config.dataDir,
+        project: prismaProject(),
+        migrate,
+        log: (message) => log.info(message),
+      }),
+    createDb,
+    seed,
+    context: (db, identity) => createContext({ db, config, products }, identity),
+  };
+}
+
+export function startPostsSubgraph(config: PostsConfig, logger?: Logger): Promise<RunningSubgraph<Db>> {
+  return startSubgraph(postsSubgraph(config, logger));
+}

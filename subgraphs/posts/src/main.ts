@@ -1,0 +1,4 @@
+import { runSubgraphCli } from "@supergraph/kit";
+import { loadConfig, postsSubgraph } from "./index.ts";
+
+await runSubgraphCli(() => postsSubgraph(loadConfig()));

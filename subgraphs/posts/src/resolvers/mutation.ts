@@ -1,0 +1,67 @@
+import { badUserInput, canAccess, forbidden, notFound, requireViewer, validate } from "@supergraph/kit";
+import { z } from "zod";
+import type { Context } from "../context.ts";
+
+const title = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
+const body = z.string().max(20_000, "must be at most 20000 characters");
+const productIds = z
+  .array(z.string())
+  .max(20, "at most 20 products")
+  .transform((ids) => [...new Set(ids)]);
+
+const createInput = z.object({
+  title,
+  body,
+  productIds: productIds.nullish().transform((ids) => ids ?? []),
+  published: z.boolean().nullish().transform((value) => value ?? false),
+});
+const updateInput = z.object({
+  title: title.nullish().transform((value) => value ?? undefined),
+  body: body.nullish().transform((value) => value ?? undefined),
+  productIds: productIds.nullish().transform((ids) => ids ?? undefined),
+  published: z.boolean().nullish().transform((value) => value ?? undefined),
+});
+
+/** Every named product must exist (asked of the products subgraph); otherwise nothing is written. */
+async function checkProducts(context: Context, ids: string[]): Promise<void> {
+  const existing = await context.products.existing(ids);
+  const unknown = ids.filter((id) => !existing.has(id));
+  if (unknown.length > 0) throw badUserInput(`Unknown product ids: ${unknown.join(", ")}.`, "input.productIds");
+}
+
+const links = (ids: string[]) => ids.map((productId, position) => ({ productId, position }));
+
+async function ownPost(context: Context, id: string) {
+  const viewer = requireViewer(context.viewer);
+  const post = await context.loaders.postById.load(id);
+  if (!post) throw notFound("Post", id);
+  if (!canAccess(viewer, post.authorId)) throw forbidden("Only the author and admins can change this post.");
+  return post;
+}
+
+export const Mutation = {
+  async createPost(_: unknown, args: { input: unknown }, context: Context) {
+    const viewer = requireViewer(context.viewer);
+    const input = validate(createInput, args.input, "input");
+    await checkProducts(context, input.productIds);
+    return context.db.post.create({
+      data: { authorId: viewer.userId, title: input.title, body: input.body, published: input.published, products: { create: links(input.productIds) } },
+    });
+  },
+
+  async updatePost(_: unknown, args: { id: string; input: unknown }, context: Context) {
+    const post = await ownPost(context, args.id);
+    const { productIds: ids, ...fields } = validate(updateInput, args.input, "input");
+    if (ids) await checkProducts(context, ids);
+    // One transaction: the new fields and the new product list land together, or neither does.
+    return context.db.post.update({
+      where: { id: post.id },
+      data: { ...fields, ...(ids ? { products: { deleteMany: {}, create: links(ids) } } : {}) },
+    });
+  },
+
+  async deletePost(_: unknown, args: { id: string }, context: Context) {
+    const post = await ownPost(context, args.id);
+    return context.db.post.delete({ where: { id: post.id } });
+  },
+};
