@@ -20,6 +20,8 @@ export interface Stack {
   posts: RunningSubgraph<posts.Db>;
   databaseKind: TestDatabase["kind"];
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GqlResult<T>>;
+  /** Another router in front of the same subgraphs (e.g. a second replica sharing Redis). */
+  startRouter(env?: Record<string, string>, logger?: Logger): Promise<{ url: string; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -49,6 +51,8 @@ export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =
 export interface StackOptions {
   /** Extra settings for every service (e.g. shorter timeouts). */
   env?: Record<string, string>;
+  /** Extra settings for the router only (e.g. REDIS_URL). */
+  routerEnv?: Record<string, string>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -83,19 +87,24 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ]);
     cleanup.push(() => usersSubgraph.close(), () => ordersSubgraph.close(), () => postsSubgraph.close());
 
-    const router = await startRouter(
-      loadRouterConfig(
-        env({
-          PORT: "0",
-          USERS_URL: usersSubgraph.url,
-          PRODUCTS_URL: productsSubgraph.url,
-          ORDERS_URL: ordersSubgraph.url,
-          POSTS_URL: postsSubgraph.url,
-        }),
-      ),
-      quiet(),
-    );
-    cleanup.push(() => router.close());
+    const routerFor = async (extra: Record<string, string>, logger: Logger = quiet()) => {
+      const started = await startRouter(
+        loadRouterConfig(
+          env({
+            PORT: "0",
+            USERS_URL: usersSubgraph.url,
+            PRODUCTS_URL: productsSubgraph.url,
+            ORDERS_URL: ordersSubgraph.url,
+            POSTS_URL: postsSubgraph.url,
+            ...extra,
+          }),
+        ),
+        logger,
+      );
+      cleanup.push(() => started.close());
+      return started;
+    };
+    const router = await routerFor(options.routerEnv ?? {});
 
     return {
       routerUrl: router.url,
@@ -105,6 +114,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       posts: postsSubgraph,
       databaseKind: databases[0]?.kind ?? "embedded",
       gql: (query, variables, requestOptions) => gql(router.url, query, variables, requestOptions),
+      startRouter: (extra = {}, logger) => routerFor({ ...options.routerEnv, ...extra }, logger),
       close: () => closeAll(cleanup),
     };
   } catch (error) {
@@ -136,15 +146,21 @@ export async function gql<T>(
   return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
 }
 
-/** Total SQL statements a service has sent so far, read from its `GET /metrics` like Prometheus would. */
-export async function sqlStatementCount(subgraphUrl: string): Promise<number> {
-  const text = await (await fetch(new URL("/metrics", subgraphUrl))).text();
+/** The sum of a counter-like series in a service's `GET /metrics`, read as Prometheus would. */
+async function metricTotal(serviceUrl: string, series: string): Promise<number> {
+  const text = await (await fetch(new URL("/metrics", serviceUrl))).text();
   let total = 0;
   for (const line of text.split("\n")) {
-    if (line.startsWith("db_query_duration_seconds_count")) total += Number(line.split(" ").at(-1));
+    if (line.startsWith(series)) total += Number(line.split(" ").at(-1));
   }
   return total;
 }
+
+/** Total SQL statements a service has sent so far. */
+export const sqlStatementCount = (subgraphUrl: string) => metricTotal(subgraphUrl, "db_query_duration_seconds_count");
+
+/** Total GraphQL requests a service has served so far. */
+export const graphqlRequestCount = (serviceUrl: string) => metricTotal(serviceUrl, "graphql_request_duration_seconds_count");
 
 let counter = 0;
 /** A unique email per call, so tests never collide on data. */

@@ -1,10 +1,14 @@
 import { randomUUID } from "node:crypto";
 import { type CommonConfig, ErrorCode, InvalidTokenError, requestError, type Viewer, verifyUserToken } from "@supergraph/kit";
 import type { FastifyRequest } from "fastify";
+import type { CacheState } from "./cache/plugin.ts";
 
 export interface RouterContext {
   viewer: Viewer | null;
   requestId: string;
+  /** What the subgraphs said this operation changed (`extensions.invalidate`), for the response cache. */
+  invalidations: Set<string>;
+  cache: CacheState;
 }
 
 /**
@@ -15,13 +19,14 @@ export interface RouterContext {
 export function createContext(request: FastifyRequest, jwtConfig: CommonConfig["jwt"]): RouterContext {
   const requestId = request.id ? String(request.id) : randomUUID();
   const header = request.headers.authorization;
-  if (header === undefined) return { viewer: null, requestId };
+  const base = { requestId, invalidations: new Set<string>(), cache: {} };
+  if (header === undefined) return { ...base, viewer: null };
   const match = /^Bearer ([A-Za-z0-9_\-.=]+)$/.exec(header.trim());
   if (!match?.[1]) {
     throw requestError(ErrorCode.UNAUTHENTICATED, "The Authorization header must be `Bearer <token>`.");
   }
   try {
-    return { viewer: verifyUserToken(match[1], jwtConfig), requestId };
+    return { ...base, viewer: verifyUserToken(match[1], jwtConfig) };
   } catch (error) {
     if (error instanceof InvalidTokenError) throw requestError(ErrorCode.UNAUTHENTICATED, error.message);
     throw error;

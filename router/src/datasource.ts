@@ -1,4 +1,5 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
+import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { INTERNAL_TOKEN_HEADER } from "@supergraph/kit";
 import type { RouterContext } from "./context.ts";
 
@@ -21,5 +22,17 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     const viewer = "viewer" in context ? (context.viewer ?? null) : null;
     headers.set(INTERNAL_TOKEN_HEADER, this.signInternalToken(viewer));
     if ("requestId" in context && context.requestId) headers.set("x-request-id", context.requestId);
+  }
+
+  /** Collects what a subgraph says this operation changed, for the response cache to purge. */
+  override didReceiveResponse({
+    response,
+    context,
+  }: Required<Pick<GatewayGraphQLRequestContext<RouterContext>, "request" | "response" | "context">>): GatewayGraphQLResponse {
+    const tags = response.extensions?.invalidate;
+    if (Array.isArray(tags) && "invalidations" in context) {
+      for (const tag of tags) if (typeof tag === "string") context.invalidations.add(tag);
+    }
+    return response;
   }
 }

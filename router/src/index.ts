@@ -14,6 +14,9 @@ import {
 } from "@supergraph/kit";
 import type { RouterConfig } from "./config.ts";
 import { createContext, type RouterContext } from "./context.ts";
+import { useCacheInvalidation } from "./cache/invalidation.ts";
+import { stripCacheFields, useResponseCache } from "./cache/plugin.ts";
+import { createCacheStore } from "./cache/store.ts";
 import { RouterDataSource } from "./datasource.ts";
 import { useErrorStatus } from "./plugins/error-status.ts";
 import type { SubgraphName } from "./subgraphs.ts";
@@ -61,8 +64,18 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
   // Introspection stays on outside production (tests use it); error details only in development.
   const introspection = config.env !== "production";
   const development = config.env === "development";
+  const store = createCacheStore({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.responseCache.keyPrefix,
+    timeoutMs: config.redisTimeoutMs,
+    maxTtlSeconds: config.responseCache.maxTtlSeconds,
+    logger,
+  });
   const apollo = new ApolloServer<RouterContext>({
     gateway,
+    // Automatic persisted queries share the store (and Redis) with the response cache.
+    cache: store.kv,
+    stringifyResult: stripCacheFields,
     introspection,
     includeStacktraceInErrorResponses: development,
     // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
@@ -73,6 +86,9 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
       ApolloServerPluginLandingPageDisabled(),
       useOperationMetrics(metrics),
       useErrorStatus(),
+      ...(config.responseCache.enabled
+        ? [...useResponseCache({ store, ...config.responseCache }), useCacheInvalidation(store)]
+        : []),
     ],
   });
   await apollo.start();
@@ -90,6 +106,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
       http.markShuttingDown();
       await http.app.close();
       await apollo.stop();
+      await store.close();
     },
   };
 }

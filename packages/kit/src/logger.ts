@@ -1,4 +1,4 @@
-import { pino, type Logger } from "pino";
+import { type DestinationStream, type Logger, pino } from "pino";
 
 export type { Logger };
 
@@ -6,8 +6,8 @@ export type { Logger };
  * JSON logs (one object per line) for every service. Secrets and personal data never reach a log line:
  * pino removes these paths before serialising, wherever a caller put them.
  */
-export function createLogger(service: string, level: string): Logger {
-  return pino({
+export function createLogger(service: string, level: string, destination?: DestinationStream): Logger {
+  const options = {
     name: service,
     level,
     base: { service },
@@ -25,5 +25,6 @@ export function createLogger(service: string, level: string): Logger {
       ],
       censor: "[redacted]",
     },
-  });
+  };
+  return destination ? pino(options, destination) : pino(options);
 }

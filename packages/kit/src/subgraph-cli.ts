@@ -1,5 +1,6 @@
 import type { BaseContext } from "@apollo/server";
 import { ConfigError } from "./config.ts";
+import type { InvalidationContext } from "./invalidation.ts";
 import { createLogger } from "./logger.ts";
 import { handleShutdownSignals } from "./shutdown.ts";
 import { startSubgraph, type SubgraphSpec } from "./subgraph.ts";
@@ -10,7 +11,7 @@ import { startSubgraph, type SubgraphSpec } from "./subgraph.ts";
  *   migrate apply pending migrations to its database and exit (`npm run db:migrate`, the Kubernetes Job)
  *   seed    migrate, load the demo data and exit
  */
-export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext>(
+export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext & InvalidationContext>(
   loadSpec: () => SubgraphSpec<TDb, TContext>,
   command = process.argv[2] ?? "serve",
 ): Promise<void> {

@@ -17,8 +17,9 @@ import type { Logger } from "./logger.ts";
 import { createErrorMasker } from "./mask-errors.ts";
 import type { Metrics } from "./metrics.ts";
 import { useOperationMetrics } from "./operation-metrics.ts";
+import { type InvalidationContext, useInvalidationReport } from "./invalidation.ts";
 
-export interface SubgraphServerOptions<TContext extends BaseContext> {
+export interface SubgraphServerOptions<TContext extends BaseContext & InvalidationContext> {
   name: string;
   config: Pick<CommonConfig, "env" | "host" | "internalTokenSecret"> & { port: number };
   typeDefs: DocumentNode;
@@ -36,7 +37,7 @@ export interface SubgraphServerOptions<TContext extends BaseContext> {
  * health and metrics endpoints. Every GraphQL request must carry a valid internal token (see
  * internal-token.ts): subgraphs trust no caller but the router and their sibling services.
  */
-export async function startSubgraphServer<TContext extends BaseContext>(
+export async function startSubgraphServer<TContext extends BaseContext & InvalidationContext>(
   options: SubgraphServerOptions<TContext>,
 ): Promise<{ url: string; stop(): Promise<void>; markShuttingDown(): void }> {
   const { config, logger } = options;
@@ -61,6 +62,7 @@ export async function startSubgraphServer<TContext extends BaseContext>(
       // Federated traces (ftv1) only feed Apollo Studio, which we do not use; they cost time per field.
       ApolloServerPluginInlineTraceDisabled(),
       useOperationMetrics(options.metrics),
+      useInvalidationReport<TContext>(),
       ...(options.plugins ?? []),
     ],
   });

@@ -4,6 +4,7 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/ind
 import type { DocumentNode } from "graphql";
 import type { CommonConfig } from "./config.ts";
 import type { InternalIdentity } from "./internal-token.ts";
+import type { InvalidationContext } from "./invalidation.ts";
 import { createLogger, type Logger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { startSubgraphServer } from "./subgraph-server.ts";
@@ -15,7 +16,7 @@ export interface SubgraphDatabase {
   close(): Promise<void>;
 }
 
-export interface SubgraphSpec<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext> {
+export interface SubgraphSpec<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext & InvalidationContext> {
   name: string;
   config: CommonConfig & { port: number; seedOnStart: boolean; migrateOnStart: boolean; shutdownTimeoutMs: number };
   typeDefs: DocumentNode;
@@ -40,7 +41,7 @@ export interface RunningSubgraph<TDb> {
 }
 
 /** The start-up every subgraph shares: database, Prisma client, demo data, then the GraphQL server. */
-export async function startSubgraph<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext>(
+export async function startSubgraph<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext & InvalidationContext>(
   spec: SubgraphSpec<TDb, TContext>,
 ): Promise<RunningSubgraph<TDb>> {
   const logger = spec.logger ?? createLogger(spec.name, spec.config.logLevel);

@@ -1,9 +1,9 @@
-import type { InternalIdentity, Viewer } from "@supergraph/kit";
+import type { InternalIdentity, InvalidationContext, Viewer } from "@supergraph/kit";
 import type { UsersConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
-export interface Context {
+export interface Context extends InvalidationContext {
   db: Db;
   config: UsersConfig;
   /** The signed-in user the router vouched for; null when anonymous. */
@@ -12,5 +12,5 @@ export interface Context {
 }
 
 export function createContext(db: Db, config: UsersConfig, identity: InternalIdentity): Context {
-  return { db, config, viewer: identity.viewer, loaders: createLoaders(db) };
+  return { db, config, viewer: identity.viewer, loaders: createLoaders(db), invalidations: new Set() };
 }

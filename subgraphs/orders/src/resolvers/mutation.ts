@@ -1,4 +1,4 @@
-import { canAccess, forbidden, notFound, requireViewer, validate } from "@supergraph/kit";
+import { canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 import { cancelOrder, placeOrder } from "../data/place-order.ts";
@@ -24,7 +24,11 @@ export const Mutation = {
   async placeOrder(_: unknown, args: { input: unknown }, context: Context) {
     const viewer = requireViewer(context.viewer);
     const { items } = validate(placeOrderInput, args.input, "input");
-    return placeOrder(context, viewer, items);
+    const order = await placeOrder(context, viewer, items);
+    // The stock of every product changed (in the products subgraph, which the router did not call), and
+    // the buyer's order list grew.
+    invalidate(context, entityTag("User", viewer.userId), ...items.map((item) => entityTag("Product", item.productId)));
+    return order;
   },
 
   async cancelOrder(_: unknown, { id }: { id: string }, context: Context) {
@@ -33,6 +37,13 @@ export const Mutation = {
     if (!order) throw notFound("Order", id);
     if (!canAccess(viewer, order.buyerId)) throw forbidden("Only the buyer and admins can cancel this order.");
     await cancelOrder(context, viewer, order);
+    const items = await context.loaders.itemsByOrder.load(order.id);
+    invalidate(
+      context,
+      entityTag("Order", order.id),
+      entityTag("User", order.buyerId),
+      ...items.map((item) => entityTag("Product", item.productId)),
+    );
     return context.db.order.findUniqueOrThrow({ where: { id } });
   },
 };

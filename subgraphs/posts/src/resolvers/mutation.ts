@@ -1,4 +1,4 @@
-import { badUserInput, canAccess, forbidden, notFound, requireViewer, validate } from "@supergraph/kit";
+import { badUserInput, canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 
@@ -44,9 +44,11 @@ export const Mutation = {
     const viewer = requireViewer(context.viewer);
     const input = validate(createInput, args.input, "input");
     await checkProducts(context, input.productIds);
-    return context.db.post.create({
+    const post = await context.db.post.create({
       data: { authorId: viewer.userId, title: input.title, body: input.body, published: input.published, products: { create: links(input.productIds) } },
     });
+    invalidate(context, "Post");
+    return post;
   },
 
   async updatePost(_: unknown, args: { id: string; input: unknown }, context: Context) {
@@ -54,14 +56,20 @@ export const Mutation = {
     const { productIds: ids, ...fields } = validate(updateInput, args.input, "input");
     if (ids) await checkProducts(context, ids);
     // One transaction: the new fields and the new product list land together, or neither does.
-    return context.db.post.update({
+    const updated = await context.db.post.update({
       where: { id: post.id },
       data: { ...fields, ...(ids ? { products: { deleteMany: {}, create: links(ids) } } : {}) },
     });
+    // Publishing, unpublishing or re-linking moves the post in or out of lists (User.posts, Product.posts).
+    const movesInLists = fields.published !== undefined || ids !== undefined;
+    invalidate(context, entityTag("Post", post.id), ...(movesInLists ? ["Post"] : []));
+    return updated;
   },
 
   async deletePost(_: unknown, args: { id: string }, context: Context) {
     const post = await ownPost(context, args.id);
-    return context.db.post.delete({ where: { id: post.id } });
+    const deleted = await context.db.post.delete({ where: { id: post.id } });
+    invalidate(context, entityTag("Post", post.id), "Post");
+    return deleted;
   },
 };

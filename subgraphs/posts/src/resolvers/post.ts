@@ -1,11 +1,14 @@
 import { canAccess } from "@supergraph/kit";
 import type { Context } from "../context.ts";
 import type { Post } from "../generated/prisma/client.ts";
-import { canRead } from "./visibility.ts";
+import type { GraphQLResolveInfo } from "graphql";
+import { canRead, privateIf } from "./visibility.ts";
 
 export const PostResolvers = {
-  async __resolveReference(reference: { id: string }, { viewer, loaders }: Context) {
+  // Federation calls this with (reference, context, info); typed loosely to fit the resolver map's type.
+  async __resolveReference(reference: { id: string }, { viewer, loaders }: Context, info: unknown) {
     const post = await loaders.postById.load(reference.id);
+    privateIf(info as GraphQLResolveInfo, post !== null && !post.published);
     return post && canRead(viewer, post) ? post : null;
   },
   author: (post: Post) => ({ __typename: "User", id: post.authorId }),
@@ -16,8 +19,9 @@ export const PostResolvers = {
 };
 
 export const UserResolvers = {
-  async posts(user: { id: string }, _args: unknown, { viewer, loaders }: Context) {
+  async posts(user: { id: string }, _args: unknown, { viewer, loaders }: Context, info: GraphQLResolveInfo) {
     const posts = await loaders.postsByAuthor.load(user.id);
+    privateIf(info, canAccess(viewer, user.id));
     return canAccess(viewer, user.id) ? posts : posts.filter((post) => post.published);
   },
 };

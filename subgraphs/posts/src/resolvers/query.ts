@@ -2,7 +2,8 @@ import { decodeCursor, isUuid, toConnection, validate } from "@supergraph/kit";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import { canRead } from "./visibility.ts";
+import type { GraphQLResolveInfo } from "graphql";
+import { canRead, privateIf } from "./visibility.ts";
 
 const postsArgs = z.object({
   first: z.number().int().min(1, "must be between 1 and 100").max(100, "must be between 1 and 100").nullish(),
@@ -11,16 +12,18 @@ const postsArgs = z.object({
 });
 
 export const Query = {
-  async post(_: unknown, { id }: { id: string }, { viewer, loaders }: Context) {
+  async post(_: unknown, { id }: { id: string }, { viewer, loaders }: Context, info: GraphQLResolveInfo) {
     const post = await loaders.postById.load(id);
+    privateIf(info, post !== null && !post.published);
     return post && canRead(viewer, post) ? post : null;
   },
 
-  async posts(_: unknown, args: unknown, { db, viewer }: Context) {
+  async posts(_: unknown, args: unknown, { db, viewer }: Context, info: GraphQLResolveInfo) {
     const { first, after, authorId } = validate(postsArgs, args);
     const limit = first ?? 20;
     if (authorId && !isUuid(authorId)) return toConnection([], limit, 0);
     const includeDrafts = viewer !== null && (viewer.role === "ADMIN" || viewer.userId === authorId);
+    privateIf(info, includeDrafts);
     const filter: Prisma.PostWhereInput = {
       ...(authorId ? { authorId } : {}),
       ...(includeDrafts ? {} : { published: true }),

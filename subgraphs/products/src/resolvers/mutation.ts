@@ -1,4 +1,4 @@
-import { badUserInput, isUuid, notFound, requireAdmin, requireCaller, validate } from "@supergraph/kit";
+import { badUserInput, entityTag, invalidate, isUuid, notFound, requireAdmin, requireCaller, validate } from "@supergraph/kit";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 import { releaseStock, reserveStock } from "../data/stock.ts";
@@ -49,35 +49,42 @@ export const Mutation = {
     return releaseStock(db, args.orderId);
   },
 
-  async createProduct(_: unknown, args: { input: unknown }, { db, viewer }: Context) {
-    requireAdmin(viewer);
+  async createProduct(_: unknown, args: { input: unknown }, context: Context) {
+    requireAdmin(context.viewer);
     const input = validate(createInput, args.input, "input");
     try {
-      return await db.product.create({ data: input });
+      const product = await context.db.product.create({ data: input });
+      invalidate(context, "Product");
+      return product;
     } catch (error) {
       if (isPrismaError(error, "P2002")) throw badUserInput(`SKU ${JSON.stringify(input.sku)} is already used.`, "input.sku");
       throw error;
     }
   },
 
-  async updateProduct(_: unknown, args: { id: string; input: unknown }, { db, viewer }: Context) {
-    requireAdmin(viewer);
+  async updateProduct(_: unknown, args: { id: string; input: unknown }, context: Context) {
+    requireAdmin(context.viewer);
     const input = validate(updateInput, args.input, "input");
     if (!isUuid(args.id)) throw notFound("Product", args.id);
     try {
-      return await db.product.update({ where: { id: args.id, deletedAt: null }, data: input });
+      const product = await context.db.product.update({ where: { id: args.id, deletedAt: null }, data: input });
+      // A new name can move the product in or out of searched lists; other fields change only itself.
+      invalidate(context, entityTag("Product", product.id), ...(input.name !== undefined ? ["Product"] : []));
+      return product;
     } catch (error) {
       if (isPrismaError(error, "P2025")) throw notFound("Product", args.id);
       throw error;
     }
   },
 
-  async deleteProduct(_: unknown, args: { id: string }, { db, viewer }: Context) {
-    requireAdmin(viewer);
+  async deleteProduct(_: unknown, args: { id: string }, context: Context) {
+    requireAdmin(context.viewer);
     if (!isUuid(args.id)) throw notFound("Product", args.id);
     try {
       // Soft delete: orders and posts keep referring to the product, so its row stays.
-      return await db.product.update({ where: { id: args.id, deletedAt: null }, data: { deletedAt: new Date() } });
+      const product = await context.db.product.update({ where: { id: args.id, deletedAt: null }, data: { deletedAt: new Date() } });
+      invalidate(context, entityTag("Product", product.id), "Product");
+      return product;
     } catch (error) {
       if (isPrismaError(error, "P2025")) throw notFound("Product", args.id);
       throw error;

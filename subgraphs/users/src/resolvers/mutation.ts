@@ -1,4 +1,4 @@
-import { appError, badUserInput, ErrorCode, signUserToken, validate } from "@supergraph/kit";
+import { appError, badUserInput, ErrorCode, invalidate, signUserToken, validate } from "@supergraph/kit";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 import { Prisma, type User } from "../generated/prisma/client.ts";
@@ -26,6 +26,7 @@ export const Mutation = {
     const passwordHash = await hashPassword(input.password, context.config.passwordHashCost);
     try {
       const user = await context.db.user.create({ data: { email: input.email, name: input.name, passwordHash } });
+      invalidate(context, "User");
       return authPayload(user, context);
     } catch (error) {
       // The unique index decides, not a prior lookup: two concurrent sign-ups with one email cannot both win.

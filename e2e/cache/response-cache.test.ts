@@ -1,0 +1,250 @@
+import { Writable } from "node:stream";
+import { createLogger } from "@supergraph/kit";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  createProduct,
+  gql,
+  graphqlRequestCount,
+  type SignedIn,
+  type Stack,
+  signUp,
+  signUpAdmin,
+  startStack,
+} from "../harness.ts";
+import { deleteKeys, RedisProxy, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
+
+// Every scenario runs against the in-memory store, and against the real Redis when one answers.
+const stores = (await redisAvailable()) ? (["memory", "redis"] as const) : (["memory"] as const);
+
+describe.each(stores)("response cache (%s store)", (kind) => {
+  let stack: Stack;
+  let admin: SignedIn;
+  let customer: SignedIn;
+  const prefix = uniquePrefix(`cache-${kind}`);
+  const cacheEnv: Record<string, string> = kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {};
+
+  beforeAll(async () => {
+    stack = await startStack({ routerEnv: cacheEnv });
+    [admin, customer] = await Promise.all([signUpAdmin(stack), signUp(stack, "Cora Customer")]);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    if (kind === "redis") await deleteKeys(prefix);
+  });
+
+  /** Entries are stored in the background after the response is sent: read until one is served. */
+  async function untilHit(read: () => Promise<{ headers: Headers }>): Promise<string | null> {
+    let status: string | null = null;
+    for (let attempt = 0; attempt < 40 && status !== "HIT"; attempt++) {
+      status = (await read()).headers.get("x-cache");
+      if (status !== "HIT") await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    return status;
+  }
+
+  const subgraphRequests = async () =>
+    (await Promise.all([stack.users, stack.products, stack.orders, stack.posts].map((subgraph) => graphqlRequestCount(subgraph.url)))).reduce(
+      (sum, count) => sum + count,
+      0,
+    );
+
+  it("serves a repeated product query from the cache, without any subgraph seeing it", async () => {
+    const product = await createProduct(stack, admin, { name: "Cached Lamp" });
+    const query = `query($id: ID!) { product(id: $id) { name priceCents } }`;
+    const first = await stack.gql(query, { id: product.id });
+    expect(first.headers.get("x-cache")).toBe("MISS");
+    expect(await untilHit(() => stack.gql(query, { id: product.id }))).toBe("HIT");
+    const before = await subgraphRequests();
+    const second = await stack.gql(query, { id: product.id });
+    expect(await subgraphRequests()).toBe(before);
+    expect(second.headers.get("x-cache")).toBe("HIT");
+    expect(second.headers.get("age")).toMatch(/^\d+$/);
+    expect(second.headers.get("cache-control")).toBe("max-age=120, public");
+    expect(second.data).toEqual(first.data);
+    expect(JSON.stringify(second.data)).not.toContain("__cache");
+  });
+
+  it("caches private data per user: never for another user, never for anonymous callers", async () => {
+    const other = await signUp(stack, "Otto Other");
+    const query = `{ me { id name email } }`;
+    const mine = await stack.gql<{ me: { id: string } }>(query, {}, { token: customer.token });
+    expect(mine.headers.get("cache-control")).toBe("max-age=60, private");
+    expect(await untilHit(() => stack.gql(query, {}, { token: customer.token }))).toBe("HIT");
+    const mineAgain = await stack.gql<{ me: { id: string } }>(query, {}, { token: customer.token });
+    expect(mineAgain.headers.get("x-cache")).toBe("HIT");
+    expect(mineAgain.data?.me.id).toBe(customer.id);
+
+    const theirs = await stack.gql<{ me: { id: string; email: string } }>(query, {}, { token: other.token });
+    expect(theirs.headers.get("x-cache")).toBe("MISS");
+    expect(theirs.data?.me).toMatchObject({ id: other.id, email: other.email });
+
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const anonymous = await stack.gql(query);
+      expect(anonymous.data).toEqual({ me: null });
+      expect(anonymous.headers.get("x-cache")).toBe("MISS");
+    }
+  });
+
+  it("does not cache errors, and never caches mutations", async () => {
+    const query = `query($id: ID!) { user(id: $id) { orders { id } } }`;
+    for (let attempt = 0; attempt < 2; attempt++) {
+      const denied = await stack.gql(query, { id: admin.id }, { token: customer.token });
+      expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+      expect(denied.headers.get("x-cache")).toBe("MISS");
+    }
+    const mutation = await stack.gql(`mutation { logIn(email: "${customer.email}", password: "correct horse") { token } }`);
+    expect(mutation.headers.get("x-cache")).toBe("BYPASS");
+  });
+
+  describe("purges what a mutation changed, before the mutation returns", () => {
+    /** Reads once to fill the cache, checks the next read is a hit, runs `change`, reads again. */
+    async function readChangeRead<T>(read: () => Promise<{ data: T | null | undefined; headers: Headers }>, change: () => Promise<unknown>) {
+      const before = await read();
+      expect(await untilHit(read)).toBe("HIT");
+      await change();
+      const after = await read();
+      expect(after.headers.get("x-cache")).toBe("MISS");
+      return { before: before.data, after: after.data };
+    }
+
+    it("updateProduct", async () => {
+      const product = await createProduct(stack, admin, { name: "Old name", priceCents: 100 });
+      const { before, after } = await readChangeRead(
+        () => stack.gql(`query($id: ID!) { product(id: $id) { name priceCents } }`, { id: product.id }),
+        () => stack.gql(`mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 250 }) { id } }`, { id: product.id }, { token: admin.token }),
+      );
+      expect(before).toEqual({ product: { name: "Old name", priceCents: 100 } });
+      expect(after).toEqual({ product: { name: "Old name", priceCents: 250 } });
+    });
+
+    it("createProduct and deleteProduct (lists, including empty ones)", async () => {
+      const tag = `Fresh${kind}${Date.now()}`;
+      const list = () => stack.gql<{ products: { totalCount: number; edges: Array<{ node: { id: string } }> } }>(`query($s: String) { products(search: $s) { totalCount edges { node { id } } } }`, { s: tag });
+      const created = await readChangeRead(list, () => createProduct(stack, admin, { name: `${tag} lamp` }));
+      expect(created.before?.products.totalCount).toBe(0);
+      expect(created.after?.products.totalCount).toBe(1);
+      const id = created.after?.products.edges[0]?.node.id;
+      const deleted = await readChangeRead(list, () => stack.gql(`mutation($id: ID!) { deleteProduct(id: $id) { id } }`, { id }, { token: admin.token }));
+      expect(deleted.after?.products.totalCount).toBe(0);
+    });
+
+    it("placeOrder (stock changed in products by the orders service) and cancelOrder", async () => {
+      const product = await createProduct(stack, admin, { stock: 10 });
+      const stock = () => stack.gql<{ product: { stock: number } }>(`query($id: ID!) { product(id: $id) { stock } }`, { id: product.id });
+      const myOrders = () => stack.gql<{ me: { orders: Array<{ id: string; status: string }> } }>(`{ me { orders { id status } } }`, {}, { token: customer.token });
+      await myOrders();
+      let orderId = "";
+      const placed = await readChangeRead(stock, async () => {
+        const result = await stack.gql<{ placeOrder: { id: string } }>(
+          `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
+          { input: { items: [{ productId: product.id, quantity: 3 }] } },
+          { token: customer.token },
+        );
+        orderId = result.data?.placeOrder.id ?? "";
+      });
+      expect(placed).toEqual({ before: { product: { stock: 10 } }, after: { product: { stock: 7 } } });
+      const orders = await myOrders();
+      expect(orders.headers.get("x-cache")).toBe("MISS");
+      expect(orders.data?.me.orders[0]).toEqual({ id: orderId, status: "PLACED" });
+
+      const cancelled = await readChangeRead(stock, () => stack.gql(`mutation($id: ID!) { cancelOrder(id: $id) { id } }`, { id: orderId }, { token: customer.token }));
+      expect(cancelled.after).toEqual({ product: { stock: 10 } });
+      expect((await myOrders()).data?.me.orders[0]).toEqual({ id: orderId, status: "CANCELLED" });
+    });
+
+    it("createPost, updatePost and deletePost", async () => {
+      const product = await createProduct(stack, admin);
+      const productPosts = () => stack.gql<{ product: { posts: Array<{ title: string }> } }>(`query($id: ID!) { product(id: $id) { posts { title } } }`, { id: product.id });
+      let postId = "";
+      const created = await readChangeRead(productPosts, async () => {
+        const result = await stack.gql<{ createPost: { id: string } }>(
+          `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`,
+          { input: { title: "First look", body: "…", published: true, productIds: [product.id] } },
+          { token: customer.token },
+        );
+        postId = result.data?.createPost.id ?? "";
+      });
+      expect(created).toEqual({ before: { product: { posts: [] } }, after: { product: { posts: [{ title: "First look" }] } } });
+
+      const post = () => stack.gql(`query($id: ID!) { post(id: $id) { title } }`, { id: postId });
+      const updated = await readChangeRead(post, () => stack.gql(`mutation($id: ID!) { updatePost(id: $id, input: { title: "Second look" }) { id } }`, { id: postId }, { token: customer.token }));
+      expect(updated.after).toEqual({ post: { title: "Second look" } });
+      const deleted = await readChangeRead(post, () => stack.gql(`mutation($id: ID!) { deletePost(id: $id) { id } }`, { id: postId }, { token: customer.token }));
+      expect(deleted.after).toEqual({ post: null });
+      expect((await productPosts()).data).toEqual({ product: { posts: [] } });
+    });
+  });
+
+  describe.runIf(kind === "redis")("shared across router replicas", () => {
+    it("a second router sharing Redis serves the first one's entries and sees its purges", async () => {
+      const replica = await stack.startRouter();
+      const product = await createProduct(stack, admin, { name: "Replicated" });
+      const query = `query($id: ID!) { product(id: $id) { name } }`;
+      expect(await untilHit(() => stack.gql(query, { id: product.id }))).toBe("HIT");
+      const fromReplica = await gql(replica.url, query, { id: product.id });
+      expect(fromReplica.headers.get("x-cache")).toBe("HIT");
+      await stack.gql(`mutation($id: ID!) { updateProduct(id: $id, input: { name: "Renamed" }) { id } }`, { id: product.id }, { token: admin.token });
+      const afterPurge = await gql(replica.url, query, { id: product.id });
+      expect(afterPurge.data).toEqual({ product: { name: "Renamed" } });
+      await replica.close();
+    });
+  });
+
+  describe.runIf(kind === "redis")("when Redis fails", () => {
+    it("keeps serving uncached, warns once, and caches again when Redis is back — with nothing stale", async () => {
+      const proxy = new RedisProxy();
+      await proxy.start();
+      const lines: string[] = [];
+      const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) });
+      const router = await stack.startRouter({ REDIS_URL: proxy.url, REDIS_TIMEOUT_MS: "200" }, createLogger("router", "warn", sink));
+      const product = await createProduct(stack, admin, { name: "Before outage", priceCents: 100 });
+      const query = `query($id: ID!) { product(id: $id) { name priceCents } }`;
+      const read = () => gql<{ product: { priceCents: number } }>(router.url, query, { id: product.id });
+      expect(await untilHit(read)).toBe("HIT");
+
+      await proxy.stop();
+      for (let attempt = 0; attempt < 5; attempt++) {
+        const result = await read();
+        expect(result.status).toBe(200);
+        expect(result.data?.product.priceCents).toBe(100);
+      }
+      // A write while Redis is down: its purge cannot be recorded.
+      const update = await gql(router.url, `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 175 }) { id } }`, { id: product.id }, { token: admin.token });
+      expect(update.errors).toBeUndefined();
+      const during = await read();
+      expect(during.headers.get("x-cache")).toBe("BYPASS");
+      expect(during.data?.product.priceCents).toBe(175);
+      const warnings = lines.filter((line) => line.includes("response cache unavailable"));
+      expect(warnings).toHaveLength(1);
+
+      await proxy.start();
+      let status: string | null = null;
+      for (let attempt = 0; attempt < 60 && status !== "HIT"; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, 250));
+        const result = await read();
+        // Never the entry cached before the outage: the lost purge invalidated everything.
+        expect(result.data?.product.priceCents).toBe(175);
+        status = result.headers.get("x-cache");
+      }
+      expect(status).toBe("HIT");
+      await router.close();
+      await proxy.stop();
+    });
+
+    it("a Redis that stops answering costs at most its timeout", async () => {
+      const proxy = new RedisProxy();
+      await proxy.start();
+      const router = await stack.startRouter({ REDIS_URL: proxy.url, REDIS_TIMEOUT_MS: "200" });
+      const product = await createProduct(stack, admin, { name: "Slow Redis" });
+      const query = `query($id: ID!) { product(id: $id) { name } }`;
+      await gql(router.url, query, { id: product.id });
+      proxy.pause();
+      const result = await gql(router.url, query, { id: product.id });
+      expect(result.status).toBe(200);
+      expect(result.data).toEqual({ product: { name: "Slow Redis" } });
+      proxy.resume();
+      await router.close();
+      await proxy.stop();
+    });
+  });
+});

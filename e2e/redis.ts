@@ -1,0 +1,99 @@
+import { randomBytes } from "node:crypto";
+import { createServer, type Server, type Socket, connect } from "node:net";
+import { createClient } from "@keyv/redis";
+
+// Tests use the real Redis when one answers (CI has one at 127.0.0.1:6379; TEST_REDIS_URL points
+// elsewhere). Each test file uses a key prefix of its own and deletes its keys afterwards.
+export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+let reachable: Promise<boolean> | undefined;
+export function redisAvailable(): Promise<boolean> {
+  reachable ??= (async () => {
+    const client = createClient({ url: redisUrl, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+    client.on("error", () => {});
+    try {
+      await client.connect();
+      await client.ping();
+      return true;
+    } catch {
+      return false;
+    } finally {
+      if (client.isOpen) await client.close();
+    }
+  })();
+  return reachable;
+}
+
+export const uniquePrefix = (label: string) => `test:${label}:${randomBytes(4).toString("hex")}:`;
+
+export async function deleteKeys(prefix: string): Promise<void> {
+  const client = createClient({ url: redisUrl });
+  client.on("error", () => {});
+  await client.connect();
+  try {
+    const keys: string[] = [];
+    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+    if (keys.length > 0) await client.del(keys);
+  } finally {
+    await client.close();
+  }
+}
+
+/**
+ * A TCP proxy in front of the real Redis, so a test can make Redis unreachable (stop) or unresponsive
+ * (pause) for one router without touching the server other tests use.
+ */
+export class RedisProxy {
+  private server: Server | undefined;
+  private readonly sockets = new Set<Socket>();
+  private paused = false;
+  private held: Array<() => void> = [];
+  port = 0;
+
+  async start(): Promise<void> {
+    const target = new URL(redisUrl);
+    this.server = createServer((client) => {
+      const upstream = connect(Number(target.port || 6379), target.hostname);
+      this.sockets.add(client).add(upstream);
+      const forward = (from: Socket, to: Socket) =>
+        from.on("data", (chunk) => {
+          if (this.paused) this.held.push(() => to.write(chunk));
+          else to.write(chunk);
+        });
+      forward(client, upstream);
+      forward(upstream, client);
+      const close = () => {
+        client.destroy();
+        upstream.destroy();
+      };
+      client.on("close", close).on("error", close);
+      upstream.on("close", close).on("error", close);
+    });
+    await new Promise<void>((resolve) => this.server?.listen(this.port, "127.0.0.1", resolve));
+    const address = this.server.address();
+    if (address && typeof address === "object") this.port = address.port;
+  }
+
+  get url(): string {
+    return `redis://127.0.0.1:${this.port}`;
+  }
+
+  /** Redis stops answering: connections stay open, bytes wait in the proxy until `resume`. */
+  pause(): void {
+    this.paused = true;
+  }
+
+  resume(): void {
+    this.paused = false;
+    for (const deliver of this.held.splice(0)) deliver();
+  }
+
+  /** Redis goes away: every connection drops and new ones are refused. */
+  async stop(): Promise<void> {
+    this.held = [];
+    for (const socket of this.sockets) socket.destroy();
+    this.sockets.clear();
+    await new Promise((resolve) => this.server?.close(resolve));
+    this.server = undefined;
+  }
+}

@@ -1,0 +1,97 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import ApolloServerPluginResponseCache from "@apollo/server-plugin-response-cache";
+import { createHash } from "node:crypto";
+import type { DocumentNode } from "graphql";
+import type { RouterContext } from "../context.ts";
+import type { CacheStore } from "./store.ts";
+import { TaggedResponseCache } from "./tagged-cache.ts";
+import { type AugmentedOperation, augmentOperation, ID_ALIAS, TYPENAME_ALIAS } from "./tags.ts";
+
+export interface ResponseCacheOptions {
+  store: CacheStore;
+  maxEntryBytes: number;
+  maxTtlSeconds: number;
+}
+
+/** Per-request cache state, on the router context. */
+export interface CacheState {
+  augmented?: AugmentedOperation;
+  /** The purge counter when execution started (a miss); null when it could not be read. */
+  generation?: number | null;
+}
+
+const MAX_MEMOIZED_OPERATIONS = 1_000;
+
+/**
+ * The router's response cache: @apollo/server-plugin-response-cache for lookups, keys, private scope
+ * and TTLs (from the subgraphs' Cache-Control), plus what it lacks — tags for invalidation and an
+ * `x-cache` header (HIT, MISS, or BYPASS when the response is not eligible or the store is down).
+ *
+ * The fields the router adds for tagging stay in the data (and in the cache); `stripCacheFields`, the
+ * server's `stringifyResult`, leaves them out of what is sent.
+ */
+export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlugin<RouterContext>[] {
+  const cache = new TaggedResponseCache(options.store.raw, options.store.tags, options.store.health, options);
+  const augmentedByQuery = new Map<string, AugmentedOperation>();
+
+  const responseCache = ApolloServerPluginResponseCache<RouterContext>({
+    cache,
+    // PRIVATE responses are cached per user (the verified JWT subject); anonymous requests have no
+    // session, so they never read or write private entries.
+    sessionId: async ({ contextValue }) => contextValue.viewer?.userId ?? null,
+    shouldReadFromCache: async ({ contextValue }) => contextValue.cache.augmented !== undefined,
+    // No shouldWriteToCache: the plugin awaits it before reading the response to store, which would let
+    // other plugins' hooks run in between. Whether to write is decided here and in the store's `set`.
+    generateCacheKey(requestContext, keyData) {
+      const key = createHash("sha256").update(JSON.stringify(keyData)).digest("hex");
+      const state = (requestContext.contextValue as RouterContext).cache;
+      const body = requestContext.response?.body;
+      // Called on the write path (a response exists) right before the store's `set`: hand it the tags.
+      if (body?.kind === "single" && state.augmented && typeof state.generation === "number") {
+        cache.pending.set(`fqc:${key}`, { typeTags: state.augmented.typeTags, generation: state.generation, data: body.singleResult.data });
+      }
+      return key;
+    },
+  });
+
+  const tagging: ApolloServerPlugin<RouterContext> = {
+    async requestDidStart() {
+      return {
+        async didResolveOperation(requestContext) {
+          if (requestContext.operation?.operation !== "query") return;
+          const queryHash = requestContext.queryHash;
+          let augmented = augmentedByQuery.get(queryHash);
+          if (!augmented) {
+            augmented = augmentOperation(requestContext.schema, requestContext.document);
+            if (augmentedByQuery.size >= MAX_MEMOIZED_OPERATIONS) augmentedByQuery.clear();
+            augmentedByQuery.set(queryHash, augmented);
+          }
+          requestContext.contextValue.cache.augmented = augmented;
+          // Execution (and the gateway's query plan, cached per query) uses the augmented document.
+          (requestContext as { document: DocumentNode }).document = augmented.document;
+        },
+        async executionDidStart({ contextValue }) {
+          if (!contextValue.cache.augmented) return;
+          contextValue.cache.generation = await options.store.health.run(() => options.store.tags.generation(), null);
+        },
+        async willSendResponse({ response, contextValue, metrics }) {
+          const eligible = contextValue.cache.augmented !== undefined && options.store.health.isHealthy;
+          response.http.headers.set("x-cache", !eligible ? "BYPASS" : metrics.responseCacheHit ? "HIT" : "MISS");
+        },
+      };
+    },
+  };
+  return [responseCache, tagging];
+}
+
+const isAdded = (key: string) => key === TYPENAME_ALIAS || key === ID_ALIAS;
+
+/**
+ * Apollo Server's `stringifyResult`: serialises a response without the fields the router added for cache
+ * tagging. Responses that have none (mutations, the cache off) skip the replacer's cost.
+ */
+export function stripCacheFields(value: unknown): string {
+  const json = JSON.stringify(value);
+  if (!json.includes(`"${TYPENAME_ALIAS}"`)) return json;
+  return JSON.stringify(value, (key, field) => (isAdded(key) ? undefined : field));
+}

@@ -1,0 +1,94 @@
+import { KeyvAdapter } from "@apollo/utils.keyvadapter";
+import type { KeyValueCache, KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
+import KeyvRedis, { createClient, type RedisClientType } from "@keyv/redis";
+import type { Logger } from "@supergraph/kit";
+import Keyv from "keyv";
+import { LRUCache } from "lru-cache";
+import { CacheHealth } from "./health.ts";
+import { MemoryTagStore, RedisTagStore, type TagStore } from "./tag-store.ts";
+
+export interface CacheStoreOptions {
+  redisUrl: string | undefined;
+  keyPrefix: string;
+  timeoutMs: number;
+  maxTtlSeconds: number;
+  logger: Logger;
+}
+
+export interface CacheStore {
+  /** The key-value store; errors propagate (TaggedResponseCache runs it through `health`). */
+  raw: KeyValueCache<string>;
+  /** The same store, failing open (for automatic persisted queries). */
+  kv: KeyValueCache<string>;
+  tags: TagStore;
+  health: CacheHealth;
+  /** The Redis connection, when there is one (for other shared state, e.g. rate limits). */
+  redis: RedisClientType | undefined;
+  kind: "redis" | "memory";
+  close(): Promise<void>;
+}
+
+/**
+ * The router's shared store: Redis when REDIS_URL is set (every replica sees the same entries and the
+ * same invalidations), otherwise an in-memory LRU (one router, development).
+ */
+export function createCacheStore(options: CacheStoreOptions): CacheStore {
+  let tags: TagStore;
+  let keyv: Keyv<string>;
+  let redis: RedisClientType | undefined;
+  const health = new CacheHealth(options.logger, options.timeoutMs, () => tags.bumpEpoch());
+  if (options.redisUrl) {
+    redis = createClient({
+      url: options.redisUrl,
+      // Fail fast while disconnected instead of queueing commands until Redis returns.
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5_000) },
+    }) as RedisClientType;
+    redis.on("error", (error) => health.fail(error));
+    // Not awaited: the router serves (uncached) while Redis is unreachable, and reconnects by itself.
+    redis.connect().catch((error) => health.fail(error));
+    keyv = new Keyv<string>({
+      store: new KeyvRedis(redis, { namespace: `${options.keyPrefix}kv`, throwOnConnectError: false, throwOnErrors: true }),
+      namespace: `${options.keyPrefix}kv`,
+      throwOnErrors: true,
+      useKeyPrefix: false,
+    });
+    tags = new RedisTagStore(redis, options.keyPrefix, options.maxTtlSeconds + 60);
+  } else {
+    // A bounded in-memory store. lru-cache's set() takes an options object where Keyv passes a TTL
+    // number, so it is wrapped in the plain Map interface Keyv expects (Keyv keeps expiry itself).
+    const lru = new LRUCache<string, string>({ max: 10_000 });
+    const mapLike = {
+      get: (key: string) => lru.get(key),
+      set: (key: string, value: string) => (lru.set(key, value), mapLike),
+      delete: (key: string) => lru.delete(key),
+      has: (key: string) => lru.has(key),
+      clear: () => lru.clear(),
+    };
+    keyv = new Keyv<string>({ store: mapLike, namespace: options.keyPrefix, throwOnErrors: true });
+    tags = new MemoryTagStore();
+  }
+  // The adapter's types name keyv's CommonJS build and ours its ESM build: the same class at run time.
+  const adapter = new KeyvAdapter<string>(keyv as unknown as ConstructorParameters<typeof KeyvAdapter<string>>[0]);
+  const kv: KeyValueCache<string> = {
+    get: (key) => health.run(() => adapter.get(key), undefined),
+    set: (key: string, value: string, setOptions?: KeyValueCacheSetOptions) => health.run(() => adapter.set(key, value, setOptions), undefined),
+    delete: (key) => health.run(() => adapter.delete(key), false),
+  };
+  return {
+    raw: adapter,
+    kv,
+    tags,
+    health,
+    redis,
+    kind: redis ? "redis" : "memory",
+    async close() {
+      if (!redis) return;
+      // A graceful QUIT waits for every pending reply; an unresponsive Redis must not hold up shutdown.
+      const quit = redis.isOpen ? redis.close().catch(() => {}) : Promise.resolve();
+      const timer = new Promise((resolve) => setTimeout(resolve, options.timeoutMs * 4).unref());
+      await Promise.race([quit, timer]);
+      if (redis.isOpen) redis.destroy();
+    },
+  };
+}

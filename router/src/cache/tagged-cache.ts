@@ -1,0 +1,64 @@
+import type { KeyValueCache, KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
+import type { CacheHealth } from "./health.ts";
+import { entityTags } from "./tags.ts";
+import type { TagStore } from "./tag-store.ts";
+
+/** What the response cache plugin's write needs to know about the response being written. */
+export interface PendingWrite {
+  /** The entity types the operation selects. */
+  typeTags: string[];
+  /** The purge counter when its execution started. */
+  generation: number;
+  data: unknown;
+}
+
+/**
+ * The store behind @apollo/server-plugin-response-cache: entries carry their tags' generations, and a
+ * read serves an entry only while they are current (see TagStore). Writes are handed their tags by the
+ * router's cache plugin through `pending`, keyed by the cache key, because the plugin passes the store
+ * only a key and a serialized value.
+ *
+ * Stored format: one line of JSON metadata (`{"e":epoch,"t":{tag:generation}}`), a newline, then the
+ * plugin's value as it was (no re-encoding of the response).
+ */
+export class TaggedResponseCache implements KeyValueCache<string> {
+  readonly pending = new Map<string, PendingWrite>();
+
+  constructor(
+    private readonly store: KeyValueCache<string>,
+    private readonly tags: TagStore,
+    private readonly health: CacheHealth,
+    private readonly limits: { maxEntryBytes: number; maxTtlSeconds: number },
+  ) {}
+
+  async get(key: string): Promise<string | undefined> {
+    const raw = await this.health.run(() => this.store.get(key), undefined);
+    if (raw === undefined) return undefined;
+    const newline = raw.indexOf("\n");
+    if (newline < 0) return undefined;
+    const meta = JSON.parse(raw.slice(0, newline)) as { e: number; t: Record<string, number> };
+    const current = await this.health.run(() => this.tags.isCurrent(meta.e, meta.t), false);
+    if (!current) {
+      void this.health.run(() => this.store.delete(key), false);
+      return undefined;
+    }
+    return raw.slice(newline + 1);
+  }
+
+  async set(key: string, value: string, options?: KeyValueCacheSetOptions): Promise<void> {
+    const pending = this.pending.get(key);
+    this.pending.delete(key);
+    if (!pending || value.length > this.limits.maxEntryBytes) return;
+    const tags = [...new Set([...pending.typeTags, ...entityTags(pending.data)])];
+    const snapshot = await this.health.run(() => this.tags.snapshotForWrite(tags, pending.generation), null);
+    // null: a purge ran while this response was being computed; it may be stale already.
+    if (!snapshot) return;
+    const ttl = Math.min(options?.ttl ?? this.limits.maxTtlSeconds, this.limits.maxTtlSeconds);
+    const entry = `${JSON.stringify({ e: snapshot.epoch, t: snapshot.tags })}\n${value}`;
+    await this.health.run(() => this.store.set(key, entry, { ttl }), undefined);
+  }
+
+  async delete(key: string): Promise<boolean | void> {
+    return this.health.run(() => this.store.delete(key), false);
+  }
+}
