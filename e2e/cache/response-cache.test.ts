@@ -195,7 +195,12 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       const proxy = new RedisProxy();
       await proxy.start();
       const lines: string[] = [];
-      const sink = new Writable({ write: (chunk, _encoding, done) => (lines.push(String(chunk)), done()) });
+      const sink = new Writable({
+        write(chunk, _encoding, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      });
       const router = await stack.startRouter({ REDIS_URL: proxy.url, REDIS_TIMEOUT_MS: "200" }, createLogger("router", "warn", sink));
       const product = await createProduct(stack, admin, { name: "Before outage", priceCents: 100 });
       const query = `query($id: ID!) { product(id: $id) { name priceCents } }`;

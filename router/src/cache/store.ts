@@ -60,7 +60,10 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     const lru = new LRUCache<string, string>({ max: 10_000 });
     const mapLike = {
       get: (key: string) => lru.get(key),
-      set: (key: string, value: string) => (lru.set(key, value), mapLike),
+      set: (key: string, value: string) => {
+        lru.set(key, value);
+        return mapLike;
+      },
       delete: (key: string) => lru.delete(key),
       has: (key: string) => lru.has(key),
       clear: () => lru.clear(),

@@ -58,7 +58,7 @@ export class TaggedResponseCache implements KeyValueCache<string> {
     await this.health.run(() => this.store.set(key, entry, { ttl }), undefined);
   }
 
-  async delete(key: string): Promise<boolean | void> {
-    return this.health.run(() => this.store.delete(key), false);
+  async delete(key: string): Promise<boolean> {
+    return (await this.health.run(() => this.store.delete(key), false)) === true;
   }
 }
