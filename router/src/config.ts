@@ -1,35 +1,60 @@
 import { fileURLToPath } from "node:url";
-import { bool, type CommonConfig, commonConfig, commonEnv, parseConfig, port } from "@supergraph/kit";
+import { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "@supergraph/kit";
 import { z } from "zod";
+import type { QueryLimits } from "./limits.ts";
 import { defaultSubgraphUrl, SUBGRAPHS, type SubgraphName } from "./subgraphs.ts";
+
+const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+const list = z
+  .string()
+  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean))
+  .optional();
 
 const env = commonEnv.extend({
   PORT: port(4000),
   SUPERGRAPH_PATH: z.string().optional(),
   WATCH_SUPERGRAPH: bool,
-  BODY_LIMIT_BYTES: z.coerce.number().int().positive().default(2 * 1024 * 1024),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  BODY_LIMIT_BYTES: positive(2 * 1024 * 1024),
   REDIS_URL: z.url({ protocol: /^rediss?$/, message: "must be a redis:// or rediss:// URL" }).optional(),
-  REDIS_TIMEOUT_MS: z.coerce.number().int().positive().default(250),
+  REDIS_TIMEOUT_MS: positive(250),
   RESPONSE_CACHE: bool,
   RESPONSE_CACHE_KEY_PREFIX: z.string().min(1).default("supergraph:"),
-  RESPONSE_CACHE_MAX_ENTRY_BYTES: z.coerce.number().int().positive().default(1024 * 1024),
-  RESPONSE_CACHE_MAX_TTL_SECONDS: z.coerce.number().int().positive().default(300),
-  ...Object.fromEntries(
-    SUBGRAPHS.map((subgraph) => [`${subgraph.name.toUpperCase()}_URL`, z.url("must be an http(s) URL").optional()]),
-  ),
+  RESPONSE_CACHE_MAX_ENTRY_BYTES: positive(1024 * 1024),
+  RESPONSE_CACHE_MAX_TTL_SECONDS: positive(300),
+  RATE_LIMIT_PER_MINUTE: positive(600),
+  TRUSTED_PROXIES: list,
+  CORS_ORIGINS: list,
+  LIMIT_DEPTH: positive(12),
+  LIMIT_ALIASES: positive(30),
+  LIMIT_TOKENS: positive(2000),
+  LIMIT_ROOT_FIELDS: positive(20),
+  LIMIT_COST: positive(5000),
+  ROUTER_TIMEOUT_MS: positive(30_000),
+  SUBGRAPH_TIMEOUT_MS: positive(10_000),
+  SUBGRAPH_MAX_CONNECTIONS: positive(128),
 });
+
+/** Per subgraph: `<NAME>_URL` and `<NAME>_TIMEOUT_MS`. */
+const subgraphEnv = z.object(
+  Object.fromEntries(
+    SUBGRAPHS.flatMap((subgraph) => [
+      [`${subgraph.name.toUpperCase()}_URL`, z.url("must be an http(s) URL").optional()],
+      [`${subgraph.name.toUpperCase()}_TIMEOUT_MS`, z.coerce.number().int().positive().optional()],
+    ]),
+  ),
+);
 
 export interface RouterConfig extends CommonConfig {
   port: number;
   supergraphPath: string;
   /** Reload the supergraph when its file changes (development default). */
   watchSupergraph: boolean;
-  /** Where each subgraph is reached: `<NAME>_URL`, else the local default. */
-  subgraphUrls: Record<SubgraphName, string>;
+  subgraphs: Record<SubgraphName, { url: string; timeoutMs: number }>;
+  subgraphMaxConnections: number;
+  /** The most one request may take; longer than every subgraph's timeout. */
+  routerTimeoutMs: number;
   bodyLimitBytes: number;
-  shutdownTimeoutMs: number;
-  /** Shared state for every replica (response cache, APQ); in memory when unset. */
+  /** Shared state for every replica (response cache, APQ, rate limits); in memory when unset. */
   redisUrl: string | undefined;
   /** Longest any Redis operation may take before the router goes on without it (fail open). */
   redisTimeoutMs: number;
@@ -41,25 +66,46 @@ export interface RouterConfig extends CommonConfig {
     /** Upper bound on an entry's lifetime, whatever the subgraphs' max-age says. */
     maxTtlSeconds: number;
   };
+  rateLimitPerMinute: number;
+  /** Proxies (addresses or CIDRs) whose X-Forwarded-For names the client. */
+  trustedProxies: string[];
+  /** Browser origins allowed by CORS; `*` allows any. */
+  corsOrigins: string[];
+  limits: QueryLimits;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfig {
-  const raw = parseConfig("the router", env, source) as z.output<typeof env> & Record<string, string | undefined>;
+  const raw = parseConfig("the router", env, source);
+  const perSubgraph = parseConfig("the router", subgraphEnv, source) as Record<string, string | number | undefined>;
   const common = commonConfig(raw);
+  const subgraphs = Object.fromEntries(
+    SUBGRAPHS.map((subgraph) => {
+      const prefix = subgraph.name.toUpperCase();
+      return [
+        subgraph.name,
+        {
+          url: (perSubgraph[`${prefix}_URL`] as string | undefined) ?? defaultSubgraphUrl(subgraph.defaultPort),
+          timeoutMs: (perSubgraph[`${prefix}_TIMEOUT_MS`] as number | undefined) ?? raw.SUBGRAPH_TIMEOUT_MS,
+        },
+      ];
+    }),
+  ) as RouterConfig["subgraphs"];
+  const slowest = Math.max(...Object.values(subgraphs).map((subgraph) => subgraph.timeoutMs));
+  if (slowest >= raw.ROUTER_TIMEOUT_MS) {
+    throw new ConfigError(
+      `Invalid configuration for the router:\n  - ROUTER_TIMEOUT_MS (${raw.ROUTER_TIMEOUT_MS}) must be longer than every subgraph timeout (the longest is ${slowest}).`,
+    );
+  }
   return {
     ...common,
     port: raw.PORT,
     // `../supergraph.graphql` is the router package's root from both src/ and dist/.
     supergraphPath: raw.SUPERGRAPH_PATH ?? fileURLToPath(new URL("../supergraph.graphql", import.meta.url)),
     watchSupergraph: raw.WATCH_SUPERGRAPH ?? common.env === "development",
-    subgraphUrls: Object.fromEntries(
-      SUBGRAPHS.map((subgraph) => [
-        subgraph.name,
-        raw[`${subgraph.name.toUpperCase()}_URL`] ?? defaultSubgraphUrl(subgraph.defaultPort),
-      ]),
-    ) as Record<SubgraphName, string>,
+    subgraphs,
+    subgraphMaxConnections: raw.SUBGRAPH_MAX_CONNECTIONS,
+    routerTimeoutMs: raw.ROUTER_TIMEOUT_MS,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
-    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     redisUrl: raw.REDIS_URL,
     redisTimeoutMs: raw.REDIS_TIMEOUT_MS,
     responseCache: {
@@ -67,6 +113,17 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       keyPrefix: raw.RESPONSE_CACHE_KEY_PREFIX,
       maxEntryBytes: raw.RESPONSE_CACHE_MAX_ENTRY_BYTES,
       maxTtlSeconds: raw.RESPONSE_CACHE_MAX_TTL_SECONDS,
+    },
+    rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
+    trustedProxies: raw.TRUSTED_PROXIES ?? [],
+    // Development answers any origin; production only the configured ones.
+    corsOrigins: raw.CORS_ORIGINS ?? (common.env === "production" ? [] : ["*"]),
+    limits: {
+      depth: raw.LIMIT_DEPTH,
+      aliases: raw.LIMIT_ALIASES,
+      tokens: raw.LIMIT_TOKENS,
+      rootFields: raw.LIMIT_ROOT_FIELDS,
+      cost: raw.LIMIT_COST,
     },
   };
 }

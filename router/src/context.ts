@@ -1,7 +1,10 @@
-import { randomUUID } from "node:crypto";
+import { HeaderMap } from "@apollo/server";
 import { type CommonConfig, ErrorCode, InvalidTokenError, requestError, type Viewer, verifyUserToken } from "@supergraph/kit";
 import type { FastifyRequest } from "fastify";
+import { GraphQLError } from "graphql";
 import type { CacheState } from "./cache/plugin.ts";
+import type { RouterMetrics } from "./metrics.ts";
+import type { RateLimiter } from "./rate-limit.ts";
 
 export interface RouterContext {
   viewer: Viewer | null;
@@ -16,19 +19,38 @@ export interface RouterContext {
  * malformed, expired, forged, wrong issuer or audience — is refused with 401, never downgraded to
  * anonymous (a client with a broken token should find out, not silently see less).
  */
-export function createContext(request: FastifyRequest, jwtConfig: CommonConfig["jwt"]): RouterContext {
-  const requestId = request.id ? String(request.id) : randomUUID();
+export function identify(request: FastifyRequest, jwtConfig: CommonConfig["jwt"]): Viewer | null {
   const header = request.headers.authorization;
-  const base = { requestId, invalidations: new Set<string>(), cache: {} };
-  if (header === undefined) return { ...base, viewer: null };
+  if (header === undefined) return null;
   const match = /^Bearer ([A-Za-z0-9_\-.=]+)$/.exec(header.trim());
-  if (!match?.[1]) {
-    throw requestError(ErrorCode.UNAUTHENTICATED, "The Authorization header must be `Bearer <token>`.");
-  }
+  if (!match?.[1]) throw requestError(ErrorCode.UNAUTHENTICATED, "The Authorization header must be `Bearer <token>`.");
   try {
-    return { ...base, viewer: verifyUserToken(match[1], jwtConfig) };
+    return verifyUserToken(match[1], jwtConfig);
   } catch (error) {
     if (error instanceof InvalidTokenError) throw requestError(ErrorCode.UNAUTHENTICATED, error.message);
     throw error;
   }
+}
+
+/**
+ * Builds each request's context: the verified viewer, then its rate limit — per user when signed in,
+ * per client IP otherwise (`request.ip` honours X-Forwarded-For only from TRUSTED_PROXIES), so one
+ * client's traffic never spends another's budget.
+ */
+export function createContextFactory(deps: { jwt: CommonConfig["jwt"]; rateLimit: RateLimiter; metrics: RouterMetrics }) {
+  return async (request: FastifyRequest): Promise<RouterContext> => {
+    const viewer = identify(request, deps.jwt);
+    const decision = await deps.rateLimit(viewer ? `user:${viewer.userId}` : `ip:${request.ip}`);
+    if (!decision.allowed) {
+      deps.metrics.rateLimited.inc();
+      throw new GraphQLError("Too many requests: slow down and retry after the time in Retry-After.", {
+        extensions: {
+          code: "RATE_LIMITED",
+          retryAfterSeconds: decision.retryAfterSeconds,
+          http: { status: 429, headers: new HeaderMap([["retry-after", String(decision.retryAfterSeconds)]]) },
+        },
+      });
+    }
+    return { viewer, requestId: String(request.id), invalidations: new Set(), cache: {} };
+  };
 }

@@ -2,18 +2,32 @@ import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { INTERNAL_TOKEN_HEADER } from "@supergraph/kit";
 import type { RouterContext } from "./context.ts";
+import { SubgraphUnreachableError, type SubgraphFetcher } from "./fetcher.ts";
+import type { RouterMetrics } from "./metrics.ts";
+
+const MUTATION = /^\s*mutation\b/;
 
 /**
- * Sends subgraph requests on behalf of the verified viewer. Only the headers set here reach a subgraph
- * (the gateway forwards none of the client's), so a client cannot pass its own identity headers through;
- * the subgraph trusts the identity only because the internal token is signed.
+ * How the router calls one subgraph.
+ *
+ * - Identity: only the headers set here reach a subgraph (the gateway forwards none of the client's), so
+ *   a client cannot pass its own identity headers through; the subgraph trusts the identity only because
+ *   the internal token is signed.
+ * - Resilience: the fetcher gives every request a timeout; a query whose connection failed (refused or
+ *   reset, so it never ran) is retried once. Mutations are never retried: a mutation that reached the
+ *   subgraph before the connection dropped would run twice.
+ * - Invalidation: what a subgraph says the operation changed (`extensions.invalidate`) is collected for
+ *   the response cache.
  */
 export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(
+    private readonly subgraph: string,
     url: string,
+    private readonly transport: SubgraphFetcher,
     private readonly signInternalToken: (viewer: RouterContext["viewer"]) => string,
+    private readonly metrics: RouterMetrics,
   ) {
-    super({ url });
+    super({ url, fetcher: transport.fetcher });
   }
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
@@ -24,7 +38,29 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     if ("requestId" in context && context.requestId) headers.set("x-request-id", context.requestId);
   }
 
-  /** Collects what a subgraph says this operation changed, for the response cache to purge. */
+  override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    const retryable = !MUTATION.test(options.request.query ?? "");
+    const end = this.metrics.subgraphFetches.startTimer({ subgraph: this.subgraph });
+    try {
+      const response = await this.processOnce(options, retryable);
+      end({ outcome: response.errors?.length ? "errors" : "ok" });
+      return response;
+    } catch (error) {
+      end({ outcome: error instanceof SubgraphUnreachableError ? error.reason : "error" });
+      throw error;
+    }
+  }
+
+  private async processOnce(options: GraphQLDataSourceProcessOptions<RouterContext>, retryable: boolean) {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (!retryable || !(error instanceof SubgraphUnreachableError) || error.reason !== "connection") throw error;
+      this.metrics.subgraphRetries.inc({ subgraph: this.subgraph });
+      return super.process(options);
+    }
+  }
+
   override didReceiveResponse({
     response,
     context,

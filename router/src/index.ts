@@ -2,46 +2,63 @@ import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import cors from "@fastify/cors";
 import {
   createErrorMasker,
   createHttpServer,
   createInternalTokenSigner,
   createLogger,
-  createMetrics,
   type Logger,
   listen,
   useOperationMetrics,
 } from "@supergraph/kit";
-import type { RouterConfig } from "./config.ts";
-import { createContext, type RouterContext } from "./context.ts";
+import type { GraphQLFormattedError } from "graphql";
 import { useCacheInvalidation } from "./cache/invalidation.ts";
 import { stripCacheFields, useResponseCache } from "./cache/plugin.ts";
 import { createCacheStore } from "./cache/store.ts";
+import type { RouterConfig } from "./config.ts";
+import { createContextFactory, type RouterContext } from "./context.ts";
 import { RouterDataSource } from "./datasource.ts";
+import { createSubgraphFetcher } from "./fetcher.ts";
+import { limitErrorCode, limitValidationRules } from "./limits.ts";
+import { createRouterMetrics } from "./metrics.ts";
 import { useErrorStatus } from "./plugins/error-status.ts";
+import { createRateLimiter } from "./rate-limit.ts";
 import type { SubgraphName } from "./subgraphs.ts";
 import { supergraphFromFile } from "./supergraph.ts";
 
-export { loadConfig, type RouterConfig } from "./config.ts";
 export { composeSupergraph } from "./compose.ts";
+export { loadConfig, type RouterConfig } from "./config.ts";
 export { SUBGRAPHS } from "./subgraphs.ts";
 
 export interface RunningRouter {
   url: string;
+  markShuttingDown(): void;
   close(): Promise<void>;
 }
 
 /** Starts the router: the federated gateway over the supergraph file, at `POST /graphql`. */
-export async function startRouter(config: RouterConfig, logger: Logger = createLogger("router", config.logLevel)) {
+export async function startRouter(config: RouterConfig, logger: Logger = createLogger("router", config.logLevel)): Promise<RunningRouter> {
   // @apollo/gateway otherwise reports usage metrics to Apollo and, to label them, probes cloud metadata
   // endpoints (AWS, GCP, Azure) over the network at start-up: a privacy leak, and outbound traffic a
   // router must not make on its own. It reads this variable in its constructor; nothing can turn it on.
   process.env.APOLLO_TELEMETRY_DISABLED = "true";
-  const metrics = createMetrics("router");
+  const metrics = createRouterMetrics();
   const signInternalToken = createInternalTokenSigner("router", config.internalTokenSecret);
+  const transports = new Map(
+    Object.entries(config.subgraphs).map(([name, subgraph]) => [
+      name,
+      createSubgraphFetcher(name, { timeoutMs: subgraph.timeoutMs, connections: config.subgraphMaxConnections }),
+    ]),
+  );
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.watchSupergraph, logger),
-    buildService: ({ name }) => new RouterDataSource(config.subgraphUrls[name as SubgraphName], signInternalToken),
+    buildService: ({ name }) => {
+      const subgraph = config.subgraphs[name as SubgraphName];
+      const transport = transports.get(name);
+      if (!subgraph || !transport) throw new Error(`The supergraph names a subgraph the router does not know: ${name}`);
+      return new RouterDataSource(name, subgraph.url, transport, signInternalToken, metrics);
+    },
     logger,
   });
 
@@ -53,6 +70,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     logger,
     metrics,
     bodyLimitBytes: config.bodyLimitBytes,
+    trustedProxies: config.trustedProxies,
     // Ready once the supergraph is loaded. Deliberately not tied to every subgraph being up: a dead
     // subgraph costs only the fields it serves (partial results), and pulling every router replica out of
     // the load balancer for it would turn a partial outage into a total one.
@@ -60,10 +78,14 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
       if (!loaded) throw new Error("supergraph not loaded yet");
     },
   });
+  await http.app.register(cors, {
+    origin: config.corsOrigins.includes("*") ? true : config.corsOrigins,
+    methods: ["GET", "POST", "OPTIONS"],
+    allowedHeaders: ["content-type", "authorization", "x-request-id", "apollo-require-preflight", "x-apollo-operation-name"],
+    exposedHeaders: ["x-request-id", "x-cache", "age", "retry-after"],
+    maxAge: 600,
+  });
 
-  // Introspection stays on outside production (tests use it); error details only in development.
-  const introspection = config.env !== "production";
-  const development = config.env === "development";
   const store = createCacheStore({
     redisUrl: config.redisUrl,
     keyPrefix: config.responseCache.keyPrefix,
@@ -71,41 +93,68 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     maxTtlSeconds: config.responseCache.maxTtlSeconds,
     logger,
   });
+  const rateLimit = createRateLimiter({
+    perMinute: config.rateLimitPerMinute,
+    redis: store.redis,
+    keyPrefix: config.responseCache.keyPrefix,
+    timeoutMs: config.redisTimeoutMs,
+  });
+
+  const development = config.env === "development";
+  const maskErrors = createErrorMasker(logger, development);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     // Automatic persisted queries share the store (and Redis) with the response cache.
     cache: store.kv,
     stringifyResult: stripCacheFields,
-    introspection,
+    // Introspection stays on outside production (tests use it); error details only in development.
+    introspection: config.env !== "production",
     includeStacktraceInErrorResponses: development,
     // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
     stopOnTerminationSignals: false,
-    formatError: createErrorMasker(logger, development),
+    // On by default in Apollo Server; stated because the router depends on it: a GET or a "simple"
+    // POST (form, text/plain) cannot run an operation without a preflighted header.
+    csrfPrevention: true,
+    parseOptions: { maxTokens: config.limits.tokens },
+    validationRules: limitValidationRules(config.limits),
+    formatError: (formatted: GraphQLFormattedError, error: unknown) => {
+      const limit = limitErrorCode(formatted);
+      if (limit) return { message: formatted.message, extensions: { code: limit } };
+      return maskErrors(formatted, error);
+    },
     plugins: [
       fastifyApolloDrainPlugin(http.app),
       ApolloServerPluginLandingPageDisabled(),
       useOperationMetrics(metrics),
       useErrorStatus(),
       ...(config.responseCache.enabled
-        ? [...useResponseCache({ store, ...config.responseCache }), useCacheInvalidation(store)]
+        ? [...useResponseCache({ store, metrics, ...config.responseCache }), useCacheInvalidation(store)]
         : []),
     ],
   });
   await apollo.start();
   const handler = fastifyApolloHandler(apollo, {
-    context: async (request) => createContext(request, config.jwt),
+    context: createContextFactory({ jwt: config.jwt, rateLimit, metrics }),
   });
-  http.app.route({ method: ["GET", "POST", "OPTIONS"], url: "/graphql", handler });
+  http.app.route({
+    method: ["GET", "POST"],
+    url: "/graphql",
+    handler,
+    // The last line of defence for a request: subgraph timeouts are shorter, so only a plan with many
+    // sequential fetches can get here.
+    handlerTimeout: config.routerTimeoutMs,
+  });
 
   const base = await listen(http.app, config.host, config.port);
   logger.info({ url: `${base}/graphql` }, "router listening");
   return {
     url: `${base}/graphql`,
-    metrics,
+    markShuttingDown: http.markShuttingDown,
     async close() {
       http.markShuttingDown();
       await http.app.close();
       await apollo.stop();
+      await Promise.all([...transports.values()].map((transport) => transport.close()));
       await store.close();
     },
   };

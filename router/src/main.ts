@@ -12,7 +12,7 @@ try {
 const logger = createLogger("router", config.logLevel);
 try {
   const router = await startRouter(config, logger);
-  handleShutdownSignals(logger, router.close, config.shutdownTimeoutMs);
+  handleShutdownSignals(logger, { ...config.shutdown, stop: router.close, markShuttingDown: router.markShuttingDown });
 } catch (error) {
   logger.fatal({ err: error }, "router failed to start");
   process.exit(1);

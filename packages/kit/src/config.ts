@@ -40,6 +40,8 @@ export const commonEnv = z.object({
   JWT_AUDIENCE: z.string().default("supergraph-clients"),
   JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().positive().default(3600),
   INTERNAL_TOKEN_SECRET: secret.optional(),
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).optional(),
 });
 
 export interface CommonConfig {
@@ -49,6 +51,12 @@ export interface CommonConfig {
   jwt: { secret: string; issuer: string; audience: string; expiresInSeconds: number };
   /** Signs what the router forwards to subgraphs and what services send each other. */
   internalTokenSecret: string;
+  shutdown: {
+    /** Serving while not ready, before the listener closes (5 s in production, for load balancers). */
+    drainDelayMs: number;
+    /** The most a graceful stop may take before the process exits anyway. */
+    timeoutMs: number;
+  };
 }
 
 export function commonConfig(raw: z.output<typeof commonEnv>): CommonConfig {
@@ -71,6 +79,10 @@ export function commonConfig(raw: z.output<typeof commonEnv>): CommonConfig {
       expiresInSeconds: raw.JWT_EXPIRES_IN_SECONDS,
     },
     internalTokenSecret: raw.INTERNAL_TOKEN_SECRET ?? `${DEV_SECRET}-internal`,
+    shutdown: {
+      drainDelayMs: raw.SHUTDOWN_DRAIN_DELAY_MS ?? (production ? 5_000 : 0),
+      timeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
+    },
   };
 }
 
@@ -82,7 +94,6 @@ export interface SubgraphConfig extends CommonConfig {
   dataDir: string;
   migrateOnStart: boolean;
   seedOnStart: boolean;
-  shutdownTimeoutMs: number;
 }
 
 const subgraphEnv = commonEnv.extend({
@@ -91,7 +102,6 @@ const subgraphEnv = commonEnv.extend({
   DATA_DIR: z.string().default(".data"),
   MIGRATE_ON_START: bool,
   SEED_ON_START: bool,
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(10_000),
 });
 
 /**
@@ -117,6 +127,5 @@ export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJ
     // Production applies migrations with `db:migrate` (a Job) and is never seeded with demo data.
     migrateOnStart: raw.MIGRATE_ON_START ?? common.env !== "production",
     seedOnStart: (raw.SEED_ON_START ?? true) && common.env === "development",
-    shutdownTimeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
   };
 }

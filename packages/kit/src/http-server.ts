@@ -1,4 +1,5 @@
-import Fastify, { type FastifyBaseLogger, type FastifyInstance, LogController } from "fastify";
+import { randomUUID } from "node:crypto";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 
@@ -8,6 +9,8 @@ export interface HttpServerOptions {
   /** Resolves when the service's dependencies are reachable; throws (with a reason) otherwise. */
   readiness: () => Promise<void>;
   bodyLimitBytes?: number;
+  /** Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none by default. */
+  trustedProxies?: string[];
 }
 
 export interface HttpServer {
@@ -17,20 +20,66 @@ export interface HttpServer {
   isShuttingDown(): boolean;
 }
 
+// A request id from a client or an upstream proxy is kept only if it looks like one: it ends up in logs
+// and response headers, so arbitrary text (newlines, megabytes) is not accepted.
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** An HTTP-level refusal in the GraphQL error shape, so clients parse every error the same way. */
+function errorBody(message: string, code: string) {
+  return { errors: [{ message, extensions: { code } }] };
+}
+
 /**
  * The HTTP shell every service shares: `GET /health/live` (the process answers), `GET /health/ready`
- * (its dependencies answer, and it is not shutting down) and `GET /metrics` (Prometheus).
+ * (its dependencies answer, and it is not shutting down), `GET /metrics` (Prometheus), request ids
+ * (`x-request-id`, taken from the caller or generated, returned and logged), one access log line per
+ * request, and clear answers to requests that never reach GraphQL: 413 for a body over the limit
+ * (refused while reading, before any parsing), 400 for malformed JSON.
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   let shuttingDown = false;
+  const bodyLimit = options.bodyLimitBytes ?? 2 * 1024 * 1024;
   const app = Fastify({
     loggerInstance: options.logger as FastifyBaseLogger,
-    // Per-request access logs are written by our own hooks (with the request id), not Fastify's.
+    // Fastify's own per-request logs are replaced by the single access line below.
     logController: new LogController({ disableRequestLogging: true }),
-    bodyLimit: options.bodyLimitBytes ?? 2 * 1024 * 1024,
+    bodyLimit,
+    trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false,
+    genReqId: (request) => {
+      const header = request.headers["x-request-id"];
+      return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
+    },
     // Idle keep-alive sockets would hold `close()` open until they time out.
     forceCloseConnections: "idle",
     return503OnClosing: true,
+  });
+
+  app.addHook("onSend", async (request, reply) => {
+    reply.header("x-request-id", request.id);
+  });
+  app.addHook("onResponse", async (request, reply) => {
+    if (request.url.startsWith("/health") || request.url === "/metrics") return;
+    request.log.info(
+      { method: request.method, url: request.url.split("?")[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+      "request",
+    );
+  });
+  app.setErrorHandler((error: FastifyError, request, reply) => {
+    if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
+      return reply.code(413).send(errorBody(`The request body is larger than ${bodyLimit} bytes.`, "PAYLOAD_TOO_LARGE"));
+    }
+    if (error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error instanceof SyntaxError) {
+      return reply.code(400).send(errorBody(`The request body is not valid JSON: ${error.message}`, "BAD_REQUEST"));
+    }
+    if (error.code === "FST_ERR_HANDLER_TIMEOUT") {
+      return reply.code(504).send(errorBody("The request took too long and was abandoned.", "GATEWAY_TIMEOUT"));
+    }
+    if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
+      return reply.code(415).send(errorBody("Send GraphQL requests as application/json.", "UNSUPPORTED_MEDIA_TYPE"));
+    }
+    const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
+    if (status >= 500) request.log.error({ err: error }, "request failed");
+    return reply.code(status).send(errorBody(status >= 500 ? "Internal server error" : error.message, status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST"));
   });
 
   app.get("/health/live", async () => ({ status: "ok" }));

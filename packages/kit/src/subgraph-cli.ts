@@ -27,7 +27,7 @@ export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> 
   try {
     if (command === "serve") {
       const running = await startSubgraph({ ...spec, logger });
-      handleShutdownSignals(logger, running.close, spec.config.shutdownTimeoutMs);
+      handleShutdownSignals(logger, { ...spec.config.shutdown, stop: running.close, markShuttingDown: running.markShuttingDown });
       return;
     }
     if (command === "migrate" || command === "seed") {

@@ -18,7 +18,7 @@ export interface SubgraphDatabase {
 
 export interface SubgraphSpec<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext & InvalidationContext> {
   name: string;
-  config: CommonConfig & { port: number; seedOnStart: boolean; migrateOnStart: boolean; shutdownTimeoutMs: number };
+  config: CommonConfig & { port: number; seedOnStart: boolean; migrateOnStart: boolean };
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<TContext>;
   /** Opens the subgraph's own database, applying pending migrations first when `migrate` is true. */
@@ -36,6 +36,8 @@ export interface RunningSubgraph<TDb> {
   db: TDb;
   metrics: Metrics;
   logger: Logger;
+  /** Readiness off (the first step of a graceful stop). */
+  markShuttingDown(): void;
   /** Graceful stop: readiness off, in-flight requests finish, then the database pool and server close. */
   close(): Promise<void>;
 }
@@ -69,6 +71,7 @@ export async function startSubgraph<TDb extends { $disconnect(): Promise<void> }
       db,
       metrics,
       logger,
+      markShuttingDown: server.markShuttingDown,
       async close() {
         await server.stop();
         await db.$disconnect();

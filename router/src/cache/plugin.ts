@@ -3,12 +3,14 @@ import ApolloServerPluginResponseCache from "@apollo/server-plugin-response-cach
 import { createHash } from "node:crypto";
 import type { DocumentNode } from "graphql";
 import type { RouterContext } from "../context.ts";
+import type { RouterMetrics } from "../metrics.ts";
 import type { CacheStore } from "./store.ts";
 import { TaggedResponseCache } from "./tagged-cache.ts";
 import { type AugmentedOperation, augmentOperation, ID_ALIAS, TYPENAME_ALIAS } from "./tags.ts";
 
 export interface ResponseCacheOptions {
   store: CacheStore;
+  metrics: RouterMetrics;
   maxEntryBytes: number;
   maxTtlSeconds: number;
 }
@@ -76,7 +78,9 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
         },
         async willSendResponse({ response, contextValue, metrics }) {
           const eligible = contextValue.cache.augmented !== undefined && options.store.health.isHealthy;
-          response.http.headers.set("x-cache", !eligible ? "BYPASS" : metrics.responseCacheHit ? "HIT" : "MISS");
+          const result = !eligible ? "BYPASS" : metrics.responseCacheHit ? "HIT" : "MISS";
+          response.http.headers.set("x-cache", result);
+          options.metrics.cacheResults.inc({ result: result.toLowerCase() });
         },
       };
     },

@@ -1,0 +1,65 @@
+import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
+import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
+import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
+import { type GraphQLFormattedError, GraphQLError, Kind, type ValidationContext, type ValidationRule } from "graphql";
+
+export interface QueryLimits {
+  depth: number;
+  aliases: number;
+  /** Passed to graphql-js's parser (`parseOptions.maxTokens`), which stops reading past it. */
+  tokens: number;
+  rootFields: number;
+  cost: number;
+}
+
+export const LimitCode = {
+  depth: "DEPTH_LIMIT_EXCEEDED",
+  aliases: "ALIAS_LIMIT_EXCEEDED",
+  tokens: "TOKEN_LIMIT_EXCEEDED",
+  rootFields: "ROOT_FIELD_LIMIT_EXCEEDED",
+  cost: "COST_LIMIT_EXCEEDED",
+} as const;
+
+// Apollo Server reports every validation error as GRAPHQL_VALIDATION_FAILED, replacing any code a rule
+// set. The rules below put theirs in `extensions.limit`, and `limitErrorCode` (in formatError) restores
+// it as the code, so clients can tell which limit they hit. The HTTP status stays 400.
+const reportWith = (limit: keyof typeof LimitCode) => (context: ValidationContext | null, error: GraphQLError) =>
+  context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ""), { extensions: { limit: LimitCode[limit] } }));
+
+/**
+ * Hand-written because GraphQL Armor has no limit on root fields: a query can otherwise fan out to every
+ * subgraph at once through many top-level fields (each alias counts).
+ */
+function maxRootFieldsRule(limit: number): ValidationRule {
+  return (context) => ({
+    OperationDefinition(operation) {
+      const count = operation.selectionSet.selections.filter((selection) => selection.kind === Kind.FIELD).length;
+      if (count > limit) {
+        context.reportError(
+          new GraphQLError(`Root field limit of ${limit} exceeded, found ${count}.`, { extensions: { limit: LimitCode.rootFields } }),
+        );
+      }
+    },
+  });
+}
+
+/** Validation rules enforcing the limits, checked before any planning or execution. */
+export function limitValidationRules(limits: QueryLimits): ValidationRule[] {
+  const common = { propagateOnRejection: false, exposeLimits: true } as const;
+  return [
+    maxDepthRule({ ...common, n: limits.depth, onReject: [reportWith("depth")] }) as unknown as ValidationRule,
+    maxAliasesRule({ ...common, n: limits.aliases, onReject: [reportWith("aliases")] }) as unknown as ValidationRule,
+    costLimitRule({ ...common, maxCost: limits.cost, onReject: [reportWith("cost")] }) as unknown as ValidationRule,
+    maxRootFieldsRule(limits.rootFields),
+  ];
+}
+
+const TOKEN_LIMIT = /Document contains more th[ae]n \d+ tokens/;
+
+/** The code a limit violation should carry, or undefined for any other error. */
+export function limitErrorCode(formatted: GraphQLFormattedError): string | undefined {
+  const limit = formatted.extensions?.limit;
+  if (typeof limit === "string") return limit;
+  if (formatted.extensions?.code === "GRAPHQL_PARSE_FAILED" && TOKEN_LIMIT.test(formatted.message)) return LimitCode.tokens;
+  return undefined;
+}

@@ -1,0 +1,36 @@
+import { createMetrics } from "@supergraph/kit";
+import { Counter, Histogram } from "prom-client";
+
+/** The router's metrics: the shared ones (operations, errors) plus fetches, cache and rate limiting. */
+export function createRouterMetrics() {
+  const base = createMetrics("router");
+  const registers = [base.registry];
+  return {
+    ...base,
+    subgraphFetches: new Histogram({
+      name: "subgraph_fetch_duration_seconds",
+      help: "Requests from the router to subgraphs, by subgraph and outcome (ok, errors, timeout, connection, error).",
+      labelNames: ["subgraph", "outcome"] as const,
+      buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+      registers,
+    }),
+    subgraphRetries: new Counter({
+      name: "subgraph_fetch_retries_total",
+      help: "Queries sent again after a connection error (mutations never are).",
+      labelNames: ["subgraph"] as const,
+      registers,
+    }),
+    cacheResults: new Counter({
+      name: "response_cache_requests_total",
+      help: "Operations by response cache result (hit, miss, bypass).",
+      labelNames: ["result"] as const,
+      registers,
+    }),
+    rateLimited: new Counter({
+      name: "rate_limit_rejections_total",
+      help: "Requests refused with 429 because their client was over its budget.",
+      registers,
+    }),
+  };
+}
+export type RouterMetrics = ReturnType<typeof createRouterMetrics>;
