@@ -37,7 +37,6 @@ export interface GqlResult<T> {
   errors: Array<{ message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }> | undefined;
 }
 
-const quiet = (): Logger => createLogger("test", process.env.TEST_LOG_LEVEL ?? "silent");
 
 export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   NODE_ENV: "test",
@@ -53,11 +52,18 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Extra settings for the router only (e.g. REDIS_URL). */
   routerEnv?: Record<string, string>;
+  /** Collects every service's log lines (JSON, info and up) instead of discarding them. */
+  logs?: string[];
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cleanup: Array<() => Promise<void>> = [];
   const env = (extra: Record<string, string>) => testEnv({ ...options.env, ...extra });
+  const logs = options.logs;
+  const quiet = (service: string): Logger =>
+    logs
+      ? createLogger(service, "info", { write: (line: string) => void logs.push(line) })
+      : createLogger(service, process.env.TEST_LOG_LEVEL ?? "silent");
   try {
     const names = ["users", "products", "orders", "posts"] as const;
     const databases = await Promise.all(names.map((name) => testDatabaseSettings(name)));
@@ -71,23 +77,23 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const productsSubgraph = await products.startProductsSubgraph(
       products.loadConfig(env({ PRODUCTS_PORT: "0", ...productsDb })),
-      quiet(),
+      quiet("products"),
     );
     cleanup.push(() => productsSubgraph.close());
     const [usersSubgraph, ordersSubgraph, postsSubgraph] = await Promise.all([
-      users.startUsersSubgraph(users.loadConfig(env({ USERS_PORT: "0", ...usersDb })), quiet()),
+      users.startUsersSubgraph(users.loadConfig(env({ USERS_PORT: "0", ...usersDb })), quiet("users")),
       orders.startOrdersSubgraph(
         orders.loadConfig(env({ ORDERS_PORT: "0", ...ordersDb, PRODUCTS_URL: productsSubgraph.url })),
-        quiet(),
+        quiet("orders"),
       ),
       posts.startPostsSubgraph(
         posts.loadConfig(env({ POSTS_PORT: "0", ...postsDb, PRODUCTS_URL: productsSubgraph.url })),
-        quiet(),
+        quiet("posts"),
       ),
     ]);
     cleanup.push(() => usersSubgraph.close(), () => ordersSubgraph.close(), () => postsSubgraph.close());
 
-    const routerFor = async (extra: Record<string, string>, logger: Logger = quiet()) => {
+    const routerFor = async (extra: Record<string, string>, logger: Logger = quiet("router")) => {
       const started = await startRouter(
         loadRouterConfig(
           env({

@@ -23,7 +23,7 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(
     private readonly subgraph: string,
     url: string,
-    private readonly transport: SubgraphFetcher,
+    transport: SubgraphFetcher,
     private readonly signInternalToken: (viewer: RouterContext["viewer"]) => string,
     private readonly metrics: RouterMetrics,
   ) {

@@ -54,7 +54,8 @@ export function limitValidationRules(limits: QueryLimits): ValidationRule[] {
   ];
 }
 
-const TOKEN_LIMIT = /Document contains more th[ae]n \d+ tokens/;
+// graphql-js words it "more that N tokens" (sic); match either spelling.
+const TOKEN_LIMIT = /Document contains more tha[nt] \d+ tokens/;
 
 /** The code a limit violation should carry, or undefined for any other error. */
 export function limitErrorCode(formatted: GraphQLFormattedError): string | undefined {

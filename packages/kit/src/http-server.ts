@@ -56,6 +56,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
+    // While stopping, every response tells its client to reconnect (elsewhere): a keep-alive connection
+    // left open after its last response would hold the server's close() until the client drops it.
+    if (shuttingDown) reply.header("connection", "close");
   });
   app.addHook("onResponse", async (request, reply) => {
     if (request.url.startsWith("/health") || request.url === "/metrics") return;

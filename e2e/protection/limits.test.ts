@@ -1,0 +1,101 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gql, type Stack, startStack } from "../harness.ts";
+
+let stack: Stack;
+let strict: { url: string; close(): Promise<void> };
+beforeAll(async () => {
+  stack = await startStack();
+  strict = await stack.startRouter({
+    BODY_LIMIT_BYTES: "2000",
+    LIMIT_DEPTH: "4",
+    LIMIT_ALIASES: "3",
+    LIMIT_TOKENS: "80",
+    LIMIT_ROOT_FIELDS: "2",
+    LIMIT_COST: "40",
+  });
+});
+afterAll(() => stack?.close());
+
+async function post(url: string, body: string, headers: Record<string, string> = {}) {
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
+  return { status: response.status, body: (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+}
+
+describe("requests that never reach GraphQL", () => {
+  it("refuses a body over the limit (2 MB by default) with 413, before parsing it", async () => {
+    const huge = JSON.stringify({ query: "{ __typename }", variables: { pad: "x".repeat(2 * 1024 * 1024) } });
+    const result = await post(stack.routerUrl, huge);
+    expect(result.status).toBe(413);
+    expect(result.body.errors?.[0]?.extensions?.code).toBe("PAYLOAD_TOO_LARGE");
+    // Not even valid JSON: refused for its size alone, so it was never parsed.
+    const garbage = await post(strict.url, `{${"x".repeat(5000)}`);
+    expect(garbage.status).toBe(413);
+  });
+
+  it("answers malformed JSON with 400 and a clear message", async () => {
+    const result = await post(stack.routerUrl, `{"query": "{ __typename }"`);
+    expect(result.status).toBe(400);
+    expect(result.body.errors?.[0]).toMatchObject({ extensions: { code: "BAD_REQUEST" } });
+    expect(result.body.errors?.[0]?.message).toMatch(/not valid JSON/);
+  });
+});
+
+describe("query limits, checked before execution", () => {
+  const cases: Array<[string, string, string]> = [
+    ["depth", `{ me { posts { products { posts { author { name } } } } } }`, "DEPTH_LIMIT_EXCEEDED"],
+    ["aliases", `{ a: me { id } b: me { id } c: me { id } d: me { id } }`, "ALIAS_LIMIT_EXCEEDED"],
+    ["root fields", `{ me { id } post(id: "x") { id } product(id: "x") { id } }`, "ROOT_FIELD_LIMIT_EXCEEDED"],
+    ["tokens", `{ ${Array.from({ length: 30 }, () => "me { id }").join(" ")} }`, "TOKEN_LIMIT_EXCEEDED"],
+    ["cost", `{ products { edges { node { posts { author { posts { title } } } } } } }`, "COST_LIMIT_EXCEEDED"],
+  ];
+  it.each(cases)("refuses a query over the %s limit with 400 and its own code", async (_limit, query, code) => {
+    const result = await gql(strict.url, query);
+    expect(result.status).toBe(400);
+    expect(result.errors?.map((error) => error.extensions?.code)).toContain(code);
+    expect(result.data ?? null).toBeNull();
+  });
+
+  it("runs a query within every limit", async () => {
+    const result = await gql(strict.url, `{ me { id } }`);
+    expect(result.status).toBe(200);
+    expect(result.data).toEqual({ me: null });
+  });
+
+  it("has defaults that let the whole cross-graph walk through", async () => {
+    const result = await stack.gql(`{ me { orders { items { product { name } } } posts { products { name posts { author { name } } } } } }`);
+    expect(result.status).toBe(200);
+  });
+});
+
+describe("CSRF and CORS", () => {
+  it("refuses a GET operation without a preflighted header (Apollo's CSRF prevention)", async () => {
+    const url = `${stack.routerUrl}?query=${encodeURIComponent("{ __typename }")}`;
+    const simple = await fetch(url);
+    expect(simple.status).toBe(400);
+    const preflighted = await fetch(url, { headers: { "apollo-require-preflight": "true" } });
+    expect(preflighted.status).toBe(200);
+  });
+
+  it("refuses a form-encoded POST", async () => {
+    const response = await fetch(stack.routerUrl, {
+      method: "POST",
+      headers: { "content-type": "application/x-www-form-urlencoded" },
+      body: "query=%7B__typename%7D",
+    });
+    expect(response.status).toBeGreaterThanOrEqual(400);
+  });
+
+  it("allows only the configured origins", async () => {
+    const router = await stack.startRouter({ CORS_ORIGINS: "https://app.example.com" });
+    const preflight = (origin: string) =>
+      fetch(router.url, {
+        method: "OPTIONS",
+        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type,authorization" },
+      });
+    const allowed = await preflight("https://app.example.com");
+    expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");
+    const denied = await preflight("https://evil.example.com");
+    expect(denied.headers.get("access-control-allow-origin")).toBeNull();
+    await router.close();
+  });
+});

@@ -1,0 +1,94 @@
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { createLogger } from "@supergraph/kit";
+import * as posts from "@supergraph/posts";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { gql, type SignedIn, type Stack, signUp, startStack, testEnv } from "../harness.ts";
+
+let stack: Stack;
+let user: SignedIn;
+beforeAll(async () => {
+  stack = await startStack();
+  user = await signUp(stack);
+});
+afterAll(() => stack?.close());
+
+/** An HTTP proxy to a subgraph that can be told to hang: requests arrive, answers never leave. */
+async function hangingProxy(target: string): Promise<{ url: string; hang: boolean; close(): Promise<void> }> {
+  const upstream = new URL(target);
+  const state = { hang: false };
+  const server: Server = createServer((incoming, outgoing) => {
+    if (state.hang) return; // Never answers.
+    const forwarded = httpRequest(
+      { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: incoming.method, headers: incoming.headers },
+      (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(outgoing);
+      },
+    );
+    incoming.pipe(forwarded);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return Object.assign(state, {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  });
+}
+
+const MIXED = `query Mixed($id: ID!) { products(first: 1) { totalCount } post(id: $id) { title } }`;
+
+describe("a subgraph that hangs", () => {
+  it("times out: partial data, an error naming the subgraph, HTTP 200; other queries are unaffected", async () => {
+    const proxy = await hangingProxy(stack.posts.url);
+    const router = await stack.startRouter({ POSTS_URL: proxy.url, POSTS_TIMEOUT_MS: "300" });
+    proxy.hang = true;
+    const started = Date.now();
+    const result = await gql<{ products: { totalCount: number }; post: unknown }>(router.url, MIXED, { id: "00000000-0000-4000-8000-000000000001" });
+    expect(Date.now() - started).toBeLessThan(5_000);
+    expect(result.status).toBe(200);
+    expect(result.data?.products.totalCount).toBeGreaterThanOrEqual(0);
+    expect(result.data?.post).toBeNull();
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "SUBGRAPH_TIMEOUT", subgraph: "posts" });
+    expect(result.errors?.[0]?.message).toContain("posts");
+
+    const unaffected = await gql(router.url, `{ me { id } }`, {}, { token: user.token });
+    expect(unaffected.data).toEqual({ me: { id: user.id } });
+    await router.close();
+    await proxy.close();
+  });
+});
+
+describe("a subgraph that is killed", () => {
+  it("answers with partial data naming it; retries a query once, never a mutation", async () => {
+    const doomed = await posts.startPostsSubgraph(
+      posts.loadConfig(testEnv({ POSTS_PORT: "0", POSTS_DATABASE_URL: stack.posts.connectionString, PRODUCTS_URL: stack.products.url })),
+      createLogger("doomed", "silent"),
+    );
+    // Without the response cache, so the second query really goes to the subgraphs.
+    const router = await stack.startRouter({ POSTS_URL: doomed.url, RESPONSE_CACHE: "false" });
+    const alive = await gql(router.url, MIXED, { id: "00000000-0000-4000-8000-000000000001" });
+    expect(alive.errors).toBeUndefined();
+    await doomed.close();
+
+    const retriesBefore = await retries(router.url);
+    const result = await gql<{ products: unknown; post: unknown }>(router.url, MIXED, { id: "00000000-0000-4000-8000-000000000001" });
+    expect(result.status).toBe(200);
+    expect(result.data?.products).toBeTruthy();
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "SUBGRAPH_UNAVAILABLE", subgraph: "posts" });
+    expect(await retries(router.url)).toBe(retriesBefore + 1);
+
+    const mutation = await gql(router.url, `mutation { createPost(input: { title: "t", body: "b" }) { id } }`, {}, { token: user.token });
+    expect(mutation.errors?.[0]?.extensions?.code).toBe("SUBGRAPH_UNAVAILABLE");
+    expect(await retries(router.url)).toBe(retriesBefore + 1);
+    await router.close();
+  });
+});
+
+async function retries(routerUrl: string): Promise<number> {
+  const text = await (await fetch(new URL("/metrics", routerUrl))).text();
+  const line = text.split("\n").find((candidate) => candidate.startsWith("subgraph_fetch_retries_total{") && candidate.includes(`subgraph="posts"`));
+  return line ? Number(line.split(" ").at(-1)) : 0;
+}

@@ -1,0 +1,92 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, request as httpRequest, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { gql, type SignedIn, type Stack, signUp, startStack, testEnv } from "../harness.ts";
+
+// Graceful shutdown, end to end: a real router process receives SIGTERM while a request is in flight.
+let stack: Stack;
+let user: SignedIn;
+let slowProxy: Server;
+let proxyUrl: string;
+beforeAll(async () => {
+  stack = await startStack();
+  user = await signUp(stack);
+  // The users subgraph, one second slower: keeps a request in flight long enough to signal the router.
+  const target = new URL(stack.users.url);
+  slowProxy = createServer((incoming, outgoing) => {
+    setTimeout(() => {
+      const forwarded = httpRequest(
+        { host: target.hostname, port: target.port, path: target.pathname, method: incoming.method, headers: incoming.headers },
+        (response) => {
+          outgoing.writeHead(response.statusCode ?? 502, response.headers);
+          response.pipe(outgoing);
+        },
+      );
+      incoming.pipe(forwarded);
+    }, 1_000);
+  });
+  await new Promise<void>((resolve) => slowProxy.listen(0, "127.0.0.1", resolve));
+  proxyUrl = `http://127.0.0.1:${(slowProxy.address() as AddressInfo).port}/graphql`;
+});
+afterAll(async () => {
+  slowProxy?.closeAllConnections();
+  await new Promise((resolve) => slowProxy?.close(resolve));
+  await stack?.close();
+});
+
+async function startRouterProcess(extra: Record<string, string>): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null> }> {
+  const root = join(import.meta.dirname, "../..");
+  const child = spawn(process.execPath, ["--import", "tsx", "router/src/main.ts"], {
+    cwd: root,
+    env: {
+      ...process.env,
+      ...testEnv({
+        PORT: "0",
+        LOG_LEVEL: "info",
+        USERS_URL: proxyUrl,
+        PRODUCTS_URL: stack.products.url,
+        ORDERS_URL: stack.orders.url,
+        POSTS_URL: stack.posts.url,
+        ...extra,
+      }),
+    },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const url = await new Promise<string>((resolve, reject) => {
+    let buffered = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const match = /"url":"(http:\/\/[^"]+\/graphql)","msg":"router listening"/.exec(buffered);
+      if (match?.[1]) resolve(match[1]);
+    });
+    exit.then((code) => reject(new Error(`router exited with ${code} before listening`)));
+  });
+  return { child, url, exit };
+}
+
+it("finishes an in-flight request after SIGTERM, refuses new work, then exits 0", async () => {
+  const router = await startRouterProcess({});
+  const inFlight = gql<{ me: { id: string } }>(router.url, `{ me { id name } }`, {}, { token: user.token });
+  await new Promise((resolve) => setTimeout(resolve, 300));
+  router.child.kill("SIGTERM");
+  const result = await inFlight;
+  expect(result.status).toBe(200);
+  expect(result.data?.me.id).toBe(user.id);
+  expect(await router.exit).toBe(0);
+  await expect(fetch(router.url)).rejects.toThrow();
+});
+
+it("turns readiness off at once and keeps serving during the drain delay", async () => {
+  const router = await startRouterProcess({ SHUTDOWN_DRAIN_DELAY_MS: "1500" });
+  const ready = new URL("/health/ready", router.url);
+  expect((await fetch(ready)).status).toBe(200);
+  router.child.kill("SIGTERM");
+  await new Promise((resolve) => setTimeout(resolve, 200));
+  expect((await fetch(ready)).status).toBe(503);
+  const served = await gql(router.url, `{ __typename }`);
+  expect(served.status).toBe(200);
+  expect(await router.exit).toBe(0);
+});
