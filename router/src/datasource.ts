@@ -1,6 +1,6 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
-import { INTERNAL_TOKEN_HEADER } from "@supergraph/kit";
+import { INTERNAL_TOKEN_HEADER, injectTraceContext } from "@supergraph/kit";
 import type { RouterContext } from "./context.ts";
 import { SubgraphUnreachableError, type SubgraphFetcher } from "./fetcher.ts";
 import type { RouterMetrics } from "./metrics.ts";
@@ -36,6 +36,7 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     const viewer = "viewer" in context ? (context.viewer ?? null) : null;
     headers.set(INTERNAL_TOKEN_HEADER, this.signInternalToken(viewer));
     if ("requestId" in context && context.requestId) headers.set("x-request-id", context.requestId);
+    injectTraceContext((name, value) => headers.set(name, value));
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {

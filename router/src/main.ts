@@ -1,4 +1,4 @@
-import { ConfigError, createLogger, handleShutdownSignals } from "@supergraph/kit";
+import { ConfigError, createLogger, handleShutdownSignals, startTracing } from "@supergraph/kit";
 import { loadConfig, startRouter } from "./index.ts";
 
 let config: ReturnType<typeof loadConfig>;
@@ -11,8 +11,13 @@ try {
 }
 const logger = createLogger("router", config.logLevel);
 try {
+  const tracing = startTracing("router", config.otlpEndpoint);
   const router = await startRouter(config, logger);
-  handleShutdownSignals(logger, { ...config.shutdown, stop: router.close, markShuttingDown: router.markShuttingDown });
+  const stop = async () => {
+    await router.close();
+    await tracing?.shutdown();
+  };
+  handleShutdownSignals(logger, { ...config.shutdown, stop, markShuttingDown: router.markShuttingDown });
 } catch (error) {
   logger.fatal({ err: error }, "router failed to start");
   process.exit(1);

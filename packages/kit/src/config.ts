@@ -42,6 +42,7 @@ export const commonEnv = z.object({
   INTERNAL_TOKEN_SECRET: secret.optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z.url("must be the collector's base URL, e.g. http://otel-collector:4318").optional(),
 });
 
 export interface CommonConfig {
@@ -51,6 +52,8 @@ export interface CommonConfig {
   jwt: { secret: string; issuer: string; audience: string; expiresInSeconds: number };
   /** Signs what the router forwards to subgraphs and what services send each other. */
   internalTokenSecret: string;
+  /** OTLP/HTTP collector for traces; tracing is off when unset. */
+  otlpEndpoint: string | undefined;
   shutdown: {
     /** Serving while not ready, before the listener closes (5 s in production, for load balancers). */
     drainDelayMs: number;
@@ -79,6 +82,7 @@ export function commonConfig(raw: z.output<typeof commonEnv>): CommonConfig {
       expiresInSeconds: raw.JWT_EXPIRES_IN_SECONDS,
     },
     internalTokenSecret: raw.INTERNAL_TOKEN_SECRET ?? `${DEV_SECRET}-internal`,
+    otlpEndpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,
     shutdown: {
       drainDelayMs: raw.SHUTDOWN_DRAIN_DELAY_MS ?? (production ? 5_000 : 0),
       timeoutMs: raw.SHUTDOWN_TIMEOUT_MS,

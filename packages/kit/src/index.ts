@@ -33,6 +33,7 @@ export { createLogger, type Logger } from "./logger.ts";
 export { createErrorMasker } from "./mask-errors.ts";
 export { createMetrics, type Metrics } from "./metrics.ts";
 export { operationLabel, useOperationMetrics } from "./operation-metrics.ts";
+export { injectTraceContext, startTracing, traceRequests } from "./tracing.ts";
 export { handleShutdownSignals, type ShutdownOptions } from "./shutdown.ts";
 export { startSubgraphServer, type SubgraphServerOptions } from "./subgraph-server.ts";
 export { InvalidTokenError, isRole, type Role, signUserToken, type Viewer, verifyUserToken } from "./user-token.ts";

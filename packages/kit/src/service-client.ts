@@ -1,5 +1,6 @@
 import { appError, ErrorCode, isErrorCode } from "./errors.ts";
 import { createInternalTokenSigner, INTERNAL_TOKEN_HEADER } from "./internal-token.ts";
+import { injectTraceContext } from "./tracing.ts";
 import type { Viewer } from "./user-token.ts";
 
 /** The other service did not answer (refused, reset, or too slow): the call may or may not have happened. */
@@ -34,13 +35,17 @@ export function createServiceClient(options: ServiceClientOptions) {
   return async function call<T>(query: string, variables: Record<string, unknown>, callOptions: CallOptions = {}): Promise<T> {
     let body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
     try {
+      const headers: Record<string, string> = {
+        "content-type": "application/json",
+        [INTERNAL_TOKEN_HEADER]: sign(callOptions.viewer ?? null),
+        ...(callOptions.requestId ? { "x-request-id": callOptions.requestId } : {}),
+      };
+      injectTraceContext((name, value) => {
+        headers[name] = value;
+      });
       const response = await fetch(options.url, {
         method: "POST",
-        headers: {
-          "content-type": "application/json",
-          [INTERNAL_TOKEN_HEADER]: sign(callOptions.viewer ?? null),
-          ...(callOptions.requestId ? { "x-request-id": callOptions.requestId } : {}),
-        },
+        headers,
         body: JSON.stringify({ query, variables }),
         signal: AbortSignal.timeout(options.timeoutMs),
       });

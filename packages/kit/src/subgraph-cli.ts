@@ -3,6 +3,7 @@ import { ConfigError } from "./config.ts";
 import type { InvalidationContext } from "./invalidation.ts";
 import { createLogger } from "./logger.ts";
 import { handleShutdownSignals } from "./shutdown.ts";
+import { startTracing } from "./tracing.ts";
 import { startSubgraph, type SubgraphSpec } from "./subgraph.ts";
 
 /**
@@ -26,8 +27,13 @@ export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> 
   const logger = spec.logger ?? createLogger(spec.name, spec.config.logLevel);
   try {
     if (command === "serve") {
+      const tracing = startTracing(spec.name, spec.config.otlpEndpoint);
       const running = await startSubgraph({ ...spec, logger });
-      handleShutdownSignals(logger, { ...spec.config.shutdown, stop: running.close, markShuttingDown: running.markShuttingDown });
+      const stop = async () => {
+        await running.close();
+        await tracing?.shutdown();
+      };
+      handleShutdownSignals(logger, { ...spec.config.shutdown, stop, markShuttingDown: running.markShuttingDown });
       return;
     }
     if (command === "migrate" || command === "seed") {

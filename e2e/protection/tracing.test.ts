@@ -1,0 +1,96 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { createServer, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { join } from "node:path";
+import { testDatabaseSettings } from "@supergraph/db/testing";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { gql, testEnv } from "../harness.ts";
+
+// Traces across real processes (one OpenTelemetry provider each, as in production): the router and the
+// users subgraph export to a local OTLP/HTTP collector, which this test runs.
+interface ExportedSpan {
+  service: string;
+  name: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+}
+
+const spans: ExportedSpan[] = [];
+let collector: Server;
+let collectorUrl: string;
+const root = join(import.meta.dirname, "../..");
+const database = await testDatabaseSettings("tracing");
+
+beforeAll(async () => {
+  collector = createServer((request, response) => {
+    let body = "";
+    request.on("data", (chunk) => {
+      body += chunk;
+    });
+    request.on("end", () => {
+      const payload = JSON.parse(body) as {
+        resourceSpans: Array<{
+          resource: { attributes: Array<{ key: string; value: { stringValue?: string } }> };
+          scopeSpans: Array<{ spans: Array<Omit<ExportedSpan, "service">> }>;
+        }>;
+      };
+      for (const resourceSpans of payload.resourceSpans) {
+        const service = resourceSpans.resource.attributes.find((attribute) => attribute.key === "service.name")?.value.stringValue ?? "";
+        for (const scope of resourceSpans.scopeSpans) for (const span of scope.spans) spans.push({ ...span, service });
+      }
+      response.writeHead(200, { "content-type": "application/json" }).end("{}");
+    });
+  });
+  await new Promise<void>((resolve) => collector.listen(0, "127.0.0.1", resolve));
+  collectorUrl = `http://127.0.0.1:${(collector.address() as AddressInfo).port}`;
+});
+afterAll(async () => {
+  await new Promise((resolve) => collector.close(resolve));
+  await database.drop();
+});
+
+function start(entry: string, env: Record<string, string>, listening: RegExp): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null> }> {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: root,
+    env: { ...process.env, ...testEnv({ LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, ...env }) },
+    stdio: ["ignore", "pipe", "inherit"],
+  });
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let output = "";
+    child.stdout?.on("data", (chunk: Buffer) => {
+      output += chunk.toString();
+      const url = listening.exec(output)?.[1];
+      if (url) resolve({ child, url, exit });
+    });
+    exit.then((code) => reject(new Error(`${entry} exited with ${code}: ${output}`)));
+  });
+}
+
+it("follows one request from the router into a subgraph and down to its SQL, in one trace", async () => {
+  const users = await start("subgraphs/users/src/main.ts", { USERS_PORT: "0", ...database.env }, /"url":"(http:[^"]+)","msg":"users subgraph listening"/);
+  const router = await start(
+    "router/src/main.ts",
+    { PORT: "0", USERS_URL: users.url, RESPONSE_CACHE: "false" },
+    /"url":"(http:[^"]+)","msg":"router listening"/,
+  );
+  const result = await gql(router.url, `{ user(id: "00000000-0000-4000-8000-000000000001") { name } }`);
+  expect(result.errors).toBeUndefined();
+  // Stopping flushes each process's spans to the collector.
+  router.child.kill("SIGTERM");
+  users.child.kill("SIGTERM");
+  expect(await router.exit).toBe(0);
+  expect(await users.exit).toBe(0);
+
+  const routerServer = spans.find((span) => span.service === "router" && span.name === "POST /graphql");
+  expect(routerServer).toBeDefined();
+  const trace = spans.filter((span) => span.traceId === routerServer?.traceId);
+  const byId = new Map(trace.map((span) => [span.spanId, span]));
+  const usersServer = trace.find((span) => span.service === "users" && span.name === "POST /graphql");
+  expect(usersServer, "the subgraph's span is in the router's trace").toBeDefined();
+  // Its parent is the gateway's fetch span, in the router.
+  expect(byId.get(usersServer?.parentSpanId ?? "")?.service).toBe("router");
+  const sql = trace.filter((span) => span.service === "users" && span.name.startsWith("prisma:"));
+  expect(sql.length, "Prisma's spans are in the same trace").toBeGreaterThan(0);
+});
