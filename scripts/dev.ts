@@ -20,6 +20,7 @@ if ("errors" in composed) {
   process.exit(1);
 }
 writeFileSync(join(root, "router/supergraph.graphql"), composed.supergraphSdl);
+writeFileSync(join(root, "router/api-schema.graphql"), composed.apiSchemaSdl);
 
 interface Service {
   name: string;
@@ -113,6 +114,7 @@ const url = `http://localhost:${routerPort}/graphql`;
 console.log(`
   ✔ Supergraph ready${failed.length ? ` (without ${failed.join(", ")})` : ""}
 
+    Playground:        ${url}   (open it in a browser)
     GraphQL endpoint:  ${url}
     Demo admin:        ${env.SEED_ADMIN_EMAIL ?? "admin@example.com"} / ${env.SEED_ADMIN_PASSWORD ? "(SEED_ADMIN_PASSWORD)" : "admin-password"}
     Demo customer:     customer@example.com / customer-password

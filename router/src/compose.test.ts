@@ -19,6 +19,12 @@ describe("supergraph composition", () => {
     expect(readFileSync(join(routerDir, "supergraph.graphql"), "utf8")).toBe(result.supergraphSdl);
   });
 
+  it("matches the checked-in public API schema, with nothing @inaccessible in it", () => {
+    if ("errors" in result) throw new Error("composition failed");
+    expect(readFileSync(join(routerDir, "api-schema.graphql"), "utf8")).toBe(result.apiSchemaSdl);
+    expect(result.apiSchemaSdl).not.toMatch(/reserveStock|releaseStock|existingProductIds|StockReservation|CacheControlScope/);
+  });
+
   it("routes to every subgraph the router knows", () => {
     if ("errors" in result) throw new Error("composition failed");
     const graphEnum = parse(result.supergraphSdl).definitions.find(

@@ -1,15 +1,23 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { composeServices } from "@apollo/composition";
-import { parse } from "graphql";
+import { Supergraph } from "@apollo/federation-internals";
+import { parse, printSchema } from "graphql";
 import { defaultSubgraphUrl, SUBGRAPHS } from "./subgraphs.ts";
+
+export interface Composition {
+  /** What the router loads: every subgraph, with routing and federation metadata. */
+  supergraphSdl: string;
+  /** What clients may query: the supergraph without anything @inaccessible (the SDK is generated from it). */
+  apiSchemaSdl: string;
+}
 
 /**
  * Composes the supergraph in-process with @apollo/composition (the library behind `rover supergraph
  * compose`, whose binary cannot be downloaded here) from each subgraph's checked-in `schema.graphql`.
  * Routing URLs are the local defaults; the router overrides them with `<NAME>_URL` settings.
  */
-export function composeSupergraph(repoRoot: string): { supergraphSdl: string } | { errors: string[] } {
+export function composeSupergraph(repoRoot: string): Composition | { errors: string[] } {
   const result = composeServices(
     SUBGRAPHS.map((subgraph) => ({
       name: subgraph.name,
@@ -18,5 +26,7 @@ export function composeSupergraph(repoRoot: string): { supergraphSdl: string } |
     })),
   );
   if (result.errors) return { errors: result.errors.map((error) => error.message) };
-  return { supergraphSdl: `${result.supergraphSdl.trim()}\n` };
+  const supergraphSdl = `${result.supergraphSdl.trim()}\n`;
+  const apiSchema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+  return { supergraphSdl, apiSchemaSdl: `${printSchema(apiSchema).trim()}\n` };
 }

@@ -2,6 +2,7 @@ import { fileURLToPath } from "node:url";
 import { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "@supergraph/kit";
 import { z } from "zod";
 import type { QueryLimits } from "./limits.ts";
+import type { PersistedOperationsMode } from "./persisted-operations.ts";
 import { defaultSubgraphUrl, SUBGRAPHS, type SubgraphName } from "./subgraphs.ts";
 
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -32,6 +33,10 @@ const env = commonEnv.extend({
   ROUTER_TIMEOUT_MS: positive(30_000),
   SUBGRAPH_TIMEOUT_MS: positive(10_000),
   SUBGRAPH_MAX_CONNECTIONS: positive(128),
+  PERSISTED_OPERATIONS: z.enum(["off", "log", "only"]).optional(),
+  PERSISTED_OPERATIONS_MANIFEST: z.string().optional(),
+  PLAYGROUND: bool,
+  PLAYGROUND_DIR: z.string().optional(),
 });
 
 /** Per subgraph: `<NAME>_URL` and `<NAME>_TIMEOUT_MS`. */
@@ -72,6 +77,9 @@ export interface RouterConfig extends CommonConfig {
   /** Browser origins allowed by CORS; `*` allows any. */
   corsOrigins: string[];
   limits: QueryLimits;
+  persistedOperations: { mode: PersistedOperationsMode; manifestPath: string };
+  /** The GraphiQL playground at GET /graphql for browsers: on in development, off in production unless set. */
+  playground: { enabled: boolean; dir: string };
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfig {
@@ -124,6 +132,15 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       tokens: raw.LIMIT_TOKENS,
       rootFields: raw.LIMIT_ROOT_FIELDS,
       cost: raw.LIMIT_COST,
+    },
+    persistedOperations: {
+      // Off in development (explore freely); production should choose `only` or `log` explicitly.
+      mode: raw.PERSISTED_OPERATIONS ?? "off",
+      manifestPath: raw.PERSISTED_OPERATIONS_MANIFEST ?? fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url)),
+    },
+    playground: {
+      enabled: raw.PLAYGROUND ?? common.env !== "production",
+      dir: raw.PLAYGROUND_DIR ?? fileURLToPath(new URL("../../playground/dist", import.meta.url)),
     },
   };
 }

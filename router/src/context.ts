@@ -15,13 +15,14 @@ export interface RouterContext {
 }
 
 /**
- * Who is calling: no Authorization header means anonymous; a header that is not a valid bearer token —
+ * Who is calling: no (or an empty) Authorization header means anonymous; a header that is not a valid bearer token —
  * malformed, expired, forged, wrong issuer or audience — is refused with 401, never downgraded to
  * anonymous (a client with a broken token should find out, not silently see less).
  */
 export function identify(request: FastifyRequest, jwtConfig: CommonConfig["jwt"]): Viewer | null {
   const header = request.headers.authorization;
-  if (header === undefined) return null;
+  // An empty header presents no credentials (the playground's Headers tab starts with one to fill in).
+  if (header === undefined || header.trim() === "") return null;
   const match = /^Bearer ([A-Za-z0-9_\-.=]+)$/.exec(header.trim());
   if (!match?.[1]) throw requestError(ErrorCode.UNAUTHENTICATED, "The Authorization header must be `Bearer <token>`.");
   try {

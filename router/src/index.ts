@@ -23,6 +23,8 @@ import { createSubgraphFetcher } from "./fetcher.ts";
 import { limitErrorCode, limitValidationRules } from "./limits.ts";
 import { createRouterMetrics } from "./metrics.ts";
 import { useErrorStatus } from "./plugins/error-status.ts";
+import { createPersistedOperations } from "./persisted-operations.ts";
+import { servePlayground } from "./playground.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import type { SubgraphName } from "./subgraphs.ts";
 import { supergraphFromFile } from "./supergraph.ts";
@@ -136,9 +138,13 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
   const handler = fastifyApolloHandler(apollo, {
     context: createContextFactory({ jwt: config.jwt, rateLimit, metrics }),
   });
+  const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
+  const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;
   http.app.route({
     method: ["GET", "POST"],
     url: "/graphql",
+    onRequest: playground ? [playground] : [],
+    preHandler: persistedOperations,
     handler,
     // The last line of defence for a request: subgraph timeouts are shorter, so only a plan with many
     // sequential fetches can get here.

@@ -1,0 +1,46 @@
+import { existsSync } from "node:fs";
+import { chromium } from "playwright-core";
+import { afterAll, beforeAll, expect, it } from "vitest";
+import { type Stack, startStack } from "../harness.ts";
+
+// In real headless Chromium (Debian's; CI installs it, see .ci/run): the playground renders from the
+// router alone, runs an operation, and never sends a request to any other host.
+const CHROMIUM = process.env.CHROMIUM_PATH ?? "/usr/bin/chromium";
+const available = existsSync(CHROMIUM);
+if (!available) console.warn(`Playground browser test needs Chromium at ${CHROMIUM} (apt-get install chromium); it does not run here.`);
+
+let stack: Stack;
+beforeAll(async () => {
+  if (available) stack = await startStack();
+});
+afterAll(() => stack?.close());
+
+it.runIf(available)("renders GraphiQL from the router, runs the example operation, and talks to no other host", async () => {
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  try {
+    const page = await browser.newPage();
+    const origin = new URL(stack.routerUrl).origin;
+    const requested: string[] = [];
+    page.on("request", (request) => requested.push(request.url()));
+
+    const response = await page.goto(stack.routerUrl);
+    expect(response?.status()).toBe(200);
+    expect(response?.headers()["content-security-policy"]).toContain("connect-src 'self'");
+    await page.locator(".graphiql-container").waitFor({ timeout: 20_000 });
+    await expect.poll(() => page.locator(".graphiql-query-editor").innerText()).toContain("query Catalogue");
+
+    await page.locator(".graphiql-execute-button").click();
+    const result = page.locator(".graphiql-response");
+    await expect.poll(() => result.innerText(), { timeout: 20_000 }).toContain('"totalCount"');
+    expect(await result.innerText()).toContain('"data"');
+
+    const elsewhere = requested.filter((url) => !url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:"));
+    expect(elsewhere).toEqual([]);
+    expect(requested.some((url) => url.startsWith(`${origin}/playground/assets/`))).toBe(true);
+  } finally {
+    await browser.close();
+  }
+});

@@ -1,0 +1,89 @@
+import { Writable } from "node:stream";
+import { createLogger } from "@supergraph/kit";
+import { createClient, SupergraphError } from "@supergraph/sdk";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProduct, gql, type Stack, signUpAdmin, startStack, uniqueEmail } from "../harness.ts";
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack?.close());
+
+describe("the typed SDK against the real router", () => {
+  it("signs up, logs in, lists products and places an order", async () => {
+    const admin = await signUpAdmin(stack);
+    const lamp = await createProduct(stack, admin, { name: "SDK Lamp", priceCents: 1234, stock: 3 });
+
+    const client = createClient({ url: stack.routerUrl });
+    const email = uniqueEmail("sdk");
+    const signedUp = await client.signUp({ input: { email, password: "sdk-password", name: "Sid" } });
+    expect(signedUp.signUp.user).toMatchObject({ email, name: "Sid", role: "CUSTOMER" });
+
+    const { logIn } = await client.logIn({ email, password: "sdk-password" });
+    const me = client.withToken(logIn.token);
+    expect((await me.me()).me?.email).toBe(email);
+
+    const page = await client.products({ first: 2, search: "SDK Lamp" });
+    expect(page.products.totalCount).toBe(1);
+    expect(page.products.edges[0]?.node).toMatchObject({ id: lamp.id, priceCents: 1234 });
+
+    const { placeOrder } = await me.placeOrder({ input: { items: [{ productId: lamp.id, quantity: 2 }] } });
+    expect(placeOrder).toMatchObject({ status: "PLACED", totalCents: 2468, items: [{ quantity: 2, product: { name: "SDK Lamp" } }] });
+    expect((await me.myOrders()).me?.orders.map((order) => order.id)).toEqual([placeOrder.id]);
+  });
+
+  it("throws a typed error carrying each extensions.code", async () => {
+    const client = createClient({ url: stack.routerUrl });
+    const failure = await client.logIn({ email: "nobody@example.com", password: "wrong-password" }).catch((error: unknown) => error);
+    expect(failure).toBeInstanceOf(SupergraphError);
+    expect((failure as SupergraphError).code).toBe("UNAUTHENTICATED");
+    expect((failure as SupergraphError).status).toBe(401);
+
+    const tooMany = (await client.products({ first: 1000 }).catch((error: unknown) => error)) as SupergraphError;
+    expect(tooMany.has("BAD_USER_INPUT")).toBe(true);
+  });
+
+  it("sends the plain document when persisted operations are off in the client", async () => {
+    const client = createClient({ url: stack.routerUrl, persisted: false });
+    expect((await client.products({ first: 1 })).products.edges).toHaveLength(1);
+  });
+});
+
+describe("persisted operations (trusted documents)", () => {
+  it("only: runs the SDK's operations by hash and refuses anything else with QUERY_NOT_IN_SAFELIST", async () => {
+    const safelisted = await stack.startRouter({ PERSISTED_OPERATIONS: "only" });
+    const client = createClient({ url: safelisted.url });
+    expect((await client.products({ first: 1 })).products.totalCount).toBeGreaterThan(0);
+    const plain = createClient({ url: safelisted.url, persisted: false });
+    expect((await plain.products({ first: 1 })).products.totalCount).toBeGreaterThan(0);
+
+    const adHoc = await gql(safelisted.url, `{ products(first: 1) { totalCount } }`);
+    expect(adHoc.status).toBe(400);
+    expect(adHoc.errors?.[0]?.extensions?.code).toBe("QUERY_NOT_IN_SAFELIST");
+    const unknownHash = await fetch(safelisted.url, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } }),
+    });
+    expect(unknownHash.status).toBe(400);
+    await safelisted.close();
+  });
+
+  it("log: runs unknown documents and logs them", async () => {
+    const lines: string[] = [];
+    const sink = new Writable({
+      write(chunk, _encoding, done) {
+        lines.push(String(chunk));
+        done();
+      },
+    });
+    const logging = await stack.startRouter({ PERSISTED_OPERATIONS: "log" }, createLogger("router", "warn", sink));
+    const adHoc = await gql(logging.url, `query AdHoc { products(first: 1) { totalCount } }`);
+    expect(adHoc.status).toBe(200);
+    expect(lines.some((line) => line.includes("not in the persisted-operations manifest") && line.includes("AdHoc"))).toBe(true);
+    await createClient({ url: logging.url }).products({ first: 1 });
+    expect(lines.filter((line) => line.includes("not in the persisted-operations manifest"))).toHaveLength(1);
+    await logging.close();
+  });
+});

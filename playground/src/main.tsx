@@ -1,0 +1,55 @@
+import { createGraphiQLFetcher } from "@graphiql/toolkit";
+import { GraphiQL } from "graphiql";
+import "graphiql/style.css";
+import { StrictMode } from "react";
+import { createRoot } from "react-dom/client";
+
+// The playground talks to the router that served it (same origin), and to nothing else: GraphiQL and its
+// styles are bundled here at build time instead of loaded from a CDN.
+const fetcher = createGraphiQLFetcher({ url: new URL("/graphql", window.location.href).toString() });
+
+const EXAMPLE = `# Welcome to the supergraph. Run this with ▶ (Ctrl-Enter).
+#
+# To act as a user, log in first (demo customer below):
+#   mutation {
+#     logIn(email: "customer@example.com",
+#           password: "customer-password") { token }
+#   }
+# paste the token into the Headers tab:
+#   { "Authorization": "Bearer <token>" }
+# then try:
+#   { me { name orders { totalCents
+#          items { quantity product { name } } } } }
+
+query Catalogue {
+  products(first: 5) {
+    totalCount
+    edges {
+      node {
+        name
+        priceCents
+        stock
+        posts {
+          title
+          author { name }
+        }
+      }
+    }
+  }
+}
+`;
+
+const root = document.getElementById("root");
+if (root) {
+  createRoot(root).render(
+    <StrictMode>
+      <GraphiQL
+        fetcher={fetcher}
+        defaultQuery={EXAMPLE}
+        defaultHeaders={'{\n  "Authorization": ""\n}'}
+        defaultEditorToolsVisibility="headers"
+        isHeadersEditorEnabled
+      />
+    </StrictMode>,
+  );
+}

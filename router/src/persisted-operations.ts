@@ -1,0 +1,74 @@
+import { createHash } from "node:crypto";
+import { existsSync, readFileSync } from "node:fs";
+import type { Logger } from "@supergraph/kit";
+import type { FastifyReply, FastifyRequest } from "fastify";
+
+export type PersistedOperationsMode = "off" | "log" | "only";
+
+interface GraphQLParams {
+  query?: unknown;
+  operationName?: unknown;
+  extensions?: unknown;
+}
+
+const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+
+/**
+ * Trusted documents (persisted operations): the SDK's codegen writes a manifest of its operations
+ * (sha256 → document), and clients may send only the hash. The router resolves known hashes to their
+ * document in every mode, then:
+ *   - `off`: runs anything (development default);
+ *   - `log`: runs anything, and logs operations that are not in the manifest;
+ *   - `only`: runs only operations in the manifest, refusing others with QUERY_NOT_IN_SAFELIST (400).
+ * It runs before Apollo Server sees the request, so a refused document is never parsed or planned.
+ */
+export function createPersistedOperations(options: { mode: PersistedOperationsMode; manifestPath: string; logger: Logger }) {
+  const manifest = new Map<string, string>();
+  if (existsSync(options.manifestPath)) {
+    for (const [hash, document] of Object.entries(JSON.parse(readFileSync(options.manifestPath, "utf8")) as Record<string, string>)) {
+      manifest.set(hash, document);
+    }
+  } else if (options.mode !== "off") {
+    throw new Error(`PERSISTED_OPERATIONS=${options.mode} needs the manifest, not found at ${options.manifestPath}`);
+  }
+  const documents = new Set(manifest.values());
+
+  function check(params: GraphQLParams, setQuery: (query: string) => void): { allowed: boolean; label?: string } {
+    const extensions = typeof params.extensions === "string" ? safeJson(params.extensions) : params.extensions;
+    const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+    const query = typeof params.query === "string" ? params.query : undefined;
+    if (typeof hash === "string" && manifest.has(hash)) {
+      if (query === undefined) setQuery(manifest.get(hash) as string);
+      return { allowed: query === undefined || query === manifest.get(hash) };
+    }
+    if (query !== undefined && documents.has(query)) return { allowed: true };
+    const name = typeof params.operationName === "string" ? params.operationName : /\b(?:query|mutation|subscription)\s+(\w+)/.exec(query ?? "")?.[1];
+    return { allowed: false, label: `${name ?? "anonymous"} (${typeof hash === "string" ? hash : query ? sha256(query) : "no document"})` };
+  }
+
+  return async function persistedOperations(request: FastifyRequest, reply: FastifyReply) {
+    const params = (request.method === "GET" ? request.query : request.body) as GraphQLParams | GraphQLParams[] | undefined;
+    if (!params || typeof params !== "object") return;
+    for (const entry of Array.isArray(params) ? params : [params]) {
+      const verdict = check(entry, (query) => {
+        entry.query = query;
+      });
+      if (verdict.allowed || options.mode === "off") continue;
+      if (options.mode === "log") {
+        options.logger.warn({ operation: verdict.label }, "operation not in the persisted-operations manifest");
+        continue;
+      }
+      return reply.code(400).send({
+        errors: [{ message: "Only persisted operations may run here: this document is not in the safelist.", extensions: { code: "QUERY_NOT_IN_SAFELIST" } }],
+      });
+    }
+  };
+}
+
+function safeJson(text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch {
+    return undefined;
+  }
+}

@@ -1,0 +1,23 @@
+// A GraphQL Code Generator plugin: lists every operation's typed document under its name in camelCase,
+// from which the client builds one method per operation (`client.products(...)`). typescript-generic-sdk
+// would do this with DocumentNode (pulling graphql's printer into every app) and PascalCase names.
+const camel = (name) => name.charAt(0).toLowerCase() + name.slice(1);
+const pascal = (name) => name.charAt(0).toUpperCase() + name.slice(1);
+
+module.exports = {
+  plugin(_schema, documents) {
+    const names = [];
+    for (const { document } of documents) {
+      for (const definition of document?.definitions ?? []) {
+        if (definition.kind !== "OperationDefinition") continue;
+        if (!definition.name) throw new Error("Every operation in sdk/operations needs a name: it becomes the method's name.");
+        names.push(definition.name.value);
+      }
+    }
+    names.sort();
+    const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
+    if (duplicates.length > 0) throw new Error(`Operation names must be unique: ${duplicates.join(", ")}`);
+    const lines = names.map((name) => `  ${camel(name)}: Documents.${pascal(name)}Document,`);
+    return ['import * as Documents from "./graphql.js";', "", "/** Every operation, by the name of its client method. */", "export const operations = {", ...lines, "} as const;", ""].join("\n");
+  },
+};
