@@ -5,6 +5,12 @@
 // Every external must be a production dependency of the service or of a workspace package it bundles:
 // that is what `pnpm deploy --prod` installs for the service's image (flat, with node-linker=hoisted, so
 // dist/main.js resolves them all). The build checks it, instead of leaving it to a crash in production.
+//
+// A flat layout holds one version of each package at its top. @apollo/gateway pins the OpenTelemetry
+// SDK to 1.x while our tracing (packages/kit) uses 2.x, so the OpenTelemetry packages our code imports are
+// bundled in (resolved from the importing package, at the versions it declares) — all but the API, which
+// must stay one shared instance. deploy/docker/image-layout.test.ts runs every service from such a layout.
+const INLINE = /^@opentelemetry\/(?!api$)/;
 import { readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
@@ -33,6 +39,7 @@ const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]
 const packageName = (specifier: string) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
 
 const externals = new Set<string>();
+const transitive = new Set<string>();
 const result = await build({
   entryPoints: [join(serviceDir, "src/main.ts")],
   outfile: join(serviceDir, "dist/main.js"),
@@ -52,8 +59,10 @@ const result = await build({
         context.onResolve({ filter: /^[^./]/ }, (args) => {
           if (builtins.has(args.path) || args.path.startsWith("node:")) return { external: true };
           const name = packageName(args.path);
-          if (name.startsWith("@supergraph/")) return undefined;
-          externals.add(name);
+          if (name.startsWith("@supergraph/") || INLINE.test(name)) return undefined;
+          // Imported by a bundled-in npm package: installed with it, as that package's own dependency.
+          if (/\/node_modules\/@opentelemetry\//.test(args.importer)) transitive.add(name);
+          else externals.add(name);
           return { path: args.path, external: true };
         });
       },
@@ -67,4 +76,4 @@ if (missing.length > 0) {
   console.error(`${pkg.name}: the bundle imports packages no package.json declares: ${missing.join(", ")}.`);
   process.exit(1);
 }
-console.log(`${pkg.name}: dist/main.js (${externals.size} npm packages external)`);
+console.log(`${pkg.name}: dist/main.js (${externals.size + transitive.size} npm packages external)`);

@@ -1,0 +1,207 @@
+import { execFileSync } from "node:child_process";
+import { join } from "node:path";
+import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
+import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
+import { ConfigMap, Namespace, Secret, Service } from "kubernetes-models/v1";
+import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
+import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { describe, expect, it } from "vitest";
+import { parseAllDocuments } from "yaml";
+
+// Renders both overlays with `kubectl kustomize` and holds the result to our rules. kubectl ships in the
+// machine images we use (and CI); elsewhere: apt-get install kubectl (or kubernetes-client).
+type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: unknown };
+// biome-ignore lint/suspicious/noExplicitAny: manifests are checked field by field below.
+type Any = any;
+
+let kubectl = true;
+try {
+  execFileSync("kubectl", ["version", "--client"], { stdio: "ignore" });
+} catch {
+  kubectl = false;
+  console.warn("kubectl is not installed: the Kubernetes manifest tests do not run here (apt-get install kubectl).");
+}
+
+const render = (overlay: string): Manifest[] =>
+  parseAllDocuments(execFileSync("kubectl", ["kustomize", join(import.meta.dirname, "overlays", overlay)], { encoding: "utf8" }))
+    .map((document) => document.toJSON() as Manifest)
+    .filter(Boolean)
+    .map(unwrapSecretData);
+
+/** kustomize wraps long base64 values over two lines, which a YAML parser folds into "abc ==". */
+function unwrapSecretData(manifest: Manifest): Manifest {
+  if (manifest.kind !== "Secret" || !manifest.data) return manifest;
+  const data = Object.fromEntries(Object.entries(manifest.data as Record<string, string>).map(([key, value]) => [key, value.replace(/\s+/g, "")]));
+  return { ...manifest, data };
+}
+
+const MODELS: Record<string, new (data: Any) => { validate(): void }> = {
+  Deployment,
+  StatefulSet,
+  HorizontalPodAutoscaler,
+  ConfigMap,
+  Namespace,
+  Secret,
+  Service,
+  Ingress,
+  NetworkPolicy,
+  PodDisruptionBudget,
+};
+
+const SERVICES = ["router", "users", "products", "orders", "posts"];
+const SECRET_NAMES = /SECRET|PASSWORD|DATABASE_URL|REDIS_URL|TOKEN/;
+
+describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
+  const manifests = kubectl ? render(overlay) : [];
+  const ofKind = (kind: string) => manifests.filter((manifest) => manifest.kind === kind) as Any[];
+  const workloads = [...ofKind("Deployment"), ...ofKind("StatefulSet")];
+  const supergraph = ofKind("Deployment").filter((deployment) => SERVICES.includes(deployment.metadata.name));
+  const config = ofKind("ConfigMap").find((map) => map.metadata.name.startsWith("supergraph-config"))?.data ?? {};
+
+  it("renders only objects that are valid against the Kubernetes schemas", () => {
+    expect(manifests.length).toBeGreaterThan(20);
+    for (const manifest of manifests) {
+      const Model = MODELS[manifest.kind];
+      expect(Model, `a validator for ${manifest.kind}`).toBeDefined();
+      expect(() => new (Model as NonNullable<typeof Model>)(manifest).validate(), `${manifest.kind}/${manifest.metadata.name}`).not.toThrow();
+    }
+  });
+
+  it("runs the router and every subgraph", () => {
+    expect(supergraph.map((deployment) => deployment.metadata.name).sort()).toEqual([...SERVICES].sort());
+  });
+
+  it("probes readiness and liveness on the health endpoints", () => {
+    for (const deployment of supergraph) {
+      const [container] = deployment.spec.template.spec.containers;
+      expect(container.readinessProbe.httpGet.path, deployment.metadata.name).toBe("/health/ready");
+      expect(container.livenessProbe.httpGet.path, deployment.metadata.name).toBe("/health/live");
+    }
+  });
+
+  it("gives every container resource requests and limits", () => {
+    for (const workload of workloads) {
+      const spec = workload.spec.template.spec;
+      for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+        for (const bound of ["requests", "limits"]) {
+          expect(container.resources?.[bound]?.cpu, `${workload.metadata.name}/${container.name} ${bound}.cpu`).toBeDefined();
+          expect(container.resources?.[bound]?.memory, `${workload.metadata.name}/${container.name} ${bound}.memory`).toBeDefined();
+        }
+      }
+    }
+  });
+
+  it("runs as non-root, with a read-only root filesystem and no capabilities", () => {
+    for (const workload of workloads) {
+      const spec = workload.spec.template.spec;
+      expect(spec.securityContext?.runAsNonRoot, workload.metadata.name).toBe(true);
+      for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+        const context = container.securityContext ?? {};
+        const name = `${workload.metadata.name}/${container.name}`;
+        expect(context.readOnlyRootFilesystem, name).toBe(true);
+        expect(context.allowPrivilegeEscalation, name).toBe(false);
+        expect(context.capabilities?.drop, name).toContain("ALL");
+      }
+    }
+  });
+
+  it("waits longer than the services' drain and graceful stop before killing a pod", () => {
+    const drain = (Number(config.SHUTDOWN_DRAIN_DELAY_MS) + Number(config.SHUTDOWN_TIMEOUT_MS)) / 1000;
+    expect(drain).toBeGreaterThan(0);
+    for (const deployment of supergraph) expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(drain);
+  });
+
+  it("takes credentials only from Secrets, by name", () => {
+    for (const workload of workloads) {
+      const spec = workload.spec.template.spec;
+      for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
+        for (const variable of container.env ?? []) {
+          if (!SECRET_NAMES.test(variable.name) || workload.kind === "StatefulSet") continue;
+          expect(variable.value, `${workload.metadata.name} ${variable.name} is a literal`).toBeUndefined();
+          expect(variable.valueFrom?.secretKeyRef?.name, `${workload.metadata.name} ${variable.name}`).toMatch(/^supergraph-secrets/);
+        }
+      }
+    }
+    for (const key of Object.keys(config)) expect(key, "no credential in the ConfigMap").not.toMatch(SECRET_NAMES);
+  });
+
+  it("migrates each subgraph's database before its pods serve", () => {
+    for (const deployment of supergraph.filter((candidate) => candidate.metadata.name !== "router")) {
+      const init = deployment.spec.template.spec.initContainers ?? [];
+      expect(init.map((container: Any) => container.args?.join(" ")), deployment.metadata.name).toContain("migrate");
+    }
+  });
+
+  it("spreads pods across nodes and lets Prometheus scrape /metrics", () => {
+    for (const deployment of supergraph) {
+      const template = deployment.spec.template;
+      expect(template.spec.topologySpreadConstraints?.map((constraint: Any) => constraint.topologyKey)).toContain("kubernetes.io/hostname");
+      expect(template.metadata.annotations?.["prometheus.io/scrape"]).toBe("true");
+      expect(template.metadata.annotations?.["prometheus.io/path"]).toBe("/metrics");
+    }
+  });
+
+  it("selects real pods with every Service", () => {
+    for (const service of ofKind("Service")) {
+      const selector = Object.entries(service.spec.selector ?? {});
+      const matches = workloads.filter((workload) => selector.every(([key, value]) => workload.spec.template.metadata.labels?.[key] === value));
+      expect(matches.length, `Service ${service.metadata.name}`).toBeGreaterThan(0);
+    }
+  });
+
+  it("autoscales every serving Deployment and protects it with a PodDisruptionBudget", () => {
+    for (const deployment of supergraph) {
+      const name = deployment.metadata.name;
+      const hpa = ofKind("HorizontalPodAutoscaler").find((candidate) => candidate.spec.scaleTargetRef.name === name);
+      expect(hpa, `HPA for ${name}`).toBeDefined();
+      const labels = deployment.spec.template.metadata.labels;
+      const pdb = ofKind("PodDisruptionBudget").find((candidate) =>
+        Object.entries(candidate.spec.selector.matchLabels ?? {}).every(([key, value]) => labels[key] === value),
+      );
+      expect(pdb, `PDB for ${name}`).toBeDefined();
+    }
+    if (overlay === "prod") {
+      const router = ofKind("HorizontalPodAutoscaler").find((candidate) => candidate.spec.scaleTargetRef.name === "router");
+      expect(router.spec.minReplicas).toBeGreaterThanOrEqual(2);
+    }
+  });
+
+  it("lets traffic in only along the architecture's edges", () => {
+    const policies = ofKind("NetworkPolicy");
+    const selects = (policy: Any, labels: Record<string, string>) =>
+      Object.entries(policy.spec.podSelector.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
+      (policy.spec.podSelector.matchExpressions ?? []).every((expression: Any) => expression.values.includes(labels[expression.key]));
+    // Default deny covers every pod; the others open exactly the expected paths.
+    expect(policies.some((policy) => Object.keys(policy.spec.podSelector).length === 0 && !policy.spec.ingress)).toBe(true);
+    const allowedFrom = (target: string) => {
+      const labels = workloads.find((workload) => workload.metadata.name === target)?.spec.template.metadata.labels ?? {};
+      return policies
+        .filter((policy) => Object.keys(policy.spec.podSelector).length > 0 && selects(policy, labels))
+        .flatMap((policy) => policy.spec.ingress.flatMap((rule: Any) => rule.from))
+        .map((peer: Any) =>
+          peer.namespaceSelector
+            ? `namespace:${peer.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]}`
+            : (peer.podSelector.matchLabels?.["app.kubernetes.io/name"] ?? peer.podSelector.matchExpressions?.[0]?.values.join(",")),
+        )
+        .sort();
+    };
+    expect(allowedFrom("router")).toEqual(["namespace:ingress-nginx", "namespace:monitoring"]);
+    for (const subgraph of ["users", "orders", "posts"]) expect(allowedFrom(subgraph)).toEqual(["namespace:monitoring", "router"]);
+    expect(allowedFrom("products")).toEqual(["namespace:monitoring", "orders", "posts", "router"]);
+    if (overlay === "dev") {
+      expect(allowedFrom("postgres")).toEqual(["users,products,orders,posts"]);
+      expect(allowedFrom("redis")).toEqual(["router"]);
+    }
+  });
+
+  it("exposes the router through an nginx Ingress with TLS", () => {
+    const [ingress] = ofKind("Ingress");
+    expect(ingress.spec.ingressClassName).toBe("nginx");
+    expect(ingress.spec.tls?.[0]?.secretName).toBeTruthy();
+    expect(ingress.spec.rules[0].http.paths[0].backend.service.name).toBe("router");
+  });
+
+  it.runIf(overlay === "prod")("keeps no Secret in the manifests (they are created out of band)", () => {
+    expect(ofKind("Secret")).toEqual([]);
+  });
+});
