@@ -11,7 +11,7 @@
 // bundled in (resolved from the importing package, at the versions it declares) — all but the API, which
 // must stay one shared instance. deploy/docker/image-layout.test.ts runs every service from such a layout.
 const INLINE = /^@opentelemetry\/(?!api$)/;
-import { readdirSync, readFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
 import { build } from "esbuild";
@@ -22,7 +22,9 @@ const root = join(import.meta.dirname, "..");
 const readPackage = (dir: string) => JSON.parse(readFileSync(join(dir, "package.json"), "utf8")) as PackageJson;
 const workspaceDirs = new Map(
   ["packages", "subgraphs"].flatMap((group) =>
-    readdirSync(join(root, group)).map((name) => [readPackage(join(root, group, name)).name, join(root, group, name)] as const),
+    readdirSync(join(root, group))
+      .filter((name) => existsSync(join(root, group, name, "package.json")))
+      .map((name) => [readPackage(join(root, group, name)).name, join(root, group, name)] as const),
   ),
 );
 const pkg = readPackage(serviceDir);

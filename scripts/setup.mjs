@@ -16,7 +16,7 @@ function inputsHash() {
   for (const dir of ["packages", "subgraphs"]) {
     for (const name of readdirSync(join(root, dir))) files.push(join(dir, name, "package.json"));
   }
-  files.push("router/package.json", "e2e/package.json", "sdk/package.json", "playground/package.json", "deploy/package.json");
+  files.push("router/package.json", "e2e/package.json", "sdk/package.json", "playground/package.json", "deploy/package.json", "bench/package.json");
   files.push("playground/index.html", "playground/vite.config.ts", ...readdirSync(join(root, "playground/src")).map((name) => join("playground/src", name)));
   for (const name of readdirSync(join(root, "prisma"))) files.push(join("prisma", name, "schema.prisma"));
   const hash = createHash("sha256");

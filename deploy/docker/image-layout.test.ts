@@ -1,6 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { createTestDatabase } from "@supergraph/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
@@ -10,7 +9,10 @@ import { afterAll, describe, expect, it } from "vitest";
 // service from there with plain `node dist/main.js` — proving the entrypoint exists and that the built
 // output finds everything it needs (dependencies, schema, migrations, manifest, playground).
 const root = join(import.meta.dirname, "../..");
-const work = mkdtempSync(join(tmpdir(), "supergraph-image-"));
+// Inside the workspace's node_modules: `pnpm deploy --legacy` mislays its .bin links (into the workspace)
+// when the target is outside it but shares a parent with it (a clone in /tmp, a target in /tmp).
+mkdirSync(join(root, "node_modules/.cache"), { recursive: true });
+const work = mkdtempSync(join(root, "node_modules/.cache/image-layout-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 
 const pnpm = (args: string[]) =>

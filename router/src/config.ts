@@ -3,7 +3,7 @@ import { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseCon
 import { z } from "zod";
 import type { QueryLimits } from "./limits.ts";
 import type { PersistedOperationsMode } from "./persisted-operations.ts";
-import { defaultSubgraphUrl, SUBGRAPHS, type SubgraphName } from "./subgraphs.ts";
+import { SUBGRAPHS, type SubgraphName } from "./subgraphs.ts";
 
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = z
@@ -54,8 +54,11 @@ export interface RouterConfig extends CommonConfig {
   supergraphPath: string;
   /** Reload the supergraph when its file changes (development default). */
   watchSupergraph: boolean;
-  subgraphs: Record<SubgraphName, { url: string; timeoutMs: number }>;
+  /** Per subgraph: `<NAME>_URL` (else the routing URL in the supergraph) and its timeout. */
+  subgraphs: Record<SubgraphName, { url: string | undefined; timeoutMs: number }>;
   subgraphMaxConnections: number;
+  /** SUBGRAPH_TIMEOUT_MS: for subgraphs without a <NAME>_TIMEOUT_MS. */
+  defaultSubgraphTimeoutMs: number;
   /** The most one request may take; longer than every subgraph's timeout. */
   routerTimeoutMs: number;
   bodyLimitBytes: number;
@@ -92,7 +95,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       return [
         subgraph.name,
         {
-          url: (perSubgraph[`${prefix}_URL`] as string | undefined) ?? defaultSubgraphUrl(subgraph.defaultPort),
+          url: perSubgraph[`${prefix}_URL`] as string | undefined,
           timeoutMs: (perSubgraph[`${prefix}_TIMEOUT_MS`] as number | undefined) ?? raw.SUBGRAPH_TIMEOUT_MS,
         },
       ];
@@ -112,6 +115,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
     watchSupergraph: raw.WATCH_SUPERGRAPH ?? common.env === "development",
     subgraphs,
     subgraphMaxConnections: raw.SUBGRAPH_MAX_CONNECTIONS,
+    defaultSubgraphTimeoutMs: raw.SUBGRAPH_TIMEOUT_MS,
     routerTimeoutMs: raw.ROUTER_TIMEOUT_MS,
     bodyLimitBytes: raw.BODY_LIMIT_BYTES,
     redisUrl: raw.REDIS_URL,

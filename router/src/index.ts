@@ -47,19 +47,20 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
   process.env.APOLLO_TELEMETRY_DISABLED = "true";
   const metrics = createRouterMetrics();
   const signInternalToken = createInternalTokenSigner("router", config.internalTokenSecret);
-  const transports = new Map(
-    Object.entries(config.subgraphs).map(([name, subgraph]) => [
-      name,
-      createSubgraphFetcher(name, { timeoutMs: subgraph.timeoutMs, connections: config.subgraphMaxConnections }),
-    ]),
-  );
+  const transports = new Map<string, ReturnType<typeof createSubgraphFetcher>>();
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.watchSupergraph, logger),
-    buildService: ({ name }) => {
-      const subgraph = config.subgraphs[name as SubgraphName];
-      const transport = transports.get(name);
-      if (!subgraph || !transport) throw new Error(`The supergraph names a subgraph the router does not know: ${name}`);
-      return new RouterDataSource(name, subgraph.url, transport, signInternalToken, metrics);
+    // Each subgraph is reached at its `<NAME>_URL`, else at its routing URL in the supergraph (the local
+    // defaults, from composition); subgraphs the config does not name (a benchmark's) get the defaults.
+    buildService: ({ name, url }) => {
+      const known = config.subgraphs[name as SubgraphName];
+      const target = { url: known?.url ?? url ?? "", timeoutMs: known?.timeoutMs ?? config.defaultSubgraphTimeoutMs };
+      let transport = transports.get(name);
+      if (!transport) {
+        transport = createSubgraphFetcher(name, { timeoutMs: target.timeoutMs, connections: config.subgraphMaxConnections });
+        transports.set(name, transport);
+      }
+      return new RouterDataSource(name, target.url, transport, signInternalToken, metrics);
     },
     logger,
   });

@@ -1,0 +1,45 @@
+import { createServer } from "node:http";
+import type { AddressInfo } from "node:net";
+import { describe, expect, it } from "vitest";
+import { runLoad } from "./load.ts";
+import { runPublicShape } from "./public-shape/run.ts";
+
+describe("the load generator", () => {
+  it("counts every response that differs from the reference as an error, not just failed requests", async () => {
+    let served = 0;
+    const server = createServer((_request, response) => {
+      served++;
+      // Every third answer is wrong: other data, or an error next to the right data.
+      const body = served % 3 === 0 ? (served % 2 ? '{"data":{"n":2}}' : '{"data":{"n":1},"errors":[{"message":"x"}]}') : '{"data":{"n":1}}';
+      response.writeHead(200, { "content-type": "application/json" }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const result = await runLoad({ url, body: "{}", connections: 1, warmupSeconds: 0, durationSeconds: 1, expected: '{"data":{"n":1}}' });
+    server.close();
+    expect(result.requests).toBeGreaterThan(30);
+    expect(result.errors / result.requests).toBeGreaterThan(0.25);
+    expect(result.errors / result.requests).toBeLessThan(0.42);
+    expect(result.p50).toBeGreaterThan(0);
+  });
+});
+
+describe("the public-shape benchmark", () => {
+  it("runs gateways on the same supergraph and checks their answers", { timeout: 120_000 }, async () => {
+    const results = await runPublicShape({ seconds: 1, warmupSeconds: 0.5, unloadedSeconds: 0.5, connections: 4 }, ["apollo-gateway", "router cache-hit"]);
+    expect(results.map((result) => `${result.name}@${result.connections}`)).toEqual([
+      "apollo-gateway@4",
+      "apollo-gateway@1",
+      "router cache-hit@4",
+      "router cache-hit@1",
+    ]);
+    for (const result of results) {
+      expect(result.errors, result.name).toBe(0);
+      expect(result.requests, result.name).toBeGreaterThan(0);
+      expect(result.cpuPer1k, result.name).toBeGreaterThan(0);
+    }
+    // Apollo's planner needs 16 subgraph fetches for TestQuery; a cache hit needs none.
+    expect(results[0]?.fetchesPerOp).toBe(16);
+    expect(results[2]?.fetchesPerOp).toBe(0);
+  });
+});

@@ -1,0 +1,123 @@
+// The load generator, run as its own process (pinned to the other core than the gateway): a closed loop
+// of N connections, each sending the next request when the previous answer has arrived. Every response
+// is checked against the expected one (same data, no errors); latencies go into an HDR histogram.
+//
+// Hand-written on undici rather than autocannon: we need p95 (autocannon reports fixed percentiles
+// without it) and a check of every response body, at a cost low enough not to skew the measurement.
+//   tsx load.ts '<json options>'   → prints one JSON line with the results
+import { build } from "hdr-histogram-js";
+import { Pool } from "undici";
+
+export interface LoadOptions {
+  url: string;
+  /** One request, sent over and over; or a weighted mix (`requests`). */
+  body?: string;
+  headers?: Record<string, string>;
+  requests?: Array<{ weight: number; body: string; headers?: Record<string, string> }>;
+  connections: number;
+  warmupSeconds: number;
+  durationSeconds: number;
+  /**
+   * The exact body every response must have (compared as parsed JSON when the bytes differ). Without it
+   * (a mixed workload), a response must be HTTP 200 with data and no errors.
+   */
+  expected?: string;
+}
+
+export interface LoadResult {
+  requests: number;
+  errors: number;
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  seconds: number;
+  errorSample?: string;
+}
+
+function withoutErrors(actual: string): boolean {
+  try {
+    const body = JSON.parse(actual) as { errors?: unknown; data?: unknown };
+    return !body.errors && body.data !== null && body.data !== undefined;
+  } catch {
+    return false;
+  }
+}
+
+function sameResponse(actual: string, expected: string, parsedExpected: unknown): boolean {
+  // Byte-equal (some servers end the body with a newline, some do not) is the cheap, usual case.
+  if (actual === expected || actual.trimEnd() === expected.trimEnd()) return true;
+  try {
+    const body = JSON.parse(actual) as { errors?: unknown; data?: unknown };
+    return !body.errors && JSON.stringify(body.data) === JSON.stringify((parsedExpected as { data: unknown }).data);
+  } catch {
+    return false;
+  }
+}
+
+export async function runLoad(options: LoadOptions): Promise<LoadResult> {
+  const target = new URL(options.url);
+  const pool = new Pool(target.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 60_000 });
+  const parsedExpected = options.expected ? (JSON.parse(options.expected) as unknown) : undefined;
+  const mix = (options.requests ?? [{ weight: 1, body: options.body ?? "", headers: options.headers }]).map((request) => ({
+    ...request,
+    headers: { "content-type": "application/json", ...options.headers, ...request.headers },
+  }));
+  const totalWeight = mix.reduce((sum, request) => sum + request.weight, 0);
+  const pick = () => {
+    let threshold = Math.random() * totalWeight;
+    for (const request of mix) {
+      threshold -= request.weight;
+      if (threshold <= 0) return request;
+    }
+    return mix[mix.length - 1] as (typeof mix)[number];
+  };
+  const check = (text: string) => (options.expected ? sameResponse(text, options.expected, parsedExpected) : withoutErrors(text));
+  let measuring = false;
+  let stop = false;
+  let requests = 0;
+  let errors = 0;
+  let errorSample: string | undefined;
+  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+
+  const loop = async () => {
+    while (!stop) {
+      const started = process.hrtime.bigint();
+      let ok = false;
+      let text = "";
+      try {
+        const request = pick();
+        const response = await pool.request({ path: target.pathname + target.search, method: "POST", headers: request.headers, body: request.body });
+        text = await response.body.text();
+        ok = response.statusCode === 200 && check(text);
+      } catch (error) {
+        text = String(error);
+      }
+      if (!measuring) continue;
+      requests++;
+      histogram.recordValue(Number(process.hrtime.bigint() - started) / 1000);
+      if (!ok) {
+        errors++;
+        errorSample ??= text.slice(0, 300);
+      }
+    }
+  };
+
+  const loops = Array.from({ length: options.connections }, () => loop());
+  await new Promise((resolve) => setTimeout(resolve, options.warmupSeconds * 1000));
+  measuring = true;
+  const started = process.hrtime.bigint();
+  await new Promise((resolve) => setTimeout(resolve, options.durationSeconds * 1000));
+  measuring = false;
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  stop = true;
+  await Promise.all(loops);
+  await pool.close();
+  const ms = (percentile: number) => Math.round(histogram.getValueAtPercentile(percentile) / 10) / 100;
+  return { requests, errors, rps: Math.round((requests / seconds) * 10) / 10, p50: ms(50), p95: ms(95), p99: ms(99), seconds, errorSample };
+}
+
+if (process.argv[1]?.endsWith("load.ts")) {
+  const options = JSON.parse(process.argv[2] ?? "{}") as LoadOptions;
+  console.log(JSON.stringify(await runLoad(options)));
+}

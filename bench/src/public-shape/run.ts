@@ -1,0 +1,167 @@
+import type { ChildProcess } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { createServer } from "node:net";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import type { LoadOptions, LoadResult } from "../load.ts";
+import { cpuSeconds, nodePid, peakRssMB, spawnPinned, stop, waitFor } from "../processes.ts";
+import type { BenchResult } from "../report.ts";
+import { TEST_QUERY } from "./data.ts";
+import { composeBenchSupergraph } from "./supergraph.ts";
+
+const benchDir = join(import.meta.dirname, "../..");
+const repoRoot = join(benchDir, "..");
+const require = createRequire(join(benchDir, "package.json"));
+
+export interface RunSettings {
+  seconds: number;
+  warmupSeconds: number;
+  connections: number;
+  unloadedSeconds: number;
+}
+
+interface GatewayDefinition {
+  name: string;
+  note?: string;
+  start(supergraphFile: string, port: number): { args: string[]; env: NodeJS.ProcessEnv; ready: RegExp; path: string };
+}
+
+// Our router with every plugin on (JWT auth, limits, metrics, logging), as it runs in production. The
+// rate limit is raised so that a single benchmark client is not refused, and the cost limit so that the
+// benchmark's deliberately heavy query passes.
+const routerEnv = (supergraphFile: string, port: number, cache: boolean): NodeJS.ProcessEnv => ({
+  NODE_ENV: "production",
+  JWT_SECRET: "b".repeat(40),
+  INTERNAL_TOKEN_SECRET: "c".repeat(40),
+  PORT: String(port),
+  HOST: "127.0.0.1",
+  SUPERGRAPH_PATH: supergraphFile,
+  RESPONSE_CACHE: cache ? "true" : "false",
+  RATE_LIMIT_PER_MINUTE: "100000000",
+  LIMIT_COST: "100000",
+  LOG_LEVEL: "info",
+  PLAYGROUND: "false",
+  SHUTDOWN_DRAIN_DELAY_MS: "0",
+});
+
+export const GATEWAYS: GatewayDefinition[] = [
+  {
+    name: "apollo-gateway",
+    note: "plain @apollo/gateway + @apollo/server (startStandaloneServer), defaults",
+    start: (file, port) => ({
+      args: ["--import", "tsx", join(benchDir, "src/gateways/apollo-gateway.ts"), file],
+      env: { PORT: String(port), APOLLO_TELEMETRY_DISABLED: "true" },
+      ready: /READY/,
+      path: "/",
+    }),
+  },
+  {
+    name: "hive-gateway",
+    note: "@graphql-hive/gateway 2.15.1, defaults",
+    start: (file, port) => ({
+      args: [join(dirname(require.resolve("@graphql-hive/gateway/package.json")), "dist/bin.js"), "supergraph", file, "--port", String(port), "--host", "127.0.0.1"],
+      env: {},
+      ready: /Listening on/,
+      path: "/graphql",
+    }),
+  },
+  {
+    name: "router cache-off",
+    note: "our router, every plugin on, response cache off",
+    start: (file, port) => ({ args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")], env: routerEnv(file, port, false), ready: /router listening/, path: "/graphql" }),
+  },
+  {
+    name: "router cache-hit",
+    note: "our router, every plugin on, responses served from the (in-memory) response cache",
+    start: (file, port) => ({ args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")], env: routerEnv(file, port, true), ready: /router listening/, path: "/graphql" }),
+  },
+];
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+async function load(options: LoadOptions): Promise<LoadResult> {
+  const child = spawnPinned("others", ["--import", "tsx", join(benchDir, "src/load.ts"), JSON.stringify(options)], {});
+  const [line] = await waitFor(child, /^\{.*\}$/m, "load generator", (options.warmupSeconds + options.durationSeconds) * 1000 + 60_000);
+  return JSON.parse(line) as LoadResult;
+}
+
+export async function runPublicShape(settings: RunSettings, only?: string[]): Promise<BenchResult[]> {
+  const subgraphs: Array<{ name: string; child: ChildProcess; url: string }> = [];
+  const results: BenchResult[] = [];
+  try {
+    for (const name of ["accounts", "products", "inventory", "reviews"]) {
+      const child = spawnPinned("others", ["--import", "tsx", join(import.meta.dirname, "subgraph-server.ts"), name], {});
+      const [, port] = await waitFor(child, /LISTENING (\d+)/, `subgraph ${name}`);
+      subgraphs.push({ name, child, url: `http://127.0.0.1:${port}/graphql` });
+    }
+    const served = async () => {
+      let total = 0;
+      for (const subgraph of subgraphs) total += ((await (await fetch(subgraph.url.replace("/graphql", "/count"))).json()) as { served: number }).served;
+      return total;
+    };
+    const file = join(mkdtempSync(join(tmpdir(), "bench-")), "supergraph.graphql");
+    writeFileSync(file, composeBenchSupergraph(Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, subgraph.url]))));
+    const body = JSON.stringify({ query: TEST_QUERY, operationName: "TestQuery" });
+    let expected: string | undefined;
+
+    for (const gateway of GATEWAYS.filter((candidate) => !only || only.includes(candidate.name))) {
+      const port = await freePort();
+      const spec = gateway.start(file, port);
+      const child = spawnPinned("gateway", spec.args, spec.env, repoRoot);
+      try {
+        await waitFor(child, spec.ready, gateway.name);
+        const url = `http://127.0.0.1:${port}${spec.path}`;
+        const post = () => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+        // The first gateway's answer is the reference every response of every gateway must match.
+        const first = await (await post()).text();
+        expected ??= first;
+        const parsed = JSON.parse(first) as { data?: unknown; errors?: unknown };
+        if (parsed.errors || JSON.stringify(parsed.data) !== JSON.stringify((JSON.parse(expected) as { data: unknown }).data)) {
+          throw new Error(`${gateway.name} answers TestQuery differently: ${first.slice(0, 300)}`);
+        }
+        const beforeOne = await served();
+        await post();
+        const fetchesPerOp = (await served()) - beforeOne;
+
+        const pid = nodePid(child);
+        for (const connections of [settings.connections, 1]) {
+          const duration = connections === 1 ? settings.unloadedSeconds : settings.seconds;
+          const cpuBefore = cpuSeconds(pid);
+          const result = await load({ url, body, connections, warmupSeconds: settings.warmupSeconds, durationSeconds: duration, expected });
+          // CPU over warm-up and measurement, per request measured and warmed alike (same rate).
+          const cpu = cpuSeconds(pid) - cpuBefore;
+          const perRequest = cpu / ((result.requests / duration) * (duration + settings.warmupSeconds));
+          results.push({
+            name: gateway.name,
+            scenario: "A: public gateway benchmark shape (TestQuery, 87 KB, 4 subgraphs)",
+            connections,
+            rps: result.rps,
+            p50: result.p50,
+            p95: result.p95,
+            p99: result.p99,
+            errors: result.errors,
+            requests: result.requests,
+            cpuPer1k: Math.round(perRequest * 1000 * 1000) / 1000,
+            rssMB: peakRssMB(pid),
+            fetchesPerOp,
+            note: connections === settings.connections ? (result.errorSample ? `${gateway.note}; first error: ${result.errorSample}` : gateway.note) : undefined,
+          });
+          console.log(`  ${gateway.name} @${connections}: ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}`);
+        }
+      } finally {
+        await stop(child);
+      }
+    }
+  } finally {
+    await Promise.all(subgraphs.map((subgraph) => stop(subgraph.child)));
+  }
+  return results;
+}
