@@ -36,6 +36,7 @@ const env = commonEnv.extend({
   PERSISTED_OPERATIONS: z.enum(["off", "log", "only"]).optional(),
   PERSISTED_OPERATIONS_MANIFEST: z.string().optional(),
   PLAYGROUND: bool,
+  COALESCE: bool,
   PLAYGROUND_DIR: z.string().optional(),
 });
 
@@ -83,6 +84,8 @@ export interface RouterConfig extends CommonConfig {
   persistedOperations: { mode: PersistedOperationsMode; manifestPath: string };
   /** The GraphiQL playground at GET /graphql for browsers: on in development, off in production unless set. */
   playground: { enabled: boolean; dir: string };
+  /** Single-flight: identical in-flight queries (per caller) execute once, and so do subgraph fetches. */
+  coalesce: boolean;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfig {
@@ -142,6 +145,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       mode: raw.PERSISTED_OPERATIONS ?? "off",
       manifestPath: raw.PERSISTED_OPERATIONS_MANIFEST ?? fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url)),
     },
+    coalesce: raw.COALESCE ?? true,
     playground: {
       enabled: raw.PLAYGROUND ?? common.env !== "production",
       dir: raw.PLAYGROUND_DIR ?? fileURLToPath(new URL("../../playground/dist", import.meta.url)),

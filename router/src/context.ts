@@ -12,6 +12,11 @@ export interface RouterContext {
   /** What the subgraphs said this operation changed (`extensions.invalidate`), for the response cache. */
   invalidations: Set<string>;
   cache: CacheState;
+  /**
+   * Filled in once Apollo Server has resolved the operation (coalescing shares only queries). A nested
+   * object, like the two above: Apollo Server hands plugins a shallow copy of the context.
+   */
+  execution: { operationType?: "query" | "mutation" | "subscription" };
 }
 
 /**
@@ -52,6 +57,6 @@ export function createContextFactory(deps: { jwt: CommonConfig["jwt"]; rateLimit
         },
       });
     }
-    return { viewer, requestId: String(request.id), invalidations: new Set(), cache: {} };
+    return { viewer, requestId: String(request.id), invalidations: new Set(), cache: {}, execution: {} };
   };
 }

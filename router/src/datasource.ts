@@ -18,6 +18,9 @@ const MUTATION = /^\s*mutation\b/;
  *   subgraph before the connection dropped would run twice.
  * - Invalidation: what a subgraph says the operation changed (`extensions.invalidate`) is collected for
  *   the response cache.
+ * - Deduplication: identical query fetches in flight at the same time (same subgraph, document,
+ *   variables and viewer) are sent once; each waiter gets its own copy of the answer, since the gateway
+ *   merges entity data into what it receives.
  */
 export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(
@@ -26,9 +29,12 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     transport: SubgraphFetcher,
     private readonly signInternalToken: (viewer: RouterContext["viewer"]) => string,
     private readonly metrics: RouterMetrics,
+    private readonly dedupe = true,
   ) {
     super({ url, fetcher: transport.fetcher });
   }
+
+  private readonly inflight = new Map<string, Promise<GatewayGraphQLResponse>>();
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
     const headers = request.http?.headers;
@@ -40,7 +46,25 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
-    const retryable = !MUTATION.test(options.request.query ?? "");
+    const query = options.request.query ?? "";
+    if (!this.dedupe || MUTATION.test(query)) return this.processTimed(options, false);
+    const viewer = "viewer" in options.context ? options.context.viewer : null;
+    const key = `${viewer ? `${viewer.userId}:${viewer.role}` : "anonymous"}\u0000${query}\u0000${JSON.stringify(options.request.variables ?? {})}`;
+    const pending = this.inflight.get(key);
+    if (pending) {
+      this.metrics.subgraphFetchesDeduplicated.inc({ subgraph: this.subgraph });
+      return structuredClone(await pending);
+    }
+    const fetch = this.processTimed(options, true);
+    this.inflight.set(key, fetch);
+    try {
+      return await fetch;
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  private async processTimed(options: GraphQLDataSourceProcessOptions<RouterContext>, retryable: boolean): Promise<GatewayGraphQLResponse> {
     const end = this.metrics.subgraphFetches.startTimer({ subgraph: this.subgraph });
     try {
       const response = await this.processOnce(options, retryable);

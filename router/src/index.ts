@@ -1,7 +1,7 @@
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
+import { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import cors from "@fastify/cors";
 import {
   createErrorMasker,
@@ -20,6 +20,7 @@ import type { RouterConfig } from "./config.ts";
 import { createContextFactory, type RouterContext } from "./context.ts";
 import { RouterDataSource } from "./datasource.ts";
 import { createSubgraphFetcher } from "./fetcher.ts";
+import { createGraphQLHandler } from "./graphql-handler.ts";
 import { limitErrorCode, limitValidationRules } from "./limits.ts";
 import { createRouterMetrics } from "./metrics.ts";
 import { useErrorStatus } from "./plugins/error-status.ts";
@@ -60,7 +61,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
         transport = createSubgraphFetcher(name, { timeoutMs: target.timeoutMs, connections: config.subgraphMaxConnections });
         transports.set(name, transport);
       }
-      return new RouterDataSource(name, target.url, transport, signInternalToken, metrics);
+      return new RouterDataSource(name, target.url, transport, signInternalToken, metrics, config.coalesce);
     },
     logger,
   });
@@ -130,14 +131,29 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
       ApolloServerPluginLandingPageDisabled(),
       useOperationMetrics(metrics),
       useErrorStatus(),
+      {
+        // Coalescing shares only queries: record what the operation is once Apollo knows.
+        async requestDidStart() {
+          return {
+            async didResolveOperation({ operation, contextValue }) {
+              contextValue.execution.operationType = operation?.operation;
+            },
+          };
+        },
+      },
       ...(config.responseCache.enabled
         ? [...useResponseCache({ store, metrics, ...config.responseCache }), useCacheInvalidation(store)]
         : []),
     ],
   });
   await apollo.start();
-  const handler = fastifyApolloHandler(apollo, {
-    context: createContextFactory({ jwt: config.jwt, rateLimit, metrics }),
+  const handler = createGraphQLHandler({
+    apollo,
+    createContext: createContextFactory({ jwt: config.jwt, rateLimit, metrics }),
+    metrics,
+    logger,
+    fastPath: config.responseCache.enabled ? store : null,
+    coalesce: config.coalesce,
   });
   const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
   const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;

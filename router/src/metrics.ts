@@ -14,6 +14,12 @@ export function createRouterMetrics() {
       buckets: [0.002, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
       registers,
     }),
+    subgraphFetchesDeduplicated: new Counter({
+      name: "subgraph_fetches_deduplicated_total",
+      help: "Subgraph fetches answered by an identical fetch already in flight (sent once).",
+      labelNames: ["subgraph"] as const,
+      registers,
+    }),
     subgraphRetries: new Counter({
       name: "subgraph_fetch_retries_total",
       help: "Queries sent again after a connection error (mutations never are).",
@@ -24,6 +30,11 @@ export function createRouterMetrics() {
       name: "response_cache_requests_total",
       help: "Operations by response cache result (hit, miss, bypass).",
       labelNames: ["result"] as const,
+      registers,
+    }),
+    coalesced: new Counter({
+      name: "coalesced_requests_total",
+      help: "Requests answered with the response of an identical operation already executing (single-flight).",
       registers,
     }),
     rateLimited: new Counter({

@@ -26,5 +26,7 @@ export function createLogger(service: string, level: string, destination?: Desti
       censor: "[redacted]",
     },
   };
-  return destination ? pino(options, destination) : pino(options);
+  // Asynchronous writes to stdout: a log line per request must not block the event loop on the pipe.
+  // pino flushes what is buffered when the process exits.
+  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
 }

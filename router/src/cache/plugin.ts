@@ -5,6 +5,7 @@ import type { DocumentNode } from "graphql";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import type { CacheStore } from "./store.ts";
+import { fastKey } from "./fast-path.ts";
 import { TaggedResponseCache } from "./tagged-cache.ts";
 import { type AugmentedOperation, augmentOperation, ID_ALIAS, TYPENAME_ALIAS } from "./tags.ts";
 
@@ -48,9 +49,28 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
       const key = createHash("sha256").update(JSON.stringify(keyData)).digest("hex");
       const state = (requestContext.contextValue as RouterContext).cache;
       const body = requestContext.response?.body;
-      // Called on the write path (a response exists) right before the store's `set`: hand it the tags.
+      // Called on the write path (a response exists) right before the store's `set`: hand it the tags,
+      // and the bytes for the fast path.
       if (body?.kind === "single" && state.augmented && typeof state.generation === "number") {
-        cache.pending.set(`fqc:${key}`, { typeTags: state.augmented.typeTags, generation: state.generation, data: body.singleResult.data });
+        const policy = requestContext.overallCachePolicy.policyIfCacheable();
+        const viewer = (requestContext.contextValue as RouterContext).viewer;
+        const scope = policy?.scope === "PRIVATE" ? (viewer ? (`private:${viewer.userId}` as const) : null) : ("public" as const);
+        const fast = scope && policy ? fastKey(scope, requestContext.request) : null;
+        cache.pending.set(`fqc:${key}`, {
+          typeTags: state.augmented.typeTags,
+          generation: state.generation,
+          data: body.singleResult.data,
+          ...(fast && policy
+            ? {
+                fast: {
+                  key: fast,
+                  body: stripCacheFields({ data: body.singleResult.data }),
+                  cacheControl: `max-age=${policy.maxAge}, ${policy.scope.toLowerCase()}`,
+                  operationName: requestContext.operationName ?? null,
+                },
+              }
+            : {}),
+        });
       }
       return key;
     },

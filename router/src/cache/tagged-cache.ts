@@ -10,6 +10,8 @@ export interface PendingWrite {
   /** The purge counter when its execution started. */
   generation: number;
   data: unknown;
+  /** The fast path's copy: its key and the exact bytes sent to the client (see fast-path.ts). */
+  fast?: { key: string; body: string; cacheControl: string; operationName: string | null };
 }
 
 /**
@@ -55,7 +57,15 @@ export class TaggedResponseCache implements KeyValueCache<string> {
     if (!snapshot) return;
     const ttl = Math.min(options?.ttl ?? this.limits.maxTtlSeconds, this.limits.maxTtlSeconds);
     const entry = `${JSON.stringify({ e: snapshot.epoch, t: snapshot.tags })}\n${value}`;
-    await this.health.run(() => this.store.set(key, entry, { ttl }), undefined);
+    const fast = pending.fast;
+    await Promise.all([
+      this.health.run(() => this.store.set(key, entry, { ttl }), undefined),
+      fast &&
+        this.health.run(
+          () => this.store.set(fast.key, `${JSON.stringify({ e: snapshot.epoch, t: snapshot.tags, at: Date.now(), cc: fast.cacheControl, op: fast.operationName })}\n${fast.body}`, { ttl }),
+          undefined,
+        ),
+    ]);
   }
 
   async delete(key: string): Promise<boolean> {

@@ -1,0 +1,68 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProduct, gql, type SignedIn, type Stack, signUp, signUpAdmin, startStack } from "../harness.ts";
+import { delayingProxy } from "../proxy.ts";
+
+// Single-flight: identical operations in flight at the same time execute once. The subgraphs sit behind
+// proxies that hold each request 300 ms, so concurrent requests really overlap, and count what reaches them.
+let stack: Stack;
+let admin: SignedIn;
+let proxies: Array<Awaited<ReturnType<typeof delayingProxy>>>;
+let router: { url: string; close(): Promise<void> };
+let cachedRouter: { url: string; close(): Promise<void> };
+const [users, products, orders] = [0, 1, 2];
+
+beforeAll(async () => {
+  stack = await startStack();
+  admin = await signUpAdmin(stack);
+  proxies = await Promise.all([stack.users.url, stack.products.url, stack.orders.url].map((url) => delayingProxy(url, 300)));
+  const env = { USERS_URL: proxies[users]?.url ?? "", PRODUCTS_URL: proxies[products]?.url ?? "", ORDERS_URL: proxies[orders]?.url ?? "" };
+  router = await stack.startRouter({ ...env, RESPONSE_CACHE: "false" });
+  cachedRouter = await stack.startRouter(env);
+});
+afterAll(async () => {
+  await Promise.all(proxies?.map((proxy) => proxy.close()) ?? []);
+  await stack?.close();
+});
+
+const together = <T>(count: number, run: () => Promise<T>) => Promise.all(Array.from({ length: count }, run));
+
+describe("request coalescing", () => {
+  it("executes identical concurrent queries once and gives every caller the same answer", async () => {
+    const product = await createProduct(stack, admin, { name: "Coalesced" });
+    const before = proxies[products]?.forwarded() ?? 0;
+    const results = await together(10, () => gql(router.url, `query One($id: ID!) { product(id: $id) { name stock } }`, { id: product.id }));
+    expect(new Set(results.map((result) => JSON.stringify(result.data))).size).toBe(1);
+    expect(results[0]?.data).toEqual({ product: { name: "Coalesced", stock: 10 } });
+    expect((proxies[products]?.forwarded() ?? 0) - before).toBe(1);
+  });
+
+  it("never shares a response across users, even for the same query at the same time", async () => {
+    const people = await Promise.all([signUp(stack, "Ann"), signUp(stack, "Ben"), signUp(stack, "Cat")]);
+    const query = `{ me { id name email } }`;
+    const results = await Promise.all(people.flatMap((person) => [0, 1, 2].map(() => gql<{ me: { id: string; email: string } }>(router.url, query, {}, { token: person.token }).then((result) => ({ person, result })))));
+    for (const { person, result } of results) expect(result.data?.me).toMatchObject({ id: person.id, email: person.email });
+    const anonymous = await together(3, () => gql(router.url, query));
+    for (const result of anonymous) expect(result.data).toEqual({ me: null });
+  });
+
+  it("never coalesces mutations: identical concurrent orders are separate orders", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 10 });
+    const results = await together(3, () =>
+      gql<{ placeOrder: { id: string } }>(router.url, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, { input: { items: [{ productId: product.id, quantity: 1 }] } }, { token: buyer.token }),
+    );
+    expect(new Set(results.map((result) => result.data?.placeOrder.id)).size).toBe(3);
+    expect((await stack.products.db.product.findUniqueOrThrow({ where: { id: product.id } })).stock).toBe(7);
+  });
+
+  it("sits in front of the response cache: after an invalidation, concurrent reads make one execution", async () => {
+    const product = await createProduct(stack, admin, { name: "Stampede" });
+    const query = `query Stampede($id: ID!) { product(id: $id) { name priceCents } }`;
+    await gql(cachedRouter.url, query, { id: product.id });
+    await gql(cachedRouter.url, `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 4242 }) { id } }`, { id: product.id }, { token: admin.token });
+    const before = proxies[products]?.forwarded() ?? 0;
+    const results = await together(8, () => gql<{ product: { priceCents: number } }>(cachedRouter.url, query, { id: product.id }));
+    for (const result of results) expect(result.data?.product.priceCents).toBe(4242);
+    expect((proxies[products]?.forwarded() ?? 0) - before).toBe(1);
+  });
+});

@@ -1,0 +1,120 @@
+import { Readable } from "node:stream";
+import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
+import { type Logger, operationLabel } from "@supergraph/kit";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { lookupFast } from "./cache/fast-path.ts";
+import type { CacheStore } from "./cache/store.ts";
+import type { RouterContext } from "./context.ts";
+import type { RouterMetrics } from "./metrics.ts";
+
+export interface GraphQLHandlerOptions {
+  apollo: ApolloServer<RouterContext>;
+  createContext: (request: FastifyRequest) => Promise<RouterContext>;
+  metrics: RouterMetrics;
+  logger: Logger;
+  /** Answer response-cache hits from their stored bytes, before Apollo Server (see cache/fast-path.ts). */
+  fastPath: CacheStore | null;
+  /** Execute identical in-flight queries once (single-flight). */
+  coalesce: boolean;
+}
+
+interface SharedResponse {
+  status: number;
+  headers: Array<[string, string]>;
+  body: string;
+}
+
+/**
+ * `POST|GET /graphql`. In the order a request meets them:
+ *
+ * 1. Context: the caller's identity (JWT) and rate limit, for every request.
+ * 2. Fast path: a response-cache hit is sent from the stored bytes.
+ * 3. Coalescing: identical operations arriving while one is already executing wait for it and get its
+ *    response instead of executing again. "Identical" is the same request body and the same caller
+ *    (user, or anonymous): a response is never shared across users, since it may hold private data.
+ *    Only queries are shared — once the leader's operation turns out to be a mutation, every waiter
+ *    executes its own. With the response cache on, coalescing sits in front of it: after an
+ *    invalidation, concurrent identical reads make one execution, not a stampede.
+ * 4. Apollo Server (the gateway, plugins, response cache), as @as-integrations/fastify would call it.
+ */
+export function createGraphQLHandler(options: GraphQLHandlerOptions) {
+  const inflight = new Map<string, Promise<SharedResponse | null>>();
+  const operationNames = new Set<string>();
+
+  async function execute(request: FastifyRequest, context: () => Promise<RouterContext>): Promise<HTTPGraphQLResponse> {
+    const headers = new HeaderMap();
+    for (const [name, value] of Object.entries(request.headers)) {
+      if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
+    }
+    const queryStart = request.url.indexOf("?");
+    return options.apollo.executeHTTPGraphQLRequest({
+      httpGraphQLRequest: { method: request.method.toUpperCase(), headers, search: queryStart >= 0 ? request.url.slice(queryStart) : "", body: request.body },
+      context,
+    });
+  }
+
+  function send(reply: FastifyReply, response: HTTPGraphQLResponse | SharedResponse): unknown {
+    for (const [name, value] of response.headers) reply.header(name, value);
+    reply.code(response.status ?? 200);
+    const { body } = response;
+    if (typeof body === "string") return reply.send(body);
+    return reply.send(body.kind === "complete" ? body.string : Readable.from(body.asyncIterator));
+  }
+
+  return async function graphql(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    let context: RouterContext;
+    try {
+      context = await options.createContext(request);
+    } catch (error) {
+      // A refused token or a spent rate limit: Apollo Server renders the error with its status.
+      return send(reply, await execute(request, () => Promise.reject(error)));
+    }
+    const body = request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null;
+
+    if (options.fastPath && body) {
+      const end = options.metrics.graphqlRequests.startTimer();
+      const hit = await lookupFast(options.fastPath.raw, options.fastPath.tags, options.fastPath.health, context.viewer?.userId ?? null, body);
+      if (hit) {
+        options.metrics.cacheResults.inc({ result: "hit" });
+        end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
+        return reply
+          .code(200)
+          .header("content-type", "application/json; charset=utf-8")
+          .header("cache-control", hit.cacheControl)
+          .header("age", String(hit.age))
+          .header("x-cache", "HIT")
+          .send(hit.body);
+      }
+    }
+
+    if (!options.coalesce || !body) return send(reply, await execute(request, async () => context));
+    const key = `${context.viewer ? `user:${context.viewer.userId}:${context.viewer.role}` : "anonymous"}\u0000${JSON.stringify(body)}`;
+    const leader = inflight.get(key);
+    if (leader) {
+      const shared = await leader;
+      if (shared) {
+        options.metrics.coalesced.inc();
+        return send(reply, shared);
+      }
+      return send(reply, await execute(request, async () => context));
+    }
+    let settle: (response: SharedResponse | null) => void = () => {};
+    inflight.set(key, new Promise((resolve) => (settle = resolve)));
+    try {
+      const response = await execute(request, async () => context);
+      const shareable = context.execution.operationType === "query" && response.body.kind === "complete";
+      settle(
+        shareable && response.body.kind === "complete"
+          ? { status: response.status ?? 200, headers: [...response.headers].filter(([name]) => name !== "x-request-id"), body: response.body.string }
+          : null,
+      );
+      return send(reply, response);
+    } catch (error) {
+      settle(null);
+      options.logger.error({ err: error }, "graphql handler failed");
+      throw error;
+    } finally {
+      inflight.delete(key);
+    }
+  };
+}
