@@ -18,6 +18,11 @@ export interface LoadOptions {
   warmupSeconds: number;
   durationSeconds: number;
   /**
+   * Make every request distinct (a counter in the body's `extensions` and an `x-nonce` header) while
+   * asking for the same data: in-flight deduplication cannot combine them.
+   */
+  distinct?: boolean;
+  /**
    * The exact body every response must have (compared as parsed JSON when the bytes differ). Without it
    * (a mixed workload), a response must be HTTP 200 with data and no errors.
    */
@@ -80,6 +85,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let errorSample: string | undefined;
   const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
 
+  let nonce = 0;
   const loop = async () => {
     while (!stop) {
       const started = process.hrtime.bigint();
@@ -87,7 +93,13 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       let text = "";
       try {
         const request = pick();
-        const response = await pool.request({ path: target.pathname + target.search, method: "POST", headers: request.headers, body: request.body });
+        const distinct = options.distinct ? ++nonce : 0;
+        const response = await pool.request({
+          path: target.pathname + target.search,
+          method: "POST",
+          headers: distinct ? { ...request.headers, "x-nonce": String(distinct) } : request.headers,
+          body: distinct ? `${request.body.slice(0, -1)},"extensions":{"nonce":${distinct}}}` : request.body,
+        });
         text = await response.body.text();
         ok = response.statusCode === 200 && check(text);
       } catch (error) {

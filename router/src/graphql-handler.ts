@@ -2,8 +2,7 @@ import { Readable } from "node:stream";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
 import { type Logger, operationLabel } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { lookupFast } from "./cache/fast-path.ts";
-import type { CacheStore } from "./cache/store.ts";
+import type { FastPath } from "./cache/fast-path.ts";
 import type { RouterContext } from "./context.ts";
 import type { RouterMetrics } from "./metrics.ts";
 
@@ -13,7 +12,7 @@ export interface GraphQLHandlerOptions {
   metrics: RouterMetrics;
   logger: Logger;
   /** Answer response-cache hits from their stored bytes, before Apollo Server (see cache/fast-path.ts). */
-  fastPath: CacheStore | null;
+  fastPath: FastPath | null;
   /** Execute identical in-flight queries once (single-flight). */
   coalesce: boolean;
 }
@@ -21,7 +20,8 @@ export interface GraphQLHandlerOptions {
 interface SharedResponse {
   status: number;
   headers: Array<[string, string]>;
-  body: string;
+  /** Encoded once, sent as is to every waiter. */
+  body: Buffer;
 }
 
 /**
@@ -57,7 +57,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     for (const [name, value] of response.headers) reply.header(name, value);
     reply.code(response.status ?? 200);
     const { body } = response;
-    if (typeof body === "string") return reply.send(body);
+    if (Buffer.isBuffer(body)) return reply.send(body);
     return reply.send(body.kind === "complete" ? body.string : Readable.from(body.asyncIterator));
   }
 
@@ -73,7 +73,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
 
     if (options.fastPath && body) {
       const end = options.metrics.graphqlRequests.startTimer();
-      const hit = await lookupFast(options.fastPath.raw, options.fastPath.tags, options.fastPath.health, context.viewer?.userId ?? null, body);
+      const hit = await options.fastPath.lookup(context.viewer?.userId ?? null, body);
       if (hit) {
         options.metrics.cacheResults.inc({ result: "hit" });
         end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
@@ -105,7 +105,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       const shareable = context.execution.operationType === "query" && response.body.kind === "complete";
       settle(
         shareable && response.body.kind === "complete"
-          ? { status: response.status ?? 200, headers: [...response.headers].filter(([name]) => name !== "x-request-id"), body: response.body.string }
+          ? { status: response.status ?? 200, headers: [...response.headers].filter(([name]) => name !== "x-request-id"), body: Buffer.from(response.body.string) }
           : null,
       );
       return send(reply, response);

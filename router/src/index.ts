@@ -14,6 +14,7 @@ import {
 } from "@supergraph/kit";
 import type { GraphQLFormattedError } from "graphql";
 import { useCacheInvalidation } from "./cache/invalidation.ts";
+import { FastPath } from "./cache/fast-path.ts";
 import { stripCacheFields, useResponseCache } from "./cache/plugin.ts";
 import { createCacheStore } from "./cache/store.ts";
 import type { RouterConfig } from "./config.ts";
@@ -104,6 +105,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     timeoutMs: config.redisTimeoutMs,
   });
 
+  const fastPath = config.responseCache.enabled ? new FastPath(store.raw, store.tags, store.health) : null;
   const development = config.env === "development";
   const maskErrors = createErrorMasker(logger, development);
   const apollo = new ApolloServer<RouterContext>({
@@ -141,9 +143,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
           };
         },
       },
-      ...(config.responseCache.enabled
-        ? [...useResponseCache({ store, metrics, ...config.responseCache }), useCacheInvalidation(store)]
-        : []),
+      ...(fastPath ? [...useResponseCache({ store, metrics, fastPath, ...config.responseCache }), useCacheInvalidation(store)] : []),
     ],
   });
   await apollo.start();
@@ -152,7 +152,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     createContext: createContextFactory({ jwt: config.jwt, rateLimit, metrics }),
     metrics,
     logger,
-    fastPath: config.responseCache.enabled ? store : null,
+    fastPath,
     coalesce: config.coalesce,
   });
   const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });

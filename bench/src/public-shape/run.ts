@@ -24,12 +24,16 @@ export interface RunSettings {
 interface GatewayDefinition {
   name: string;
   note?: string;
-  start(supergraphFile: string, port: number): { args: string[]; env: NodeJS.ProcessEnv; ready: RegExp; path: string };
+  /** Every request distinct (default), or all identical (what in-flight deduplication can combine). */
+  identical?: boolean;
+  start(supergraphFile: string, port: number): { args: string[]; env: NodeJS.ProcessEnv; ready: RegExp; path: string; cwd?: string };
 }
 
 // Our router with every plugin on (JWT auth, limits, metrics, logging), as it runs in production. The
 // rate limit is raised so that a single benchmark client is not refused, and the cost limit so that the
 // benchmark's deliberately heavy query passes.
+const hiveBin = () => join(dirname(require.resolve("@graphql-hive/gateway/package.json")), "dist/bin.js");
+
 const routerEnv = (supergraphFile: string, port: number, cache: boolean): NodeJS.ProcessEnv => ({
   NODE_ENV: "production",
   JWT_SECRET: "b".repeat(40),
@@ -59,11 +63,23 @@ export const GATEWAYS: GatewayDefinition[] = [
   {
     name: "hive-gateway",
     note: "@graphql-hive/gateway 2.15.1, defaults",
+    start: (file, port) => ({ args: [hiveBin(), "supergraph", file, "--port", String(port), "--host", "127.0.0.1"], env: {}, ready: /Listening on/, path: "/graphql" }),
+  },
+  {
+    name: "hive-gateway --jit",
+    note: "Hive Gateway with JIT-compiled execution",
+    start: (file, port) => ({ args: [hiveBin(), "supergraph", file, "--jit", "--port", String(port), "--host", "127.0.0.1"], env: {}, ready: /Listening on/, path: "/graphql" }),
+  },
+  {
+    name: "hive-gateway --jit + dedupe (identical)",
+    identical: true,
+    note: "Hive Gateway with JIT and inbound in-flight deduplication (gateways/hive-dedupe/gateway.config.ts), identical concurrent requests",
     start: (file, port) => ({
-      args: [join(dirname(require.resolve("@graphql-hive/gateway/package.json")), "dist/bin.js"), "supergraph", file, "--port", String(port), "--host", "127.0.0.1"],
+      args: [hiveBin(), "supergraph", file, "--jit", "--port", String(port), "--host", "127.0.0.1"],
       env: {},
       ready: /Listening on/,
       path: "/graphql",
+      cwd: join(benchDir, "src/gateways/hive-dedupe"),
     }),
   },
   {
@@ -72,9 +88,25 @@ export const GATEWAYS: GatewayDefinition[] = [
     start: (file, port) => ({ args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")], env: routerEnv(file, port, false), ready: /router listening/, path: "/graphql" }),
   },
   {
+    name: "router cache-off (identical)",
+    identical: true,
+    note: "our router, every plugin on, cache off, identical concurrent requests: coalesced (single-flight)",
+    start: (file, port) => ({ args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")], env: routerEnv(file, port, false), ready: /router listening/, path: "/graphql" }),
+  },
+  {
     name: "router cache-hit",
     note: "our router, every plugin on, responses served from the (in-memory) response cache",
     start: (file, port) => ({ args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")], env: routerEnv(file, port, true), ready: /router listening/, path: "/graphql" }),
+  },
+  {
+    name: "bare node http (same bytes)",
+    note: "not a gateway: node:http answering with the reference response's bytes, the physical limit here",
+    start: (file, port) => ({
+      args: ["--import", "tsx", join(benchDir, "src/gateways/bare.ts")],
+      env: { PORT: String(port), BODY_FILE: join(dirname(file), "expected.json") },
+      ready: /READY/,
+      path: "/graphql",
+    }),
   },
 ];
 
@@ -115,14 +147,17 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
     for (const gateway of GATEWAYS.filter((candidate) => !only || only.includes(candidate.name))) {
       const port = await freePort();
       const spec = gateway.start(file, port);
-      const child = spawnPinned("gateway", spec.args, spec.env, repoRoot);
+      const child = spawnPinned("gateway", spec.args, spec.env, spec.cwd ?? repoRoot);
       try {
         await waitFor(child, spec.ready, gateway.name);
         const url = `http://127.0.0.1:${port}${spec.path}`;
         const post = () => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
         // The first gateway's answer is the reference every response of every gateway must match.
         const first = await (await post()).text();
-        expected ??= first;
+        if (!expected) {
+          expected = first;
+          writeFileSync(join(dirname(file), "expected.json"), expected);
+        }
         const parsed = JSON.parse(first) as { data?: unknown; errors?: unknown };
         if (parsed.errors || JSON.stringify(parsed.data) !== JSON.stringify((JSON.parse(expected) as { data: unknown }).data)) {
           throw new Error(`${gateway.name} answers TestQuery differently: ${first.slice(0, 300)}`);
@@ -135,7 +170,7 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
         for (const connections of [settings.connections, 1]) {
           const duration = connections === 1 ? settings.unloadedSeconds : settings.seconds;
           const cpuBefore = cpuSeconds(pid);
-          const result = await load({ url, body, connections, warmupSeconds: settings.warmupSeconds, durationSeconds: duration, expected });
+          const result = await load({ url, body, connections, warmupSeconds: settings.warmupSeconds, durationSeconds: duration, expected, distinct: !gateway.identical });
           // CPU over warm-up and measurement, per request measured and warmed alike (same rate).
           const cpu = cpuSeconds(pid) - cpuBefore;
           const perRequest = cpu / ((result.requests / duration) * (duration + settings.warmupSeconds));

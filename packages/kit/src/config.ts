@@ -98,6 +98,8 @@ export interface SubgraphConfig extends CommonConfig {
   dataDir: string;
   migrateOnStart: boolean;
   seedOnStart: boolean;
+  /** Max age (s) of fields without a @cacheControl hint; 0 keeps unhinted data out of caches. */
+  cacheDefaultMaxAge: number;
 }
 
 const subgraphEnv = commonEnv.extend({
@@ -106,6 +108,7 @@ const subgraphEnv = commonEnv.extend({
   DATA_DIR: z.string().default(".data"),
   MIGRATE_ON_START: bool,
   SEED_ON_START: bool,
+  CACHE_DEFAULT_MAX_AGE: z.coerce.number().int().min(0).default(0),
 });
 
 /**
@@ -131,5 +134,6 @@ export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJ
     // Production applies migrations with `db:migrate` (a Job) and is never seeded with demo data.
     migrateOnStart: raw.MIGRATE_ON_START ?? common.env !== "production",
     seedOnStart: (raw.SEED_ON_START ?? true) && common.env === "development",
+    cacheDefaultMaxAge: raw.CACHE_DEFAULT_MAX_AGE,
   };
 }

@@ -2,7 +2,7 @@ import { randomUUID } from "node:crypto";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
-import { traceRequests } from "./tracing.ts";
+import { traceRequests, tracingEnabled } from "./tracing.ts";
 
 export interface HttpServerOptions {
   logger: Logger;
@@ -55,7 +55,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     return503OnClosing: true,
   });
 
-  traceRequests(app);
+  if (tracingEnabled()) traceRequests(app);
   app.addHook("onSend", async (request, reply) => {
     reply.header("x-request-id", request.id);
     // While stopping, every response tells its client to reconnect (elsewhere): a keep-alive connection

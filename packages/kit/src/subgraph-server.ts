@@ -1,4 +1,5 @@
 import { ApolloServer, type ApolloServerPlugin, type BaseContext } from "@apollo/server";
+import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
 import {
   ApolloServerPluginInlineTraceDisabled,
   ApolloServerPluginLandingPageDisabled,
@@ -21,7 +22,7 @@ import { type InvalidationContext, useInvalidationReport } from "./invalidation.
 
 export interface SubgraphServerOptions<TContext extends BaseContext & InvalidationContext> {
   name: string;
-  config: Pick<CommonConfig, "env" | "host" | "internalTokenSecret"> & { port: number };
+  config: Pick<CommonConfig, "env" | "host" | "internalTokenSecret"> & { port: number; cacheDefaultMaxAge: number };
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<TContext>;
   logger: Logger;
@@ -59,6 +60,9 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
     plugins: [
       fastifyApolloDrainPlugin(http.app),
       ApolloServerPluginLandingPageDisabled(),
+      // Computes each response's Cache-Control from the schema's @cacheControl hints; the router's
+      // response cache follows it.
+      ApolloServerPluginCacheControl({ defaultMaxAge: config.cacheDefaultMaxAge }),
       // Federated traces (ftv1) only feed Apollo Studio, which we do not use; they cost time per field.
       ApolloServerPluginInlineTraceDisabled(),
       useOperationMetrics(options.metrics),

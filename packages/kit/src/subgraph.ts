@@ -18,7 +18,7 @@ export interface SubgraphDatabase {
 
 export interface SubgraphSpec<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext & InvalidationContext> {
   name: string;
-  config: CommonConfig & { port: number; seedOnStart: boolean; migrateOnStart: boolean };
+  config: CommonConfig & { port: number; seedOnStart: boolean; migrateOnStart: boolean; cacheDefaultMaxAge: number };
   typeDefs: DocumentNode;
   resolvers: GraphQLResolverMap<TContext>;
   /** Opens the subgraph's own database, applying pending migrations first when `migrate` is true. */

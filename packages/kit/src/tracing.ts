@@ -17,8 +17,13 @@ import type { FastifyInstance, FastifyRequest } from "fastify";
  * Spans are created by hand at the HTTP edge instead of by auto-instrumentation, which patches modules
  * as they load and so needs a loader hook for ESM: here nothing depends on import order.
  */
+let enabled = false;
+/** Whether this process exports traces (servers add their per-request span hooks only then). */
+export const tracingEnabled = () => enabled;
+
 export function startTracing(service: string, endpoint: string | undefined): { shutdown(): Promise<void> } | undefined {
   if (!endpoint) return undefined;
+  enabled = true;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ "service.name": service }),
     spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, "")}/v1/traces` }))],

@@ -1,14 +1,19 @@
 import { createHash } from "node:crypto";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
+import { LRUCache } from "lru-cache";
 import type { CacheHealth } from "./health.ts";
 import type { TagStore } from "./tag-store.ts";
 
 // Cache hits without Apollo Server's pipeline. When the response cache stores a response, it also stores
 // the exact bytes the client was sent, under a key made from the request as it arrived (scope, query
 // text, operation name, variables). A later identical request is answered from those bytes — no parse,
-// no validation, no JSON round trip of an 87 KB body — after the same checks the plugin's read makes
+// no validation, no JSON round trip of an 87 KB body — after the same check the plugin's read makes
 // (the entry's tags are all current). Everything else (a miss, APQ by hash only, GET) takes the normal
 // path, where the plugin looks up its own entry.
+//
+// Each router also keeps recent entries decoded in memory (bytes ready to send); the shared store (Redis)
+// holds them for the other replicas. Tags are checked on every hit either way, so a purge anywhere
+// applies here at once.
 
 export const FAST_PREFIX = "fast:";
 
@@ -39,35 +44,64 @@ export interface FastEntryMeta {
 }
 
 export interface FastHit {
-  body: string;
+  body: Buffer;
   operationName: string | null;
   age: number;
   cacheControl: string;
 }
 
-/** Looks an identical request up; private entries first for signed-in callers, as the plugin does. */
-export async function lookupFast(
-  store: KeyValueCache<string>,
-  tags: TagStore,
-  health: CacheHealth,
-  viewerId: string | null,
-  request: FastRequest,
-): Promise<FastHit | null> {
-  const scopes: Scope[] = viewerId ? [`private:${viewerId}`, "public"] : ["public"];
-  for (const scope of scopes) {
-    const key = fastKey(scope, request);
-    if (!key) return null;
-    const raw = await health.run(() => store.get(key), undefined);
-    if (raw === undefined) continue;
-    const newline = raw.indexOf("\n");
-    const meta = JSON.parse(raw.slice(0, newline)) as FastEntryMeta;
-    if (!(await health.run(() => tags.isCurrent(meta.e, meta.t), false))) continue;
-    return {
-      body: raw.slice(newline + 1),
-      operationName: meta.op,
-      age: Math.max(0, Math.round((Date.now() - meta.at) / 1000)),
-      cacheControl: meta.cc,
-    };
+interface Decoded {
+  meta: FastEntryMeta;
+  body: Buffer;
+  expiresAt: number;
+}
+
+export class FastPath {
+  private readonly local = new LRUCache<string, Decoded>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (entry) => entry.body.length + 512 });
+
+  constructor(
+    private readonly store: KeyValueCache<string>,
+    private readonly tags: TagStore,
+    private readonly health: CacheHealth,
+  ) {}
+
+  /** Called when the response cache stores an entry (see TaggedResponseCache.set). */
+  remember(key: string, meta: FastEntryMeta, body: string, ttlSeconds: number): Promise<void> {
+    const buffer = Buffer.from(body);
+    this.local.set(key, { meta, body: buffer, expiresAt: Date.now() + ttlSeconds * 1000 });
+    return this.health.run(() => this.store.set(key, `${JSON.stringify(meta)}\n${body}`, { ttl: ttlSeconds }), undefined);
   }
-  return null;
+
+  /** Looks an identical request up; private entries first for signed-in callers, as the plugin does. */
+  async lookup(viewerId: string | null, request: FastRequest): Promise<FastHit | null> {
+    const scopes: Scope[] = viewerId ? [`private:${viewerId}`, "public"] : ["public"];
+    for (const scope of scopes) {
+      const key = fastKey(scope, request);
+      if (!key) return null;
+      const entry = await this.read(key);
+      if (!entry) continue;
+      if (!(await this.health.run(() => this.tags.isCurrent(entry.meta.e, entry.meta.t), false))) {
+        this.local.delete(key);
+        continue;
+      }
+      return {
+        body: entry.body,
+        operationName: entry.meta.op,
+        age: Math.max(0, Math.round((Date.now() - entry.meta.at) / 1000)),
+        cacheControl: entry.meta.cc,
+      };
+    }
+    return null;
+  }
+
+  private async read(key: string): Promise<Decoded | null> {
+    const local = this.local.get(key);
+    if (local && local.expiresAt > Date.now()) return local;
+    const raw = await this.health.run(() => this.store.get(key), undefined);
+    if (raw === undefined) return null;
+    const newline = raw.indexOf("\n");
+    const decoded = { meta: JSON.parse(raw.slice(0, newline)) as FastEntryMeta, body: Buffer.from(raw.slice(newline + 1)), expiresAt: Date.now() + 5_000 };
+    this.local.set(key, decoded);
+    return decoded;
+  }
 }

@@ -21,10 +21,13 @@ export class CacheHealth {
     return this.healthy;
   }
 
-  /** Runs a cache operation; returns `fallback` if it fails or takes longer than the timeout. */
+  /**
+   * Runs a cache operation; returns `fallback` if it fails or takes longer than the timeout. A timeout of
+   * 0 means the store cannot hang (in memory): no timer is armed for each operation.
+   */
   async run<T>(operation: () => Promise<T>, fallback: T): Promise<T> {
     try {
-      const result = await withTimeout(operation(), this.timeoutMs);
+      const result = this.timeoutMs > 0 ? await withTimeout(operation(), this.timeoutMs) : await operation();
       if (!this.healthy) await this.recover();
       return result;
     } catch (error) {

@@ -5,13 +5,14 @@ import type { DocumentNode } from "graphql";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import type { CacheStore } from "./store.ts";
-import { fastKey } from "./fast-path.ts";
+import { type FastPath, fastKey } from "./fast-path.ts";
 import { TaggedResponseCache } from "./tagged-cache.ts";
 import { type AugmentedOperation, augmentOperation, ID_ALIAS, TYPENAME_ALIAS } from "./tags.ts";
 
 export interface ResponseCacheOptions {
   store: CacheStore;
   metrics: RouterMetrics;
+  fastPath: FastPath;
   maxEntryBytes: number;
   maxTtlSeconds: number;
 }
@@ -34,7 +35,7 @@ const MAX_MEMOIZED_OPERATIONS = 1_000;
  * server's `stringifyResult`, leaves them out of what is sent.
  */
 export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlugin<RouterContext>[] {
-  const cache = new TaggedResponseCache(options.store.raw, options.store.tags, options.store.health, options);
+  const cache = new TaggedResponseCache(options.store.raw, options.store.tags, options.store.health, options, options.fastPath);
   const augmentedByQuery = new Map<string, AugmentedOperation>();
 
   const responseCache = ApolloServerPluginResponseCache<RouterContext>({

@@ -36,7 +36,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   let tags: TagStore;
   let keyv: Keyv<string>;
   let redis: RedisClientType | undefined;
-  const health = new CacheHealth(options.logger, options.timeoutMs, () => tags.bumpEpoch());
+  const health = new CacheHealth(options.logger, options.redisUrl ? options.timeoutMs : 0, () => tags.bumpEpoch());
   if (options.redisUrl) {
     redis = createClient({
       url: options.redisUrl,

@@ -1,4 +1,5 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
+import type { FastPath } from "./fast-path.ts";
 import type { CacheHealth } from "./health.ts";
 import { entityTags } from "./tags.ts";
 import type { TagStore } from "./tag-store.ts";
@@ -31,6 +32,7 @@ export class TaggedResponseCache implements KeyValueCache<string> {
     private readonly tags: TagStore,
     private readonly health: CacheHealth,
     private readonly limits: { maxEntryBytes: number; maxTtlSeconds: number },
+    private readonly fastPath?: FastPath,
   ) {}
 
   async get(key: string): Promise<string | undefined> {
@@ -61,10 +63,7 @@ export class TaggedResponseCache implements KeyValueCache<string> {
     await Promise.all([
       this.health.run(() => this.store.set(key, entry, { ttl }), undefined),
       fast &&
-        this.health.run(
-          () => this.store.set(fast.key, `${JSON.stringify({ e: snapshot.epoch, t: snapshot.tags, at: Date.now(), cc: fast.cacheControl, op: fast.operationName })}\n${fast.body}`, { ttl }),
-          undefined,
-        ),
+        this.fastPath?.remember(fast.key, { e: snapshot.epoch, t: snapshot.tags, at: Date.now(), cc: fast.cacheControl, op: fast.operationName }, fast.body, ttl),
     ]);
   }
 
