@@ -88,6 +88,16 @@ export const GATEWAYS: GatewayDefinition[] = [
     start: (file, port) => ({ args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")], env: routerEnv(file, port, false), ready: /router listening/, path: "/graphql" }),
   },
   {
+    name: "router cache-off (no coalescing)",
+    note: "our router, every plugin on, cache off, COALESCE=false: no inbound or subgraph-fetch deduplication at all",
+    start: (file, port) => ({
+      args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")],
+      env: { ...routerEnv(file, port, false), COALESCE: "false" },
+      ready: /router listening/,
+      path: "/graphql",
+    }),
+  },
+  {
     name: "router cache-off (identical)",
     identical: true,
     note: "our router, every plugin on, cache off, identical concurrent requests: coalesced (single-flight)",
