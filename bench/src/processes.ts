@@ -67,7 +67,8 @@ export async function stop(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
-  const timer = setTimeout(() => child.kill("SIGKILL"), 10_000);
+  // A process writing a CPU profile on exit (BENCH_CPU_PROFILE) needs longer.
+  const timer = setTimeout(() => child.kill("SIGKILL"), process.env.BENCH_CPU_PROFILE ? 120_000 : 10_000);
   await exited;
   clearTimeout(timer);
 }

@@ -1,3 +1,4 @@
+import { createHash } from "node:crypto";
 import { Writable } from "node:stream";
 import { createLogger } from "@supergraph/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -173,6 +174,24 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       expect(deleted.after).toEqual({ post: null });
       expect((await productPosts()).data).toEqual({ product: { posts: [] } });
     });
+  });
+
+  it("keeps automatic persisted queries in the same store", async () => {
+    const query = `query Apq { products(first: 1) { totalCount } }`;
+    const sha256Hash = createHash("sha256").update(query).digest("hex");
+    const send = (url: string, body: Record<string, unknown>) =>
+      fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, extensions: { persistedQuery: { version: 1, sha256Hash } } }) }).then(
+        (response) => response.json() as Promise<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }>,
+      );
+    expect((await send(stack.routerUrl, {})).errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_NOT_FOUND");
+    expect((await send(stack.routerUrl, { query })).data).toBeTruthy();
+    expect((await send(stack.routerUrl, {})).data).toBeTruthy();
+    if (kind === "redis") {
+      // Registered through one replica, known to the other.
+      const replica = await stack.startRouter();
+      expect((await send(replica.url, {})).data).toBeTruthy();
+      await replica.close();
+    }
   });
 
   describe.runIf(kind === "redis")("shared across router replicas", () => {

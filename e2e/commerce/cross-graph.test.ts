@@ -34,13 +34,13 @@ async function userWith(size: number): Promise<SignedIn> {
       { input: { items: products.map((product) => ({ productId: product.id, quantity: 1 })) } },
       { token: user.token },
     );
-    expect(placed.errors).toBeUndefined();
+    expect(placed.errors, JSON.stringify(placed.errors)).toBeUndefined();
     const posted = await stack.gql(
       `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`,
       { input: { title: `Post ${index}`, body: "…", published: true, productIds: products.map((product) => product.id) } },
       { token: user.token },
     );
-    expect(posted.errors).toBeUndefined();
+    expect(posted.errors, JSON.stringify(posted.errors)).toBeUndefined();
   }
   return user;
 }
@@ -49,7 +49,7 @@ async function statementsFor(user: SignedIn) {
   const subgraphs = { users: stack.users.url, products: stack.products.url, orders: stack.orders.url, posts: stack.posts.url };
   const before = Object.fromEntries(await Promise.all(Object.entries(subgraphs).map(async ([name, url]) => [name, await sqlStatementCount(url)])));
   const result = await stack.gql<Result>(QUERY, {}, { token: user.token });
-  expect(result.errors).toBeUndefined();
+  expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
   const after = Object.fromEntries(await Promise.all(Object.entries(subgraphs).map(async ([name, url]) => [name, await sqlStatementCount(url)])));
   return { result, statements: Object.fromEntries(Object.keys(subgraphs).map((name) => [name, after[name] - before[name]])) };
 }

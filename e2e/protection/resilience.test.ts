@@ -4,6 +4,7 @@ import { createLogger } from "@supergraph/kit";
 import * as posts from "@supergraph/posts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, type SignedIn, type Stack, signUp, startStack, testEnv } from "../harness.ts";
+import { delayingProxy } from "../proxy.ts";
 
 let stack: Stack;
 let user: SignedIn;
@@ -84,6 +85,26 @@ describe("a subgraph that is killed", () => {
     expect(mutation.errors?.[0]?.extensions?.code).toBe("SUBGRAPH_UNAVAILABLE");
     expect(await retries(router.url)).toBe(retriesBefore + 1);
     await router.close();
+  });
+});
+
+describe("the router's own timeout", () => {
+  it("answers 504 GATEWAY_TIMEOUT when sequential fetches add up past ROUTER_TIMEOUT_MS", async () => {
+    // Each subgraph answers in time (0.8 s < 1 s), but `me → orders` needs users, then orders: 1.6 s.
+    const slowUsers = await delayingProxy(stack.users.url, 800);
+    const slowOrders = await delayingProxy(stack.orders.url, 800);
+    const router = await stack.startRouter({
+      USERS_URL: slowUsers.url,
+      ORDERS_URL: slowOrders.url,
+      SUBGRAPH_TIMEOUT_MS: "1000",
+      ROUTER_TIMEOUT_MS: "1200",
+      RESPONSE_CACHE: "false",
+    });
+    const result = await gql(router.url, `{ me { id orders { id } } }`, {}, { token: user.token });
+    expect(result.status).toBe(504);
+    expect(result.errors?.[0]?.extensions?.code).toBe("GATEWAY_TIMEOUT");
+    await router.close();
+    await Promise.all([slowUsers.close(), slowOrders.close()]);
   });
 });
 

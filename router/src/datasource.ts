@@ -53,7 +53,9 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     const pending = this.inflight.get(key);
     if (pending) {
       this.metrics.subgraphFetchesDeduplicated.inc({ subgraph: this.subgraph });
-      return structuredClone(await pending);
+      const shared = await pending;
+      // Data and errors are the gateway's to mutate: a copy each. The HTTP head is only read.
+      return { ...shared, data: structuredClone(shared.data), errors: shared.errors && structuredClone(shared.errors) };
     }
     const fetch = this.processTimed(options, true);
     this.inflight.set(key, fetch);

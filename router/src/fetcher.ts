@@ -1,6 +1,6 @@
-import type { Fetcher } from "@apollo/utils.fetcher";
+import type { Fetcher, FetcherResponse } from "@apollo/utils.fetcher";
 import { GraphQLError } from "graphql";
-import { Agent, fetch } from "undici";
+import { Agent, type Dispatcher } from "undici";
 
 /** A subgraph did not answer: refused, reset, or slower than its timeout. */
 export class SubgraphUnreachableError extends GraphQLError {
@@ -22,22 +22,86 @@ export interface SubgraphFetcher {
 }
 
 /**
- * Each subgraph gets its own undici connection pool (keep-alive, bounded), and every request a timeout
- * (`AbortSignal.timeout`). undici rather than the gateway's default make-fetch-happen: it reuses
- * connections and costs far less CPU per request (measured in bench/).
+ * Each subgraph gets its own undici connection pool (keep-alive, bounded), and every request a timeout.
+ *
+ * undici rather than the gateway's default make-fetch-happen: it reuses connections and costs far less
+ * CPU per request. And `undici.request` rather than its `fetch`: the gateway only needs status, headers
+ * and the body as text, and fetch's WHATWG streams, Response objects and AbortSignals were a tenth of the
+ * router's CPU under load (measured with --cpu-prof, see bench/). The timeout is undici's own
+ * (headersTimeout/bodyTimeout), which needs no AbortSignal per request.
  */
 export function createSubgraphFetcher(subgraph: string, options: { timeoutMs: number; connections: number }): SubgraphFetcher {
-  const agent = new Agent({ connections: options.connections, keepAliveTimeout: 30_000, keepAliveMaxTimeout: 300_000 });
-  const fetcher = (async (url: string, init?: Record<string, unknown>) => {
+  const agent = new Agent({
+    connections: options.connections,
+    keepAliveTimeout: 30_000,
+    keepAliveMaxTimeout: 300_000,
+    headersTimeout: options.timeoutMs,
+    bodyTimeout: options.timeoutMs,
+  });
+  const fetcher = (async (url: string, init?: { method?: string; headers?: Record<string, string> | Headers; body?: string }) => {
+    let response: Dispatcher.ResponseData;
+    let text: string;
+    const started = Date.now();
     try {
-      return await fetch(url, { ...init, dispatcher: agent, signal: AbortSignal.timeout(options.timeoutMs) } as Parameters<typeof fetch>[1]);
+      response = await agent.request({
+        origin: new URL(url).origin,
+        path: new URL(url).pathname,
+        method: (init?.method ?? "POST") as Dispatcher.HttpMethod,
+        headers: headersObject(init?.headers),
+        body: init?.body,
+      });
+      text = await response.body.text();
     } catch (error) {
-      if (error instanceof Error && error.name === "TimeoutError") {
+      const code = (error as { code?: string }).code ?? "";
+      if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || Date.now() - started >= options.timeoutMs) {
         throw new SubgraphUnreachableError(subgraph, "timeout", `${options.timeoutMs} ms`);
       }
-      const cause = (error as { cause?: { code?: string } }).cause;
-      throw new SubgraphUnreachableError(subgraph, "connection", cause?.code ?? (error as Error).message);
+      throw new SubgraphUnreachableError(subgraph, "connection", code || (error as Error).message);
     }
+    return toFetcherResponse(url, response, text);
   }) as unknown as Fetcher;
   return { fetcher, close: () => agent.close() };
+}
+
+/** The gateway passes a Headers object (node-fetch's); undici wants a plain object. */
+function headersObject(headers: Record<string, string> | Headers | undefined): Record<string, string> {
+  if (!headers || typeof (headers as Headers).forEach !== "function") return (headers as Record<string, string>) ?? {};
+  const result: Record<string, string> = {};
+  (headers as Headers).forEach((value, name) => {
+    result[name] = value;
+  });
+  return result;
+}
+
+/** The slice of a fetch Response that RemoteGraphQLDataSource reads. */
+function toFetcherResponse(url: string, response: Dispatcher.ResponseData, text: string): FetcherResponse {
+  const headers = new Map<string, string>();
+  for (const [name, value] of Object.entries(response.headers)) {
+    if (value !== undefined) headers.set(name.toLowerCase(), Array.isArray(value) ? value.join(", ") : value);
+  }
+  const fetcherHeaders = {
+    get: (name: string) => headers.get(name.toLowerCase()) ?? null,
+    has: (name: string) => headers.has(name.toLowerCase()),
+    entries: () => headers.entries(),
+    keys: () => headers.keys(),
+    values: () => headers.values(),
+    forEach: (callback: (value: string, key: string) => void) => {
+      for (const [key, value] of headers) callback(value, key);
+    },
+    [Symbol.iterator]: () => headers.entries(),
+  };
+  return {
+    ok: response.statusCode >= 200 && response.statusCode < 300,
+    status: response.statusCode,
+    statusText: "",
+    url,
+    redirected: false,
+    headers: fetcherHeaders,
+    text: async () => text,
+    json: async () => JSON.parse(text),
+    arrayBuffer: async () => new TextEncoder().encode(text).buffer,
+    clone() {
+      return toFetcherResponse(url, response, text);
+    },
+  } as unknown as FetcherResponse;
 }

@@ -28,6 +28,7 @@ import { useErrorStatus } from "./plugins/error-status.ts";
 import { createPersistedOperations } from "./persisted-operations.ts";
 import { servePlayground } from "./playground.ts";
 import { createRateLimiter } from "./rate-limit.ts";
+import { enforceRequestTimeout } from "./request-timeout.ts";
 import type { SubgraphName } from "./subgraphs.ts";
 import { supergraphFromFile } from "./supergraph.ts";
 
@@ -155,6 +156,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     fastPath,
     coalesce: config.coalesce,
   });
+  enforceRequestTimeout(http.app, "/graphql", config.routerTimeoutMs);
   const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
   const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;
   http.app.route({
@@ -163,9 +165,6 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     onRequest: playground ? [playground] : [],
     preHandler: persistedOperations,
     handler,
-    // The last line of defence for a request: subgraph timeouts are shorter, so only a plan with many
-    // sequential fetches can get here.
-    handlerTimeout: config.routerTimeoutMs,
   });
 
   const base = await listen(http.app, config.host, config.port);

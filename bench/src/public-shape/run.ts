@@ -157,7 +157,9 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
     for (const gateway of GATEWAYS.filter((candidate) => !only || only.includes(candidate.name))) {
       const port = await freePort();
       const spec = gateway.start(file, port);
-      const child = spawnPinned("gateway", spec.args, spec.env, spec.cwd ?? repoRoot);
+      // BENCH_CPU_PROFILE=<dir>: V8 CPU profiles of each gateway process (--cpu-prof), to see where time goes.
+      const profile = process.env.BENCH_CPU_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}/${gateway.name.replace(/\W+/g, "-")}`] : [];
+      const child = spawnPinned("gateway", [...profile, ...spec.args], spec.env, spec.cwd ?? repoRoot);
       try {
         await waitFor(child, spec.ready, gateway.name);
         const url = `http://127.0.0.1:${port}${spec.path}`;

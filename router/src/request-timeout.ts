@@ -1,0 +1,32 @@
+import type { FastifyInstance, FastifyReply } from "fastify";
+
+/**
+ * The router's own request timeout, the last line of defence: subgraph timeouts are shorter, so only a
+ * plan with many sequential fetches can get here. A request still unanswered after `timeoutMs` gets
+ * 504 GATEWAY_TIMEOUT.
+ *
+ * Hand-written rather than Fastify's `handlerTimeout`, which arms an AbortController and a timer for
+ * every request — about a tenth of the CPU of a response-cache hit. Here one timer sweeps the requests
+ * in flight (every second, or a tenth of the timeout when shorter).
+ */
+export function enforceRequestTimeout(app: FastifyInstance, url: string, timeoutMs: number): void {
+  const inflight = new Map<FastifyReply, number>();
+  app.addHook("onRequest", async (request, reply) => {
+    if (request.routeOptions.url === url) inflight.set(reply, Date.now());
+  });
+  app.addHook("onResponse", async (_request, reply) => {
+    inflight.delete(reply);
+  });
+  const sweep = setInterval(() => {
+    const overdue = Date.now() - timeoutMs;
+    for (const [reply, started] of inflight) {
+      if (started > overdue) continue;
+      inflight.delete(reply);
+      if (!reply.sent) {
+        reply.code(504).send({ errors: [{ message: "The request took too long and was abandoned.", extensions: { code: "GATEWAY_TIMEOUT" } }] });
+      }
+    }
+  }, Math.max(50, Math.min(1_000, timeoutMs / 10)));
+  sweep.unref();
+  app.addHook("onClose", async () => clearInterval(sweep));
+}
