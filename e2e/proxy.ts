@@ -1,14 +1,25 @@
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 
+export interface SubgraphProxy {
+  url: string;
+  /** Requests passed on to the subgraph so far. */
+  forwarded(): number;
+  /** While true, requests are held forever: the subgraph looks hung. */
+  hang: boolean;
+  close(): Promise<void>;
+}
+
 /**
- * An HTTP proxy in front of a real subgraph that holds each request for `delayMs` before forwarding it,
- * and counts them: makes requests overlap, and shows how many reached the subgraph.
+ * An HTTP proxy in front of a real subgraph: holds each request `delayMs` before forwarding it (so
+ * requests overlap, or stay in flight), can hang, and counts what reaches the subgraph.
  */
-export async function delayingProxy(target: string, delayMs: number): Promise<{ url: string; forwarded(): number; close(): Promise<void> }> {
+export async function delayingProxy(target: string, delayMs = 0): Promise<SubgraphProxy> {
   const upstream = new URL(target);
   let forwarded = 0;
+  const state = { hang: false };
   const server: Server = createServer((incoming, outgoing) => {
+    if (state.hang) return;
     setTimeout(() => {
       forwarded++;
       const request = httpRequest(
@@ -22,12 +33,12 @@ export async function delayingProxy(target: string, delayMs: number): Promise<{ 
     }, delayMs);
   });
   await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
+  return Object.assign(state, {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
     forwarded: () => forwarded,
     async close() {
       server.closeAllConnections();
       await new Promise((resolve) => server.close(resolve));
     },
-  };
+  });
 }

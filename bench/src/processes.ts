@@ -1,6 +1,9 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { readFileSync } from "node:fs";
+import { createServer } from "node:net";
 import { cpus } from "node:os";
+import { join } from "node:path";
+import type { LoadOptions, LoadResult } from "./load.ts";
 
 // Where each process runs. With two or more cores and `taskset`, the gateway under test gets core 0 to
 // itself and everything else (subgraphs, load generator) shares core 1, as the public benchmark does.
@@ -71,4 +74,20 @@ export async function stop(child: ChildProcess): Promise<void> {
   const timer = setTimeout(() => child.kill("SIGKILL"), process.env.BENCH_CPU_PROFILE ? 120_000 : 10_000);
   await exited;
   clearTimeout(timer);
+}
+
+export function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = createServer().listen(0, "127.0.0.1", () => {
+      const address = server.address();
+      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+    });
+  });
+}
+
+/** Runs the load generator in its own process, on the core the gateway does not use. */
+export async function load(options: LoadOptions): Promise<LoadResult> {
+  const child = spawnPinned("others", ["--import", "tsx", join(import.meta.dirname, "load.ts"), JSON.stringify(options)], {});
+  const [line] = await waitFor(child, /^\{.*\}$/m, "load generator", (options.warmupSeconds + options.durationSeconds) * 1000 + 60_000);
+  return JSON.parse(line) as LoadResult;
 }

@@ -1,5 +1,3 @@
-import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createLogger } from "@supergraph/kit";
 import * as posts from "@supergraph/posts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -14,36 +12,11 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-/** An HTTP proxy to a subgraph that can be told to hang: requests arrive, answers never leave. */
-async function hangingProxy(target: string): Promise<{ url: string; hang: boolean; close(): Promise<void> }> {
-  const upstream = new URL(target);
-  const state = { hang: false };
-  const server: Server = createServer((incoming, outgoing) => {
-    if (state.hang) return; // Never answers.
-    const forwarded = httpRequest(
-      { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: incoming.method, headers: incoming.headers },
-      (response) => {
-        outgoing.writeHead(response.statusCode ?? 502, response.headers);
-        response.pipe(outgoing);
-      },
-    );
-    incoming.pipe(forwarded);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  });
-}
-
 const MIXED = `query Mixed($id: ID!) { products(first: 1) { totalCount } post(id: $id) { title } }`;
 
 describe("a subgraph that hangs", () => {
   it("times out: partial data, an error naming the subgraph, HTTP 200; other queries are unaffected", async () => {
-    const proxy = await hangingProxy(stack.posts.url);
+    const proxy = await delayingProxy(stack.posts.url);
     const router = await stack.startRouter({ POSTS_URL: proxy.url, POSTS_TIMEOUT_MS: "300" });
     proxy.hang = true;
     const started = Date.now();

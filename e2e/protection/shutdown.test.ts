@@ -1,38 +1,21 @@
 import { type ChildProcess, spawn } from "node:child_process";
-import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { gql, type SignedIn, type Stack, signUp, startStack, testEnv } from "../harness.ts";
+import { delayingProxy, type SubgraphProxy } from "../proxy.ts";
 
 // Graceful shutdown, end to end: a real router process receives SIGTERM while a request is in flight.
 let stack: Stack;
 let user: SignedIn;
-let slowProxy: Server;
-let proxyUrl: string;
+let slowProxy: SubgraphProxy;
 beforeAll(async () => {
   stack = await startStack();
   user = await signUp(stack);
   // The users subgraph, one second slower: keeps a request in flight long enough to signal the router.
-  const target = new URL(stack.users.url);
-  slowProxy = createServer((incoming, outgoing) => {
-    setTimeout(() => {
-      const forwarded = httpRequest(
-        { host: target.hostname, port: target.port, path: target.pathname, method: incoming.method, headers: incoming.headers },
-        (response) => {
-          outgoing.writeHead(response.statusCode ?? 502, response.headers);
-          response.pipe(outgoing);
-        },
-      );
-      incoming.pipe(forwarded);
-    }, 1_000);
-  });
-  await new Promise<void>((resolve) => slowProxy.listen(0, "127.0.0.1", resolve));
-  proxyUrl = `http://127.0.0.1:${(slowProxy.address() as AddressInfo).port}/graphql`;
+  slowProxy = await delayingProxy(stack.users.url, 1_000);
 });
 afterAll(async () => {
-  slowProxy?.closeAllConnections();
-  await new Promise((resolve) => slowProxy?.close(resolve));
+  await slowProxy?.close();
   await stack?.close();
 });
 
@@ -45,7 +28,7 @@ async function startRouterProcess(extra: Record<string, string>): Promise<{ chil
       ...testEnv({
         PORT: "0",
         LOG_LEVEL: "info",
-        USERS_URL: proxyUrl,
+        USERS_URL: slowProxy.url,
         PRODUCTS_URL: stack.products.url,
         ORDERS_URL: stack.orders.url,
         POSTS_URL: stack.posts.url,

@@ -1,11 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync } from "node:fs";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { realPostgresAvailable, testDatabaseSettings } from "@supergraph/db/testing";
-import type { LoadOptions, LoadResult } from "../load.ts";
-import { cpuSeconds, nodePid, peakRssMB, spawnPinned, stop, waitFor } from "../processes.ts";
+import { cpuSeconds, freePort, load, nodePid, peakRssMB, spawnPinned, stop } from "../processes.ts";
 import type { RunSettings } from "../public-shape/run.ts";
 import type { BenchResult } from "../report.ts";
 
@@ -15,14 +13,6 @@ import type { BenchResult } from "../report.ts";
 const repoRoot = join(import.meta.dirname, "../../..");
 const SUBGRAPHS = ["users", "products", "orders", "posts"] as const;
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 async function metric(url: string, prefix: string, labelFilter = ""): Promise<number> {
   const text = await (await fetch(new URL("/metrics", url))).text();
@@ -55,11 +45,6 @@ async function waitHealthy(url: string, child: ChildProcess, what: string): Prom
   throw new Error(`${what} not ready after 120 s`);
 }
 
-async function load(options: LoadOptions): Promise<LoadResult> {
-  const child = spawnPinned("others", ["--import", "tsx", join(import.meta.dirname, "../load.ts"), JSON.stringify(options)], {});
-  const [line] = await waitFor(child, /^\{.*\}$/m, "load generator", (options.warmupSeconds + options.durationSeconds) * 1000 + 60_000);
-  return JSON.parse(line) as LoadResult;
-}
 
 async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Promise<BenchResult> {
   const children: ChildProcess[] = [];

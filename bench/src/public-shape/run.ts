@@ -1,11 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { createServer } from "node:net";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import type { LoadOptions, LoadResult } from "../load.ts";
-import { cpuSeconds, nodePid, peakRssMB, spawnPinned, stop, waitFor } from "../processes.ts";
+import { cpuSeconds, freePort, load, nodePid, peakRssMB, spawnPinned, stop, waitFor } from "../processes.ts";
 import type { BenchResult } from "../report.ts";
 import { TEST_QUERY } from "./data.ts";
 import { composeBenchSupergraph } from "./supergraph.ts";
@@ -120,20 +118,7 @@ export const GATEWAYS: GatewayDefinition[] = [
   },
 ];
 
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
-async function load(options: LoadOptions): Promise<LoadResult> {
-  const child = spawnPinned("others", ["--import", "tsx", join(benchDir, "src/load.ts"), JSON.stringify(options)], {});
-  const [line] = await waitFor(child, /^\{.*\}$/m, "load generator", (options.warmupSeconds + options.durationSeconds) * 1000 + 60_000);
-  return JSON.parse(line) as LoadResult;
-}
 
 export async function runPublicShape(settings: RunSettings, only?: string[]): Promise<BenchResult[]> {
   const subgraphs: Array<{ name: string; child: ChildProcess; url: string }> = [];

@@ -63,3 +63,16 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
     },
   };
 }
+
+/**
+ * A subgraph's `openDatabase` (see kit's SubgraphSpec): its own database from its config — the
+ * configured Postgres, or the embedded default under DATA_DIR/<name>.
+ */
+export function subgraphDatabase(
+  name: string,
+  config: { databaseUrl: string | undefined; dataDir: string },
+  project: () => PrismaProject,
+): (logger: { info(message: string): void }, migrate: boolean) => Promise<Database> {
+  return (logger, migrate) =>
+    openDatabase({ name, url: config.databaseUrl, dataDir: config.dataDir, project: project(), migrate, log: (message) => logger.info(message) });
+}

@@ -1,4 +1,4 @@
-export { type Database, type DatabaseOptions, openDatabase } from "./database.ts";
+export { type Database, type DatabaseOptions, openDatabase, subgraphDatabase } from "./database.ts";
 export { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded.ts";
 export {
   applyMigrations,

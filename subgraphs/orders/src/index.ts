@@ -1,4 +1,4 @@
-import { openDatabase } from "@supergraph/db";
+import { subgraphDatabase } from "@supergraph/db";
 import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
 import type { OrdersConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
@@ -21,15 +21,7 @@ export function ordersSubgraph(config: OrdersConfig, logger?: Logger): SubgraphS
     typeDefs,
     resolvers,
     logger,
-    openDatabase: (log, migrate) =>
-      openDatabase({
-        name: "orders",
-        url: config.databaseUrl,
-        dataDir: config.dataDir,
-        project: prismaProject(),
-        migrate,
-        log: (message) => log.info(message),
-      }),
+    openDatabase: subgraphDatabase("orders", config, prismaProject),
     createDb,
     seed,
     context: (db, identity, log) => createContext({ db, config, stock, logger: log }, identity),

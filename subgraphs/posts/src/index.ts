@@ -1,4 +1,4 @@
-import { openDatabase } from "@supergraph/db";
+import { subgraphDatabase } from "@supergraph/db";
 import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
 import type { PostsConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
@@ -21,15 +21,7 @@ export function postsSubgraph(config: PostsConfig, logger?: Logger): SubgraphSpe
     typeDefs,
     resolvers,
     logger,
-    openDatabase: (log, migrate) =>
-      openDatabase({
-        name: "posts",
-        url: config.databaseUrl,
-        dataDir: config.dataDir,
-        project: prismaProject(),
-        migrate,
-        log: (message) => log.info(message),
-      }),
+    openDatabase: subgraphDatabase("posts", config, prismaProject),
     createDb,
     seed,
     context: (db, identity) => createContext({ db, config, products }, identity),

@@ -1,4 +1,4 @@
-import { openDatabase } from "@supergraph/db";
+import { subgraphDatabase } from "@supergraph/db";
 import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
 import type { ProductsConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
@@ -20,15 +20,7 @@ export function productsSubgraph(config: ProductsConfig, logger?: Logger): Subgr
     typeDefs,
     resolvers,
     logger,
-    openDatabase: (log, migrate) =>
-      openDatabase({
-        name: "products",
-        url: config.databaseUrl,
-        dataDir: config.dataDir,
-        project: prismaProject(),
-        migrate,
-        log: (message) => log.info(message),
-      }),
+    openDatabase: subgraphDatabase("products", config, prismaProject),
     createDb,
     seed: (db) => seed(db),
     context: (db, identity) => createContext(db, config, identity),

@@ -1,4 +1,4 @@
-import { openDatabase } from "@supergraph/db";
+import { subgraphDatabase } from "@supergraph/db";
 import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
 import type { UsersConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
@@ -20,15 +20,7 @@ export function usersSubgraph(config: UsersConfig, logger?: Logger): SubgraphSpe
     typeDefs,
     resolvers,
     logger,
-    openDatabase: (log, migrate) =>
-      openDatabase({
-        name: "users",
-        url: config.databaseUrl,
-        dataDir: config.dataDir,
-        project: prismaProject(),
-        migrate,
-        log: (message) => log.info(message),
-      }),
+    openDatabase: subgraphDatabase("users", config, prismaProject),
     createDb,
     seed: (db) => seed(db, config),
     context: (db, identity) => createContext(db, config, identity),
