@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
+import type { LoadResult } from "./load.ts";
 
 export interface BenchResult {
   name: string;
@@ -20,6 +21,9 @@ export interface BenchResult {
   sqlPerOp?: number | null;
   note?: string;
 }
+
+/** The figures a load run contributes to a result row. */
+export const loadFigures = ({ rps, p50, p95, p99, errors, requests }: LoadResult) => ({ rps, p50, p95, p99, errors, requests });
 
 const ratio = (value: number | null | undefined, base: number | null | undefined) =>
   value === null || value === undefined || !base ? "" : ` (${(value / base).toFixed(2)}×)`;

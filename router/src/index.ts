@@ -15,7 +15,7 @@ import {
 import type { GraphQLFormattedError } from "graphql";
 import { useCacheInvalidation } from "./cache/invalidation.ts";
 import { FastPath } from "./cache/fast-path.ts";
-import { stripCacheFields, useResponseCache } from "./cache/plugin.ts";
+import { stringifyResponse, useResponseCache } from "./cache/plugin.ts";
 import { createCacheStore } from "./cache/store.ts";
 import type { RouterConfig } from "./config.ts";
 import { createContextFactory, type RouterContext } from "./context.ts";
@@ -113,7 +113,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     gateway,
     // Automatic persisted queries share the store (and Redis) with the response cache.
     cache: store.kv,
-    stringifyResult: stripCacheFields,
+    stringifyResult: stringifyResponse,
     // Introspection stays on outside production (tests use it); error details only in development.
     introspection: config.env !== "production",
     includeStacktraceInErrorResponses: development,

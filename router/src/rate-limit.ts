@@ -26,13 +26,15 @@ export function createRateLimiter(options: { perMinute: number; redis: RedisClie
     : memory;
 
   // The insurance limiter covers a Redis that errors; a Redis that hangs needs a timeout of our own.
+  // In memory nothing can hang: no timer per request.
   const consumeBounded = (clientKey: string) => {
+    if (limiter === memory) return memory.consume(clientKey);
     let timer: NodeJS.Timeout | undefined;
     const timeout = new Promise<never>((_, reject) => {
       timer = setTimeout(() => reject(new Error("rate limit store timed out")), options.timeoutMs);
     });
     return Promise.race([limiter.consume(clientKey), timeout])
-      .catch((error: unknown) => (error instanceof RateLimiterRes || limiter === memory ? Promise.reject(error) : memory.consume(clientKey)))
+      .catch((error: unknown) => (error instanceof RateLimiterRes ? Promise.reject(error) : memory.consume(clientKey)))
       .finally(() => clearTimeout(timer));
   };
 

@@ -5,7 +5,7 @@ import { join } from "node:path";
 import { realPostgresAvailable, testDatabaseSettings } from "@supergraph/db/testing";
 import { cpuSeconds, freePort, load, nodePid, peakRssMB, spawnPinned, stop } from "../processes.ts";
 import type { RunSettings } from "../public-shape/run.ts";
-import type { BenchResult } from "../report.ts";
+import { type BenchResult, loadFigures } from "../report.ts";
 
 // Scenario B: our own four subgraphs and router, on real PostgreSQL (when one answers) and on the
 // embedded default, under a read-heavy mix: product lists, a product with its posts, `me` with orders,
@@ -128,12 +128,7 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
       name: `router on ${kind === "postgres" ? "PostgreSQL" : "embedded Postgres (PGlite)"}`,
       scenario: "B: our supergraph, read-heavy mix (50% product list, 25% product page, 20% me+orders, 5% placeOrder)",
       connections: settings.connections,
-      rps: result.rps,
-      p50: result.p50,
-      p95: result.p95,
-      p99: result.p99,
-      errors: result.errors,
-      requests: result.requests,
+      ...loadFigures(result),
       cpuPer1k: Math.round((cpu / total) * 1000 * 1000) / 1000,
       rssMB: peakRssMB(pid),
       fetchesPerOp: null,

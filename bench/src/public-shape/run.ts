@@ -4,7 +4,7 @@ import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { cpuSeconds, freePort, load, nodePid, peakRssMB, spawnPinned, stop, waitFor } from "../processes.ts";
-import type { BenchResult } from "../report.ts";
+import { type BenchResult, loadFigures } from "../report.ts";
 import { TEST_QUERY } from "./data.ts";
 import { composeBenchSupergraph } from "./supergraph.ts";
 
@@ -175,12 +175,7 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
             name: gateway.name,
             scenario: "A: public gateway benchmark shape (TestQuery, 87 KB, 4 subgraphs)",
             connections,
-            rps: result.rps,
-            p50: result.p50,
-            p95: result.p95,
-            p99: result.p99,
-            errors: result.errors,
-            requests: result.requests,
+            ...loadFigures(result),
             cpuPer1k: Math.round(perRequest * 1000 * 1000) / 1000,
             rssMB: peakRssMB(pid),
             fetchesPerOp,

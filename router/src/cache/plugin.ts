@@ -98,6 +98,9 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
           contextValue.cache.generation = await options.store.health.run(() => options.store.tags.generation(), null);
         },
         async willSendResponse({ response, contextValue, metrics }) {
+          if (contextValue.cache.augmented && response.body.kind === "single" && response.body.singleResult.data) {
+            augmentedData.add(response.body.singleResult.data);
+          }
           const eligible = contextValue.cache.augmented !== undefined && options.store.health.isHealthy;
           const result = !eligible ? "BYPASS" : metrics.responseCacheHit ? "HIT" : "MISS";
           response.http.headers.set("x-cache", result);
@@ -111,12 +114,18 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
 
 const isAdded = (key: string) => key === TYPENAME_ALIAS || key === ID_ALIAS;
 
-/**
- * Apollo Server's `stringifyResult`: serialises a response without the fields the router added for cache
- * tagging. Responses that have none (mutations, the cache off) skip the replacer's cost.
- */
+/** Results whose data carries the fields the router added (marked when the response is sent). */
+const augmentedData = new WeakSet<object>();
+
+/** Serialises a result without the fields the router added for cache tagging. */
 export function stripCacheFields(value: unknown): string {
-  const json = JSON.stringify(value);
-  if (!json.includes(`"${TYPENAME_ALIAS}"`)) return json;
   return JSON.stringify(value, (key, field) => (isAdded(key) ? undefined : field));
+}
+
+/**
+ * Apollo Server's `stringifyResult`: only augmented results pay for the replacer; the rest (mutations,
+ * the cache off) are serialised once, plainly.
+ */
+export function stringifyResponse(value: { data?: unknown }): string {
+  return value.data && typeof value.data === "object" && augmentedData.has(value.data) ? stripCacheFields(value) : JSON.stringify(value);
 }
