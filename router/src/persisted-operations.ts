@@ -33,29 +33,26 @@ export function createPersistedOperations(options: { mode: PersistedOperationsMo
   }
   const documents = new Set(manifest.values());
 
-  function check(params: GraphQLParams, setQuery: (query: string) => void): { allowed: boolean; label?: string } {
-    const extensions = typeof params.extensions === "string" ? safeJson(params.extensions) : params.extensions;
-    const hash = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+  function check(params: GraphQLParams, setQuery: (query: string) => void): boolean {
+    const hash = persistedHash(params);
     const query = typeof params.query === "string" ? params.query : undefined;
     if (typeof hash === "string" && manifest.has(hash)) {
       if (query === undefined) setQuery(manifest.get(hash) as string);
-      return { allowed: query === undefined || query === manifest.get(hash) };
+      return query === undefined || query === manifest.get(hash);
     }
-    if (query !== undefined && documents.has(query)) return { allowed: true };
-    const name = typeof params.operationName === "string" ? params.operationName : /\b(?:query|mutation|subscription)\s+(\w+)/.exec(query ?? "")?.[1];
-    return { allowed: false, label: `${name ?? "anonymous"} (${typeof hash === "string" ? hash : query ? sha256(query) : "no document"})` };
+    return query !== undefined && documents.has(query);
   }
 
   return async function persistedOperations(request: FastifyRequest, reply: FastifyReply) {
     const params = (request.method === "GET" ? request.query : request.body) as GraphQLParams | GraphQLParams[] | undefined;
     if (!params || typeof params !== "object") return;
     for (const entry of Array.isArray(params) ? params : [params]) {
-      const verdict = check(entry, (query) => {
+      const allowed = check(entry, (query) => {
         entry.query = query;
       });
-      if (verdict.allowed || options.mode === "off") continue;
+      if (allowed || options.mode === "off") continue;
       if (options.mode === "log") {
-        options.logger.warn({ operation: verdict.label }, "operation not in the persisted-operations manifest");
+        options.logger.warn({ operation: label(entry) }, "operation not in the persisted-operations manifest");
         continue;
       }
       return reply.code(400).send({
@@ -63,6 +60,19 @@ export function createPersistedOperations(options: { mode: PersistedOperationsMo
       });
     }
   };
+}
+
+function persistedHash(params: GraphQLParams): unknown {
+  const extensions = typeof params.extensions === "string" ? safeJson(params.extensions) : params.extensions;
+  return (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+}
+
+/** How a refused operation is named in the log: its name and hash. Worked out only when logged. */
+function label(params: GraphQLParams): string {
+  const hash = persistedHash(params);
+  const query = typeof params.query === "string" ? params.query : undefined;
+  const name = typeof params.operationName === "string" ? params.operationName : /\b(?:query|mutation|subscription)\s+(\w+)/.exec(query ?? "")?.[1];
+  return `${name ?? "anonymous"} (${typeof hash === "string" ? hash : query ? sha256(query) : "no document"})`;
 }
 
 function safeJson(text: string): unknown {

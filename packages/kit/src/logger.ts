@@ -2,6 +2,19 @@ import { type DestinationStream, type Logger, pino } from "pino";
 
 export type { Logger };
 
+// pino's isoTime formats a new Date for every line; under load many lines share a millisecond, and the
+// formatting was a visible share of a cache hit's CPU. Same output, formatted once per millisecond.
+let stampedAt = -1;
+let stamp = "";
+function isoTime(): string {
+  const now = Date.now();
+  if (now !== stampedAt) {
+    stampedAt = now;
+    stamp = `,"time":"${new Date(now).toISOString()}"`;
+  }
+  return stamp;
+}
+
 /**
  * JSON logs (one object per line) for every service. Secrets and personal data never reach a log line:
  * pino removes these paths before serialising, wherever a caller put them.
@@ -11,7 +24,7 @@ export function createLogger(service: string, level: string, destination?: Desti
     name: service,
     level,
     base: { service },
-    timestamp: pino.stdTimeFunctions.isoTime,
+    timestamp: isoTime,
     redact: {
       paths: [
         "req.headers.authorization",
