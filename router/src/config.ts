@@ -1,3 +1,4 @@
+import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "@supergraph/kit";
 import { z } from "zod";
@@ -37,6 +38,10 @@ const env = commonEnv.extend({
   PERSISTED_OPERATIONS_MANIFEST: z.string().optional(),
   PLAYGROUND: bool,
   COALESCE: bool,
+  ROUTER_WORKERS: z
+    .string()
+    .regex(/^(auto|[1-9]\d*)$/, "must be a positive whole number or `auto` (one per core)")
+    .optional(),
   PLAYGROUND_DIR: z.string().optional(),
 });
 
@@ -86,6 +91,8 @@ export interface RouterConfig extends CommonConfig {
   playground: { enabled: boolean; dir: string };
   /** Single-flight: identical in-flight queries (per caller) execute once, and so do subgraph fetches. */
   coalesce: boolean;
+  /** Router processes on this machine (node:cluster, sharing the port); 1 runs no cluster at all. */
+  workers: number;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfig {
@@ -108,6 +115,14 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
   if (slowest >= raw.ROUTER_TIMEOUT_MS) {
     throw new ConfigError(
       `Invalid configuration for the router:\n  - ROUTER_TIMEOUT_MS (${raw.ROUTER_TIMEOUT_MS}) must be longer than every subgraph timeout (the longest is ${slowest}).`,
+    );
+  }
+  const workers = raw.ROUTER_WORKERS === "auto" ? availableParallelism() : Number(raw.ROUTER_WORKERS ?? 1);
+  // Workers share nothing in memory: each would cache, purge and count rate limits on its own, so a
+  // mutation through one worker could leave another serving stale data. Redis makes them one router.
+  if (workers > 1 && !raw.REDIS_URL) {
+    throw new ConfigError(
+      `Invalid configuration for the router:\n  - ROUTER_WORKERS (${raw.ROUTER_WORKERS}) needs REDIS_URL: several workers must share one response cache, its purges and the rate limits.`,
     );
   }
   return {
@@ -146,6 +161,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       manifestPath: raw.PERSISTED_OPERATIONS_MANIFEST ?? fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url)),
     },
     coalesce: raw.COALESCE ?? true,
+    workers,
     playground: {
       enabled: raw.PLAYGROUND ?? common.env !== "production",
       dir: raw.PLAYGROUND_DIR ?? fileURLToPath(new URL("../../playground/dist", import.meta.url)),

@@ -31,6 +31,7 @@ import { createRateLimiter } from "./rate-limit.ts";
 import { enforceRequestTimeout } from "./request-timeout.ts";
 import type { SubgraphName } from "./subgraphs.ts";
 import { supergraphFromFile } from "./supergraph.ts";
+import { clusterMetrics, isWorker } from "./workers.ts";
 
 export { composeSupergraph } from "./compose.ts";
 export { loadConfig, type RouterConfig } from "./config.ts";
@@ -75,6 +76,8 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
   const http = createHttpServer({
     logger,
     metrics,
+    // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets them all.
+    metricsText: isWorker() ? clusterMetrics(metrics.registry) : undefined,
     bodyLimitBytes: config.bodyLimitBytes,
     trustedProxies: config.trustedProxies,
     // Ready once the supergraph is loaded. Deliberately not tied to every subgraph being up: a dead

@@ -1,5 +1,7 @@
-import { ConfigError, createLogger, handleShutdownSignals, startTracing } from "@supergraph/kit";
+import cluster from "node:cluster";
+import { ConfigError, createLogger, handleShutdownSignals, type Logger, startTracing } from "@supergraph/kit";
 import { loadConfig, startRouter } from "./index.ts";
+import { runPrimary } from "./workers.ts";
 
 let config: ReturnType<typeof loadConfig>;
 try {
@@ -9,16 +11,26 @@ try {
   console.error(error.message);
   process.exit(78); // EX_CONFIG
 }
-const logger = createLogger("router", config.logLevel);
-try {
-  const tracing = startTracing("router", config.otlpEndpoint);
-  const router = await startRouter(config, logger);
-  const stop = async () => {
-    await router.close();
-    await tracing?.shutdown();
-  };
-  handleShutdownSignals(logger, { ...config.shutdown, stop, markShuttingDown: router.markShuttingDown });
-} catch (error) {
-  logger.fatal({ err: error }, "router failed to start");
-  process.exit(1);
+const root = createLogger("router", config.logLevel);
+const worker = cluster.worker;
+if (config.workers > 1 && cluster.isPrimary) {
+  // ROUTER_WORKERS: this process only supervises; each worker runs this file again as a router.
+  runPrimary(config, root);
+} else {
+  await serve(worker ? root.child({ worker: worker.id }) : root);
+}
+
+async function serve(logger: Logger): Promise<void> {
+  try {
+    const tracing = startTracing("router", config.otlpEndpoint);
+    const router = await startRouter(config, logger);
+    const stop = async () => {
+      await router.close();
+      await tracing?.shutdown();
+    };
+    handleShutdownSignals(logger, { ...config.shutdown, stop, markShuttingDown: router.markShuttingDown });
+  } catch (error) {
+    logger.fatal({ err: error }, "router failed to start");
+    process.exit(1);
+  }
 }

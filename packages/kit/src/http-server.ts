@@ -12,6 +12,8 @@ export interface HttpServerOptions {
   bodyLimitBytes?: number;
   /** Proxies whose X-Forwarded-For is believed (addresses or CIDR ranges); none by default. */
   trustedProxies?: string[];
+  /** What `GET /metrics` serves; this service's registry by default (a cluster worker serves all workers'). */
+  metricsText?: () => Promise<string>;
 }
 
 export interface HttpServer {
@@ -99,7 +101,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
   app.get("/metrics", async (_request, reply) => {
     reply.header("content-type", options.metrics.registry.contentType);
-    return options.metrics.registry.metrics();
+    return options.metricsText ? options.metricsText() : options.metrics.registry.metrics();
   });
 
   return {

@@ -1,0 +1,157 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { request } from "node:http";
+import { join } from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProduct, graphqlRequestCount, type SignedIn, type Stack, signUpAdmin, startStack, testEnv } from "../harness.ts";
+import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
+
+// ROUTER_WORKERS: one router process forking several workers on one port (node:cluster), end to end —
+// real processes, the real subgraphs, the real Redis they must share.
+const root = join(import.meta.dirname, "../..");
+
+interface RouterProcess {
+  child: ChildProcess;
+  url: string;
+  lines: string[];
+  exit: Promise<number | null>;
+}
+
+function startRouterProcess(extra: Record<string, string>, ready: RegExp): Promise<RouterProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", "router/src/main.ts"], {
+    cwd: root,
+    env: { ...process.env, ...testEnv({ PORT: "0", LOG_LEVEL: "info", ...extra }) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let buffered = "";
+    const onData = (chunk: Buffer) => {
+      buffered += chunk.toString();
+      const complete = buffered.split("\n");
+      buffered = complete.pop() ?? "";
+      lines.push(...complete);
+      const text = lines.join("\n");
+      const url = /"url":"(http:\/\/[^"]+\/graphql)","msg":"router listening"/.exec(text)?.[1];
+      if (url && ready.test(text)) resolve({ child, url, lines, exit });
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    exit.then((code) => reject(new Error(`router exited with ${code} before it was ready:\n${lines.join("\n")}`)));
+  });
+}
+
+/** A POST on a connection of its own: the primary hands each new connection to the next worker. */
+function postOnNewConnection(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; cache: string; json: { data?: unknown; errors?: unknown } }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const outgoing = request(url, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers } }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, cache: String(response.headers["x-cache"]), json: JSON.parse(text) }));
+    });
+    outgoing.on("error", reject);
+    outgoing.end(payload);
+  });
+}
+
+it("refuses several workers without Redis: they could not share the cache, its purges or the rate limits", async () => {
+  const child = spawn(process.execPath, ["--import", "tsx", "router/src/main.ts"], {
+    cwd: root,
+    env: { ...process.env, ...testEnv({ PORT: "0", ROUTER_WORKERS: "2" }) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr += chunk.toString();
+  });
+  const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  expect(code).toBe(78);
+  expect(stderr).toContain("ROUTER_WORKERS (2) needs REDIS_URL");
+});
+
+describe.runIf(await redisAvailable())("several router workers sharing Redis", () => {
+  let stack: Stack;
+  let admin: SignedIn;
+  let router: RouterProcess;
+  const prefix = uniquePrefix("workers");
+
+  beforeAll(async () => {
+    stack = await startStack();
+    admin = await signUpAdmin(stack);
+    router = await startRouterProcess(
+      {
+        ROUTER_WORKERS: "2",
+        REDIS_URL: redisUrl,
+        RESPONSE_CACHE_KEY_PREFIX: prefix,
+        USERS_URL: stack.users.url,
+        PRODUCTS_URL: stack.products.url,
+        ORDERS_URL: stack.orders.url,
+        POSTS_URL: stack.posts.url,
+      },
+      /all 2 router workers listening/,
+    );
+  });
+  afterAll(async () => {
+    if (router && router.child.exitCode === null) router.child.kill("SIGKILL");
+    await stack?.close();
+    await deleteKeys(prefix);
+  });
+
+  const workersServing = (requestIds: string[]) =>
+    new Set(
+      router.lines
+        .filter((line) => line.includes('"msg":"request"') && requestIds.some((id) => line.includes(`"reqId":"${id}"`)))
+        .map((line) => (JSON.parse(line) as { worker?: number }).worker),
+    );
+
+  it("serves from every worker, shares cache entries and purges across them, and reports all of them in /metrics", async () => {
+    const product = await createProduct(stack, admin, { name: "Clustered", priceCents: 1200 });
+    const query = { query: `query($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } };
+    const before = await graphqlRequestCount(router.url);
+
+    // Warm: each new connection goes to the next worker; entries are written in the background.
+    const warmIds: string[] = [];
+    let hits = 0;
+    for (let attempt = 0; attempt < 60 && hits < 4; attempt++) {
+      const id = `warm-${attempt}`;
+      warmIds.push(id);
+      const response = await postOnNewConnection(router.url, query, { "x-request-id": id });
+      expect(response.json.data).toEqual({ product: { name: "Clustered", priceCents: 1200 } });
+      hits = response.cache === "HIT" ? hits + 1 : 0;
+      if (response.cache !== "HIT") await new Promise((resolve) => setTimeout(resolve, 25));
+    }
+    expect(hits).toBe(4);
+    expect(workersServing(warmIds)).toEqual(new Set([1, 2]));
+
+    // A change through one worker is seen by every worker at once.
+    const update = await postOnNewConnection(
+      router.url,
+      { query: `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 900 }) { id } }`, variables: { id: product.id } },
+      { authorization: `Bearer ${admin.token}` },
+    );
+    expect(update.json.errors).toBeUndefined();
+    const afterIds = ["after-0", "after-1", "after-2", "after-3"];
+    for (const id of afterIds) {
+      const response = await postOnNewConnection(router.url, query, { "x-request-id": id });
+      expect(response.json.data).toEqual({ product: { name: "Clustered", priceCents: 900 } });
+    }
+    expect(workersServing(afterIds)).toEqual(new Set([1, 2]));
+
+    // One scrape, whichever worker answers it, counts every worker's operations.
+    const sent = warmIds.length + 1 + afterIds.length;
+    expect((await graphqlRequestCount(router.url)) - before).toBe(sent);
+  });
+
+  it("on SIGTERM stops every worker gracefully and exits 0", async () => {
+    const pids = router.lines.filter((line) => line.includes('"msg":"router worker listening"')).map((line) => (JSON.parse(line) as { pid: number }).pid);
+    expect(new Set(pids).size).toBe(2);
+    router.child.kill("SIGTERM");
+    expect(await router.exit).toBe(0);
+    for (const pid of pids) expect(() => process.kill(pid, 0)).toThrow();
+    expect(router.lines.filter((line) => line.includes('"msg":"stopped"'))).toHaveLength(2);
+  });
+});

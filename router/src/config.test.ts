@@ -1,0 +1,29 @@
+import { availableParallelism } from "node:os";
+import { ConfigError } from "@supergraph/kit";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.ts";
+
+describe("ROUTER_WORKERS", () => {
+  const redis = { REDIS_URL: "redis://127.0.0.1:6379" };
+
+  it("runs one router process unless told otherwise", () => {
+    expect(loadConfig({}).workers).toBe(1);
+  });
+
+  it("takes a count, or `auto` for one per core", () => {
+    expect(loadConfig({ ...redis, ROUTER_WORKERS: "3" }).workers).toBe(3);
+    expect(loadConfig({ ...redis, ROUTER_WORKERS: "auto" }).workers).toBe(availableParallelism());
+  });
+
+  it("refuses anything else, naming the setting", () => {
+    for (const value of ["0", "-2", "1.5", "many"]) {
+      expect(() => loadConfig({ ...redis, ROUTER_WORKERS: value })).toThrow(/ROUTER_WORKERS/);
+    }
+  });
+
+  it("needs Redis for more than one worker: in-memory caches and limits would differ per worker", () => {
+    expect(() => loadConfig({ ROUTER_WORKERS: "2" })).toThrow(ConfigError);
+    expect(() => loadConfig({ ROUTER_WORKERS: "2" })).toThrow(/needs REDIS_URL/);
+    expect(loadConfig({ ROUTER_WORKERS: "1" }).workers).toBe(1);
+  });
+});
