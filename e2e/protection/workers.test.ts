@@ -101,12 +101,12 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
     await deleteKeys(prefix);
   });
 
-  const workersServing = (requestIds: string[]) =>
-    new Set(
-      router.lines
-        .filter((line) => line.includes('"msg":"request"') && requestIds.some((id) => line.includes(`"reqId":"${id}"`)))
-        .map((line) => (JSON.parse(line) as { worker?: number }).worker),
-    );
+  /** Which workers logged these requests (log lines are written in batches, at most 100 ms late). */
+  async function workersServing(requestIds: string[]): Promise<Set<number | undefined>> {
+    const logged = () => router.lines.filter((line) => line.includes('"msg":"request"') && requestIds.some((id) => line.includes(`"reqId":"${id}"`)));
+    for (let attempt = 0; attempt < 40 && logged().length < requestIds.length; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+    return new Set(logged().map((line) => (JSON.parse(line) as { worker?: number }).worker));
+  }
 
   it("serves from every worker, shares cache entries and purges across them, and reports all of them in /metrics", async () => {
     const product = await createProduct(stack, admin, { name: "Clustered", priceCents: 1200 });
@@ -125,7 +125,7 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
       if (response.cache !== "HIT") await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(hits).toBe(4);
-    expect(workersServing(warmIds)).toEqual(new Set([1, 2]));
+    expect(await workersServing(warmIds)).toEqual(new Set([1, 2]));
 
     // A change through one worker is seen by every worker at once.
     const update = await postOnNewConnection(
@@ -139,7 +139,7 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
       const response = await postOnNewConnection(router.url, query, { "x-request-id": id });
       expect(response.json.data).toEqual({ product: { name: "Clustered", priceCents: 900 } });
     }
-    expect(workersServing(afterIds)).toEqual(new Set([1, 2]));
+    expect(await workersServing(afterIds)).toEqual(new Set([1, 2]));
 
     // One scrape, whichever worker answers it, counts every worker's operations.
     const sent = warmIds.length + 1 + afterIds.length;

@@ -43,9 +43,11 @@ export function createPersistedOperations(options: { mode: PersistedOperationsMo
     return query !== undefined && documents.has(query);
   }
 
-  return async function persistedOperations(request: FastifyRequest, reply: FastifyReply) {
+  // A callback-style preHandler (no promise per request): `done()` lets the request on; a refusal
+  // answers instead.
+  return function persistedOperations(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const params = (request.method === "GET" ? request.query : request.body) as GraphQLParams | GraphQLParams[] | undefined;
-    if (!params || typeof params !== "object") return;
+    if (!params || typeof params !== "object") return done();
     for (const entry of Array.isArray(params) ? params : [params]) {
       const allowed = check(entry, (query) => {
         entry.query = query;
@@ -55,10 +57,12 @@ export function createPersistedOperations(options: { mode: PersistedOperationsMo
         options.logger.warn({ operation: label(entry) }, "operation not in the persisted-operations manifest");
         continue;
       }
-      return reply.code(400).send({
+      reply.code(400).send({
         errors: [{ message: "Only persisted operations may run here: this document is not in the safelist.", extensions: { code: "QUERY_NOT_IN_SAFELIST" } }],
       });
+      return;
     }
+    done();
   };
 }
 

@@ -11,11 +11,14 @@ import type { FastifyInstance, FastifyReply } from "fastify";
  */
 export function enforceRequestTimeout(app: FastifyInstance, url: string, timeoutMs: number): void {
   const inflight = new Map<FastifyReply, number>();
-  app.addHook("onRequest", async (request, reply) => {
+  // Callback-style hooks: no promise per request.
+  app.addHook("onRequest", (request, reply, done) => {
     if (request.routeOptions.url === url) inflight.set(reply, Date.now());
+    done();
   });
-  app.addHook("onResponse", async (_request, reply) => {
+  app.addHook("onResponse", (_request, reply, done) => {
     inflight.delete(reply);
+    done();
   });
   const sweep = setInterval(() => {
     const overdue = Date.now() - timeoutMs;

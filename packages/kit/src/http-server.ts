@@ -58,18 +58,26 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
 
   if (tracingEnabled()) traceRequests(app);
-  app.addHook("onSend", async (request, reply) => {
+  // Hooks on every request take Fastify's callback form: an async hook costs a promise and a microtask
+  // turn per request, measurable on a cache hit.
+  app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);
     // While stopping, every response tells its client to reconnect (elsewhere): a keep-alive connection
     // left open after its last response would hold the server's close() until the client drops it.
     if (shuttingDown) reply.header("connection", "close");
+    done(null, payload);
   });
-  app.addHook("onResponse", async (request, reply) => {
-    if (request.url.startsWith("/health") || request.url === "/metrics") return;
-    request.log.info(
-      { method: request.method, url: request.url.split("?")[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-      "request",
-    );
+  // The access line holds five fixed fields and nothing secret, so it skips the redaction pass (its
+  // wildcard paths walk every object logged: a third of the line's cost). Same JSON as request.log.
+  const accessLog = options.logger.child({}, { redact: [] });
+  app.addHook("onResponse", (request, reply, done) => {
+    if (!request.url.startsWith("/health") && request.url !== "/metrics") {
+      accessLog.info(
+        { reqId: request.id, method: request.method, url: request.url.split("?")[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
+        "request",
+      );
+    }
+    done();
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {

@@ -39,7 +39,20 @@ export function createLogger(service: string, level: string, destination?: Desti
       censor: "[redacted]",
     },
   };
-  // Asynchronous writes to stdout: a log line per request must not block the event loop on the pipe.
-  // pino flushes what is buffered when the process exits.
-  return pino(options, destination ?? pino.destination({ dest: 1, sync: false }));
+  return pino(options, destination ?? stdout());
+}
+
+/**
+ * Asynchronous writes to stdout: a log line per request must not block the event loop on the pipe.
+ * Lines are written in batches of at least 4 KB, or every 100 ms when fewer arrive: under load a write
+ * per line or two was a tenth of a cache hit's CPU. pino flushes what is buffered when the process exits.
+ */
+function stdout(): DestinationStream {
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 4096 });
+  setInterval(() => {
+    try {
+      destination.flush();
+    } catch {} // closed at exit
+  }, 100).unref();
+  return destination;
 }
