@@ -3,6 +3,7 @@ import type { AddressInfo } from "node:net";
 import { describe, expect, it } from "vitest";
 import { runLoad } from "./load.ts";
 import { runPublicShape } from "./public-shape/run.ts";
+import { runWrk, useWrk } from "./wrk.ts";
 
 describe("the load generator", () => {
   it("counts every response that differs from the reference as an error, not just failed requests", async () => {
@@ -41,5 +42,49 @@ describe("the public-shape benchmark", () => {
     // Apollo's planner needs 16 subgraph fetches for TestQuery; a cache hit needs none.
     expect(results[0]?.fetchesPerOp).toBe(16);
     expect(results[2]?.fetchesPerOp).toBe(0);
+  });
+});
+
+describe.runIf(useWrk())("wrk, when installed", () => {
+  it("counts every response that differs from the expected bytes as an error, and makes requests distinct", async () => {
+    let served = 0;
+    const nonces = new Set<string>();
+    const server = createServer((request, response) => {
+      served++;
+      nonces.add(String(request.headers["x-nonce"]));
+      const body = served % 4 === 0 ? '{"data":{"n":2}}' : '{"data":{"n":1}}';
+      response.writeHead(200, { "content-type": "application/json" }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const result = await runWrk({ url, body: '{"query":"{ n }"}', connections: 1, warmupSeconds: 0, durationSeconds: 1, distinct: true }, '{"data":{"n":1}}', "others");
+    server.close();
+    expect(result.requests).toBeGreaterThan(100);
+    expect(result.errors / result.requests).toBeGreaterThan(0.2);
+    expect(result.errors / result.requests).toBeLessThan(0.3);
+    expect(nonces.size).toBe(served);
+  });
+});
+
+describe("the open loop", () => {
+  it("offers the set rate and counts latency from each request's scheduled time", async () => {
+    // A server that stalls every 50th request by 100 ms: in a closed loop the stall would also hold back
+    // the requests behind it unseen; here their waiting shows in the latency.
+    let served = 0;
+    const server = createServer((_request, response) => {
+      served++;
+      const send = () => response.writeHead(200, { "content-type": "application/json" }).end('{"data":{"n":1}}');
+      if (served % 50 === 0) setTimeout(send, 100);
+      else send();
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    const result = await runLoad({ url, body: "{}", connections: 2, warmupSeconds: 0, durationSeconds: 2, expected: '{"data":{"n":1}}', rate: 200 });
+    server.close();
+    expect(result.errors).toBe(0);
+    expect(result.rps).toBeGreaterThan(180);
+    expect(result.rps).toBeLessThan(220);
+    expect(result.p50).toBeLessThan(20);
+    expect(result.p99).toBeGreaterThan(50);
   });
 });

@@ -1,6 +1,7 @@
 // The load generator, run as its own process (pinned to the other core than the gateway): a closed loop
-// of N connections, each sending the next request when the previous answer has arrived. Every response
-// is checked against the expected one (same data, no errors); latencies go into an HDR histogram.
+// of N connections, each sending the next request when the previous answer has arrived — or, with
+// `rate`, an open loop at a fixed offered rate. Every response is checked against the expected one
+// (same data, no errors); latencies go into an HDR histogram.
 //
 // Hand-written on undici rather than autocannon: we need p95 (autocannon reports fixed percentiles
 // without it) and a check of every response body, at a cost low enough not to skew the measurement.
@@ -27,6 +28,13 @@ export interface LoadOptions {
    * (a mixed workload), a response must be HTTP 200 with data and no errors.
    */
   expected?: string;
+  /**
+   * Open loop: requests per second in all, spread evenly over the connections, each sent at its
+   * scheduled time. Latency counts from that time, not from when the request could leave: a late answer
+   * delays the next send, and that wait is the server's too (no coordinated omission). In a closed loop
+   * at saturation, latency is only connections ÷ throughput; at a set rate it shows what a client sees.
+   */
+  rate?: number;
 }
 
 export interface LoadResult {
@@ -77,7 +85,14 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
     return mix[mix.length - 1] as (typeof mix)[number];
   };
-  const check = (text: string) => (options.expected ? sameResponse(text, options.expected, parsedExpected) : withoutErrors(text));
+  // Bytes first: decoding 87 KB into a string per response made the generator's own pauses (and GC)
+  // part of the tail it measures. Only a body that differs is decoded and compared as JSON.
+  const expectedBytes = options.expected ? Buffer.from(options.expected) : undefined;
+  const check = (bytes: Buffer) => {
+    if (expectedBytes?.equals(bytes)) return true;
+    const text = bytes.toString();
+    return options.expected ? sameResponse(text, options.expected, parsedExpected) : withoutErrors(text);
+  };
   let measuring = false;
   let stop = false;
   let requests = 0;
@@ -86,9 +101,21 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
 
   let nonce = 0;
-  const loop = async () => {
+  const origin = process.hrtime.bigint();
+  const interval = options.rate ? BigInt(Math.round((options.connections / options.rate) * 1e9)) : 0n;
+  const loop = async (index: number) => {
+    // Connections start staggered across one interval, so the offered load is even.
+    let scheduled = origin + (interval * BigInt(index)) / BigInt(options.connections);
     while (!stop) {
-      const started = process.hrtime.bigint();
+      if (interval > 0n) {
+        const wait = Number(scheduled - process.hrtime.bigint()) / 1e6;
+        if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
+      }
+      // From the scheduled time when the request leaves late; from when it leaves when a timer fired
+      // (up to a millisecond) early.
+      const now = process.hrtime.bigint();
+      const started = interval > 0n && scheduled < now ? scheduled : now;
+      scheduled += interval;
       let ok = false;
       let text = "";
       try {
@@ -100,8 +127,9 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
           headers: distinct ? { ...request.headers, "x-nonce": String(distinct) } : request.headers,
           body: distinct ? `${request.body.slice(0, -1)},"extensions":{"nonce":${distinct}}}` : request.body,
         });
-        text = await response.body.text();
-        ok = response.statusCode === 200 && check(text);
+        const bytes = Buffer.from(await response.body.arrayBuffer());
+        ok = response.statusCode === 200 && check(bytes);
+        if (!ok) text = bytes.toString();
       } catch (error) {
         text = String(error);
       }
@@ -115,7 +143,7 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
     }
   };
 
-  const loops = Array.from({ length: options.connections }, () => loop());
+  const loops = Array.from({ length: options.connections }, (_, index) => loop(index));
   await new Promise((resolve) => setTimeout(resolve, options.warmupSeconds * 1000));
   measuring = true;
   const started = process.hrtime.bigint();

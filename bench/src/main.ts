@@ -2,11 +2,31 @@
 // writes bench/results/<date>.json and .md. Settings (environment):
 //   BENCH_SECONDS (15) measured seconds per run at BENCH_CONNECTIONS (50), after BENCH_WARMUP_SECONDS (5);
 //   BENCH_UNLOADED_SECONDS (5) at one connection; BENCH_GATEWAYS to run a subset (comma-separated names);
-//   BENCH_SCENARIOS (public,own).
+//   BENCH_SCENARIOS (public,own); BENCH_PACED_RATE (5000) offered req/s of the open-loop runs (0: none);
+//   BENCH_REDIS_URL (redis://127.0.0.1:6379) for the all-core router rows, skipped when it does not answer;
+//   BENCH_LOAD_GENERATOR (wrk when installed, else node).
+import { connect } from "node:net";
 import { join } from "node:path";
 import { pinning } from "./processes.ts";
 import { runPublicShape } from "./public-shape/run.ts";
 import { type BenchResult, machineDescription, toMarkdown, writeResults } from "./report.ts";
+import { generatorName } from "./wrk.ts";
+
+/** The Redis URL if a server answers PING there within a second. */
+function reachableRedis(url: string): Promise<string | undefined> {
+  const { hostname, port } = new URL(url);
+  return new Promise((resolve) => {
+    const socket = connect({ host: hostname, port: Number(port || 6379) });
+    const done = (answer: string | undefined) => {
+      socket.destroy();
+      resolve(answer);
+    };
+    socket.setTimeout(1000, () => done(undefined));
+    socket.on("error", () => done(undefined));
+    socket.on("connect", () => socket.write("PING\r\n"));
+    socket.on("data", (chunk) => done(chunk.toString().startsWith("+PONG") ? url : undefined));
+  });
+}
 
 const number = (name: string, fallback: number) => Number(process.env[name] ?? fallback);
 const settings = {
@@ -14,6 +34,8 @@ const settings = {
   warmupSeconds: number("BENCH_WARMUP_SECONDS", 5),
   connections: number("BENCH_CONNECTIONS", 50),
   unloadedSeconds: number("BENCH_UNLOADED_SECONDS", 5),
+  pacedRate: number("BENCH_PACED_RATE", 5000),
+  redisUrl: await reachableRedis(process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379"),
 };
 const only = process.env.BENCH_GATEWAYS?.split(",").map((name) => name.trim());
 const scenarios = (process.env.BENCH_SCENARIOS ?? "public,own").split(",");
@@ -22,7 +44,8 @@ const meta = {
   date: new Date().toISOString().slice(0, 19),
   machine: machineDescription(),
   pinning,
-  load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s`,
+  load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; open loop: ${settings.connections} connections offered ${settings.pacedRate} req/s`,
+  generator: generatorName(),
   check: "every response compared with the reference answer; any difference or error counts as an error",
 };
 console.log(`Benchmark on ${meta.machine}; ${pinning}`);

@@ -1,9 +1,10 @@
 import { type ChildProcess, execFileSync, spawn } from "node:child_process";
-import { readFileSync } from "node:fs";
+import { readdirSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { LoadOptions, LoadResult } from "./load.ts";
+import { runWrk, useWrk } from "./wrk.ts";
 
 // Where each process runs. With two or more cores and `taskset`, the gateway under test gets core 0 to
 // itself and everything else (subgraphs, load generator) shares core 1, as the public benchmark does.
@@ -14,12 +15,18 @@ try {
 } catch {}
 export const pinning = taskset ? "gateway pinned to core 0; subgraphs and load generator on core 1 (taskset)" : "not pinned (no taskset or one core)";
 
-export type Core = "gateway" | "others";
+/** `all`: not pinned, for the all-core runs (several router workers, and their load generator). */
+export type Core = "gateway" | "others" | "all";
 
+/** A Node process on the given core. */
 export function spawnPinned(core: Core, args: string[], env: NodeJS.ProcessEnv, cwd?: string): ChildProcess {
-  const command = taskset ? "taskset" : process.execPath;
-  const argv = taskset ? ["-c", core === "gateway" ? "0" : "1", process.execPath, ...args] : args;
-  return spawn(command, argv, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
+  return spawnOn(core, [process.execPath, ...args], env, cwd);
+}
+
+/** Any command on the given core. */
+export function spawnOn(core: Core, argv: string[], env: NodeJS.ProcessEnv, cwd?: string): ChildProcess {
+  const [command, ...args] = taskset && core !== "all" ? ["taskset", "-c", core === "gateway" ? "0" : "1", ...argv] : argv;
+  return spawn(command as string, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /** Resolves with the first match of `pattern` in the process's output; rejects if it exits first. */
@@ -60,10 +67,44 @@ export function cpuSeconds(pid: number): number {
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
-/** Peak resident set size in MB (Linux /proc VmHWM). */
+/** The process and every process below it (a router's or a bare server's cluster workers). */
+export function processTree(pid: number): number[] {
+  const parents = new Map<number, number>();
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+      parents.set(Number(entry), Number(fields[1]));
+    } catch {} // exited meanwhile
+  }
+  const tree = [pid];
+  for (let index = 0; index < tree.length; index++) {
+    for (const [child, parent] of parents) if (parent === tree[index]) tree.push(child);
+  }
+  return tree;
+}
+
+/** CPU seconds of a process and its descendants. */
+export function treeCpuSeconds(pid: number): number {
+  return processTree(pid).reduce((sum, member) => {
+    try {
+      return sum + cpuSeconds(member);
+    } catch {
+      return sum;
+    }
+  }, 0);
+}
+
+/** Peak resident set size in MB (Linux /proc VmHWM), summed over the process and its descendants. */
 export function peakRssMB(pid: number): number {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((candidate) => candidate.startsWith("VmHWM:"));
-  return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
+  let kB = 0;
+  for (const member of processTree(pid)) {
+    try {
+      const line = readFileSync(`/proc/${member}/status`, "utf8").split("\n").find((candidate) => candidate.startsWith("VmHWM:"));
+      kB += Number(line?.split(/\s+/)[1] ?? 0);
+    } catch {}
+  }
+  return Math.round(kB / 1024);
 }
 
 export async function stop(child: ChildProcess): Promise<void> {
@@ -85,9 +126,14 @@ export function freePort(): Promise<number> {
   });
 }
 
-/** Runs the load generator in its own process, on the core the gateway does not use. */
-export async function load(options: LoadOptions): Promise<LoadResult> {
-  const child = spawnPinned("others", ["--import", "tsx", join(import.meta.dirname, "load.ts"), JSON.stringify(options)], {});
+/**
+ * Runs the load generator in its own process, on the core the gateway does not use (or on any core for
+ * the all-core runs): wrk for one request sent over and over when it is installed, our Node generator
+ * otherwise and for mixes.
+ */
+export async function load(options: LoadOptions, core: Core = "others"): Promise<LoadResult> {
+  if (options.body && options.expected && !options.requests && useWrk()) return runWrk(options, options.expected, core);
+  const child = spawnPinned(core, ["--import", "tsx", join(import.meta.dirname, "load.ts"), JSON.stringify(options)], {});
   const [line] = await waitFor(child, /^\{.*\}$/m, "load generator", (options.warmupSeconds + options.durationSeconds) * 1000 + 60_000);
   return JSON.parse(line) as LoadResult;
 }

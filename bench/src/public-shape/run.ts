@@ -1,9 +1,9 @@
 import type { ChildProcess } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
-import { tmpdir } from "node:os";
+import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
-import { cpuSeconds, freePort, load, nodePid, peakRssMB, spawnPinned, stop, waitFor } from "../processes.ts";
+import { freePort, load, nodePid, peakRssMB, spawnPinned, stop, treeCpuSeconds, waitFor } from "../processes.ts";
 import { type BenchResult, loadFigures } from "../report.ts";
 import { TEST_QUERY } from "./data.ts";
 import { composeBenchSupergraph } from "./supergraph.ts";
@@ -17,6 +17,10 @@ export interface RunSettings {
   warmupSeconds: number;
   connections: number;
   unloadedSeconds: number;
+  /** Offered rate (req/s) of the open-loop runs of gateways marked `paced`; 0 skips them. */
+  pacedRate?: number;
+  /** Redis for the all-core router rows (several workers must share one); those rows are skipped without. */
+  redisUrl?: string;
 }
 
 interface GatewayDefinition {
@@ -24,8 +28,18 @@ interface GatewayDefinition {
   note?: string;
   /** Every request distinct (default), or all identical (what in-flight deduplication can combine). */
   identical?: boolean;
-  start(supergraphFile: string, port: number): { args: string[]; env: NodeJS.ProcessEnv; ready: RegExp; path: string; cwd?: string };
+  /** Not pinned: the gateway (and the load generator) may use every core. */
+  allCores?: boolean;
+  /** Needs settings.redisUrl. */
+  redis?: boolean;
+  /** Also measured in an open loop at settings.pacedRate: the latency a client sees below saturation. */
+  paced?: boolean;
+  start(supergraphFile: string, port: number, settings: RunSettings): { args: string[]; env: NodeJS.ProcessEnv; ready: RegExp; path: string; cwd?: string };
 }
+
+export const SCENARIO_A = "A: public gateway benchmark shape (TestQuery, 87 KB, 4 subgraphs)";
+export const SCENARIO_A_ALL_CORES = "A, all cores: nothing pinned, router with ROUTER_WORKERS=auto (one per core) and Redis";
+export const scenarioPaced = (rate: number) => `A, at a set rate: 50 connections sending about ${rate} req/s in all, below saturation`;
 
 // Our router with every plugin on (JWT auth, limits, metrics, logging), as it runs in production. The
 // rate limit is raised so that a single benchmark client is not refused, and the cost limit so that the
@@ -103,11 +117,13 @@ export const GATEWAYS: GatewayDefinition[] = [
   },
   {
     name: "router cache-hit",
+    paced: true,
     note: "our router, every plugin on, responses served from the (in-memory) response cache",
     start: (file, port) => ({ args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")], env: routerEnv(file, port, true), ready: /router listening/, path: "/graphql" }),
   },
   {
     name: "bare node http (same bytes)",
+    paced: true,
     note: "not a gateway: node:http answering with the reference response's bytes, the physical limit here",
     start: (file, port) => ({
       args: ["--import", "tsx", join(benchDir, "src/gateways/bare.ts")],
@@ -116,7 +132,48 @@ export const GATEWAYS: GatewayDefinition[] = [
       path: "/graphql",
     }),
   },
+  {
+    name: "router cache-off (all cores)",
+    allCores: true,
+    redis: true,
+    note: "our router, every plugin on, cache off, one worker per core sharing Redis (rate limits)",
+    start: (file, port, settings) => ({
+      args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")],
+      env: { ...routerEnv(file, port, false), ...clusterEnv(settings) },
+      ready: /router workers listening/,
+      path: "/graphql",
+    }),
+  },
+  {
+    name: "router cache-hit (all cores)",
+    allCores: true,
+    redis: true,
+    note: "our router, every plugin on, one worker per core, hits from the shared Redis cache (each worker keeps a decoded copy; tags checked in Redis on every hit)",
+    start: (file, port, settings) => ({
+      args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")],
+      env: { ...routerEnv(file, port, true), ...clusterEnv(settings) },
+      ready: /router workers listening/,
+      path: "/graphql",
+    }),
+  },
+  {
+    name: "bare node http (all cores)",
+    allCores: true,
+    note: "not a gateway: one bare server per core (node:cluster), the all-core limit here",
+    start: (file, port) => ({
+      args: ["--import", "tsx", join(benchDir, "src/gateways/bare.ts")],
+      env: { PORT: String(port), BODY_FILE: join(dirname(file), "expected.json"), WORKERS: String(availableParallelism()) },
+      ready: /READY/,
+      path: "/graphql",
+    }),
+  },
 ];
+
+const clusterEnv = (settings: RunSettings): NodeJS.ProcessEnv => ({
+  ROUTER_WORKERS: "auto",
+  REDIS_URL: settings.redisUrl,
+  RESPONSE_CACHE_KEY_PREFIX: `bench:${process.pid}:${Date.now()}:`,
+});
 
 
 
@@ -140,11 +197,17 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
     let expected: string | undefined;
 
     for (const gateway of GATEWAYS.filter((candidate) => !only || only.includes(candidate.name))) {
+      if (gateway.redis && !settings.redisUrl) {
+        console.log(`  ${gateway.name}: skipped (no Redis at BENCH_REDIS_URL)`);
+        continue;
+      }
       const port = await freePort();
-      const spec = gateway.start(file, port);
+      const spec = gateway.start(file, port, settings);
+      const core = gateway.allCores ? "all" : "gateway";
+      const loadCore = gateway.allCores ? "all" : "others";
       // BENCH_CPU_PROFILE=<dir>: V8 CPU profiles of each gateway process (--cpu-prof), to see where time goes.
       const profile = process.env.BENCH_CPU_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}/${gateway.name.replace(/\W+/g, "-")}`] : [];
-      const child = spawnPinned("gateway", [...profile, ...spec.args], spec.env, spec.cwd ?? repoRoot);
+      const child = spawnPinned(core, [...profile, ...spec.args], spec.env, spec.cwd ?? repoRoot);
       try {
         await waitFor(child, spec.ready, gateway.name);
         const url = `http://127.0.0.1:${port}${spec.path}`;
@@ -164,24 +227,28 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
         const fetchesPerOp = (await served()) - beforeOne;
 
         const pid = nodePid(child);
-        for (const connections of [settings.connections, 1]) {
+        const runs: Array<{ connections: number; rate?: number }> = [{ connections: settings.connections }, { connections: 1 }];
+        if (gateway.paced && settings.pacedRate) runs.push({ connections: settings.connections, rate: settings.pacedRate });
+        for (const { connections, rate } of runs) {
           const duration = connections === 1 ? settings.unloadedSeconds : settings.seconds;
-          const cpuBefore = cpuSeconds(pid);
-          const result = await load({ url, body, connections, warmupSeconds: settings.warmupSeconds, durationSeconds: duration, expected, distinct: !gateway.identical });
+          const cpuBefore = treeCpuSeconds(pid);
+          // Every response must be byte-equal to this gateway's first answer, checked above.
+          const options = { url, body, connections, warmupSeconds: settings.warmupSeconds, durationSeconds: duration, expected: first, distinct: !gateway.identical, rate };
+          const result = await load(options, loadCore);
           // CPU over warm-up and measurement, per request measured and warmed alike (same rate).
-          const cpu = cpuSeconds(pid) - cpuBefore;
+          const cpu = treeCpuSeconds(pid) - cpuBefore;
           const perRequest = cpu / ((result.requests / duration) * (duration + settings.warmupSeconds));
           results.push({
             name: gateway.name,
-            scenario: "A: public gateway benchmark shape (TestQuery, 87 KB, 4 subgraphs)",
+            scenario: rate ? scenarioPaced(rate) : gateway.allCores ? SCENARIO_A_ALL_CORES : SCENARIO_A,
             connections,
             ...loadFigures(result),
             cpuPer1k: Math.round(perRequest * 1000 * 1000) / 1000,
             rssMB: peakRssMB(pid),
             fetchesPerOp,
-            note: connections === settings.connections ? (result.errorSample ? `${gateway.note}; first error: ${result.errorSample}` : gateway.note) : undefined,
+            note: connections === settings.connections && !rate ? (result.errorSample ? `${gateway.note}; first error: ${result.errorSample}` : gateway.note) : undefined,
           });
-          console.log(`  ${gateway.name} @${connections}: ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}`);
+          console.log(`  ${gateway.name} @${connections}${rate ? ` offered ${rate}/s` : ""}: ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}`);
         }
       } finally {
         await stop(child);
