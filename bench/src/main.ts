@@ -44,7 +44,7 @@ const meta = {
   date: new Date().toISOString().slice(0, 19),
   machine: machineDescription(),
   pinning,
-  load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; open loop: ${settings.connections} connections offered ${settings.pacedRate} req/s`,
+  load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; at a set rate: ${settings.connections} connections, about ${settings.pacedRate} req/s in all`,
   generator: generatorName(),
   check: "every response compared with the reference answer; any difference or error counts as an error",
 };

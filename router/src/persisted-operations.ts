@@ -47,7 +47,10 @@ export function createPersistedOperations(options: { mode: PersistedOperationsMo
   // answers instead.
   return function persistedOperations(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const params = (request.method === "GET" ? request.query : request.body) as GraphQLParams | GraphQLParams[] | undefined;
-    if (!params || typeof params !== "object") return done();
+    if (!params || typeof params !== "object") {
+      done();
+      return;
+    }
     for (const entry of Array.isArray(params) ? params : [params]) {
       const allowed = check(entry, (query) => {
         entry.query = query;
