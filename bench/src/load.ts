@@ -106,15 +106,15 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const loop = async (index: number) => {
     // Connections start staggered across one interval, so the offered load is even.
     let scheduled = origin + (interval * BigInt(index)) / BigInt(options.connections);
+    let previousDone = 0n;
     while (!stop) {
       if (interval > 0n) {
         const wait = Number(scheduled - process.hrtime.bigint()) / 1e6;
         if (wait >= 1) await new Promise((resolve) => setTimeout(resolve, wait));
       }
-      // From the scheduled time when the request leaves late; from when it leaves when a timer fired
-      // (up to a millisecond) early.
-      const now = process.hrtime.bigint();
-      const started = interval > 0n && scheduled < now ? scheduled : now;
+      // From the scheduled time when the server made this request late (its previous answer came after
+      // that time); otherwise from when it left: a timer firing late or early is the generator's doing.
+      const started = interval > 0n && previousDone > scheduled ? scheduled : process.hrtime.bigint();
       scheduled += interval;
       let ok = false;
       let text = "";
@@ -133,9 +133,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
       } catch (error) {
         text = String(error);
       }
+      previousDone = process.hrtime.bigint();
       if (!measuring) continue;
       requests++;
-      histogram.recordValue(Number(process.hrtime.bigint() - started) / 1000);
+      histogram.recordValue(Number(previousDone - started) / 1000);
       if (!ok) {
         errors++;
         errorSample ??= text.slice(0, 300);

@@ -46,6 +46,7 @@ const meta = {
   pinning,
   load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; at a set rate: ${settings.connections} connections, about ${settings.pacedRate} req/s in all`,
   generator: generatorName(),
+  memory: "peak RSS of the gateway's processes, summed (a router with workers counts each; shared pages count once per process)",
   check: "every response compared with the reference answer; any difference or error counts as an error",
 };
 console.log(`Benchmark on ${meta.machine}; ${pinning}`);

@@ -132,6 +132,9 @@ export async function runWrk(options: LoadOptions, expected: string, core: Core)
   // With a rate: connections ÷ rate of think time per connection (wrk has no open loop; at a load well
   // below saturation, answers take a fraction of the think time and the offered rate is close to `rate`).
   const thinkMs = options.rate ? Math.round((options.connections / options.rate) * 1000) : 0;
+  if (options.rate && thinkMs < 1) {
+    throw new Error(`wrk paces in whole milliseconds: ${options.rate} req/s over ${options.connections} connections is too fast to pace`);
+  }
   const files = [join(dir, "check.lua"), join(dir, "body.json"), join(dir, "expected.json"), options.distinct ? "1" : "0", String(thinkMs)];
   writeFileSync(files[0] as string, SCRIPT);
   writeFileSync(files[1] as string, options.body ?? "");

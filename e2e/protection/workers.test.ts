@@ -59,16 +59,17 @@ function postOnNewConnection(url: string, body: object, headers: Record<string, 
 }
 
 it("refuses several workers without Redis: they could not share the cache, its purges or the rate limits", async () => {
-  const child = spawn(process.execPath, ["--import", "tsx", "router/src/main.ts"], {
-    cwd: root,
-    env: { ...process.env, ...testEnv({ PORT: "0", ROUTER_WORKERS: "2" }) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
+  const env: NodeJS.ProcessEnv = { ...process.env, ...testEnv({ PORT: "0", ROUTER_WORKERS: "2" }) };
+  delete env.REDIS_URL;
+  const child = spawn(process.execPath, ["--import", "tsx", "router/src/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  // Were it to start anyway, it must not outlive the test.
+  const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
   let stderr = "";
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr += chunk.toString();
   });
   const code = await new Promise<number | null>((resolve) => child.on("exit", resolve));
+  clearTimeout(guard);
   expect(code).toBe(78);
   expect(stderr).toContain("ROUTER_WORKERS (2) needs REDIS_URL");
 });
@@ -141,9 +142,12 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
     }
     expect(await workersServing(afterIds)).toEqual(new Set([1, 2]));
 
-    // One scrape, whichever worker answers it, counts every worker's operations.
+    // One scrape, whichever worker answers it, counts every worker's operations, each under its worker.
     const sent = warmIds.length + 1 + afterIds.length;
     expect((await graphqlRequestCount(router.url)) - before).toBe(sent);
+    const scrape = await (await fetch(new URL("/metrics", router.url))).text();
+    const workers = new Set(scrape.split("\n").filter((line) => line.startsWith("graphql_request_duration_seconds_count")).map((line) => /worker="(\d+)"/.exec(line)?.[1]));
+    expect(workers).toEqual(new Set(["1", "2"]));
   });
 
   it("on SIGTERM stops every worker gracefully and exits 0", async () => {

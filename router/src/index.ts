@@ -76,8 +76,8 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
   const http = createHttpServer({
     logger,
     metrics,
-    // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets them all.
-    metricsText: isWorker() ? clusterMetrics(metrics.registry) : undefined,
+    // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets all of them.
+    metricsText: isWorker() ? clusterMetrics(metrics.registry, "router") : undefined,
     bodyLimitBytes: config.bodyLimitBytes,
     trustedProxies: config.trustedProxies,
     // Ready once the supergraph is loaded. Deliberately not tied to every subgraph being up: a dead

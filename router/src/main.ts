@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { ConfigError, createLogger, handleShutdownSignals, type Logger, startTracing } from "@supergraph/kit";
+import { ConfigError, createLogger, exitAfterLogs, handleShutdownSignals, type Logger, startTracing } from "@supergraph/kit";
 import { loadConfig, startRouter } from "./index.ts";
 import { runPrimary } from "./workers.ts";
 
@@ -31,6 +31,6 @@ async function serve(logger: Logger): Promise<void> {
     handleShutdownSignals(logger, { ...config.shutdown, stop, markShuttingDown: router.markShuttingDown });
   } catch (error) {
     logger.fatal({ err: error }, "router failed to start");
-    process.exit(1);
+    exitAfterLogs(logger, 1);
   }
 }

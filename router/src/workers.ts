@@ -1,12 +1,13 @@
 import cluster, { type Worker } from "node:cluster";
-import type { Logger } from "@supergraph/kit";
+import { exitAfterLogs, type Logger } from "@supergraph/kit";
 import { AggregatorRegistry, type Registry } from "prom-client";
 import type { RouterConfig } from "./config.ts";
 
 // Several router processes on one machine (ROUTER_WORKERS), as Node's own `cluster` module runs them: the
 // primary holds the listening socket and hands connections to the workers in turn; each worker is a
 // whole router. The primary serves no requests. It keeps the workers running, stops them gracefully, and
-// answers `/metrics` for all of them (prom-client's AggregatorRegistry sums the workers' registries).
+// answers `/metrics` for all of them (prom-client's AggregatorRegistry gathers the workers' registries,
+// each series labelled with its worker).
 //
 // Hand-written on node:cluster: the supervisors on npm (pm2, throng) either bring a daemon and their own
 // logs and config, or are unmaintained; what a router needs here is these few rules.
@@ -14,8 +15,8 @@ import type { RouterConfig } from "./config.ts";
 const METRICS_REQUEST = "router:metrics-request";
 const METRICS_RESPONSE = "router:metrics-response";
 
-/** More crashes than this within CRASH_WINDOW_MS: the primary gives up and exits 1 (let the orchestrator act). */
-const MAX_CRASHES = 5;
+/** More crashes than this per worker within CRASH_WINDOW_MS: the primary gives up and exits 1 (let the orchestrator act). */
+const MAX_CRASHES_PER_WORKER = 5;
 const CRASH_WINDOW_MS = 60_000;
 
 interface MetricsRequest {
@@ -40,15 +41,15 @@ export function runPrimary(config: RouterConfig, logger: Logger): void {
   const alive = new Set<number>();
   const crashes: number[] = [];
   const stoppedWith: number[] = [];
+  const listening = new Set<number>();
   let stopping = false;
   let exitCode = 0;
-  let listening = 0;
 
   const fork = () => alive.add(cluster.fork().id);
   cluster.on("listening", (worker) => {
-    listening++;
+    listening.add(worker.id);
     logger.info({ worker: worker.id, pid: worker.process.pid }, "router worker listening");
-    if (listening === config.workers) logger.info({ workers: config.workers }, `all ${config.workers} router workers listening`);
+    if (listening.size === config.workers) logger.info({ workers: config.workers }, `all ${config.workers} router workers listening`);
   });
   cluster.on("message", (worker: Worker, message: MetricsRequest) => {
     if (message?.type !== METRICS_REQUEST) return;
@@ -63,14 +64,14 @@ export function runPrimary(config: RouterConfig, logger: Logger): void {
 
   const finish = () => {
     logger.info({ workers: stoppedWith.length }, "router workers stopped");
-    logger.flush?.();
-    process.exit(stoppedWith.some((code) => code !== 0) ? 1 : exitCode);
+    exitAfterLogs(logger, stoppedWith.some((code) => code !== 0) ? 1 : exitCode);
   };
   cluster.on("exit", (worker, code, signal) => {
     alive.delete(worker.id);
-    listening = Math.max(0, listening - 1);
+    listening.delete(worker.id);
     if (stopping) {
-      stoppedWith.push(code ?? 1);
+      // Killed by our SIGTERM before it had its handlers (still starting): nothing was in flight.
+      stoppedWith.push(code ?? (signal === "SIGTERM" ? 0 : 1));
       if (alive.size === 0) finish();
       return;
     }
@@ -78,7 +79,7 @@ export function runPrimary(config: RouterConfig, logger: Logger): void {
     const now = Date.now();
     crashes.push(now);
     while (crashes.length > 0 && (crashes[0] as number) < now - CRASH_WINDOW_MS) crashes.shift();
-    if (crashes.length > MAX_CRASHES) {
+    if (crashes.length > MAX_CRASHES_PER_WORKER * config.workers) {
       logger.fatal({ crashes: crashes.length, windowMs: CRASH_WINDOW_MS }, "router workers keep dying; giving up");
       stop("SIGTERM", 1);
       return;
@@ -98,7 +99,7 @@ export function runPrimary(config: RouterConfig, logger: Logger): void {
     const timer = setTimeout(() => {
       logger.error("router workers did not stop in time; killing them");
       for (const id of alive) cluster.workers?.[id]?.process.kill("SIGKILL");
-      process.exit(1);
+      exitAfterLogs(logger, 1);
     }, config.shutdown.timeoutMs + 5_000);
     timer.unref();
   };
@@ -113,9 +114,12 @@ export const isWorker = () => cluster.isWorker;
 
 /**
  * In a worker: makes this worker's registry part of the cluster's, and returns what `/metrics` serves —
- * every worker's metrics summed, asked of the primary (a scrape reaches one worker at random).
+ * every worker's metrics, asked of the primary (a scrape reaches one worker at random). Each series
+ * carries a `worker` label rather than being summed across workers: a restarted worker starts from
+ * zero under a new id, where a sum would drop and look like a counter reset to Prometheus.
  */
-export function clusterMetrics(registry: Registry): () => Promise<string> {
+export function clusterMetrics(registry: Registry, service: string): () => Promise<string> {
+  registry.setDefaultLabels({ service, worker: String(cluster.worker?.id ?? 0) });
   AggregatorRegistry.setRegistries([registry]);
   // Constructing one installs prom-client's listener that answers the primary's requests.
   new AggregatorRegistry();

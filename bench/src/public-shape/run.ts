@@ -39,7 +39,8 @@ interface GatewayDefinition {
 
 export const SCENARIO_A = "A: public gateway benchmark shape (TestQuery, 87 KB, 4 subgraphs)";
 export const SCENARIO_A_ALL_CORES = "A, all cores: nothing pinned, router with ROUTER_WORKERS=auto (one per core) and Redis";
-export const scenarioPaced = (rate: number) => `A, at a set rate: 50 connections sending about ${rate} req/s in all, below saturation`;
+export const scenarioPaced = (connections: number, rate: number) =>
+  `A, at a set rate: ${connections} connections sending about ${rate} req/s in all, below saturation`;
 
 // Our router with every plugin on (JWT auth, limits, metrics, logging), as it runs in production. The
 // rate limit is raised so that a single benchmark client is not refused, and the cost limit so that the
@@ -240,7 +241,7 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
           const perRequest = cpu / ((result.requests / duration) * (duration + settings.warmupSeconds));
           results.push({
             name: gateway.name,
-            scenario: rate ? scenarioPaced(rate) : gateway.allCores ? SCENARIO_A_ALL_CORES : SCENARIO_A,
+            scenario: rate ? scenarioPaced(connections, rate) : gateway.allCores ? SCENARIO_A_ALL_CORES : SCENARIO_A,
             connections,
             ...loadFigures(result),
             cpuPer1k: Math.round(perRequest * 1000 * 1000) / 1000,

@@ -1,4 +1,4 @@
-import type { Logger } from "./logger.ts";
+import { exitAfterLogs, type Logger } from "./logger.ts";
 
 export interface ShutdownOptions {
   /** Stop accepting, finish in-flight requests, close pools. */
@@ -24,7 +24,7 @@ export function handleShutdownSignals(logger: Logger, options: ShutdownOptions):
     options.markShuttingDown?.();
     const timer = setTimeout(() => {
       logger.error({ timeoutMs: options.timeoutMs }, "graceful shutdown timed out; exiting");
-      process.exit(1);
+      exitAfterLogs(logger, 1);
     }, options.timeoutMs);
     timer.unref();
     new Promise((resolve) => setTimeout(resolve, options.drainDelayMs))
@@ -32,12 +32,11 @@ export function handleShutdownSignals(logger: Logger, options: ShutdownOptions):
       .then(
         () => {
           logger.info("stopped");
-          logger.flush?.();
-          process.exit(0);
+          exitAfterLogs(logger, 0);
         },
         (error: unknown) => {
           logger.error({ err: error }, "error while shutting down");
-          process.exit(1);
+          exitAfterLogs(logger, 1);
         },
       );
   };

@@ -1,7 +1,7 @@
 import type { BaseContext } from "@apollo/server";
 import { ConfigError } from "./config.ts";
 import type { InvalidationContext } from "./invalidation.ts";
-import { createLogger } from "./logger.ts";
+import { createLogger, exitAfterLogs } from "./logger.ts";
 import { handleShutdownSignals } from "./shutdown.ts";
 import { startTracing } from "./tracing.ts";
 import { startSubgraph, type SubgraphSpec } from "./subgraph.ts";
@@ -49,6 +49,6 @@ export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> 
     throw new Error(`unknown command ${JSON.stringify(command)} (expected serve, migrate or seed)`);
   } catch (error) {
     logger.fatal({ err: error }, `${spec.name} failed to ${command}`);
-    process.exit(1);
+    exitAfterLogs(logger, 1);
   }
 }
