@@ -150,8 +150,31 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
     expect(workers).toEqual(new Set(["1", "2"]));
   });
 
+  let killed: number | undefined;
+  const listeningWorkers = () =>
+    router.lines.filter((line) => line.includes('"msg":"router worker listening"')).map((line) => JSON.parse(line) as { worker: number; pid: number });
+
+  it("replaces a worker that dies, and keeps serving", async () => {
+    const [first] = listeningWorkers();
+    killed = first?.pid;
+    process.kill(killed as number, "SIGKILL");
+    for (let attempt = 0; attempt < 100 && listeningWorkers().length < 3; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(router.lines.some((line) => line.includes('"msg":"router worker died; starting another"') && line.includes(`"pid":${killed}`))).toBe(true);
+    const replacement = listeningWorkers()[2];
+    expect(replacement?.worker).toBe(3);
+
+    const ids = ["respawn-0", "respawn-1", "respawn-2", "respawn-3"];
+    for (const id of ids) {
+      const response = await postOnNewConnection(router.url, { query: "{ __typename }" }, { "x-request-id": id });
+      expect(response.status).toBe(200);
+    }
+    expect(await workersServing(ids)).toEqual(new Set([first?.worker === 1 ? 2 : 1, 3]));
+  });
+
   it("on SIGTERM stops every worker gracefully and exits 0", async () => {
-    const pids = router.lines.filter((line) => line.includes('"msg":"router worker listening"')).map((line) => (JSON.parse(line) as { pid: number }).pid);
+    const pids = listeningWorkers()
+      .map((worker) => worker.pid)
+      .filter((pid) => pid !== killed);
     expect(new Set(pids).size).toBe(2);
     router.child.kill("SIGTERM");
     expect(await router.exit).toBe(0);
