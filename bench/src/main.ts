@@ -4,7 +4,8 @@
 //   BENCH_UNLOADED_SECONDS (5) at one connection; BENCH_GATEWAYS to run a subset (comma-separated names);
 //   BENCH_SCENARIOS (public,own); BENCH_PACED_RATE (5000) offered req/s of the open-loop runs (0: none);
 //   BENCH_REDIS_URL (redis://127.0.0.1:6379) for the all-core router rows, skipped when it does not answer;
-//   BENCH_LOAD_GENERATOR (wrk when installed, else node).
+//   BENCH_LOAD_GENERATOR (wrk when installed, else node); BENCH_REPEATS (3) runs of the fast rows
+//   (cache hits, bare server) under load, the median kept.
 import { connect } from "node:net";
 import { join } from "node:path";
 import { pinning } from "./processes.ts";
@@ -35,6 +36,7 @@ const settings = {
   connections: number("BENCH_CONNECTIONS", 50),
   unloadedSeconds: number("BENCH_UNLOADED_SECONDS", 5),
   pacedRate: number("BENCH_PACED_RATE", 5000),
+  repeats: number("BENCH_REPEATS", 3),
   redisUrl: await reachableRedis(process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379"),
 };
 const only = process.env.BENCH_GATEWAYS?.split(",").map((name) => name.trim());
@@ -44,7 +46,7 @@ const meta = {
   date: new Date().toISOString().slice(0, 19),
   machine: machineDescription(),
   pinning,
-  load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; at a set rate: ${settings.connections} connections, about ${settings.pacedRate} req/s in all`,
+  load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; at a set rate: ${settings.connections} connections, about ${settings.pacedRate} req/s in all; cache hits and the bare server: the median of ${settings.repeats} loaded runs`,
   generator: generatorName(),
   memory: "peak RSS of the gateway's processes, summed (a router with workers counts each; shared pages count once per process)",
   check: "every response compared with the reference answer; any difference or error counts as an error",
