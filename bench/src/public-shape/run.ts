@@ -66,6 +66,28 @@ const routerEnv = (supergraphFile: string, port: number, cache: boolean): NodeJS
   SHUTDOWN_DRAIN_DELAY_MS: "0",
 });
 
+// With ROUTER_WORKERS, the workers share Redis (the router refuses several without it).
+
+/** Our router, response cache on or off, with extra settings; `allCores`: one worker per core. */
+const router =
+  (options: { cache: boolean; env?: NodeJS.ProcessEnv; allCores?: boolean }): GatewayDefinition["start"] =>
+  (file, port, settings) => ({
+    args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")],
+    env: { ...routerEnv(file, port, options.cache), ...(options.allCores ? clusterEnv(settings) : {}), ...options.env },
+    ready: options.allCores ? /router workers listening/ : /router listening/,
+    path: "/graphql",
+  });
+
+/** The bare server sending the reference bytes, in `workers` processes. */
+const bare =
+  (workers: number): GatewayDefinition["start"] =>
+  (file, port) => ({
+    args: ["--import", "tsx", join(benchDir, "src/gateways/bare.ts")],
+    env: { PORT: String(port), BODY_FILE: join(dirname(file), "expected.json"), WORKERS: String(workers) },
+    ready: /READY/,
+    path: "/graphql",
+  });
+
 export const GATEWAYS: GatewayDefinition[] = [
   {
     name: "apollo-gateway",
@@ -102,54 +124,39 @@ export const GATEWAYS: GatewayDefinition[] = [
   {
     name: "router cache-off",
     note: "our router, every plugin on, response cache off",
-    start: (file, port) => ({ args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")], env: routerEnv(file, port, false), ready: /router listening/, path: "/graphql" }),
+    start: router({ cache: false }),
   },
   {
     name: "router cache-off (no coalescing)",
     note: "our router, every plugin on, cache off, COALESCE=false: no inbound or subgraph-fetch deduplication at all",
-    start: (file, port) => ({
-      args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")],
-      env: { ...routerEnv(file, port, false), COALESCE: "false" },
-      ready: /router listening/,
-      path: "/graphql",
-    }),
+    start: router({ cache: false, env: { COALESCE: "false" } }),
   },
   {
     name: "router cache-off (identical)",
     identical: true,
     note: "our router, every plugin on, cache off, identical concurrent requests: coalesced (single-flight)",
-    start: (file, port) => ({ args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")], env: routerEnv(file, port, false), ready: /router listening/, path: "/graphql" }),
+    start: router({ cache: false }),
   },
   {
     name: "router cache-hit",
     repeat: true,
     paced: true,
     note: "our router, every plugin on, responses served from the (in-memory) response cache",
-    start: (file, port) => ({ args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")], env: routerEnv(file, port, true), ready: /router listening/, path: "/graphql" }),
+    start: router({ cache: true }),
   },
   {
     name: "bare node http (same bytes)",
     repeat: true,
     paced: true,
     note: "not a gateway: node:http answering with the reference response's bytes, the physical limit here",
-    start: (file, port) => ({
-      args: ["--import", "tsx", join(benchDir, "src/gateways/bare.ts")],
-      env: { PORT: String(port), BODY_FILE: join(dirname(file), "expected.json") },
-      ready: /READY/,
-      path: "/graphql",
-    }),
+    start: bare(1),
   },
   {
     name: "router cache-off (all cores)",
     allCores: true,
     redis: true,
     note: "our router, every plugin on, cache off, one worker per core sharing Redis (rate limits)",
-    start: (file, port, settings) => ({
-      args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")],
-      env: { ...routerEnv(file, port, false), ...clusterEnv(settings) },
-      ready: /router workers listening/,
-      path: "/graphql",
-    }),
+    start: router({ cache: false, allCores: true }),
   },
   {
     name: "router cache-hit (all cores)",
@@ -157,24 +164,14 @@ export const GATEWAYS: GatewayDefinition[] = [
     allCores: true,
     redis: true,
     note: "our router, every plugin on, one worker per core, hits from the shared Redis cache (each worker keeps a decoded copy; tags checked in Redis on every hit)",
-    start: (file, port, settings) => ({
-      args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")],
-      env: { ...routerEnv(file, port, true), ...clusterEnv(settings) },
-      ready: /router workers listening/,
-      path: "/graphql",
-    }),
+    start: router({ cache: true, allCores: true }),
   },
   {
     name: "bare node http (all cores)",
     repeat: true,
     allCores: true,
     note: "not a gateway: one bare server per core (node:cluster), the all-core limit here",
-    start: (file, port) => ({
-      args: ["--import", "tsx", join(benchDir, "src/gateways/bare.ts")],
-      env: { PORT: String(port), BODY_FILE: join(dirname(file), "expected.json"), WORKERS: String(availableParallelism()) },
-      ready: /READY/,
-      path: "/graphql",
-    }),
+    start: bare(availableParallelism()),
   },
 ];
 
