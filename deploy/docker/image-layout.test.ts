@@ -1,6 +1,5 @@
 import { execFileSync, spawn } from "node:child_process";
 import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
-import { createServer } from "node:net";
 import { join } from "node:path";
 import { createTestDatabase } from "@supergraph/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
@@ -15,15 +14,6 @@ const root = join(import.meta.dirname, "../..");
 mkdirSync(join(root, "node_modules/.cache"), { recursive: true });
 const work = mkdtempSync(join(root, "node_modules/.cache/image-layout-"));
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-function freePort(): Promise<number> {
-  return new Promise((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
-    });
-  });
-}
 
 const pnpm = (args: string[]) =>
   execFileSync(process.execPath, [join(root, "scripts/pnpm.mjs"), ...args], { cwd: root, stdio: "pipe", encoding: "utf8" });
@@ -105,13 +95,13 @@ describe("each image's layout, built and run without Docker", () => {
 
   it("router: runs several workers from the built output (each forked from dist/main.js)", async () => {
     const dir = join(work, "router/service");
-    const port = await freePort();
     // Redis answers in CI; were it down, the router would still start (its cache fails open).
-    const env = { ...production, PORT: String(port), ROUTER_WORKERS: "2", REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", RESPONSE_CACHE_KEY_PREFIX: `image-layout:${process.pid}:` };
+    const env = { ...production, PORT: "0", ROUTER_WORKERS: "2", REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", RESPONSE_CACHE_KEY_PREFIX: `image-layout:${process.pid}:` };
     let workers = new Set<string>();
     const started = await run(dir, [], env, {
-      match: /all 2 router workers listening/,
-      check: async () => {
+      // The primary names the port (PORT=0: one random port, shared by both workers).
+      match: /"port":(\d+),"msg":"router worker listening"[\s\S]*all 2 router workers listening/,
+      check: async ([, port]) => {
         const scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
         workers = new Set([...scrape.matchAll(/worker="(\d+)"/g)].map((match) => match[1] as string));
       },

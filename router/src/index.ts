@@ -31,7 +31,7 @@ import { createRateLimiter } from "./rate-limit.ts";
 import { enforceRequestTimeout } from "./request-timeout.ts";
 import type { SubgraphName } from "./subgraphs.ts";
 import { supergraphFromFile } from "./supergraph.ts";
-import { clusterMetrics, isWorker } from "./workers.ts";
+import { clusterMetrics, workerLabels } from "./workers.ts";
 
 export { composeSupergraph } from "./compose.ts";
 export { loadConfig, type RouterConfig } from "./config.ts";
@@ -49,7 +49,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
   // endpoints (AWS, GCP, Azure) over the network at start-up: a privacy leak, and outbound traffic a
   // router must not make on its own. It reads this variable in its constructor; nothing can turn it on.
   process.env.APOLLO_TELEMETRY_DISABLED = "true";
-  const metrics = createRouterMetrics();
+  const metrics = createRouterMetrics(workerLabels());
   const signInternalToken = createInternalTokenSigner("router", config.internalTokenSecret);
   const transports = new Map<string, ReturnType<typeof createSubgraphFetcher>>();
   const gateway = new ApolloGateway({
@@ -77,7 +77,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     logger,
     metrics,
     // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets all of them.
-    metricsText: isWorker() ? clusterMetrics(metrics.registry, "router") : undefined,
+    metricsText: clusterMetrics(metrics.registry),
     bodyLimitBytes: config.bodyLimitBytes,
     trustedProxies: config.trustedProxies,
     // Ready once the supergraph is loaded. Deliberately not tied to every subgraph being up: a dead

@@ -2,8 +2,8 @@ import { createMetrics } from "@supergraph/kit";
 import { Counter, Histogram } from "prom-client";
 
 /** The router's metrics: the shared ones (operations, errors) plus fetches, cache and rate limiting. */
-export function createRouterMetrics() {
-  const base = createMetrics("router");
+export function createRouterMetrics(labels: Record<string, string> = {}) {
+  const base = createMetrics("router", labels);
   const registers = [base.registry];
   return {
     ...base,

@@ -46,9 +46,9 @@ export function runPrimary(config: RouterConfig, logger: Logger): void {
   let exitCode = 0;
 
   const fork = () => alive.add(cluster.fork().id);
-  cluster.on("listening", (worker) => {
+  cluster.on("listening", (worker, address) => {
     listening.add(worker.id);
-    logger.info({ worker: worker.id, pid: worker.process.pid }, "router worker listening");
+    logger.info({ worker: worker.id, pid: worker.process.pid, port: address.port }, "router worker listening");
     if (listening.size === config.workers) logger.info({ workers: config.workers }, `all ${config.workers} router workers listening`);
   });
   cluster.on("message", (worker: Worker, message: MetricsRequest) => {
@@ -110,16 +110,20 @@ export function runPrimary(config: RouterConfig, logger: Logger): void {
   for (let index = 0; index < config.workers; index++) fork();
 }
 
-export const isWorker = () => cluster.isWorker;
+/**
+ * In a worker, the label its metrics carry. Each series keeps its worker rather than being summed across
+ * workers: a restarted worker starts from zero under a new id, where a sum would drop and look like a
+ * counter reset to Prometheus. Outside a cluster, none.
+ */
+export const workerLabels = (): Record<string, string> => (cluster.worker ? { worker: String(cluster.worker.id) } : {});
 
 /**
  * In a worker: makes this worker's registry part of the cluster's, and returns what `/metrics` serves —
- * every worker's metrics, asked of the primary (a scrape reaches one worker at random). Each series
- * carries a `worker` label rather than being summed across workers: a restarted worker starts from
- * zero under a new id, where a sum would drop and look like a counter reset to Prometheus.
+ * every worker's metrics (labelled by `workerLabels`), asked of the primary: a scrape reaches one
+ * worker at random. Outside a cluster, undefined: the registry serves itself.
  */
-export function clusterMetrics(registry: Registry, service: string): () => Promise<string> {
-  registry.setDefaultLabels({ service, worker: String(cluster.worker?.id ?? 0) });
+export function clusterMetrics(registry: Registry): (() => Promise<string>) | undefined {
+  if (!cluster.isWorker) return undefined;
   AggregatorRegistry.setRegistries([registry]);
   // Constructing one installs prom-client's listener that answers the primary's requests.
   new AggregatorRegistry();

@@ -2,11 +2,12 @@ import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client
 
 /**
  * Prometheus metrics of one service, in a registry of its own (several services can share a process in
- * tests without their counters mixing). Served at `GET /metrics`.
+ * tests without their counters mixing). Served at `GET /metrics`. `labels`: more labels on every series
+ * (a router worker's id).
  */
-export function createMetrics(service: string) {
+export function createMetrics(service: string, labels: Record<string, string> = {}) {
   const registry = new Registry();
-  registry.setDefaultLabels({ service });
+  registry.setDefaultLabels({ service, ...labels });
   collectDefaultMetrics({ register: registry });
   return {
     registry,
