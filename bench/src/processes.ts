@@ -61,9 +61,14 @@ export function nodePid(child: ChildProcess): number {
 
 const TICKS_PER_SECOND = 100;
 
+/** The fields of /proc/<pid>/stat after the command name (which may hold spaces): [0] state, [1] ppid, … */
+function statFields(pid: number | string): string[] {
+  return readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+}
+
 /** User + system CPU seconds a process has used so far (Linux /proc). */
 export function cpuSeconds(pid: number): number {
-  const fields = readFileSync(`/proc/${pid}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
+  const fields = statFields(pid);
   return (Number(fields[11]) + Number(fields[12])) / TICKS_PER_SECOND;
 }
 
@@ -73,8 +78,7 @@ export function processTree(pid: number): number[] {
   for (const entry of readdirSync("/proc")) {
     if (!/^\d+$/.test(entry)) continue;
     try {
-      const fields = readFileSync(`/proc/${entry}/stat`, "utf8").split(") ")[1]?.split(" ") ?? [];
-      parents.set(Number(entry), Number(fields[1]));
+      parents.set(Number(entry), Number(statFields(entry)[1]));
     } catch {} // exited meanwhile
   }
   const tree = [pid];
