@@ -1,7 +1,6 @@
-import { type ChildProcess, spawn } from "node:child_process";
-import { join } from "node:path";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { gql, type SignedIn, type Stack, signUp, startStack, testEnv } from "../harness.ts";
+import { gql, type SignedIn, type Stack, signUp, startStack } from "../harness.ts";
+import { ROUTER_LISTENING, startProcess } from "../processes.ts";
 import { delayingProxy, type SubgraphProxy } from "../proxy.ts";
 
 // Graceful shutdown, end to end: a real router process receives SIGTERM while a request is in flight.
@@ -19,36 +18,12 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function startRouterProcess(extra: Record<string, string>): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null> }> {
-  const root = join(import.meta.dirname, "../..");
-  const child = spawn(process.execPath, ["--import", "tsx", "router/src/main.ts"], {
-    cwd: root,
-    env: {
-      ...process.env,
-      ...testEnv({
-        PORT: "0",
-        LOG_LEVEL: "info",
-        USERS_URL: slowProxy.url,
-        PRODUCTS_URL: stack.products.url,
-        ORDERS_URL: stack.orders.url,
-        POSTS_URL: stack.posts.url,
-        ...extra,
-      }),
-    },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const url = await new Promise<string>((resolve, reject) => {
-    let buffered = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const match = /"url":"(http:\/\/[^"]+\/graphql)","msg":"router listening"/.exec(buffered);
-      if (match?.[1]) resolve(match[1]);
-    });
-    exit.then((code) => reject(new Error(`router exited with ${code} before listening`)));
-  });
-  return { child, url, exit };
-}
+const startRouterProcess = (extra: Record<string, string>) =>
+  startProcess(
+    "router/src/main.ts",
+    { PORT: "0", USERS_URL: slowProxy.url, PRODUCTS_URL: stack.products.url, ORDERS_URL: stack.orders.url, POSTS_URL: stack.posts.url, ...extra },
+    ROUTER_LISTENING,
+  );
 
 it("finishes an in-flight request after SIGTERM, refuses new work, then exits 0", async () => {
   const router = await startRouterProcess({});

@@ -1,10 +1,9 @@
-import { type ChildProcess, spawn } from "node:child_process";
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { join } from "node:path";
 import { testDatabaseSettings } from "@supergraph/db/testing";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { gql, testEnv } from "../harness.ts";
+import { gql } from "../harness.ts";
+import { ROUTER_LISTENING, startProcess } from "../processes.ts";
 
 // Traces across real processes (one OpenTelemetry provider each, as in production): the router and the
 // users subgraph export to a local OTLP/HTTP collector, which this test runs.
@@ -19,7 +18,6 @@ interface ExportedSpan {
 const spans: ExportedSpan[] = [];
 let collector: Server;
 let collectorUrl: string;
-const root = join(import.meta.dirname, "../..");
 const database = await testDatabaseSettings("tracing");
 
 beforeAll(async () => {
@@ -50,30 +48,15 @@ afterAll(async () => {
   await database.drop();
 });
 
-function start(entry: string, env: Record<string, string>, listening: RegExp): Promise<{ child: ChildProcess; url: string; exit: Promise<number | null> }> {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
-    cwd: root,
-    env: { ...process.env, ...testEnv({ LOG_LEVEL: "info", OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, ...env }) },
-    stdio: ["ignore", "pipe", "inherit"],
-  });
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let output = "";
-    child.stdout?.on("data", (chunk: Buffer) => {
-      output += chunk.toString();
-      const url = listening.exec(output)?.[1];
-      if (url) resolve({ child, url, exit });
-    });
-    exit.then((code) => reject(new Error(`${entry} exited with ${code}: ${output}`)));
-  });
-}
+const start = (entry: string, env: Record<string, string>, listening: RegExp) =>
+  startProcess(entry, { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, ...env }, listening);
 
 it("follows one request from the router into a subgraph and down to its SQL, in one trace", async () => {
   const users = await start("subgraphs/users/src/main.ts", { USERS_PORT: "0", ...database.env }, /"url":"(http:[^"]+)","msg":"users subgraph listening"/);
   const router = await start(
     "router/src/main.ts",
     { PORT: "0", USERS_URL: users.url, RESPONSE_CACHE: "false" },
-    /"url":"(http:[^"]+)","msg":"router listening"/,
+    ROUTER_LISTENING,
   );
   const result = await gql(router.url, `{ user(id: "00000000-0000-4000-8000-000000000001") { name } }`);
   expect(result.errors).toBeUndefined();

@@ -1,45 +1,14 @@
-import { type ChildProcess, spawn } from "node:child_process";
+import { spawn } from "node:child_process";
 import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProduct, graphqlRequestCount, type SignedIn, type Stack, signUpAdmin, startStack, testEnv } from "../harness.ts";
+import { ROUTER_LISTENING, type ServiceProcess, startProcess } from "../processes.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
 // ROUTER_WORKERS: one router process forking several workers on one port (node:cluster), end to end —
 // real processes, the real subgraphs, the real Redis they must share.
 const root = join(import.meta.dirname, "../..");
-
-interface RouterProcess {
-  child: ChildProcess;
-  url: string;
-  lines: string[];
-  exit: Promise<number | null>;
-}
-
-function startRouterProcess(extra: Record<string, string>, ready: RegExp): Promise<RouterProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", "router/src/main.ts"], {
-    cwd: root,
-    env: { ...process.env, ...testEnv({ PORT: "0", LOG_LEVEL: "info", ...extra }) },
-    stdio: ["ignore", "pipe", "pipe"],
-  });
-  const lines: string[] = [];
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  return new Promise((resolve, reject) => {
-    let buffered = "";
-    const onData = (chunk: Buffer) => {
-      buffered += chunk.toString();
-      const complete = buffered.split("\n");
-      buffered = complete.pop() ?? "";
-      lines.push(...complete);
-      const text = lines.join("\n");
-      const url = /"url":"(http:\/\/[^"]+\/graphql)","msg":"router listening"/.exec(text)?.[1];
-      if (url && ready.test(text)) resolve({ child, url, lines, exit });
-    };
-    child.stdout?.on("data", onData);
-    child.stderr?.on("data", onData);
-    exit.then((code) => reject(new Error(`router exited with ${code} before it was ready:\n${lines.join("\n")}`)));
-  });
-}
 
 /** A POST on a connection of its own: the primary hands each new connection to the next worker. */
 function postOnNewConnection(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; cache: string; json: { data?: unknown; errors?: unknown } }> {
@@ -77,14 +46,16 @@ it("refuses several workers without Redis: they could not share the cache, its p
 describe.runIf(await redisAvailable())("several router workers sharing Redis", () => {
   let stack: Stack;
   let admin: SignedIn;
-  let router: RouterProcess;
+  let router: ServiceProcess;
   const prefix = uniquePrefix("workers");
 
   beforeAll(async () => {
     stack = await startStack();
     admin = await signUpAdmin(stack);
-    router = await startRouterProcess(
+    router = await startProcess(
+      "router/src/main.ts",
       {
+        PORT: "0",
         ROUTER_WORKERS: "2",
         REDIS_URL: redisUrl,
         RESPONSE_CACHE_KEY_PREFIX: prefix,
@@ -93,6 +64,7 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
         ORDERS_URL: stack.orders.url,
         POSTS_URL: stack.posts.url,
       },
+      ROUTER_LISTENING,
       /all 2 router workers listening/,
     );
   });

@@ -1,0 +1,46 @@
+import { type ChildProcess, spawn } from "node:child_process";
+import { join } from "node:path";
+import { testEnv } from "./harness.ts";
+
+const root = join(import.meta.dirname, "..");
+
+/** A service running as its own process, as in production (its own signals, its own OpenTelemetry). */
+export interface ServiceProcess {
+  child: ChildProcess;
+  url: string;
+  /** Every line it has written so far (stdout and stderr), kept up to date while it runs. */
+  lines: string[];
+  exit: Promise<number | null>;
+}
+
+/**
+ * Starts `entry` (e.g. `router/src/main.ts`) with tsx, on the test settings plus `env` (logs at info).
+ * Resolves once its output has matched `listening`, whose first group is the URL, and `ready` if given;
+ * rejects, with the output, if it exits first.
+ */
+export function startProcess(entry: string, env: Record<string, string>, listening: RegExp, ready?: RegExp): Promise<ServiceProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: root,
+    env: { ...process.env, ...testEnv({ LOG_LEVEL: "info", ...env }) },
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+  const lines: string[] = [];
+  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  return new Promise((resolve, reject) => {
+    let partial = "";
+    const onData = (chunk: Buffer) => {
+      const complete = (partial + chunk.toString()).split("\n");
+      partial = complete.pop() ?? "";
+      lines.push(...complete);
+      const text = lines.join("\n");
+      const url = listening.exec(text)?.[1];
+      if (url && (!ready || ready.test(text))) resolve({ child, url, lines, exit });
+    };
+    child.stdout?.on("data", onData);
+    child.stderr?.on("data", onData);
+    exit.then((code) => reject(new Error(`${entry} exited with ${code} before it was ready:\n${[...lines, partial].join("\n")}`)));
+  });
+}
+
+/** What the router logs once it listens, its URL first. */
+export const ROUTER_LISTENING = /"url":"(http:\/\/[^"]+\/graphql)","msg":"router listening"/;
