@@ -176,6 +176,60 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     });
   });
 
+  it("answers a hit the same whichever way it arrives: in front of Fastify, or through it (a chunked body)", async () => {
+    const router = await stack.startRouter({ CORS_ORIGINS: "https://shop.example" });
+    const product = await createProduct(stack, admin, { name: "Either Way" });
+    const body = JSON.stringify({ query: `query($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } });
+    // A chunked body has no Content-Length: the hit lane hands it to Fastify, whose handler finds the hit.
+    const chunked = () =>
+      new ReadableStream({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(body));
+          controller.close();
+        },
+      });
+    const send = (way: "lane" | "fastify", headers: Record<string, string> = {}) =>
+      fetch(router.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", ...headers },
+        body: way === "lane" ? body : chunked(),
+        duplex: "half",
+      } as RequestInit);
+    expect((await send("lane")).headers.get("x-cache")).toBe("MISS");
+    expect(await untilHit(() => send("lane"))).toBe("HIT");
+    const varying = new Set(["date", "age", "x-request-id"]);
+    const comparable = (response: Response) => Object.fromEntries([...response.headers].filter(([name]) => !varying.has(name)));
+    for (const origin of [undefined, "https://shop.example", "https://elsewhere.example"]) {
+      const headers: Record<string, string> = { "x-request-id": "same-either-way", ...(origin ? { origin } : {}) };
+      const [lane, fastify] = await Promise.all([send("lane", headers), send("fastify", headers)]);
+      expect(lane.headers.get("x-cache")).toBe("HIT");
+      expect(fastify.headers.get("x-cache")).toBe("HIT");
+      expect(comparable(lane)).toEqual(comparable(fastify));
+      expect(lane.headers.get("x-request-id")).toBe("same-either-way");
+      expect(fastify.headers.get("x-request-id")).toBe("same-either-way");
+      expect(await lane.text()).toBe(await fastify.text());
+    }
+    await router.close();
+  });
+
+  it("counts cache hits against the rate limit", async () => {
+    const router = await stack.startRouter({ RATE_LIMIT_PER_MINUTE: "5" });
+    // A user of its own: with Redis, budgets are shared by every router of this test file.
+    const [product, reader] = await Promise.all([createProduct(stack, admin, { name: "Limited" }), signUp(stack, "Rita Reader")]);
+    const read = () => gql(router.url, `query($id: ID!) { product(id: $id) { name } }`, { id: product.id }, { token: reader.token });
+    const first = await read();
+    expect(first.headers.get("x-cache")).toBe("MISS");
+    // The entry is stored just after the response is sent.
+    await new Promise((resolve) => setTimeout(resolve, 200));
+    const hits = [];
+    for (let request = 0; request < 4; request++) hits.push((await read()).headers.get("x-cache"));
+    expect(hits).toEqual(["HIT", "HIT", "HIT", "HIT"]);
+    const refused = await read();
+    expect(refused.status).toBe(429);
+    expect(refused.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
+    await router.close();
+  });
+
   it("keeps automatic persisted queries in the same store", async () => {
     const query = `query Apq { products(first: 1) { totalCount } }`;
     const sha256Hash = createHash("sha256").update(query).digest("hex");

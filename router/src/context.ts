@@ -1,3 +1,4 @@
+import type { IncomingHttpHeaders } from "node:http";
 import { HeaderMap } from "@apollo/server";
 import { type CommonConfig, ErrorCode, InvalidTokenError, requestError, type Viewer, verifyUserToken } from "@supergraph/kit";
 import type { FastifyRequest } from "fastify";
@@ -24,8 +25,8 @@ export interface RouterContext {
  * malformed, expired, forged, wrong issuer or audience — is refused with 401, never downgraded to
  * anonymous (a client with a broken token should find out, not silently see less).
  */
-export function identify(request: FastifyRequest, jwtConfig: CommonConfig["jwt"]): Viewer | null {
-  const header = request.headers.authorization;
+export function identify(headers: IncomingHttpHeaders, jwtConfig: CommonConfig["jwt"]): Viewer | null {
+  const header = headers.authorization;
   // An empty header presents no credentials (the playground's Headers tab starts with one to fill in).
   if (header === undefined || header.trim() === "") return null;
   const match = /^Bearer ([A-Za-z0-9_\-.=]+)$/.exec(header.trim());
@@ -45,7 +46,7 @@ export function identify(request: FastifyRequest, jwtConfig: CommonConfig["jwt"]
  */
 export function createContextFactory(deps: { jwt: CommonConfig["jwt"]; rateLimit: RateLimiter; metrics: RouterMetrics }) {
   return async (request: FastifyRequest): Promise<RouterContext> => {
-    const viewer = identify(request, deps.jwt);
+    const viewer = identify(request.headers, deps.jwt);
     const decision = await deps.rateLimit(viewer ? `user:${viewer.userId}` : `ip:${request.ip}`);
     if (!decision.allowed) {
       deps.metrics.rateLimited.inc();

@@ -10,14 +10,17 @@ import {
   createLogger,
   type Logger,
   listen,
+  tracingEnabled,
   useOperationMetrics,
 } from "@supergraph/kit";
 import type { GraphQLFormattedError } from "graphql";
 import { useCacheInvalidation } from "./cache/invalidation.ts";
 import { FastPath } from "./cache/fast-path.ts";
+import { createHitLane } from "./cache/hit-lane.ts";
 import { stringifyResponse, useResponseCache } from "./cache/plugin.ts";
 import { createCacheStore } from "./cache/store.ts";
 import type { RouterConfig } from "./config.ts";
+import { corsHeaders, corsOptions } from "./cors.ts";
 import { createContextFactory, type RouterContext } from "./context.ts";
 import { RouterDataSource } from "./datasource.ts";
 import { createSubgraphFetcher } from "./fetcher.ts";
@@ -87,13 +90,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
       if (!loaded) throw new Error("supergraph not loaded yet");
     },
   });
-  await http.app.register(cors, {
-    origin: config.corsOrigins.includes("*") ? true : config.corsOrigins,
-    methods: ["GET", "POST", "OPTIONS"],
-    allowedHeaders: ["content-type", "authorization", "x-request-id", "apollo-require-preflight", "x-apollo-operation-name"],
-    exposedHeaders: ["x-request-id", "x-cache", "age", "retry-after"],
-    maxAge: 600,
-  });
+  await http.app.register(cors, corsOptions(config.corsOrigins));
 
   const store = createCacheStore({
     redisUrl: config.redisUrl,
@@ -151,6 +148,24 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     ],
   });
   await apollo.start();
+  const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
+  // Traced requests take Fastify's path, where their spans are made.
+  if (fastPath && !tracingEnabled()) {
+    http.setFrontDoor(
+      createHitLane({
+        fastPath,
+        jwt: config.jwt,
+        rateLimit,
+        metrics,
+        allows: persistedOperations.allows,
+        cors: corsHeaders(config.corsOrigins),
+        clientIp: http.clientIp,
+        logAccess: http.logAccess,
+        isShuttingDown: http.isShuttingDown,
+        bodyLimitBytes: config.bodyLimitBytes,
+      }),
+    );
+  }
   const handler = createGraphQLHandler({
     apollo,
     createContext: createContextFactory({ jwt: config.jwt, rateLimit, metrics }),
@@ -160,13 +175,12 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     coalesce: config.coalesce,
   });
   enforceRequestTimeout(http.app, "/graphql", config.routerTimeoutMs);
-  const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
   const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;
   http.app.route({
     method: ["GET", "POST"],
     url: "/graphql",
     onRequest: playground ? [playground] : [],
-    preHandler: persistedOperations,
+    preHandler: persistedOperations.preHandler,
     handler,
   });
 

@@ -45,7 +45,7 @@ export function createPersistedOperations(options: { mode: PersistedOperationsMo
 
   // A callback-style preHandler (no promise per request): `done()` lets the request on; a refusal
   // answers instead.
-  return function persistedOperations(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  function preHandler(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
     const params = (request.method === "GET" ? request.query : request.body) as GraphQLParams | GraphQLParams[] | undefined;
     if (!params || typeof params !== "object") {
       done();
@@ -66,6 +66,16 @@ export function createPersistedOperations(options: { mode: PersistedOperationsMo
       return;
     }
     done();
+  }
+
+  return {
+    preHandler,
+    /**
+     * Whether a request (its query text present) may run without a word from this check: always in `off`
+     * mode, else only operations in the manifest. For a stage in front of the preHandler (the cache-hit
+     * lane), which hands everything else on to it.
+     */
+    allows: (params: GraphQLParams) => options.mode === "off" || check(params, () => {}),
   };
 }
 

@@ -1,4 +1,7 @@
 import { randomUUID } from "node:crypto";
+import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import { Readable } from "node:stream";
+import proxyAddr from "@fastify/proxy-addr";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from "fastify";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
@@ -16,8 +19,29 @@ export interface HttpServerOptions {
   metricsText?: () => Promise<string>;
 }
 
+/**
+ * A stage in front of Fastify, for the few requests worth answering without its per-request machinery
+ * (the router's response-cache hits): it answers itself, or calls `next()` to hand the request on. A
+ * stage that has read the body hands it on with `replayBody` first.
+ */
+export type FrontDoor = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
+
+/** The fields of the access line every request gets, wherever it was answered. */
+export interface AccessLine {
+  reqId: string;
+  method: string;
+  url: string;
+  statusCode: number;
+  ms: number;
+}
+
 export interface HttpServer {
   app: FastifyInstance;
+  /** Puts a stage in front of Fastify (one; a second call replaces the first). */
+  setFrontDoor(front: FrontDoor): void;
+  /** The client's address, as Fastify's `request.ip` works it out (X-Forwarded-For only from trusted proxies). */
+  clientIp(request: IncomingMessage): string;
+  logAccess(line: AccessLine): void;
   /** Readiness turns false at once, so load balancers stop sending new requests while in-flight ones finish. */
   markShuttingDown(): void;
   isShuttingDown(): boolean;
@@ -26,6 +50,20 @@ export interface HttpServer {
 // A request id from a client or an upstream proxy is kept only if it looks like one: it ends up in logs
 // and response headers, so arbitrary text (newlines, megabytes) is not accepted.
 const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The request's id: the caller's `x-request-id` when it looks like one, else a new UUID. */
+export function requestId(headers: IncomingHttpHeaders): string {
+  const header = headers["x-request-id"];
+  return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
+}
+
+const REPLAY = Symbol("body read in front of Fastify");
+type Replayable = IncomingMessage & { [REPLAY]?: Buffer };
+
+/** Hands a body a front door has already read on to Fastify, which parses it as if it had read it. */
+export function replayBody(request: IncomingMessage, body: Buffer): void {
+  (request as Replayable)[REPLAY] = body;
+}
 
 /** An HTTP-level refusal in the GraphQL error shape, so clients parse every error the same way. */
 function errorBody(message: string, code: string) {
@@ -42,16 +80,28 @@ function errorBody(message: string, code: string) {
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   let shuttingDown = false;
   const bodyLimit = options.bodyLimitBytes ?? 2 * 1024 * 1024;
+  let front: FrontDoor | undefined;
+  const trusted = options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : undefined;
+  const trust = trusted ? proxyAddr.compile(trusted) : undefined;
   const app = Fastify({
+    // The server Fastify would create, with the same settings, and a front door.
+    serverFactory: (handler, settings) => {
+      const server = createServer((request, response) => {
+        if (front) front(request, response, () => handler(request, response));
+        else handler(request, response);
+      });
+      const { keepAliveTimeout, requestTimeout, connectionTimeout } = settings as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number };
+      server.keepAliveTimeout = keepAliveTimeout ?? 72_000;
+      server.requestTimeout = requestTimeout ?? 0;
+      server.setTimeout(connectionTimeout ?? 0);
+      return server;
+    },
     loggerInstance: options.logger as FastifyBaseLogger,
     // Fastify's own per-request logs are replaced by the single access line below.
     logController: new LogController({ disableRequestLogging: true }),
     bodyLimit,
-    trustProxy: options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : false,
-    genReqId: (request) => {
-      const header = request.headers["x-request-id"];
-      return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
-    },
+    trustProxy: trusted ?? false,
+    genReqId: (request) => requestId(request.headers),
     // Idle keep-alive sockets would hold `close()` open until they time out.
     forceCloseConnections: "idle",
     return503OnClosing: true,
@@ -70,14 +120,16 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   // The access line holds five fixed fields and nothing secret, so it skips the redaction pass (its
   // wildcard paths walk every object logged: a third of the line's cost). Same JSON as request.log.
   const accessLog = options.logger.child({}, { redact: [] });
+  const logAccess = (line: AccessLine) => accessLog.info(line, "request");
   app.addHook("onResponse", (request, reply, done) => {
     if (!request.url.startsWith("/health") && request.url !== "/metrics") {
-      accessLog.info(
-        { reqId: request.id, method: request.method, url: request.url.split("?")[0], statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) },
-        "request",
-      );
+      logAccess({ reqId: request.id, method: request.method, url: request.url.split("?")[0] as string, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) });
     }
     done();
+  });
+  app.addHook("preParsing", (request, _reply, payload, done) => {
+    const body = (request.raw as Replayable)[REPLAY];
+    done(null, body ? Readable.from([body]) : payload);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
@@ -114,6 +166,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
 
   return {
     app,
+    setFrontDoor: (stage) => {
+      front = stage;
+    },
+    clientIp: (request) => (trust ? proxyAddr(request, trust) : (request.socket.remoteAddress ?? "")),
+    logAccess,
     markShuttingDown: () => {
       shuttingDown = true;
     },

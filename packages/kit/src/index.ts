@@ -21,7 +21,7 @@ export {
   requestError,
   unauthenticated,
 } from "./errors.ts";
-export { createHttpServer, type HttpServer, listen } from "./http-server.ts";
+export { type AccessLine, createHttpServer, type FrontDoor, type HttpServer, listen, replayBody, requestId } from "./http-server.ts";
 export {
   createInternalTokenSigner,
   INTERNAL_TOKEN_HEADER,
@@ -33,7 +33,7 @@ export { createLogger, exitAfterLogs, type Logger } from "./logger.ts";
 export { createErrorMasker } from "./mask-errors.ts";
 export { createMetrics, type Metrics } from "./metrics.ts";
 export { operationLabel, useOperationMetrics } from "./operation-metrics.ts";
-export { injectTraceContext, startTracing, traceRequests } from "./tracing.ts";
+export { injectTraceContext, startTracing, traceRequests, tracingEnabled } from "./tracing.ts";
 export { handleShutdownSignals, type ShutdownOptions } from "./shutdown.ts";
 export { startSubgraphServer, type SubgraphServerOptions } from "./subgraph-server.ts";
 export { InvalidTokenError, isRole, type Role, signUserToken, type Viewer, verifyUserToken } from "./user-token.ts";
