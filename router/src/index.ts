@@ -161,6 +161,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
         cors: corsHeaders(config.corsOrigins),
         clientIp: http.clientIp,
         logAccess: http.logAccess,
+        logger,
         isShuttingDown: http.isShuttingDown,
         bodyLimitBytes: config.bodyLimitBytes,
       }),

@@ -34,6 +34,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
       cors: corsHeaders(options.origins ?? ["*"]),
       clientIp: http.clientIp,
       logAccess: http.logAccess,
+      logger,
       isShuttingDown: http.isShuttingDown,
       bodyLimitBytes: 1024 * 1024,
     }),

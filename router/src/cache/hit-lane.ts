@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type AccessLine, type CommonConfig, type FrontDoor, operationLabel, replayBody, requestId } from "@supergraph/kit";
+import { type AccessLine, type CommonConfig, type FrontDoor, type Logger, operationLabel, replayBody, requestId } from "@supergraph/kit";
 import secureJson from "secure-json-parse";
 import { identify } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
@@ -19,6 +19,7 @@ export interface HitLaneOptions {
   cors: (origin: string | undefined) => Array<[string, string]>;
   clientIp: (request: IncomingMessage) => string;
   logAccess: (line: AccessLine) => void;
+  logger: Logger;
   isShuttingDown: () => boolean;
   bodyLimitBytes: number;
 }
@@ -76,7 +77,13 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       for (const [name, value] of options.cors(answer.origin)) headers[name] = value;
       // As Fastify's responses do while the router stops: the client should reconnect elsewhere.
       if (options.isShuttingDown()) headers.connection = "close";
-      answer.response.writeHead(200, headers).end(answer.hit.body);
+      try {
+        answer.response.writeHead(200, headers).end(answer.hit.body);
+      } catch (error) {
+        // One broken answer must not take the others (or the process) with it.
+        options.logger.error({ err: error, reqId: answer.id }, "cache hit could not be sent");
+        answer.response.destroy();
+      }
     }
     for (const answer of answers) {
       if (!answer.response.writableEnded) continue;
