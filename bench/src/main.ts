@@ -2,7 +2,7 @@
 // writes bench/results/<date>.json and .md. Settings (environment):
 //   BENCH_SECONDS (15) measured seconds per run at BENCH_CONNECTIONS (50), after BENCH_WARMUP_SECONDS (5);
 //   BENCH_UNLOADED_SECONDS (5) at one connection; BENCH_GATEWAYS to run a subset (comma-separated names);
-//   BENCH_SCENARIOS (public,own); BENCH_PACED_RATE (5000) offered req/s of the open-loop runs (0: none);
+//   BENCH_SCENARIOS (public,own); BENCH_PACED_RATES (5000,12000) offered req/s of the set-rate runs, one run each ("": none);
 //   BENCH_REDIS_URL (redis://127.0.0.1:6379) for the all-core router rows, skipped when it does not answer;
 //   BENCH_LOAD_GENERATOR (wrk when installed, else node); BENCH_REPEATS (3) runs of the fast rows
 //   (cache hits, bare server) under load, the median kept.
@@ -35,7 +35,10 @@ const settings = {
   warmupSeconds: number("BENCH_WARMUP_SECONDS", 5),
   connections: number("BENCH_CONNECTIONS", 50),
   unloadedSeconds: number("BENCH_UNLOADED_SECONDS", 5),
-  pacedRate: number("BENCH_PACED_RATE", 5000),
+  pacedRates: (process.env.BENCH_PACED_RATES ?? "5000,12000")
+    .split(",")
+    .filter((rate) => rate.trim() !== "")
+    .map(Number),
   repeats: number("BENCH_REPEATS", 3),
   redisUrl: await reachableRedis(process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379"),
 };
@@ -46,7 +49,7 @@ const meta = {
   date: new Date().toISOString().slice(0, 19),
   machine: machineDescription(),
   pinning,
-  load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; at a set rate: ${settings.connections} connections, about ${settings.pacedRate} req/s in all; cache hits and the bare server: the median of ${settings.repeats} loaded runs`,
+  load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; at a set rate: ${settings.connections} connections, about ${settings.pacedRates.join(" and ")} req/s in all; cache hits and the bare server: the median of ${settings.repeats} loaded runs`,
   generator: generatorName(),
   memory: "peak RSS of the gateway's processes, summed (a router with workers counts each; shared pages count once per process)",
   check: "every response compared with the reference answer; any difference or error counts as an error",

@@ -17,8 +17,8 @@ export interface RunSettings {
   warmupSeconds: number;
   connections: number;
   unloadedSeconds: number;
-  /** Offered rate (req/s) of the open-loop runs of gateways marked `paced`; 0 skips them. */
-  pacedRate?: number;
+  /** Offered rates (req/s) of the set-rate runs of gateways marked `paced`, one run each. */
+  pacedRates?: number[];
   /** Redis for the all-core router rows (several workers must share one); those rows are skipped without. */
   redisUrl?: string;
   /** Runs of each `repeat` row under load (the median is kept). */
@@ -36,7 +36,7 @@ interface GatewayDefinition {
   redis?: boolean;
   /** Measured settings.repeats times under load, the median kept (fast rows: a run takes seconds). */
   repeat?: boolean;
-  /** Also measured in an open loop at settings.pacedRate: the latency a client sees below saturation. */
+  /** Also measured at each of settings.pacedRates: the latency a client sees below saturation. */
   paced?: boolean;
   start(supergraphFile: string, port: number, settings: RunSettings): { args: string[]; env: NodeJS.ProcessEnv; ready: RegExp; path: string; cwd?: string };
 }
@@ -234,7 +234,7 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
 
         const pid = nodePid(child);
         const runs: Array<{ connections: number; rate?: number }> = [{ connections: settings.connections }, { connections: 1 }];
-        if (gateway.paced && settings.pacedRate) runs.push({ connections: settings.connections, rate: settings.pacedRate });
+        if (gateway.paced) for (const rate of settings.pacedRates ?? []) runs.push({ connections: settings.connections, rate });
         for (const { connections, rate } of runs) {
           const duration = connections === 1 ? settings.unloadedSeconds : settings.seconds;
           // Every response must be byte-equal to this gateway's first answer, checked above.
