@@ -3,6 +3,7 @@ import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/
 import { type Logger, operationLabel } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import type { FastPath } from "./cache/fast-path.ts";
+import { missedInLane } from "./cache/hit-lane.ts";
 import type { RouterContext } from "./context.ts";
 import type { RouterMetrics } from "./metrics.ts";
 
@@ -71,7 +72,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
     const body = request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null;
 
-    if (options.fastPath && body) {
+    if (options.fastPath && body && !missedInLane(request.raw)) {
       const end = options.metrics.graphqlRequests.startTimer();
       const hit = await options.fastPath.lookup(context.viewer?.userId ?? null, body);
       if (hit) {

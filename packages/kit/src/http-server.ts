@@ -84,7 +84,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const trusted = options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : undefined;
   const trust = trusted ? proxyAddr.compile(trusted) : undefined;
   const app = Fastify({
-    // The server Fastify would create, with the same settings, and a front door.
+    // The server Fastify would create, with the same settings, and a front door. (With a server of
+    // its own, Fastify listens on one address only: HOST=localhost means IPv4 or IPv6, not both.)
     serverFactory: (handler, settings) => {
       const server = createServer((request, response) => {
         if (front) front(request, response, () => handler(request, response));
@@ -125,6 +126,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (!request.url.startsWith("/health") && request.url !== "/metrics") {
       logAccess({ reqId: request.id, method: request.method, url: request.url.split("?")[0] as string, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) });
     }
+    done();
+  });
+  // However the server is closed, the front door steps aside as Fastify starts answering 503.
+  app.addHook("preClose", (done) => {
+    shuttingDown = true;
     done();
   });
   app.addHook("preParsing", (request, _reply, payload, done) => {

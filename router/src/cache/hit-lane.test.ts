@@ -5,7 +5,7 @@ import { corsHeaders } from "../cors.ts";
 import { createRouterMetrics } from "../metrics.ts";
 import { createRateLimiter } from "../rate-limit.ts";
 import { FastPath, fastKey, type Scope } from "./fast-path.ts";
-import { createHitLane } from "./hit-lane.ts";
+import { createHitLane, missedInLane } from "./hit-lane.ts";
 import { createCacheStore } from "./store.ts";
 
 // The lane in front of a real Fastify server (the kit's), with the real fast path, store, rate limiter,
@@ -23,7 +23,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
   const store = createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger });
   const fastPath = new FastPath(store.raw, store.tags, store.health);
   const http = createHttpServer({ logger, metrics, readiness: async () => {} });
-  http.app.post("/graphql", async (request) => ({ handedOn: true, body: request.body }));
+  http.app.post("/graphql", async (request) => ({ handedOn: true, body: request.body, missed: missedInLane(request.raw) }));
   http.setFrontDoor(
     createHitLane({
       fastPath,
@@ -97,7 +97,13 @@ describe("cache-hit lane", () => {
   it("hands a miss on to Fastify with its body intact", async () => {
     const lane = await startLane();
     const response = await lane.post({ query: "{ other }", variables: { a: "é" } });
-    expect(await response.json()).toEqual({ handedOn: true, body: { query: "{ other }", variables: { a: "é" } } });
+    // Marked as looked up, so the router's handler does not look it up again.
+    expect(await response.json()).toEqual({ handedOn: true, body: { query: "{ other }", variables: { a: "é" } }, missed: true });
+    // Not looked up here: no query text (a persisted-query hash, resolved later), or a refused token.
+    const hashOnly = await lane.post({ extensions: { persistedQuery: { version: 1, sha256Hash: "a".repeat(64) } } });
+    expect(((await hashOnly.json()) as { missed: boolean }).missed).toBe(false);
+    const badToken = await lane.post({ query: "{ other }" }, { authorization: "Bearer nope" });
+    expect(((await badToken.json()) as { missed: boolean }).missed).toBe(false);
   });
 
   it("hands on what it does not serve: other methods, paths, types, chunked, malformed or poisoned bodies", async () => {
