@@ -39,6 +39,11 @@ export function identify(headers: IncomingHttpHeaders, jwtConfig: CommonConfig["
   }
 }
 
+/** Whose budget a request spends: its user's when signed in, else its client address's. */
+export function rateLimitKey(viewer: Viewer | null, clientIp: () => string): string {
+  return viewer ? `user:${viewer.userId}` : `ip:${clientIp()}`;
+}
+
 /**
  * Builds each request's context: the verified viewer, then its rate limit — per user when signed in,
  * per client IP otherwise (`request.ip` honours X-Forwarded-For only from TRUSTED_PROXIES), so one
@@ -47,7 +52,7 @@ export function identify(headers: IncomingHttpHeaders, jwtConfig: CommonConfig["
 export function createContextFactory(deps: { jwt: CommonConfig["jwt"]; rateLimit: RateLimiter; metrics: RouterMetrics }) {
   return async (request: FastifyRequest): Promise<RouterContext> => {
     const viewer = identify(request.headers, deps.jwt);
-    const decision = await deps.rateLimit(viewer ? `user:${viewer.userId}` : `ip:${request.ip}`);
+    const decision = await deps.rateLimit(rateLimitKey(viewer, () => request.ip));
     if (!decision.allowed) {
       deps.metrics.rateLimited.inc();
       throw new GraphQLError("Too many requests: slow down and retry after the time in Retry-After.", {

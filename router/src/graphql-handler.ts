@@ -2,7 +2,7 @@ import { Readable } from "node:stream";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
 import { type Logger, operationLabel } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import type { FastPath } from "./cache/fast-path.ts";
+import { type FastPath, hitHeaders } from "./cache/fast-path.ts";
 import { missedInLane } from "./cache/hit-lane.ts";
 import type { RouterContext } from "./context.ts";
 import type { RouterMetrics } from "./metrics.ts";
@@ -78,13 +78,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       if (hit) {
         options.metrics.cacheResults.inc({ result: "hit" });
         end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
-        return reply
-          .code(200)
-          .header("content-type", "application/json; charset=utf-8")
-          .header("cache-control", hit.cacheControl)
-          .header("age", String(hit.age))
-          .header("x-cache", "HIT")
-          .send(hit.body);
+        return reply.code(200).headers(hitHeaders(hit)).send(hit.body);
       }
     }
 

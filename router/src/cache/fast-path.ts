@@ -56,6 +56,11 @@ export interface FastHit {
   cacheControl: string;
 }
 
+/** The headers a hit is answered with, wherever it is answered (before Fastify or in its handler). */
+export function hitHeaders(hit: FastHit): Record<string, string> {
+  return { "content-type": "application/json; charset=utf-8", "cache-control": hit.cacheControl, age: String(hit.age), "x-cache": "HIT" };
+}
+
 interface Decoded {
   meta: FastEntryMeta;
   body: Buffer;

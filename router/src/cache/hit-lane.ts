@@ -1,10 +1,10 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { type AccessLine, type CommonConfig, type FrontDoor, type Logger, operationLabel, replayBody, requestId } from "@supergraph/kit";
 import secureJson from "secure-json-parse";
-import { identify } from "../context.ts";
+import { identify, rateLimitKey } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import type { RateLimiter } from "../rate-limit.ts";
-import type { FastHit, FastPath, FastRequest } from "./fast-path.ts";
+import { type FastHit, type FastPath, type FastRequest, hitHeaders } from "./fast-path.ts";
 
 /** Bodies read here at most; a bigger one (a cache hit is a short query) goes to Fastify unread. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -71,14 +71,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     for (const answer of answers) {
       // A client that went away while its answer waited gets nothing sent, and nothing recorded.
       if (answer.response.destroyed) continue;
-      const headers: Record<string, string | number> = {
-        "content-type": "application/json; charset=utf-8",
-        "cache-control": answer.hit.cacheControl,
-        age: String(answer.hit.age),
-        "x-cache": "HIT",
-        "x-request-id": answer.id,
-        "content-length": answer.hit.body.length,
-      };
+      const headers: Record<string, string | number> = { ...hitHeaders(answer.hit), "x-request-id": answer.id, "content-length": answer.hit.body.length };
       for (const [name, value] of options.cors(answer.origin)) headers[name] = value;
       // As Fastify's responses do while the router stops: the client should reconnect elsewhere.
       if (options.isShuttingDown()) headers.connection = "close";
@@ -125,7 +118,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       return null;
     }
     // Counted only for hits: a request handed on is counted once, by the router's context.
-    const decision = await options.rateLimit(viewer ? `user:${viewer.userId}` : `ip:${options.clientIp(request)}`);
+    const decision = await options.rateLimit(rateLimitKey(viewer, () => options.clientIp(request)));
     if (!decision.allowed) return null;
     return { response, id: requestId(request.headers), hit, origin: request.headers.origin, started };
   }
