@@ -9,7 +9,6 @@
 import { connect } from "node:net";
 import { join } from "node:path";
 import { pinning } from "./processes.ts";
-import { routerNodeOptions } from "./router-node-options.ts";
 import { runPublicShape } from "./public-shape/run.ts";
 import { type BenchResult, machineDescription, toMarkdown, writeResults } from "./report.ts";
 import { generatorName } from "./wrk.ts";
@@ -50,7 +49,6 @@ const meta = {
   date: new Date().toISOString().slice(0, 19),
   machine: machineDescription(),
   pinning,
-  router: `our router runs with NODE_OPTIONS=${routerNodeOptions()}, as deploy/k8s/base/router.yaml deploys it`,
   load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; at a set rate: ${settings.connections} connections, about ${settings.pacedRates.join(" and ")} req/s in all; cache hits and the bare server: the median of ${settings.repeats} loaded runs`,
   generator: generatorName(),
   memory: "peak RSS of the gateway's processes, summed (a router with workers counts each; shared pages count once per process)",

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { parse, parseAllDocuments } from "yaml";
+import { parse } from "yaml";
 
 // Docker cannot run here, so the image definitions are checked for what can be checked without it;
 // image-layout.test.ts then assembles each image's file layout for real and runs the service from it.
@@ -45,7 +45,7 @@ describe("the Dockerfile", () => {
 
 describe("compose.yaml", () => {
   const compose = parse(readFileSync(join(import.meta.dirname, "compose.yaml"), "utf8")) as {
-    services: Record<string, { image?: string; environment?: Record<string, string>; build?: { context: string; dockerfile: string; args?: Record<string, string> }; depends_on?: Record<string, { condition: string }>; healthcheck?: unknown; command?: string[] }>;
+    services: Record<string, { image?: string; build?: { context: string; dockerfile: string; args?: Record<string, string> }; depends_on?: Record<string, { condition: string }>; healthcheck?: unknown; command?: string[] }>;
   };
   const services = compose.services;
 
@@ -69,14 +69,6 @@ describe("compose.yaml", () => {
     expect(Object.keys(services.router?.depends_on ?? {}).sort()).toEqual(["orders", "posts", "products", "redis", "users"]);
     expect(services.postgres?.healthcheck).toBeDefined();
     expect(services.redis?.healthcheck).toBeDefined();
-  });
-
-  it("runs the router with the Node options its Kubernetes manifest sets (and the benchmark measures)", () => {
-    const [deployment] = parseAllDocuments(readFileSync(join(import.meta.dirname, "../k8s/base/router.yaml"), "utf8")).map((document) => document.toJSON());
-    const env = deployment.spec.template.spec.containers.find((container: { name: string }) => container.name === "router").env as Array<{ name: string; value?: string }>;
-    const inKubernetes = env.find((variable) => variable.name === "NODE_OPTIONS")?.value;
-    expect(inKubernetes).toMatch(/--max-semi-space-size=\d+/);
-    expect(services.router?.environment?.NODE_OPTIONS).toBe(inKubernetes);
   });
 
   it("references only images it builds (or public ones), built from this Dockerfile", () => {

@@ -6,7 +6,6 @@ import { realPostgresAvailable, testDatabaseSettings } from "@supergraph/db/test
 import { cpuSeconds, freePort, load, nodePid, peakRssMB, spawnPinned, stop } from "../processes.ts";
 import type { RunSettings } from "../public-shape/run.ts";
 import { type BenchResult, loadFigures } from "../report.ts";
-import { routerNodeOptions } from "../router-node-options.ts";
 
 // Scenario B: our own four subgraphs and router, on real PostgreSQL (when one answers) and on the
 // embedded default, under a read-heavy mix: product lists, a product with its posts, `me` with orders,
@@ -73,7 +72,6 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
       ["--import", "tsx", join(repoRoot, "router/src/main.ts")],
       {
         ...common,
-        NODE_OPTIONS: routerNodeOptions(),
         NODE_ENV: "production",
         LOG_LEVEL: "info",
         PORT: String(routerPort),

@@ -7,7 +7,6 @@ import { freePort, load, nodePid, peakRssMB, spawnPinned, stop, treeCpuSeconds, 
 import { type BenchResult, loadFigures } from "../report.ts";
 import { TEST_QUERY } from "./data.ts";
 import { composeBenchSupergraph } from "./supergraph.ts";
-import { routerNodeOptions } from "../router-node-options.ts";
 
 const benchDir = join(import.meta.dirname, "../..");
 const repoRoot = join(benchDir, "..");
@@ -53,7 +52,6 @@ export const scenarioPaced = (connections: number, rate: number) =>
 const hiveBin = () => join(dirname(require.resolve("@graphql-hive/gateway/package.json")), "dist/bin.js");
 
 const routerEnv = (supergraphFile: string, port: number, cache: boolean): NodeJS.ProcessEnv => ({
-  NODE_OPTIONS: routerNodeOptions(),
   NODE_ENV: "production",
   JWT_SECRET: "b".repeat(40),
   INTERNAL_TOKEN_SECRET: "c".repeat(40),
