@@ -1,8 +1,9 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
-import { describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it } from "vitest";
 import { runLoad } from "./load.ts";
 import { runPublicShape } from "./public-shape/run.ts";
+import { removeRouterImage } from "./router-image.ts";
 import { runWrk, useWrk } from "./wrk.ts";
 
 describe("the load generator", () => {
@@ -26,6 +27,8 @@ describe("the load generator", () => {
 });
 
 describe("the public-shape benchmark", () => {
+  afterAll(removeRouterImage);
+
   it("runs gateways on the same supergraph and checks their answers", { timeout: 120_000 }, async () => {
     const results = await runPublicShape({ seconds: 1, warmupSeconds: 0.5, unloadedSeconds: 0.5, connections: 4 }, ["apollo-gateway", "router cache-hit"]);
     expect(results.map((result) => `${result.name}@${result.connections}`)).toEqual([

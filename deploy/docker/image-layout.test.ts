@@ -1,36 +1,18 @@
-import { execFileSync, spawn } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { spawn } from "node:child_process";
+import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createTestDatabase } from "@supergraph/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
+import { assembleImageLayout, layoutWorkDir } from "../../scripts/image-layout.ts";
 
-// What the Dockerfile's build stage does, without Docker: bundle each service, `pnpm deploy` its
-// production dependencies, assemble the runtime image's /app layout in a temporary folder, and run the
-// service from there with plain `node dist/main.js` — proving the entrypoint exists and that the built
-// output finds everything it needs (dependencies, schema, migrations, manifest, playground).
-const root = join(import.meta.dirname, "../..");
-// Inside the workspace's node_modules: `pnpm deploy --legacy` mislays its .bin links (into the workspace)
-// when the target is outside it but shares a parent with it (a clone in /tmp, a target in /tmp).
-mkdirSync(join(root, "node_modules/.cache"), { recursive: true });
-const work = mkdtempSync(join(root, "node_modules/.cache/image-layout-"));
+// What the Dockerfile's build stage does, without Docker (scripts/image-layout.ts): bundle each service,
+// `pnpm deploy` its production dependencies, assemble the runtime image's /app layout in a temporary
+// folder, and run the service from there with plain `node dist/main.js` — proving the entrypoint exists
+// and that the built output finds everything it needs (dependencies, schema, migrations, manifest,
+// playground).
+const work = layoutWorkDir("image-layout");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
-
-const pnpm = (args: string[]) =>
-  execFileSync(process.execPath, [join(root, "scripts/pnpm.mjs"), ...args], { cwd: root, stdio: "pipe", encoding: "utf8" });
-
-function assemble(service: string): string {
-  const app = join(work, service);
-  pnpm(["--filter", `@supergraph/${service}`, "run", "build"]);
-  pnpm(["deploy", "--legacy", "--prod", "--config.node-linker=hoisted", "--filter", `@supergraph/${service}`, join(app, "service")]);
-  if (existsSync(join(root, "prisma", service))) cpSync(join(root, "prisma", service), join(app, "prisma", service), { recursive: true });
-  if (service === "router") {
-    mkdirSync(join(app, "sdk"), { recursive: true });
-    cpSync(join(root, "sdk/persisted-operations.json"), join(app, "sdk/persisted-operations.json"));
-    cpSync(join(root, "playground/dist"), join(app, "playground/dist"), { recursive: true });
-  }
-  rmSync(join(app, "service/src"), { recursive: true, force: true });
-  return join(app, "service");
-}
+const assemble = (service: string) => assembleImageLayout(service, work);
 
 /** Runs `node dist/main.js`; `whenReady` runs once the output matches it, then the process gets SIGTERM. */
 function run(

@@ -6,6 +6,7 @@ import { realPostgresAvailable, testDatabaseSettings } from "@supergraph/db/test
 import { cpuSeconds, freePort, load, nodePid, peakRssMB, spawnPinned, stop } from "../processes.ts";
 import type { RunSettings } from "../public-shape/run.ts";
 import { type BenchResult, loadFigures } from "../report.ts";
+import { routerImage } from "../router-image.ts";
 
 // Scenario B: our own four subgraphs and router, on real PostgreSQL (when one answers) and on the
 // embedded default, under a read-heavy mix: product lists, a product with its posts, `me` with orders,
@@ -69,7 +70,7 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
     const routerPort = await freePort();
     const router = spawnPinned(
       "gateway",
-      ["--import", "tsx", join(repoRoot, "router/src/main.ts")],
+      ["dist/main.js"],
       {
         ...common,
         NODE_ENV: "production",
@@ -80,7 +81,7 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
         SHUTDOWN_DRAIN_DELAY_MS: "0",
         ...Object.fromEntries(SUBGRAPHS.map((name) => [`${name.toUpperCase()}_URL`, urls[name]])),
       },
-      repoRoot,
+      routerImage(),
     );
     children.push(router);
     const url = `http://127.0.0.1:${routerPort}/graphql`;

@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { freePort, load, nodePid, peakRssMB, spawnPinned, stop, treeCpuSeconds, waitFor } from "../processes.ts";
 import { type BenchResult, loadFigures } from "../report.ts";
 import { TEST_QUERY } from "./data.ts";
+import { routerImage } from "../router-image.ts";
 import { composeBenchSupergraph } from "./supergraph.ts";
 
 const benchDir = join(import.meta.dirname, "../..");
@@ -68,14 +69,15 @@ const routerEnv = (supergraphFile: string, port: number, cache: boolean): NodeJS
 
 // With ROUTER_WORKERS, the workers share Redis (the router refuses several without it).
 
-/** Our router, response cache on or off, with extra settings; `allCores`: one worker per core. */
+/** Our router as it ships (its image's layout), response cache on or off, with extra settings; `allCores`: one worker per core. */
 const router =
   (options: { cache: boolean; env?: NodeJS.ProcessEnv; allCores?: boolean }): GatewayDefinition["start"] =>
   (file, port, settings) => ({
-    args: ["--import", "tsx", join(repoRoot, "router/src/main.ts")],
+    args: ["dist/main.js"],
     env: { ...routerEnv(file, port, options.cache), ...(options.allCores ? clusterEnv(settings) : {}), ...options.env },
     ready: options.allCores ? /router workers listening/ : /router listening/,
     path: "/graphql",
+    cwd: routerImage(),
   });
 
 /** The bare server sending the reference bytes, in `workers` processes. */
