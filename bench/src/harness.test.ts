@@ -67,6 +67,27 @@ describe.runIf(useWrk())("wrk, when installed", () => {
     expect(result.errors / result.requests).toBeLessThan(0.3);
     expect(nonces.size).toBe(served);
   });
+
+  it("paces a set rate with random think times, so connections do not fall into step", async () => {
+    const arrivals: number[] = [];
+    const server = createServer((_request, response) => {
+      arrivals.push(performance.now());
+      response.writeHead(200, { "content-type": "application/json" }).end('{"data":{"n":1}}');
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
+    // One connection at 200 req/s: 5 ms of think time on average, drawn from 0 to 10 ms.
+    const result = await runWrk({ url, body: "{}", connections: 1, warmupSeconds: 0, durationSeconds: 2, rate: 200 }, '{"data":{"n":1}}', "others");
+    server.close();
+    expect(result.errors).toBe(0);
+    expect(result.rps).toBeGreaterThan(150);
+    expect(result.rps).toBeLessThan(260);
+    const gaps = arrivals.slice(1).map((at, index) => at - (arrivals[index] as number));
+    const sorted = gaps.sort((a, b) => a - b);
+    // A fixed think time would space every request about 5 ms apart.
+    expect(sorted[Math.floor(sorted.length * 0.1)]).toBeLessThan(2.5);
+    expect(sorted[Math.floor(sorted.length * 0.9)]).toBeGreaterThan(7.5);
+  });
 });
 
 describe("the open loop", () => {

@@ -38,6 +38,7 @@ function init(args)
   expected = read(args[2])
   distinct = args[3] == "1"
   think = tonumber(args[4]) or 0
+  math.randomseed(os.time())
   wrk.method = "POST"
   wrk.body = body
   wrk.headers["content-type"] = "application/json"
@@ -51,8 +52,14 @@ function request()
     string.sub(body, 1, -2) .. ',"extensions":{"nonce":' .. counter .. '}}')
 end
 
--- A set rate: each connection waits this long after every answer before its next request.
-function delay() return think end
+-- A set rate: after every answer, each connection waits a random whole number of milliseconds from 0
+-- to twice the think time (so, on average, the think time). With the same wait for all, connections
+-- answered in one turn of the server's event loop came back in one burst of 50, every time, and the p99
+-- measured the last answer of that burst: a pattern of the generator, not of independent clients.
+function delay()
+  if think == 0 then return 0 end
+  return math.random(0, 2 * think)
+end
 
 function response(status, headers, text)
   if status ~= 200 or text ~= expected then
@@ -94,7 +101,7 @@ export function useWrk(): boolean {
 
 export const generatorName = () =>
   useWrk()
-    ? "wrk 4 (C, one thread) for every run of one request (at a set rate: a think time per connection), our Node generator for Scenario B's mix"
+    ? "wrk 4 (C, one thread) for every run of one request (at a set rate: a random think time per connection, uniform from 0 to twice connections ÷ rate), our Node generator for Scenario B's mix"
     : "our Node generator (undici; at a set rate: an open loop, latency from each request's scheduled time)";
 
 interface WrkOutput {
@@ -129,8 +136,9 @@ async function wrkOnce(url: string, files: string[], connections: number, second
 /** One closed-loop run: warm-up, then the measured run; the same figures as the Node generator gives. */
 export async function runWrk(options: LoadOptions, expected: string, core: Core): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), "bench-wrk-"));
-  // With a rate: connections ÷ rate of think time per connection (wrk has no open loop; at a load well
-  // below saturation, answers take a fraction of the think time and the offered rate is close to `rate`).
+  // With a rate: connections ÷ rate of think time per connection, on average (wrk has no open loop; at a
+  // load well below saturation, answers take a fraction of the think time and the offered rate is close
+  // to `rate`).
   const thinkMs = options.rate ? Math.round((options.connections / options.rate) * 1000) : 0;
   if (options.rate && thinkMs < 1) {
     throw new Error(`wrk paces in whole milliseconds: ${options.rate} req/s over ${options.connections} connections is too fast to pace`);
