@@ -5,8 +5,8 @@ import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { freePort, load, nodePid, peakRssMB, spawnPinned, stop, treeCpuSeconds, waitFor } from "../processes.ts";
 import { type BenchResult, loadFigures } from "../report.ts";
-import { TEST_QUERY } from "./data.ts";
 import { routerImage } from "../router-image.ts";
+import { TEST_QUERY } from "./data.ts";
 import { composeBenchSupergraph } from "./supergraph.ts";
 
 const benchDir = join(import.meta.dirname, "../..");
@@ -66,8 +66,6 @@ const routerEnv = (supergraphFile: string, port: number, cache: boolean): NodeJS
   PLAYGROUND: "false",
   SHUTDOWN_DRAIN_DELAY_MS: "0",
 });
-
-// With ROUTER_WORKERS, the workers share Redis (the router refuses several without it).
 
 /** Our router as it ships (its image's layout), response cache on or off, with extra settings; `allCores`: one worker per core. */
 const router =
@@ -177,6 +175,7 @@ export const GATEWAYS: GatewayDefinition[] = [
   },
 ];
 
+// With ROUTER_WORKERS, the workers share Redis (the router refuses several without it).
 const clusterEnv = (settings: RunSettings): NodeJS.ProcessEnv => ({
   ROUTER_WORKERS: "auto",
   REDIS_URL: settings.redisUrl,
