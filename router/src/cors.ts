@@ -16,12 +16,17 @@ export function corsOptions(origins: string[]): FastifyCorsOptions {
   };
 }
 
-/** The CORS headers of a response (not a preflight) to a request from `origin`, as @fastify/cors sets them. */
-export function corsHeaders(origins: string[]): (origin: string | undefined) => Array<[string, string]> {
+/**
+ * The CORS headers of a response (not a preflight) to a request from `origin`, as @fastify/cors sets them:
+ * a flat list of names and values, as Node's `writeHead` takes them (the same list every time for a
+ * request from no allowed origin).
+ */
+export function corsHeaders(origins: string[]): (origin: string | undefined) => readonly string[] {
   const any = origins.includes("*");
-  const exposed: [string, string] = ["access-control-expose-headers", EXPOSED_HEADERS.join(", ")];
+  const exposed = ["access-control-expose-headers", EXPOSED_HEADERS.join(", ")];
+  const notAllowed = ["vary", "Origin", ...exposed];
   return (origin) => {
     const allowed = origin !== undefined && origin !== "" && (any || origins.includes(origin));
-    return allowed ? [["vary", "Origin"], ["access-control-allow-origin", origin], exposed] : [["vary", "Origin"], exposed];
+    return allowed ? ["vary", "Origin", "access-control-allow-origin", origin, ...exposed] : notAllowed;
   };
 }

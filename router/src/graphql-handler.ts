@@ -78,7 +78,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       if (hit) {
         options.metrics.cacheResults.inc({ result: "hit" });
         end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
-        return reply.code(200).headers(hitHeaders(hit)).send(hit.body);
+        const headers = hitHeaders(hit);
+        for (let index = 0; index < headers.length; index += 2) reply.header(headers[index] as string, headers[index + 1]);
+        return reply.code(200).send(hit.body);
       }
     }
 

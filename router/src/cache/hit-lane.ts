@@ -16,7 +16,8 @@ export interface HitLaneOptions {
   metrics: RouterMetrics;
   /** Whether the persisted-operations check lets this operation run as it is (see persisted-operations.ts). */
   allows: (request: FastRequest) => boolean;
-  cors: (origin: string | undefined) => Array<[string, string]>;
+  /** The CORS headers for a request's origin, as names and values (see cors.ts). */
+  cors: (origin: string | undefined) => readonly string[];
   clientIp: (request: IncomingMessage) => string;
   logAccess: (line: AccessLine) => void;
   logger: Logger;
@@ -71,10 +72,10 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     for (const answer of answers) {
       // A client that went away while its answer waited gets nothing sent, and nothing recorded.
       if (answer.response.destroyed) continue;
-      const headers: Record<string, string | number> = { ...hitHeaders(answer.hit), "x-request-id": answer.id, "content-length": answer.hit.body.length };
-      for (const [name, value] of options.cors(answer.origin)) headers[name] = value;
+      const headers = hitHeaders(answer.hit);
+      headers.push("x-request-id", answer.id, "content-length", String(answer.hit.body.length), ...options.cors(answer.origin));
       // As Fastify's responses do while the router stops: the client should reconnect elsewhere.
-      if (options.isShuttingDown()) headers.connection = "close";
+      if (options.isShuttingDown()) headers.push("connection", "close");
       try {
         answer.response.writeHead(200, headers).end(answer.hit.body);
       } catch (error) {
