@@ -1,3 +1,4 @@
+import cluster from "node:cluster";
 import { type DestinationStream, type Logger, pino } from "pino";
 
 export type { Logger };
@@ -45,12 +46,20 @@ export function createLogger(service: string, level: string, destination?: Desti
 /**
  * Asynchronous writes to stdout: a log line per request must not block the event loop on the pipe.
  * Lines are written in batches of at least 2 KB, or every 100 ms when fewer arrive: under load a write
- * per line or two was a tenth of a cache hit's CPU. No write exceeds 4 KB (PIPE_BUF), so writes stay
- * atomic on a pipe shared by several processes (ROUTER_WORKERS), and whole lines never interleave.
- * Exit through `exitAfterLogs` to write what is buffered first.
+ * per line or two was a tenth of a cache hit's CPU. Exit through `exitAfterLogs` to write what is
+ * buffered first.
+ *
+ * The most one write holds depends on who else writes to the pipe. sonic-boom has one write in flight at
+ * a time and starts the next from its callback, so it writes at most one batch per turn of the event
+ * loop. Capped at 4 KB, that fell behind at saturation (a turn answers ~50 cache hits, 11 KB of access
+ * lines): lines waited, were promoted to the old generation, and up to 2 MB piled up. A process alone on
+ * its stdout (one router, every subgraph) therefore writes up to 64 KB at once; in an interleaved A/B
+ * this raised saturated cache-hit throughput and lowered CPU per hit in every round. A cluster worker
+ * (ROUTER_WORKERS) shares its stdout pipe with the other workers, so it keeps to 4 KB (PIPE_BUF): writes
+ * that size are atomic on a pipe, and whole lines from different workers never interleave.
  */
 function stdout(): DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 2048, maxWrite: 4096 });
+  const destination = pino.destination({ dest: 1, sync: false, minLength: 2048, maxWrite: cluster.isWorker ? 4096 : 64 * 1024 });
   setInterval(() => {
     try {
       destination.flush();
