@@ -1,11 +1,11 @@
-import type { IncomingHttpHeaders } from "node:http";
+import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { HeaderMap } from "@apollo/server";
 import { type CommonConfig, ErrorCode, InvalidTokenError, requestError, type Viewer, verifyUserToken } from "@supergraph/kit";
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
 import type { CacheState } from "./cache/plugin.ts";
 import type { RouterMetrics } from "./metrics.ts";
-import type { RateLimiter } from "./rate-limit.ts";
+import type { RateLimitDecision, RateLimiter } from "./rate-limit.ts";
 
 export interface RouterContext {
   viewer: Viewer | null;
@@ -49,10 +49,16 @@ export function rateLimitKey(viewer: Viewer | null, clientIp: () => string): str
  * per client IP otherwise (`request.ip` honours X-Forwarded-For only from TRUSTED_PROXIES), so one
  * client's traffic never spends another's budget.
  */
-export function createContextFactory(deps: { jwt: CommonConfig["jwt"]; rateLimit: RateLimiter; metrics: RouterMetrics }) {
+export function createContextFactory(deps: {
+  jwt: CommonConfig["jwt"];
+  rateLimit: RateLimiter;
+  metrics: RouterMetrics;
+  /** The decision already made for a request, if it has spent its point before (in the cache-hit lane). */
+  alreadySpent?: (request: IncomingMessage) => RateLimitDecision | undefined;
+}) {
   return async (request: FastifyRequest): Promise<RouterContext> => {
     const viewer = identify(request.headers, deps.jwt);
-    const decision = await deps.rateLimit(rateLimitKey(viewer, () => request.ip));
+    const decision = deps.alreadySpent?.(request.raw) ?? (await deps.rateLimit(rateLimitKey(viewer, () => request.ip)));
     if (!decision.allowed) {
       deps.metrics.rateLimited.inc();
       throw new GraphQLError("Too many requests: slow down and retry after the time in Retry-After.", {

@@ -16,7 +16,7 @@ import {
 import type { GraphQLFormattedError } from "graphql";
 import { useCacheInvalidation } from "./cache/invalidation.ts";
 import { FastPath } from "./cache/fast-path.ts";
-import { createHitLane } from "./cache/hit-lane.ts";
+import { createHitLane, rateLimitedInLane } from "./cache/hit-lane.ts";
 import { stringifyResponse, useResponseCache } from "./cache/plugin.ts";
 import { createCacheStore } from "./cache/store.ts";
 import type { RouterConfig } from "./config.ts";
@@ -169,7 +169,8 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
   }
   const handler = createGraphQLHandler({
     apollo,
-    createContext: createContextFactory({ jwt: config.jwt, rateLimit, metrics }),
+    // A request the cache-hit lane looked up and handed on has spent its rate-limit point there.
+    createContext: createContextFactory({ jwt: config.jwt, rateLimit, metrics, alreadySpent: rateLimitedInLane }),
     metrics,
     logger,
     fastPath,

@@ -5,7 +5,7 @@ import { corsHeaders } from "../cors.ts";
 import { createRouterMetrics } from "../metrics.ts";
 import { createRateLimiter } from "../rate-limit.ts";
 import { FastPath, fastKey, type Scope } from "./fast-path.ts";
-import { createHitLane, missedInLane } from "./hit-lane.ts";
+import { createHitLane, missedInLane, rateLimitedInLane } from "./hit-lane.ts";
 import { createCacheStore } from "./store.ts";
 
 // The lane in front of a real Fastify server (the kit's), with the real fast path, store, rate limiter,
@@ -23,7 +23,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
   const store = createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger });
   const fastPath = new FastPath(store.raw, store.tags, store.health);
   const http = createHttpServer({ logger, metrics, readiness: async () => {} });
-  http.app.post("/graphql", async (request) => ({ handedOn: true, body: request.body, missed: missedInLane(request.raw) }));
+  http.app.post("/graphql", async (request) => ({ handedOn: true, body: request.body, missed: missedInLane(request.raw), spent: rateLimitedInLane(request.raw) }));
   http.setFrontDoor(
     createHitLane({
       fastPath,
@@ -98,7 +98,12 @@ describe("cache-hit lane", () => {
     const lane = await startLane();
     const response = await lane.post({ query: "{ other }", variables: { a: "é" } });
     // Marked as looked up, so the router's handler does not look it up again.
-    expect(await response.json()).toEqual({ handedOn: true, body: { query: "{ other }", variables: { a: "é" } }, missed: true });
+    expect(await response.json()).toEqual({
+      handedOn: true,
+      body: { query: "{ other }", variables: { a: "é" } },
+      missed: true,
+      spent: { allowed: true, retryAfterSeconds: 0 },
+    });
     // Not looked up here: no query text (a persisted-query hash, resolved later), or a refused token.
     const hashOnly = await lane.post({ extensions: { persistedQuery: { version: 1, sha256Hash: "a".repeat(64) } } });
     expect(((await hashOnly.json()) as { missed: boolean }).missed).toBe(false);
@@ -145,6 +150,23 @@ describe("cache-hit lane", () => {
     const ways = [];
     for (let request = 0; request < 4; request++) ways.push((await lane.post({ query: QUERY })).headers.get("x-cache"));
     expect(ways).toEqual(["HIT", "HIT", "HIT", null]);
+  });
+
+  it("spends a request's rate-limit point once, and hands its decision on with it", async () => {
+    const lane = await startLane({ perMinute: 3 });
+    await lane.remember("public", { query: QUERY });
+    type HandedOn = { spent?: { allowed: boolean; retryAfterSeconds: number } };
+    // Not looked up, so not spent here: the router's context spends it.
+    const badToken = (await (await lane.post({ query: "{ other }" }, { authorization: "Bearer nope" })).json()) as HandedOn;
+    expect(badToken.spent).toBeUndefined();
+    expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
+    // A miss spends its point here, with the lookup, and carries the decision to the context.
+    expect(((await (await lane.post({ query: "{ other }" })).json()) as HandedOn).spent).toEqual({ allowed: true, retryAfterSeconds: 0 });
+    expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
+    // The budget (3) is spent: a hit is handed on refused, to get its 429 there without spending again.
+    const refused = (await (await lane.post({ query: QUERY })).json()) as HandedOn;
+    expect(refused.spent?.allowed).toBe(false);
+    expect(refused.spent?.retryAfterSeconds).toBeGreaterThan(0);
   });
 
   it("hands on an operation the persisted-operations rule would refuse or log", async () => {

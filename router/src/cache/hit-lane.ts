@@ -3,7 +3,7 @@ import { type AccessLine, type CommonConfig, type FrontDoor, type Logger, operat
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
-import type { RateLimiter } from "../rate-limit.ts";
+import type { RateLimitDecision, RateLimiter } from "../rate-limit.ts";
 import { type FastHit, type FastPath, type FastRequest, hitHeaders } from "./fast-path.ts";
 
 /** Bodies read here at most; a bigger one (a cache hit is a short query) goes to Fastify unread. */
@@ -42,7 +42,8 @@ interface Answer {
  *  - identity: the Authorization header verified as the router's context does (private entries are per
  *    user; a refused token goes on, to get its 401 there);
  *  - the persisted-operations rule (an operation it would refuse or log goes on);
- *  - the rate limit, counted for every hit served here (a refusal goes on, to get its 429 there);
+ *  - the rate limit, spent here for every request looked up (a refusal goes on, to get its 429 there,
+ *    and a miss goes on too, both with the decision made, so no request is counted twice);
  *  - the same headers (request id, CORS, cache), the access line and the metrics.
  *
  * Anything else — a miss, GET, another path or content type, a body that is large, chunked, compressed or
@@ -60,6 +61,11 @@ const lookedUpInLane = new WeakSet<IncomingMessage>();
 
 /** Whether the lane already looked this request up and found no hit it could serve. */
 export const missedInLane = (request: IncomingMessage): boolean => lookedUpInLane.has(request);
+
+const spentInLane = new WeakMap<IncomingMessage, RateLimitDecision>();
+
+/** The rate-limit decision the lane already made for a request it handed on: its point is spent. */
+export const rateLimitedInLane = (request: IncomingMessage): RateLimitDecision | undefined => spentInLane.get(request);
 
 export function createHitLane(options: HitLaneOptions): FrontDoor {
   const operationNames = new Set<string>();
@@ -112,16 +118,25 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     } catch {
       return null;
     }
-    const hit = await options.fastPath.lookup(viewer?.userId ?? null, params as FastRequest);
-    if (!hit) {
-      // The handler need not look the same request up again (with Redis, a round trip per scope).
-      if (typeof (params as FastRequest).query === "string") lookedUpInLane.add(request);
-      return null;
+    // The lookup and the rate limit at once: with Redis each is a round trip (the tags' MGET, the
+    // limiter's script), and a hit waited for both one after the other.
+    // The request's point is spent here, hit or not; one handed on carries the decision to the router's
+    // context (rateLimitedInLane), so it is counted once either way.
+    const [found, decision] = await Promise.all([
+      options.fastPath.lookup(viewer?.userId ?? null, params as FastRequest).then(
+        (hit) => ({ hit }),
+        (error: unknown) => ({ error }),
+      ),
+      options.rateLimit(rateLimitKey(viewer, () => options.clientIp(request))),
+    ]);
+    if ("hit" in found && found.hit && decision.allowed) {
+      return { response, id: requestId(request.headers), hit: found.hit, origin: request.headers.origin, started };
     }
-    // Counted only for hits: a request handed on is counted once, by the router's context.
-    const decision = await options.rateLimit(rateLimitKey(viewer, () => options.clientIp(request)));
-    if (!decision.allowed) return null;
-    return { response, id: requestId(request.headers), hit, origin: request.headers.origin, started };
+    spentInLane.set(request, decision);
+    if ("error" in found) throw found.error;
+    // The handler need not look the same request up again (with Redis, a round trip per scope).
+    if (!found.hit && typeof (params as FastRequest).query === "string") lookedUpInLane.add(request);
+    return null;
   }
 
   return function hitLane(request, response, next) {
