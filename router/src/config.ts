@@ -23,6 +23,8 @@ const env = commonEnv.extend({
   RESPONSE_CACHE_KEY_PREFIX: z.string().min(1).default("supergraph:"),
   RESPONSE_CACHE_MAX_ENTRY_BYTES: positive(1024 * 1024),
   RESPONSE_CACHE_MAX_TTL_SECONDS: positive(300),
+  RESPONSE_COMPRESSION: bool,
+  RESPONSE_COMPRESSION_MIN_BYTES: positive(1024),
   RATE_LIMIT_PER_MINUTE: positive(600),
   TRUSTED_PROXIES: list,
   CORS_ORIGINS: list,
@@ -80,6 +82,8 @@ export interface RouterConfig extends CommonConfig {
     /** Upper bound on an entry's lifetime, whatever the subgraphs' max-age says. */
     maxTtlSeconds: number;
   };
+  /** Responses compressed (br, gzip, deflate) for clients that accept it, from `minBytes` up. */
+  compression: { enabled: boolean; minBytes: number };
   rateLimitPerMinute: number;
   /** Proxies (addresses or CIDRs) whose X-Forwarded-For names the client. */
   trustedProxies: string[];
@@ -144,6 +148,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       maxEntryBytes: raw.RESPONSE_CACHE_MAX_ENTRY_BYTES,
       maxTtlSeconds: raw.RESPONSE_CACHE_MAX_TTL_SECONDS,
     },
+    // On unless a proxy in front compresses already (then it would be CPU spent twice).
+    compression: { enabled: raw.RESPONSE_COMPRESSION ?? true, minBytes: raw.RESPONSE_COMPRESSION_MIN_BYTES },
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     trustedProxies: raw.TRUSTED_PROXIES ?? [],
     // Development answers any origin; production only the configured ones.

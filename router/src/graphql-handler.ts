@@ -4,6 +4,7 @@ import { type Logger, operationLabel } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type FastPath, hitHeaders } from "./cache/fast-path.ts";
 import { missedInLane } from "./cache/hit-lane.ts";
+import { type Compression, type Encodable, type Encoding, setEncodingHeaders } from "./compression.ts";
 import type { RouterContext } from "./context.ts";
 import type { RouterMetrics } from "./metrics.ts";
 
@@ -16,12 +17,14 @@ export interface GraphQLHandlerOptions {
   fastPath: FastPath | null;
   /** Execute identical in-flight queries once (single-flight). */
   coalesce: boolean;
+  /** Bytes sent more than once (hits, shared responses) are compressed once, not per client. */
+  compression: Compression;
 }
 
-interface SharedResponse {
+interface SharedResponse extends Encodable {
   status: number;
   headers: Array<[string, string]>;
-  /** Encoded once, sent as is to every waiter. */
+  /** Encoded once, sent as is to every waiter (and compressed once per encoding, for those who accept it). */
   body: Buffer;
 }
 
@@ -54,12 +57,26 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     });
   }
 
-  function send(reply: FastifyReply, response: HTTPGraphQLResponse | SharedResponse): unknown {
+  async function send(reply: FastifyReply, response: HTTPGraphQLResponse | SharedResponse): Promise<unknown> {
     for (const [name, value] of response.headers) reply.header(name, value);
     reply.code(response.status ?? 200);
+    if (Buffer.isBuffer(response.body)) return sendBytes(reply, response as SharedResponse);
     const { body } = response;
-    if (Buffer.isBuffer(body)) return reply.send(body);
+    // Sent once: @fastify/compress compresses it, if the client asks.
     return reply.send(body.kind === "complete" ? body.string : Readable.from(body.asyncIterator));
+  }
+
+  /** Bytes sent more than once, in the client's encoding (compressed once for all); as they are otherwise. */
+  async function sendBytes(reply: FastifyReply, bytes: Encodable, encode?: (encoding: Encoding) => Promise<Buffer>): Promise<unknown> {
+    const encoding = options.compression.choose(reply.request.headers, bytes.body.length);
+    if (!encoding) return reply.send(bytes.body);
+    const encoded = await (encode ? encode(encoding) : options.compression.encode(bytes, encoding)).catch((error: unknown) => {
+      options.logger.error({ err: error, encoding }, "response could not be compressed");
+      return null;
+    });
+    if (!encoded) return reply.send(bytes.body);
+    setEncodingHeaders(reply, encoding, encoded.length);
+    return reply.send(encoded);
   }
 
   return async function graphql(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
@@ -80,7 +97,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
         const headers = hitHeaders(hit);
         for (let index = 0; index < headers.length; index += 2) reply.header(headers[index] as string, headers[index + 1]);
-        return reply.code(200).send(hit.body);
+        const fastPath = options.fastPath;
+        return sendBytes(reply.code(200), hit.entry, (encoding) => fastPath.encoded(hit, encoding));
       }
     }
 

@@ -19,6 +19,7 @@ import { FastPath } from "./cache/fast-path.ts";
 import { createHitLane, rateLimitedInLane } from "./cache/hit-lane.ts";
 import { stringifyResponse, useResponseCache } from "./cache/plugin.ts";
 import { createCacheStore } from "./cache/store.ts";
+import { createCompression } from "./compression.ts";
 import type { RouterConfig } from "./config.ts";
 import { corsHeaders, corsOptions } from "./cors.ts";
 import { createContextFactory, type RouterContext } from "./context.ts";
@@ -91,6 +92,8 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     },
   });
   await http.app.register(cors, corsOptions(config.corsOrigins));
+  const compression = createCompression(config.compression);
+  await compression.register(http.app);
 
   const store = createCacheStore({
     redisUrl: config.redisUrl,
@@ -106,7 +109,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     timeoutMs: config.redisTimeoutMs,
   });
 
-  const fastPath = config.responseCache.enabled ? new FastPath(store.raw, store.tags, store.health) : null;
+  const fastPath = config.responseCache.enabled ? new FastPath(store.raw, store.tags, store.health, compression) : null;
   const development = config.env === "development";
   const maskErrors = createErrorMasker(logger, development);
   const apollo = new ApolloServer<RouterContext>({
@@ -157,6 +160,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
         jwt: config.jwt,
         rateLimit,
         metrics,
+        compression,
         allows: persistedOperations.allows,
         cors: corsHeaders(config.corsOrigins),
         clientIp: http.clientIp,
@@ -175,6 +179,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = createL
     logger,
     fastPath,
     coalesce: config.coalesce,
+    compression,
   });
   enforceRequestTimeout(http.app, "/graphql", config.routerTimeoutMs);
   const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;

@@ -1,6 +1,7 @@
 import { hash } from "node:crypto";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { LRUCache } from "lru-cache";
+import type { Compression, Encodable, Encoding } from "../compression.ts";
 import type { CacheHealth } from "./health.ts";
 import type { TagStore } from "./tag-store.ts";
 
@@ -51,6 +52,8 @@ export interface FastEntryMeta {
 
 export interface FastHit {
   body: Buffer;
+  /** The entry it came from, which keeps the body's compressed forms (see FastPath.encoded). */
+  entry: Encodable;
   operationName: string | null;
   age: number;
   cacheControl: string;
@@ -68,25 +71,28 @@ export function hitHeaders(hit: FastHit): string[] {
   return ["content-type", "application/json; charset=utf-8", "cache-control", hit.cacheControl, "age", String(hit.age), "x-cache", "HIT"];
 }
 
-interface Decoded {
+interface Decoded extends Encodable {
+  key: string;
   meta: FastEntryMeta;
-  body: Buffer;
   expiresAt: number;
+  /** Bytes it holds, compressed forms included (the local copies' budget). */
+  size: number;
 }
 
 export class FastPath {
-  private readonly local = new LRUCache<string, Decoded>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (entry) => entry.body.length + 512 });
+  private readonly local = new LRUCache<string, Decoded>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (entry) => entry.size });
 
   constructor(
     private readonly store: KeyValueCache<string>,
     private readonly tags: TagStore,
     private readonly health: CacheHealth,
+    private readonly compression: Compression,
   ) {}
 
   /** Called when the response cache stores an entry (see TaggedResponseCache.set). */
   remember(key: string, meta: FastEntryMeta, body: string, ttlSeconds: number): Promise<void> {
     const buffer = Buffer.from(body);
-    this.local.set(key, { meta, body: buffer, expiresAt: Date.now() + ttlSeconds * 1000 });
+    this.local.set(key, { key, meta, body: buffer, expiresAt: Date.now() + ttlSeconds * 1000, size: buffer.length + 512 });
     return this.health.run(() => this.store.set(key, `${JSON.stringify(meta)}\n${body}`, { ttl: ttlSeconds }), undefined);
   }
 
@@ -104,6 +110,7 @@ export class FastPath {
       }
       return {
         body: entry.body,
+        entry,
         operationName: entry.meta.op,
         age: Math.max(0, Math.round((Date.now() - entry.meta.at) / 1000)),
         cacheControl: entry.meta.cc,
@@ -118,8 +125,28 @@ export class FastPath {
     const raw = await this.health.run(() => this.store.get(key), undefined);
     if (raw === undefined) return null;
     const newline = raw.indexOf("\n");
-    const decoded = { meta: JSON.parse(raw.slice(0, newline)) as FastEntryMeta, body: Buffer.from(raw.slice(newline + 1)), expiresAt: Date.now() + 5_000 };
+    const body = Buffer.from(raw.slice(newline + 1));
+    const decoded = { key, meta: JSON.parse(raw.slice(0, newline)) as FastEntryMeta, body, expiresAt: Date.now() + 5_000, size: body.length + 512 };
     this.local.set(key, decoded);
     return decoded;
+  }
+
+  /**
+   * A hit's body in `encoding`, compressed once per entry and kept with it (each router compresses its
+   * own copy once: the shared store holds the identity bytes only).
+   */
+  async encoded(hit: FastHit, encoding: Encoding): Promise<Buffer> {
+    const known = hit.entry.encoded?.[encoding];
+    if (known) return known;
+    const entry = hit.entry as Decoded;
+    const encoded = await this.compression.encode(entry, encoding);
+    // Counted against the local copies' budget, if the entry is still among them (set again: lru-cache
+    // measures an entry when it is set, not when the same one is set over itself).
+    entry.size += encoded.length;
+    if (this.local.peek(entry.key) === entry) {
+      this.local.delete(entry.key);
+      this.local.set(entry.key, entry);
+    }
+    return encoded;
   }
 }

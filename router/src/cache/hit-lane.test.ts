@@ -1,7 +1,10 @@
+import zlib from "node:zlib";
 import { createHttpServer, createLogger, listen, signUserToken } from "@supergraph/kit";
+import { request } from "undici";
 import { afterEach, describe, expect, it } from "vitest";
+import { createCompression, type Encodable, type Encoding } from "../compression.ts";
 import { loadConfig } from "../config.ts";
-import { corsHeaders } from "../cors.ts";
+import { corsHeaders, corsOptions } from "../cors.ts";
 import { createRouterMetrics } from "../metrics.ts";
 import { createRateLimiter } from "../rate-limit.ts";
 import { FastPath, fastKey, type Scope } from "./fast-path.ts";
@@ -16,13 +19,27 @@ const jwt = loadConfig({}).jwt;
 const QUERY = "query Lamp { product(id: 1) { name } }";
 const ANSWER = '{"data":{"product":{"name":"Lamp"}}}';
 
-async function startLane(options: { perMinute?: number; allows?: (query: unknown) => boolean; origins?: string[] } = {}) {
+async function startLane(options: { perMinute?: number; allows?: (query: unknown) => boolean; origins?: string[]; compress?: boolean } = {}) {
   const logs: string[] = [];
   const logger = createLogger("router", "info", { write: (line: string) => void logs.push(line) });
   const metrics = createRouterMetrics();
   const store = createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger });
-  const fastPath = new FastPath(store.raw, store.tags, store.health);
+  const real = createCompression({ enabled: options.compress ?? true, minBytes: 1024 });
+  // Counts the compressions the fast path starts (each encoded form is to be made once).
+  const compressions: string[] = [];
+  const compression = {
+    ...real,
+    encode: (holder: Encodable, encoding: Encoding) => {
+      compressions.push(encoding);
+      return real.encode(holder, encoding);
+    },
+  };
+  const fastPath = new FastPath(store.raw, store.tags, store.health, compression);
   const http = createHttpServer({ logger, metrics, readiness: async () => {} });
+  await http.app.register((await import("@fastify/cors")).default, corsOptions(options.origins ?? ["*"]));
+  await compression.register(http.app);
+  // What Fastify (with the router's CORS and compression) sends for the same bytes, to compare with the lane.
+  http.app.post("/fastify", async (_request, reply) => reply.type("application/json; charset=utf-8").send(Buffer.from(String((_request.body as { answer: string }).answer))));
   http.app.post("/graphql", async (request) => ({ handedOn: true, body: request.body, missed: missedInLane(request.raw), spent: rateLimitedInLane(request.raw) }));
   http.setFrontDoor(
     createHitLane({
@@ -30,6 +47,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
       jwt,
       rateLimit: createRateLimiter({ perMinute: options.perMinute ?? 1000, redis: undefined, keyPrefix: "t:", timeoutMs: 100 }),
       metrics,
+      compression,
       allows: (request) => options.allows?.(request.query) ?? true,
       cors: corsHeaders(options.origins ?? ["*"]),
       clientIp: http.clientIp,
@@ -46,7 +64,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
     fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
   const close = () => http.app.close();
   running.push(close);
-  return { url, logs, metrics, http, remember, post };
+  return { url, logs, metrics, http, remember, post, compressions };
 }
 
 const running: Array<() => Promise<void>> = [];
@@ -183,6 +201,78 @@ describe("cache-hit lane", () => {
     const other = await lane.post({ query: QUERY }, { origin: "https://evil.example" });
     expect(other.headers.get("x-cache")).toBe("HIT");
     expect(other.headers.get("access-control-allow-origin")).toBeNull();
+  });
+
+  describe("compression", () => {
+    // Big enough to be compressed (the threshold is 1 KB), and varied enough not to be trivial.
+    const BIG = JSON.stringify({ data: { products: Array.from({ length: 60 }, (_, index) => ({ id: String(index), name: `Lamp ${index}`, price: index * 37 })) } });
+    const decode = (encoding: string | undefined, bytes: Buffer) =>
+      encoding === "br" ? zlib.brotliDecompressSync(bytes) : encoding === "gzip" ? zlib.gunzipSync(bytes) : encoding === "deflate" ? zlib.inflateSync(bytes) : bytes;
+    /** The raw answer (undici's request neither asks for nor undoes compression), as a client sees it. */
+    async function raw(url: string, body: unknown, headers: Record<string, string>) {
+      const response = await request(url, { method: "POST", headers: { "content-type": "application/json", origin: "https://app.example", ...headers }, body: JSON.stringify(body) });
+      const bytes = Buffer.from(await response.body.arrayBuffer());
+      const encoding = response.headers["content-encoding"] as string | undefined;
+      return {
+        encoding,
+        vary: response.headers.vary,
+        length: Number(response.headers["content-length"]),
+        sent: bytes.length,
+        text: decode(encoding, bytes).toString(),
+        cache: response.headers["x-cache"],
+      };
+    }
+
+    it("sends a hit in the encoding Fastify's responses get, for every way of asking", async () => {
+      const lane = await startLane();
+      await lane.remember("public", { query: QUERY }, BIG);
+      const asks: Array<Record<string, string>> = [
+        {},
+        { "accept-encoding": "gzip, deflate, br" },
+        { "accept-encoding": "br;q=0.5, gzip" },
+        { "accept-encoding": "deflate" },
+        { "accept-encoding": "*" },
+        { "accept-encoding": "x-gzip" },
+        { "accept-encoding": "identity" },
+        { "accept-encoding": "zstd" },
+        { "accept-encoding": "br;q=0, gzip;q=0" },
+        { "accept-encoding": "BR" },
+        { "accept-encoding": "br", "x-no-compression": "1" },
+      ];
+      for (const headers of asks) {
+        const hit = await raw(lane.url, { query: QUERY }, headers);
+        const fastify = await raw(lane.url.replace(/graphql$/, "fastify"), { answer: BIG }, headers);
+        expect(hit.cache, JSON.stringify(headers)).toBe("HIT");
+        expect({ encoding: hit.encoding, vary: hit.vary, text: hit.text }, JSON.stringify(headers)).toEqual({ encoding: fastify.encoding, vary: fastify.vary, text: BIG });
+        // The length is the bytes sent, compressed or not.
+        expect(hit.length).toBe(hit.sent);
+      }
+      // The cases that matter most, spelled out.
+      expect((await raw(lane.url, { query: QUERY }, { "accept-encoding": "gzip, deflate, br" })).encoding).toBe("br");
+      expect((await raw(lane.url, { query: QUERY }, { "accept-encoding": "br;q=0.5, gzip" })).encoding).toBe("gzip");
+      const plain = await raw(lane.url, { query: QUERY }, {});
+      expect(plain).toMatchObject({ encoding: undefined, vary: "Origin", sent: BIG.length });
+    });
+
+    it("sends small hits as they are, and none compressed when compression is off", async () => {
+      const lane = await startLane();
+      await lane.remember("public", { query: QUERY });
+      expect(await raw(lane.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({ cache: "HIT", encoding: undefined, text: ANSWER });
+      const off = await startLane({ compress: false });
+      await off.remember("public", { query: QUERY }, BIG);
+      expect(await raw(off.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({ cache: "HIT", encoding: undefined, vary: "Origin", text: BIG });
+    });
+
+    it("compresses an entry once, however many clients ask at once", async () => {
+      const lane = await startLane();
+      await lane.remember("public", { query: QUERY }, BIG);
+      const answers = await Promise.all(Array.from({ length: 20 }, () => raw(lane.url, { query: QUERY }, { "accept-encoding": "br" })));
+      expect(new Set(answers.map((answer) => answer.text))).toEqual(new Set([BIG]));
+      expect(answers.every((answer) => answer.cache === "HIT" && answer.encoding === "br" && answer.sent < BIG.length / 3)).toBe(true);
+      expect(lane.compressions).toEqual(["br"]);
+      await raw(lane.url, { query: QUERY }, { "accept-encoding": "gzip" });
+      expect(lane.compressions).toEqual(["br", "gzip"]);
+    });
   });
 
   it("steps aside while the server shuts down", async () => {

@@ -3,6 +3,7 @@ import { type AccessLine, type CommonConfig, type FrontDoor, type Logger, operat
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
+import type { Compression, Encoding } from "../compression.ts";
 import type { RateLimitDecision, RateLimiter } from "../rate-limit.ts";
 import { type FastHit, type FastPath, type FastRequest, hitHeaders } from "./fast-path.ts";
 
@@ -16,6 +17,8 @@ export interface HitLaneOptions {
   metrics: RouterMetrics;
   /** Whether the persisted-operations check lets this operation run as it is (see persisted-operations.ts). */
   allows: (request: FastRequest) => boolean;
+  /** Which encoding a hit is sent in, as @fastify/compress would choose it for the router's responses. */
+  compression: Compression;
   /** The CORS headers for a request's origin, as names and values (see cors.ts). */
   cors: (origin: string | undefined) => readonly string[];
   clientIp: (request: IncomingMessage) => string;
@@ -29,6 +32,9 @@ interface Answer {
   response: ServerResponse;
   id: string;
   hit: FastHit;
+  /** The hit's bytes in `encoding` (null: as stored). */
+  body: Buffer;
+  encoding: Encoding | null;
   origin: string | undefined;
   started: number;
 }
@@ -44,7 +50,8 @@ interface Answer {
  *  - the persisted-operations rule (an operation it would refuse or log goes on);
  *  - the rate limit, spent here for every request looked up (a refusal goes on, to get its 429 there,
  *    and a miss goes on too, both with the decision made, so no request is counted twice);
- *  - the same headers (request id, CORS, cache), the access line and the metrics.
+ *  - the same headers (request id, CORS, cache, compression), the access line and the metrics;
+ *  - the same encoding: compressed as Fastify's responses are, from the entry's compressed bytes.
  *
  * Anything else — a miss, GET, another path or content type, a body that is large, chunked, compressed or
  * malformed, or a server shutting down — is handed to Fastify as it came (a body read here is replayed), where
@@ -84,11 +91,23 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       // A client that went away while its answer waited gets nothing sent, and nothing recorded.
       if (answer.response.destroyed) continue;
       const headers = hitHeaders(answer.hit);
-      headers.push("x-request-id", answer.id, "content-length", String(answer.hit.body.length), ...options.cors(answer.origin));
+      headers.push("x-request-id", answer.id, "content-length", String(answer.body.length));
+      const cors = options.cors(answer.origin);
+      if (answer.encoding) {
+        // One Vary, as @fastify/compress makes it: CORS's, then accept-encoding.
+        let vary = "accept-encoding";
+        for (let index = 0; index < cors.length; index += 2) {
+          if (cors[index] === "vary") vary = `${cors[index + 1]}, ${vary}`;
+          else headers.push(cors[index] as string, cors[index + 1] as string);
+        }
+        headers.push("vary", vary, "content-encoding", answer.encoding);
+      } else {
+        headers.push(...cors);
+      }
       // As Fastify's responses do while the router stops: the client should reconnect elsewhere.
       if (options.isShuttingDown()) headers.push("connection", "close");
       try {
-        answer.response.writeHead(200, headers).end(answer.hit.body);
+        answer.response.writeHead(200, headers).end(answer.body);
       } catch (error) {
         // One broken answer must not take the others (or the process) with it.
         options.logger.error({ err: error, reqId: answer.id }, "cache hit could not be sent");
@@ -135,7 +154,19 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       options.rateLimit(rateLimitKey(viewer, () => options.clientIp(request))),
     ]);
     if ("hit" in found && found.hit && decision.allowed) {
-      return { response, id: requestId(request.headers), hit: found.hit, origin: request.headers.origin, started };
+      const hit = found.hit;
+      let encoding = options.compression.choose(request.headers, hit.body.length);
+      let body = hit.body;
+      if (encoding) {
+        try {
+          body = await options.fastPath.encoded(hit, encoding);
+        } catch (error) {
+          // Its point is spent and the bytes are here: sent as they are, as when compression is off.
+          options.logger.error({ err: error, encoding }, "cache hit could not be compressed");
+          encoding = null;
+        }
+      }
+      return { response, id: requestId(request.headers), hit, body, encoding, origin: request.headers.origin, started };
     }
     // A miss is not looked up again by the handler (with Redis, a round trip per scope).
     const missed = "hit" in found && !found.hit && typeof (params as FastRequest).query === "string";
