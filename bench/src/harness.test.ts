@@ -1,5 +1,6 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
+import { brotliCompressSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { runLoad } from "./load.ts";
 import { runPublicShape } from "./public-shape/run.ts";
@@ -23,6 +24,43 @@ describe("the load generator", () => {
     expect(result.errors / result.requests).toBeGreaterThan(0.25);
     expect(result.errors / result.requests).toBeLessThan(0.42);
     expect(result.p50).toBeGreaterThan(0);
+  });
+});
+
+describe("compressed answers", () => {
+  // A server that answers brotli bytes only to a request that asks for them, and every fifth time other bytes.
+  async function brotliServer() {
+    let served = 0;
+    const right = brotliCompressSync('{"data":{"n":1}}');
+    const server = createServer((request, response) => {
+      served++;
+      const asked = request.headers["accept-encoding"] === "br";
+      const body = asked && served % 5 !== 0 ? right : brotliCompressSync('{"data":{"n":2}}');
+      response.writeHead(200, { "content-type": "application/json", "content-encoding": "br" }).end(body);
+    });
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    return { server, right, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
+  }
+  const options = (url: string, right: Buffer, headers?: Record<string, string>) =>
+    ({ url, body: "{}", headers, connections: 1, warmupSeconds: 0, durationSeconds: 1, distinct: true, expectedBase64: right.toString("base64") }) as const;
+
+  it("are checked as bytes by the Node generator, which sends the row's headers", async () => {
+    const { server, right, url } = await brotliServer();
+    const asked = await runLoad(options(url, right, { "accept-encoding": "br" }));
+    const notAsked = await runLoad(options(url, right));
+    server.close();
+    expect(asked.errors / asked.requests).toBeGreaterThan(0.15);
+    expect(asked.errors / asked.requests).toBeLessThan(0.25);
+    expect(notAsked.errors).toBe(notAsked.requests);
+  });
+
+  it.runIf(useWrk())("are checked as bytes by wrk, which sends the row's headers on distinct requests too", async () => {
+    const { server, right, url } = await brotliServer();
+    const asked = await runWrk(options(url, right, { "accept-encoding": "br" }), right, "others");
+    server.close();
+    expect(asked.requests).toBeGreaterThan(100);
+    expect(asked.errors / asked.requests).toBeGreaterThan(0.15);
+    expect(asked.errors / asked.requests).toBeLessThan(0.25);
   });
 });
 

@@ -29,6 +29,11 @@ export interface LoadOptions {
    */
   expected?: string;
   /**
+   * The exact bytes every response must have when they are not text (a compressed answer: compared as
+   * bytes only), in base64, as options reach this process as JSON.
+   */
+  expectedBase64?: string;
+  /**
    * Open loop: requests per second in all, spread evenly over the connections, each sent at its
    * scheduled time. Latency counts from that time, not from when the request could leave: a late answer
    * delays the next send, and that wait is the server's too (no coordinated omission). In a closed loop
@@ -87,9 +92,10 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
   // Bytes first: decoding 87 KB into a string per response made the generator's own pauses (and GC)
   // part of the tail it measures. Only a body that differs is decoded and compared as JSON.
-  const expectedBytes = options.expected ? Buffer.from(options.expected) : undefined;
+  const expectedBytes = options.expectedBase64 ? Buffer.from(options.expectedBase64, "base64") : options.expected ? Buffer.from(options.expected) : undefined;
   const check = (bytes: Buffer) => {
     if (expectedBytes?.equals(bytes)) return true;
+    if (options.expectedBase64) return false;
     const text = bytes.toString();
     return options.expected ? sameResponse(text, options.expected, parsedExpected) : withoutErrors(text);
   };

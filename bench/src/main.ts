@@ -9,7 +9,7 @@
 import { connect } from "node:net";
 import { join } from "node:path";
 import { pinning } from "./processes.ts";
-import { runPublicShape } from "./public-shape/run.ts";
+import { GATEWAYS, runPublicShape } from "./public-shape/run.ts";
 import { type BenchResult, machineDescription, toMarkdown, writeResults } from "./report.ts";
 import { generatorName } from "./wrk.ts";
 
@@ -43,6 +43,9 @@ const settings = {
   redisUrl: await reachableRedis(process.env.BENCH_REDIS_URL ?? "redis://127.0.0.1:6379"),
 };
 const only = process.env.BENCH_GATEWAYS?.split(",").map((name) => name.trim());
+// A misspelt name would otherwise run nothing for it, silently.
+const unknown = only?.filter((name) => !GATEWAYS.some((gateway) => gateway.name === name));
+if (unknown?.length) throw new Error(`BENCH_GATEWAYS names no row: ${unknown.join(", ")} (rows: ${GATEWAYS.map((gateway) => gateway.name).join("; ")})`);
 const scenarios = (process.env.BENCH_SCENARIOS ?? "public,own").split(",");
 
 const meta = {

@@ -136,7 +136,8 @@ export function freePort(): Promise<number> {
  * otherwise and for mixes.
  */
 export async function load(options: LoadOptions, core: Core = "others"): Promise<LoadResult> {
-  if (options.body && options.expected && !options.requests && useWrk()) return runWrk(options, options.expected, core);
+  const expected = options.expectedBase64 ? Buffer.from(options.expectedBase64, "base64") : options.expected;
+  if (options.body && expected && !options.requests && useWrk()) return runWrk(options, expected, core);
   const child = spawnPinned(core, ["--import", "tsx", join(import.meta.dirname, "load.ts"), JSON.stringify(options)], {});
   const [line] = await waitFor(child, /^\{.*\}$/m, "load generator", (options.warmupSeconds + options.durationSeconds) * 1000 + 60_000);
   return JSON.parse(line) as LoadResult;

@@ -18,6 +18,8 @@ import { type Core, spawnOn, waitFor } from "./processes.ts";
 const SCRIPT = String.raw`
 local body, expected, distinct
 local counter = 0
+-- Headers every request carries besides content-type (e.g. accept-encoding), "name: value" per line.
+local extra = {}
 -- Globals, not locals: done() reads each thread's through thread:get.
 bad, sample = 0, ""
 local threads = {}
@@ -42,13 +44,22 @@ function init(args)
   wrk.method = "POST"
   wrk.body = body
   wrk.headers["content-type"] = "application/json"
+  for line in string.gmatch(args[5] or "", "[^\n]+") do
+    local name, value = string.match(line, "^([^:]+):%s*(.*)$")
+    if name then
+      extra[name] = value
+      wrk.headers[name] = value
+    end
+  end
 end
 
 function request()
   if not distinct then return wrk.format() end
   -- A nonce in extensions and a header: every request distinct, the same data asked for.
   counter = counter + 1
-  return wrk.format("POST", nil, { ["content-type"] = "application/json", ["x-nonce"] = tostring(counter) },
+  local headers = { ["content-type"] = "application/json", ["x-nonce"] = tostring(counter) }
+  for name, value in pairs(extra) do headers[name] = value end
+  return wrk.format("POST", nil, headers,
     string.sub(body, 1, -2) .. ',"extensions":{"nonce":' .. counter .. '}}')
 end
 
@@ -134,7 +145,7 @@ async function wrkOnce(url: string, files: string[], connections: number, second
 }
 
 /** One closed-loop run: warm-up, then the measured run; the same figures as the Node generator gives. */
-export async function runWrk(options: LoadOptions, expected: string, core: Core): Promise<LoadResult> {
+export async function runWrk(options: LoadOptions, expected: string | Buffer, core: Core): Promise<LoadResult> {
   const dir = mkdtempSync(join(tmpdir(), "bench-wrk-"));
   // With a rate: connections ÷ rate of think time per connection, on average (wrk has no open loop; at a
   // load well below saturation, answers take a fraction of the think time and the offered rate is close
@@ -143,7 +154,8 @@ export async function runWrk(options: LoadOptions, expected: string, core: Core)
   if (options.rate && thinkMs < 1) {
     throw new Error(`wrk paces in whole milliseconds: ${options.rate} req/s over ${options.connections} connections is too fast to pace`);
   }
-  const files = [join(dir, "check.lua"), join(dir, "body.json"), join(dir, "expected.json"), options.distinct ? "1" : "0", String(thinkMs)];
+  const headers = Object.entries(options.headers ?? {}).map(([name, value]) => `${name}: ${value}`).join("\n");
+  const files = [join(dir, "check.lua"), join(dir, "body.json"), join(dir, "expected.json"), options.distinct ? "1" : "0", String(thinkMs), headers];
   writeFileSync(files[0] as string, SCRIPT);
   writeFileSync(files[1] as string, options.body ?? "");
   writeFileSync(files[2] as string, expected);

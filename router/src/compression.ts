@@ -22,7 +22,7 @@ export type Encoding = (typeof ENCODINGS)[number];
 const BROTLI_OPTIONS: zlib.BrotliOptions = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } };
 
 const compressors: Record<Encoding, (body: Buffer) => Promise<Buffer>> = {
-  br: (body) => promisify(zlib.brotliCompress)(body, { params: { ...BROTLI_OPTIONS.params, [zlib.constants.BROTLI_PARAM_SIZE_HINT]: body.length } }),
+  br: (body) => promisify(zlib.brotliCompress)(body, BROTLI_OPTIONS),
   gzip: (body) => promisify(zlib.gzip)(body),
   deflate: (body) => promisify(zlib.deflate)(body),
 };

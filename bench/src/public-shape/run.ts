@@ -3,6 +3,8 @@ import { mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
+import { brotliDecompressSync, gunzipSync } from "node:zlib";
+import { request } from "undici";
 import { freePort, load, nodePid, peakRssMB, spawnPinned, stop, treeCpuSeconds, waitFor } from "../processes.ts";
 import { type BenchResult, loadFigures } from "../report.ts";
 import { routerImage } from "../router-image.ts";
@@ -39,6 +41,8 @@ interface GatewayDefinition {
   repeat?: boolean;
   /** Also measured at each of settings.pacedRates: the latency a client sees below saturation. */
   paced?: boolean;
+  /** Headers every request carries (e.g. accept-encoding: a client that takes compressed answers). */
+  headers?: Record<string, string>;
   start(supergraphFile: string, port: number, settings: RunSettings): { args: string[]; env: NodeJS.ProcessEnv; ready: RegExp; path: string; cwd?: string };
 }
 
@@ -78,12 +82,12 @@ const router =
     cwd: routerImage(),
   });
 
-/** The bare server sending the reference bytes, in `workers` processes. */
+/** The bare server sending the reference bytes, in `workers` processes (brotli-compressed with `br`). */
 const bare =
-  (workers: number): GatewayDefinition["start"] =>
+  (workers: number, encoding?: "br"): GatewayDefinition["start"] =>
   (file, port) => ({
     args: ["--import", "tsx", join(benchDir, "src/gateways/bare.ts")],
-    env: { PORT: String(port), BODY_FILE: join(dirname(file), "expected.json"), WORKERS: String(workers) },
+    env: { PORT: String(port), BODY_FILE: join(dirname(file), "expected.json"), WORKERS: String(workers), ...(encoding ? { ENCODING: encoding } : {}) },
     ready: /READY/,
     path: "/graphql",
   });
@@ -152,6 +156,20 @@ export const GATEWAYS: GatewayDefinition[] = [
     start: bare(1),
   },
   {
+    name: "router cache-hit (brotli)",
+    repeat: true,
+    headers: { "accept-encoding": "br" },
+    note: "our router, every plugin on, cache hits for a client that accepts brotli: the entry's brotli bytes, compressed once",
+    start: router({ cache: true }),
+  },
+  {
+    name: "bare node http (same brotli bytes)",
+    repeat: true,
+    headers: { "accept-encoding": "br" },
+    note: "not a gateway: node:http answering with the reference response's bytes compressed as the router compresses them (brotli 4)",
+    start: bare(1, "br"),
+  },
+  {
     name: "router cache-off (all cores)",
     allCores: true,
     redis: true,
@@ -218,20 +236,35 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
       try {
         await waitFor(child, spec.ready, gateway.name);
         const url = `http://127.0.0.1:${port}${spec.path}`;
-        const post = () => fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body });
+        // Raw bytes (undici's request neither asks for nor undoes compression): compressed rows are
+        // checked as the bytes on the wire.
+        const post = async () => {
+          const response = await request(url, { method: "POST", headers: { "content-type": "application/json", ...gateway.headers }, body });
+          const raw = Buffer.from(await response.body.arrayBuffer());
+          const encoding = response.headers["content-encoding"];
+          const text = (encoding === "br" ? brotliDecompressSync(raw) : encoding === "gzip" ? gunzipSync(raw) : raw).toString();
+          return { raw, text, encoding };
+        };
         // The first gateway's answer is the reference every response of every gateway must match.
-        const first = await (await post()).text();
+        const first = await post();
         if (!expected) {
-          expected = first;
+          expected = first.text;
           writeFileSync(join(dirname(file), "expected.json"), expected);
         }
-        const parsed = JSON.parse(first) as { data?: unknown; errors?: unknown };
-        if (parsed.errors || JSON.stringify(parsed.data) !== JSON.stringify((JSON.parse(expected) as { data: unknown }).data)) {
-          throw new Error(`${gateway.name} answers TestQuery differently: ${first.slice(0, 300)}`);
-        }
+        const sameData = (text: string) => {
+          const parsed = JSON.parse(text) as { data?: unknown; errors?: unknown };
+          return !parsed.errors && JSON.stringify(parsed.data) === JSON.stringify((JSON.parse(expected as string) as { data: unknown }).data);
+        };
+        if (!sameData(first.text)) throw new Error(`${gateway.name} answers TestQuery differently: ${first.text.slice(0, 300)}`);
         const beforeOne = await served();
-        await post();
+        const second = await post();
         const fetchesPerOp = (await served()) - beforeOne;
+        // A compressed row must really be compressed; its bytes are those of its second answer (for the
+        // router a cache hit, whose bytes every later hit repeats), which must hold the reference data.
+        if (gateway.headers?.["accept-encoding"] && (second.encoding !== gateway.headers["accept-encoding"] || !sameData(second.text))) {
+          throw new Error(`${gateway.name} did not answer in ${gateway.headers["accept-encoding"]} (content-encoding: ${second.encoding})`);
+        }
+        const reference = gateway.headers ? { expectedBase64: second.raw.toString("base64") } : { expected: first.text };
 
         const pid = nodePid(child);
         const runs: Array<{ connections: number; rate?: number }> = [{ connections: settings.connections }, { connections: 1 }];
@@ -239,7 +272,7 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
         for (const { connections, rate } of runs) {
           const duration = connections === 1 ? settings.unloadedSeconds : settings.seconds;
           // Every response must be byte-equal to this gateway's first answer, checked above.
-          const options = { url, body, connections, warmupSeconds: settings.warmupSeconds, durationSeconds: duration, expected: first, distinct: !gateway.identical, rate };
+          const options = { url, body, headers: gateway.headers, connections, warmupSeconds: settings.warmupSeconds, durationSeconds: duration, ...reference, distinct: !gateway.identical, rate };
           const measure = async () => {
             const cpuBefore = treeCpuSeconds(pid);
             const result = await load(options, loadCore);
