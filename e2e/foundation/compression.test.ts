@@ -155,6 +155,19 @@ describe("response compression", () => {
     expect(small.headers["content-encoding"]).toBeUndefined();
   });
 
+  it("reads request bodies as they come: a compressed body is not decompressed", async () => {
+    const body = zlib.gzipSync(JSON.stringify({ query: "{ __typename }" }));
+    const status = await new Promise<number>((resolve, reject) => {
+      const request = httpRequest(stack.routerUrl, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip", "content-length": body.length } }, (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      });
+      request.on("error", reject);
+      request.end(body);
+    });
+    expect(status).toBe(400);
+  });
+
   it("compresses nothing with RESPONSE_COMPRESSION=false (a proxy in front compresses)", async () => {
     const router = await stack.startRouter({ RESPONSE_COMPRESSION: "false" });
     try {

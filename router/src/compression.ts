@@ -14,17 +14,23 @@ import type { FastifyInstance, FastifyReply } from "fastify";
 // same negotiator, encodings and threshold; a test compares the two), so no client is answered
 // differently for having been served from the cache.
 
-/** In order of preference when a client accepts several equally. No zstd: Node 20 has none. */
+/**
+ * In order of preference when a client accepts several equally. No zstd: Node 20, which the router
+ * supports, has none, and the lane and Fastify must choose alike on every runtime.
+ */
 export const ENCODINGS = ["br", "gzip", "deflate"] as const;
 export type Encoding = (typeof ENCODINGS)[number];
 
 /** Quality 4, @fastify/compress's default: 11 costs ~60 times as much for ~10% fewer bytes. */
 const BROTLI_OPTIONS: zlib.BrotliOptions = { params: { [zlib.constants.BROTLI_PARAM_QUALITY]: 4 } };
 
+const brotli = promisify(zlib.brotliCompress);
+const gzip = promisify(zlib.gzip);
+const deflate = promisify(zlib.deflate);
 const compressors: Record<Encoding, (body: Buffer) => Promise<Buffer>> = {
-  br: (body) => promisify(zlib.brotliCompress)(body, BROTLI_OPTIONS),
-  gzip: (body) => promisify(zlib.gzip)(body),
-  deflate: (body) => promisify(zlib.deflate)(body),
+  br: (body) => brotli(body, BROTLI_OPTIONS),
+  gzip: (body) => gzip(body),
+  deflate: (body) => deflate(body),
 };
 
 /** Bytes sent more than once, with their encoded forms as they are made. */
@@ -56,7 +62,8 @@ export function createCompression(settings: CompressionSettings): Compression {
   return {
     async register(app) {
       if (!settings.enabled) return;
-      await app.register(compress, { encodings: [...ENCODINGS], threshold: settings.minBytes, brotliOptions: BROTLI_OPTIONS });
+      // Responses only: request bodies are read as they come, as without the plugin.
+      await app.register(compress, { encodings: [...ENCODINGS], threshold: settings.minBytes, brotliOptions: BROTLI_OPTIONS, globalDecompression: false });
     },
     choose(headers, size) {
       const accepted = headers["accept-encoding"];

@@ -57,24 +57,36 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     });
   }
 
-  async function send(reply: FastifyReply, response: HTTPGraphQLResponse | SharedResponse): Promise<unknown> {
+  function head(reply: FastifyReply, response: HTTPGraphQLResponse | SharedResponse): void {
     for (const [name, value] of response.headers) reply.header(name, value);
     reply.code(response.status ?? 200);
-    if (Buffer.isBuffer(response.body)) return sendBytes(reply, response as SharedResponse);
+  }
+
+  async function send(reply: FastifyReply, response: HTTPGraphQLResponse | SharedResponse): Promise<unknown> {
+    if (Buffer.isBuffer(response.body)) return sendBytes(reply, response as SharedResponse, () => head(reply, response));
+    head(reply, response);
     const { body } = response;
     // Sent once: @fastify/compress compresses it, if the client asks.
     return reply.send(body.kind === "complete" ? body.string : Readable.from(body.asyncIterator));
   }
 
-  /** Bytes sent more than once, in the client's encoding (compressed once for all); as they are otherwise. */
-  async function sendBytes(reply: FastifyReply, bytes: Encodable, encode?: (encoding: Encoding) => Promise<Buffer>): Promise<unknown> {
+  /**
+   * Bytes sent more than once, in the client's encoding (compressed once for all); as they are otherwise.
+   * `setHead` sets the status and headers, after the compression: a request that timed out meanwhile has
+   * had its 504, which must not carry a hit's cache headers.
+   */
+  async function sendBytes(reply: FastifyReply, bytes: Encodable, setHead: () => void, encode?: (encoding: Encoding) => Promise<Buffer>): Promise<unknown> {
     const encoding = options.compression.choose(reply.request.headers, bytes.body.length);
-    if (!encoding) return reply.send(bytes.body);
-    const encoded = await (encode ? encode(encoding) : options.compression.encode(bytes, encoding)).catch((error: unknown) => {
-      options.logger.error({ err: error, encoding }, "response could not be compressed");
-      return null;
-    });
-    if (!encoded) return reply.send(bytes.body);
+    const encoded = encoding
+      ? await (encode ? encode(encoding) : options.compression.encode(bytes, encoding)).catch((error: unknown) => {
+          // Sent uncompressed by us; @fastify/compress then tries once more, for this client alone.
+          options.logger.error({ err: error, encoding }, "response could not be compressed");
+          return null;
+        })
+      : null;
+    if (reply.sent) return reply;
+    setHead();
+    if (!encoding || !encoded) return reply.send(bytes.body);
     setEncodingHeaders(reply, encoding, encoded.length);
     return reply.send(encoded);
   }
@@ -95,10 +107,13 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       if (hit) {
         options.metrics.cacheResults.inc({ result: "hit" });
         end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
-        const headers = hitHeaders(hit);
-        for (let index = 0; index < headers.length; index += 2) reply.header(headers[index] as string, headers[index + 1]);
         const fastPath = options.fastPath;
-        return sendBytes(reply.code(200), hit.entry, (encoding) => fastPath.encoded(hit, encoding));
+        const setHead = () => {
+          const headers = hitHeaders(hit);
+          for (let index = 0; index < headers.length; index += 2) reply.header(headers[index] as string, headers[index + 1]);
+          reply.code(200);
+        };
+        return sendBytes(reply, hit.entry, setHead, (encoding) => fastPath.encoded(hit, encoding));
       }
     }
 

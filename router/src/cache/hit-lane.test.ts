@@ -263,7 +263,7 @@ describe("cache-hit lane", () => {
       expect(await raw(off.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({ cache: "HIT", encoding: undefined, vary: "Origin", text: BIG });
     });
 
-    it("compresses an entry once, however many clients ask at once", async () => {
+    it("compresses an entry once per encoding, for all the clients that ask, at once or after", async () => {
       const lane = await startLane();
       await lane.remember("public", { query: QUERY }, BIG);
       const answers = await Promise.all(Array.from({ length: 20 }, () => raw(lane.url, { query: QUERY }, { "accept-encoding": "br" })));

@@ -156,17 +156,17 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     if ("hit" in found && found.hit && decision.allowed) {
       const hit = found.hit;
       let encoding = options.compression.choose(request.headers, hit.body.length);
-      let body = hit.body;
+      let bytes = hit.body;
       if (encoding) {
         try {
-          body = await options.fastPath.encoded(hit, encoding);
+          bytes = await options.fastPath.encoded(hit, encoding);
         } catch (error) {
           // Its point is spent and the bytes are here: sent as they are, as when compression is off.
           options.logger.error({ err: error, encoding }, "cache hit could not be compressed");
           encoding = null;
         }
       }
-      return { response, id: requestId(request.headers), hit, body, encoding, origin: request.headers.origin, started };
+      return { response, id: requestId(request.headers), hit, body: bytes, encoding, origin: request.headers.origin, started };
     }
     // A miss is not looked up again by the handler (with Redis, a round trip per scope).
     const missed = "hit" in found && !found.hit && typeof (params as FastRequest).query === "string";
