@@ -148,7 +148,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       maxEntryBytes: raw.RESPONSE_CACHE_MAX_ENTRY_BYTES,
       maxTtlSeconds: raw.RESPONSE_CACHE_MAX_TTL_SECONDS,
     },
-    // On unless a proxy in front compresses already (then it would be CPU spent twice).
+    // On by default, as in Apollo Router; off lets a compressing proxy in front do that work instead.
     compression: { enabled: raw.RESPONSE_COMPRESSION ?? true, minBytes: raw.RESPONSE_COMPRESSION_MIN_BYTES },
     rateLimitPerMinute: raw.RATE_LIMIT_PER_MINUTE,
     trustedProxies: raw.TRUSTED_PROXIES ?? [],
