@@ -88,11 +88,16 @@ export function createCompression(settings: CompressionSettings): Compression {
   };
 }
 
-/** The headers of a body sent in `encoding`, as @fastify/compress sets them (Vary kept, with accept-encoding added). */
+/** A compressed response's Vary, as @fastify/compress makes it: the one it had, with accept-encoding added. */
+export function varyWithEncoding(vary: string | undefined): string {
+  if (!vary) return "accept-encoding";
+  return vary.toLowerCase().includes("accept-encoding") ? vary : `${vary}, accept-encoding`;
+}
+
+/** The headers of a body sent in `encoding`, as @fastify/compress sets them. */
 export function setEncodingHeaders(reply: FastifyReply, encoding: Encoding, length: number): void {
   const vary = reply.getHeader("vary");
-  const values = vary === undefined ? [] : Array.isArray(vary) ? vary : [String(vary)];
-  if (!values.some((value) => value.toLowerCase().includes("accept-encoding"))) reply.header("vary", [...values, "accept-encoding"].join(", "));
+  reply.header("vary", varyWithEncoding(vary === undefined ? undefined : Array.isArray(vary) ? vary.join(", ") : String(vary)));
   reply.header("content-encoding", encoding);
   reply.header("content-length", length);
 }

@@ -3,7 +3,7 @@ import { type AccessLine, type CommonConfig, type FrontDoor, type Logger, operat
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
-import type { Compression, Encoding } from "../compression.ts";
+import { type Compression, type Encoding, varyWithEncoding } from "../compression.ts";
 import type { RateLimitDecision, RateLimiter } from "../rate-limit.ts";
 import { type FastHit, type FastPath, type FastRequest, hitHeaders } from "./fast-path.ts";
 
@@ -94,13 +94,13 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       headers.push("x-request-id", answer.id, "content-length", String(answer.body.length));
       const cors = options.cors(answer.origin);
       if (answer.encoding) {
-        // One Vary, as @fastify/compress makes it: CORS's, then accept-encoding.
-        let vary = "accept-encoding";
+        // One Vary, CORS's with accept-encoding added, as Fastify's compressed responses have.
+        let vary: string | undefined;
         for (let index = 0; index < cors.length; index += 2) {
-          if (cors[index] === "vary") vary = `${cors[index + 1]}, ${vary}`;
+          if (cors[index] === "vary") vary = cors[index + 1];
           else headers.push(cors[index] as string, cors[index + 1] as string);
         }
-        headers.push("vary", vary, "content-encoding", answer.encoding);
+        headers.push("vary", varyWithEncoding(vary), "content-encoding", answer.encoding);
       } else {
         headers.push(...cors);
       }
