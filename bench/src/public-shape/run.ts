@@ -292,7 +292,9 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
           for (let index = 0; index < times; index++) measured.push(await measure());
           measured.sort((a, b) => a.result.rps - b.result.rps);
           const { result, perRequest } = measured[Math.floor((measured.length - 1) / 2)] as (typeof measured)[number];
-          const spread = measured.length > 1 ? `median of ${measured.length} runs (${measured.map((run) => run.result.rps).join(", ")} req/s); ` : "";
+          // Each run's p99 too: at saturation it moves with the machine more than throughput does.
+          const spread =
+            measured.length > 1 ? `median of ${measured.length} runs (${measured.map((run) => `${run.result.rps} req/s p99 ${run.result.p99} ms`).join(", ")}); ` : "";
           results.push({
             name: gateway.name,
             scenario: rate ? scenarioPaced(connections, rate) : gateway.allCores ? SCENARIO_A_ALL_CORES : SCENARIO_A,
