@@ -13,6 +13,12 @@ describe("subgraph config", () => {
     expect(config.databaseUrl).toBe("postgres://db/users");
   });
 
+  it("bounds the log buffer: 16 MiB unless set, and not below 64 KiB", () => {
+    expect(loadSubgraphConfig("users", 4001, {}).logBufferMaxBytes).toBe(16 * 1024 * 1024);
+    expect(loadSubgraphConfig("users", 4001, { LOG_BUFFER_MAX_BYTES: "65536" }).logBufferMaxBytes).toBe(65536);
+    expect(() => loadSubgraphConfig("users", 4001, { LOG_BUFFER_MAX_BYTES: "1000" })).toThrow(/LOG_BUFFER_MAX_BYTES: must be at least 65536/);
+  });
+
   it("names the variable to fix when a setting is invalid", () => {
     expect(() => loadSubgraphConfig("users", 4001, { USERS_PORT: "http", USERS_DATABASE_URL: "mysql://x" })).toThrow(
       /USERS_PORT[\s\S]*USERS_DATABASE_URL/,

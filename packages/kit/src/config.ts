@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { DEFAULT_LOG_BUFFER_MAX_BYTES } from "./logger.ts";
 
 /** A setting that cannot be used; the message says which variable and how to fix it. */
 export class ConfigError extends Error {
@@ -34,6 +35,11 @@ const secret = z.string().min(32, "must be at least 32 characters (e.g. `openssl
 export const commonEnv = z.object({
   NODE_ENV: nodeEnv,
   LOG_LEVEL: logLevel,
+  LOG_BUFFER_MAX_BYTES: z.coerce
+    .number()
+    .int()
+    .min(64 * 1024, "must be at least 65536 (64 KiB)")
+    .default(DEFAULT_LOG_BUFFER_MAX_BYTES),
   HOST: z.string().default("0.0.0.0"),
   JWT_SECRET: secret.optional(),
   JWT_ISSUER: z.string().default("supergraph"),
@@ -48,6 +54,8 @@ export const commonEnv = z.object({
 export interface CommonConfig {
   env: "development" | "production" | "test";
   logLevel: z.output<typeof logLevel>;
+  /** The most log output held while stdout is not read; lines beyond it are dropped and counted. */
+  logBufferMaxBytes: number;
   host: string;
   jwt: { secret: string; issuer: string; audience: string; expiresInSeconds: number };
   /** Signs what the router forwards to subgraphs and what services send each other. */
@@ -74,6 +82,7 @@ export function commonConfig(raw: z.output<typeof commonEnv>): CommonConfig {
   return {
     env: raw.NODE_ENV,
     logLevel: raw.LOG_LEVEL,
+    logBufferMaxBytes: raw.LOG_BUFFER_MAX_BYTES,
     host: raw.HOST,
     jwt: {
       secret: raw.JWT_SECRET ?? `${DEV_SECRET}-jwt`,

@@ -40,7 +40,33 @@ export function createLogger(service: string, level: string, destination?: Desti
       censor: "[redacted]",
     },
   };
-  return pino(options, destination ?? stdout());
+  const out = destination ?? stdoutDestination(DEFAULT_LOG_BUFFER_MAX_BYTES);
+  const logger = pino(options, out);
+  if (stdoutDestinations.has(out)) reportDrops(out as ReturnType<typeof pino.destination>, logger);
+  return logger;
+}
+
+/** LOG_BUFFER_MAX_BYTES's default: 16 MiB, about 70,000 access lines. */
+export const DEFAULT_LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
+
+/** Lines this process's loggers dropped because stdout was not read fast enough (see stdoutDestination). */
+let droppedLines = 0;
+export const droppedLogLines = (): number => droppedLines;
+
+/** Counts a stdout destination's dropped lines, and says how many in a line of its own once it has caught up. */
+function reportDrops(out: ReturnType<typeof pino.destination>, logger: Logger): void {
+  let since = 0;
+  out.on("drop", () => {
+    droppedLines++;
+    since++;
+  });
+  // sonic-boom emits "drain" when its buffer is written out (below minLength) again.
+  out.on("drain", () => {
+    if (since === 0) return;
+    const dropped = since;
+    since = 0;
+    logger.warn({ droppedLines: dropped }, "log lines dropped: stdout was not read fast enough");
+  });
 }
 
 /**
@@ -57,14 +83,27 @@ export function createLogger(service: string, level: string, destination?: Desti
  * this raised saturated cache-hit throughput and lowered CPU per hit in every round. A cluster worker
  * (ROUTER_WORKERS) shares its stdout pipe with the other workers, so it keeps to 4 KB (PIPE_BUF): writes
  * that size are atomic on a pipe, and whole lines from different workers never interleave.
+ *
+ * A reader that stops reading (a stalled log shipper, a terminal held by ^S) must not make the process
+ * hold every line written since: beyond `maxBufferedBytes` sonic-boom drops new lines. Loggers made on it
+ * count them (`droppedLogLines`, on /metrics as `log_lines_dropped_total`) and, once the backlog is
+ * written, log how many.
  */
-function stdout(): DestinationStream {
-  const destination = pino.destination({ dest: 1, sync: false, minLength: 2048, maxWrite: cluster.isWorker ? 4096 : 64 * 1024 });
+const stdoutDestinations = new WeakSet<object>();
+export function stdoutDestination(maxBufferedBytes: number): ReturnType<typeof pino.destination> {
+  const destination = pino.destination({
+    dest: 1,
+    sync: false,
+    minLength: 2048,
+    maxWrite: cluster.isWorker ? 4096 : 64 * 1024,
+    maxLength: maxBufferedBytes,
+  });
   setInterval(() => {
     try {
       destination.flush();
     } catch {} // closed at exit
   }, 100).unref();
+  stdoutDestinations.add(destination);
   return destination;
 }
 

@@ -1,4 +1,5 @@
 import { collectDefaultMetrics, Counter, Histogram, Registry } from "prom-client";
+import { droppedLogLines } from "./logger.ts";
 
 /**
  * Prometheus metrics of one service, in a registry of its own (several services can share a process in
@@ -24,6 +25,16 @@ export function createMetrics(service: string, labels: Record<string, string> = 
       labelNames: ["statement"] as const,
       buckets: [0.001, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
       registers: [registry],
+    }),
+    logLinesDropped: new Counter({
+      name: "log_lines_dropped_total",
+      help: "Log lines this process dropped because stdout was not read fast enough.",
+      registers: [registry],
+      // Read when scraped: the count lives with the loggers (logger.ts), which exist before any registry.
+      collect() {
+        this.reset();
+        this.inc(droppedLogLines());
+      },
     }),
     errors: new Counter({
       name: "graphql_errors_total",
