@@ -4,7 +4,7 @@
 // playground). Used by the image-layout test (the built output runs) and by the benchmark (it measures
 // the router as it ships, not as tsx runs its sources).
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { join } from "node:path";
 
 const root = join(import.meta.dirname, "..");
@@ -19,6 +19,17 @@ const pnpm = (args: string[]) => execFileSync(process.execPath, [join(root, "scr
 export function layoutWorkDir(prefix: string): string {
   mkdirSync(join(root, "node_modules/.cache"), { recursive: true });
   return mkdtempSync(join(root, "node_modules/.cache", `${prefix}-`));
+}
+
+/**
+ * The image's command, from the Dockerfile's ENTRYPOINT (exec form): `node`, its flags, `dist/main.js`.
+ * Whoever runs a layout runs it with these, so the flags measured and tested are the ones that ship.
+ */
+export function imageEntrypoint(): string[] {
+  const dockerfile = readFileSync(join(root, "deploy/docker/Dockerfile"), "utf8");
+  const line = /^ENTRYPOINT (\[.*\])$/m.exec(dockerfile)?.[1];
+  if (!line) throw new Error("deploy/docker/Dockerfile has no exec-form ENTRYPOINT");
+  return JSON.parse(line) as string[];
 }
 
 /** Builds `service` and assembles its image's /app in `<work>/<service>`; returns the folder to run `node dist/main.js` in. */

@@ -35,7 +35,7 @@ describe("the Dockerfile", () => {
     expect(runtime).toMatch(/^HEALTHCHECK /m);
     expect(runtime).toContain("/health/ready");
     // Exec form, no shell: SIGTERM reaches Node, whose handler drains requests.
-    expect(runtime).toMatch(/^ENTRYPOINT \["node", "dist\/main\.js"\]$/m);
+    expect(runtime).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=64", "dist\/main\.js"\]$/m);
     expect(runtime).not.toMatch(/^ENTRYPOINT [^[]/m);
     // Production dependencies and built output only.
     expect(dockerfile).toContain("deploy --legacy --prod");

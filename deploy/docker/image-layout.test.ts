@@ -3,7 +3,7 @@ import { existsSync, rmSync } from "node:fs";
 import { join } from "node:path";
 import { createTestDatabase } from "@supergraph/db/testing";
 import { afterAll, describe, expect, it } from "vitest";
-import { assembleImageLayout, layoutWorkDir } from "../../scripts/image-layout.ts";
+import { assembleImageLayout, imageEntrypoint, layoutWorkDir } from "../../scripts/image-layout.ts";
 
 // What the Dockerfile's build stage does, without Docker (scripts/image-layout.ts): bundle each service,
 // `pnpm deploy` its production dependencies, assemble the runtime image's /app layout in a temporary
@@ -14,7 +14,7 @@ const work = layoutWorkDir("image-layout");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const assemble = (service: string) => assembleImageLayout(service, work);
 
-/** Runs `node dist/main.js`; `whenReady` runs once the output matches it, then the process gets SIGTERM. */
+/** Runs the image's command (`node <flags> dist/main.js`); `whenReady` runs once the output matches it, then the process gets SIGTERM. */
 function run(
   cwd: string,
   args: string[],
@@ -22,7 +22,7 @@ function run(
   whenReady?: { match: RegExp; check: (match: RegExpExecArray) => Promise<void> },
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["dist/main.js", ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, [...imageEntrypoint().slice(1), ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     let ready = false;
     const collect = (chunk: Buffer) => {

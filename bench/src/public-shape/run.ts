@@ -8,6 +8,7 @@ import { request } from "undici";
 import { freePort, load, nodePid, peakRssMB, spawnPinned, stop, treeCpuSeconds, waitFor } from "../processes.ts";
 import { type BenchResult, loadFigures } from "../report.ts";
 import { routerImage } from "../router-image.ts";
+import { imageEntrypoint } from "../../../scripts/image-layout.ts";
 import { TEST_QUERY } from "./data.ts";
 import { composeBenchSupergraph } from "./supergraph.ts";
 
@@ -75,7 +76,7 @@ const routerEnv = (supergraphFile: string, port: number, cache: boolean): NodeJS
 const router =
   (options: { cache: boolean; env?: NodeJS.ProcessEnv; allCores?: boolean }): GatewayDefinition["start"] =>
   (file, port, settings) => ({
-    args: ["dist/main.js"],
+    args: imageEntrypoint().slice(1),
     env: { ...routerEnv(file, port, options.cache), ...(options.allCores ? clusterEnv(settings) : {}), ...options.env },
     ready: options.allCores ? /router workers listening/ : /router listening/,
     path: "/graphql",
