@@ -12,6 +12,7 @@ import { pinning } from "./processes.ts";
 import { GATEWAYS, runPublicShape } from "./public-shape/run.ts";
 import { type BenchResult, machineDescription, toMarkdown, writeResults } from "./report.ts";
 import { generatorName } from "./wrk.ts";
+import { imageEntrypoint } from "../../scripts/image-layout.ts";
 
 /** The Redis URL if a server answers PING there within a second. */
 function reachableRedis(url: string): Promise<string | undefined> {
@@ -52,7 +53,7 @@ const meta = {
   date: new Date().toISOString().slice(0, 19),
   machine: machineDescription(),
   pinning,
-  router: "our router runs as it ships: node dist/main.js in its image's layout (scripts/image-layout.ts)",
+  router: `our router runs as it ships: ${imageEntrypoint().join(" ")} (the Dockerfile's command) in its image's layout (scripts/image-layout.ts)`,
   load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; at a set rate: ${settings.connections} connections, about ${settings.pacedRates.join(" and ")} req/s in all; cache hits and the bare server: the median of ${settings.repeats} loaded runs`,
   generator: generatorName(),
   memory: "peak RSS of the gateway's processes, summed (a router with workers counts each; shared pages count once per process)",
