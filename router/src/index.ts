@@ -7,9 +7,9 @@ import {
   createErrorMasker,
   createHttpServer,
   createInternalTokenSigner,
-  createLogger,
   type Logger,
   listen,
+  serviceLogger,
   tracingEnabled,
   useOperationMetrics,
 } from "@supergraph/kit";
@@ -48,7 +48,7 @@ export interface RunningRouter {
 }
 
 /** Starts the router: the federated gateway over the supergraph file, at `POST /graphql`. */
-export async function startRouter(config: RouterConfig, logger: Logger = createLogger("router", config.logLevel)): Promise<RunningRouter> {
+export async function startRouter(config: RouterConfig, logger: Logger = serviceLogger("router", config)): Promise<RunningRouter> {
   // @apollo/gateway otherwise reports usage metrics to Apollo and, to label them, probes cloud metadata
   // endpoints (AWS, GCP, Azure) over the network at start-up: a privacy leak, and outbound traffic a
   // router must not make on its own. It reads this variable in its constructor; nothing can turn it on.

@@ -1,5 +1,5 @@
 import cluster from "node:cluster";
-import { ConfigError, createLogger, exitAfterLogs, handleShutdownSignals, type Logger, startTracing, stdoutDestination } from "@supergraph/kit";
+import { ConfigError, exitAfterLogs, handleShutdownSignals, type Logger, serviceLogger, startTracing } from "@supergraph/kit";
 import { loadConfig, startRouter } from "./index.ts";
 import { runPrimary } from "./workers.ts";
 
@@ -11,7 +11,7 @@ try {
   console.error(error.message);
   process.exit(78); // EX_CONFIG
 }
-const root = createLogger("router", config.logLevel, stdoutDestination(config.logBufferMaxBytes));
+const root = serviceLogger("router", config);
 const worker = cluster.worker;
 if (config.workers > 1 && cluster.isPrimary) {
   // ROUTER_WORKERS: this process only supervises; each worker runs this file again as a router.

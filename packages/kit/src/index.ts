@@ -29,7 +29,7 @@ export {
   signInternalToken,
   verifyInternalToken,
 } from "./internal-token.ts";
-export { createLogger, droppedLogLines, exitAfterLogs, type Logger, stdoutDestination } from "./logger.ts";
+export { createLogger, exitAfterLogs, type Logger, serviceLogger } from "./logger.ts";
 export { createErrorMasker } from "./mask-errors.ts";
 export { createMetrics, type Metrics } from "./metrics.ts";
 export { operationLabel, useOperationMetrics } from "./operation-metrics.ts";

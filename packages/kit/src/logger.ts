@@ -1,5 +1,6 @@
 import cluster from "node:cluster";
 import { type DestinationStream, type Logger, pino } from "pino";
+import type { CommonConfig } from "./config.ts";
 
 export type { Logger };
 
@@ -46,6 +47,11 @@ export function createLogger(service: string, level: string, destination?: Desti
   return logger;
 }
 
+/** A service's logger on stdout, as its config sets it (LOG_LEVEL, LOG_BUFFER_MAX_BYTES). */
+export function serviceLogger(service: string, config: Pick<CommonConfig, "logLevel" | "logBufferMaxBytes">): Logger {
+  return createLogger(service, config.logLevel, stdoutDestination(config.logBufferMaxBytes));
+}
+
 /** LOG_BUFFER_MAX_BYTES's default: 16 MiB, about 70,000 access lines. */
 export const DEFAULT_LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 
@@ -69,6 +75,9 @@ function reportDrops(out: ReturnType<typeof pino.destination>, logger: Logger): 
   });
 }
 
+/** The destinations stdoutDestination made: loggers on them report their drops. */
+const stdoutDestinations = new WeakSet<object>();
+
 /**
  * Asynchronous writes to stdout: a log line per request must not block the event loop on the pipe.
  * Lines are written in batches of at least 2 KB, or every 100 ms when fewer arrive: under load a write
@@ -89,8 +98,7 @@ function reportDrops(out: ReturnType<typeof pino.destination>, logger: Logger): 
  * count them (`droppedLogLines`, on /metrics as `log_lines_dropped_total`) and, once the backlog is
  * written, log how many.
  */
-const stdoutDestinations = new WeakSet<object>();
-export function stdoutDestination(maxBufferedBytes: number): ReturnType<typeof pino.destination> {
+function stdoutDestination(maxBufferedBytes: number): ReturnType<typeof pino.destination> {
   const destination = pino.destination({
     dest: 1,
     sync: false,

@@ -1,7 +1,7 @@
 import type { BaseContext } from "@apollo/server";
 import { ConfigError } from "./config.ts";
 import type { InvalidationContext } from "./invalidation.ts";
-import { createLogger, exitAfterLogs, stdoutDestination } from "./logger.ts";
+import { exitAfterLogs, serviceLogger } from "./logger.ts";
 import { handleShutdownSignals } from "./shutdown.ts";
 import { startTracing } from "./tracing.ts";
 import { startSubgraph, type SubgraphSpec } from "./subgraph.ts";
@@ -24,7 +24,7 @@ export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> 
     console.error(error.message);
     process.exit(78); // EX_CONFIG
   }
-  const logger = spec.logger ?? createLogger(spec.name, spec.config.logLevel, stdoutDestination(spec.config.logBufferMaxBytes));
+  const logger = spec.logger ?? serviceLogger(spec.name, spec.config);
   try {
     if (command === "serve") {
       const tracing = startTracing(spec.name, spec.config.otlpEndpoint);

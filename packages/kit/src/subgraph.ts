@@ -5,7 +5,7 @@ import type { DocumentNode } from "graphql";
 import type { CommonConfig } from "./config.ts";
 import type { InternalIdentity } from "./internal-token.ts";
 import type { InvalidationContext } from "./invalidation.ts";
-import { createLogger, type Logger, stdoutDestination } from "./logger.ts";
+import { type Logger, serviceLogger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
 import { startSubgraphServer } from "./subgraph-server.ts";
 
@@ -46,7 +46,7 @@ export interface RunningSubgraph<TDb> {
 export async function startSubgraph<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext & InvalidationContext>(
   spec: SubgraphSpec<TDb, TContext>,
 ): Promise<RunningSubgraph<TDb>> {
-  const logger = spec.logger ?? createLogger(spec.name, spec.config.logLevel, stdoutDestination(spec.config.logBufferMaxBytes));
+  const logger = spec.logger ?? serviceLogger(spec.name, spec.config);
   const metrics = createMetrics(spec.name);
   const database = await spec.openDatabase(logger, spec.config.migrateOnStart);
   const db = spec.createDb(database, metrics);
