@@ -153,7 +153,7 @@ export async function gql<T>(
 }
 
 /** The sum of a counter-like series in a service's `GET /metrics`, read as Prometheus would. */
-async function metricTotal(serviceUrl: string, series: string): Promise<number> {
+export async function metricTotal(serviceUrl: string, series: string): Promise<number> {
   const text = await (await fetch(new URL("/metrics", serviceUrl))).text();
   let total = 0;
   for (const line of text.split("\n")) {
