@@ -3,7 +3,7 @@ import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/
 import { type Logger, operationLabel } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type FastPath, hitHeaders } from "./cache/fast-path.ts";
-import { missedInLane } from "./cache/hit-lane.ts";
+import { missedInLane, refreshInLane } from "./cache/hit-lane.ts";
 import { type Compression, type Encodable, type Encoding, setEncodingHeaders } from "./compression.ts";
 import type { RouterContext } from "./context.ts";
 import type { RouterMetrics } from "./metrics.ts";
@@ -101,10 +101,13 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
     const body = request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null;
 
-    if (options.fastPath && body && !missedInLane(request.raw)) {
+    if (refreshInLane(request.raw)) context.cache.refresh = true;
+    else if (options.fastPath && body && !missedInLane(request.raw)) {
       const end = options.metrics.graphqlRequests.startTimer();
       const hit = await options.fastPath.lookup(context.viewer?.userId ?? null, body);
-      if (hit) {
+      // As in the lane: one request refreshes a hot entry shortly before it expires.
+      if (hit && options.fastPath.claimRefresh(hit)) context.cache.refresh = true;
+      else if (hit) {
         options.metrics.cacheResults.inc({ result: "hit" });
         end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
         const fastPath = options.fastPath;

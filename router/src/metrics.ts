@@ -28,7 +28,7 @@ export function createRouterMetrics(labels: Record<string, string> = {}) {
     }),
     cacheResults: new Counter({
       name: "response_cache_requests_total",
-      help: "Operations by response cache result (hit, miss, bypass).",
+      help: "Operations by response cache result (hit, miss, refresh: a hot entry executed again before it expires, bypass).",
       labelNames: ["result"] as const,
       registers,
     }),

@@ -8,7 +8,7 @@ import { corsHeaders, corsOptions } from "../cors.ts";
 import { createRouterMetrics } from "../metrics.ts";
 import { createRateLimiter } from "../rate-limit.ts";
 import { FastPath, fastKey, type Scope } from "./fast-path.ts";
-import { createHitLane, missedInLane, rateLimitedInLane } from "./hit-lane.ts";
+import { createHitLane, missedInLane, rateLimitedInLane, refreshInLane } from "./hit-lane.ts";
 import { createCacheStore } from "./store.ts";
 
 // The lane in front of a real Fastify server (the kit's), with the real fast path, store, rate limiter,
@@ -40,7 +40,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
   await compression.register(http.app);
   // What Fastify (with the router's CORS and compression) sends for the same bytes, to compare with the lane.
   http.app.post("/fastify", async (_request, reply) => reply.type("application/json; charset=utf-8").send(Buffer.from(String((_request.body as { answer: string }).answer))));
-  http.app.post("/graphql", async (request) => ({ handedOn: true, body: request.body, missed: missedInLane(request.raw), spent: rateLimitedInLane(request.raw) }));
+  http.app.post("/graphql", async (request) => ({ handedOn: true, body: request.body, missed: missedInLane(request.raw), refresh: refreshInLane(request.raw), spent: rateLimitedInLane(request.raw) }));
   http.setFrontDoor(
     createHitLane({
       fastPath,
@@ -58,8 +58,14 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
     }),
   );
   const url = `${await listen(http.app, "127.0.0.1", 0)}/graphql`;
-  const remember = (scope: Scope, request: Record<string, unknown>, body = ANSWER) =>
-    fastPath.remember(fastKey(scope, request) as string, { e: 0, t: {}, at: Date.now(), cc: "max-age=60, public", op: "Lamp" }, body, 60);
+  // An entry of 60 s, written `ageSeconds` ago; `ttl: undefined` as an older router wrote it.
+  const remember = (scope: Scope, request: Record<string, unknown>, body = ANSWER, entry: { ageSeconds?: number; ttl?: number } = { ttl: 60 }) =>
+    fastPath.remember(
+      fastKey(scope, request) as string,
+      { e: 0, t: {}, at: Date.now() - (entry.ageSeconds ?? 0) * 1000, cc: "max-age=60, public", op: "Lamp", ttl: entry.ttl },
+      body,
+      60,
+    );
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
   const close = () => http.app.close();
@@ -120,6 +126,7 @@ describe("cache-hit lane", () => {
       handedOn: true,
       body: { query: "{ other }", variables: { a: "é" } },
       missed: true,
+      refresh: false,
       spent: { allowed: true, retryAfterSeconds: 0 },
     });
     // Not looked up here: no query text (a persisted-query hash, resolved later), or a refused token.
@@ -127,6 +134,31 @@ describe("cache-hit lane", () => {
     expect(((await hashOnly.json()) as { missed: boolean }).missed).toBe(false);
     const badToken = await lane.post({ query: "{ other }" }, { authorization: "Bearer nope" });
     expect(((await badToken.json()) as { missed: boolean }).missed).toBe(false);
+  });
+
+  it("hands one request on to refresh a hot entry in its last tenth of life, and serves the others from it", async () => {
+    const lane = await startLane();
+    // 60 s, written 55 s ago: in its last 6 s.
+    await lane.remember("public", { query: QUERY }, ANSWER, { ageSeconds: 55, ttl: 60 });
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, async () => {
+        const response = await lane.post({ query: QUERY });
+        return response.headers.get("x-cache") === "HIT" ? "hit" : ((await response.json()) as { missed: boolean; refresh: boolean });
+      }),
+    );
+    // The one handed on skips the handler's lookup too (missed), and does not read the cache (refresh).
+    const handed = answers.filter((answer) => answer !== "hit");
+    expect(handed).toHaveLength(1);
+    expect(handed[0]).toMatchObject({ missed: true, refresh: true });
+    // Not claimed again while the entry lasts: a failed refresh leaves it to expire as before.
+    expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
+    // Its refresh stored, the new entry is served, and refreshed in its own last tenth only.
+    await lane.remember("public", { query: QUERY }, ANSWER, { ageSeconds: 0, ttl: 60 });
+    expect((await lane.post({ query: QUERY })).headers.get("age")).toBe("0");
+    await lane.remember("public", { query: QUERY }, ANSWER, { ageSeconds: 53, ttl: 60 });
+    expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
+    await lane.remember("public", { query: QUERY }, ANSWER, { ageSeconds: 55, ttl: 60 });
+    expect(((await (await lane.post({ query: QUERY })).json()) as { refresh: boolean }).refresh).toBe(true);
   });
 
   it("hands on what it does not serve: other methods, paths, types, chunked, malformed or poisoned bodies", async () => {

@@ -68,13 +68,18 @@ interface Answer {
 interface HandedOn {
   /** Its rate-limit point is spent: the context uses this decision rather than spending another. */
   decision: RateLimitDecision;
-  /** It was looked up and is not in the cache: the handler need not look it up again. */
+  /** It was looked up and is not in the cache (or is to refresh it): the handler need not look it up again. */
   missed: boolean;
+  /** It is to execute a hot entry's operation again before the entry expires (FastPath.claimRefresh). */
+  refresh: boolean;
 }
 const handedOn = new WeakMap<IncomingMessage, HandedOn>();
 
 /** Whether the lane already looked this request up and found no hit it could serve. */
 export const missedInLane = (request: IncomingMessage): boolean => handedOn.get(request)?.missed === true;
+
+/** Whether the lane chose this request to refresh the entry it would have been served from. */
+export const refreshInLane = (request: IncomingMessage): boolean => handedOn.get(request)?.refresh === true;
 
 /** The rate-limit decision the lane already made for a request it handed on: its point is spent. */
 export const rateLimitedInLane = (request: IncomingMessage): RateLimitDecision | undefined => handedOn.get(request)?.decision;
@@ -153,8 +158,11 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       ),
       options.rateLimit(rateLimitKey(viewer, () => options.clientIp(request))),
     ]);
-    if ("hit" in found && found.hit && decision.allowed) {
-      const hit = found.hit;
+    const hit = "hit" in found ? found.hit : null;
+    // One request near the end of a hot entry's life executes it again, and stores the result (see
+    // FastPath.claimRefresh); the others are still served here.
+    const refresh = hit !== null && decision.allowed && options.fastPath.claimRefresh(hit);
+    if (hit && decision.allowed && !refresh) {
       let encoding = options.compression.choose(request.headers, hit.body.length);
       let bytes = hit.body;
       if (encoding) {
@@ -169,8 +177,8 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       return { response, id: requestId(request.headers), hit, body: bytes, encoding, origin: request.headers.origin, started };
     }
     // A miss is not looked up again by the handler (with Redis, a round trip per scope).
-    const missed = "hit" in found && !found.hit && typeof (params as FastRequest).query === "string";
-    handedOn.set(request, { decision, missed });
+    const missed = refresh || ("hit" in found && !found.hit && typeof (params as FastRequest).query === "string");
+    handedOn.set(request, { decision, missed, refresh });
     if ("error" in found) throw found.error;
     return null;
   }

@@ -22,6 +22,8 @@ export interface CacheState {
   augmented?: AugmentedOperation;
   /** The purge counter when execution started (a miss); null when it could not be read. */
   generation?: number | null;
+  /** This request executes a hot entry's operation again, before the entry expires: it does not read it. */
+  refresh?: boolean;
 }
 
 const MAX_MEMOIZED_OPERATIONS = 1_000;
@@ -43,7 +45,7 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
     // PRIVATE responses are cached per user (the verified JWT subject); anonymous requests have no
     // session, so they never read or write private entries.
     sessionId: async ({ contextValue }) => contextValue.viewer?.userId ?? null,
-    shouldReadFromCache: async ({ contextValue }) => contextValue.cache.augmented !== undefined,
+    shouldReadFromCache: async ({ contextValue }) => contextValue.cache.augmented !== undefined && contextValue.cache.refresh !== true,
     // No shouldWriteToCache: the plugin awaits it before reading the response to store, which would let
     // other plugins' hooks run in between. Whether to write is decided here and in the store's `set`.
     generateCacheKey(requestContext, keyData) {
@@ -104,7 +106,8 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
           const eligible = contextValue.cache.augmented !== undefined && options.store.health.isHealthy;
           const result = !eligible ? "BYPASS" : metrics.responseCacheHit ? "HIT" : "MISS";
           response.http.headers.set("x-cache", result);
-          options.metrics.cacheResults.inc({ result: result.toLowerCase() });
+          // A refresh is a miss to its client (it was executed), counted apart.
+          options.metrics.cacheResults.inc({ result: result === "MISS" && contextValue.cache.refresh ? "refresh" : result.toLowerCase() });
         },
       };
     },

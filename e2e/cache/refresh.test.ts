@@ -1,0 +1,93 @@
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createProduct, graphqlRequestCount, metricTotal, type SignedIn, type Stack, signUpAdmin, startStack } from "../harness.ts";
+import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
+
+// A hot entry is executed again by one request shortly before it expires (its last tenth of life), so under
+// traffic it never expires and no burst of requests misses at once. Entries here live 8 s (the router's
+// cap), so the window is their last 0.8 s.
+const TTL_SECONDS = 8;
+const stores = (await redisAvailable()) ? (["memory", "redis"] as const) : (["memory"] as const);
+const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
+
+describe.each(stores)("response cache refresh (%s store)", (kind) => {
+  let stack: Stack;
+  let admin: SignedIn;
+  const prefix = uniquePrefix(`refresh-${kind}`);
+
+  beforeAll(async () => {
+    stack = await startStack({
+      routerEnv: { RESPONSE_CACHE_MAX_TTL_SECONDS: String(TTL_SECONDS), ...(kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {}) },
+    });
+    admin = await signUpAdmin(stack);
+  });
+  afterAll(async () => {
+    await stack?.close();
+    if (kind === "redis") await deleteKeys(prefix);
+  });
+
+  /** A read of `product`'s name and price, sent so that the hit lane answers it, or so that it goes through Fastify (a chunked body). */
+  const reader = (way: "lane" | "fastify", id: string) => async () => {
+    const body = JSON.stringify({ query: `query Evergreen($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id } });
+    const chunked = new ReadableStream({
+      start(controller) {
+        controller.enqueue(new TextEncoder().encode(body));
+        controller.close();
+      },
+    });
+    const response = await fetch(stack.routerUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: way === "lane" ? body : chunked,
+      duplex: "half",
+    } as RequestInit);
+    return { cache: response.headers.get("x-cache"), age: Number(response.headers.get("age")), data: ((await response.json()) as { data: unknown }).data };
+  };
+
+  it("refreshes a hot entry once before it expires, serving every other request from it, whichever way requests arrive", async () => {
+    const refreshes = () => metricTotal(stack.routerUrl, 'response_cache_requests_total{result="refresh"');
+    const productsServed = () => graphqlRequestCount(stack.products.url);
+    // One entry read in front of Fastify (the hit lane), one through it (the router's handler).
+    const [lamp, desk] = await Promise.all(["Evergreen Lamp", "Evergreen Desk"].map((name) => createProduct(stack, admin, { name })));
+    if (!lamp || !desk) throw new Error("products not created");
+    const products = [lamp, desk];
+    const reads = [reader("lane", lamp.id), reader("fastify", desk.id)];
+    const expected = products.map((product) => ({ product: { name: product.name, priceCents: product.priceCents } }));
+
+    for (const read of reads) expect((await read()).cache).toBe("MISS");
+    // Stored in the background right after those answers: their lives start about now.
+    const stored = Date.now();
+    for (const read of reads) {
+      let status: string | null = null;
+      for (let attempt = 0; attempt < 40 && status !== "HIT"; attempt++) {
+        status = (await read()).cache;
+        if (status !== "HIT") await sleepUntil(Date.now() + 25);
+      }
+      expect(status).toBe("HIT");
+    }
+
+    // Before the window: hits, and nothing executed.
+    const servedBefore = await productsServed();
+    await sleepUntil(stored + TTL_SECONDS * 1000 * 0.5);
+    for (const read of reads) expect((await read()).cache).toBe("HIT");
+    expect(await refreshes()).toBe(0);
+
+    // In the window, a burst on each: one request executes the operation again, the others are hits.
+    await sleepUntil(stored + TTL_SECONDS * 1000 * 0.92);
+    const bursts = await Promise.all(reads.map((read) => Promise.all(Array.from({ length: 8 }, read))));
+    bursts.forEach((burst, index) => {
+      expect(burst.map((result) => result.cache).sort()).toEqual(["HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "MISS"]);
+      for (const result of burst) expect(result.data).toEqual(expected[index]);
+    });
+    expect(await refreshes()).toBe(2);
+    expect((await productsServed()) - servedBefore).toBe(2);
+
+    // After the first entries' end: the refreshed ones are served (without the refresh, misses).
+    await sleepUntil(stored + TTL_SECONDS * 1000 + 500);
+    for (const [index, read] of reads.entries()) {
+      const after = await read();
+      expect(after).toMatchObject({ cache: "HIT", data: expected[index] });
+      expect(after.age).toBeLessThan(2);
+    }
+    expect((await productsServed()) - servedBefore).toBe(2);
+  });
+});
