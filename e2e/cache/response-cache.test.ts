@@ -212,6 +212,35 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     await router.close();
   });
 
+  it("answers in the Content-Type the client's Accept header prefers, on a miss, when coalesced, and on every hit", async () => {
+    const product = await createProduct(stack, admin, { name: "Typed Lamp" });
+    const body = JSON.stringify({ query: `query($id: ID!) { product(id: $id) { name } }`, variables: { id: product.id } });
+    // What Apollo Client sends, and a plain JSON client.
+    const accepts = { graphqlResponse: "application/graphql-response+json,application/json;q=0.9", json: "application/json" } as const;
+    const expected = { graphqlResponse: "application/graphql-response+json; charset=utf-8", json: "application/json; charset=utf-8" };
+    // Chunked: the hit lane hands it to Fastify, whose handler answers hits itself.
+    const send = (accept: string, way: "lane" | "fastify") =>
+      fetch(stack.routerUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept },
+        body: way === "lane" ? body : new Blob([body]).stream(),
+        duplex: "half",
+      } as RequestInit);
+    // The first ones arrive together: one executes, identical ones wait for it (coalesced), per Accept header.
+    const kinds = ["graphqlResponse", "json", "graphqlResponse", "json"] as const;
+    const first = await Promise.all(kinds.map((kind) => send(accepts[kind], "lane")));
+    expect(first.map((response) => response.headers.get("content-type"))).toEqual(kinds.map((kind) => expected[kind]));
+    expect(await untilHit(() => send(accepts.json, "lane"))).toBe("HIT");
+    for (const way of ["lane", "fastify"] as const) {
+      for (const kind of ["graphqlResponse", "json"] as const) {
+        const hit = await send(accepts[kind], way);
+        expect(hit.headers.get("x-cache")).toBe("HIT");
+        expect(hit.headers.get("content-type")).toBe(expected[kind]);
+        expect(await hit.json()).toEqual({ data: { product: { name: "Typed Lamp" } } });
+      }
+    }
+  });
+
   it("counts cache hits against the rate limit", async () => {
     const router = await stack.startRouter({ RATE_LIMIT_PER_MINUTE: "5" });
     // A user of its own: with Redis, budgets are shared by every router of this test file.

@@ -5,6 +5,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { type FastPath, hitHeaders } from "./cache/fast-path.ts";
 import { missedInLane, refreshInLane } from "./cache/hit-lane.ts";
 import { type Compression, type Encodable, type Encoding, setEncodingHeaders } from "./compression.ts";
+import { hitContentType } from "./content-type.ts";
 import type { RouterContext } from "./context.ts";
 import type { RouterMetrics } from "./metrics.ts";
 
@@ -34,8 +35,9 @@ interface SharedResponse extends Encodable {
  * 1. Context: the caller's identity (JWT) and rate limit, for every request.
  * 2. Fast path: a response-cache hit is sent from the stored bytes.
  * 3. Coalescing: identical operations arriving while one is already executing wait for it and get its
- *    response instead of executing again. "Identical" is the same request body and the same caller
- *    (user, or anonymous): a response is never shared across users, since it may hold private data.
+ *    response instead of executing again. "Identical" is the same request body, the same Accept header
+ *    (which chose the response's Content-Type) and the same caller (user, or anonymous): a response is
+ *    never shared across users, since it may hold private data.
  *    Only queries are shared — once the leader's operation turns out to be a mutation, every waiter
  *    executes its own. With the response cache on, coalescing sits in front of it: after an
  *    invalidation, concurrent identical reads make one execution, not a stampede.
@@ -101,8 +103,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
     const body = request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null;
 
+    const contentType = hitContentType(request.headers.accept);
     if (refreshInLane(request.raw)) context.cache.refresh = true;
-    else if (options.fastPath && body && !missedInLane(request.raw)) {
+    else if (options.fastPath && body && contentType && !missedInLane(request.raw)) {
       const end = options.metrics.graphqlRequests.startTimer();
       const hit = await options.fastPath.lookup(context.viewer?.userId ?? null, body);
       // As in the lane: one request refreshes a hot entry shortly before it expires.
@@ -112,7 +115,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
         const fastPath = options.fastPath;
         const setHead = () => {
-          const headers = hitHeaders(hit);
+          const headers = hitHeaders(hit, contentType);
           for (let index = 0; index < headers.length; index += 2) reply.header(headers[index] as string, headers[index + 1]);
           reply.code(200);
         };
@@ -121,7 +124,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
 
     if (!options.coalesce || !body) return send(reply, await execute(request, async () => context));
-    const key = `${context.viewer ? `user:${context.viewer.userId}:${context.viewer.role}` : "anonymous"}\u0000${JSON.stringify(body)}`;
+    // The Accept header too: the leader's response carries the Content-Type chosen from it.
+    const key = `${context.viewer ? `user:${context.viewer.userId}:${context.viewer.role}` : "anonymous"}\u0000${request.headers.accept ?? ""}\u0000${JSON.stringify(body)}`;
     const leader = inflight.get(key);
     if (leader) {
       const shared = await leader;

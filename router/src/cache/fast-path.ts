@@ -81,8 +81,8 @@ export interface FastHit {
  * time, in old space: at saturation about 20 MB/s of old-space garbage, so a 10-20 ms mark-compact every
  * few seconds; --trace-gc-object-stats counted one dead map per hit).
  */
-export function hitHeaders(hit: FastHit): string[] {
-  return ["content-type", "application/json; charset=utf-8", "cache-control", hit.cacheControl, "age", String(hit.age), "x-cache", "HIT"];
+export function hitHeaders(hit: FastHit, contentType: string): string[] {
+  return ["content-type", contentType, "cache-control", hit.cacheControl, "age", String(hit.age), "x-cache", "HIT"];
 }
 
 interface Decoded extends Encodable {

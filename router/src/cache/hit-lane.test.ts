@@ -136,6 +136,25 @@ describe("cache-hit lane", () => {
     expect(((await badToken.json()) as { missed: boolean }).missed).toBe(false);
   });
 
+  it("sends a hit in the Content-Type Apollo Server would choose from the Accept header", async () => {
+    const lane = await startLane();
+    await lane.remember("public", { query: QUERY });
+    const typeFor = async (accept?: string) => {
+      const response = await lane.post({ query: QUERY }, accept ? { accept } : {});
+      return response.headers.get("x-cache") === "HIT" ? response.headers.get("content-type") : "handed on";
+    };
+    expect(await typeFor()).toBe("application/json; charset=utf-8");
+    expect(await typeFor("*/*")).toBe("application/json; charset=utf-8");
+    expect(await typeFor("application/json")).toBe("application/json; charset=utf-8");
+    // What Apollo Client and urql send.
+    expect(await typeFor("application/graphql-response+json,application/json;q=0.9")).toBe("application/graphql-response+json; charset=utf-8");
+    expect(await typeFor("application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed")).toBe(
+      "application/graphql-response+json; charset=utf-8",
+    );
+    // Nothing the router offers: Apollo Server answers it (406), after the lane looked nothing up.
+    expect(await typeFor("text/html")).toBe("handed on");
+  });
+
   it("hands one request on to refresh a hot entry in its last tenth of life, and serves the others from it", async () => {
     const lane = await startLane();
     // 60 s, written 55 s ago: in its last 6 s.

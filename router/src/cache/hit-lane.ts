@@ -4,6 +4,7 @@ import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import { type Compression, type Encoding, varyWithEncoding } from "../compression.ts";
+import { hitContentType } from "../content-type.ts";
 import type { RateLimitDecision, RateLimiter } from "../rate-limit.ts";
 import { type FastHit, type FastPath, type FastRequest, hitHeaders } from "./fast-path.ts";
 
@@ -32,6 +33,8 @@ interface Answer {
   response: ServerResponse;
   id: string;
   hit: FastHit;
+  /** As Apollo Server would choose it from the request's Accept header (see content-type.ts). */
+  contentType: string;
   /** The hit's bytes in `encoding` (null: as stored). */
   body: Buffer;
   encoding: Encoding | null;
@@ -95,7 +98,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     for (const answer of answers) {
       // A client that went away while its answer waited gets nothing sent, and nothing recorded.
       if (answer.response.destroyed) continue;
-      const headers = hitHeaders(answer.hit);
+      const headers = hitHeaders(answer.hit, answer.contentType);
       headers.push("x-request-id", answer.id, "content-length", String(answer.body.length));
       const cors = options.cors(answer.origin);
       if (answer.encoding) {
@@ -134,6 +137,9 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
 
   /** The answer to a request if it is a hit this lane may serve; null hands it on. */
   async function check(request: IncomingMessage, response: ServerResponse, body: Buffer, started: number): Promise<Answer | null> {
+    // Not looked up (nor its rate-limit point spent) when Apollo Server must answer it: a 406.
+    const contentType = hitContentType(request.headers.accept);
+    if (!contentType) return null;
     let params: unknown;
     try {
       params = secureJson.parse(body.toString(), undefined, { protoAction: "error", constructorAction: "error" });
@@ -174,7 +180,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
           encoding = null;
         }
       }
-      return { response, id: requestId(request.headers), hit, body: bytes, encoding, origin: request.headers.origin, started };
+      return { response, id: requestId(request.headers), hit, contentType, body: bytes, encoding, origin: request.headers.origin, started };
     }
     // A miss is not looked up again by the handler (with Redis, a round trip per scope).
     const missed = refresh || ("hit" in found && !found.hit && typeof (params as FastRequest).query === "string");
