@@ -123,7 +123,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       }
     }
 
-    if (!options.coalesce || !body) return send(reply, await execute(request, async () => context));
+    // A refresh executes whatever is in flight: as a waiter it would store nothing.
+    if (!options.coalesce || !body || context.cache.refresh) return send(reply, await execute(request, async () => context));
     // The Accept header too: the leader's response carries the Content-Type chosen from it.
     const key = `${context.viewer ? `user:${context.viewer.userId}:${context.viewer.role}` : "anonymous"}\u0000${request.headers.accept ?? ""}\u0000${JSON.stringify(body)}`;
     const leader = inflight.get(key);

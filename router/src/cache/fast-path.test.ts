@@ -1,7 +1,7 @@
 import { createLogger } from "@supergraph/kit";
-import { describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCompression } from "../compression.ts";
-import { FastPath, type FastEntryMeta, fastKey } from "./fast-path.ts";
+import { FastPath, type FastEntryMeta, type FastHit, fastKey } from "./fast-path.ts";
 import { createCacheStore } from "./store.ts";
 
 const REQUEST = { query: "{ products { id } }" };
@@ -10,39 +10,69 @@ const KEY = fastKey("public", REQUEST) as string;
 function fastPath() {
   const logger = createLogger("router", "silent", { write: () => {} });
   const store = createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger });
-  return new FastPath(store.raw, store.tags, store.health, createCompression({ enabled: false, minBytes: 1024 }));
+  const path = new FastPath(store.raw, store.tags, store.health, createCompression({ enabled: false, minBytes: 1024 }));
+  // A version of the entry written `ageSeconds` ago, living `ttl` seconds (none: as an older router wrote it).
+  const write = (ageSeconds: number, ttl?: number) => {
+    const meta: FastEntryMeta = { e: 0, t: {}, at: Date.now() - ageSeconds * 1000, cc: "max-age=60, public", op: null, ttl };
+    return path.remember(KEY, meta, "{}", ttl ?? 60);
+  };
+  const hit = async (): Promise<FastHit> => {
+    const found = await path.lookup(null, REQUEST);
+    if (!found) throw new Error("not served");
+    return found;
+  };
+  return { path, write, hit };
 }
-const meta = (ageSeconds: number, ttl?: number): FastEntryMeta => ({ e: 0, t: {}, at: Date.now() - ageSeconds * 1000, cc: "max-age=60, public", op: null, ttl });
+
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 describe("refreshing hot entries", () => {
-  it("is taken on by one request per version of an entry, in its last tenth of life (at most 10 s)", async () => {
-    const path = fastPath();
-    await path.remember(KEY, meta(53, 60), "{}", 60);
-    expect(path.claimRefresh((await path.lookup(null, REQUEST))!)).toBe(false);
-    await path.remember(KEY, meta(55, 60), "{}", 60);
-    expect(path.claimRefresh((await path.lookup(null, REQUEST))!)).toBe(true);
-    expect(path.claimRefresh((await path.lookup(null, REQUEST))!)).toBe(false);
+  it("is taken on in an entry's last tenth of life (at most its last 10 s), by one request per version", async () => {
+    const { path, write, hit } = fastPath();
+    await write(53, 60);
+    expect(path.claimRefresh(await hit())).toBe(false);
+    await write(55, 60);
+    expect(path.claimRefresh(await hit())).toBe(true);
+    expect(path.claimRefresh(await hit())).toBe(false);
+    // Another version of the same entry, in its own window: claimed anew.
+    await write(56, 60);
+    expect(path.claimRefresh(await hit())).toBe(true);
     // A long life: the last 10 s, not the last tenth.
-    await path.remember(KEY, meta(280, 300), "{}", 300);
-    expect(path.claimRefresh((await path.lookup(null, REQUEST))!)).toBe(false);
-    await path.remember(KEY, meta(291, 300), "{}", 300);
-    expect(path.claimRefresh((await path.lookup(null, REQUEST))!)).toBe(true);
+    await write(280, 300);
+    expect(path.claimRefresh(await hit())).toBe(false);
+    await write(291, 300);
+    expect(path.claimRefresh(await hit())).toBe(true);
   });
 
   it("is not taken on again by a request that read the old version after the new one was stored", async () => {
-    const path = fastPath();
-    await path.remember(KEY, meta(55, 60), "{}", 60);
-    const [first, late] = [(await path.lookup(null, REQUEST))!, (await path.lookup(null, REQUEST))!];
+    const { path, write, hit } = fastPath();
+    await write(55, 60);
+    const [first, late] = [await hit(), await hit()];
     expect(path.claimRefresh(first)).toBe(true);
     // The refresh is stored; a request that had the old version in hand (with Redis, its tags check is a
     // round trip) asks only now.
-    await path.remember(KEY, meta(0, 60), "{}", 60);
+    await write(0, 60);
     expect(path.claimRefresh(late)).toBe(false);
   });
 
+  it("is taken on again after a while when the version is still there (the refresh stored nothing)", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { path, write, hit } = fastPath();
+    await write(55, 60);
+    expect(path.claimRefresh(await hit())).toBe(true);
+    vi.setSystemTime(Date.now() + 900);
+    expect(path.claimRefresh(await hit())).toBe(false);
+    // A quarter of the 6 s window, at most 1 s.
+    vi.setSystemTime(Date.now() + 200);
+    expect(path.claimRefresh(await hit())).toBe(true);
+    expect(path.claimRefresh(await hit())).toBe(false);
+  });
+
   it("never refreshes an entry that does not say its lifetime (written by an older router)", async () => {
-    const path = fastPath();
-    await path.remember(KEY, meta(59), "{}", 60);
-    expect(path.claimRefresh((await path.lookup(null, REQUEST))!)).toBe(false);
+    const { path, write, hit } = fastPath();
+    await write(59);
+    expect(path.claimRefresh(await hit())).toBe(false);
   });
 });

@@ -20,7 +20,7 @@ export const FAST_PREFIX = "fast:";
 
 /**
  * A hot entry is executed again shortly before it expires, by one request, while every other request is
- * still served from it; so it never expires under traffic. Otherwise, each time an entry of a busy
+ * still served from it; so while requests keep coming it is replaced before it expires. Otherwise, each time an entry of a busy
  * operation expired, every request then in flight missed at once: with a per-request nonce (or anything
  * else that differs between bodies) none of them could be coalesced, each executed the whole operation,
  * and the router stalled for about half a second at ~10,000 hits/s (found by a stall probe in the bench,
@@ -29,6 +29,12 @@ export const FAST_PREFIX = "fast:";
  */
 const REFRESH_SHARE = 0.1;
 const MAX_REFRESH_WINDOW_MS = 10_000;
+/**
+ * A refresh that stored nothing — it overlapped a purge of anything (see TagStore.generation), a
+ * subgraph failed, it came back private — leaves the same version in place: another request may try
+ * again after a quarter of the window (at most 1 s).
+ */
+const MAX_REFRESH_RETRY_MS = 1_000;
 
 export interface FastRequest {
   query?: unknown;
@@ -98,9 +104,10 @@ export class FastPath {
   /**
    * Which version of an entry (its `at`) a request of this router has taken on to refresh. By version, not
    * just by key: a request that read the old version before the refresh stored the new one may ask after
-   * it (with Redis, its tags check is a round trip), and must not start a second refresh.
+   * it (with Redis, its tags check is a round trip), and must not start a second refresh. Bounded:
+   * beyond it, a version whose claim was evicted may be refreshed once more (harmless).
    */
-  private readonly refreshing = new LRUCache<string, number>({ max: 10_000 });
+  private readonly refreshing = new LRUCache<string, { at: number; retryAt: number }>({ max: 10_000 });
 
   constructor(
     private readonly store: KeyValueCache<string>,
@@ -141,17 +148,20 @@ export class FastPath {
 
   /**
    * Whether the request that got this hit should execute its operation again instead (and store the
-   * result): true for one request per version of an entry, in its last tenth of life (see REFRESH_SHARE).
-   * A refresh that fails or is not stored (an error, a purge meanwhile) is not retried: the entry then
-   * expires as it would have. Each replica refreshes its own hot entries.
+   * result): true for one request per version of an entry at a time, in its last tenth of life (see
+   * REFRESH_SHARE), again after MAX_REFRESH_RETRY_MS if that version is still the one here. Per process:
+   * each router (and each of its workers) refreshes the hot entries it serves.
    */
   claimRefresh(hit: FastHit): boolean {
     const { key, meta } = hit.entry as Decoded;
     if (!meta.ttl) return false;
+    const now = Date.now();
     const lifeMs = meta.ttl * 1000;
-    if (Date.now() < meta.at + lifeMs - Math.min(lifeMs * REFRESH_SHARE, MAX_REFRESH_WINDOW_MS)) return false;
-    if (this.refreshing.get(key) === meta.at) return false;
-    this.refreshing.set(key, meta.at);
+    const windowMs = Math.min(lifeMs * REFRESH_SHARE, MAX_REFRESH_WINDOW_MS);
+    if (now < meta.at + lifeMs - windowMs) return false;
+    const claim = this.refreshing.get(key);
+    if (claim && claim.at === meta.at && now < claim.retryAt) return false;
+    this.refreshing.set(key, { at: meta.at, retryAt: now + Math.min(windowMs / 4, MAX_REFRESH_RETRY_MS) });
     return true;
   }
 
