@@ -35,7 +35,8 @@ interface SharedResponse extends Encodable {
  * 1. Context: the caller's identity (JWT) and rate limit, for every request.
  * 2. Fast path: a response-cache hit is sent from the stored bytes.
  * 3. Coalescing: identical operations arriving while one is already executing wait for it and get its
- *    response instead of executing again. "Identical" is the same request body, the same Accept header
+ *    response instead of executing again. "Identical" is the same request body (for GET: the same query
+ *    string and the headers Apollo Server's CSRF check reads, see getKey), the same Accept header
  *    (which chose the response's Content-Type) and the same caller (user, or anonymous): a response is
  *    never shared across users, since it may hold private data.
  *    Only queries are shared — once the leader's operation turns out to be a mutation, every waiter
@@ -43,6 +44,18 @@ interface SharedResponse extends Encodable {
  *    invalidation, concurrent identical reads make one execution, not a stampede.
  * 4. Apollo Server (the gateway, plugins, response cache), as @as-integrations/fastify would call it.
  */
+/**
+ * What identifies a `GET /graphql` operation for coalescing: its query string, and the headers Apollo
+ * Server's CSRF prevention reads (`csrfPrevention` in index.ts), so that a waiter shares only the answer
+ * of a leader that passed or failed that check exactly as it would itself (a leader refused there shares
+ * nothing: no operation ran). Null for other methods.
+ */
+function getKey(request: FastifyRequest): string | null {
+  if (request.method !== "GET") return null;
+  const { headers } = request;
+  return `GET\u0000${request.url}\u0000${headers["content-type"] ?? ""}\u0000${headers["x-apollo-operation-name"] ?? ""}\u0000${headers["apollo-require-preflight"] ?? ""}`;
+}
+
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const inflight = new Map<string, Promise<SharedResponse | null>>();
   const operationNames = new Set<string>();
@@ -123,10 +136,11 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       }
     }
 
+    const operation = body ? JSON.stringify(body) : getKey(request);
     // A refresh executes whatever is in flight: as a waiter it would store nothing.
-    if (!options.coalesce || !body || context.cache.refresh) return send(reply, await execute(request, async () => context));
+    if (!options.coalesce || operation === null || context.cache.refresh) return send(reply, await execute(request, async () => context));
     // The Accept header too: the leader's response carries the Content-Type chosen from it.
-    const key = `${context.viewer ? `user:${context.viewer.userId}:${context.viewer.role}` : "anonymous"}\u0000${request.headers.accept ?? ""}\u0000${JSON.stringify(body)}`;
+    const key = `${context.viewer ? `user:${context.viewer.userId}:${context.viewer.role}` : "anonymous"}\u0000${request.headers.accept ?? ""}\u0000${operation}`;
     const leader = inflight.get(key);
     if (leader) {
       const shared = await leader;
