@@ -11,10 +11,12 @@ function fastPath() {
   const logger = createLogger("router", "silent", { write: () => {} });
   const store = createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger });
   const path = new FastPath(store.raw, store.tags, store.health, createCompression({ enabled: false, minBytes: 1024 }));
-  // A version of the entry written `ageSeconds` ago, living `ttl` seconds (none: as an older router wrote it).
-  const write = (ageSeconds: number, ttl?: number) => {
-    const meta: FastEntryMeta = { e: 0, t: {}, at: Date.now() - ageSeconds * 1000, cc: "max-age=60, public", op: null, ttl };
-    return path.remember(KEY, meta, "{}", ttl ?? 60);
+  // A version of the entry written `ageSeconds` ago, living `ttl` seconds; without one, as an older router
+  // wrote it into the shared store.
+  const write = async (ageSeconds: number, ttl?: number) => {
+    const meta: FastEntryMeta = { e: 0, t: {}, at: Date.now() - ageSeconds * 1000, cc: "max-age=60, public", op: null };
+    if (ttl === undefined) await store.raw.set(KEY, `${JSON.stringify(meta)}\n{}`, { ttl: 60 });
+    else await path.remember(KEY, { ...meta, ttl }, "{}");
   };
   const hit = async (): Promise<FastHit> => {
     const found = await path.lookup(null, REQUEST);

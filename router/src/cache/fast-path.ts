@@ -20,11 +20,11 @@ export const FAST_PREFIX = "fast:";
 
 /**
  * A hot entry is executed again shortly before it expires, by one request, while every other request is
- * still served from it; so while requests keep coming it is replaced before it expires. Otherwise, each time an entry of a busy
- * operation expired, every request then in flight missed at once: with a per-request nonce (or anything
- * else that differs between bodies) none of them could be coalesced, each executed the whole operation,
- * and the router stalled for about half a second at ~10,000 hits/s (found by a stall probe in the bench,
- * where TestQuery's 60 s entry expired mid-run: p99 0.5 s at a set rate).
+ * still served from it; so while requests keep coming it is replaced before it expires. Otherwise, each
+ * time an entry of a busy operation expired, every request then in flight missed at once: with a
+ * per-request nonce (or anything else that differs between bodies) none of them could be coalesced, each
+ * executed the whole operation, and the router stalled for about half a second at ~10,000 hits/s (found
+ * by a stall probe in the bench, where TestQuery's 60 s entry expired mid-run: p99 0.5 s at a set rate).
  * The window is the last tenth of its life, at most 10 s.
  */
 const REFRESH_SHARE = 0.1;
@@ -116,11 +116,11 @@ export class FastPath {
     private readonly compression: Compression,
   ) {}
 
-  /** Called when the response cache stores an entry (see TaggedResponseCache.set). */
-  remember(key: string, meta: FastEntryMeta, body: string, ttlSeconds: number): Promise<void> {
+  /** Called when the response cache stores an entry (see TaggedResponseCache.set); it lives `meta.ttl` seconds. */
+  remember(key: string, meta: FastEntryMeta & { ttl: number }, body: string): Promise<void> {
     const buffer = Buffer.from(body);
-    this.local.set(key, { key, meta, body: buffer, expiresAt: Date.now() + ttlSeconds * 1000, size: buffer.length + 512 });
-    return this.health.run(() => this.store.set(key, `${JSON.stringify(meta)}\n${body}`, { ttl: ttlSeconds }), undefined);
+    this.local.set(key, { key, meta, body: buffer, expiresAt: Date.now() + meta.ttl * 1000, size: buffer.length + 512 });
+    return this.health.run(() => this.store.set(key, `${JSON.stringify(meta)}\n${body}`, { ttl: meta.ttl }), undefined);
   }
 
   /** Looks an identical request up; private entries first for signed-in callers, as the plugin does. */

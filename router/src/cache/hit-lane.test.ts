@@ -58,14 +58,9 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
     }),
   );
   const url = `${await listen(http.app, "127.0.0.1", 0)}/graphql`;
-  // An entry of 60 s, written `ageSeconds` ago; `ttl: undefined` as an older router wrote it.
-  const remember = (scope: Scope, request: Record<string, unknown>, body = ANSWER, entry: { ageSeconds?: number; ttl?: number } = { ttl: 60 }) =>
-    fastPath.remember(
-      fastKey(scope, request) as string,
-      { e: 0, t: {}, at: Date.now() - (entry.ageSeconds ?? 0) * 1000, cc: "max-age=60, public", op: "Lamp", ttl: entry.ttl },
-      body,
-      60,
-    );
+  // An entry of 60 s, written `ageSeconds` ago.
+  const remember = (scope: Scope, request: Record<string, unknown>, body = ANSWER, ageSeconds = 0) =>
+    fastPath.remember(fastKey(scope, request) as string, { e: 0, t: {}, at: Date.now() - ageSeconds * 1000, cc: "max-age=60, public", op: "Lamp", ttl: 60 }, body);
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
   const close = () => http.app.close();
@@ -158,7 +153,7 @@ describe("cache-hit lane", () => {
   it("hands one request on to refresh a hot entry in its last tenth of life, and serves the others from it", async () => {
     const lane = await startLane();
     // 60 s, written 55 s ago: in its last 6 s.
-    await lane.remember("public", { query: QUERY }, ANSWER, { ageSeconds: 55, ttl: 60 });
+    await lane.remember("public", { query: QUERY }, ANSWER, 55);
     const answers = await Promise.all(
       Array.from({ length: 10 }, async () => {
         const response = await lane.post({ query: QUERY });
@@ -172,11 +167,11 @@ describe("cache-hit lane", () => {
     // Not claimed again at once (a refresh that stores nothing may be retried after a while: fast-path.test.ts).
     expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
     // Its refresh stored, the new entry is served, and refreshed in its own last tenth only.
-    await lane.remember("public", { query: QUERY }, ANSWER, { ageSeconds: 0, ttl: 60 });
+    await lane.remember("public", { query: QUERY }, ANSWER, 0);
     expect((await lane.post({ query: QUERY })).headers.get("age")).toBe("0");
-    await lane.remember("public", { query: QUERY }, ANSWER, { ageSeconds: 53, ttl: 60 });
+    await lane.remember("public", { query: QUERY }, ANSWER, 53);
     expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
-    await lane.remember("public", { query: QUERY }, ANSWER, { ageSeconds: 55, ttl: 60 });
+    await lane.remember("public", { query: QUERY }, ANSWER, 55);
     expect(((await (await lane.post({ query: QUERY })).json()) as { refresh: boolean }).refresh).toBe(true);
   });
 

@@ -63,7 +63,7 @@ export class TaggedResponseCache implements KeyValueCache<string> {
     await Promise.all([
       this.health.run(() => this.store.set(key, entry, { ttl }), undefined),
       fast &&
-        this.fastPath?.remember(fast.key, { e: snapshot.epoch, t: snapshot.tags, at: Date.now(), cc: fast.cacheControl, op: fast.operationName, ttl }, fast.body, ttl),
+        this.fastPath?.remember(fast.key, { e: snapshot.epoch, t: snapshot.tags, at: Date.now(), cc: fast.cacheControl, op: fast.operationName, ttl }, fast.body),
     ]);
   }
 
