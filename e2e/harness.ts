@@ -133,6 +133,20 @@ async function closeAll(cleanup: Array<() => Promise<void>>): Promise<void> {
   for (const step of cleanup.reverse()) await step().catch(() => {});
 }
 
+/**
+ * POSTs a JSON body to the router one of two ways: as is (`lane`: the cache-hit lane in front of Fastify
+ * looks it up), or chunked (`fastify`: no Content-Length, so the lane hands it to Fastify, whose handler
+ * answers it, hits included).
+ */
+export function postTo(url: string, body: string, way: "lane" | "fastify", headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body: way === "lane" ? body : new Blob([body]).stream(),
+    duplex: "half",
+  } as RequestInit);
+}
+
 export async function gql<T>(
   url: string,
   query: string,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, graphqlRequestCount, metricTotal, type SignedIn, type Stack, signUpAdmin, startStack } from "../harness.ts";
+import { createProduct, graphqlRequestCount, metricTotal, postTo, type SignedIn, type Stack, signUpAdmin, startStack } from "../harness.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
 // A hot entry is executed again by one request shortly before it expires (its last tenth of life), so under
@@ -25,21 +25,10 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
     if (kind === "redis") await deleteKeys(prefix);
   });
 
-  /** A read of `product`'s name and price, sent so that the hit lane answers it, or so that it goes through Fastify (a chunked body). */
+  /** A read of `product`'s name and price, answered by the hit lane or through Fastify (see postTo). */
   const reader = (way: "lane" | "fastify", id: string) => async () => {
     const body = JSON.stringify({ query: `query Evergreen($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id } });
-    const chunked = new ReadableStream({
-      start(controller) {
-        controller.enqueue(new TextEncoder().encode(body));
-        controller.close();
-      },
-    });
-    const response = await fetch(stack.routerUrl, {
-      method: "POST",
-      headers: { "content-type": "application/json" },
-      body: way === "lane" ? body : chunked,
-      duplex: "half",
-    } as RequestInit);
+    const response = await postTo(stack.routerUrl, body, way);
     return { cache: response.headers.get("x-cache"), age: Number(response.headers.get("age")), data: ((await response.json()) as { data: unknown }).data };
   };
 

@@ -6,6 +6,7 @@ import {
   createProduct,
   gql,
   graphqlRequestCount,
+  postTo,
   type SignedIn,
   type Stack,
   signUp,
@@ -180,21 +181,7 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     const router = await stack.startRouter({ CORS_ORIGINS: "https://shop.example" });
     const product = await createProduct(stack, admin, { name: "Either Way" });
     const body = JSON.stringify({ query: `query($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } });
-    // A chunked body has no Content-Length: the hit lane hands it to Fastify, whose handler finds the hit.
-    const chunked = () =>
-      new ReadableStream({
-        start(controller) {
-          controller.enqueue(new TextEncoder().encode(body));
-          controller.close();
-        },
-      });
-    const send = (way: "lane" | "fastify", headers: Record<string, string> = {}) =>
-      fetch(router.url, {
-        method: "POST",
-        headers: { "content-type": "application/json", ...headers },
-        body: way === "lane" ? body : chunked(),
-        duplex: "half",
-      } as RequestInit);
+    const send = (way: "lane" | "fastify", headers: Record<string, string> = {}) => postTo(router.url, body, way, headers);
     expect((await send("lane")).headers.get("x-cache")).toBe("MISS");
     expect(await untilHit(() => send("lane"))).toBe("HIT");
     const varying = new Set(["date", "age", "x-request-id"]);
@@ -218,14 +205,7 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     // What Apollo Client sends, and a plain JSON client.
     const accepts = { graphqlResponse: "application/graphql-response+json,application/json;q=0.9", json: "application/json" } as const;
     const expected = { graphqlResponse: "application/graphql-response+json; charset=utf-8", json: "application/json; charset=utf-8" };
-    // Chunked: the hit lane hands it to Fastify, whose handler answers hits itself.
-    const send = (accept: string, way: "lane" | "fastify") =>
-      fetch(stack.routerUrl, {
-        method: "POST",
-        headers: { "content-type": "application/json", accept },
-        body: way === "lane" ? body : new Blob([body]).stream(),
-        duplex: "half",
-      } as RequestInit);
+    const send = (accept: string, way: "lane" | "fastify") => postTo(stack.routerUrl, body, way, { accept });
     // The first ones arrive together: one executes, identical ones wait for it (coalesced), per Accept header.
     const kinds = ["graphqlResponse", "json", "graphqlResponse", "json"] as const;
     const first = await Promise.all(kinds.map((kind) => send(accepts[kind], "lane")));
