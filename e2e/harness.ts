@@ -1,3 +1,4 @@
+import { request } from "node:http";
 import { type TestDatabase, testDatabaseSettings } from "@supergraph/db/testing";
 import { createLogger, type Logger, type RunningSubgraph } from "@supergraph/kit";
 import * as orders from "@supergraph/orders";
@@ -145,6 +146,23 @@ export function postTo(url: string, body: string, way: "lane" | "fastify", heade
     body: way === "lane" ? body : new Blob([body]).stream(),
     duplex: "half",
   } as RequestInit);
+}
+
+/** A POST on a connection of its own: with ROUTER_WORKERS, the primary hands each new connection to the next worker. */
+export function postOnNewConnection(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; cache: string; age: number; json: { data?: unknown; errors?: unknown } }> {
+  return new Promise((resolve, reject) => {
+    const payload = JSON.stringify(body);
+    const outgoing = request(url, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers } }, (response) => {
+      let text = "";
+      response.setEncoding("utf8");
+      response.on("data", (chunk: string) => {
+        text += chunk;
+      });
+      response.on("end", () => resolve({ status: response.statusCode ?? 0, cache: String(response.headers["x-cache"]), age: Number(response.headers.age), json: JSON.parse(text) }));
+    });
+    outgoing.on("error", reject);
+    outgoing.end(payload);
+  });
 }
 
 export async function gql<T>(

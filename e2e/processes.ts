@@ -1,6 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
-import { testEnv } from "./harness.ts";
+import { type Stack, testEnv } from "./harness.ts";
 
 const root = join(import.meta.dirname, "..");
 
@@ -44,3 +44,21 @@ export function startProcess(entry: string, env: Record<string, string>, listeni
 
 /** What the router logs once it listens, its URL first. */
 export const ROUTER_LISTENING = /"url":"(http:\/\/[^"]+\/graphql)","msg":"router listening"/;
+
+/** The router as `main.ts` runs it, forking `workers` workers (ROUTER_WORKERS), in front of a stack's subgraphs. */
+export function startRouterWorkers(stack: Stack, workers: number, env: Record<string, string>): Promise<ServiceProcess> {
+  return startProcess(
+    "router/src/main.ts",
+    {
+      PORT: "0",
+      ROUTER_WORKERS: String(workers),
+      USERS_URL: stack.users.url,
+      PRODUCTS_URL: stack.products.url,
+      ORDERS_URL: stack.orders.url,
+      POSTS_URL: stack.posts.url,
+      ...env,
+    },
+    ROUTER_LISTENING,
+    new RegExp(`all ${workers} router workers listening`),
+  );
+}

@@ -1,12 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, graphqlRequestCount, metricTotal, postTo, type SignedIn, type Stack, signUpAdmin, startStack } from "../harness.ts";
+import { createProduct, graphqlRequestCount, metricTotal, postOnNewConnection, postTo, type SignedIn, type Stack, signUpAdmin, startStack } from "../harness.ts";
+import { type ServiceProcess, startRouterWorkers } from "../processes.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
 // A hot entry is executed again by one request shortly before it expires (its last tenth of life), so under
 // traffic it is replaced before it expires and no burst of requests misses at once. Entries here live 10 s
 // (the router's cap), so the window is their last second; each burst aims at its middle.
 const TTL_SECONDS = 10;
-const stores = (await redisAvailable()) ? (["memory", "redis"] as const) : (["memory"] as const);
+const withRedis = await redisAvailable();
+const stores = withRedis ? (["memory", "redis"] as const) : (["memory"] as const);
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
 
 describe.each(stores)("response cache refresh (%s store)", (kind) => {
@@ -86,5 +88,57 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
       expect(after.age).toBeLessThan(3);
     }
     expect((await productsServed()) - servedBefore).toBe(2);
+  });
+});
+
+// Routers sharing Redis (replicas, or ROUTER_WORKERS as here) each see a hot entry's window: one of them
+// refreshes it, the others serve it and then the refreshed version.
+describe.runIf(withRedis)("response cache refresh across router workers sharing Redis", () => {
+  let stack: Stack;
+  let admin: SignedIn;
+  let router: ServiceProcess;
+  const prefix = uniquePrefix("refresh-workers");
+
+  beforeAll(async () => {
+    stack = await startStack();
+    admin = await signUpAdmin(stack);
+    router = await startRouterWorkers(stack, 2, { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix, RESPONSE_CACHE_MAX_TTL_SECONDS: String(TTL_SECONDS) });
+  });
+  afterAll(async () => {
+    if (router && router.child.exitCode === null) router.child.kill("SIGKILL");
+    await stack?.close();
+    await deleteKeys(prefix);
+  });
+
+  it("is refreshed by one worker, not one per worker", async () => {
+    const product = await createProduct(stack, admin, { name: "Evergreen Shelf" });
+    const query = { query: `query Shelf($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } };
+    const expected = { product: { name: product.name, priceCents: product.priceCents } };
+    // Each connection goes to the next worker: every request below is answered by both in turn.
+    const read = () => postOnNewConnection(router.url, query);
+
+    expect((await read()).cache).toBe("MISS");
+    const stored = Date.now();
+    let hits = 0;
+    for (let attempt = 0; attempt < 40 && hits < 4; attempt++) {
+      hits = (await read()).cache === "HIT" ? hits + 1 : 0;
+      if (hits === 0) await sleepUntil(Date.now() + 25);
+    }
+    expect(hits).toBe(4);
+
+    const servedBefore = await graphqlRequestCount(stack.products.url);
+    await sleepUntil(stored + TTL_SECONDS * 1000 * 0.95);
+    const burst = await Promise.all(Array.from({ length: 8 }, read));
+    expect(burst.map((result) => result.cache).sort()).toEqual(["HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "MISS"]);
+    for (const result of burst) expect(result.json.data).toEqual(expected);
+    expect((await graphqlRequestCount(stack.products.url)) - servedBefore).toBe(1);
+
+    // After the first entry's end, both workers serve the refreshed one.
+    await sleepUntil(stored + TTL_SECONDS * 1000 + 500);
+    for (const result of await Promise.all(Array.from({ length: 4 }, read))) {
+      expect(result).toMatchObject({ cache: "HIT", json: { data: expected } });
+      expect(result.age).toBeLessThan(3);
+    }
+    expect((await graphqlRequestCount(stack.products.url)) - servedBefore).toBe(1);
   });
 });

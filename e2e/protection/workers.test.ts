@@ -1,31 +1,13 @@
 import { spawn } from "node:child_process";
-import { request } from "node:http";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, graphqlRequestCount, type SignedIn, type Stack, signUpAdmin, startStack, testEnv } from "../harness.ts";
-import { ROUTER_LISTENING, type ServiceProcess, startProcess } from "../processes.ts";
+import { createProduct, graphqlRequestCount, postOnNewConnection, type SignedIn, type Stack, signUpAdmin, startStack, testEnv } from "../harness.ts";
+import { type ServiceProcess, startRouterWorkers } from "../processes.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
 // ROUTER_WORKERS: one router process forking several workers on one port (node:cluster), end to end —
 // real processes, the real subgraphs, the real Redis they must share.
 const root = join(import.meta.dirname, "../..");
-
-/** A POST on a connection of its own: the primary hands each new connection to the next worker. */
-function postOnNewConnection(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; cache: string; json: { data?: unknown; errors?: unknown } }> {
-  return new Promise((resolve, reject) => {
-    const payload = JSON.stringify(body);
-    const outgoing = request(url, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers } }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        text += chunk;
-      });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, cache: String(response.headers["x-cache"]), json: JSON.parse(text) }));
-    });
-    outgoing.on("error", reject);
-    outgoing.end(payload);
-  });
-}
 
 it("refuses several workers without Redis: they could not share the cache, its purges or the rate limits", async () => {
   const env: NodeJS.ProcessEnv = { ...process.env, ...testEnv({ PORT: "0", ROUTER_WORKERS: "2" }) };
@@ -52,21 +34,7 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
   beforeAll(async () => {
     stack = await startStack();
     admin = await signUpAdmin(stack);
-    router = await startProcess(
-      "router/src/main.ts",
-      {
-        PORT: "0",
-        ROUTER_WORKERS: "2",
-        REDIS_URL: redisUrl,
-        RESPONSE_CACHE_KEY_PREFIX: prefix,
-        USERS_URL: stack.users.url,
-        PRODUCTS_URL: stack.products.url,
-        ORDERS_URL: stack.orders.url,
-        POSTS_URL: stack.posts.url,
-      },
-      ROUTER_LISTENING,
-      /all 2 router workers listening/,
-    );
+    router = await startRouterWorkers(stack, 2, { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix });
   });
   afterAll(async () => {
     if (router && router.child.exitCode === null) router.child.kill("SIGKILL");

@@ -122,7 +122,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       const end = options.metrics.graphqlRequests.startTimer();
       const hit = await options.fastPath.lookup(context.viewer?.userId ?? null, body);
       // As in the lane: one request refreshes a hot entry shortly before it expires.
-      if (hit && options.fastPath.claimRefresh(hit)) context.cache.refresh = true;
+      if (hit && (await options.fastPath.claimRefresh(hit))) context.cache.refresh = true;
       else if (hit) {
         options.metrics.cacheResults.inc({ result: "hit" });
         end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });

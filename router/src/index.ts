@@ -109,7 +109,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     timeoutMs: config.redisTimeoutMs,
   });
 
-  const fastPath = config.responseCache.enabled ? new FastPath(store.raw, store.tags, store.health, compression) : null;
+  const fastPath = config.responseCache.enabled ? new FastPath(store, compression) : null;
   const development = config.env === "development";
   const maskErrors = createErrorMasker(logger, development);
   const apollo = new ApolloServer<RouterContext>({

@@ -3,6 +3,7 @@ import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { LRUCache } from "lru-cache";
 import type { Compression, Encodable, Encoding } from "../compression.ts";
 import type { CacheHealth } from "./health.ts";
+import type { CacheStore } from "./store.ts";
 import type { TagStore } from "./tag-store.ts";
 
 // Cache hits without Apollo Server's pipeline. When the response cache stores a response, it also stores
@@ -35,6 +36,26 @@ const MAX_REFRESH_WINDOW_MS = 10_000;
  * again after a quarter of the window (at most 1 s).
  */
 const MAX_REFRESH_RETRY_MS = 1_000;
+/** How long a router serves an entry read from the store before reading it again (while not refreshing). */
+const LOCAL_COPY_MS = 5_000;
+
+/** The last part of an entry's life, in which it is refreshed (see REFRESH_SHARE). */
+const refreshWindowMs = (ttlSeconds: number) => Math.min(ttlSeconds * 1000 * REFRESH_SHARE, MAX_REFRESH_WINDOW_MS);
+const refreshRetryMs = (windowMs: number) => Math.min(windowMs / 4, MAX_REFRESH_RETRY_MS);
+
+/**
+ * Until when a router may answer from its own copy of an entry, made `now`, without reading the store
+ * again: never past the entry's end, nor into its refresh window, and within the window for one retry
+ * interval at a time. Another router sharing the store may store the refreshed version, and one that kept
+ * serving (and claiming a refresh of) its older copy would execute it again once the claim lapsed.
+ */
+function copyExpiry(meta: FastEntryMeta, now: number, maxMs: number): number {
+  if (!meta.ttl) return now + maxMs;
+  const end = meta.at + meta.ttl * 1000;
+  const windowMs = refreshWindowMs(meta.ttl);
+  const windowStart = end - windowMs;
+  return now < windowStart ? Math.min(now + maxMs, windowStart) : Math.min(now + refreshRetryMs(windowMs), end);
+}
 
 export interface FastRequest {
   query?: unknown;
@@ -94,6 +115,8 @@ export function hitHeaders(hit: FastHit, contentType: string): string[] {
 interface Decoded extends Encodable {
   key: string;
   meta: FastEntryMeta;
+  /** `meta` as the store holds it: a copy read again whose header is the same is the same version. */
+  header: string;
   expiresAt: number;
   /** Bytes it holds, compressed forms included (the local copies' budget). */
   size: number;
@@ -109,18 +132,27 @@ export class FastPath {
    */
   private readonly refreshing = new LRUCache<string, { at: number; retryAt: number }>({ max: 10_000 });
 
+  private readonly store: KeyValueCache<string>;
+  private readonly tags: TagStore;
+  private readonly health: CacheHealth;
+  private readonly claim: CacheStore["claim"];
+
   constructor(
-    private readonly store: KeyValueCache<string>,
-    private readonly tags: TagStore,
-    private readonly health: CacheHealth,
+    store: Pick<CacheStore, "raw" | "tags" | "health" | "claim">,
     private readonly compression: Compression,
-  ) {}
+  ) {
+    this.store = store.raw;
+    this.tags = store.tags;
+    this.health = store.health;
+    this.claim = store.claim;
+  }
 
   /** Called when the response cache stores an entry (see TaggedResponseCache.set); it lives `meta.ttl` seconds. */
   remember(key: string, meta: FastEntryMeta & { ttl: number }, body: string): Promise<void> {
     const buffer = Buffer.from(body);
-    this.local.set(key, { key, meta, body: buffer, expiresAt: Date.now() + meta.ttl * 1000, size: buffer.length + 512 });
-    return this.health.run(() => this.store.set(key, `${JSON.stringify(meta)}\n${body}`, { ttl: meta.ttl }), undefined);
+    const header = JSON.stringify(meta);
+    this.local.set(key, { key, meta, header, body: buffer, expiresAt: copyExpiry(meta, Date.now(), Number.POSITIVE_INFINITY), size: buffer.length + 512 });
+    return this.health.run(() => this.store.set(key, `${header}\n${body}`, { ttl: meta.ttl }), undefined);
   }
 
   /** Looks an identical request up; private entries first for signed-in callers, as the plugin does. */
@@ -149,20 +181,25 @@ export class FastPath {
   /**
    * Whether the request that got this hit should execute its operation again instead (and store the
    * result): true for one request per version of an entry at a time, in its last tenth of life (see
-   * REFRESH_SHARE), again after MAX_REFRESH_RETRY_MS if that version is still the one here. Per process:
-   * each router (and each of its workers) refreshes the hot entries it serves.
+   * REFRESH_SHARE), again after MAX_REFRESH_RETRY_MS if that version is still the one here.
+   *
+   * Claimed here first (no round trip for the other requests of the window), then in the shared store:
+   * every router sharing it — replicas, ROUTER_WORKERS — would otherwise refresh each hot entry once
+   * each, N executions per entry per lifetime where one does. A router that loses the shared claim serves
+   * its request from the entry, and reads the refreshed version from the store once its copy lapses.
+   * Were the store unreachable, it refreshes on its own claim, as each router did before.
    */
-  claimRefresh(hit: FastHit): boolean {
+  async claimRefresh(hit: FastHit): Promise<boolean> {
     const { key, meta } = hit.entry as Decoded;
     if (!meta.ttl) return false;
     const now = Date.now();
-    const lifeMs = meta.ttl * 1000;
-    const windowMs = Math.min(lifeMs * REFRESH_SHARE, MAX_REFRESH_WINDOW_MS);
-    if (now < meta.at + lifeMs - windowMs) return false;
+    const windowMs = refreshWindowMs(meta.ttl);
+    if (now < meta.at + meta.ttl * 1000 - windowMs) return false;
     const claim = this.refreshing.get(key);
     if (claim && claim.at === meta.at && now < claim.retryAt) return false;
-    this.refreshing.set(key, { at: meta.at, retryAt: now + Math.min(windowMs / 4, MAX_REFRESH_RETRY_MS) });
-    return true;
+    const retryMs = refreshRetryMs(windowMs);
+    this.refreshing.set(key, { at: meta.at, retryAt: now + retryMs });
+    return this.health.run(() => this.claim(`refresh:${key}:${meta.at}`, retryMs), true);
   }
 
   private async read(key: string): Promise<Decoded | null> {
@@ -171,8 +208,18 @@ export class FastPath {
     const raw = await this.health.run(() => this.store.get(key), undefined);
     if (raw === undefined) return null;
     const newline = raw.indexOf("\n");
+    const header = raw.slice(0, newline);
+    const meta = JSON.parse(header) as FastEntryMeta;
+    // Past its end by this router's clock (the store's expiry may lag by a moment): as good as gone.
+    if (meta.ttl && Date.now() >= meta.at + meta.ttl * 1000) return null;
+    // Still the version held here (read again in its refresh window, see copyExpiry): kept, with its bytes
+    // and their compressed forms, rather than decoded and compressed again.
+    if (local && local.header === header) {
+      local.expiresAt = copyExpiry(local.meta, Date.now(), LOCAL_COPY_MS);
+      return local;
+    }
     const body = Buffer.from(raw.slice(newline + 1));
-    const decoded = { key, meta: JSON.parse(raw.slice(0, newline)) as FastEntryMeta, body, expiresAt: Date.now() + 5_000, size: body.length + 512 };
+    const decoded = { key, meta, header, body, expiresAt: copyExpiry(meta, Date.now(), LOCAL_COPY_MS), size: body.length + 512 };
     this.local.set(key, decoded);
     return decoded;
   }

@@ -34,7 +34,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
       return real.encode(holder, encoding);
     },
   };
-  const fastPath = new FastPath(store.raw, store.tags, store.health, compression);
+  const fastPath = new FastPath(store, compression);
   const http = createHttpServer({ logger, metrics, readiness: async () => {} });
   await http.app.register((await import("@fastify/cors")).default, corsOptions(options.origins ?? ["*"]));
   await compression.register(http.app);

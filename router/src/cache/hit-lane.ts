@@ -167,7 +167,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     const hit = "hit" in found ? found.hit : null;
     // One request near the end of a hot entry's life executes it again, and stores the result (see
     // FastPath.claimRefresh); the others are still served here.
-    const refresh = hit !== null && decision.allowed && options.fastPath.claimRefresh(hit);
+    const refresh = hit !== null && decision.allowed && (await options.fastPath.claimRefresh(hit));
     if (hit && decision.allowed && !refresh) {
       let encoding = options.compression.choose(request.headers, hit.body.length);
       let bytes = hit.body;

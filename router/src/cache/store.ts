@@ -24,6 +24,11 @@ export interface CacheStore {
   health: CacheHealth;
   /** The Redis connection, when there is one (for other shared state, e.g. rate limits). */
   redis: RedisClientType | undefined;
+  /**
+   * Takes the claim `name` for `ttlMs`: true for its first taker until it lapses, across every router
+   * sharing the store (Redis `SET NX PX`; in memory, this process). Errors propagate, as `raw`'s do.
+   */
+  claim(name: string, ttlMs: number): Promise<boolean>;
   kind: "redis" | "memory";
   close(): Promise<void>;
 }
@@ -36,6 +41,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   let tags: TagStore;
   let keyv: Keyv<string>;
   let redis: RedisClientType | undefined;
+  let claim: CacheStore["claim"];
   const health = new CacheHealth(options.logger, options.redisUrl ? options.timeoutMs : 0, () => tags.bumpEpoch());
   if (options.redisUrl) {
     redis = createClient({
@@ -54,6 +60,9 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
       useKeyPrefix: false,
     });
     tags = new RedisTagStore(redis, options.keyPrefix, options.maxTtlSeconds + 60);
+    const client = redis;
+    claim = async (name, ttlMs) =>
+      (await client.set(`${options.keyPrefix}claim:${name}`, "1", { condition: "NX", expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } })) === "OK";
   } else {
     // A bounded in-memory store. lru-cache's set() takes an options object where Keyv passes a TTL
     // number, so it is wrapped in the plain Map interface Keyv expects (Keyv keeps expiry itself).
@@ -70,6 +79,14 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     };
     keyv = new Keyv<string>({ store: mapLike, namespace: options.keyPrefix, throwOnErrors: true });
     tags = new MemoryTagStore();
+    // Each claim's end, by the wall clock as Redis keeps it (lru-cache's own TTLs run on a monotonic one).
+    const claims = new LRUCache<string, number>({ max: 10_000 });
+    claim = async (name, ttlMs) => {
+      const now = Date.now();
+      if ((claims.get(name) ?? 0) > now) return false;
+      claims.set(name, now + ttlMs);
+      return true;
+    };
   }
   // The adapter's types name keyv's CommonJS build and ours its ESM build: the same class at run time.
   const adapter = new KeyvAdapter<string>(keyv as unknown as ConstructorParameters<typeof KeyvAdapter<string>>[0]);
@@ -84,6 +101,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     tags,
     health,
     redis,
+    claim,
     kind: redis ? "redis" : "memory",
     async close() {
       if (!redis) return;
