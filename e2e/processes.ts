@@ -62,3 +62,10 @@ export function startRouterWorkers(stack: Stack, workers: number, env: Record<st
     new RegExp(`all ${workers} router workers listening`),
   );
 }
+
+/** Which of a router's workers logged these requests (log lines are written in batches, at most 100 ms late). */
+export async function workersServing(router: ServiceProcess, requestIds: string[]): Promise<Set<number | undefined>> {
+  const logged = () => router.lines.filter((line) => line.includes('"msg":"request"') && requestIds.some((id) => line.includes(`"reqId":"${id}"`)));
+  for (let attempt = 0; attempt < 40 && logged().length < requestIds.length; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+  return new Set(logged().map((line) => (JSON.parse(line) as { worker?: number }).worker));
+}

@@ -7,19 +7,25 @@ export interface SubgraphProxy {
   forwarded(): number;
   /** While true, requests are held forever: the subgraph looks hung. */
   hang: boolean;
+  /** While true, requests are answered 502 at once, unforwarded: the subgraph looks down. */
+  fail: boolean;
   close(): Promise<void>;
 }
 
 /**
  * An HTTP proxy in front of a real subgraph: holds each request `delayMs` before forwarding it (so
- * requests overlap, or stay in flight), can hang, and counts what reaches the subgraph.
+ * requests overlap, or stay in flight), can hang or fail, and counts what reaches the subgraph.
  */
 export async function delayingProxy(target: string, delayMs = 0): Promise<SubgraphProxy> {
   const upstream = new URL(target);
   let forwarded = 0;
-  const state = { hang: false };
+  const state = { hang: false, fail: false };
   const server: Server = createServer((incoming, outgoing) => {
     if (state.hang) return;
+    if (state.fail) {
+      outgoing.writeHead(502).end();
+      return;
+    }
     setTimeout(() => {
       forwarded++;
       const request = httpRequest(

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProduct, graphqlRequestCount, metricTotal, postOnNewConnection, postTo, type SignedIn, type Stack, signUpAdmin, startStack } from "../harness.ts";
-import { type ServiceProcess, startRouterWorkers } from "../processes.ts";
+import { type ServiceProcess, startRouterWorkers, workersServing } from "../processes.ts";
+import { delayingProxy } from "../proxy.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
 // A hot entry is executed again by one request shortly before it expires (its last tenth of life), so under
@@ -89,6 +90,52 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
     }
     expect((await productsServed()) - servedBefore).toBe(2);
   });
+  it("has a refresh that stored nothing given back, and tried again by another request a moment later", async () => {
+    // The products subgraph behind a proxy that can fail: the first refresh gets an error, not an entry.
+    const proxy = await delayingProxy(stack.products.url);
+    const router = await stack.startRouter({ PRODUCTS_URL: proxy.url });
+    try {
+      const product = await createProduct(stack, admin, { name: "Evergreen Stool" });
+      const body = JSON.stringify({ query: `query Stool($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } });
+      const read = async () => {
+        const response = await postTo(router.url, body, "lane");
+        const json = (await response.json()) as { data?: unknown; errors?: unknown };
+        return { cache: response.headers.get("x-cache"), age: Number(response.headers.get("age")), json };
+      };
+      const expected = { product: { name: product.name, priceCents: product.priceCents } };
+      expect((await read()).cache).toBe("MISS");
+      const stored = Date.now();
+      let status: string | null = null;
+      for (let attempt = 0; attempt < 40 && status !== "HIT"; attempt++) {
+        status = (await read()).cache;
+        if (status !== "HIT") await sleepUntil(Date.now() + 25);
+      }
+      expect(status).toBe("HIT");
+      const forwarded = proxy.forwarded();
+
+      // In the window (its last second; a retry after a quarter of it): the refresh fails.
+      await sleepUntil(stored + TTL_SECONDS * 1000 * 0.91);
+      proxy.fail = true;
+      const failed = await read();
+      proxy.fail = false;
+      expect(failed.cache).toBe("MISS");
+      expect(failed.json.errors).toBeDefined();
+      expect(await read()).toMatchObject({ cache: "HIT", json: { data: expected } });
+      // Given back: a request after the retry interval refreshes it again, and this one is stored.
+      await sleepUntil(Date.now() + 350);
+      expect(await read()).toMatchObject({ cache: "MISS", json: { data: expected } });
+      expect(proxy.forwarded() - forwarded).toBe(1);
+
+      // After the first entry's end: the refreshed one (without the retry, a miss).
+      await sleepUntil(stored + TTL_SECONDS * 1000 + 500);
+      const after = await read();
+      expect(after).toMatchObject({ cache: "HIT", json: { data: expected } });
+      expect(after.age).toBeLessThan(3);
+    } finally {
+      await router.close();
+      await proxy.close();
+    }
+  });
 });
 
 // Routers sharing Redis (replicas, or ROUTER_WORKERS as here) each see a hot entry's window: one of them
@@ -115,7 +162,7 @@ describe.runIf(withRedis)("response cache refresh across router workers sharing 
     const query = { query: `query Shelf($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } };
     const expected = { product: { name: product.name, priceCents: product.priceCents } };
     // Each connection goes to the next worker: every request below is answered by both in turn.
-    const read = () => postOnNewConnection(router.url, query);
+    const read = (requestId?: string) => postOnNewConnection(router.url, query, requestId ? { "x-request-id": requestId } : {});
 
     expect((await read()).cache).toBe("MISS");
     const stored = Date.now();
@@ -128,14 +175,16 @@ describe.runIf(withRedis)("response cache refresh across router workers sharing 
 
     const servedBefore = await graphqlRequestCount(stack.products.url);
     await sleepUntil(stored + TTL_SECONDS * 1000 * 0.95);
-    const burst = await Promise.all(Array.from({ length: 8 }, read));
+    const ids = Array.from({ length: 8 }, (_, index) => `refresh-burst-${index}`);
+    const burst = await Promise.all(ids.map(read));
     expect(burst.map((result) => result.cache).sort()).toEqual(["HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "MISS"]);
     for (const result of burst) expect(result.json.data).toEqual(expected);
     expect((await graphqlRequestCount(stack.products.url)) - servedBefore).toBe(1);
+    expect(await workersServing(router, ids)).toEqual(new Set([1, 2]));
 
     // After the first entry's end, both workers serve the refreshed one.
     await sleepUntil(stored + TTL_SECONDS * 1000 + 500);
-    for (const result of await Promise.all(Array.from({ length: 4 }, read))) {
+    for (const result of await Promise.all(Array.from({ length: 4 }, () => read()))) {
       expect(result).toMatchObject({ cache: "HIT", json: { data: expected } });
       expect(result.age).toBeLessThan(3);
     }

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProduct, graphqlRequestCount, postOnNewConnection, type SignedIn, type Stack, signUpAdmin, startStack, testEnv } from "../harness.ts";
-import { type ServiceProcess, startRouterWorkers } from "../processes.ts";
+import { type ServiceProcess, startRouterWorkers, workersServing } from "../processes.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
 // ROUTER_WORKERS: one router process forking several workers on one port (node:cluster), end to end —
@@ -42,13 +42,6 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
     await deleteKeys(prefix);
   });
 
-  /** Which workers logged these requests (log lines are written in batches, at most 100 ms late). */
-  async function workersServing(requestIds: string[]): Promise<Set<number | undefined>> {
-    const logged = () => router.lines.filter((line) => line.includes('"msg":"request"') && requestIds.some((id) => line.includes(`"reqId":"${id}"`)));
-    for (let attempt = 0; attempt < 40 && logged().length < requestIds.length; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
-    return new Set(logged().map((line) => (JSON.parse(line) as { worker?: number }).worker));
-  }
-
   it("serves from every worker, shares cache entries and purges across them, and reports all of them in /metrics", async () => {
     const product = await createProduct(stack, admin, { name: "Clustered", priceCents: 1200 });
     const query = { query: `query($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } };
@@ -66,7 +59,7 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
       if (response.cache !== "HIT") await new Promise((resolve) => setTimeout(resolve, 25));
     }
     expect(hits).toBe(4);
-    expect(await workersServing(warmIds)).toEqual(new Set([1, 2]));
+    expect(await workersServing(router, warmIds)).toEqual(new Set([1, 2]));
 
     // A change through one worker is seen by every worker at once.
     const update = await postOnNewConnection(
@@ -80,7 +73,7 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
       const response = await postOnNewConnection(router.url, query, { "x-request-id": id });
       expect(response.json.data).toEqual({ product: { name: "Clustered", priceCents: 900 } });
     }
-    expect(await workersServing(afterIds)).toEqual(new Set([1, 2]));
+    expect(await workersServing(router, afterIds)).toEqual(new Set([1, 2]));
 
     // One scrape, whichever worker answers it, counts every worker's operations, each under its worker.
     const sent = warmIds.length + 1 + afterIds.length;
@@ -108,7 +101,7 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
       const response = await postOnNewConnection(router.url, { query: "{ __typename }" }, { "x-request-id": id });
       expect(response.status).toBe(200);
     }
-    expect(await workersServing(ids)).toEqual(new Set([first?.worker === 1 ? 2 : 1, 3]));
+    expect(await workersServing(router, ids)).toEqual(new Set([first?.worker === 1 ? 2 : 1, 3]));
   });
 
   it("on SIGTERM stops every worker gracefully and exits 0", async () => {

@@ -117,12 +117,15 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     const body = request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null;
 
     const contentType = hitContentType(request.headers.accept);
-    if (refreshInLane(request.raw)) context.cache.refresh = true;
+    const laneClaim = refreshInLane(request.raw);
+    if (laneClaim) context.cache.refresh = laneClaim;
     else if (options.fastPath && body && contentType && !missedInLane(request.raw)) {
       const end = options.metrics.graphqlRequests.startTimer();
       const hit = await options.fastPath.lookup(context.viewer?.userId ?? null, body);
       // As in the lane: one request refreshes a hot entry shortly before it expires.
-      if (hit && (await options.fastPath.claimRefresh(hit))) context.cache.refresh = true;
+      const claim = hit ? options.fastPath.claimRefresh(hit) : null;
+      const refresh = claim && (await claim);
+      if (refresh) context.cache.refresh = refresh;
       else if (hit) {
         options.metrics.cacheResults.inc({ result: "hit" });
         end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });

@@ -2,7 +2,7 @@ import { createLogger } from "@supergraph/kit";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCompression } from "../compression.ts";
 import { FastPath, type FastEntryMeta, type FastHit, fastKey } from "./fast-path.ts";
-import { createCacheStore } from "./store.ts";
+import { type CacheStore, createCacheStore } from "./store.ts";
 
 const REQUEST = { query: "{ products { id } }" };
 const KEY = fastKey("public", REQUEST) as string;
@@ -11,8 +11,8 @@ const memoryStore = () =>
   createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger: createLogger("router", "silent", { write: () => {} }) });
 
 /** A router's fast path on `store` (by default a store of its own; two routers may share one). */
-function fastPath(store = memoryStore()) {
-  const path = new FastPath(store, createCompression({ enabled: false, minBytes: 1024 }));
+function fastPath(store: ConstructorParameters<typeof FastPath>[0] & Pick<CacheStore, "raw" | "claim"> = memoryStore(), compression = false) {
+  const path = new FastPath(store, createCompression({ enabled: compression, minBytes: 1 }));
   // A version of the entry written `ageSeconds` ago, living `ttl` seconds; without one, as an older router
   // wrote it into the shared store.
   const write = async (ageSeconds: number, ttl?: number) => {
@@ -25,7 +25,9 @@ function fastPath(store = memoryStore()) {
     if (!found) throw new Error("not served");
     return found;
   };
-  return { path, write, hit, store };
+  /** Whether a request that got this hit is to refresh its entry. */
+  const claims = async (found: FastHit) => (await path.claimRefresh(found)) !== null;
+  return { path, write, hit, claims, store };
 }
 
 afterEach(() => {
@@ -34,50 +36,56 @@ afterEach(() => {
 
 describe("refreshing hot entries", () => {
   it("is taken on in an entry's last tenth of life (at most its last 10 s), by one request per version", async () => {
-    const { path, write, hit } = fastPath();
+    const { path, write, hit, claims } = fastPath();
     await write(53, 60);
-    expect(await path.claimRefresh(await hit())).toBe(false);
+    // Outside the window: no claim, and no promise either (most hits).
+    expect(path.claimRefresh(await hit())).toBeNull();
     await write(55, 60);
-    expect(await path.claimRefresh(await hit())).toBe(true);
-    expect(await path.claimRefresh(await hit())).toBe(false);
-    // Another version of the same entry, in its own window: claimed anew.
-    await write(56, 60);
-    expect(await path.claimRefresh(await hit())).toBe(true);
+    expect(await claims(await hit())).toBe(true);
+    expect(await claims(await hit())).toBe(false);
+    // A newer version of the same entry, in its own window: claimed anew.
+    await write(54.5, 60);
+    expect(await claims(await hit())).toBe(true);
     // A long life: the last 10 s, not the last tenth.
     await write(280, 300);
-    expect(await path.claimRefresh(await hit())).toBe(false);
+    expect(await claims(await hit())).toBe(false);
     await write(291, 300);
-    expect(await path.claimRefresh(await hit())).toBe(true);
+    expect(await claims(await hit())).toBe(true);
   });
 
-  it("is not taken on again by a request that read the old version after the new one was stored", async () => {
-    const { path, write, hit } = fastPath();
+  it("is held while the refresh runs, however long, and after it stored the new version", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const { write, hit, claims } = fastPath();
     await write(55, 60);
     const [first, late] = [await hit(), await hit()];
-    expect(await path.claimRefresh(first)).toBe(true);
+    expect(await claims(first)).toBe(true);
+    // A slow execution: past any retry interval, still held.
+    vi.setSystemTime(Date.now() + 3_000);
+    expect(await claims(await hit())).toBe(false);
     // The refresh is stored; a request that had the old version in hand (with Redis, its tags check is a
     // round trip) asks only now.
     await write(0, 60);
-    expect(await path.claimRefresh(late)).toBe(false);
+    expect(await claims(late)).toBe(false);
   });
 
-  it("is taken on again after a while when the version is still there (the refresh stored nothing)", async () => {
+  it("is given back by a refresh that stored nothing, for another request to try again a moment later", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const { path, write, hit } = fastPath();
+    const { path, write, hit, claims } = fastPath();
     await write(55, 60);
-    expect(await path.claimRefresh(await hit())).toBe(true);
-    vi.setSystemTime(Date.now() + 900);
-    expect(await path.claimRefresh(await hit())).toBe(false);
+    const claim = await path.claimRefresh(await hit());
+    if (!claim) throw new Error("not claimed");
+    path.refreshStoredNothing(claim);
+    expect(await claims(await hit())).toBe(false);
     // A quarter of the 6 s window, at most 1 s.
-    vi.setSystemTime(Date.now() + 200);
-    expect(await path.claimRefresh(await hit())).toBe(true);
-    expect(await path.claimRefresh(await hit())).toBe(false);
+    vi.setSystemTime(Date.now() + 1_100);
+    expect(await claims(await hit())).toBe(true);
+    expect(await claims(await hit())).toBe(false);
   });
 
   it("never refreshes an entry that does not say its lifetime (written by an older router)", async () => {
     const { path, write, hit } = fastPath();
     await write(59);
-    expect(await path.claimRefresh(await hit())).toBe(false);
+    expect(path.claimRefresh(await hit())).toBeNull();
   });
 
   it("is taken on by one router of those sharing a store; the others serve the refreshed version once it is stored", async () => {
@@ -86,27 +94,51 @@ describe("refreshing hot entries", () => {
     const other = fastPath(one.store);
     await one.write(55, 60);
     const [mine, theirs] = [await one.hit(), await other.hit()];
-    expect(await one.path.claimRefresh(mine)).toBe(true);
+    expect(await one.claims(mine)).toBe(true);
     // Its own first claim of this version, but another router has it.
-    expect(await other.path.claimRefresh(theirs)).toBe(false);
+    expect(await other.claims(theirs)).toBe(false);
     expect(theirs.age).toBe(55);
     await one.write(0, 60);
-    // Past the claims' retry interval: the other router reads the entry again rather than refreshing the
-    // version it held, which the shared claim would now let it do.
+    // After one retry interval the other router reads the entry again, and serves the new version.
     vi.setSystemTime(Date.now() + 1_100);
     const after = await other.hit();
     expect(after.age).toBe(1);
-    expect(await other.path.claimRefresh(after)).toBe(false);
+    expect(await other.claims(after)).toBe(false);
+  });
+
+  it("is given back across routers too", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const one = fastPath();
+    const other = fastPath(one.store);
+    await one.write(55, 60);
+    const claim = await one.path.claimRefresh(await one.hit());
+    if (!claim) throw new Error("not claimed");
+    expect(await other.claims(await other.hit())).toBe(false);
+    one.path.refreshStoredNothing(claim);
+    await vi.waitFor(() => expect(one.store.claim(`refresh:${claim.key}:${claim.at}`, 1)).resolves.toBe(false));
+    vi.setSystemTime(Date.now() + 1_100);
+    expect(await other.claims(await other.hit())).toBe(true);
+  });
+
+  it("falls back to this router's own claim when the store cannot take one", async () => {
+    const store = memoryStore();
+    const { write, hit, claims } = fastPath({ ...store, claim: () => Promise.reject(new Error("Redis is down")) });
+    await write(55, 60);
+    expect(await claims(await hit())).toBe(true);
+    expect(await claims(await hit())).toBe(false);
   });
 
   it("keeps a copy read again in the window while it is still the stored version, compressed forms and all", async () => {
     vi.useFakeTimers({ toFake: ["Date"] });
     const one = fastPath();
-    const other = fastPath(one.store);
+    const other = fastPath(one.store, true);
     await one.write(55, 60);
     const first = await other.hit();
+    const compressed = await other.path.encoded(first, "br");
     vi.setSystemTime(Date.now() + 1_100);
-    expect((await other.hit()).entry).toBe(first.entry);
+    const again = await other.hit();
+    expect(again.entry).toBe(first.entry);
+    expect(await other.path.encoded(again, "br")).toBe(compressed);
   });
 });
 

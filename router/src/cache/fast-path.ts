@@ -31,17 +31,20 @@ export const FAST_PREFIX = "fast:";
 const REFRESH_SHARE = 0.1;
 const MAX_REFRESH_WINDOW_MS = 10_000;
 /**
- * A refresh that stored nothing — it overlapped a purge of anything (see TagStore.generation), a
- * subgraph failed, it came back private — leaves the same version in place: another request may try
- * again after a quarter of the window (at most 1 s).
+ * A version's refresh is claimed until the version's end, however long its execution takes. One that stored
+ * nothing — it overlapped a purge of anything (see TagStore.generation), a subgraph failed, it came back
+ * private — gives the claim back after a quarter of the window (at most 1 s): another request, on any
+ * router, may then try again.
  */
 const MAX_REFRESH_RETRY_MS = 1_000;
-/** How long a router serves an entry read from the store before reading it again (while not refreshing). */
+/** How long a router serves an entry read from the store before reading it again (before its refresh window). */
 const LOCAL_COPY_MS = 5_000;
 
 /** The last part of an entry's life, in which it is refreshed (see REFRESH_SHARE). */
 const refreshWindowMs = (ttlSeconds: number) => Math.min(ttlSeconds * 1000 * REFRESH_SHARE, MAX_REFRESH_WINDOW_MS);
 const refreshRetryMs = (windowMs: number) => Math.min(windowMs / 4, MAX_REFRESH_RETRY_MS);
+
+const refreshClaimName = (claim: RefreshClaim) => `refresh:${claim.key}:${claim.at}`;
 
 /**
  * Until when a router may answer from its own copy of an entry, made `now`, without reading the store
@@ -91,6 +94,15 @@ export interface FastEntryMeta {
   ttl?: number;
 }
 
+/** A request's claim to refresh one version of an entry (see FastPath.claimRefresh). */
+export interface RefreshClaim {
+  key: string;
+  /** The version's `at`. */
+  at: number;
+  /** How soon another request may try again if this one stores nothing. */
+  retryMs: number;
+}
+
 export interface FastHit {
   body: Buffer;
   /** The entry it came from, which keeps the body's compressed forms (see FastPath.encoded). */
@@ -130,21 +142,23 @@ export class FastPath {
    * it (with Redis, its tags check is a round trip), and must not start a second refresh. Bounded:
    * beyond it, a version whose claim was evicted may be refreshed once more (harmless).
    */
-  private readonly refreshing = new LRUCache<string, { at: number; retryAt: number }>({ max: 10_000 });
+  private readonly refreshing = new LRUCache<string, { at: number; until: number }>({ max: 10_000 });
 
   private readonly store: KeyValueCache<string>;
   private readonly tags: TagStore;
   private readonly health: CacheHealth;
   private readonly claim: CacheStore["claim"];
+  private readonly shortenClaim: CacheStore["shortenClaim"];
 
   constructor(
-    store: Pick<CacheStore, "raw" | "tags" | "health" | "claim">,
+    store: Pick<CacheStore, "raw" | "tags" | "health" | "claim" | "shortenClaim">,
     private readonly compression: Compression,
   ) {
     this.store = store.raw;
     this.tags = store.tags;
     this.health = store.health;
     this.claim = store.claim;
+    this.shortenClaim = store.shortenClaim;
   }
 
   /** Called when the response cache stores an entry (see TaggedResponseCache.set); it lives `meta.ttl` seconds. */
@@ -179,27 +193,44 @@ export class FastPath {
   }
 
   /**
-   * Whether the request that got this hit should execute its operation again instead (and store the
-   * result): true for one request per version of an entry at a time, in its last tenth of life (see
-   * REFRESH_SHARE), again after MAX_REFRESH_RETRY_MS if that version is still the one here.
+   * The claim to refresh the entry a hit came from, if the request that got it should execute its
+   * operation again instead (and store the result); null if it should be served the hit. Claimed for one
+   * request per version of an entry, in its last tenth of life (see REFRESH_SHARE), held until the
+   * version's end unless given back (refreshStoredNothing).
    *
-   * Claimed here first (no round trip for the other requests of the window), then in the shared store:
-   * every router sharing it — replicas, ROUTER_WORKERS — would otherwise refresh each hot entry once
-   * each, N executions per entry per lifetime where one does. A router that loses the shared claim serves
-   * its request from the entry, and reads the refreshed version from the store once its copy lapses.
-   * Were the store unreachable, it refreshes on its own claim, as each router did before.
+   * Claimed here first, synchronously: the other requests of the window get null without a round trip
+   * (and every hit outside it without a promise). Then in the shared store: every router sharing it —
+   * replicas, ROUTER_WORKERS — would otherwise refresh each hot entry, N executions per entry per
+   * lifetime where one does. A router that loses the shared claim serves its request from the entry, and
+   * reads the refreshed version from the store once its copy lapses (see copyExpiry). Were the store
+   * unreachable, a router refreshes on its own claim, as each did before.
    */
-  async claimRefresh(hit: FastHit): Promise<boolean> {
+  claimRefresh(hit: FastHit): Promise<RefreshClaim | null> | null {
     const { key, meta } = hit.entry as Decoded;
-    if (!meta.ttl) return false;
+    if (!meta.ttl) return null;
     const now = Date.now();
+    const end = meta.at + meta.ttl * 1000;
     const windowMs = refreshWindowMs(meta.ttl);
-    if (now < meta.at + meta.ttl * 1000 - windowMs) return false;
-    const claim = this.refreshing.get(key);
-    if (claim && claim.at === meta.at && now < claim.retryAt) return false;
-    const retryMs = refreshRetryMs(windowMs);
-    this.refreshing.set(key, { at: meta.at, retryAt: now + retryMs });
-    return this.health.run(() => this.claim(`refresh:${key}:${meta.at}`, retryMs), true);
+    if (now < end - windowMs) return null;
+    // Held for this version: by a refresh still running, or done (a request that read this version before
+    // the new one was stored may ask only now), or by another router.
+    const held = this.refreshing.get(key);
+    if (held && held.at === meta.at && now < held.until) return null;
+    const claim = { key, at: meta.at, retryMs: refreshRetryMs(windowMs) };
+    const hold = { at: meta.at, until: end };
+    this.refreshing.set(key, hold);
+    return this.health.run(() => this.claim(refreshClaimName(claim), end - now), true).then((taken) => {
+      // Another router has it: asked again after the retry interval, in case that one gives it back.
+      if (!taken) hold.until = Math.min(hold.until, Date.now() + claim.retryMs);
+      return taken ? claim : null;
+    });
+  }
+
+  /** Gives a claim back, for another request to try again after its retry interval: its refresh stored nothing. */
+  refreshStoredNothing(claim: RefreshClaim): void {
+    const held = this.refreshing.get(claim.key);
+    if (held?.at === claim.at) held.until = Math.min(held.until, Date.now() + claim.retryMs);
+    void this.health.run(() => this.shortenClaim(refreshClaimName(claim), claim.retryMs), undefined);
   }
 
   private async read(key: string): Promise<Decoded | null> {

@@ -40,7 +40,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
   await compression.register(http.app);
   // What Fastify (with the router's CORS and compression) sends for the same bytes, to compare with the lane.
   http.app.post("/fastify", async (_request, reply) => reply.type("application/json; charset=utf-8").send(Buffer.from(String((_request.body as { answer: string }).answer))));
-  http.app.post("/graphql", async (request) => ({ handedOn: true, body: request.body, missed: missedInLane(request.raw), refresh: refreshInLane(request.raw), spent: rateLimitedInLane(request.raw) }));
+  http.app.post("/graphql", async (request) => ({ handedOn: true, body: request.body, missed: missedInLane(request.raw), refresh: refreshInLane(request.raw) !== null, spent: rateLimitedInLane(request.raw) }));
   http.setFrontDoor(
     createHitLane({
       fastPath,

@@ -6,7 +6,7 @@ import type { RouterMetrics } from "../metrics.ts";
 import { type Compression, type Encoding, varyWithEncoding } from "../compression.ts";
 import { hitContentType } from "../content-type.ts";
 import type { RateLimitDecision, RateLimiter } from "../rate-limit.ts";
-import { type FastHit, type FastPath, type FastRequest, hitHeaders } from "./fast-path.ts";
+import { type FastHit, type FastPath, type FastRequest, hitHeaders, type RefreshClaim } from "./fast-path.ts";
 
 /** Bodies read here at most; a bigger one (a cache hit is a short query) goes to Fastify unread. */
 const MAX_BODY_BYTES = 64 * 1024;
@@ -74,15 +74,15 @@ interface HandedOn {
   /** It was looked up and is not in the cache (or is to refresh it): the handler need not look it up again. */
   missed: boolean;
   /** It is to execute a hot entry's operation again before the entry expires (FastPath.claimRefresh). */
-  refresh: boolean;
+  refresh: RefreshClaim | null;
 }
 const handedOn = new WeakMap<IncomingMessage, HandedOn>();
 
 /** Whether the lane already looked this request up and found no hit it could serve. */
 export const missedInLane = (request: IncomingMessage): boolean => handedOn.get(request)?.missed === true;
 
-/** Whether the lane chose this request to refresh the entry it would have been served from. */
-export const refreshInLane = (request: IncomingMessage): boolean => handedOn.get(request)?.refresh === true;
+/** The claim, if the lane chose this request to refresh the entry it would have been served from. */
+export const refreshInLane = (request: IncomingMessage): RefreshClaim | null => handedOn.get(request)?.refresh ?? null;
 
 /** The rate-limit decision the lane already made for a request it handed on: its point is spent. */
 export const rateLimitedInLane = (request: IncomingMessage): RateLimitDecision | undefined => handedOn.get(request)?.decision;
@@ -167,7 +167,8 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     const hit = "hit" in found ? found.hit : null;
     // One request near the end of a hot entry's life executes it again, and stores the result (see
     // FastPath.claimRefresh); the others are still served here.
-    const refresh = hit !== null && decision.allowed && (await options.fastPath.claimRefresh(hit));
+    const claim = hit !== null && decision.allowed ? options.fastPath.claimRefresh(hit) : null;
+    const refresh = claim && (await claim);
     if (hit && decision.allowed && !refresh) {
       let encoding = options.compression.choose(request.headers, hit.body.length);
       let bytes = hit.body;
@@ -183,7 +184,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       return { response, id: requestId(request.headers), hit, contentType, body: bytes, encoding, origin: request.headers.origin, started };
     }
     // A miss is not looked up again by the handler (with Redis, a round trip per scope).
-    const missed = refresh || ("hit" in found && !found.hit && typeof (params as FastRequest).query === "string");
+    const missed = refresh !== null || ("hit" in found && !found.hit && typeof (params as FastRequest).query === "string");
     handedOn.set(request, { decision, missed, refresh });
     if ("error" in found) throw found.error;
     return null;

@@ -5,7 +5,7 @@ import type { DocumentNode } from "graphql";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import type { CacheStore } from "./store.ts";
-import { type FastPath, fastKey } from "./fast-path.ts";
+import { type FastPath, fastKey, type RefreshClaim } from "./fast-path.ts";
 import { TaggedResponseCache } from "./tagged-cache.ts";
 import { type AugmentedOperation, augmentOperation, ID_ALIAS, TYPENAME_ALIAS } from "./tags.ts";
 
@@ -23,7 +23,9 @@ export interface CacheState {
   /** The purge counter when execution started (a miss); null when it could not be read. */
   generation?: number | null;
   /** This request executes a hot entry's operation again, before the entry expires: it does not read it. */
-  refresh?: boolean;
+  refresh?: RefreshClaim;
+  /** Its response is being written to the cache (the response cache plugin's write path was taken). */
+  writing?: boolean;
 }
 
 const MAX_MEMOIZED_OPERATIONS = 1_000;
@@ -45,7 +47,7 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
     // PRIVATE responses are cached per user (the verified JWT subject); anonymous requests have no
     // session, so they never read or write private entries.
     sessionId: async ({ contextValue }) => contextValue.viewer?.userId ?? null,
-    shouldReadFromCache: async ({ contextValue }) => contextValue.cache.augmented !== undefined && contextValue.cache.refresh !== true,
+    shouldReadFromCache: async ({ contextValue }) => contextValue.cache.augmented !== undefined && contextValue.cache.refresh === undefined,
     // No shouldWriteToCache: the plugin awaits it before reading the response to store, which would let
     // other plugins' hooks run in between. Whether to write is decided here and in the store's `set`.
     generateCacheKey(requestContext, keyData) {
@@ -59,7 +61,9 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
         const viewer = (requestContext.contextValue as RouterContext).viewer;
         const scope = policy?.scope === "PRIVATE" ? (viewer ? (`private:${viewer.userId}` as const) : null) : ("public" as const);
         const fast = scope && policy ? fastKey(scope, requestContext.request) : null;
+        state.writing = true;
         cache.pending.set(`fqc:${key}`, {
+          ...(state.refresh ? { refresh: state.refresh } : {}),
           typeTags: state.augmented.typeTags,
           generation: state.generation,
           data: body.singleResult.data,
@@ -107,7 +111,13 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
           const result = !eligible ? "BYPASS" : metrics.responseCacheHit ? "HIT" : "MISS";
           response.http.headers.set("x-cache", result);
           // A refresh is a miss to its client (it was executed), counted apart.
-          options.metrics.cacheResults.inc({ result: result === "MISS" && contextValue.cache.refresh ? "refresh" : result.toLowerCase() });
+          const refresh = contextValue.cache.refresh;
+          options.metrics.cacheResults.inc({ result: result === "MISS" && refresh ? "refresh" : result.toLowerCase() });
+          // Not written (errors, not cacheable, the purge counter unreadable): another request may try again.
+          // The response cache's own willSendResponse runs first, and decides to write without awaiting
+          // anything (no shouldWriteToCache), so `writing` is known here. A write that then stores nothing
+          // says so itself (TaggedResponseCache.set).
+          if (refresh && !contextValue.cache.writing) options.fastPath.refreshStoredNothing(refresh);
         },
       };
     },

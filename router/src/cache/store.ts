@@ -29,6 +29,8 @@ export interface CacheStore {
    * sharing the store (Redis `SET NX PX`; in memory, this process). Errors propagate, as `raw`'s do.
    */
   claim(name: string, ttlMs: number): Promise<boolean>;
+  /** Makes a claim taken with `claim` lapse in `ttlMs` (no claim is made if there is none). */
+  shortenClaim(name: string, ttlMs: number): Promise<void>;
   kind: "redis" | "memory";
   close(): Promise<void>;
 }
@@ -42,6 +44,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   let keyv: Keyv<string>;
   let redis: RedisClientType | undefined;
   let claim: CacheStore["claim"];
+  let shortenClaim: CacheStore["shortenClaim"];
   const health = new CacheHealth(options.logger, options.redisUrl ? options.timeoutMs : 0, () => tags.bumpEpoch());
   if (options.redisUrl) {
     redis = createClient({
@@ -61,8 +64,12 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     });
     tags = new RedisTagStore(redis, options.keyPrefix, options.maxTtlSeconds + 60);
     const client = redis;
-    claim = async (name, ttlMs) =>
-      (await client.set(`${options.keyPrefix}claim:${name}`, "1", { condition: "NX", expiration: { type: "PX", value: Math.max(1, Math.ceil(ttlMs)) } })) === "OK";
+    const claimKey = (name: string) => `${options.keyPrefix}claim:${name}`;
+    const px = (ttlMs: number) => ({ type: "PX" as const, value: Math.max(1, Math.ceil(ttlMs)) });
+    claim = async (name, ttlMs) => (await client.set(claimKey(name), "1", { condition: "NX", expiration: px(ttlMs) })) === "OK";
+    shortenClaim = async (name, ttlMs) => {
+      await client.set(claimKey(name), "1", { condition: "XX", expiration: px(ttlMs) });
+    };
   } else {
     // A bounded in-memory store. lru-cache's set() takes an options object where Keyv passes a TTL
     // number, so it is wrapped in the plain Map interface Keyv expects (Keyv keeps expiry itself).
@@ -79,13 +86,17 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     };
     keyv = new Keyv<string>({ store: mapLike, namespace: options.keyPrefix, throwOnErrors: true });
     tags = new MemoryTagStore();
-    // Each claim's end, by the wall clock as Redis keeps it (lru-cache's own TTLs run on a monotonic one).
+    // Each claim's end by Date.now(), which the router's other expiries use (and tests can move).
     const claims = new LRUCache<string, number>({ max: 10_000 });
     claim = async (name, ttlMs) => {
       const now = Date.now();
       if ((claims.get(name) ?? 0) > now) return false;
       claims.set(name, now + ttlMs);
       return true;
+    };
+    shortenClaim = async (name, ttlMs) => {
+      const until = claims.get(name);
+      if (until !== undefined) claims.set(name, Math.min(until, Date.now() + ttlMs));
     };
   }
   // The adapter's types name keyv's CommonJS build and ours its ESM build: the same class at run time.
@@ -102,6 +113,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     health,
     redis,
     claim,
+    shortenClaim,
     kind: redis ? "redis" : "memory",
     async close() {
       if (!redis) return;

@@ -1,5 +1,5 @@
 import type { KeyValueCache, KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
-import type { FastPath } from "./fast-path.ts";
+import type { FastPath, RefreshClaim } from "./fast-path.ts";
 import type { CacheHealth } from "./health.ts";
 import { entityTags } from "./tags.ts";
 import type { TagStore } from "./tag-store.ts";
@@ -13,6 +13,8 @@ export interface PendingWrite {
   data: unknown;
   /** The fast path's copy: its key and the exact bytes sent to the client (see fast-path.ts). */
   fast?: { key: string; body: string; cacheControl: string; operationName: string | null };
+  /** The request is a refresh of the fast path's entry: if this write stores nothing, it says so. */
+  refresh?: RefreshClaim;
 }
 
 /**
@@ -52,11 +54,19 @@ export class TaggedResponseCache implements KeyValueCache<string> {
   async set(key: string, value: string, options?: KeyValueCacheSetOptions): Promise<void> {
     const pending = this.pending.get(key);
     this.pending.delete(key);
-    if (!pending || value.length > this.limits.maxEntryBytes) return;
+    if (!pending) return;
+    const stored = await this.write(key, value, pending, options);
+    // A refresh of the fast path's entry that did not replace it: another request may try again.
+    if (pending.refresh && !(stored && pending.fast?.key === pending.refresh.key)) this.fastPath?.refreshStoredNothing(pending.refresh);
+  }
+
+  /** Whether the entry was stored (with its fast-path copy, if it has one). */
+  private async write(key: string, value: string, pending: PendingWrite, options?: KeyValueCacheSetOptions): Promise<boolean> {
+    if (value.length > this.limits.maxEntryBytes) return false;
     const tags = [...new Set([...pending.typeTags, ...entityTags(pending.data)])];
     const snapshot = await this.health.run(() => this.tags.snapshotForWrite(tags, pending.generation), null);
     // null: a purge ran while this response was being computed; it may be stale already.
-    if (!snapshot) return;
+    if (!snapshot) return false;
     const ttl = Math.min(options?.ttl ?? this.limits.maxTtlSeconds, this.limits.maxTtlSeconds);
     const entry = `${JSON.stringify({ e: snapshot.epoch, t: snapshot.tags })}\n${value}`;
     const fast = pending.fast;
@@ -65,6 +75,7 @@ export class TaggedResponseCache implements KeyValueCache<string> {
       fast &&
         this.fastPath?.remember(fast.key, { e: snapshot.epoch, t: snapshot.tags, at: Date.now(), cc: fast.cacheControl, op: fast.operationName, ttl }, fast.body),
     ]);
+    return true;
   }
 
   async delete(key: string): Promise<boolean> {
