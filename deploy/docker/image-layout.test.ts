@@ -41,7 +41,12 @@ function run(
 
 const production = { NODE_ENV: "production", JWT_SECRET: "j".repeat(40), INTERNAL_TOKEN_SECRET: "i".repeat(40), LOG_LEVEL: "info" };
 
-describe("each image's layout, built and run without Docker", () => {
+// Each test bundles a service and `pnpm deploy`s its dependencies first: 23-24 s apiece on a slow 2-vCPU
+// machine alone, and past the suite's 30 s while the other test files share its cores. The timeout is
+// there to catch a hang, not to time a build.
+const BUILD_TIMEOUT_MS = 120_000;
+
+describe("each image's layout, built and run without Docker", { timeout: BUILD_TIMEOUT_MS }, () => {
   it.each(["users", "products", "orders", "posts"])("%s: the entrypoint migrates a real database from the built output", async (service) => {
     const dir = assemble(service);
     expect(existsSync(join(dir, "dist/main.js"))).toBe(true);
