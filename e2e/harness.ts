@@ -165,6 +165,16 @@ export function postOnNewConnection(url: string, body: object, headers: Record<s
   });
 }
 
+/** Asks until the answer is a cache hit (an entry is stored just after the response that made it): the last `x-cache`. */
+export async function untilHit(cacheStatus: () => Promise<string | null>): Promise<string | null> {
+  let status: string | null = null;
+  for (let attempt = 0; attempt < 40 && status !== "HIT"; attempt++) {
+    status = await cacheStatus();
+    if (status !== "HIT") await new Promise((resolve) => setTimeout(resolve, 25));
+  }
+  return status;
+}
+
 export async function gql<T>(
   url: string,
   query: string,

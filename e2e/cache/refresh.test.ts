@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, graphqlRequestCount, metricTotal, postOnNewConnection, postTo, type SignedIn, type Stack, signUpAdmin, startStack } from "../harness.ts";
+import { createProduct, graphqlRequestCount, metricTotal, postOnNewConnection, postTo, type SignedIn, type Stack, signUpAdmin, startStack, untilHit } from "../harness.ts";
 import { type ServiceProcess, startRouterWorkers, workersServing } from "../processes.ts";
 import { delayingProxy } from "../proxy.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
@@ -52,14 +52,7 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
       stored.push(Date.now());
     }
     const window = (index: number, share: number) => (stored[index] as number) + TTL_SECONDS * 1000 * share;
-    for (const read of reads) {
-      let status: string | null = null;
-      for (let attempt = 0; attempt < 40 && status !== "HIT"; attempt++) {
-        status = (await read()).cache;
-        if (status !== "HIT") await sleepUntil(Date.now() + 25);
-      }
-      expect(status).toBe("HIT");
-    }
+    for (const read of reads) expect(await untilHit(async () => (await read()).cache)).toBe("HIT");
 
     // Before the window: hits, and nothing executed.
     const servedBefore = await productsServed();
@@ -105,16 +98,12 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
       const expected = { product: { name: product.name, priceCents: product.priceCents } };
       expect((await read()).cache).toBe("MISS");
       const stored = Date.now();
-      let status: string | null = null;
-      for (let attempt = 0; attempt < 40 && status !== "HIT"; attempt++) {
-        status = (await read()).cache;
-        if (status !== "HIT") await sleepUntil(Date.now() + 25);
-      }
-      expect(status).toBe("HIT");
+      expect(await untilHit(async () => (await read()).cache)).toBe("HIT");
       const forwarded = proxy.forwarded();
 
-      // In the window (its last second; a retry after a quarter of it): the refresh fails.
-      await sleepUntil(stored + TTL_SECONDS * 1000 * 0.91);
+      // In the window (its last second, from just after `stored`; a retry after a quarter of it): the
+      // refresh fails.
+      await sleepUntil(stored + TTL_SECONDS * 1000 * 0.905);
       proxy.fail = true;
       const failed = await read();
       proxy.fail = false;
@@ -122,7 +111,7 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
       expect(failed.json.errors).toBeDefined();
       expect(await read()).toMatchObject({ cache: "HIT", json: { data: expected } });
       // Given back: a request after the retry interval refreshes it again, and this one is stored.
-      await sleepUntil(Date.now() + 350);
+      await sleepUntil(Date.now() + 400);
       expect(await read()).toMatchObject({ cache: "MISS", json: { data: expected } });
       expect(proxy.forwarded() - forwarded).toBe(1);
 
@@ -135,6 +124,36 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
       await router.close();
       await proxy.close();
     }
+  });
+
+  it("has a refresh claimed by a request Apollo Server then refuses given back too", async () => {
+    const product = await createProduct(stack, admin, { name: "Evergreen Bench" });
+    const query = `query Bench($id: ID!) { product(id: $id) { name priceCents } }`;
+    const good = JSON.stringify({ query, variables: { id: product.id } });
+    // The entry's key (the fast path reads an operation name that is not a string as none), but refused by
+    // Apollo Server's own checks (400), before any of its plugins runs.
+    const refused = JSON.stringify({ query, variables: { id: product.id }, operationName: 1 });
+    const read = async (body = good) => {
+      const response = await postTo(stack.routerUrl, body, "lane");
+      await response.arrayBuffer();
+      return { status: response.status, cache: response.headers.get("x-cache"), age: Number(response.headers.get("age")) };
+    };
+    expect((await read()).cache).toBe("MISS");
+    const stored = Date.now();
+    expect(await untilHit(async () => (await read()).cache)).toBe("HIT");
+    const servedBefore = await graphqlRequestCount(stack.products.url);
+
+    await sleepUntil(stored + TTL_SECONDS * 1000 * 0.905);
+    expect((await read(refused)).status).toBe(400);
+    expect((await read()).cache).toBe("HIT");
+    await sleepUntil(Date.now() + 400);
+    expect((await read()).cache).toBe("MISS");
+    expect((await graphqlRequestCount(stack.products.url)) - servedBefore).toBe(1);
+
+    await sleepUntil(stored + TTL_SECONDS * 1000 + 500);
+    const after = await read();
+    expect(after.cache).toBe("HIT");
+    expect(after.age).toBeLessThan(3);
   });
 });
 

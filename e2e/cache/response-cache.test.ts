@@ -12,6 +12,7 @@ import {
   signUp,
   signUpAdmin,
   startStack,
+  untilHit as untilCacheHit,
 } from "../harness.ts";
 import { deleteKeys, RedisProxy, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
@@ -35,14 +36,7 @@ describe.each(stores)("response cache (%s store)", (kind) => {
   });
 
   /** Entries are stored in the background after the response is sent: read until one is served. */
-  async function untilHit(read: () => Promise<{ headers: Headers }>): Promise<string | null> {
-    let status: string | null = null;
-    for (let attempt = 0; attempt < 40 && status !== "HIT"; attempt++) {
-      status = (await read()).headers.get("x-cache");
-      if (status !== "HIT") await new Promise((resolve) => setTimeout(resolve, 25));
-    }
-    return status;
-  }
+  const untilHit = (read: () => Promise<{ headers: Headers }>) => untilCacheHit(async () => (await read()).headers.get("x-cache"));
 
   const subgraphRequests = async () =>
     (await Promise.all([stack.users, stack.products, stack.orders, stack.posts].map((subgraph) => graphqlRequestCount(subgraph.url)))).reduce(

@@ -107,17 +107,18 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   }
 
   return async function graphql(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+    const laneClaim = refreshInLane(request.raw);
     let context: RouterContext;
     try {
       context = await options.createContext(request);
     } catch (error) {
+      if (laneClaim) options.fastPath?.refreshStoredNothing(laneClaim);
       // A refused token or a spent rate limit: Apollo Server renders the error with its status.
       return send(reply, await execute(request, () => Promise.reject(error)));
     }
     const body = request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null;
 
     const contentType = hitContentType(request.headers.accept);
-    const laneClaim = refreshInLane(request.raw);
     if (laneClaim) context.cache.refresh = laneClaim;
     else if (options.fastPath && body && contentType && !missedInLane(request.raw)) {
       const end = options.metrics.graphqlRequests.startTimer();
@@ -139,9 +140,20 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       }
     }
 
+    const claim = context.cache.refresh;
+    if (claim) {
+      // A refresh executes whatever is in flight (as a waiter it would store nothing). When Apollo Server
+      // is done (every willSendResponse awaited), its response is being written to the cache, or it is not
+      // — an error, not cacheable, or a request Apollo refused before its plugins ran (its body matched
+      // the entry's key, but not Apollo's checks): then the claim is given back, for another request to try.
+      try {
+        return send(reply, await execute(request, async () => context));
+      } finally {
+        if (!context.cache.writing) options.fastPath?.refreshStoredNothing(claim);
+      }
+    }
     const operation = body ? JSON.stringify(body) : getKey(request);
-    // A refresh executes whatever is in flight: as a waiter it would store nothing.
-    if (!options.coalesce || operation === null || context.cache.refresh) return send(reply, await execute(request, async () => context));
+    if (!options.coalesce || operation === null) return send(reply, await execute(request, async () => context));
     // The Accept header too: the leader's response carries the Content-Type chosen from it.
     const key = `${context.viewer ? `user:${context.viewer.userId}:${context.viewer.role}` : "anonymous"}\u0000${request.headers.accept ?? ""}\u0000${operation}`;
     const leader = inflight.get(key);

@@ -44,7 +44,7 @@ const LOCAL_COPY_MS = 5_000;
 const refreshWindowMs = (ttlSeconds: number) => Math.min(ttlSeconds * 1000 * REFRESH_SHARE, MAX_REFRESH_WINDOW_MS);
 const refreshRetryMs = (windowMs: number) => Math.min(windowMs / 4, MAX_REFRESH_RETRY_MS);
 
-const refreshClaimName = (claim: RefreshClaim) => `refresh:${claim.key}:${claim.at}`;
+const refreshClaimName = (key: string, at: number) => `refresh:${key}:${at}`;
 
 /**
  * Until when a router may answer from its own copy of an entry, made `now`, without reading the store
@@ -101,6 +101,8 @@ export interface RefreshClaim {
   at: number;
   /** How soon another request may try again if this one stores nothing. */
   retryMs: number;
+  /** Taken in the shared store too (false: the store could not be asked, this router's own claim only). */
+  shared: boolean;
 }
 
 export interface FastHit {
@@ -216,13 +218,14 @@ export class FastPath {
     // the new one was stored may ask only now), or by another router.
     const held = this.refreshing.get(key);
     if (held && held.at === meta.at && now < held.until) return null;
-    const claim = { key, at: meta.at, retryMs: refreshRetryMs(windowMs) };
+    const retryMs = refreshRetryMs(windowMs);
     const hold = { at: meta.at, until: end };
     this.refreshing.set(key, hold);
-    return this.health.run(() => this.claim(refreshClaimName(claim), end - now), true).then((taken) => {
+    const name = refreshClaimName(key, meta.at);
+    return this.health.run<boolean | "unreachable">(() => this.claim(name, end - now), "unreachable").then((taken) => {
       // Another router has it: asked again after the retry interval, in case that one gives it back.
-      if (!taken) hold.until = Math.min(hold.until, Date.now() + claim.retryMs);
-      return taken ? claim : null;
+      if (taken === false) hold.until = Math.min(hold.until, Date.now() + retryMs);
+      return taken === false ? null : { key, at: meta.at, retryMs, shared: taken === true };
     });
   }
 
@@ -230,7 +233,8 @@ export class FastPath {
   refreshStoredNothing(claim: RefreshClaim): void {
     const held = this.refreshing.get(claim.key);
     if (held?.at === claim.at) held.until = Math.min(held.until, Date.now() + claim.retryMs);
-    void this.health.run(() => this.shortenClaim(refreshClaimName(claim), claim.retryMs), undefined);
+    // Only a claim this router took: one taken without the store must not shorten another router's.
+    if (claim.shared) void this.health.run(() => this.shortenClaim(refreshClaimName(claim.key, claim.at), claim.retryMs), undefined);
   }
 
   private async read(key: string): Promise<Decoded | null> {

@@ -24,7 +24,10 @@ export interface CacheState {
   generation?: number | null;
   /** This request executes a hot entry's operation again, before the entry expires: it does not read it. */
   refresh?: RefreshClaim;
-  /** Its response is being written to the cache (the response cache plugin's write path was taken). */
+  /**
+   * Its response is being written to the cache (the response cache plugin's write path was taken; a write
+   * that then stores nothing gives a refresh's claim back itself, see TaggedResponseCache.set).
+   */
   writing?: boolean;
 }
 
@@ -111,13 +114,7 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
           const result = !eligible ? "BYPASS" : metrics.responseCacheHit ? "HIT" : "MISS";
           response.http.headers.set("x-cache", result);
           // A refresh is a miss to its client (it was executed), counted apart.
-          const refresh = contextValue.cache.refresh;
-          options.metrics.cacheResults.inc({ result: result === "MISS" && refresh ? "refresh" : result.toLowerCase() });
-          // Not written (errors, not cacheable, the purge counter unreadable): another request may try again.
-          // The response cache's own willSendResponse runs first, and decides to write without awaiting
-          // anything (no shouldWriteToCache), so `writing` is known here. A write that then stores nothing
-          // says so itself (TaggedResponseCache.set).
-          if (refresh && !contextValue.cache.writing) options.fastPath.refreshStoredNothing(refresh);
+          options.metrics.cacheResults.inc({ result: result === "MISS" && contextValue.cache.refresh ? "refresh" : result.toLowerCase() });
         },
       };
     },

@@ -55,9 +55,13 @@ export class TaggedResponseCache implements KeyValueCache<string> {
     const pending = this.pending.get(key);
     this.pending.delete(key);
     if (!pending) return;
-    const stored = await this.write(key, value, pending, options);
-    // A refresh of the fast path's entry that did not replace it: another request may try again.
-    if (pending.refresh && !(stored && pending.fast?.key === pending.refresh.key)) this.fastPath?.refreshStoredNothing(pending.refresh);
+    let stored = false;
+    try {
+      stored = await this.write(key, value, pending, options);
+    } finally {
+      // A refresh of the fast path's entry that did not replace it: another request may try again.
+      if (pending.refresh && !(stored && pending.fast?.key === pending.refresh.key)) this.fastPath?.refreshStoredNothing(pending.refresh);
+    }
   }
 
   /** Whether the entry was stored (with its fast-path copy, if it has one). */
