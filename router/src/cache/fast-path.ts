@@ -49,8 +49,8 @@ const refreshClaimName = (key: string, at: number) => `refresh:${key}:${at}`;
 /**
  * Until when a router may answer from its own copy of an entry, made `now`, without reading the store
  * again: never past the entry's end, nor into its refresh window, and within the window for one retry
- * interval at a time. Another router sharing the store may store the refreshed version, and one that kept
- * serving (and claiming a refresh of) its older copy would execute it again once the claim lapsed.
+ * interval at a time: another router sharing the store may have stored the refreshed version, which this
+ * one then serves too, rather than its older copy until that copy's end.
  */
 function copyExpiry(meta: FastEntryMeta, now: number, maxMs: number): number {
   if (!meta.ttl) return now + maxMs;
@@ -139,10 +139,12 @@ interface Decoded extends Encodable {
 export class FastPath {
   private readonly local = new LRUCache<string, Decoded>({ maxSize: 64 * 1024 * 1024, sizeCalculation: (entry) => entry.size });
   /**
-   * Which version of an entry (its `at`) a request of this router has taken on to refresh. By version, not
-   * just by key: a request that read the old version before the refresh stored the new one may ask after
-   * it (with Redis, its tags check is a round trip), and must not start a second refresh. Bounded:
-   * beyond it, a version whose claim was evicted may be refreshed once more (harmless).
+   * Which version of an entry (its `at`) this router has claimed to refresh, and until when: the version's
+   * end while its refresh runs and after it stored the new one; a retry interval once it is given back, or
+   * when another router has the shared claim. By version, not just by key: a request that read the old
+   * version before the refresh stored the new one may ask after it (with Redis, its tags check is a round
+   * trip), and must not start a second refresh. Bounded: beyond it, a version whose claim was evicted may
+   * be claimed once more here (the shared claim still stands).
    */
   private readonly refreshing = new LRUCache<string, { at: number; until: number }>({ max: 10_000 });
 
