@@ -171,7 +171,7 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     });
   });
 
-  it("answers a hit the same whichever way it arrives: in front of Fastify, or through it (a chunked body)", async () => {
+  it("answers a hit the same whichever way it arrives: in front of Fastify, or through it (a chunked body); a body Apollo Server refuses, never", async () => {
     const router = await stack.startRouter({ CORS_ORIGINS: "https://shop.example" });
     const product = await createProduct(stack, admin, { name: "Either Way" });
     const body = JSON.stringify({ query: `query($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } });
@@ -189,6 +189,17 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       expect(lane.headers.get("x-request-id")).toBe("same-either-way");
       expect(fastify.headers.get("x-request-id")).toBe("same-either-way");
       expect(await lane.text()).toBe(await fastify.text());
+    }
+    // A body Apollo Server refuses (fields of the wrong type) gets its 400 either way, not the entry of the
+    // same operation.
+    for (const refused of [{ operationName: 1 }, { variables: JSON.stringify({ id: product.id }) }, { extensions: "x" }]) {
+      const wrong = JSON.stringify({ query: `query($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id }, ...refused });
+      for (const way of ["lane", "fastify"] as const) {
+        const response = await postTo(router.url, wrong, way);
+        expect(response.status, `${way} ${JSON.stringify(refused)}`).toBe(400);
+        expect(response.headers.get("x-cache")).toBeNull();
+        expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe("BAD_REQUEST");
+      }
     }
     await router.close();
   });

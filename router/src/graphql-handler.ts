@@ -144,8 +144,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     if (claim) {
       // A refresh executes whatever is in flight (as a waiter it would store nothing). When Apollo Server
       // is done (every willSendResponse awaited), its response is being written to the cache, or it is not
-      // — an error, not cacheable, or a request Apollo refused before its plugins ran (its body matched
-      // the entry's key, but not Apollo's checks): then the claim is given back, for another request to try.
+      // — an error, not cacheable, a failure before Apollo's plugins ran: then the claim is given back, for
+      // another request to try.
       try {
         return send(reply, await execute(request, async () => context));
       } finally {

@@ -64,7 +64,10 @@ export interface FastRequest {
   query?: unknown;
   operationName?: unknown;
   variables?: unknown;
+  extensions?: unknown;
 }
+
+const isRecord = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
 
 /** `private:<user>` for private responses, `public` for the rest (the same bytes for every caller). */
 export type Scope = `private:${string}` | "public";
@@ -76,10 +79,13 @@ export type Scope = `private:${string}` | "public";
  * whatever variables and inline literals they carry, passwords included — in memory.)
  */
 export function fastKey(scope: Scope, request: FastRequest): string | null {
-  if (typeof request.query !== "string") return null;
-  const name = typeof request.operationName === "string" ? request.operationName : "";
-  const variables = request.variables && typeof request.variables === "object" ? JSON.stringify(request.variables) : "{}";
-  return FAST_PREFIX + hash("sha256", `${scope}\u0000${request.query}\u0000${name}\u0000${variables}`, "hex");
+  const { query, operationName, variables, extensions } = request;
+  if (typeof query !== "string") return null;
+  // No key for a body Apollo Server refuses (its checks of a POST body, in runHttpQuery): that request
+  // gets its 400 there, not the entry of the same operation (nor the claim to refresh it).
+  if (operationName != null && typeof operationName !== "string") return null;
+  if ((variables != null && !isRecord(variables)) || (extensions != null && !isRecord(extensions))) return null;
+  return FAST_PREFIX + hash("sha256", `${scope}\u0000${query}\u0000${operationName ?? ""}\u0000${variables ? JSON.stringify(variables) : "{}"}`, "hex");
 }
 
 export interface FastEntryMeta {

@@ -194,6 +194,11 @@ describe("cache-hit lane", () => {
     expect((await lane.post("{not json")).status).toBe(400);
     expect((await lane.post(`{"query":"${QUERY}","__proto__":{"x":1}}`)).status).toBe(400);
     expect(await handedOn(await lane.post([{ query: QUERY }]))).toBe(true);
+    // Bodies Apollo Server refuses with a 400 (the entry's operation, but fields of the wrong type).
+    for (const refused of [{ operationName: 1 }, { variables: "{}" }, { variables: [] }, { extensions: "x" }, { extensions: 1 }]) {
+      expect(await handedOn(await lane.post({ query: QUERY, ...refused })), JSON.stringify(refused)).toBe(true);
+    }
+    expect((await lane.post({ query: QUERY, operationName: null, variables: null, extensions: {} })).headers.get("x-cache")).toBe("HIT");
     expect(await handedOn(await fetch(lane.url, { method: "POST", headers: { "content-type": "text/plain" }, body }))).toBe(true);
     expect(await handedOn(await fetch(`${lane.url}?debug=1`, { method: "POST", headers: { "content-type": "application/json" }, body }))).toBe(true);
   });
