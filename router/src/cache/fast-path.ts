@@ -40,9 +40,16 @@ const MAX_REFRESH_RETRY_MS = 1_000;
 /** How long a router serves an entry read from the store before reading it again (before its refresh window). */
 const LOCAL_COPY_MS = 5_000;
 
-/** The last part of an entry's life, in which it is refreshed (see REFRESH_SHARE). */
-const refreshWindowMs = (ttlSeconds: number) => Math.min(ttlSeconds * 1000 * REFRESH_SHARE, MAX_REFRESH_WINDOW_MS);
-const refreshRetryMs = (windowMs: number) => Math.min(windowMs / 4, MAX_REFRESH_RETRY_MS);
+/**
+ * When an entry ends, when its refresh window (see REFRESH_SHARE) starts, and how soon a refresh that
+ * stored nothing may be tried again; null for an entry written by an older router (no lifetime in it).
+ */
+function lifetime(meta: FastEntryMeta): { end: number; windowStart: number; retryMs: number } | null {
+  if (!meta.ttl) return null;
+  const end = meta.at + meta.ttl * 1000;
+  const windowMs = Math.min(meta.ttl * 1000 * REFRESH_SHARE, MAX_REFRESH_WINDOW_MS);
+  return { end, windowStart: end - windowMs, retryMs: Math.min(windowMs / 4, MAX_REFRESH_RETRY_MS) };
+}
 
 const refreshClaimName = (key: string, at: number) => `refresh:${key}:${at}`;
 
@@ -53,11 +60,9 @@ const refreshClaimName = (key: string, at: number) => `refresh:${key}:${at}`;
  * one then serves too, rather than its older copy until that copy's end.
  */
 function copyExpiry(meta: FastEntryMeta, now: number, maxMs: number): number {
-  if (!meta.ttl) return now + maxMs;
-  const end = meta.at + meta.ttl * 1000;
-  const windowMs = refreshWindowMs(meta.ttl);
-  const windowStart = end - windowMs;
-  return now < windowStart ? Math.min(now + maxMs, windowStart) : Math.min(now + refreshRetryMs(windowMs), end);
+  const life = lifetime(meta);
+  if (!life) return now + maxMs;
+  return now < life.windowStart ? Math.min(now + maxMs, life.windowStart) : Math.min(now + life.retryMs, life.end);
 }
 
 export interface FastRequest {
@@ -217,16 +222,14 @@ export class FastPath {
    */
   claimRefresh(hit: FastHit): Promise<RefreshClaim | null> | null {
     const { key, meta } = hit.entry as Decoded;
-    if (!meta.ttl) return null;
+    const life = lifetime(meta);
     const now = Date.now();
-    const end = meta.at + meta.ttl * 1000;
-    const windowMs = refreshWindowMs(meta.ttl);
-    if (now < end - windowMs) return null;
+    if (!life || now < life.windowStart) return null;
     // Held for this version: by a refresh still running, or done (a request that read this version before
     // the new one was stored may ask only now), or by another router.
     const held = this.refreshing.get(key);
     if (held && held.at === meta.at && now < held.until) return null;
-    const retryMs = refreshRetryMs(windowMs);
+    const { end, retryMs } = life;
     const hold = { at: meta.at, until: end };
     this.refreshing.set(key, hold);
     const name = refreshClaimName(key, meta.at);
@@ -254,7 +257,7 @@ export class FastPath {
     const header = raw.slice(0, newline);
     const meta = JSON.parse(header) as FastEntryMeta;
     // Past its end by this router's clock (the store's expiry may lag by a moment): as good as gone.
-    if (meta.ttl && Date.now() >= meta.at + meta.ttl * 1000) return null;
+    if (Date.now() >= (lifetime(meta)?.end ?? Number.POSITIVE_INFINITY)) return null;
     // Still the version held here (read again in its refresh window, see copyExpiry): kept, with its bytes
     // and their compressed forms, rather than decoded and compressed again.
     if (local && local.header === header) {
