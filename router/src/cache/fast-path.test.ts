@@ -1,17 +1,14 @@
-import { createLogger } from "@supergraph/kit";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCompression } from "../compression.ts";
-import { FastPath, type FastEntryMeta, type FastHit, fastKey } from "./fast-path.ts";
-import { type CacheStore, createCacheStore } from "./store.ts";
+import { type FastEntryMeta, type FastHit, FastPath, fastKey } from "./fast-path.ts";
+import type { CacheStore } from "./store.ts";
+import { hitFor, memoryCacheStore } from "./testing.ts";
 
 const REQUEST = { query: "{ products { id } }" };
 const KEY = fastKey("public", REQUEST) as string;
 
-const memoryStore = () =>
-  createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger: createLogger("router", "silent", { write: () => {} }) });
-
 /** A router's fast path on `store` (by default a store of its own; two routers may share one). */
-function fastPath(store: ConstructorParameters<typeof FastPath>[0] & Pick<CacheStore, "raw" | "claim"> = memoryStore(), compression = false) {
+function fastPath(store: ConstructorParameters<typeof FastPath>[0] & Pick<CacheStore, "raw" | "claim"> = memoryCacheStore(), compression = false) {
   const path = new FastPath(store, createCompression({ enabled: compression, minBytes: 1 }));
   // A version of the entry written `ageSeconds` ago, living `ttl` seconds; without one, as an older router
   // wrote it into the shared store.
@@ -20,11 +17,7 @@ function fastPath(store: ConstructorParameters<typeof FastPath>[0] & Pick<CacheS
     if (ttl === undefined) await store.raw.set(KEY, `${JSON.stringify(meta)}\n{}`, { ttl: 60 });
     else await path.remember(KEY, { ...meta, ttl }, "{}");
   };
-  const hit = async (): Promise<FastHit> => {
-    const found = await path.lookup(null, REQUEST);
-    if (!found) throw new Error("not served");
-    return found;
-  };
+  const hit = () => hitFor(path, REQUEST);
   /** Whether a request that got this hit is to refresh its entry. */
   const claims = async (found: FastHit) => (await path.claimRefresh(found)) !== null;
   return { path, write, hit, claims, store };
@@ -121,7 +114,7 @@ describe("refreshing hot entries", () => {
   });
 
   it("falls back to this router's own claim when the store cannot take one", async () => {
-    const store = memoryStore();
+    const store = memoryCacheStore();
     const { write, hit, claims } = fastPath({ ...store, claim: () => Promise.reject(new Error("Redis is down")) });
     await write(55, 60);
     expect(await claims(await hit())).toBe(true);

@@ -9,7 +9,7 @@ import { createRouterMetrics } from "../metrics.ts";
 import { createRateLimiter } from "../rate-limit.ts";
 import { FastPath, fastKey, type Scope } from "./fast-path.ts";
 import { createHitLane, missedInLane, rateLimitedInLane, refreshInLane } from "./hit-lane.ts";
-import { createCacheStore } from "./store.ts";
+import { memoryCacheStore } from "./testing.ts";
 
 // The lane in front of a real Fastify server (the kit's), with the real fast path, store, rate limiter,
 // metrics and logger. Fastify's own route stands for the rest of the router: it answers whatever the lane
@@ -23,7 +23,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
   const logs: string[] = [];
   const logger = createLogger("router", "info", { write: (line: string) => void logs.push(line) });
   const metrics = createRouterMetrics();
-  const store = createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger });
+  const store = memoryCacheStore(logger);
   const real = createCompression({ enabled: options.compress ?? true, minBytes: 1024 });
   // Counts the compressions the fast path starts (each encoded form is to be made once).
   const compressions: string[] = [];

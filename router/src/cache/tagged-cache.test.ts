@@ -1,9 +1,8 @@
-import { createLogger } from "@supergraph/kit";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCompression } from "../compression.ts";
 import { FastPath, fastKey } from "./fast-path.ts";
-import { createCacheStore } from "./store.ts";
 import { TaggedResponseCache } from "./tagged-cache.ts";
+import { hitFor, memoryCacheStore } from "./testing.ts";
 
 const REQUEST = { query: "{ products { id } }" };
 const KEY = fastKey("public", REQUEST) as string;
@@ -16,15 +15,11 @@ describe("a refresh's write", () => {
   /** A hot entry in its refresh window, claimed by one request, and the response cache's store. */
   async function claimed() {
     vi.useFakeTimers({ toFake: ["Date"] });
-    const store = createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger: createLogger("router", "silent", { write: () => {} }) });
+    const store = memoryCacheStore();
     const fastPath = new FastPath(store, createCompression({ enabled: false, minBytes: 1024 }));
     const cache = new TaggedResponseCache(store.raw, store.tags, store.health, { maxEntryBytes: 1_000_000, maxTtlSeconds: 300 }, fastPath);
     await fastPath.remember(KEY, { e: 0, t: {}, at: Date.now() - 55_000, cc: "max-age=60, public", op: null, ttl: 60 }, "{}");
-    const hit = async () => {
-      const found = await fastPath.lookup(null, REQUEST);
-      if (!found) throw new Error("not served");
-      return found;
-    };
+    const hit = () => hitFor(fastPath, REQUEST);
     const claim = await fastPath.claimRefresh(await hit());
     if (!claim) throw new Error("not claimed");
     // What the plugin hands the store for the refresh's response, from the purge counter when it started.
