@@ -1,8 +1,9 @@
 import { spawn } from "node:child_process";
-import { existsSync, rmSync } from "node:fs";
-import { join } from "node:path";
+import { existsSync, mkdtempSync, rmSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
 import { createTestDatabase } from "@supergraph/db/testing";
-import { afterAll, describe, expect, it } from "vitest";
+import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { assembleImageLayout, imageEntrypoint, layoutWorkDir } from "../../scripts/image-layout.ts";
 
 // What the Dockerfile's build stage does, without Docker (scripts/image-layout.ts): bundle each service,
@@ -10,6 +11,7 @@ import { assembleImageLayout, imageEntrypoint, layoutWorkDir } from "../../scrip
 // folder, and run the service from there with plain `node dist/main.js` — proving the entrypoint exists
 // and that the built output finds everything it needs (dependencies, schema, migrations, manifest,
 // playground).
+const root = join(import.meta.dirname, "../..");
 const work = layoutWorkDir("image-layout");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const assemble = (service: string) => assembleImageLayout(service, work);
@@ -35,6 +37,17 @@ function run(
     };
     child.stdout.on("data", collect);
     child.stderr.on("data", collect);
+    child.on("exit", (code) => resolve({ code, output }));
+  });
+}
+
+/** `npm run layout -- <args>` without the install step: scripts/layout.ts, from the workspace's root. */
+function cli(args: string[]): Promise<{ code: number | null; output: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, ["--import", "tsx", join(root, "scripts/layout.ts"), ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
+    let output = "";
+    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
+    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
     child.on("exit", (code) => resolve({ code, output }));
   });
 }
@@ -96,6 +109,27 @@ describe("each image's layout, built and run without Docker", { timeout: BUILD_T
     expect(workers, started.output).toEqual(new Set(["1", "2"]));
     expect(started.output.match(/"msg":"stopped"/g)).toHaveLength(2);
     expect(started.code).toBe(0);
+  });
+
+  it("router: `npm run layout` puts the image's layout in a folder of one's choosing, which runs from there", async () => {
+    // Outside the workspace, where the layout's links must still hold.
+    const target = join(mkdtempSync(join(tmpdir(), "layout-")), "router");
+    onTestFinished(() => rmSync(dirname(target), { recursive: true, force: true }));
+    const layout = await cli(["router", target]);
+    expect(layout.code, layout.output).toBe(0);
+    expect(layout.output).toContain(`cd ${join(target, "service")} && ${imageEntrypoint().join(" ")}`);
+    const started = await run(join(target, "service"), [], { ...production, PORT: "0" }, {
+      match: /"url":"(http:[^"]+)\/graphql","msg":"router listening"/,
+      check: async ([, base]) => {
+        expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+      },
+    });
+    expect(started.code, started.output).toBe(0);
+    // Not over a folder that holds anything: an earlier layout's files would stay and be loaded.
+    const again = await cli(["router", target]);
+    expect(again.code).toBe(1);
+    expect(again.output).toContain("is not empty");
+    expect((await cli(["gateway", join(dirname(target), "other")])).code).toBe(64);
   });
 
   it("refuses to start with a clear message when production secrets are missing", async () => {
