@@ -4,7 +4,11 @@ import { z } from "zod";
 const env = z.object({
   /** The products subgraph, asked directly which product ids exist when a post names products. */
   PRODUCTS_URL: z.url().default("http://127.0.0.1:4002/graphql"),
-  PRODUCTS_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
+  /**
+   * Not PRODUCTS_TIMEOUT_MS: that is the router's timeout for the products subgraph (`<NAME>_TIMEOUT_MS`),
+   * and one ConfigMap (deploy/k8s) holds the settings of every service.
+   */
+  PRODUCT_LOOKUP_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
 });
 
 export interface PostsConfig extends SubgraphConfig {
@@ -17,6 +21,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): PostsConfig
   return {
     ...loadSubgraphConfig("posts", 4004, source),
     productsUrl: raw.PRODUCTS_URL,
-    productsTimeoutMs: raw.PRODUCTS_TIMEOUT_MS,
+    productsTimeoutMs: raw.PRODUCT_LOOKUP_TIMEOUT_MS,
   };
 }
