@@ -21,7 +21,8 @@ export {
   requestError,
   unauthenticated,
 } from "./errors.ts";
-export { type AccessLine, createHttpServer, type FrontDoor, type HttpServer, listen, replayBody, requestId } from "./http-server.ts";
+export { type AccessLine, type AccessLog, createAccessLog } from "./access-log.ts";
+export { createHttpServer, type FrontDoor, type HttpServer, listen, replayBody, requestId } from "./http-server.ts";
 export {
   createInternalTokenSigner,
   INTERNAL_TOKEN_HEADER,

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type AccessLine, type CommonConfig, type FrontDoor, type Logger, operationLabel, replayBody, requestId } from "@supergraph/kit";
+import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, replayBody, requestId } from "@supergraph/kit";
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
@@ -23,7 +23,7 @@ export interface HitLaneOptions {
   /** The CORS headers for a request's origin, as names and values (see cors.ts). */
   cors: (origin: string | undefined) => readonly string[];
   clientIp: (request: IncomingMessage) => string;
-  logAccess: (line: AccessLine) => void;
+  logAccess: AccessLog;
   logger: Logger;
   isShuttingDown: () => boolean;
   bodyLimitBytes: number;
@@ -122,16 +122,23 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
         answer.response.destroy();
       }
     }
+    const lines: AccessLine[] = [];
     for (const answer of answers) {
       if (!answer.response.writableEnded) continue;
       const ms = performance.now() - answer.started;
       try {
         options.metrics.cacheResults.inc({ result: "hit" });
         options.metrics.graphqlRequests.observe({ operation: operationLabel(operationNames, answer.hit.operationName), outcome: "ok" }, ms / 1000);
-        options.logAccess({ reqId: answer.id, method: "POST", url: "/graphql", statusCode: 200, ms: Math.round(ms) });
       } catch {
-        // Recording is best effort (a logger closed during shutdown); the answers are already sent.
+        // Recording is best effort; the answers are already sent.
       }
+      lines.push({ reqId: answer.id, method: "POST", url: "/graphql", statusCode: 200, ms: Math.round(ms) });
+    }
+    try {
+      // The batch's access lines in one write (see createAccessLog).
+      options.logAccess(lines);
+    } catch {
+      // Best effort too (a logger closed during shutdown).
     }
   }
 
