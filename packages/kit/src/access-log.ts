@@ -1,6 +1,6 @@
 import { type Logger, symbols } from "pino";
 
-/** One request, as the access log records it. */
+/** The fields of the access line every request gets, wherever it was answered. */
 export interface AccessLine {
   reqId: string;
   method: string;

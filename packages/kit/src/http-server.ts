@@ -27,8 +27,6 @@ export interface HttpServerOptions {
  */
 export type FrontDoor = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
 
-/** The fields of the access line every request gets, wherever it was answered. */
-
 export interface HttpServer {
   app: FastifyInstance;
   /** Puts a stage in front of Fastify (one; a second call replaces the first). */
