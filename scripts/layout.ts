@@ -6,8 +6,9 @@
 import { cpSync, existsSync, readdirSync, rmSync } from "node:fs";
 import { join, resolve } from "node:path";
 import { assembleImageLayout, imageEntrypoint, layoutWorkDir } from "./image-layout.ts";
+import { SUBGRAPH_NAMES } from "./services.ts";
 
-const SERVICES = ["router", "users", "products", "orders", "posts"];
+const SERVICES = ["router", ...SUBGRAPH_NAMES];
 const [service, target] = process.argv.slice(2);
 if (!service || !SERVICES.includes(service) || !target) {
   console.error(`usage: npm run layout -- <${SERVICES.join("|")}> <dir>`);
@@ -29,5 +30,4 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-const [node, ...flags] = imageEntrypoint();
-console.log(`${service}: ${dir}\nrun it as its image does:  cd ${join(dir, "service")} && ${[node, ...flags].join(" ")}`);
+console.log(`${service}: ${dir}\nrun it as its image does:  cd ${join(dir, "service")} && ${imageEntrypoint().join(" ")}`);

@@ -16,15 +16,15 @@ const work = layoutWorkDir("image-layout");
 afterAll(() => rmSync(work, { recursive: true, force: true }));
 const assemble = (service: string) => assembleImageLayout(service, work);
 
-/** Runs the image's command (`node <flags> dist/main.js`); `whenReady` runs once the output matches it, then the process gets SIGTERM. */
-function run(
-  cwd: string,
+/** Runs `node <args>` to its exit; `whenReady` runs once the output matches it, then the process gets SIGTERM. */
+function node(
   args: string[],
-  env: Record<string, string>,
+  cwd: string,
+  env: NodeJS.ProcessEnv,
   whenReady?: { match: RegExp; check: (match: RegExpExecArray) => Promise<void> },
 ): Promise<{ code: number | null; output: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [...imageEntrypoint().slice(1), ...args], { cwd, env: { PATH: process.env.PATH ?? "", ...env }, stdio: ["ignore", "pipe", "pipe"] });
+    const child = spawn(process.execPath, args, { cwd, env, stdio: ["ignore", "pipe", "pipe"] });
     let output = "";
     let ready = false;
     const collect = (chunk: Buffer) => {
@@ -41,16 +41,12 @@ function run(
   });
 }
 
+/** Runs the image's command (`node <flags> dist/main.js`) in `cwd`, with `env` and nothing else but PATH. */
+const run = (cwd: string, args: string[], env: Record<string, string>, whenReady?: Parameters<typeof node>[3]) =>
+  node([...imageEntrypoint().slice(1), ...args], cwd, { PATH: process.env.PATH ?? "", ...env }, whenReady);
+
 /** `npm run layout -- <args>` without the install step: scripts/layout.ts, from the workspace's root. */
-function cli(args: string[]): Promise<{ code: number | null; output: string }> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(root, "scripts/layout.ts"), ...args], { cwd: root, stdio: ["ignore", "pipe", "pipe"] });
-    let output = "";
-    child.stdout.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.stderr.on("data", (chunk: Buffer) => (output += chunk.toString()));
-    child.on("exit", (code) => resolve({ code, output }));
-  });
-}
+const cli = (args: string[]) => node(["--import", "tsx", join(root, "scripts/layout.ts"), ...args], root, process.env);
 
 const production = { NODE_ENV: "production", JWT_SECRET: "j".repeat(40), INTERNAL_TOKEN_SECRET: "i".repeat(40), LOG_LEVEL: "info" };
 
