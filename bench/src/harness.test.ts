@@ -3,8 +3,9 @@ import type { AddressInfo } from "node:net";
 import { brotliCompressSync } from "node:zlib";
 import { afterAll, describe, expect, it } from "vitest";
 import { runLoad } from "./load.ts";
+import { parseEnvList, runPair } from "./pair.ts";
 import { runPublicShape } from "./public-shape/run.ts";
-import { removeRouterImage } from "./router-image.ts";
+import { removeRouterImage, routerImage } from "./router-image.ts";
 import { runWrk, useWrk } from "./wrk.ts";
 
 describe("the load generator", () => {
@@ -83,6 +84,32 @@ describe("the public-shape benchmark", () => {
     // Apollo's planner needs 16 subgraph fetches for TestQuery; a cache hit needs none.
     expect(results[0]?.fetchesPerOp).toBe(16);
     expect(results[2]?.fetchesPerOp).toBe(0);
+  });
+
+  it("runs two routers side by side for a ratio of their CPU per cache hit (npm run bench:pair)", { timeout: 120_000 }, async () => {
+    const settings = { rounds: 2, seconds: 1, warmupSeconds: 0.5, connections: 2 };
+    const rounds = await runPair({ ...settings, a: { label: "A", dir: routerImage(), env: {} }, b: { label: "B", dir: routerImage(), env: { LOG_LEVEL: "warn" } } });
+    expect(rounds.map((round) => round.round)).toEqual([1, 2]);
+    for (const { a, b, ratio, stealPercent } of rounds) {
+      expect(stealPercent).toBeGreaterThanOrEqual(0);
+      expect([a.errors, b.errors]).toEqual([0, 0]);
+      expect(a.rps).toBeGreaterThan(0);
+      expect(b.rps).toBeGreaterThan(0);
+      expect(ratio).toBeCloseTo(b.usPerHit / a.usPerHit, 10);
+      expect(ratio).toBeGreaterThan(0);
+    }
+    // Each side's settings reach its router: one without a response cache is refused, not measured.
+    const uncached = runPair({ ...settings, rounds: 1, a: { label: "A", dir: routerImage(), env: {} }, b: { label: "B", dir: routerImage(), env: { RESPONSE_CACHE: "false" } } });
+    await expect(uncached).rejects.toThrow(/router B did not answer from its cache/);
+  });
+});
+
+describe("bench:pair settings", () => {
+  it("takes NAME=value pairs and refuses anything else", () => {
+    expect(parseEnvList(" LOG_LEVEL=warn  NODE_OPTIONS=--max-old-space-size=512 ", "X")).toEqual({ LOG_LEVEL: "warn", NODE_OPTIONS: "--max-old-space-size=512" });
+    expect(parseEnvList(undefined, "X")).toEqual({});
+    expect(() => parseEnvList("LOG_LEVEL", "BENCH_PAIR_B_ENV")).toThrow(/BENCH_PAIR_B_ENV: "LOG_LEVEL" is not NAME=value/);
+    expect(() => parseEnvList("log_level=warn", "X")).toThrow(/not NAME=value/);
   });
 });
 

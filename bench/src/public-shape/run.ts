@@ -5,10 +5,10 @@ import { availableParallelism, tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { brotliDecompressSync, gunzipSync } from "node:zlib";
 import { request } from "undici";
+import { imageEntrypoint } from "../../../scripts/image-layout.ts";
 import { freePort, load, nodePid, peakRssMB, spawnPinned, stop, treeCpuSeconds, waitFor } from "../processes.ts";
 import { type BenchResult, loadFigures } from "../report.ts";
 import { routerImage } from "../router-image.ts";
-import { imageEntrypoint } from "../../../scripts/image-layout.ts";
 import { TEST_QUERY } from "./data.ts";
 import { composeBenchSupergraph } from "./supergraph.ts";
 
@@ -57,7 +57,7 @@ export const scenarioPaced = (connections: number, rate: number) =>
 // benchmark's deliberately heavy query passes.
 const hiveBin = () => join(dirname(require.resolve("@graphql-hive/gateway/package.json")), "dist/bin.js");
 
-const routerEnv = (supergraphFile: string, port: number, cache: boolean): NodeJS.ProcessEnv => ({
+export const routerEnv = (supergraphFile: string, port: number, cache: boolean): NodeJS.ProcessEnv => ({
   NODE_ENV: "production",
   JWT_SECRET: "b".repeat(40),
   INTERNAL_TOKEN_SECRET: "c".repeat(40),
@@ -203,23 +203,51 @@ const clusterEnv = (settings: RunSettings): NodeJS.ProcessEnv => ({
 
 
 
-export async function runPublicShape(settings: RunSettings, only?: string[]): Promise<BenchResult[]> {
-  const subgraphs: Array<{ name: string; child: ChildProcess; url: string }> = [];
-  const results: BenchResult[] = [];
+/** The benchmark's request: TestQuery, as every gateway is sent it. */
+export const TEST_BODY = JSON.stringify({ query: TEST_QUERY, operationName: "TestQuery" });
+
+export interface BenchSubgraphs {
+  /** The supergraph composed from them, in a file of its own folder. */
+  file: string;
+  /** Requests the four subgraphs have served so far. */
+  served(): Promise<number>;
+  stop(): Promise<void>;
+}
+
+/** The four subgraphs of the public shape, on the load generator's core, and their supergraph. */
+export async function startBenchSubgraphs(): Promise<BenchSubgraphs> {
+  const children: ChildProcess[] = [];
+  const urls: Record<string, string> = {};
+  const stopAll = async () => {
+    await Promise.all(children.map(stop));
+  };
   try {
     for (const name of ["accounts", "products", "inventory", "reviews"]) {
       const child = spawnPinned("others", ["--import", "tsx", join(import.meta.dirname, "subgraph-server.ts"), name], {});
+      children.push(child);
       const [, port] = await waitFor(child, /LISTENING (\d+)/, `subgraph ${name}`);
-      subgraphs.push({ name, child, url: `http://127.0.0.1:${port}/graphql` });
+      urls[name] = `http://127.0.0.1:${port}/graphql`;
     }
-    const served = async () => {
-      let total = 0;
-      for (const subgraph of subgraphs) total += ((await (await fetch(subgraph.url.replace("/graphql", "/count"))).json()) as { served: number }).served;
-      return total;
-    };
-    const file = join(mkdtempSync(join(tmpdir(), "bench-")), "supergraph.graphql");
-    writeFileSync(file, composeBenchSupergraph(Object.fromEntries(subgraphs.map((subgraph) => [subgraph.name, subgraph.url]))));
-    const body = JSON.stringify({ query: TEST_QUERY, operationName: "TestQuery" });
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+  const file = join(mkdtempSync(join(tmpdir(), "bench-")), "supergraph.graphql");
+  writeFileSync(file, composeBenchSupergraph(urls));
+  const served = async () => {
+    let total = 0;
+    for (const url of Object.values(urls)) total += ((await (await fetch(url.replace("/graphql", "/count"))).json()) as { served: number }).served;
+    return total;
+  };
+  return { file, served, stop: stopAll };
+}
+
+export async function runPublicShape(settings: RunSettings, only?: string[]): Promise<BenchResult[]> {
+  const stack = await startBenchSubgraphs();
+  const { file, served } = stack;
+  const body = TEST_BODY;
+  const results: BenchResult[] = [];
+  try {
     let expected: string | undefined;
 
     for (const gateway of GATEWAYS.filter((candidate) => !only || only.includes(candidate.name))) {
@@ -313,7 +341,7 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
       }
     }
   } finally {
-    await Promise.all(subgraphs.map((subgraph) => stop(subgraph.child)));
+    await stack.stop();
   }
   return results;
 }

@@ -1,0 +1,226 @@
+// `npm run bench:pair`: two builds or settings of our router measured side by side, on the same core at
+// the same time, for a before/after figure of CPU per cache hit that the machine's drift does not swamp.
+//
+// Why not two runs one after the other: on this kind of VM the same router's cache-hit throughput moved
+// by 10,000–15,000 req/s between runs a minute apart (bench/results/2026-11-22T02-10-00-log-batch-size-ab.md),
+// far more than the few percent an optimisation is worth. Here both routers are pinned to core 0 and
+// loaded at once (each by its own load generator on core 1, half the connections each), so both see the same phase
+// of the machine; each round gives B's CPU per hit over A's, and the median of the rounds is the result.
+// The two routers share the core's caches, so the absolute µs per hit is higher than a router alone;
+// the ratio is what this is for. Which load starts first alternates by round.
+//
+// Settings (environment):
+//   BENCH_PAIR_A, BENCH_PAIR_B  image layouts to run (`npm run layout -- router <dir>`, the folder it
+//                               prints); either defaults to one assembled from the current sources
+//   BENCH_PAIR_A_ENV, BENCH_PAIR_B_ENV  settings added to that side's router, "NAME=value NAME=value"
+//   BENCH_PAIR_ROUNDS (6), BENCH_SECONDS (10) measured per round after BENCH_WARMUP_SECONDS (3),
+//   BENCH_CONNECTIONS (50, half to each side)
+// Writes bench/results/<date>-pair.md.
+import type { ChildProcess } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { request } from "undici";
+import { imageEntrypoint } from "../../scripts/image-layout.ts";
+import { freePort, load, nodePid, spawnPinned, stop, treeCpuSeconds } from "./processes.ts";
+import { routerEnv, startBenchSubgraphs, TEST_BODY } from "./public-shape/run.ts";
+import { machineDescription } from "./report.ts";
+import { routerImage } from "./router-image.ts";
+import { useWrk } from "./wrk.ts";
+
+/** "NAME=value NAME=value" as an environment; anything else is refused (a typo would measure nothing). */
+export function parseEnvList(text: string | undefined, what: string): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const item of (text ?? "").split(/\s+/).filter(Boolean)) {
+    const match = /^([A-Z_][A-Z0-9_]*)=(.*)$/.exec(item);
+    if (!match) throw new Error(`${what}: "${item}" is not NAME=value`);
+    env[match[1] as string] = match[2] as string;
+  }
+  return env;
+}
+
+export const median = (values: readonly number[]): number => {
+  const sorted = [...values].sort((a, b) => a - b);
+  const middle = Math.floor(sorted.length / 2);
+  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+};
+
+export interface Side {
+  label: "A" | "B";
+  dir: string;
+  env: Record<string, string>;
+}
+
+interface Running extends Side {
+  child: ChildProcess;
+  url: string;
+  expected: string;
+}
+
+export interface RoundFigures {
+  rps: number;
+  p99: number;
+  errors: number;
+  usPerHit: number;
+}
+
+/** The folder to run a layout's router in: the one `npm run layout` made, or its `service` folder. */
+function runFolder(given: string, what: string): string {
+  for (const dir of [join(given, "service"), given]) if (existsSync(join(dir, "dist/main.js"))) return dir;
+  throw new Error(`${what}: ${given} holds no router (make one with npm run layout -- router <dir>)`);
+}
+
+/** A side as the environment sets it (BENCH_PAIR_<label>, BENCH_PAIR_<label>_ENV). */
+function side(label: "A" | "B"): Side {
+  const given = process.env[`BENCH_PAIR_${label}`];
+  const dir = given ? runFolder(given, `BENCH_PAIR_${label}`) : routerImage();
+  return { label, dir, env: parseEnvList(process.env[`BENCH_PAIR_${label}_ENV`], `BENCH_PAIR_${label}_ENV`) };
+}
+
+/**
+ * Resolves once the router's readiness check answers 200. Asked over HTTP rather than read from its log:
+ * a side may run with a LOG_LEVEL that leaves out the "listening" line.
+ */
+async function ready(child: ChildProcess, url: string, what: string, timeoutMs = 60_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (Date.now() < deadline) {
+    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}) before it was ready`);
+    const status = await request(url).then(
+      async (response) => {
+        await response.body.dump();
+        return response.statusCode;
+      },
+      () => 0,
+    );
+    if (status === 200) return;
+    await new Promise((resolve) => setTimeout(resolve, 100));
+  }
+  throw new Error(`${what} not ready after ${timeoutMs} ms`);
+}
+
+async function startRouter(target: Side, supergraphFile: string): Promise<Running> {
+  const port = await freePort();
+  const child = spawnPinned("gateway", imageEntrypoint().slice(1), { ...routerEnv(supergraphFile, port, true), ...target.env }, target.dir);
+  try {
+    await ready(child, `http://127.0.0.1:${port}/health/ready`, `router ${target.label}`);
+    const url = `http://127.0.0.1:${port}/graphql`;
+    const post = async () => {
+      const response = await request(url, { method: "POST", headers: { "content-type": "application/json" }, body: TEST_BODY });
+      return { text: await response.body.text(), cache: response.headers["x-cache"] };
+    };
+    // The first answer executes the operation and is stored; every later one must be a hit with its bytes.
+    const first = await post();
+    const second = await post();
+    if (second.cache !== "HIT") throw new Error(`router ${target.label} did not answer from its cache (x-cache: ${second.cache})`);
+    return { ...target, child, url, expected: first.text };
+  } catch (error) {
+    await stop(child);
+    throw error;
+  }
+}
+
+export interface PairSettings {
+  a: Side;
+  b: Side;
+  rounds: number;
+  seconds: number;
+  warmupSeconds: number;
+  /** Per side. */
+  connections: number;
+  /** Called with each round's figures as it ends. */
+  onRound?: (round: PairRound) => void;
+}
+
+export interface PairRound {
+  round: number;
+  /** The machine's CPU time taken by its hypervisor during the round (% of all cores' time; /proc/stat's steal). */
+  stealPercent: number;
+  a: RoundFigures;
+  b: RoundFigures;
+  /** B's CPU per hit over A's. */
+  ratio: number;
+}
+
+async function measure(router: Running, settings: PairSettings): Promise<RoundFigures> {
+  const { seconds, warmupSeconds, connections } = settings;
+  const pid = nodePid(router.child);
+  const before = treeCpuSeconds(pid);
+  const result = await load({ url: router.url, body: TEST_BODY, connections, warmupSeconds, durationSeconds: seconds, expected: router.expected, distinct: false });
+  const cpu = treeCpuSeconds(pid) - before;
+  // CPU over warm-up and measurement, per request measured and warmed alike (same rate).
+  return { rps: result.rps, p99: result.p99, errors: result.errors, usPerHit: (cpu / (result.rps * (seconds + warmupSeconds))) * 1e6 };
+}
+
+/** All cores' CPU ticks so far, and those stolen by the hypervisor (Linux; zeros elsewhere). */
+function cpuTicks(): { total: number; steal: number } {
+  if (!existsSync("/proc/stat")) return { total: 0, steal: 0 };
+  const fields = (readFileSync("/proc/stat", "utf8").split("\n")[0] ?? "").trim().split(/\s+/).slice(1, 9).map(Number);
+  return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
+}
+
+/** Both routers on the public shape's subgraphs, loaded at once for `rounds` rounds. */
+export async function runPair(settings: PairSettings): Promise<PairRound[]> {
+  const stack = await startBenchSubgraphs();
+  const routers: Running[] = [];
+  const rounds: PairRound[] = [];
+  try {
+    for (const target of [settings.a, settings.b]) routers.push(await startRouter(target, stack.file));
+    const [a, b] = routers as [Running, Running];
+    for (let round = 1; round <= settings.rounds; round++) {
+      // Started in turn, A first in odd rounds: neither side always gets the head start.
+      const order = round % 2 ? [a, b] : [b, a];
+      const figures = new Map<Running, Promise<RoundFigures>>();
+      const ticks = cpuTicks();
+      for (const router of order) figures.set(router, measure(router, settings));
+      const [fa, fb] = (await Promise.all([figures.get(a), figures.get(b)])) as [RoundFigures, RoundFigures];
+      const after = cpuTicks();
+      const stealPercent = after.total > ticks.total ? Math.round(((after.steal - ticks.steal) / (after.total - ticks.total)) * 1000) / 10 : 0;
+      const result = { round, stealPercent, a: fa, b: fb, ratio: fb.usPerHit / fa.usPerHit };
+      rounds.push(result);
+      settings.onRound?.(result);
+    }
+  } finally {
+    await Promise.all(routers.map((router) => stop(router.child)));
+    await stack.stop();
+  }
+  return rounds;
+}
+
+const HEADER = ["| round | steal % | A req/s | A µs/hit | A p99 ms | B req/s | B µs/hit | B p99 ms | errors | B/A CPU per hit |", "|---|---|---|---|---|---|---|---|---|---|"];
+const row = ({ round, stealPercent, a, b, ratio }: PairRound) =>
+  `| ${round} | ${stealPercent} | ${a.rps} | ${a.usPerHit.toFixed(1)} | ${a.p99} | ${b.rps} | ${b.usPerHit.toFixed(1)} | ${b.p99} | ${a.errors + b.errors} | ${ratio.toFixed(3)} |`;
+
+async function main(): Promise<void> {
+  const settings: PairSettings = {
+    a: side("A"),
+    b: side("B"),
+    rounds: Number(process.env.BENCH_PAIR_ROUNDS ?? 6),
+    seconds: Number(process.env.BENCH_SECONDS ?? 10),
+    warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 3),
+    connections: Math.max(1, Math.floor(Number(process.env.BENCH_CONNECTIONS ?? 50) / 2)),
+    onRound: (round) => console.log(row(round)),
+  };
+  console.log(HEADER.join("\n"));
+  const rounds = await runPair(settings);
+  const ratios = rounds.map((round) => round.ratio);
+  const date = new Date().toISOString().slice(0, 19);
+  const describe = (target: Side) => `${target.dir}${Object.keys(target.env).length ? ` with ${Object.entries(target.env).map(([name, value]) => `${name}=${value}`).join(" ")}` : ""}`;
+  const markdown = [
+    `# Pair ${date}: B's CPU per cache hit over A's, ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds)`,
+    "",
+    `- machine: ${machineDescription()}; both routers pinned to core 0, each loaded by its own ${useWrk() ? "wrk" : "Node load generator"} on core 1 with ${settings.connections} connections, ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up per round`,
+    `- A: ${describe(settings.a)}`,
+    `- B: ${describe(settings.b)}`,
+    `- ratios by round: ${ratios.map((ratio) => ratio.toFixed(3)).join(", ")}`,
+    "",
+    ...HEADER,
+    ...rounds.map(row),
+    "",
+  ].join("\n");
+  const dir = join(import.meta.dirname, "../results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${date.replace(/:/g, "-")}-pair.md`);
+  writeFileSync(file, markdown);
+  console.log(`\n${markdown}\nWritten: ${file}`);
+}
+
+if (process.argv[1] === import.meta.filename) await main();
