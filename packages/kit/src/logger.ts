@@ -80,9 +80,12 @@ const stdoutDestinations = new WeakSet<object>();
 
 /**
  * Asynchronous writes to stdout: a log line per request must not block the event loop on the pipe.
- * Lines are written in batches of at least 2 KB, or every 100 ms when fewer arrive: under load a write
- * per line or two was a tenth of a cache hit's CPU. Exit through `exitAfterLogs` to write what is
- * buffered first.
+ * Lines are written in batches of at least 32 KB (2 KB in a cluster worker, below), or every 100 ms when
+ * fewer arrive: under load a write per line or two was a tenth of a cache hit's CPU. Each write wakes a
+ * libuv thread, which on a router given one core takes that core from the event loop: at saturation
+ * batches of 2 KB were ~1,400 writes a second, and 32 KB ones cost 3–4% less CPU per cache hit (two
+ * routers side by side on one core, bench/results/2026-11-22T02-10-00-log-batch-size-ab.md). Exit
+ * through `exitAfterLogs` to write what is buffered first.
  *
  * The most one write holds depends on who else writes to the pipe. sonic-boom has one write in flight at
  * a time and starts the next from its callback, so it writes at most one batch per turn of the event
@@ -102,7 +105,7 @@ function stdoutDestination(maxBufferedBytes: number): ReturnType<typeof pino.des
   const destination = pino.destination({
     dest: 1,
     sync: false,
-    minLength: 2048,
+    minLength: cluster.isWorker ? 2048 : 32 * 1024,
     maxWrite: cluster.isWorker ? 4096 : 64 * 1024,
     maxLength: maxBufferedBytes,
   });
