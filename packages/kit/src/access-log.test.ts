@@ -1,3 +1,4 @@
+import { tracingChannel } from "node:diagnostics_channel";
 import { pino } from "pino";
 import { describe, expect, it } from "vitest";
 import { type AccessLine, createAccessLog } from "./access-log.ts";
@@ -63,5 +64,26 @@ describe("access lines", () => {
     expect(log.direct).toBe(false);
     log(lines.slice(0, 1));
     expect(JSON.parse(out.writes[0] as string)).toMatchObject({ zone: "eu", ...lines[0], msg: "request" });
+  });
+
+  it("go through pino itself while its diagnostics channel has subscribers, so tracers see each one", () => {
+    const { writes, accessLogger } = serviceLogger();
+    const log = createAccessLog(accessLogger);
+    const traced: unknown[] = [];
+    const subscriber = { start: (message: unknown) => traced.push((message as { arguments: unknown[] }).arguments[0]) };
+    const channel = tracingChannel("pino_asJson");
+    channel.subscribe(subscriber);
+    try {
+      log(lines.slice(0, 2));
+    } finally {
+      channel.unsubscribe(subscriber);
+    }
+    expect(traced).toEqual(lines.slice(0, 2));
+    // The same lines as written directly, one write each (as pino writes them).
+    expect(writes).toHaveLength(2);
+    log(lines.slice(0, 2));
+    expect(traced).toHaveLength(2);
+    expect(writes).toHaveLength(3);
+    expect(sameTime(writes.slice(0, 2).join(""))).toBe(sameTime(writes[2] as string));
   });
 });

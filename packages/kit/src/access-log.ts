@@ -1,3 +1,4 @@
+import { tracingChannel } from "node:diagnostics_channel";
 import { type Logger, symbols } from "pino";
 
 /** The fields of the access line every request gets, wherever it was answered. */
@@ -13,6 +14,11 @@ export interface AccessLine {
 export type AccessLog = ((lines: readonly AccessLine[]) => void) & { readonly direct: boolean };
 
 const INFO = 30;
+/**
+ * pino's own diagnostics channel, on which it traces the making of each line (APM tools subscribe to see
+ * every line a logger writes). While anything listens, access lines go through pino, so they are traced.
+ */
+const pinoAsJson = tracingChannel("pino_asJson");
 const MESSAGE = "request";
 /** Strings JSON needs no escape for, as pino writes them: quoted as they are. */
 const PLAIN = /^[\w.:/-]*$/;
@@ -33,7 +39,7 @@ const quoted = (value: string) => (PLAIN.test(value) ? `"${value}"` : JSON.strin
  * pino exposes what this reads (its level strings, timestamp, bindings and destination) as `pino.symbols`
  * for integrations. A logger that rewrites lines — a mixin, a `log` formatter, a `streamWrite` hook, a
  * nested key, serializers or redaction of these fields, a multistream wanting each line's metadata — gets
- * `logger.info` instead, as before.
+ * `logger.info` instead, as before; so does every logger while pino's diagnostics channel has subscribers.
  */
 export function createAccessLog(logger: Logger): AccessLog {
   const internals = logger as unknown as Record<symbol, unknown>;
@@ -49,15 +55,14 @@ export function createAccessLog(logger: Logger): AccessLog {
     ["reqId", "method", "url", "statusCode", "ms", "msg"].some((key) => serializers[key] || stringifiers[key]) ||
     stringifiers[symbols.wildcardFirstSym] ||
     stream[symbols.needsMetadataGsym] === true;
-  if (rewrites) {
-    const viaPino = (lines: readonly AccessLine[]) => {
-      for (const line of lines) logger.info(line, MESSAGE);
-    };
-    return Object.assign(viaPino, { direct: false });
-  }
+  const viaPino = (lines: readonly AccessLine[]) => {
+    for (const line of lines) logger.info(line, MESSAGE);
+  };
+  if (rewrites) return Object.assign(viaPino, { direct: false });
   const end = internals[symbols.endSym] as string;
   const direct = (lines: readonly AccessLine[]) => {
     if (lines.length === 0 || !logger.isLevelEnabled("info")) return;
+    if (pinoAsJson.hasSubscribers) return viaPino(lines);
     // The level and bindings are read at each write: a logger's level may be changed while it runs.
     const start = (internals[symbols.lsCacheSym] as Record<number, string>)[INFO] as string;
     const bindings = internals[symbols.chindingsSym] as string;
