@@ -8,11 +8,11 @@
 //   (cache hits, bare server) under load, the median kept.
 import { connect } from "node:net";
 import { join } from "node:path";
+import { imageEntrypoint } from "../../scripts/image-layout.ts";
 import { pinning } from "./processes.ts";
 import { GATEWAYS, runPublicShape } from "./public-shape/run.ts";
 import { type BenchResult, machineDescription, toMarkdown, writeResults } from "./report.ts";
 import { generatorName } from "./wrk.ts";
-import { imageEntrypoint } from "../../scripts/image-layout.ts";
 
 /** The Redis URL if a server answers PING there within a second. */
 function reachableRedis(url: string): Promise<string | undefined> {

@@ -7,7 +7,10 @@
 // loaded at once (each by its own load generator on core 1, half the connections each), so both see the same phase
 // of the machine; each round gives B's CPU per hit over A's, and the median of the rounds is the result.
 // The two routers share the core's caches, so the absolute µs per hit is higher than a router alone;
-// the ratio is what this is for. Which load starts first alternates by round.
+// the ratio is what this is for. Which load starts first alternates by round; both routers store their
+// entry at the same moment, so each one's refresh before expiry (once a minute) falls in the same round;
+// their output is read throughout, as a log shipper would, and a router that dropped log lines fails
+// the pair. Needs taskset, two cores and wrk.
 //
 // Settings (environment):
 //   BENCH_PAIR_A, BENCH_PAIR_B  image layouts to run (`npm run layout -- router <dir>`, the folder it
@@ -21,7 +24,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "undici";
 import { imageEntrypoint } from "../../scripts/image-layout.ts";
-import { freePort, load, nodePid, spawnPinned, stop, treeCpuSeconds } from "./processes.ts";
+import { freePort, load, nodePid, pinned, spawnPinned, stop, treeCpuSeconds } from "./processes.ts";
 import { routerEnv, startBenchSubgraphs, TEST_BODY } from "./public-shape/run.ts";
 import { machineDescription } from "./report.ts";
 import { routerImage } from "./router-image.ts";
@@ -77,13 +80,28 @@ function side(label: "A" | "B"): Side {
 }
 
 /**
+ * Reads a router's output as its log shipper would, keeping the last few KB for error messages. Unread,
+ * the pipe fills within a second at saturation: the router's log writes then wait, its lines pile up
+ * and are dropped, and it is measured without the cost of writing them.
+ */
+function drain(child: ChildProcess): () => string {
+  let tail = "";
+  const keep = (chunk: Buffer) => {
+    tail = (tail + chunk.toString()).slice(-4000);
+  };
+  child.stdout?.on("data", keep);
+  child.stderr?.on("data", keep);
+  return () => tail;
+}
+
+/**
  * Resolves once the router's readiness check answers 200. Asked over HTTP rather than read from its log:
  * a side may run with a LOG_LEVEL that leaves out the "listening" line.
  */
-async function ready(child: ChildProcess, url: string, what: string, timeoutMs = 60_000): Promise<void> {
+async function ready(child: ChildProcess, url: string, what: string, output: () => string, timeoutMs = 60_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode}) before it was ready`);
+    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`);
     const status = await request(url).then(
       async (response) => {
         await response.body.dump();
@@ -94,26 +112,50 @@ async function ready(child: ChildProcess, url: string, what: string, timeoutMs =
     if (status === 200) return;
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
-  throw new Error(`${what} not ready after ${timeoutMs} ms`);
+  throw new Error(`${what} not ready after ${timeoutMs} ms:\n${output()}`);
 }
 
-async function startRouter(target: Side, supergraphFile: string): Promise<Running> {
+/** A request for TestQuery, as its bytes and whether it was a cache hit. */
+async function post(url: string): Promise<{ text: string; cache: unknown }> {
+  const response = await request(url, { method: "POST", headers: { "content-type": "application/json" }, body: TEST_BODY });
+  return { text: await response.body.text(), cache: response.headers["x-cache"] };
+}
+
+async function startRouter(target: Side, supergraphFile: string): Promise<{ child: ChildProcess; url: string }> {
   const port = await freePort();
   const child = spawnPinned("gateway", imageEntrypoint().slice(1), { ...routerEnv(supergraphFile, port, true), ...target.env }, target.dir);
   try {
-    await ready(child, `http://127.0.0.1:${port}/health/ready`, `router ${target.label}`);
-    const url = `http://127.0.0.1:${port}/graphql`;
-    const post = async () => {
-      const response = await request(url, { method: "POST", headers: { "content-type": "application/json" }, body: TEST_BODY });
-      return { text: await response.body.text(), cache: response.headers["x-cache"] };
-    };
-    // The first answer executes the operation and is stored; every later one must be a hit with its bytes.
-    const first = await post();
-    const second = await post();
-    if (second.cache !== "HIT") throw new Error(`router ${target.label} did not answer from its cache (x-cache: ${second.cache})`);
-    return { ...target, child, url, expected: first.text };
+    await ready(child, `http://127.0.0.1:${port}/health/ready`, `router ${target.label}`, drain(child));
+    return { child, url: `http://127.0.0.1:${port}/graphql` };
   } catch (error) {
     await stop(child);
+    throw error;
+  }
+}
+
+/**
+ * Both routers started, then their cache entries stored at the same moment: each refreshes its entry
+ * shortly before it expires (TestQuery's lives 60 s), which then falls in the same round for both.
+ */
+async function startBoth(sides: readonly [Side, Side], supergraphFile: string): Promise<Running[]> {
+  const started: Array<Side & { child: ChildProcess; url: string }> = [];
+  try {
+    for (const target of sides) started.push({ ...target, ...(await startRouter(target, supergraphFile)) });
+    const firsts = await Promise.all(started.map((router) => post(router.url)));
+    const running: Running[] = [];
+    for (const [index, router] of started.entries()) {
+      const first = firsts[index] as { text: string };
+      // Every later answer must be a hit with the first one's bytes, and both sides must answer alike.
+      const second = await post(router.url);
+      if (second.cache !== "HIT") throw new Error(`router ${router.label} did not answer from its cache (x-cache: ${second.cache})`);
+      if (first.text !== firsts[0]?.text || !(JSON.parse(first.text) as { data?: unknown }).data) {
+        throw new Error(`router ${router.label} answers TestQuery differently: ${first.text.slice(0, 300)}`);
+      }
+      running.push({ ...router, expected: first.text });
+    }
+    return running;
+  } catch (error) {
+    await Promise.all(started.map((router) => stop(router.child)));
     throw error;
   }
 }
@@ -157,13 +199,31 @@ function cpuTicks(): { total: number; steal: number } {
   return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
 }
 
+/** The log lines a router dropped because its stdout was not read fast enough (its /metrics). */
+async function droppedLogLines(graphqlUrl: string): Promise<number> {
+  const response = await request(graphqlUrl.replace(/\/graphql$/, "/metrics"));
+  const text = await response.body.text();
+  const line = /^log_lines_dropped_total(?:\{[^}]*\})? (\S+)$/m.exec(text);
+  if (!line) throw new Error(`no log_lines_dropped_total on ${graphqlUrl.replace(/\/graphql$/, "/metrics")}`);
+  return Number(line[1]);
+}
+
+/**
+ * Whether this machine can run a pair: both routers need one core to themselves, shared (taskset and two
+ * cores), and a load generator that saturates them from the other core (wrk: two Node generators
+ * would spend about as much CPU reading 87 KB answers as the routers spend sending them).
+ */
+export const canPair = (): boolean => pinned() && useWrk();
+
 /** Both routers on the public shape's subgraphs, loaded at once for `rounds` rounds. */
 export async function runPair(settings: PairSettings): Promise<PairRound[]> {
+  if (!canPair()) throw new Error("bench:pair needs taskset and two or more cores, and wrk (apt-get install wrk)");
+  if (!(settings.rounds >= 1)) throw new Error(`rounds: ${settings.rounds} is not a count of rounds`);
   const stack = await startBenchSubgraphs();
-  const routers: Running[] = [];
+  let routers: Running[] = [];
   const rounds: PairRound[] = [];
   try {
-    for (const target of [settings.a, settings.b]) routers.push(await startRouter(target, stack.file));
+    routers = await startBoth([settings.a, settings.b], stack.file);
     const [a, b] = routers as [Running, Running];
     for (let round = 1; round <= settings.rounds; round++) {
       // Started in turn, A first in odd rounds: neither side always gets the head start.
@@ -177,6 +237,10 @@ export async function runPair(settings: PairSettings): Promise<PairRound[]> {
       const result = { round, stealPercent, a: fa, b: fb, ratio: fb.usPerHit / fa.usPerHit };
       rounds.push(result);
       settings.onRound?.(result);
+    }
+    for (const router of routers) {
+      const dropped = await droppedLogLines(router.url);
+      if (dropped > 0) throw new Error(`router ${router.label} dropped ${dropped} log lines: it was measured without writing them all`);
     }
   } finally {
     await Promise.all(routers.map((router) => stop(router.child)));
@@ -207,7 +271,7 @@ async function main(): Promise<void> {
   const markdown = [
     `# Pair ${date}: B's CPU per cache hit over A's, ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds)`,
     "",
-    `- machine: ${machineDescription()}; both routers pinned to core 0, each loaded by its own ${useWrk() ? "wrk" : "Node load generator"} on core 1 with ${settings.connections} connections, ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up per round`,
+    `- machine: ${machineDescription()}; both routers pinned to core 0, each loaded by its own wrk on core 1 with ${settings.connections} connections, ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up per round`,
     `- A: ${describe(settings.a)}`,
     `- B: ${describe(settings.b)}`,
     `- ratios by round: ${ratios.map((ratio) => ratio.toFixed(3)).join(", ")}`,

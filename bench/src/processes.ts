@@ -13,6 +13,8 @@ try {
   execFileSync("taskset", ["-c", "0", "true"], { stdio: "ignore" });
   taskset = cpus().length >= 2;
 } catch {}
+/** Whether processes are pinned to cores (see `pinning`). */
+export const pinned = (): boolean => taskset;
 export const pinning = taskset ? "gateway pinned to core 0; subgraphs and load generator on core 1 (taskset)" : "not pinned (no taskset or one core)";
 
 /** `all`: not pinned, for the all-core runs (several router workers, and their load generator). */

@@ -228,18 +228,20 @@ export async function startBenchSubgraphs(): Promise<BenchSubgraphs> {
       const [, port] = await waitFor(child, /LISTENING (\d+)/, `subgraph ${name}`);
       urls[name] = `http://127.0.0.1:${port}/graphql`;
     }
+    const file = join(mkdtempSync(join(tmpdir(), "bench-")), "supergraph.graphql");
+    writeFileSync(file, composeBenchSupergraph(urls));
+    return { file, served: () => served(urls), stop: stopAll };
   } catch (error) {
     await stopAll();
     throw error;
   }
-  const file = join(mkdtempSync(join(tmpdir(), "bench-")), "supergraph.graphql");
-  writeFileSync(file, composeBenchSupergraph(urls));
-  const served = async () => {
-    let total = 0;
-    for (const url of Object.values(urls)) total += ((await (await fetch(url.replace("/graphql", "/count"))).json()) as { served: number }).served;
-    return total;
-  };
-  return { file, served, stop: stopAll };
+}
+
+/** Requests the subgraphs at `urls` have served so far. */
+async function served(urls: Record<string, string>): Promise<number> {
+  let total = 0;
+  for (const url of Object.values(urls)) total += ((await (await fetch(url.replace("/graphql", "/count"))).json()) as { served: number }).served;
+  return total;
 }
 
 export async function runPublicShape(settings: RunSettings, only?: string[]): Promise<BenchResult[]> {
