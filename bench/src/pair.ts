@@ -7,16 +7,15 @@
 // loaded at once (each by its own load generator on core 1, half the connections each), so both see the same phase
 // of the machine; each round gives B's CPU per hit over A's, and the median of the rounds is the result.
 // The two routers share the core's caches, so the absolute µs per hit is higher than a router alone;
-// the ratio is what this is for. Which load starts first alternates by round; both routers store their
-// entry at the same moment, so each one's refresh before expiry (once a minute) falls in the same round;
-// their output is read throughout, as a log shipper would, and a router that dropped log lines fails
-// the pair. Needs taskset, two cores and wrk.
+// the ratio is what this is for. Each round runs new processes of both (see runPair), and which load
+// starts first alternates by round; the routers' output is read throughout, as a log shipper would, and
+// a router that dropped log lines fails the pair. Needs taskset, two cores and wrk.
 //
 // Settings (environment):
 //   BENCH_PAIR_A, BENCH_PAIR_B  image layouts to run (`npm run layout -- router <dir>`, the folder it
 //                               prints); either defaults to one assembled from the current sources
 //   BENCH_PAIR_A_ENV, BENCH_PAIR_B_ENV  settings added to that side's router, "NAME=value NAME=value"
-//   BENCH_PAIR_ROUNDS (6), BENCH_SECONDS (10) measured per round after BENCH_WARMUP_SECONDS (3),
+//   BENCH_PAIR_ROUNDS (10), BENCH_SECONDS (10) measured per round after BENCH_WARMUP_SECONDS (3),
 //   BENCH_CONNECTIONS (50, half to each side)
 // Writes bench/results/<date>-pair.md.
 import type { ChildProcess } from "node:child_process";
@@ -133,10 +132,7 @@ async function startRouter(target: Side, supergraphFile: string): Promise<{ chil
   }
 }
 
-/**
- * Both routers started, then their cache entries stored at the same moment: each refreshes its entry
- * shortly before it expires (TestQuery's lives 60 s), which then falls in the same round for both.
- */
+/** Both routers started, then their cache entries stored at the same moment (a round ends long before they expire). */
 async function startBoth(sides: readonly [Side, Side], supergraphFile: string): Promise<Running[]> {
   const started: Array<Side & { child: ChildProcess; url: string }> = [];
   try {
@@ -220,30 +216,35 @@ export async function runPair(settings: PairSettings): Promise<PairRound[]> {
   if (!canPair()) throw new Error("bench:pair needs taskset and two or more cores, and wrk (apt-get install wrk)");
   if (!(settings.rounds >= 1)) throw new Error(`rounds: ${settings.rounds} is not a count of rounds`);
   const stack = await startBenchSubgraphs();
-  let routers: Running[] = [];
   const rounds: PairRound[] = [];
   try {
-    routers = await startBoth([settings.a, settings.b], stack.file);
-    const [a, b] = routers as [Running, Running];
     for (let round = 1; round <= settings.rounds; round++) {
-      // Started in turn, A first in odd rounds: neither side always gets the head start.
-      const order = round % 2 ? [a, b] : [b, a];
-      const figures = new Map<Running, Promise<RoundFigures>>();
-      const ticks = cpuTicks();
-      for (const router of order) figures.set(router, measure(router, settings));
-      const [fa, fb] = (await Promise.all([figures.get(a), figures.get(b)])) as [RoundFigures, RoundFigures];
-      const after = cpuTicks();
-      const stealPercent = after.total > ticks.total ? Math.round(((after.steal - ticks.steal) / (after.total - ticks.total)) * 1000) / 10 : 0;
-      const result = { round, stealPercent, a: fa, b: fb, ratio: fb.usPerHit / fa.usPerHit };
-      rounds.push(result);
-      settings.onRound?.(result);
-    }
-    for (const router of routers) {
-      const dropped = await droppedLogLines(router.url);
-      if (dropped > 0) throw new Error(`router ${router.label} dropped ${dropped} log lines: it was measured without writing them all`);
+      // New processes every round: one process of a build can run a few percent faster or slower than
+      // another of the same build for the whole of its life (how its code and heap happen to be laid out),
+      // which rounds of the same two processes would never average out.
+      const routers = await startBoth([settings.a, settings.b], stack.file);
+      try {
+        const [a, b] = routers as [Running, Running];
+        // Loads started in turn, A's first in odd rounds: neither side always gets the head start.
+        const order = round % 2 ? [a, b] : [b, a];
+        const figures = new Map<Running, Promise<RoundFigures>>();
+        const ticks = cpuTicks();
+        for (const router of order) figures.set(router, measure(router, settings));
+        const [fa, fb] = (await Promise.all([figures.get(a), figures.get(b)])) as [RoundFigures, RoundFigures];
+        const after = cpuTicks();
+        const stealPercent = after.total > ticks.total ? Math.round(((after.steal - ticks.steal) / (after.total - ticks.total)) * 1000) / 10 : 0;
+        for (const router of routers) {
+          const dropped = await droppedLogLines(router.url);
+          if (dropped > 0) throw new Error(`router ${router.label} dropped ${dropped} log lines: it was measured without writing them all`);
+        }
+        const result = { round, stealPercent, a: fa, b: fb, ratio: fb.usPerHit / fa.usPerHit };
+        rounds.push(result);
+        settings.onRound?.(result);
+      } finally {
+        await Promise.all(routers.map((router) => stop(router.child)));
+      }
     }
   } finally {
-    await Promise.all(routers.map((router) => stop(router.child)));
     await stack.stop();
   }
   return rounds;
@@ -257,7 +258,7 @@ async function main(): Promise<void> {
   const settings: PairSettings = {
     a: side("A"),
     b: side("B"),
-    rounds: Number(process.env.BENCH_PAIR_ROUNDS ?? 6),
+    rounds: Number(process.env.BENCH_PAIR_ROUNDS ?? 10),
     seconds: Number(process.env.BENCH_SECONDS ?? 10),
     warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 3),
     connections: Math.max(1, Math.floor(Number(process.env.BENCH_CONNECTIONS ?? 50) / 2)),

@@ -48,9 +48,10 @@ export function waitFor(child: ChildProcess, pattern: RegExp, what: string, time
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
-    child.once("exit", (code) => {
+    // "close", not "exit": a process that prints its result and exits may exit before its output is read.
+    child.once("close", (code, signal) => {
       clearTimeout(timer);
-      reject(new Error(`${what} exited (${code}) before it was ready:\n${output.slice(-2000)}`));
+      reject(new Error(`${what} exited (${code ?? signal}) before it was ready:\n${output.slice(-2000)}`));
     });
   });
 }
@@ -114,7 +115,7 @@ export function peakRssMB(pid: number): number {
 }
 
 export async function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null) return;
+  if (child.exitCode !== null || child.signalCode !== null) return;
   const exited = new Promise((resolve) => child.once("exit", resolve));
   child.kill("SIGTERM");
   // A process writing a CPU profile on exit (BENCH_CPU_PROFILE) needs longer.
