@@ -83,9 +83,12 @@ const stdoutDestinations = new WeakSet<object>();
  * Lines are written in batches of at least 32 KB (2 KB in a cluster worker, below), or every 100 ms when
  * fewer arrive: under load a write per line or two was a tenth of a cache hit's CPU. Each write wakes a
  * libuv thread, which on a router given one core takes that core from the event loop: at saturation
- * batches of 2 KB were ~1,400 writes a second, and 32 KB ones cost 3–4% less CPU per cache hit (two
- * routers side by side on one core, bench/results/2026-11-22T02-10-00-log-batch-size-ab.md). Exit
- * through `exitAfterLogs` to write what is buffered first.
+ * batches of 2 KB were ~1,400 writes a second, and 32 KB ones cost about 5% less CPU per cache hit (two
+ * routers side by side on one core, bench/results/2026-11-22T02-10-00-log-batch-size-ab.md). The price:
+ * sonic-boom copies its current chunk on every write (it measures the `+=`-built string), so a line
+ * written alone costs ~4 µs more than with 2 KB batches; the router's hits write a batch per turn, and
+ * a request that executes an operation costs milliseconds. Exit through `exitAfterLogs` to write what is
+ * buffered first.
  *
  * The most one write holds depends on who else writes to the pipe. sonic-boom has one write in flight at
  * a time and starts the next from its callback, so it writes at most one batch per turn of the event
