@@ -43,7 +43,7 @@ const quoted = (value: string) => (PLAIN.test(value) ? `"${value}"` : JSON.strin
  */
 export function createAccessLog(logger: Logger): AccessLog {
   const internals = logger as unknown as Record<symbol, unknown>;
-  const stream = internals[symbols.streamSym] as { write(text: string): unknown; [key: symbol]: unknown };
+  const stream = internals[symbols.streamSym] as { write(text: string): unknown; maxWrite?: unknown; [key: symbol]: unknown };
   const serializers = internals[symbols.serializersSym] as Record<string, unknown>;
   const stringifiers = internals[symbols.stringifiersSym] as Record<string | symbol, unknown>;
   const rewrites =
@@ -60,6 +60,8 @@ export function createAccessLog(logger: Logger): AccessLog {
   };
   if (rewrites) return Object.assign(viaPino, { direct: false });
   const end = internals[symbols.endSym] as string;
+  // The most the destination writes at once (sonic-boom's maxWrite; none for other streams).
+  const maxWrite = typeof stream.maxWrite === "number" ? stream.maxWrite : Number.POSITIVE_INFINITY;
   const direct = (lines: readonly AccessLine[]) => {
     if (lines.length === 0 || !logger.isLevelEnabled("info")) return;
     if (pinoAsJson.hasSubscribers) return viaPino(lines);
@@ -67,11 +69,32 @@ export function createAccessLog(logger: Logger): AccessLog {
     const start = (internals[symbols.lsCacheSym] as Record<number, string>)[INFO] as string;
     const bindings = internals[symbols.chindingsSym] as string;
     const time = (internals[symbols.timeSym] as () => string)();
-    let text = "";
-    for (const line of lines) {
-      text += `${start}${time}${bindings},"reqId":${quoted(line.reqId)},"method":${quoted(line.method)},"url":${quoted(line.url)},"statusCode":${line.statusCode},"ms":${Number.isFinite(line.ms) ? line.ms : null},"msg":"${MESSAGE}"${end}`;
+    const entries = lines.map(
+      (line) =>
+        `${start}${time}${bindings},"reqId":${quoted(line.reqId)},"method":${quoted(line.method)},"url":${quoted(line.url)},"statusCode":${line.statusCode},"ms":${Number.isFinite(line.ms) ? line.ms : null},"msg":"${MESSAGE}"${end}`,
+    );
+    const text = entries.join("");
+    // Within maxWrite for certain (a UTF-8 byte per UTF-16 unit, at most three): one write.
+    if (text.length * 3 <= maxWrite) {
+      stream.write(text);
+      return;
     }
-    stream.write(text);
+    // sonic-boom writes each string it is given in one write, however long, and a cluster worker's
+    // writes must stay within its maxWrite (4 KB, PIPE_BUF) to be atomic on the stdout pipe the workers
+    // share: longer batches go in pieces of whole lines within it.
+    let piece = "";
+    let pieceBytes = 0;
+    for (const entry of entries) {
+      const bytes = Buffer.byteLength(entry);
+      if (piece && pieceBytes + bytes > maxWrite) {
+        stream.write(piece);
+        piece = "";
+        pieceBytes = 0;
+      }
+      piece += entry;
+      pieceBytes += bytes;
+    }
+    stream.write(piece);
   };
   return Object.assign(direct, { direct: true });
 }

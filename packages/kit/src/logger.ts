@@ -59,12 +59,14 @@ export const DEFAULT_LOG_BUFFER_MAX_BYTES = 16 * 1024 * 1024;
 let droppedLines = 0;
 export const droppedLogLines = (): number => droppedLines;
 
-/** Counts a stdout destination's dropped lines, and says how many in a line of its own once it has caught up. */
-function reportDrops(out: ReturnType<typeof pino.destination>, logger: Logger): void {
+/** Counts a stdout destination's dropped lines, and says how many in a line of its own once it has caught up (exported for its test). */
+export function reportDrops(out: ReturnType<typeof pino.destination>, logger: Logger): void {
   let since = 0;
-  out.on("drop", () => {
-    droppedLines++;
-    since++;
+  // What was dropped is one write: a line, or a batch of access lines (see createAccessLog).
+  out.on("drop", (data: unknown) => {
+    const lines = typeof data === "string" ? countLines(data) : 1;
+    droppedLines += lines;
+    since += lines;
   });
   // sonic-boom emits "drain" when its buffer is written out (below minLength) again.
   out.on("drain", () => {
@@ -73,6 +75,12 @@ function reportDrops(out: ReturnType<typeof pino.destination>, logger: Logger): 
     since = 0;
     logger.warn({ droppedLines: dropped }, "log lines dropped: stdout was not read fast enough");
   });
+}
+
+function countLines(text: string): number {
+  let lines = 0;
+  for (let index = text.indexOf("\n"); index !== -1; index = text.indexOf("\n", index + 1)) lines++;
+  return Math.max(lines, 1);
 }
 
 /** The destinations stdoutDestination made: loggers on them report their drops. */
