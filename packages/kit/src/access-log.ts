@@ -69,32 +69,36 @@ export function createAccessLog(logger: Logger): AccessLog {
     const start = (internals[symbols.lsCacheSym] as Record<number, string>)[INFO] as string;
     const bindings = internals[symbols.chindingsSym] as string;
     const time = (internals[symbols.timeSym] as () => string)();
-    const entries = lines.map(
-      (line) =>
-        `${start}${time}${bindings},"reqId":${quoted(line.reqId)},"method":${quoted(line.method)},"url":${quoted(line.url)},"statusCode":${line.statusCode},"ms":${Number.isFinite(line.ms) ? line.ms : null},"msg":"${MESSAGE}"${end}`,
-    );
-    const text = entries.join("");
+    let text = "";
+    for (const line of lines) {
+      text += `${start}${time}${bindings},"reqId":${quoted(line.reqId)},"method":${quoted(line.method)},"url":${quoted(line.url)},"statusCode":${line.statusCode},"ms":${Number.isFinite(line.ms) ? line.ms : null},"msg":"${MESSAGE}"${end}`;
+    }
     // Within maxWrite for certain (a UTF-8 byte per UTF-16 unit, at most three): one write.
-    if (text.length * 3 <= maxWrite) {
-      stream.write(text);
-      return;
-    }
-    // sonic-boom writes each string it is given in one write, however long, and a cluster worker's
-    // writes must stay within its maxWrite (4 KB, PIPE_BUF) to be atomic on the stdout pipe the workers
-    // share: longer batches go in pieces of whole lines within it.
-    let piece = "";
-    let pieceBytes = 0;
-    for (const entry of entries) {
-      const bytes = Buffer.byteLength(entry);
-      if (piece && pieceBytes + bytes > maxWrite) {
-        stream.write(piece);
-        piece = "";
-        pieceBytes = 0;
-      }
-      piece += entry;
-      pieceBytes += bytes;
-    }
-    stream.write(piece);
+    if (text.length * 3 <= maxWrite) stream.write(text);
+    else writeInPieces(stream, text, maxWrite);
   };
   return Object.assign(direct, { direct: true });
+}
+
+/**
+ * sonic-boom writes each string it is given in one write, however long, and a cluster worker's writes
+ * must stay within its maxWrite (4 KB, PIPE_BUF) to be atomic on the stdout pipe the workers share: a
+ * longer batch goes in pieces of whole lines within it.
+ */
+function writeInPieces(stream: { write(text: string): unknown }, text: string, maxWrite: number): void {
+  let from = 0;
+  let pieceEnd = 0;
+  let pieceBytes = 0;
+  while (pieceEnd < text.length) {
+    const lineEnd = text.indexOf("\n", pieceEnd) + 1 || text.length;
+    const bytes = Buffer.byteLength(text.slice(pieceEnd, lineEnd));
+    if (pieceEnd > from && pieceBytes + bytes > maxWrite) {
+      stream.write(text.slice(from, pieceEnd));
+      from = pieceEnd;
+      pieceBytes = 0;
+    }
+    pieceEnd = lineEnd;
+    pieceBytes += bytes;
+  }
+  stream.write(text.slice(from));
 }

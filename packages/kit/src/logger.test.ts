@@ -31,7 +31,8 @@ describe("access lines of a cluster worker", () => {
     const writes: string[] = [];
     const stream = { maxWrite: 1000, write: (text: string) => writes.push(text) };
     const logger = createLogger("router", "info", stream);
-    const lines = Array.from({ length: 20 }, (_, index) => line(index));
+    // Some with characters of two UTF-8 bytes: pieces are measured in bytes.
+    const lines = Array.from({ length: 20 }, (_, index) => ({ ...line(index), url: index % 3 ? "/graphql" : `/graphql/${"é".repeat(300)}` }));
     createAccessLog(logger.child({}, { redact: [] }))(lines);
     expect(writes.length).toBeGreaterThan(1);
     for (const text of writes) {
