@@ -103,6 +103,9 @@ describe("the public-shape benchmark", () => {
     // Each side's settings reach its router: one without a response cache is refused, not measured.
     const uncached = runPair({ ...settings, rounds: 1, a: { label: "A", dir: routerImage(), env: {} }, b: { label: "B", dir: routerImage(), env: { RESPONSE_CACHE: "false" } } });
     await expect(uncached).rejects.toThrow(/router B did not answer from its cache/);
+    // A side whose answers go wrong under load (here refused: its rate limit is spent) is not counted as cheaper.
+    const refusing = runPair({ ...settings, rounds: 1, a: { label: "A", dir: routerImage(), env: {} }, b: { label: "B", dir: routerImage(), env: { RATE_LIMIT_PER_MINUTE: "100" } } });
+    await expect(refusing).rejects.toThrow(/router B gave \d+ wrong or failed answers in round 1/);
   });
 });
 

@@ -233,6 +233,10 @@ export async function runPair(settings: PairSettings): Promise<PairRound[]> {
         const [fa, fb] = (await Promise.all([figures.get(a), figures.get(b)])) as [RoundFigures, RoundFigures];
         const after = cpuTicks();
         const stealPercent = after.total > ticks.total ? Math.round(((after.steal - ticks.steal) / (after.total - ticks.total)) * 1000) / 10 : 0;
+        // A wrong answer is a broken build, not a cheaper one.
+        for (const [router, figure] of [[a, fa], [b, fb]] as const) {
+          if (figure.errors > 0) throw new Error(`router ${router.label} gave ${figure.errors} wrong or failed answers in round ${round}`);
+        }
         for (const router of routers) {
           const dropped = await droppedLogLines(router.url);
           if (dropped > 0) throw new Error(`router ${router.label} dropped ${dropped} log lines: it was measured without writing them all`);
