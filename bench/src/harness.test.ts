@@ -106,6 +106,8 @@ describe("the public-shape benchmark", () => {
     // A side whose answers go wrong under load (here refused: its rate limit is spent) is not counted as cheaper.
     const refusing = runPair({ ...settings, rounds: 1, a: { label: "A", dir: routerImage(), env: {} }, b: { label: "B", dir: routerImage(), env: { RATE_LIMIT_PER_MINUTE: "100" } } });
     await expect(refusing).rejects.toThrow(/router B gave \d+ wrong or failed answers in round 1/);
+    // wrk runs whole seconds: anything else would skew CPU per hit, so it is refused before anything starts.
+    await expect(runPair({ ...settings, seconds: 1.5, a, b: a })).rejects.toThrow(/must be whole seconds/);
   });
 });
 

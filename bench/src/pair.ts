@@ -215,6 +215,10 @@ export const canPair = (): boolean => pinned() && useWrk();
 export async function runPair(settings: PairSettings): Promise<PairRound[]> {
   if (!canPair()) throw new Error("bench:pair needs taskset and two or more cores, and wrk (apt-get install wrk)");
   if (!(settings.rounds >= 1)) throw new Error(`rounds: ${settings.rounds} is not a count of rounds`);
+  // wrk runs whole seconds, and CPU per hit divides by them.
+  if (!Number.isInteger(settings.seconds) || settings.seconds < 1 || !Number.isInteger(settings.warmupSeconds) || settings.warmupSeconds < 0) {
+    throw new Error(`seconds (${settings.seconds}) and warm-up seconds (${settings.warmupSeconds}) must be whole seconds, at least 1 and 0`);
+  }
   const stack = await startBenchSubgraphs();
   const rounds: PairRound[] = [];
   try {
