@@ -4,8 +4,9 @@
 // Why not two runs one after the other: on this kind of VM the same router's cache-hit throughput moved
 // by 10,000–15,000 req/s between runs a minute apart (bench/results/2026-11-22T02-10-00-log-batch-size-ab.md),
 // far more than the few percent an optimisation is worth. Here both routers are pinned to core 0 and
-// loaded at once (each by its own load generator on core 1, half the connections each), so both see the same phase
-// of the machine; each round gives B's CPU per hit over A's, and the median of the rounds is the result.
+// loaded at once (each by its own wrk on core 1, half the connections each), so both see the same
+// phase of the machine; each round gives B's CPU per hit over A's, and the median of the rounds is the
+// result.
 // The two routers share the core's caches, so the absolute µs per hit is higher than a router alone;
 // the ratio is what this is for. Each round runs new processes of both (see runPair), and which load
 // starts first alternates by round; the routers' output is read throughout, as a log shipper would, and
@@ -40,7 +41,7 @@ export function parseEnvList(text: string | undefined, what: string): Record<str
   return env;
 }
 
-export const median = (values: readonly number[]): number => {
+const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
@@ -197,10 +198,10 @@ function cpuTicks(): { total: number; steal: number } {
 
 /** The log lines a router dropped because its stdout was not read fast enough (its /metrics). */
 async function droppedLogLines(graphqlUrl: string): Promise<number> {
-  const response = await request(graphqlUrl.replace(/\/graphql$/, "/metrics"));
-  const text = await response.body.text();
+  const metricsUrl = graphqlUrl.replace(/\/graphql$/, "/metrics");
+  const text = await (await request(metricsUrl)).body.text();
   const line = /^log_lines_dropped_total(?:\{[^}]*\})? (\S+)$/m.exec(text);
-  if (!line) throw new Error(`no log_lines_dropped_total on ${graphqlUrl.replace(/\/graphql$/, "/metrics")}`);
+  if (!line) throw new Error(`no log_lines_dropped_total on ${metricsUrl}`);
   return Number(line[1]);
 }
 
