@@ -37,6 +37,16 @@ describe.each(stores)("rate limiting (%s)", (kind) => {
     await router.close();
   });
 
+  it("spends a burst of concurrent requests as one by one: exactly the budget's worth is served", async () => {
+    const router = await stack.startRouter(env);
+    const carol = await signUp(stack, "Carol");
+    const burst = await Promise.all(Array.from({ length: 8 }, () => gql(router.url, `{ me { id } }`, {}, { token: carol.token })));
+    const statuses = burst.map((response) => response.status).sort();
+    expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
+    for (const refused of burst.filter((response) => response.status === 429)) expect(refused.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
+    await router.close();
+  });
+
   it("limits anonymous clients by IP, believing X-Forwarded-For only from trusted proxies", async () => {
     const behindProxy = await stack.startRouter({ ...env, TRUSTED_PROXIES: "127.0.0.1" });
     const from = (ip: string) => gql(behindProxy.url, `{ __typename }`, {}, { headers: { "x-forwarded-for": ip } });

@@ -1,8 +1,11 @@
+import { randomBytes } from "node:crypto";
+import { createClient, type RedisClientType } from "@keyv/redis";
 import { createLogger, type Logger } from "@supergraph/kit";
 import type { FastHit, FastPath, FastRequest } from "./fast-path.ts";
 import { createCacheStore } from "./store.ts";
 
-// For the cache's unit tests: the in-memory store a router without Redis runs on, and a lookup that must hit.
+// For the router's unit tests: the in-memory store a router without Redis runs on, a lookup that must hit,
+// and the real Redis when one answers (CI has one at 127.0.0.1:6379; TEST_REDIS_URL points elsewhere).
 
 /** The in-memory cache store (silent unless given a logger). */
 export const memoryCacheStore = (logger: Logger = createLogger("router", "silent", { write: () => {} })) =>
@@ -13,4 +16,29 @@ export async function hitFor(fastPath: FastPath, request: FastRequest): Promise<
   const found = await fastPath.lookup(null, request);
   if (!found) throw new Error("not served");
   return found;
+}
+
+/**
+ * A connection to the test Redis and a key prefix of the caller's own, whose keys `close` deletes;
+ * undefined when no Redis answers (the test is then skipped, as the e2e suites' Redis cases are).
+ */
+export async function testRedis(label: string): Promise<{ client: RedisClientType; prefix: string; close(): Promise<void> } | undefined> {
+  const client = createClient({ url: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", socket: { connectTimeout: 1000, reconnectStrategy: false } }) as RedisClientType;
+  client.on("error", () => {});
+  try {
+    await client.connect();
+  } catch {
+    return undefined;
+  }
+  const prefix = `test:${label}:${randomBytes(4).toString("hex")}:`;
+  return {
+    client,
+    prefix,
+    async close() {
+      const keys: string[] = [];
+      for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+      if (keys.length > 0) await client.del(keys);
+      await client.close();
+    },
+  };
 }
