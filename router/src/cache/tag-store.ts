@@ -1,4 +1,5 @@
 import type { RedisClientType } from "@keyv/redis";
+import DataLoader from "dataloader";
 
 /**
  * Versioned tags: the invalidation index. Every tag has a generation number; purging a tag sets it to
@@ -84,11 +85,45 @@ export class RedisTagStore implements TagStore {
     return { epoch: Number(values[1] ?? 0), tags: Object.fromEntries(tags.map((tag, index) => [tag, Number(values[index + 2] ?? 0)])) };
   }
 
-  async isCurrent(epoch: number, tags: Record<string, number>) {
-    const names = Object.keys(tags);
-    const values = await this.client.mGet([this.epochKey(), ...names.map(this.tagKey)]);
-    if (Number(values[0] ?? 0) !== epoch) return false;
-    return names.every((tag, index) => Number(values[index + 1] ?? 0) === tags[tag]);
+  /**
+   * The checks of one turn of the event loop are read in one MGET: the epoch and the tags of every check
+   * asked for in that turn, each key once. A cache hit checks its entry's tags, and with one MGET per
+   * hit the commands' encoding, writes and replies cost the router more than the rest of the hit. Each
+   * read is still sent after every check it answers was asked for, so a purge that finished before a
+   * request arrived is seen by it, as before; nothing is kept between turns (`cache: false`).
+   * DataLoader, whose job this is, with its batch scheduled on setImmediate: its default (a microtask)
+   * would batch only what one callback asks, and requests arriving together are read in separate
+   * callbacks. Checks of the same recorded tags (hits on one entry share its `tags` object) are worked
+   * out once per batch: an entry can carry hundreds of tags.
+   */
+  private readonly checks = new DataLoader<{ epoch: number; tags: Record<string, number> }, boolean>(
+    async (checks) => {
+      const distinct = [...new Set(checks.map((check) => check.tags))];
+      const lists = distinct.map((tags) => this.keysOf(tags));
+      const keys = lists.length === 1 ? (lists[0] as string[]) : [this.epochKey(), ...new Set(lists.flatMap((list) => list.slice(1)))];
+      const values = await this.client.mGet(keys);
+      const read = new Map(keys.map((key, index) => [key, values[index] ?? null]));
+      const epoch = Number(values[0] ?? 0);
+      // A list's keys are in the order of its tags' names (see keysOf), after the epoch's.
+      const current = new Map(distinct.map((tags, index) => [tags, Object.keys(tags).every((tag, at) => Number(read.get((lists[index] as string[])[at + 1] as string) ?? 0) === tags[tag])]));
+      return checks.map((check) => check.epoch === epoch && current.get(check.tags) === true);
+    },
+    { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: 1024 },
+  );
+
+  /** The keys a check of `tags` reads (the epoch's first), kept while the entry's tags object lives. */
+  private readonly keyLists = new WeakMap<Record<string, number>, string[]>();
+  private keysOf(tags: Record<string, number>): string[] {
+    let keys = this.keyLists.get(tags);
+    if (!keys) {
+      keys = [this.epochKey(), ...Object.keys(tags).map(this.tagKey)];
+      this.keyLists.set(tags, keys);
+    }
+    return keys;
+  }
+
+  isCurrent(epoch: number, tags: Record<string, number>) {
+    return this.checks.load({ epoch, tags });
   }
 
   async purge(tags: string[]) {
