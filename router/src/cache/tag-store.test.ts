@@ -26,9 +26,14 @@ describe.runIf(redis)("RedisTagStore", () => {
     const stale = await written(store, ["Product:1", "Product"]);
     await store.purge(["Product"]);
     const current = await written(store, ["Product:1", "Product"]);
+    // Generations that differ from each other and from 0 (a missing key), so that a value read for the
+    // wrong key shows.
+    await store.purge(["User:7"]);
     const other = await written(store, ["User:7"]);
+    const reviews = Array.from({ length: 300 }, (_, index) => `Review:${index}`);
+    for (const [index, review] of reviews.entries()) if (index % 7 === 0) await store.purge([review]);
+    const many = await written(store, reviews);
     const overlapping = await written(store, ["Product", "User:7"]);
-    const many = await written(store, Array.from({ length: 300 }, (_, index) => `Review:${index}`));
     const reads = vi.spyOn(client, "mGet");
     try {
       const answers = await Promise.all([
@@ -40,8 +45,12 @@ describe.runIf(redis)("RedisTagStore", () => {
         store.isCurrent(current.epoch + 1, current.tags),
         store.isCurrent(overlapping.epoch, overlapping.tags),
         store.isCurrent(many.epoch, many.tags),
+        // Tags recorded wrongly: the review generations shifted by one place.
+        store.isCurrent(many.epoch, Object.fromEntries(reviews.map((review, index) => [review, many.tags[reviews[(index + 1) % reviews.length] as string] as number]))),
+        // A damaged entry's tags: not current, and the others of its turn still answered.
+        store.isCurrent(current.epoch, null as unknown as Record<string, number>),
       ]);
-      expect(answers).toEqual([false, true, true, true, false, true, true]);
+      expect(answers).toEqual([false, true, true, true, false, true, true, false, false]);
       expect(reads).toHaveBeenCalledTimes(1);
     } finally {
       reads.mockRestore();
@@ -58,6 +67,30 @@ describe.runIf(redis)("RedisTagStore", () => {
     expect(answers).toEqual([true, false, false]);
     await store.bumpEpoch();
     expect(await store.isCurrent(product.epoch, product.tags)).toBe(false);
+  });
+
+  it("answers the same entry's check again after a purge, alone in its turn", async () => {
+    const store = new RedisTagStore(client, `${redis?.prefix}d:`, 600);
+    const entry = await written(store, ["Post:4", "Post"]);
+    expect(await store.isCurrent(entry.epoch, entry.tags)).toBe(true);
+    await store.purge(["Post"]);
+    expect(await store.isCurrent(entry.epoch, entry.tags)).toBe(false);
+  });
+
+  it("reads a turn's keys in pieces when there are very many, with the same answers", async () => {
+    const store = new RedisTagStore(client, `${redis?.prefix}e:`, 600);
+    const tags = Array.from({ length: 12_000 }, (_, index) => `Item:${index}`);
+    await store.purge(tags.slice(0, 6_000));
+    const entry = await written(store, tags);
+    await store.purge(["Item:11999"]);
+    const fresh = await written(store, tags);
+    const reads = vi.spyOn(client, "mGet");
+    try {
+      expect(await Promise.all([store.isCurrent(entry.epoch, entry.tags), store.isCurrent(fresh.epoch, fresh.tags)])).toEqual([false, true]);
+      expect(reads).toHaveBeenCalledTimes(2);
+    } finally {
+      reads.mockRestore();
+    }
   });
 
   it("fails every check of a read that failed", async () => {

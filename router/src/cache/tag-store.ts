@@ -57,6 +57,9 @@ export class MemoryTagStore implements TagStore {
   }
 }
 
+/** Keys read by one MGET at most (see RedisTagStore's checks). */
+const MAX_KEYS_PER_READ = 10_000;
+
 const PURGE_SCRIPT = `
 local generation = redis.call('INCR', KEYS[1])
 for i = 2, #KEYS do redis.call('SET', KEYS[i], generation, 'EX', ARGV[1]) end
@@ -87,23 +90,29 @@ export class RedisTagStore implements TagStore {
 
   /**
    * The checks of one turn of the event loop are read in one MGET: the epoch and the tags of every check
-   * asked for in that turn, each key once. A cache hit checks its entry's tags, and with one MGET per
-   * hit the commands' encoding, writes and replies cost the router more than the rest of the hit. Each
-   * read is still sent after every check it answers was asked for, so a purge that finished before a
-   * request arrived is seen by it, as before; nothing is kept between turns (`cache: false`).
-   * DataLoader, whose job this is, with its batch scheduled on setImmediate: its default (a microtask)
-   * would batch only what one callback asks, and requests arriving together are read in separate
-   * callbacks. Checks of the same recorded tags (hits on one entry share its `tags` object) are worked
-   * out once per batch: an entry can carry hundreds of tags.
+   * asked for in that turn, each key once. A cache hit checks its entry's tags, and its MGET and its
+   * rate-limit script (see rate-limit.ts) added about half again to a hit's CPU in the router. Each read
+   * is still sent after every check it answers was asked for, so a purge that finished before a request
+   * arrived is seen by it, as before; no answer is kept between turns (`cache: false`). DataLoader, whose
+   * job this is, with its batch scheduled on setImmediate: its default (a microtask) would batch only
+   * what one callback asks, and requests arriving together are read in separate callbacks. Checks of
+   * the same recorded tags (hits on one entry share its `tags` object) are worked out once per batch: an
+   * entry can carry hundreds of tags.
    */
   private readonly checks = new DataLoader<{ epoch: number; tags: Record<string, number> }, boolean>(
     async (checks) => {
       const distinct = [...new Set(checks.map((check) => check.tags))];
       const lists = distinct.map((tags) => this.keysOf(tags));
       const keys = lists.length === 1 ? (lists[0] as string[]) : [this.epochKey(), ...new Set(lists.flatMap((list) => list.slice(1)))];
-      const values = await this.client.mGet(keys);
-      const read = new Map(keys.map((key, index) => [key, values[index] ?? null]));
-      const epoch = Number(values[0] ?? 0);
+      const read = new Map<string, string | null>();
+      // Read in pieces: one MGET of a hundred thousand keys (a turn's hits on many entries of many tags)
+      // would hold Redis, for every other client, while it answers. All are still sent after the checks.
+      for (let start = 0; start < keys.length; start += MAX_KEYS_PER_READ) {
+        const piece = keys.slice(start, start + MAX_KEYS_PER_READ);
+        const values = await this.client.mGet(piece);
+        piece.forEach((key, index) => read.set(key, values[index] ?? null));
+      }
+      const epoch = Number(read.get(this.epochKey()) ?? 0);
       // A list's keys are in the order of its tags' names (see keysOf), after the epoch's.
       const current = new Map(distinct.map((tags, index) => [tags, Object.keys(tags).every((tag, at) => Number(read.get((lists[index] as string[])[at + 1] as string) ?? 0) === tags[tag])]));
       return checks.map((check) => check.epoch === epoch && current.get(check.tags) === true);
@@ -123,6 +132,9 @@ export class RedisTagStore implements TagStore {
   }
 
   isCurrent(epoch: number, tags: Record<string, number>) {
+    // An entry whose recorded tags are not an object (a damaged or foreign value in the store) is not
+    // current; checked here, so it cannot fail the batch of every other check of its turn.
+    if (typeof tags !== "object" || tags === null || Array.isArray(tags)) return Promise.resolve(false);
     return this.checks.load({ epoch, tags });
   }
 
