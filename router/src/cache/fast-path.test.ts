@@ -146,4 +146,23 @@ describe("copies of an entry", () => {
     expect(await one.path.lookup(null, REQUEST)).toBeNull();
     expect(await other.path.lookup(null, REQUEST)).toBeNull();
   });
+
+  it("that lapsed are read again from the store once for all the requests arriving meanwhile", async () => {
+    vi.useFakeTimers({ toFake: ["Date"] });
+    const one = fastPath();
+    const other = fastPath(one.store);
+    await one.write(0, 60);
+    const reads = vi.spyOn(one.store.raw, "get");
+    const first = await other.hit();
+    expect(reads).toHaveBeenCalledTimes(1);
+    // Past the copy's few seconds (LOCAL_COPY_MS): requests arriving together, one read between them.
+    vi.setSystemTime(Date.now() + 5_100);
+    const hits = await Promise.all(Array.from({ length: 10 }, () => other.hit()));
+    expect(reads).toHaveBeenCalledTimes(2);
+    for (const found of hits) expect(found.entry).toBe(first.entry);
+    // And read again at the next lapse, not kept from the first read.
+    vi.setSystemTime(Date.now() + 5_100);
+    await other.hit();
+    expect(reads).toHaveBeenCalledTimes(3);
+  });
 });

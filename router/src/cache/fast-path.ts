@@ -248,9 +248,27 @@ export class FastPath {
     if (claim.shared) void this.health.run(() => this.shortenClaim(refreshClaimName(claim.key, claim.at), claim.retryMs), undefined);
   }
 
-  private async read(key: string): Promise<Decoded | null> {
+  /**
+   * Reads of the store under way, by key. When a copy lapses (every LOCAL_COPY_MS, and every retry
+   * interval in its refresh window, on a router that did not store the entry itself), the requests that
+   * arrive before the store answers wait for that one read, rather than each fetching and decoding the
+   * whole entry again. Joining a read already sent is safe: the entry's tags are still checked after each
+   * request arrived (lookup), and a newer version is read at the next lapse, as it would be anyway.
+   */
+  private readonly reading = new Map<string, Promise<Decoded | null>>();
+
+  private read(key: string): Promise<Decoded | null> | Decoded {
     const local = this.local.get(key);
     if (local && local.expiresAt > Date.now()) return local;
+    let pending = this.reading.get(key);
+    if (!pending) {
+      pending = this.readStore(key, local).finally(() => this.reading.delete(key));
+      this.reading.set(key, pending);
+    }
+    return pending;
+  }
+
+  private async readStore(key: string, local: Decoded | undefined): Promise<Decoded | null> {
     const raw = await this.health.run(() => this.store.get(key), undefined);
     if (raw === undefined) return null;
     const newline = raw.indexOf("\n");
