@@ -110,7 +110,7 @@ export class RedisTagStore implements TagStore {
       for (let start = 0; start < keys.length; start += MAX_KEYS_PER_READ) {
         const piece = keys.slice(start, start + MAX_KEYS_PER_READ);
         const values = await this.client.mGet(piece);
-        piece.forEach((key, index) => read.set(key, values[index] ?? null));
+        for (const [index, key] of piece.entries()) read.set(key, values[index] ?? null);
       }
       const epoch = Number(read.get(this.epochKey()) ?? 0);
       // A list's keys are in the order of its tags' names (see keysOf), after the epoch's.
