@@ -41,6 +41,19 @@ describe.runIf(redis)("with Redis", () => {
     await blocked;
   });
 
+  it("charges the in-memory count once when Redis hangs past the timeout and then fails", async () => {
+    const own = redis?.client.duplicate() as RedisClientType;
+    own.on("error", () => {});
+    await own.connect();
+    const limiter = createRateLimiter({ perMinute: 5, redis: own, keyPrefix: `${redis?.prefix}f:`, timeoutMs: 100 });
+    const blocked = own.blPop(`${redis?.prefix}nothing`, 1).catch(() => null);
+    expect(allowed(await Promise.all(Array.from({ length: 3 }, () => limiter("hana"))))).toEqual([true, true, true]);
+    // The commands still waiting fail now; their points were already counted in memory at the timeout.
+    own.destroy();
+    await blocked;
+    expect(allowed(await Promise.all([limiter("hana"), limiter("hana"), limiter("hana")]))).toEqual([true, true, false]);
+  });
+
   it("sends one command per client for a burst, not one per request", async () => {
     const client = redis?.client as RedisClientType;
     const limiter = createRateLimiter({ perMinute: 100, redis: client, keyPrefix: `${redis?.prefix}c:`, timeoutMs: 1000 });

@@ -15,8 +15,8 @@ const refused = (msBeforeNext: number): RateLimitDecision => ({ allowed: false, 
 
 /**
  * A budget of requests per minute per client (rate-limiter-flexible). With Redis the counters are shared
- * by every router replica; without it, or while Redis is unreachable (its insurance limiter), each
- * router counts in memory: limiting degrades, requests never fail because of the limiter itself.
+ * by every router replica; without it, or while Redis fails or hangs, each router counts in memory:
+ * limiting degrades, requests never fail because of the limiter itself.
  */
 export function createRateLimiter(options: { perMinute: number; redis: RedisClientType | undefined; keyPrefix: string; timeoutMs: number }): RateLimiter {
   const base = { points: options.perMinute, duration: 60 };
@@ -37,14 +37,14 @@ export function createRateLimiter(options: { perMinute: number; redis: RedisClie
     storeClient: options.redis,
     useRedisPackage: true,
     keyPrefix: `${options.keyPrefix}rl`,
-    insuranceLimiter: memory,
     rejectIfRedisNotReady: true,
   });
 
   /**
    * Spends `points` of a client's budget; says how many it has consumed so far, or null if no store
-   * could say. The insurance limiter covers a Redis that errors; a Redis that hangs needs a timeout of
-   * our own.
+   * could say. A Redis that fails, or takes longer than the timeout, is replaced by the count in memory,
+   * once. (Not rate-limiter-flexible's insurance limiter: it charges memory when Redis fails, and a
+   * command that failed after our timeout had already been charged there.)
    */
   const spend = (clientKey: string, points: number): Promise<{ consumed: number; msBeforeNext: number } | null> => {
     let timer: NodeJS.Timeout | undefined;
@@ -80,7 +80,7 @@ export function createRateLimiter(options: { perMinute: number; redis: RedisClie
         const nth = (position.get(key) ?? 0) + 1;
         position.set(key, nth);
         const outcome = spent.get(key);
-        // The store failed and so did the insurance limiter: let the request through.
+        // Redis failed and so did the count in memory: let the request through.
         if (!outcome) return ALLOWED;
         const before = outcome.consumed - (counts.get(key) as number);
         return before + nth <= options.perMinute ? ALLOWED : refused(outcome.msBeforeNext);
