@@ -26,10 +26,14 @@ export class CacheHealth {
    * 0 means the store cannot hang (in memory): no timer is armed for each operation.
    */
   async run<T>(operation: () => Promise<T>, fallback: T): Promise<T> {
+    // An operation begun after a purge was lost gets the fallback even if it succeeds: what it read may
+    // predate the epoch bump that recovery makes (a tag check would pass an entry the lost purge should
+    // have invalidated). One begun while the store merely failed can be trusted: nothing was missed.
+    const trusted = !this.purgeLost;
     try {
       const result = this.timeoutMs > 0 ? await withTimeout(operation(), this.timeoutMs) : await operation();
       if (!this.healthy) await this.recover();
-      return result;
+      return trusted ? result : fallback;
     } catch (error) {
       this.fail(error);
       return fallback;
@@ -57,13 +61,21 @@ export class CacheHealth {
     this.logger.warn({ err: error }, "response cache unavailable: serving uncached until it is back");
   }
 
-  private async recover(): Promise<void> {
-    if (this.purgeLost) {
-      await withTimeout(this.onRecovered(), this.timeoutMs);
-      this.purgeLost = false;
-    }
-    this.healthy = true;
-    this.logger.info("response cache is back");
+  /** Once for all the operations that find the store back at the same time (one epoch bump, one log line). */
+  private recovering: Promise<void> | undefined;
+
+  private recover(): Promise<void> {
+    this.recovering ??= (async () => {
+      if (this.purgeLost) {
+        await withTimeout(this.onRecovered(), this.timeoutMs);
+        this.purgeLost = false;
+      }
+      this.healthy = true;
+      this.logger.info("response cache is back");
+    })().finally(() => {
+      this.recovering = undefined;
+    });
+    return this.recovering;
   }
 }
 
