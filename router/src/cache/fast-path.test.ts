@@ -165,4 +165,22 @@ describe("copies of an entry", () => {
     await other.hit();
     expect(reads).toHaveBeenCalledTimes(3);
   });
+
+  it("count their recorded tags against the copies' budget, not only their bytes", async () => {
+    const store = memoryCacheStore();
+    const path = new FastPath(store, createCompression({ enabled: false, minBytes: 1 }));
+    // Small answers carrying many tags: 25 entries of ~1 MB of tags each, past the 64 MB budget once
+    // their tags are counted (each copy also holds them parsed, and the tag store a key list for them).
+    const tags = Object.fromEntries(Array.from({ length: 60_000 }, (_, index) => [`Review:${index}`, 0]));
+    const requests = Array.from({ length: 25 }, (_, index) => ({ query: `{ reviews(page: ${index}) { id } }` }));
+    for (const request of requests) {
+      await path.remember(fastKey("public", request) as string, { e: 0, t: tags, at: Date.now(), cc: "max-age=60, public", op: null, ttl: 60 }, "{}");
+    }
+    const reads = vi.spyOn(store.raw, "get");
+    await hitFor(path, requests[24] as (typeof requests)[number]);
+    expect(reads).not.toHaveBeenCalled();
+    // The oldest copy made room: read from the store again.
+    await hitFor(path, requests[0] as (typeof requests)[number]);
+    expect(reads).toHaveBeenCalledTimes(1);
+  });
 });

@@ -65,6 +65,13 @@ function copyExpiry(meta: FastEntryMeta, now: number, maxMs: number): number {
   return now < life.windowStart ? Math.min(now + maxMs, life.windowStart) : Math.min(now + life.retryMs, life.end);
 }
 
+/**
+ * What a local copy holds, for the copies' budget: its bytes, and about three times its header's length
+ * for the header, its parsed tags and the tag store's key list for them (RedisTagStore.keysOf), which
+ * for an entry of many tags and a small body are most of it.
+ */
+const copySize = (body: Buffer, header: string) => body.length + 3 * header.length + 512;
+
 export interface FastRequest {
   query?: unknown;
   operationName?: unknown;
@@ -180,7 +187,7 @@ export class FastPath {
   remember(key: string, meta: FastEntryMeta & { ttl: number }, body: string): Promise<void> {
     const buffer = Buffer.from(body);
     const header = JSON.stringify(meta);
-    this.local.set(key, { key, meta, header, body: buffer, expiresAt: copyExpiry(meta, Date.now(), Number.POSITIVE_INFINITY), size: buffer.length + 512 });
+    this.local.set(key, { key, meta, header, body: buffer, expiresAt: copyExpiry(meta, Date.now(), Number.POSITIVE_INFINITY), size: copySize(buffer, header) });
     return this.health.run(() => this.store.set(key, `${header}\n${body}`, { ttl: meta.ttl }), undefined);
   }
 
@@ -283,7 +290,7 @@ export class FastPath {
       return local;
     }
     const body = Buffer.from(raw.slice(newline + 1));
-    const decoded = { key, meta, header, body, expiresAt: copyExpiry(meta, Date.now(), LOCAL_COPY_MS), size: body.length + 512 };
+    const decoded = { key, meta, header, body, expiresAt: copyExpiry(meta, Date.now(), LOCAL_COPY_MS), size: copySize(body, header) };
     this.local.set(key, decoded);
     return decoded;
   }
