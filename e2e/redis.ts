@@ -1,15 +1,15 @@
-import { randomBytes } from "node:crypto";
-import { createServer, type Server, type Socket, connect } from "node:net";
-import { createClient } from "@keyv/redis";
+import { connect, createServer, type Server, type Socket } from "node:net";
+import { createClient, type RedisClientType } from "@keyv/redis";
+import { deleteKeysOf, testRedisUrl } from "@supergraph/router/testing";
 
 // Tests use the real Redis when one answers (CI has one at 127.0.0.1:6379; TEST_REDIS_URL points
-// elsewhere). Each test file uses a key prefix of its own and deletes its keys afterwards.
-export const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+// elsewhere). Each test file uses a key prefix of its own (uniquePrefix) and deletes its keys afterwards.
+export { testRedisUrl as redisUrl, uniquePrefix } from "@supergraph/router/testing";
 
 let reachable: Promise<boolean> | undefined;
 export function redisAvailable(): Promise<boolean> {
   reachable ??= (async () => {
-    const client = createClient({ url: redisUrl, socket: { connectTimeout: 1000, reconnectStrategy: false } });
+    const client = createClient({ url: testRedisUrl, socket: { connectTimeout: 1000, reconnectStrategy: false } });
     client.on("error", () => {});
     try {
       await client.connect();
@@ -24,16 +24,12 @@ export function redisAvailable(): Promise<boolean> {
   return reachable;
 }
 
-export const uniquePrefix = (label: string) => `test:${label}:${randomBytes(4).toString("hex")}:`;
-
 export async function deleteKeys(prefix: string): Promise<void> {
-  const client = createClient({ url: redisUrl });
+  const client = createClient({ url: testRedisUrl }) as RedisClientType;
   client.on("error", () => {});
   await client.connect();
   try {
-    const keys: string[] = [];
-    for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
-    if (keys.length > 0) await client.del(keys);
+    await deleteKeysOf(client, prefix);
   } finally {
     await client.close();
   }
@@ -51,7 +47,7 @@ export class RedisProxy {
   port = 0;
 
   async start(): Promise<void> {
-    const target = new URL(redisUrl);
+    const target = new URL(testRedisUrl);
     this.server = createServer((client) => {
       const upstream = connect(Number(target.port || 6379), target.hostname);
       this.sockets.add(client).add(upstream);

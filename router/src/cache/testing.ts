@@ -4,8 +4,8 @@ import { createLogger, type Logger } from "@supergraph/kit";
 import type { FastHit, FastPath, FastRequest } from "./fast-path.ts";
 import { createCacheStore } from "./store.ts";
 
-// For the router's unit tests: the in-memory store a router without Redis runs on, a lookup that must hit,
-// and the real Redis when one answers (CI has one at 127.0.0.1:6379; TEST_REDIS_URL points elsewhere).
+// For tests (the router's, and the e2e suites' as `@supergraph/router/testing`): the in-memory store a
+// router without Redis runs on, a lookup that must hit, and the real Redis when one answers.
 
 /** The in-memory cache store (silent unless given a logger). */
 export const memoryCacheStore = (logger: Logger = createLogger("router", "silent", { write: () => {} })) =>
@@ -18,26 +18,37 @@ export async function hitFor(fastPath: FastPath, request: FastRequest): Promise<
   return found;
 }
 
+/** The test Redis (CI has one at 127.0.0.1:6379; TEST_REDIS_URL points elsewhere). */
+export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+
+/** A key prefix of a test's own, so that tests running at once on one Redis never share keys. */
+export const uniquePrefix = (label: string) => `test:${label}:${randomBytes(4).toString("hex")}:`;
+
+/** Deletes every key under `prefix` (a test's own, see uniquePrefix). */
+export async function deleteKeysOf(client: RedisClientType, prefix: string): Promise<void> {
+  const keys: string[] = [];
+  for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
+  if (keys.length > 0) await client.del(keys);
+}
+
 /**
  * A connection to the test Redis and a key prefix of the caller's own, whose keys `close` deletes;
  * undefined when no Redis answers (the test is then skipped, as the e2e suites' Redis cases are).
  */
 export async function testRedis(label: string): Promise<{ client: RedisClientType; prefix: string; close(): Promise<void> } | undefined> {
-  const client = createClient({ url: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", socket: { connectTimeout: 1000, reconnectStrategy: false } }) as RedisClientType;
+  const client = createClient({ url: testRedisUrl, socket: { connectTimeout: 1000, reconnectStrategy: false } }) as RedisClientType;
   client.on("error", () => {});
   try {
     await client.connect();
   } catch {
     return undefined;
   }
-  const prefix = `test:${label}:${randomBytes(4).toString("hex")}:`;
+  const prefix = uniquePrefix(label);
   return {
     client,
     prefix,
     async close() {
-      const keys: string[] = [];
-      for await (const batch of client.scanIterator({ MATCH: `${prefix}*`, COUNT: 500 })) keys.push(...batch);
-      if (keys.length > 0) await client.del(keys);
+      await deleteKeysOf(client, prefix);
       await client.close();
     },
   };
