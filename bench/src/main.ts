@@ -54,7 +54,7 @@ const meta = {
   machine: machineDescription(),
   pinning,
   router: `our router runs as it ships: ${imageEntrypoint().join(" ")} (the Dockerfile's command) in its image's layout (scripts/image-layout.ts)`,
-  load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; at a set rate: ${settings.connections} connections, about ${settings.pacedRates.join(" and ")} req/s in all; cache hits and the bare server: the median of ${settings.repeats} loaded runs`,
+  load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; ${settings.pacedRates.length ? `at a set rate: ${settings.connections} connections, about ${settings.pacedRates.join(" and ")} req/s in all` : "no set-rate runs"}; cache hits and the bare server: the median of ${settings.repeats} loaded runs`,
   generator: generatorName(),
   memory: "peak RSS of the gateway's processes, summed (a router with workers counts each; shared pages count once per process)",
   check: "every response compared with the reference answer; any difference or error counts as an error",
