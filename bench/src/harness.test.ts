@@ -88,8 +88,10 @@ describe("the public-shape benchmark", () => {
 
   it.runIf(canPair())("runs two routers side by side for a ratio of their CPU per cache hit (npm run bench:pair)", { timeout: 120_000 }, async () => {
     const settings = { rounds: 2, seconds: 1, warmupSeconds: 1, connections: 2 };
-    // A holds as few log lines as it may: were its output not read, it would drop lines, and the pair refuse to count it.
-    const a = { label: "A" as const, dir: routerImage(), env: { LOG_BUFFER_MAX_BYTES: "65536" } };
+    // A holds few log lines: were its output not read, it would drop lines within a fraction of a second,
+    // and the pair refuse to count it. (Not the 64 KB minimum: with the rest of the suite running on both
+    // cores, this test's own process can pause reading for longer than 64 KB of lines take to write.)
+    const a = { label: "A" as const, dir: routerImage(), env: { LOG_BUFFER_MAX_BYTES: String(512 * 1024) } };
     const rounds = await runPair({ ...settings, a, b: { label: "B", dir: routerImage(), env: { LOG_LEVEL: "warn" } } });
     expect(rounds.map((round) => round.round)).toEqual([1, 2]);
     for (const { a, b, ratio, stealPercent } of rounds) {
