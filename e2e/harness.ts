@@ -57,6 +57,12 @@ export interface StackOptions {
   logs?: string[];
 }
 
+/** A logger whose JSON lines (at `level` and up) are kept in `lines`, for tests that read what was logged. */
+export function capturingLogger(service: string, level: string): { logger: Logger; lines: string[] } {
+  const lines: string[] = [];
+  return { lines, logger: createLogger(service, level, { write: (line: string) => void lines.push(line) }) };
+}
+
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const cleanup: Array<() => Promise<void>> = [];
   const env = (extra: Record<string, string>) => testEnv({ ...options.env, ...extra });

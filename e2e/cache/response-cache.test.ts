@@ -1,8 +1,7 @@
 import { createHash } from "node:crypto";
-import { Writable } from "node:stream";
-import { createLogger } from "@supergraph/kit";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  capturingLogger,
   createProduct,
   gql,
   graphqlRequestCount,
@@ -281,14 +280,8 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     it("keeps serving uncached, warns once, and caches again when Redis is back — with nothing stale", async () => {
       const proxy = new RedisProxy();
       await proxy.start();
-      const lines: string[] = [];
-      const sink = new Writable({
-        write(chunk, _encoding, done) {
-          lines.push(String(chunk));
-          done();
-        },
-      });
-      const router = await stack.startRouter({ REDIS_URL: proxy.url, REDIS_TIMEOUT_MS: "200" }, createLogger("router", "warn", sink));
+      const { lines, logger } = capturingLogger("router", "warn");
+      const router = await stack.startRouter({ REDIS_URL: proxy.url, REDIS_TIMEOUT_MS: "200" }, logger);
       const product = await createProduct(stack, admin, { name: "Before outage", priceCents: 100 });
       const query = `query($id: ID!) { product(id: $id) { name priceCents } }`;
       const read = () => gql<{ product: { priceCents: number } }>(router.url, query, { id: product.id });

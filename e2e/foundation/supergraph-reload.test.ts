@@ -1,11 +1,10 @@
 import { copyFileSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { composeServices } from "@apollo/composition";
-import { SUBGRAPHS } from "@supergraph/router";
-import { parse } from "graphql";
+import { composeSupergraph } from "@supergraph/router";
+import { createClient } from "@supergraph/sdk";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { gql, type Stack, startStack } from "../harness.ts";
+import { capturingLogger, gql, metricTotal, type Stack, startStack } from "../harness.ts";
 
 // In development the router watches its supergraph file and swaps schemas without a restart.
 const root = join(import.meta.dirname, "../..");
@@ -18,15 +17,9 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-function composeWithout(excluded: string): string {
-  const result = composeServices(
-    SUBGRAPHS.filter((subgraph) => subgraph.name !== excluded).map((subgraph) => ({
-      name: subgraph.name,
-      url: `http://127.0.0.1:1/${subgraph.name}`,
-      typeDefs: parse(readFileSync(join(root, subgraph.schema), "utf8")),
-    })),
-  );
-  if (result.errors || !result.supergraphSdl) throw new Error(JSON.stringify(result.errors));
+function composeWithout(without: string): string {
+  const result = composeSupergraph(root, { without });
+  if ("errors" in result) throw new Error(result.errors.join("; "));
   return result.supergraphSdl;
 }
 
@@ -38,16 +31,32 @@ async function eventually(check: () => Promise<boolean>): Promise<boolean> {
   return false;
 }
 
-it("reloads the supergraph when its file changes, without a restart", async () => {
-  const router = await stack.startRouter({ SUPERGRAPH_PATH: file, WATCH_SUPERGRAPH: "true", RESPONSE_CACHE: "false" });
+it("reloads the supergraph when its file changes, without a restart, and plans the persisted operations again", async () => {
+  const { lines, logger } = capturingLogger("router", "info");
+  const router = await stack.startRouter({ SUPERGRAPH_PATH: file, WATCH_SUPERGRAPH: "true", RESPONSE_CACHE: "false" }, logger);
   const posts = () => gql(router.url, `{ posts(first: 1) { totalCount } }`);
+  const warmUps = () => lines.filter((line) => line.includes("query plans warmed")).map((line) => JSON.parse(line) as { planned: number; invalid?: Array<{ operation: string }> });
+  const manifestSize = new Set(Object.values(JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as Record<string, string>)).size;
+  expect(warmUps()).toEqual([expect.objectContaining({ planned: manifestSize })]);
   expect((await posts()).errors).toBeUndefined();
 
   writeFileSync(file, composeWithout("posts"));
   expect(await eventually(async () => (await posts()).errors?.[0]?.extensions?.code === "GRAPHQL_VALIDATION_FAILED")).toBe(true);
   expect((await gql(router.url, `{ products(first: 1) { totalCount } }`)).errors).toBeUndefined();
+  // The SDK's posts operations cannot run on this supergraph: planned are the others, and the warning names them.
+  expect(await eventually(async () => warmUps().length === 2)).toBe(true);
+  const withoutPosts = warmUps()[1];
+  expect(withoutPosts?.invalid?.map((entry) => entry.operation)).toContain("Posts");
+  expect(withoutPosts?.planned).toBe(manifestSize - (withoutPosts?.invalid?.length ?? 0));
 
   copyFileSync(join(root, "router/supergraph.graphql"), file);
   expect(await eventually(async () => (await posts()).errors === undefined)).toBe(true);
+  expect(await eventually(async () => warmUps().length === 3)).toBe(true);
+  expect(warmUps()[2]).toEqual(expect.objectContaining({ planned: manifestSize }));
+  // Its plan was made by the warm-up: the SDK's first Posts request after the reload finds it.
+  const misses = () => metricTotal(router.url, `query_plan_cache_requests_total{result="miss"`);
+  const before = await misses();
+  expect((await createClient({ url: router.url }).posts({ first: 1 })).posts).toBeDefined();
+  expect(await misses()).toBe(before);
   await router.close();
 });

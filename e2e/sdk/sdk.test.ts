@@ -1,8 +1,6 @@
-import { Writable } from "node:stream";
-import { createLogger } from "@supergraph/kit";
 import { createClient, SupergraphError } from "@supergraph/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, gql, type Stack, signUpAdmin, startStack, uniqueEmail } from "../harness.ts";
+import { capturingLogger, createProduct, gql, metricTotal, type Stack, signUpAdmin, startStack, uniqueEmail } from "../harness.ts";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -51,6 +49,28 @@ describe("the typed SDK against the real router", () => {
 });
 
 describe("persisted operations (trusted documents)", () => {
+  it("their query plans are made before the router listens: a first request finds its plan", async () => {
+    const plans = (url: string, result: "hit" | "miss") => metricTotal(url, `query_plan_cache_requests_total{result="${result}"`);
+    const lamp = await createProduct(stack, await signUpAdmin(stack), { name: "Warm Lamp" });
+    // With the response cache on (queries planned with its tagging fields) and off (as sent).
+    for (const cache of ["true", "false"]) {
+      const warmed = await stack.startRouter({ RESPONSE_CACHE: cache });
+      const client = createClient({ url: warmed.url });
+      expect((await client.product({ id: lamp.id })).product?.name).toBe("Warm Lamp");
+      await expect(client.logIn({ email: "nobody@example.com", password: "wrong-password" })).rejects.toThrow();
+      expect([await plans(warmed.url, "hit"), await plans(warmed.url, "miss")]).toEqual([2, 0]);
+      // An operation outside the manifest is planned while it waits.
+      expect((await gql(warmed.url, `query AdHoc { products(first: 1) { totalCount } }`)).errors).toBeUndefined();
+      expect([await plans(warmed.url, "hit"), await plans(warmed.url, "miss")]).toEqual([2, 1]);
+      await warmed.close();
+    }
+
+    const cold = await stack.startRouter({ QUERY_PLAN_WARMUP: "false" });
+    await createClient({ url: cold.url }).products({ first: 1 });
+    expect([await plans(cold.url, "hit"), await plans(cold.url, "miss")]).toEqual([0, 1]);
+    await cold.close();
+  });
+
   it("only: runs the SDK's operations by hash and refuses anything else with QUERY_NOT_IN_SAFELIST", async () => {
     const safelisted = await stack.startRouter({ PERSISTED_OPERATIONS: "only" });
     const client = createClient({ url: safelisted.url });
@@ -71,14 +91,8 @@ describe("persisted operations (trusted documents)", () => {
   });
 
   it("log: runs unknown documents and logs them", async () => {
-    const lines: string[] = [];
-    const sink = new Writable({
-      write(chunk, _encoding, done) {
-        lines.push(String(chunk));
-        done();
-      },
-    });
-    const logging = await stack.startRouter({ PERSISTED_OPERATIONS: "log" }, createLogger("router", "warn", sink));
+    const { lines, logger } = capturingLogger("router", "warn");
+    const logging = await stack.startRouter({ PERSISTED_OPERATIONS: "log" }, logger);
     const adHoc = await gql(logging.url, `query AdHoc { products(first: 1) { totalCount } }`);
     expect(adHoc.status).toBe(200);
     expect(lines.some((line) => line.includes("not in the persisted-operations manifest") && line.includes("AdHoc"))).toBe(true);

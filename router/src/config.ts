@@ -38,6 +38,7 @@ const env = commonEnv.extend({
   SUBGRAPH_MAX_CONNECTIONS: positive(128),
   PERSISTED_OPERATIONS: z.enum(["off", "log", "only"]).optional(),
   PERSISTED_OPERATIONS_MANIFEST: z.string().optional(),
+  QUERY_PLAN_WARMUP: bool,
   PLAYGROUND: bool,
   COALESCE: bool,
   ROUTER_WORKERS: z
@@ -93,6 +94,8 @@ export interface RouterConfig extends CommonConfig {
   persistedOperations: { mode: PersistedOperationsMode; manifestPath: string };
   /** The GraphiQL playground at GET /graphql for browsers: on in development, off in production unless set. */
   playground: { enabled: boolean; dir: string };
+  /** Plan the manifest's operations at start-up and after each supergraph reload, before requests need them. */
+  queryPlanWarmup: boolean;
   /** Single-flight: identical in-flight queries (per caller) execute once, and so do subgraph fetches. */
   coalesce: boolean;
   /** Router processes on this machine (node:cluster, sharing the port); 1 runs no cluster at all. */
@@ -166,6 +169,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       mode: raw.PERSISTED_OPERATIONS ?? "off",
       manifestPath: raw.PERSISTED_OPERATIONS_MANIFEST ?? fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url)),
     },
+    queryPlanWarmup: raw.QUERY_PLAN_WARMUP ?? true,
     coalesce: raw.COALESCE ?? true,
     workers,
     playground: {

@@ -14,23 +14,24 @@ import {
   useOperationMetrics,
 } from "@supergraph/kit";
 import type { GraphQLFormattedError } from "graphql";
-import { useCacheInvalidation } from "./cache/invalidation.ts";
 import { FastPath } from "./cache/fast-path.ts";
 import { createHitLane, rateLimitedInLane } from "./cache/hit-lane.ts";
-import { stringifyResponse, useResponseCache } from "./cache/plugin.ts";
+import { useCacheInvalidation } from "./cache/invalidation.ts";
+import { documentToPlan, stringifyResponse, useResponseCache } from "./cache/plugin.ts";
 import { createCacheStore } from "./cache/store.ts";
 import { createCompression } from "./compression.ts";
 import type { RouterConfig } from "./config.ts";
-import { corsHeaders, corsOptions } from "./cors.ts";
 import { createContextFactory, type RouterContext } from "./context.ts";
+import { corsHeaders, corsOptions } from "./cors.ts";
 import { RouterDataSource } from "./datasource.ts";
 import { createSubgraphFetcher } from "./fetcher.ts";
 import { createGraphQLHandler } from "./graphql-handler.ts";
 import { limitErrorCode, limitValidationRules } from "./limits.ts";
 import { createRouterMetrics } from "./metrics.ts";
-import { useErrorStatus } from "./plugins/error-status.ts";
 import { createPersistedOperations } from "./persisted-operations.ts";
 import { servePlayground } from "./playground.ts";
+import { useErrorStatus } from "./plugins/error-status.ts";
+import { QueryPlanStore, QueryPlanWarmer } from "./query-plans.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { enforceRequestTimeout } from "./request-timeout.ts";
 import type { SubgraphName } from "./subgraphs.ts";
@@ -56,6 +57,13 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   const metrics = createRouterMetrics(workerLabels());
   const signInternalToken = createInternalTokenSigner("router", config.internalTokenSecret);
   const transports = new Map<string, ReturnType<typeof createSubgraphFetcher>>();
+  const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
+  const queryPlans = new QueryPlanStore(metrics.queryPlanLookups);
+  // With the response cache on (its plugin below), queries are planned with its tagging fields added.
+  const warmer = config.queryPlanWarmup
+    ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger, config.responseCache.enabled ? documentToPlan : undefined)
+    : null;
+  let warming: Promise<unknown> | undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.watchSupergraph, logger),
     // Each subgraph is reached at its `<NAME>_URL`, else at its routing URL in the supergraph (the local
@@ -70,12 +78,16 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
       }
       return new RouterDataSource(name, target.url, transport, signInternalToken, metrics, config.coalesce);
     },
+    // The gateway's plan store is ours, so that the warmer can fill it (and its lookups are counted).
+    queryPlannerConfig: { cache: queryPlans },
     logger,
   });
 
   let loaded = false;
-  gateway.onSchemaLoadOrUpdate(() => {
+  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
     loaded = true;
+    // The gateway has just cleared its plans for this supergraph; plan the persisted operations again.
+    warming = warmer?.warm(coreSupergraphSdl).catch((error: unknown) => logger.error({ err: error }, "query plan warm-up failed"));
   });
   const http = createHttpServer({
     logger,
@@ -151,7 +163,9 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     ],
   });
   await apollo.start();
-  const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
+  // Listening (and so ready) only with the first supergraph's plans warm; later reloads warm up in the
+  // background while the previous plans' requests go on.
+  await warming;
   // Traced requests take Fastify's path, where their spans are made.
   if (fastPath && !tracingEnabled()) {
     http.setFrontDoor(

@@ -32,6 +32,12 @@ export function createRouterMetrics(labels: Record<string, string> = {}) {
       labelNames: ["result"] as const,
       registers,
     }),
+    queryPlanLookups: new Counter({
+      name: "query_plan_cache_requests_total",
+      help: "Query plans looked up by the gateway, by result (hit; miss: planned while the request waited).",
+      labelNames: ["result"] as const,
+      registers,
+    }),
     coalesced: new Counter({
       name: "coalesced_requests_total",
       help: "Requests answered with the response of an identical operation already executing (single-flight).",

@@ -76,6 +76,8 @@ export function createPersistedOperations(options: { mode: PersistedOperationsMo
      * lane), which hands everything else on to it.
      */
     allows: (params: GraphQLParams) => options.mode === "off" || check(params, () => {}),
+    /** The manifest's documents (none without a manifest): the operations whose plans are warmed. */
+    documents: (): Iterable<string> => documents,
   };
 }
 

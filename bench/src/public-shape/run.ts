@@ -1,4 +1,5 @@
 import type { ChildProcess } from "node:child_process";
+import { createHash } from "node:crypto";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { availableParallelism, tmpdir } from "node:os";
@@ -68,6 +69,9 @@ export const routerEnv = (supergraphFile: string, port: number, cache: boolean):
   RATE_LIMIT_PER_MINUTE: "100000000",
   LIMIT_COST: "100000",
   LOG_LEVEL: "info",
+  // The benchmark's own operation as the persisted-operations manifest (written beside the supergraph):
+  // its query plan is made at start-up, as a deployment's apps' operations are.
+  PERSISTED_OPERATIONS_MANIFEST: join(dirname(supergraphFile), "operations.json"),
   PLAYGROUND: "false",
   SHUTDOWN_DRAIN_DELAY_MS: "0",
 });
@@ -242,6 +246,7 @@ export async function startBenchSubgraphs(): Promise<BenchSubgraphs> {
     }
     const file = join(mkdtempSync(join(tmpdir(), "bench-")), "supergraph.graphql");
     writeFileSync(file, composeBenchSupergraph(urls));
+    writeFileSync(join(dirname(file), "operations.json"), JSON.stringify({ [createHash("sha256").update(TEST_QUERY).digest("hex")]: TEST_QUERY }));
     return { file, served: () => served(urls), stop: stopAll };
   } catch (error) {
     await stopAll();

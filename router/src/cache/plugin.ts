@@ -1,11 +1,11 @@
+import { createHash } from "node:crypto";
 import type { ApolloServerPlugin } from "@apollo/server";
 import ApolloServerPluginResponseCache from "@apollo/server-plugin-response-cache";
-import { createHash } from "node:crypto";
-import type { DocumentNode } from "graphql";
+import type { DocumentNode, GraphQLSchema, OperationTypeNode } from "graphql";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
-import type { CacheStore } from "./store.ts";
 import { type FastPath, fastKey, type RefreshClaim } from "./fast-path.ts";
+import type { CacheStore } from "./store.ts";
 import { TaggedResponseCache } from "./tagged-cache.ts";
 import { type AugmentedOperation, augmentOperation, ID_ALIAS, TYPENAME_ALIAS } from "./tags.ts";
 
@@ -32,6 +32,15 @@ export interface CacheState {
 }
 
 const MAX_MEMOIZED_OPERATIONS = 1_000;
+
+/**
+ * The document the gateway plans (and files its plan for, under the query's hash) when the response cache
+ * is on: a query with the tagging fields added (`tagging` below), anything else as sent. The query-plan
+ * warm-up plans the same, or the gateway would use a plan without those fields.
+ */
+export function documentToPlan(schema: GraphQLSchema, document: DocumentNode, operation: OperationTypeNode): DocumentNode {
+  return operation === "query" ? augmentOperation(schema, document).document : document;
+}
 
 /**
  * The router's response cache: @apollo/server-plugin-response-cache for lookups, keys, private scope
@@ -94,6 +103,7 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
           const queryHash = requestContext.queryHash;
           let augmented = augmentedByQuery.get(queryHash);
           if (!augmented) {
+            // As `documentToPlan` below: the query-plan warm-up relies on the two agreeing.
             augmented = augmentOperation(requestContext.schema, requestContext.document);
             if (augmentedByQuery.size >= MAX_MEMOIZED_OPERATIONS) augmentedByQuery.clear();
             augmentedByQuery.set(queryHash, augmented);

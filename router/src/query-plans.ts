@@ -1,0 +1,154 @@
+import { createHash } from "node:crypto";
+import { operationFromDocument, Supergraph } from "@apollo/federation-internals";
+import { type QueryPlan, type QueryPlanCache, QueryPlanner, type QueryPlannerConfig } from "@apollo/query-planner";
+import { InMemoryLRUCache, type KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
+import type { Logger } from "@supergraph/kit";
+import { type DocumentNode, type GraphQLSchema, Kind, type OperationTypeNode, parse } from "graphql";
+import type { Counter } from "prom-client";
+
+/**
+ * The key @apollo/gateway files an operation's plan under: the sha256 of the query text (Apollo Server's
+ * `queryHash`), hashed again with the operation name when the request names one.
+ */
+export function queryPlanKey(document: string, operationName?: string): string {
+  const queryHash = createHash("sha256").update(document).digest("hex");
+  return operationName ? createHash("sha256").update(queryHash).update(operationName).digest("hex") : queryHash;
+}
+
+// The gateway's own default: 30 MiB, each plan weighed as its JSON.
+const MAX_BYTES = 30 * 2 ** 20;
+
+/**
+ * The gateway's query-plan store, handed to it as `queryPlannerConfig.cache` (its public option) so that
+ * the router can fill it before traffic arrives and count what it finds: the same in-memory LRU the
+ * gateway builds by default, plus a hit/miss counter (a miss is a plan built while a request waits).
+ */
+export class QueryPlanStore implements QueryPlanCache {
+  private readonly plans = new InMemoryLRUCache<QueryPlan>({ maxSize: MAX_BYTES, sizeCalculation: (plan) => Buffer.byteLength(JSON.stringify(plan)) });
+
+  constructor(private readonly lookups?: Counter<"result">) {}
+
+  async get(key: string): Promise<QueryPlan | undefined> {
+    const plan = await this.plans.get(key);
+    this.lookups?.inc({ result: plan ? "hit" : "miss" });
+    return plan;
+  }
+
+  /** The keys filed (most recently used first), without counting lookups. */
+  keys(): string[] {
+    return this.plans.keys();
+  }
+
+  /** Whether a plan is filed under `key`, without counting a lookup. */
+  has(key: string): boolean {
+    return this.keys().includes(key);
+  }
+
+  set(key: string, plan: QueryPlan, options?: KeyValueCacheSetOptions): Promise<void> {
+    return this.plans.set(key, plan, options);
+  }
+
+  delete(key: string): Promise<boolean> {
+    return this.plans.delete(key);
+  }
+
+  /** The gateway clears its store whenever the supergraph changes. */
+  clear(): void {
+    this.plans.clear();
+  }
+}
+
+export type DocumentPreparer = (schema: GraphQLSchema, document: DocumentNode, operation: OperationTypeNode) => DocumentNode;
+
+export interface WarmUpResult {
+  /** Plans filed (an operation sent with and without its name counts once). */
+  planned: number;
+  /** Documents that are not valid against this supergraph (a manifest built for another schema). */
+  invalid: Array<{ operation: string; reason: string }>;
+  /** False when a newer supergraph arrived meanwhile: this one's plans were dropped. */
+  current: boolean;
+  ms: number;
+}
+
+/**
+ * Query-plan warm-up. @apollo/gateway plans an operation when its first request arrives, and planning is
+ * synchronous: that request waits, and so does every request queued behind it on the event loop (the
+ * public benchmark's TestQuery: 20–30 ms cold on a fast machine; federation plans for larger operations
+ * cost far more). So for each document
+ * of the persisted-operations manifest (the operations the apps will send) the router builds the plan
+ * with a planner of its own over the same supergraph and files it where the gateway will look, after
+ * every supergraph load, before it reports ready. Plans are plain data, independent of the planner
+ * instance (the gateway's store can even be shared), so the gateway uses them as its own. No library
+ * does this for @apollo/gateway; Apollo Router and Cosmo have the same feature built in.
+ */
+export class QueryPlanWarmer {
+  private generation = 0;
+
+  /**
+   * `prepare`: what the router does to a document before the gateway plans it (the response cache adds
+   * fields to queries), so that the plan filed is the one execution looks up.
+   */
+  constructor(
+    private readonly store: QueryPlanStore,
+    private readonly documents: () => Iterable<string>,
+    private readonly logger: Logger,
+    private readonly prepare?: DocumentPreparer,
+    private readonly config: QueryPlannerConfig = {},
+  ) {}
+
+  /**
+   * Plans every document against `supergraphSdl`, one per event-loop turn (each plan is synchronous work;
+   * between them requests are served). A call for a newer supergraph supersedes one still running: its
+   * remaining documents are skipped and nothing more of it is filed, since the gateway cleared the store
+   * for the new schema and an old plan there would be used for it.
+   */
+  async warm(supergraphSdl: string): Promise<WarmUpResult> {
+    const generation = ++this.generation;
+    const started = performance.now();
+    const result: WarmUpResult = { planned: 0, invalid: [], current: true, ms: 0 };
+    // Apollo's security limits, as the gateway reads them.
+    const options = {
+      recursiveSelectionsLimitDisabled: process.env.APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK === "true",
+      nonLocalSelectionsLimitDisabled: process.env.APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK === "true",
+    };
+    const supergraph = Supergraph.build(supergraphSdl);
+    const apiSchema = supergraph.apiSchema();
+    const schema = this.prepare ? apiSchema.toGraphQLJSSchema() : undefined;
+    const planner = new QueryPlanner(supergraph, this.config);
+    for (const document of this.documents()) {
+      await new Promise((resolve) => setImmediate(resolve));
+      if (generation !== this.generation) break;
+      try {
+        const parsed = parse(document);
+        const operations = parsed.definitions.flatMap((definition) => (definition.kind === Kind.OPERATION_DEFINITION ? [definition] : []));
+        for (const operation of operations) {
+          const name = operation.name?.value;
+          const planned = this.prepare && schema ? this.prepare(schema, parsed, operation.operation) : parsed;
+          const plan = planner.buildQueryPlan(operationFromDocument(apiSchema, planned, { operationName: name }), options);
+          // A client may send a document of one operation without its name: the gateway then keys by the
+          // query alone. (An anonymous operation among several cannot be run at all.)
+          const keys = [...(name ? [queryPlanKey(document, name)] : []), ...(operations.length === 1 ? [queryPlanKey(document)] : [])];
+          if (generation !== this.generation) break;
+          // No await between this check and the filing: a newer supergraph cannot slip in between.
+          for (const key of keys) void this.store.set(key, plan);
+          if (keys.length) result.planned++;
+        }
+      } catch (error) {
+        result.invalid.push({ operation: /\b(?:query|mutation|subscription)\s+(\w+)/.exec(document)?.[1] ?? document.slice(0, 60), reason: (error as Error).message });
+      }
+    }
+    result.current = generation === this.generation;
+    result.ms = Math.round(performance.now() - started);
+    if (!result.current) {
+      this.logger.info({ planned: result.planned }, "query plan warm-up superseded by a newer supergraph");
+    } else if (result.invalid.length) {
+      this.logger.warn(
+        { planned: result.planned, ms: result.ms, invalid: result.invalid.slice(0, 10) },
+        `query plans warmed; ${result.invalid.length} persisted operation(s) are not valid against this supergraph`,
+      );
+    } else {
+      this.logger.info({ planned: result.planned, ms: result.ms }, "query plans warmed");
+    }
+    return result;
+  }
+}
