@@ -163,9 +163,12 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     ],
   });
   await apollo.start();
-  // Listening (and so ready) only with the first supergraph's plans warm; later reloads warm up in the
-  // background while the previous plans' requests go on.
-  await warming;
+  // Listening (and so ready) only with the supergraph's plans warm (a newer supergraph may have superseded
+  // the first warm-up meanwhile: its own is awaited too). Later reloads warm up in the background.
+  for (let awaited: Promise<unknown> | undefined; awaited !== warming; ) {
+    awaited = warming;
+    await awaited;
+  }
   // Traced requests take Fastify's path, where their spans are made.
   if (fastPath && !tracingEnabled()) {
     http.setFrontDoor(

@@ -1,10 +1,24 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { Supergraph } from "@apollo/federation-internals";
 import { ApolloGateway } from "@apollo/gateway";
-import { ApolloServer } from "@apollo/server";
+import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { createLogger } from "@supergraph/kit";
+import {
+  type DocumentNode,
+  type GraphQLInputType,
+  isEnumType,
+  isInputObjectType,
+  isListType,
+  isNonNullType,
+  Kind,
+  type NamedTypeNode,
+  parse,
+  typeFromAST,
+} from "graphql";
 import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
+import { documentToPlan } from "./cache/plugin.ts";
 import { composeSupergraph } from "./compose.ts";
 import { QueryPlanStore, QueryPlanWarmer, queryPlanKey } from "./query-plans.ts";
 
@@ -21,6 +35,27 @@ function composeWithout(without: string): string {
   if ("errors" in result) throw new Error(result.errors.join("; "));
   return result.supergraphSdl;
 }
+
+/** Values for an operation's variables, valid for their types (the gateway validates them before planning). */
+function sampleVariables(document: string): Record<string, unknown> {
+  const sample = (type: GraphQLInputType): unknown => {
+    if (isNonNullType(type)) return sample(type.ofType);
+    if (isListType(type)) return [sample(type.ofType)];
+    if (isEnumType(type)) return type.getValues()[0]?.value;
+    if (isInputObjectType(type)) {
+      const required = Object.values(type.getFields()).filter((field) => isNonNullType(field.type) && field.defaultValue === undefined);
+      return Object.fromEntries(required.map((field) => [field.name, sample(field.type)]));
+    }
+    return { Int: 1, Float: 1, Boolean: true }[type.name] ?? "1";
+  };
+  const operation = parse(document).definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
+  return Object.fromEntries(
+    (operation?.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, sample(typeFromAST(apiSchema, definition.type as NamedTypeNode) as GraphQLInputType)]),
+  );
+}
+const apiSchema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
+// Subgraphs at a closed port: execution fails at the fetch, after the gateway planned.
+const unreachable = supergraphSdl.replaceAll(/http:\/\/[^"]+/g, "http://127.0.0.1:1/graphql");
 
 function counting() {
   const lookups = new Counter({ name: "lookups", help: "-", labelNames: ["result"] as const, registers: [new Registry()] });
@@ -44,8 +79,7 @@ describe("query plan warm-up", () => {
   it("the gateway executes with the warmed plans: no planning while a request waits", async () => {
     const { lookups, count } = counting();
     const store = new QueryPlanStore(lookups);
-    // Subgraphs at a closed port: execution fails at the fetch, after the plan was looked up.
-    const gateway = new ApolloGateway({ supergraphSdl: supergraphSdl.replaceAll(/http:\/\/[^"]+/g, "http://127.0.0.1:1/graphql"), queryPlannerConfig: { cache: store }, logger });
+    const gateway = new ApolloGateway({ supergraphSdl: unreachable, queryPlannerConfig: { cache: store }, logger });
     const apollo = new ApolloServer({ gateway });
     await apollo.start();
     try {
@@ -62,6 +96,35 @@ describe("query plan warm-up", () => {
       expect([await count("hit"), await count("miss")]).toEqual([2, 1]);
     } finally {
       await apollo.stop();
+    }
+  });
+
+  it("files for every persisted operation the very plan the gateway makes itself, with the response cache's fields and without", async () => {
+    for (const prepare of [undefined, documentToPlan]) {
+      // The gateway plans each operation as a request arrives (the router's tagging step mirrored).
+      const made = new QueryPlanStore();
+      const tagging: ApolloServerPlugin = {
+        async requestDidStart() {
+          return {
+            async didResolveOperation(context) {
+              if (prepare && context.operation) (context as { document: DocumentNode }).document = prepare(context.schema, context.document, context.operation.operation);
+            },
+          };
+        },
+      };
+      const apollo = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: unreachable, queryPlannerConfig: { cache: made }, logger }), plugins: [tagging] });
+      await apollo.start();
+      for (const document of documents) await apollo.executeOperation({ query: document, operationName: nameOf(document), variables: sampleVariables(document) });
+      await apollo.stop();
+
+      const warmed = new QueryPlanStore();
+      await new QueryPlanWarmer(warmed, () => documents, logger, prepare).warm(supergraphSdl);
+      for (const document of documents) {
+        const key = queryPlanKey(document, nameOf(document));
+        const own = await made.get(key);
+        expect(own, nameOf(document)).toBeDefined();
+        expect(JSON.stringify(await warmed.get(key)), nameOf(document)).toBe(JSON.stringify(own));
+      }
     }
   });
 

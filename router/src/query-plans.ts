@@ -3,7 +3,7 @@ import { operationFromDocument, Supergraph } from "@apollo/federation-internals"
 import { type QueryPlan, type QueryPlanCache, QueryPlanner, type QueryPlannerConfig } from "@apollo/query-planner";
 import { InMemoryLRUCache, type KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
 import type { Logger } from "@supergraph/kit";
-import { type DocumentNode, type GraphQLSchema, Kind, type OperationTypeNode, parse } from "graphql";
+import { type DocumentNode, type GraphQLSchema, Kind, type OperationDefinitionNode, type OperationTypeNode, parse } from "graphql";
 import type { Counter } from "prom-client";
 
 /**
@@ -63,7 +63,7 @@ export type DocumentPreparer = (schema: GraphQLSchema, document: DocumentNode, o
 export interface WarmUpResult {
   /** Plans filed (an operation sent with and without its name counts once). */
   planned: number;
-  /** Documents that are not valid against this supergraph (a manifest built for another schema). */
+  /** Operations that could not be planned: not valid against this supergraph (a manifest built for another schema), or refused by the planner. */
   invalid: Array<{ operation: string; reason: string }>;
   /** False when a newer supergraph arrived meanwhile: this one's plans were dropped. */
   current: boolean;
@@ -76,8 +76,9 @@ export interface WarmUpResult {
  * public benchmark's TestQuery: 20–30 ms cold on a fast machine; federation plans for larger operations
  * cost far more). So for each document
  * of the persisted-operations manifest (the operations the apps will send) the router builds the plan
- * with a planner of its own over the same supergraph and files it where the gateway will look, after
- * every supergraph load, before it reports ready. Plans are plain data, independent of the planner
+ * with a planner of its own over the same supergraph and files it where the gateway will look: at start-up,
+ * before the router listens, and after every reload (the gateway empties its store then; requests arriving
+ * before the warm-up has refilled it are planned as they come). Plans are plain data, independent of the planner
  * instance (the gateway's store can even be shared), so the gateway uses them as its own. No library
  * does this for @apollo/gateway; Apollo Router and Cosmo have the same feature built in.
  */
@@ -111,18 +112,32 @@ export class QueryPlanWarmer {
       recursiveSelectionsLimitDisabled: process.env.APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK === "true",
       nonLocalSelectionsLimitDisabled: process.env.APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK === "true",
     };
-    const supergraph = Supergraph.build(supergraphSdl);
+    // Out of the gateway's update callback, and a turn of the event loop between the costly steps (tens
+    // of ms each for this supergraph, more for larger ones): requests go on meanwhile.
+    const turn = () => new Promise((resolve) => setImmediate(resolve));
+    await turn();
+    // The gateway has validated this supergraph already (outside production; in production it skips that).
+    const supergraph = Supergraph.build(supergraphSdl, { validateSupergraph: false });
+    await turn();
     const apiSchema = supergraph.apiSchema();
     const schema = this.prepare ? apiSchema.toGraphQLJSSchema() : undefined;
+    await turn();
     const planner = new QueryPlanner(supergraph, this.config);
     for (const document of this.documents()) {
-      await new Promise((resolve) => setImmediate(resolve));
+      await turn();
       if (generation !== this.generation) break;
+      let operations: OperationDefinitionNode[];
+      let parsed: DocumentNode;
       try {
-        const parsed = parse(document);
-        const operations = parsed.definitions.flatMap((definition) => (definition.kind === Kind.OPERATION_DEFINITION ? [definition] : []));
-        for (const operation of operations) {
-          const name = operation.name?.value;
+        parsed = parse(document);
+        operations = parsed.definitions.flatMap((definition) => (definition.kind === Kind.OPERATION_DEFINITION ? [definition] : []));
+      } catch (error) {
+        result.invalid.push({ operation: document.trim().slice(0, 60), reason: (error as Error).message });
+        continue;
+      }
+      for (const operation of operations) {
+        const name = operation.name?.value;
+        try {
           const planned = this.prepare && schema ? this.prepare(schema, parsed, operation.operation) : parsed;
           const plan = planner.buildQueryPlan(operationFromDocument(apiSchema, planned, { operationName: name }), options);
           // A client may send a document of one operation without its name: the gateway then keys by the
@@ -132,9 +147,9 @@ export class QueryPlanWarmer {
           // No await between this check and the filing: a newer supergraph cannot slip in between.
           for (const key of keys) void this.store.set(key, plan);
           if (keys.length) result.planned++;
+        } catch (error) {
+          result.invalid.push({ operation: name ?? document.trim().slice(0, 60), reason: (error as Error).message });
         }
-      } catch (error) {
-        result.invalid.push({ operation: /\b(?:query|mutation|subscription)\s+(\w+)/.exec(document)?.[1] ?? document.slice(0, 60), reason: (error as Error).message });
       }
     }
     result.current = generation === this.generation;
@@ -143,8 +158,8 @@ export class QueryPlanWarmer {
       this.logger.info({ planned: result.planned }, "query plan warm-up superseded by a newer supergraph");
     } else if (result.invalid.length) {
       this.logger.warn(
-        { planned: result.planned, ms: result.ms, invalid: result.invalid.slice(0, 10) },
-        `query plans warmed; ${result.invalid.length} persisted operation(s) are not valid against this supergraph`,
+        { planned: result.planned, skipped: result.invalid.length, ms: result.ms, invalid: result.invalid.slice(0, 10) },
+        `query plans warmed; ${result.invalid.length} persisted operation(s) could not be planned against this supergraph`,
       );
     } else {
       this.logger.info({ planned: result.planned, ms: result.ms }, "query plans warmed");

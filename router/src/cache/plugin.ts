@@ -52,7 +52,10 @@ export function documentToPlan(schema: GraphQLSchema, document: DocumentNode, op
  */
 export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlugin<RouterContext>[] {
   const cache = new TaggedResponseCache(options.store.raw, options.store.tags, options.store.health, options, options.fastPath);
+  // Augmented documents by query hash, for the schema they were made against (emptied when it changes:
+  // which types have an `id`, so what is added, may change with a new supergraph).
   const augmentedByQuery = new Map<string, AugmentedOperation>();
+  let augmentedFor: GraphQLSchema | undefined;
 
   const responseCache = ApolloServerPluginResponseCache<RouterContext>({
     cache,
@@ -101,9 +104,13 @@ export function useResponseCache(options: ResponseCacheOptions): ApolloServerPlu
         async didResolveOperation(requestContext) {
           if (requestContext.operation?.operation !== "query") return;
           const queryHash = requestContext.queryHash;
+          if (requestContext.schema !== augmentedFor) {
+            augmentedByQuery.clear();
+            augmentedFor = requestContext.schema;
+          }
           let augmented = augmentedByQuery.get(queryHash);
           if (!augmented) {
-            // As `documentToPlan` below: the query-plan warm-up relies on the two agreeing.
+            // As `documentToPlan` (above): the query-plan warm-up relies on the two agreeing.
             augmented = augmentOperation(requestContext.schema, requestContext.document);
             if (augmentedByQuery.size >= MAX_MEMOIZED_OPERATIONS) augmentedByQuery.clear();
             augmentedByQuery.set(queryHash, augmented);
