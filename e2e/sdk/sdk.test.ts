@@ -1,7 +1,10 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { createClient, SupergraphError } from "@supergraph/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capturingLogger, createProduct, gql, metricTotal, type Stack, signUpAdmin, startStack, uniqueEmail } from "../harness.ts";
 
+const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "../../sdk/persisted-operations.json"), "utf8")) as Record<string, string>;
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
@@ -73,6 +76,18 @@ describe("persisted operations (trusted documents)", () => {
 
   it("only: runs the SDK's operations by hash and refuses anything else with QUERY_NOT_IN_SAFELIST", async () => {
     const safelisted = await stack.startRouter({ PERSISTED_OPERATIONS: "only" });
+    // By hash alone in a GET (cacheable by a CDN), as Apollo Client's useGETForHashedQueries sends it;
+    // first, so that no POST has put the document in the APQ cache.
+    const [hash] = Object.entries(manifest).find(([, document]) => /query Products\b/.test(document)) as [string, string];
+    const get = new URL(safelisted.url);
+    get.searchParams.set("operationName", "Products");
+    get.searchParams.set("variables", JSON.stringify({ first: 1 }));
+    get.searchParams.set("extensions", JSON.stringify({ persistedQuery: { version: 1, sha256Hash: hash } }));
+    const byHash = await fetch(get, { headers: { "apollo-require-preflight": "true" } });
+    expect(byHash.status).toBe(200);
+    const answer = (await byHash.json()) as { data?: { products: { totalCount: number } }; errors?: unknown };
+    expect(answer.errors).toBeUndefined();
+    expect(typeof answer.data?.products.totalCount).toBe("number");
     const client = createClient({ url: safelisted.url });
     expect((await client.products({ first: 1 })).products.totalCount).toBeGreaterThan(0);
     const plain = createClient({ url: safelisted.url, persisted: false });
@@ -87,6 +102,7 @@ describe("persisted operations (trusted documents)", () => {
       body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } }),
     });
     expect(unknownHash.status).toBe(400);
+
     await safelisted.close();
   });
 

@@ -56,6 +56,20 @@ function getKey(request: FastifyRequest): string | null {
   return `GET\u0000${request.url}\u0000${headers["content-type"] ?? ""}\u0000${headers["x-apollo-operation-name"] ?? ""}\u0000${headers["apollo-require-preflight"] ?? ""}`;
 }
 
+/**
+ * A `GET`'s query string with the document the persisted-operations check resolved from a hash (it sets
+ * `query` in Fastify's parsed query), since Apollo Server reads the raw query string: without it, a
+ * hash-only GET would find the document only in the APQ cache.
+ */
+function withResolvedQuery(search: string, parsed: unknown): string {
+  const resolved = (parsed as { query?: unknown } | undefined)?.query;
+  if (typeof resolved !== "string") return search;
+  const params = new URLSearchParams(search);
+  if (params.has("query")) return search;
+  params.set("query", resolved);
+  return `?${params}`;
+}
+
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const inflight = new Map<string, Promise<SharedResponse | null>>();
   const operationNames = new Set<string>();
@@ -66,8 +80,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       if (value !== undefined) headers.set(name, Array.isArray(value) ? value.join(", ") : value);
     }
     const queryStart = request.url.indexOf("?");
+    const search = queryStart >= 0 ? request.url.slice(queryStart) : "";
     return options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method.toUpperCase(), headers, search: queryStart >= 0 ? request.url.slice(queryStart) : "", body: request.body },
+      httpGraphQLRequest: { method: request.method.toUpperCase(), headers, search: request.method === "GET" ? withResolvedQuery(search, request.query) : search, body: request.body },
       context,
     });
   }
