@@ -1,6 +1,6 @@
 import { connect, createServer, type Server, type Socket } from "node:net";
 import { createClient, type RedisClientType } from "@keyv/redis";
-import { deleteKeysOf, testRedisUrl } from "@supergraph/router/testing";
+import { deleteKeysOf, testRedis, testRedisUrl } from "@supergraph/router/testing";
 
 // Tests use the real Redis when one answers (CI has one at 127.0.0.1:6379; TEST_REDIS_URL points
 // elsewhere). Each test file uses a key prefix of its own (uniquePrefix) and deletes its keys afterwards.
@@ -8,19 +8,10 @@ export { testRedisUrl as redisUrl, uniquePrefix } from "@supergraph/router/testi
 
 let reachable: Promise<boolean> | undefined;
 export function redisAvailable(): Promise<boolean> {
-  reachable ??= (async () => {
-    const client = createClient({ url: testRedisUrl, socket: { connectTimeout: 1000, reconnectStrategy: false } });
-    client.on("error", () => {});
-    try {
-      await client.connect();
-      await client.ping();
-      return true;
-    } catch {
-      return false;
-    } finally {
-      if (client.isOpen) await client.close();
-    }
-  })();
+  reachable ??= testRedis("probe").then(async (redis) => {
+    await redis?.close();
+    return redis !== undefined;
+  });
   return reachable;
 }
 

@@ -40,7 +40,9 @@ export async function testRedis(label: string): Promise<{ client: RedisClientTyp
   client.on("error", () => {});
   try {
     await client.connect();
+    await client.ping();
   } catch {
+    if (client.isOpen) await client.close();
     return undefined;
   }
   const prefix = uniquePrefix(label);
