@@ -112,6 +112,29 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       expect(after).toEqual({ product: { name: "Old name", priceCents: 250 } });
     });
 
+    it("whatever aliases the cached query used (a client cannot change what a purge reaches)", async () => {
+      // Regression: the cache once read `__cacheId` from the response to tag it, so this alias made the
+      // entry outlive updateProduct (a stale price served as a hit).
+      const product = await createProduct(stack, admin, { name: "Aliased", priceCents: 100 });
+      const reads = [
+        `query($id: ID!) { product(id: $id) { priceCents __cacheId: sku } }`,
+        `query($id: ID!) { __cacheId: product(id: $id) { __cacheTypename: priceCents id: sku __typename } }`,
+        `query($id: ID!) { p: product(id: $id) { id: priceCents priceCents: name } }`,
+      ];
+      let price = 100;
+      for (const query of reads) {
+        const read = () => stack.gql<Record<string, unknown>>(query, { id: product.id });
+        const { before, after } = await readChangeRead(read, async () => {
+          price += 50;
+          await stack.gql(`mutation($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id } }`, { id: product.id, price }, { token: admin.token });
+        });
+        expect(JSON.stringify(after), query).toContain(String(price));
+        expect(JSON.stringify(before), query).not.toContain(String(price));
+      }
+      const fresh = await stack.gql(`query($id: ID!) { product(id: $id) { priceCents __cacheId: sku } }`, { id: product.id });
+      expect(fresh.data).toEqual({ product: { priceCents: price, __cacheId: product.sku } });
+    });
+
     it("createProduct and deleteProduct (lists, including empty ones)", async () => {
       const tag = `Fresh${kind}${Date.now()}`;
       const list = () => stack.gql<{ products: { totalCount: number; edges: Array<{ node: { id: string } }> } }>(`query($s: String) { products(search: $s) { totalCount edges { node { id } } } }`, { s: tag });

@@ -3,19 +3,18 @@ import { HeaderMap } from "@apollo/server";
 import { type CommonConfig, ErrorCode, InvalidTokenError, requestError, type Viewer, verifyUserToken } from "@supergraph/kit";
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
-import type { CacheState } from "./cache/plugin.ts";
+import { type CacheState, newCacheState } from "./cache/state.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import type { RateLimitDecision, RateLimiter } from "./rate-limit.ts";
 
 export interface RouterContext {
   viewer: Viewer | null;
   requestId: string;
-  /** What the subgraphs said this operation changed (`extensions.invalidate`), for the response cache. */
-  invalidations: Set<string>;
+  /** The response cache's state of this request (see cache/state.ts). */
   cache: CacheState;
   /**
-   * Filled in once Apollo Server has resolved the operation (coalescing shares only queries). A nested
-   * object, like the two above: Apollo Server hands plugins a shallow copy of the context.
+   * Filled in once Apollo Server has resolved the operation (coalescing shares only queries). Nested
+   * objects, like `cache`: Apollo Server hands plugins a shallow copy of the context.
    */
   execution: { operationType?: "query" | "mutation" | "subscription" };
 }
@@ -53,12 +52,13 @@ export function createContextFactory(deps: {
   jwt: CommonConfig["jwt"];
   rateLimit: RateLimiter;
   metrics: RouterMetrics;
-  /** The decision already made for a request, if it has spent its point before (in the cache-hit lane). */
-  alreadySpent?: (request: IncomingMessage) => RateLimitDecision | undefined;
+  /** What the cache-hit lane already did for a request it looked up and handed on: its point spent, its cache state. */
+  handedOn?: (request: IncomingMessage) => { decision: RateLimitDecision; cache: CacheState } | undefined;
 }) {
   return async (request: FastifyRequest): Promise<RouterContext> => {
     const viewer = identify(request.headers, deps.jwt);
-    const decision = deps.alreadySpent?.(request.raw) ?? (await deps.rateLimit(rateLimitKey(viewer, () => request.ip)));
+    const handoff = deps.handedOn?.(request.raw);
+    const decision = handoff?.decision ?? (await deps.rateLimit(rateLimitKey(viewer, () => request.ip)));
     if (!decision.allowed) {
       deps.metrics.rateLimited.inc();
       throw new GraphQLError("Too many requests: slow down and retry after the time in Retry-After.", {
@@ -69,6 +69,6 @@ export function createContextFactory(deps: {
         },
       });
     }
-    return { viewer, requestId: String(request.id), invalidations: new Set(), cache: {}, execution: {} };
+    return { viewer, requestId: String(request.id), cache: handoff?.cache ?? newCacheState(), execution: {} };
   };
 }

@@ -1,6 +1,7 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { INTERNAL_TOKEN_HEADER, injectTraceContext } from "@supergraph/kit";
+import { recordFetch } from "./cache/state.ts";
 import type { RouterContext } from "./context.ts";
 import { SubgraphUnreachableError, type SubgraphFetcher } from "./fetcher.ts";
 import type { RouterMetrics } from "./metrics.ts";
@@ -16,8 +17,8 @@ const MUTATION = /^\s*mutation\b/;
  * - Resilience: the fetcher gives every request a timeout; a query whose connection failed (refused or
  *   reset, so it never ran) is retried once. Mutations are never retried: a mutation that reached the
  *   subgraph before the connection dropped would run twice.
- * - Invalidation: what a subgraph says the operation changed (`extensions.invalidate`) is collected for
- *   the response cache.
+ * - Response cache: what each fetch returned and changed, as the subgraph reports it in its extensions, is
+ *   recorded for the response cache (cache/state.ts), for shared fetches too.
  * - Deduplication: identical query fetches in flight at the same time (same subgraph, document,
  *   variables and viewer) are sent once; each waiter gets its own copy of the answer, since the gateway
  *   merges entity data into what it receives.
@@ -46,6 +47,14 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
   }
 
   override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    const response = await this.fetch(options);
+    if ("cache" in options.context && options.context.cache) {
+      recordFetch(options.context.cache, this.subgraph, options.request.query ?? "", response.extensions);
+    }
+    return response;
+  }
+
+  private async fetch(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
     const query = options.request.query ?? "";
     if (!this.dedupe || MUTATION.test(query)) return this.processTimed(options, false);
     const viewer = "viewer" in options.context ? options.context.viewer : null;
@@ -86,16 +95,5 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
       this.metrics.subgraphRetries.inc({ subgraph: this.subgraph });
       return super.process(options);
     }
-  }
-
-  override didReceiveResponse({
-    response,
-    context,
-  }: Required<Pick<GatewayGraphQLRequestContext<RouterContext>, "request" | "response" | "context">>): GatewayGraphQLResponse {
-    const tags = response.extensions?.invalidate;
-    if (Array.isArray(tags) && "invalidations" in context) {
-      for (const tag of tags) if (typeof tag === "string") context.invalidations.add(tag);
-    }
-    return response;
   }
 }

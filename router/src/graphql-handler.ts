@@ -2,8 +2,8 @@ import { Readable } from "node:stream";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
 import { type Logger, operationLabel } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { type FastPath, hitHeaders } from "./cache/fast-path.ts";
-import { missedInLane, refreshInLane } from "./cache/hit-lane.ts";
+import { handedOn } from "./cache/hit-lane.ts";
+import { type CacheRequest, hitHeaders, type ResponseCache } from "./cache/response-cache.ts";
 import { type Compression, type Encodable, type Encoding, setEncodingHeaders } from "./compression.ts";
 import { hitContentType } from "./content-type.ts";
 import type { RouterContext } from "./context.ts";
@@ -14,8 +14,8 @@ export interface GraphQLHandlerOptions {
   createContext: (request: FastifyRequest) => Promise<RouterContext>;
   metrics: RouterMetrics;
   logger: Logger;
-  /** Answer response-cache hits from their stored bytes, before Apollo Server (see cache/fast-path.ts). */
-  fastPath: FastPath | null;
+  /** Answer response-cache hits from their stored bytes, before Apollo Server (see cache/response-cache.ts). */
+  cache: ResponseCache | null;
   /** Execute identical in-flight queries once (single-flight). */
   coalesce: boolean;
   /** Bytes sent more than once (hits, shared responses) are compressed once, not per client. */
@@ -33,7 +33,8 @@ interface SharedResponse extends Encodable {
  * `POST|GET /graphql`. In the order a request meets them:
  *
  * 1. Context: the caller's identity (JWT) and rate limit, for every request.
- * 2. Fast path: a response-cache hit is sent from the stored bytes.
+ * 2. Response cache: a hit is sent from the stored bytes (requests the hit lane did not look up: GET,
+ *    chunked bodies, traced requests).
  * 3. Coalescing: identical operations arriving while one is already executing wait for it and get its
  *    response instead of executing again. "Identical" is the same request body (for GET: the same query
  *    string and the headers Apollo Server's CSRF check reads, see getKey), the same Accept header
@@ -54,6 +55,47 @@ function getKey(request: FastifyRequest): string | null {
   if (request.method !== "GET") return null;
   const { headers } = request;
   return `GET\u0000${request.url}\u0000${headers["content-type"] ?? ""}\u0000${headers["x-apollo-operation-name"] ?? ""}\u0000${headers["apollo-require-preflight"] ?? ""}`;
+}
+
+/** A POST body as the coalescing key; null (not coalesced) for one too deeply nested to serialise. */
+function coalescingKey(body: unknown): string | null {
+  try {
+    return JSON.stringify(body);
+  } catch {
+    return null;
+  }
+}
+
+/** Apollo Server's CSRF prevention (its preventCsrf): a GET it would refuse is not answered from the cache either. */
+const SIMPLE_TYPES = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\s*(;|$)/i;
+function preflighted(headers: FastifyRequest["headers"]): boolean {
+  const type = headers["content-type"];
+  if (type !== undefined && !SIMPLE_TYPES.test(type)) return true;
+  return Boolean(headers["x-apollo-operation-name"] || headers["apollo-require-preflight"]);
+}
+
+const parseJson = (text: unknown): unknown => {
+  if (typeof text !== "string") return text;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return null;
+  }
+};
+
+/**
+ * The GraphQL parameters of a request, as the cache looks them up: a POST's JSON object, or a GET's query
+ * string (its variables and extensions are JSON); null for anything the cache does not answer.
+ */
+function cacheRequestOf(request: FastifyRequest): CacheRequest | null {
+  if (request.method === "POST") return request.body && typeof request.body === "object" && !Array.isArray(request.body) ? (request.body as CacheRequest) : null;
+  if (request.method !== "GET" || !preflighted(request.headers)) return null;
+  const params = request.query as Record<string, unknown> | undefined;
+  if (!params || typeof params !== "object") return null;
+  const variables = parseJson(params.variables);
+  const extensions = parseJson(params.extensions);
+  if (variables === null || extensions === null || Array.isArray(params.query)) return null;
+  return { query: params.query, operationName: params.operationName, variables, extensions };
 }
 
 /**
@@ -122,52 +164,55 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   }
 
   return async function graphql(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
-    const laneClaim = refreshInLane(request.raw);
     let context: RouterContext;
     try {
       context = await options.createContext(request);
     } catch (error) {
-      if (laneClaim) options.fastPath?.refreshStoredNothing(laneClaim);
-      // A refused token or a spent rate limit: Apollo Server renders the error with its status.
+      // A refused token or a spent rate limit: Apollo Server renders the error with its status. A claim
+      // the lane took for this request is given back.
+      const claim = handedOn(request.raw)?.cache.refresh;
+      if (claim) options.cache?.refreshStoredNothing(claim);
       return send(reply, await execute(request, () => Promise.reject(error)));
     }
-    const body = request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body) ? (request.body as Record<string, unknown>) : null;
-
+    const state = context.cache;
+    const cache = options.cache;
     const contentType = hitContentType(request.headers.accept);
-    if (laneClaim) context.cache.refresh = laneClaim;
-    else if (options.fastPath && body && contentType && !missedInLane(request.raw)) {
-      const end = options.metrics.graphqlRequests.startTimer();
-      const hit = await options.fastPath.lookup(context.viewer?.userId ?? null, body);
-      // As in the lane: one request refreshes a hot entry shortly before it expires.
-      const claim = hit ? options.fastPath.claimRefresh(hit) : null;
-      const refresh = claim && (await claim);
-      if (refresh) context.cache.refresh = refresh;
-      else if (hit) {
-        options.metrics.cacheResults.inc({ result: "hit" });
-        end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
-        const fastPath = options.fastPath;
-        const setHead = () => {
-          const headers = hitHeaders(hit, contentType);
-          for (let index = 0; index < headers.length; index += 2) reply.header(headers[index] as string, headers[index + 1]);
-          reply.code(200);
-        };
-        return sendBytes(reply, hit.entry, setHead, (encoding) => fastPath.encoded(hit, encoding));
+    if (cache && !state.lookedUp && contentType) {
+      const params = cacheRequestOf(request);
+      if (params) {
+        state.request = params;
+        state.lookedUp = true;
+        const end = options.metrics.graphqlRequests.startTimer();
+        const hit = await cache.lookup(context.viewer?.userId ?? null, params);
+        // As in the lane: one request refreshes a hot entry shortly before it expires.
+        const claim = hit ? cache.claimRefresh(hit) : null;
+        state.refresh = claim && (await claim);
+        if (hit && !state.refresh) {
+          options.metrics.cacheResults.inc({ result: "hit" });
+          end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
+          const setHead = () => {
+            const headers = hitHeaders(hit, contentType);
+            for (let index = 0; index < headers.length; index += 2) reply.header(headers[index] as string, headers[index + 1]);
+            reply.code(200);
+          };
+          return sendBytes(reply, hit.entry, setHead, (encoding) => cache.encoded(hit, encoding));
+        }
       }
     }
 
-    const claim = context.cache.refresh;
+    const claim = state.refresh;
     if (claim) {
       // A refresh executes whatever is in flight (as a waiter it would store nothing). When Apollo Server
-      // is done (every willSendResponse awaited), its response is being written to the cache, or it is not
-      // — an error, not cacheable, a failure before Apollo's plugins ran: then the claim is given back, for
-      // another request to try.
+      // is done, its response is being written to the cache, or it is not — an error, not cacheable, a
+      // failure before Apollo's plugins ran: then the claim is given back, for another request to try.
       try {
         return send(reply, await execute(request, async () => context));
       } finally {
-        if (!context.cache.writing) options.fastPath?.refreshStoredNothing(claim);
+        if (!state.writing) cache?.refreshStoredNothing(claim);
       }
     }
-    const operation = body ? JSON.stringify(body) : getKey(request);
+    const body = request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body) ? request.body : null;
+    const operation = body ? coalescingKey(body) : getKey(request);
     if (!options.coalesce || operation === null) return send(reply, await execute(request, async () => context));
     // The Accept header too: the leader's response carries the Content-Type chosen from it.
     const key = `${context.viewer ? `user:${context.viewer.userId}:${context.viewer.role}` : "anonymous"}\u0000${request.headers.accept ?? ""}\u0000${operation}`;

@@ -14,10 +14,9 @@ import {
   useOperationMetrics,
 } from "@supergraph/kit";
 import type { GraphQLFormattedError } from "graphql";
-import { FastPath } from "./cache/fast-path.ts";
-import { createHitLane, rateLimitedInLane } from "./cache/hit-lane.ts";
-import { useCacheInvalidation } from "./cache/invalidation.ts";
-import { documentToPlan, stringifyResponse, useResponseCache } from "./cache/plugin.ts";
+import { createHitLane, handedOn } from "./cache/hit-lane.ts";
+import { useResponseCache } from "./cache/plugin.ts";
+import { ResponseCache } from "./cache/response-cache.ts";
 import { createCacheStore } from "./cache/store.ts";
 import { createCompression } from "./compression.ts";
 import type { RouterConfig } from "./config.ts";
@@ -59,10 +58,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   const transports = new Map<string, ReturnType<typeof createSubgraphFetcher>>();
   const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
   const queryPlans = new QueryPlanStore(metrics.queryPlanLookups);
-  // With the response cache on (its plugin below), queries are planned with its tagging fields added.
-  const warmer = config.queryPlanWarmup
-    ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger, config.responseCache.enabled ? documentToPlan : undefined)
-    : null;
+  const warmer = config.queryPlanWarmup ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger) : null;
   let warming: Promise<unknown> | undefined;
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.watchSupergraph, logger),
@@ -84,8 +80,11 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   });
 
   let loaded = false;
-  gateway.onSchemaLoadOrUpdate(({ coreSupergraphSdl }) => {
+  let cache: ResponseCache | null = null;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     loaded = true;
+    // From now on the cache answers only with entries made under this schema.
+    cache?.serve(apiSchema);
     // The gateway has just cleared its plans for this supergraph; plan the persisted operations again.
     warming = warmer?.warm(coreSupergraphSdl).catch((error: unknown) => logger.error({ err: error }, "query plan warm-up failed"));
   });
@@ -121,14 +120,17 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     timeoutMs: config.redisTimeoutMs,
   });
 
-  const fastPath = config.responseCache.enabled ? new FastPath(store, compression) : null;
+  if (config.responseCache.enabled) {
+    cache = new ResponseCache(store, compression, { ...config.responseCache, limits: config.limits });
+  }
   const development = config.env === "development";
   const maskErrors = createErrorMasker(logger, development);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     // Automatic persisted queries share the store (and Redis) with the response cache.
     cache: store.kv,
-    stringifyResult: stringifyResponse,
+    // Compact, as cache hits are sent (Apollo Server's default indents).
+    stringifyResult: (value) => JSON.stringify(value),
     // Introspection stays on outside production (tests use it); error details only in development.
     introspection: config.env !== "production",
     includeStacktraceInErrorResponses: development,
@@ -159,7 +161,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
           };
         },
       },
-      ...(fastPath ? [...useResponseCache({ store, metrics, fastPath, ...config.responseCache }), useCacheInvalidation(store)] : []),
+      ...(cache ? [useResponseCache(cache, metrics)] : []),
     ],
   });
   await apollo.start();
@@ -170,10 +172,10 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     await awaited;
   }
   // Traced requests take Fastify's path, where their spans are made.
-  if (fastPath && !tracingEnabled()) {
+  if (cache && !tracingEnabled()) {
     http.setFrontDoor(
       createHitLane({
-        fastPath,
+        cache,
         jwt: config.jwt,
         rateLimit,
         metrics,
@@ -191,10 +193,10 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   const handler = createGraphQLHandler({
     apollo,
     // A request the cache-hit lane looked up and handed on has spent its rate-limit point there.
-    createContext: createContextFactory({ jwt: config.jwt, rateLimit, metrics, alreadySpent: rateLimitedInLane }),
+    createContext: createContextFactory({ jwt: config.jwt, rateLimit, metrics, handedOn }),
     metrics,
     logger,
-    fastPath,
+    cache,
     coalesce: config.coalesce,
     compression,
   });

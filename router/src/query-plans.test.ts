@@ -18,7 +18,6 @@ import {
 } from "graphql";
 import { Counter, Registry } from "prom-client";
 import { describe, expect, it } from "vitest";
-import { documentToPlan } from "./cache/plugin.ts";
 import { composeSupergraph } from "./compose.ts";
 import { QueryPlanStore, QueryPlanWarmer, queryPlanKey } from "./query-plans.ts";
 
@@ -99,26 +98,17 @@ describe("query plan warm-up", () => {
     }
   });
 
-  it("files for every persisted operation the very plan the gateway makes itself, with the response cache's fields and without", async () => {
-    for (const prepare of [undefined, documentToPlan]) {
-      // The gateway plans each operation as a request arrives (the router's tagging step mirrored).
+  it("files for every persisted operation the very plan the gateway makes itself", async () => {
+    {
+      // The gateway plans each operation as a request arrives.
       const made = new QueryPlanStore();
-      const tagging: ApolloServerPlugin = {
-        async requestDidStart() {
-          return {
-            async didResolveOperation(context) {
-              if (prepare && context.operation) (context as { document: DocumentNode }).document = prepare(context.schema, context.document, context.operation.operation);
-            },
-          };
-        },
-      };
-      const apollo = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: unreachable, queryPlannerConfig: { cache: made }, logger }), plugins: [tagging] });
+      const apollo = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: unreachable, queryPlannerConfig: { cache: made }, logger }) });
       await apollo.start();
       for (const document of documents) await apollo.executeOperation({ query: document, operationName: nameOf(document), variables: sampleVariables(document) });
       await apollo.stop();
 
       const warmed = new QueryPlanStore();
-      await new QueryPlanWarmer(warmed, () => documents, logger, prepare).warm(supergraphSdl);
+      await new QueryPlanWarmer(warmed, () => documents, logger).warm(supergraphSdl);
       for (const document of documents) {
         const key = queryPlanKey(document, nameOf(document));
         const own = await made.get(key);

@@ -3,7 +3,7 @@ import { operationFromDocument, Supergraph } from "@apollo/federation-internals"
 import { type QueryPlan, type QueryPlanCache, QueryPlanner, type QueryPlannerConfig } from "@apollo/query-planner";
 import { InMemoryLRUCache, type KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
 import type { Logger } from "@supergraph/kit";
-import { type DocumentNode, type GraphQLSchema, Kind, type OperationDefinitionNode, type OperationTypeNode, parse } from "graphql";
+import { type DocumentNode, Kind, type OperationDefinitionNode, parse } from "graphql";
 import type { Counter } from "prom-client";
 
 /**
@@ -58,8 +58,6 @@ export class QueryPlanStore implements QueryPlanCache {
   }
 }
 
-export type DocumentPreparer = (schema: GraphQLSchema, document: DocumentNode, operation: OperationTypeNode) => DocumentNode;
-
 export interface WarmUpResult {
   /** Plans filed (an operation sent with and without its name counts once). */
   planned: number;
@@ -85,15 +83,10 @@ export interface WarmUpResult {
 export class QueryPlanWarmer {
   private generation = 0;
 
-  /**
-   * `prepare`: what the router does to a document before the gateway plans it (the response cache adds
-   * fields to queries), so that the plan filed is the one execution looks up.
-   */
   constructor(
     private readonly store: QueryPlanStore,
     private readonly documents: () => Iterable<string>,
     private readonly logger: Logger,
-    private readonly prepare?: DocumentPreparer,
     private readonly config: QueryPlannerConfig = {},
   ) {}
 
@@ -120,7 +113,6 @@ export class QueryPlanWarmer {
     const supergraph = Supergraph.build(supergraphSdl, { validateSupergraph: false });
     await turn();
     const apiSchema = supergraph.apiSchema();
-    const schema = this.prepare ? apiSchema.toGraphQLJSSchema() : undefined;
     await turn();
     const planner = new QueryPlanner(supergraph, this.config);
     for (const document of this.documents()) {
@@ -138,8 +130,7 @@ export class QueryPlanWarmer {
       for (const operation of operations) {
         const name = operation.name?.value;
         try {
-          const planned = this.prepare && schema ? this.prepare(schema, parsed, operation.operation) : parsed;
-          const plan = planner.buildQueryPlan(operationFromDocument(apiSchema, planned, { operationName: name }), options);
+          const plan = planner.buildQueryPlan(operationFromDocument(apiSchema, parsed, { operationName: name }), options);
           // A client may send a document of one operation without its name: the gateway then keys by the
           // query alone. (An anonymous operation among several cannot be run at all.)
           const keys = [...(name ? [queryPlanKey(document, name)] : []), ...(operations.length === 1 ? [queryPlanKey(document)] : [])];

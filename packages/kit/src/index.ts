@@ -46,4 +46,5 @@ export { runSubgraphCli } from "./subgraph-cli.ts";
 export { canAccess, requireAdmin, requireCaller, requireViewer } from "./guards.ts";
 export { type CallOptions, createServiceClient, type ServiceCall, ServiceUnreachableError } from "./service-client.ts";
 export { decodeCursor, encodeCursor, type Position, toConnection } from "./cursor.ts";
+export { entityTagOf, useCacheTags } from "./cache-tags.ts";
 export { entityTag, type InvalidationContext, invalidate, useInvalidationReport } from "./invalidation.ts";

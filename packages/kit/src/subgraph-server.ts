@@ -18,6 +18,7 @@ import type { Logger } from "./logger.ts";
 import { createErrorMasker } from "./mask-errors.ts";
 import type { Metrics } from "./metrics.ts";
 import { useOperationMetrics } from "./operation-metrics.ts";
+import { useCacheTags } from "./cache-tags.ts";
 import { type InvalidationContext, useInvalidationReport } from "./invalidation.ts";
 
 export interface SubgraphServerOptions<TContext extends BaseContext & InvalidationContext> {
@@ -66,6 +67,8 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
       // Federated traces (ftv1) only feed Apollo Studio, which we do not use; they cost time per field.
       ApolloServerPluginInlineTraceDisabled(),
       useOperationMetrics(options.metrics),
+      // What each query returned and what each mutation changed, for the router's response cache.
+      useCacheTags<TContext>(),
       useInvalidationReport<TContext>(),
       ...(options.plugins ?? []),
     ],

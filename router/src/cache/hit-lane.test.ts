@@ -1,14 +1,15 @@
 import zlib from "node:zlib";
 import { createHttpServer, createLogger, listen, signUserToken } from "@supergraph/kit";
 import { request } from "undici";
-import { afterEach, describe, expect, it } from "vitest";
+import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCompression, type Encodable, type Encoding } from "../compression.ts";
 import { loadConfig } from "../config.ts";
 import { corsHeaders, corsOptions } from "../cors.ts";
 import { createRouterMetrics } from "../metrics.ts";
 import { createRateLimiter } from "../rate-limit.ts";
-import { FastPath, fastKey, type Scope } from "./fast-path.ts";
-import { createHitLane, missedInLane, rateLimitedInLane, refreshInLane } from "./hit-lane.ts";
+import { buildSchema } from "graphql";
+import { createHitLane, handedOn as laneHandoff } from "./hit-lane.ts";
+import { entryKey, ResponseCache, type Scope } from "./response-cache.ts";
 import { memoryCacheStore } from "./testing.ts";
 
 // The lane in front of a real Fastify server (the kit's), with the real fast path, store, rate limiter,
@@ -34,16 +35,21 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
       return real.encode(holder, encoding);
     },
   };
-  const fastPath = new FastPath(store, compression);
+  const cache = new ResponseCache(store, compression, { maxEntryBytes: 1024 * 1024, maxTtlSeconds: 300, limits: {} });
+  const schema = buildSchema("type Query { product(id: Int): Int }");
+  cache.serve(schema);
   const http = createHttpServer({ logger, metrics, readiness: async () => {} });
   await http.app.register((await import("@fastify/cors")).default, corsOptions(options.origins ?? ["*"]));
   await compression.register(http.app);
   // What Fastify (with the router's CORS and compression) sends for the same bytes, to compare with the lane.
   http.app.post("/fastify", async (_request, reply) => reply.type("application/json; charset=utf-8").send(Buffer.from(String((_request.body as { answer: string }).answer))));
-  http.app.post("/graphql", async (request) => ({ handedOn: true, body: request.body, missed: missedInLane(request.raw), refresh: refreshInLane(request.raw) !== null, spent: rateLimitedInLane(request.raw) }));
+  http.app.post("/graphql", async (request) => {
+    const handoff = laneHandoff(request.raw);
+    return { handedOn: true, body: request.body, missed: handoff?.cache.lookedUp === true, refresh: (handoff?.cache.refresh ?? null) !== null, spent: handoff?.decision };
+  });
   http.setFrontDoor(
     createHitLane({
-      fastPath,
+      cache,
       jwt,
       rateLimit: createRateLimiter({ perMinute: options.perMinute ?? 1000, redis: undefined, keyPrefix: "t:", timeoutMs: 100 }),
       metrics,
@@ -59,8 +65,16 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
   );
   const url = `${await listen(http.app, "127.0.0.1", 0)}/graphql`;
   // An entry of 60 s, written `ageSeconds` ago.
-  const remember = (scope: Scope, request: Record<string, unknown>, body = ANSWER, ageSeconds = 0) =>
-    fastPath.remember(fastKey(scope, request) as string, { e: 0, t: {}, at: Date.now() - ageSeconds * 1000, cc: "max-age=60, public", op: "Lamp", ttl: 60 }, body);
+  const remember = async (scope: Scope, request: Record<string, unknown>, body = ANSWER, ageSeconds = 0) => {
+    const key = entryKey(cache.fingerprint(schema), scope, request) as string;
+    // Written `ageSeconds` ago.
+    vi.useFakeTimers({ toFake: ["Date"], now: Date.now() - ageSeconds * 1000 });
+    try {
+      await cache.write({ key, body, tags: [], generation: await store.tags.generation(), ttlSeconds: 60, cacheControl: "max-age=60, public", operationName: "Lamp", refresh: null });
+    } finally {
+      vi.useRealTimers();
+    }
+  };
   const post = (body: unknown, headers: Record<string, string> = {}) =>
     fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
   const close = () => http.app.close();
@@ -124,9 +138,10 @@ describe("cache-hit lane", () => {
       refresh: false,
       spent: { allowed: true, retryAfterSeconds: 0 },
     });
-    // Not looked up here: no query text (a persisted-query hash, resolved later), or a refused token.
+    // A persisted query sent by its hash alone is looked up by it (the key holds the query's hash).
     const hashOnly = await lane.post({ extensions: { persistedQuery: { version: 1, sha256Hash: "a".repeat(64) } } });
-    expect(((await hashOnly.json()) as { missed: boolean }).missed).toBe(false);
+    expect(((await hashOnly.json()) as { missed: boolean }).missed).toBe(true);
+    // Not looked up here: a refused token (it gets its 401 there).
     const badToken = await lane.post({ query: "{ other }" }, { authorization: "Bearer nope" });
     expect(((await badToken.json()) as { missed: boolean }).missed).toBe(false);
   });

@@ -6,18 +6,19 @@ import type { RouterMetrics } from "../metrics.ts";
 import { type Compression, type Encoding, varyWithEncoding } from "../compression.ts";
 import { hitContentType } from "../content-type.ts";
 import type { RateLimitDecision, RateLimiter } from "../rate-limit.ts";
-import { type FastHit, type FastPath, type FastRequest, hitHeaders, type RefreshClaim } from "./fast-path.ts";
+import { type CacheRequest, type Hit, hitHeaders, type ResponseCache } from "./response-cache.ts";
+import { type CacheState, newCacheState } from "./state.ts";
 
 /** Bodies read here at most; a bigger one (a cache hit is a short query) goes to Fastify unread. */
 const MAX_BODY_BYTES = 64 * 1024;
 
 export interface HitLaneOptions {
-  fastPath: FastPath;
+  cache: ResponseCache;
   jwt: CommonConfig["jwt"];
   rateLimit: RateLimiter;
   metrics: RouterMetrics;
   /** Whether the persisted-operations check lets this operation run as it is (see persisted-operations.ts). */
-  allows: (request: FastRequest) => boolean;
+  allows: (request: CacheRequest) => boolean;
   /** Which encoding a hit is sent in, as @fastify/compress would choose it for the router's responses. */
   compression: Compression;
   /** The CORS headers for a request's origin, as names and values (see cors.ts). */
@@ -32,7 +33,7 @@ export interface HitLaneOptions {
 interface Answer {
   response: ServerResponse;
   id: string;
-  hit: FastHit;
+  hit: Hit;
   /** As Apollo Server would choose it from the request's Accept header (see content-type.ts). */
   contentType: string;
   /** The hit's bytes in `encoding` (null: as stored). */
@@ -44,9 +45,9 @@ interface Answer {
 
 /**
  * Response-cache hits answered in front of Fastify. A hit's answer is bytes already stored; what it costs
- * is the HTTP framework around it. Fastify's routing, body parsing and hook chains were about half of a
- * hit's CPU on the public benchmark shape, so `POST /graphql` requests are looked at here first, with
- * what a hit still needs done to it:
+ * is the HTTP framework around it (about half of a hit's CPU, see bench/README.md), so `POST /graphql`
+ * requests are looked up here first (ResponseCache.lookup, the one lookup), with what a hit still needs
+ * done to it:
  *
  *  - identity: the Authorization header verified as the router's context does (private entries are per
  *    user; a refused token goes on, to get its 401 there);
@@ -57,35 +58,23 @@ interface Answer {
  *  - the same encoding: compressed as Fastify's responses are, from the entry's compressed bytes.
  *
  * Anything else — a miss, GET, another path or content type, a body that is large, chunked, compressed or
- * malformed, or a server shutting down — is handed to Fastify as it came (a body read here is replayed), where
- * the full pipeline, including its own cache lookup, serves it. No request is answered differently for
- * having passed through here.
+ * malformed, or a server shutting down — is handed to Fastify as it came (a body read here is replayed),
+ * where the handler looks up what the lane did not. No request is answered differently for having passed
+ * through here.
  *
- * Hits are sent in batches. Sending 87 KB evicts most of what the CPU had cached, so work done right after
- * a send runs cold: per hit, the access line cost about eight times what it costs in a loop, and so did
- * every other step. Here the checks of all requests that arrived in one turn of the event loop run back to
- * back, then their answers are sent together (setImmediate, the same turn), then their metrics and access
- * lines are recorded. On one core this took hits from about 12,000 to 18,700 per second.
+ * Hits are sent in batches: the checks of all requests that arrived in one turn of the event loop run back
+ * to back, then their answers are sent together, then their metrics and access lines are recorded (work
+ * right after sending 87 KB runs with a cold CPU cache; see bench/README.md).
  */
-/** What the lane learnt about a request it looked up and handed on, for the router's handler and context. */
-interface HandedOn {
-  /** Its rate-limit point is spent: the context uses this decision rather than spending another. */
+/** What the lane did for a request it looked up and handed on: its rate-limit point is spent, its cache state made. */
+interface Handoff {
   decision: RateLimitDecision;
-  /** It was looked up and is not in the cache (or is to refresh it): the handler need not look it up again. */
-  missed: boolean;
-  /** It is to execute a hot entry's operation again before the entry expires (FastPath.claimRefresh). */
-  refresh: RefreshClaim | null;
+  cache: CacheState;
 }
-const handedOn = new WeakMap<IncomingMessage, HandedOn>();
+const handoffs = new WeakMap<IncomingMessage, Handoff>();
 
-/** Whether the lane already looked this request up and found no hit it could serve. */
-export const missedInLane = (request: IncomingMessage): boolean => handedOn.get(request)?.missed === true;
-
-/** The claim, if the lane chose this request to refresh the entry it would have been served from. */
-export const refreshInLane = (request: IncomingMessage): RefreshClaim | null => handedOn.get(request)?.refresh ?? null;
-
-/** The rate-limit decision the lane already made for a request it handed on: its point is spent. */
-export const rateLimitedInLane = (request: IncomingMessage): RateLimitDecision | undefined => handedOn.get(request)?.decision;
+/** What the lane did for this request, if it looked it up and handed it on (for the router's context). */
+export const handedOn = (request: IncomingMessage): Handoff | undefined => handoffs.get(request);
 
 export function createHitLane(options: HitLaneOptions): FrontDoor {
   const operationNames = new Set<string>();
@@ -153,7 +142,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     } catch {
       return null;
     }
-    if (!params || typeof params !== "object" || Array.isArray(params) || !options.allows(params as FastRequest)) return null;
+    if (!params || typeof params !== "object" || Array.isArray(params) || !options.allows(params as CacheRequest)) return null;
     let viewer: ReturnType<typeof identify>;
     try {
       viewer = identify(request.headers, options.jwt);
@@ -165,7 +154,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     // The request's point is spent here, hit or not; one handed on carries the decision to the router's
     // context (rateLimitedInLane), so it is counted once either way.
     const [found, decision] = await Promise.all([
-      options.fastPath.lookup(viewer?.userId ?? null, params as FastRequest).then(
+      options.cache.lookup(viewer?.userId ?? null, params as CacheRequest).then(
         (hit) => ({ hit }),
         (error: unknown) => ({ error }),
       ),
@@ -173,15 +162,15 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     ]);
     const hit = "hit" in found ? found.hit : null;
     // One request near the end of a hot entry's life executes it again, and stores the result (see
-    // FastPath.claimRefresh); the others are still served here.
-    const claim = hit !== null && decision.allowed ? options.fastPath.claimRefresh(hit) : null;
+    // ResponseCache.claimRefresh); the others are still served here.
+    const claim = hit !== null && decision.allowed ? options.cache.claimRefresh(hit) : null;
     const refresh = claim && (await claim);
     if (hit && decision.allowed && !refresh) {
       let encoding = options.compression.choose(request.headers, hit.body.length);
       let bytes = hit.body;
       if (encoding) {
         try {
-          bytes = await options.fastPath.encoded(hit, encoding);
+          bytes = await options.cache.encoded(hit, encoding);
         } catch (error) {
           // Its point is spent and the bytes are here: sent as they are, as when compression is off.
           options.logger.error({ err: error, encoding }, "cache hit could not be compressed");
@@ -190,9 +179,11 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       }
       return { response, id: requestId(request.headers), hit, contentType, body: bytes, encoding, origin: request.headers.origin, started };
     }
-    // A miss is not looked up again by the handler (with Redis, a round trip per scope).
-    const missed = refresh !== null || ("hit" in found && !found.hit && typeof (params as FastRequest).query === "string");
-    handedOn.set(request, { decision, missed, refresh });
+    // A request looked up here is not looked up again by the handler (with Redis, a round trip per scope).
+    const cache = newCacheState(params as CacheRequest);
+    cache.lookedUp = "hit" in found;
+    cache.refresh = refresh;
+    handoffs.set(request, { decision, cache });
     if ("error" in found) throw found.error;
     return null;
   }

@@ -1,36 +1,47 @@
-import { buildSchema, parse, print } from "graphql";
+import { buildSchema } from "graphql";
 import { describe, expect, it } from "vitest";
-import { stripCacheFields } from "./plugin.ts";
-import { augmentOperation, entityTags } from "./tags.ts";
+import { fetchTags, invalidationTags, purgeTags, reportedPurges, reportedTags } from "./tags.ts";
 
 const schema = buildSchema(`
-  type Query { product(id: ID!): Product  products: [Product!]!  stats: Stats }
-  type Product { id: ID!  name: String!  reviews: [Review!]! }
-  type Review { id: ID!  body: String! }
-  type Stats { count: Int! }
+  interface Media { id: ID! }
+  type Book implements Media { id: ID! title: String author: Author }
+  type Movie implements Media { id: ID! }
+  type Author { name: String }
+  type Query { media: [Media] book: Book }
 `);
 
-describe("cache tagging", () => {
-  it("adds typename and id under reserved aliases, and names the entity types selected", () => {
-    const { document, typeTags } = augmentOperation(schema, parse(`{ products { name reviews { body } } stats { count } }`));
-    expect(print(document)).toContain("__cacheId: id");
-    expect(print(document)).toMatch(/stats \{\s+count\s+__cacheTypename: __typename\s+\}/);
-    expect(typeTags.sort()).toEqual(["Product", "Review"]);
+describe("cache tags, router side", () => {
+  it("purges each tag named, and the 'any entity of its type' tag of each type it touches", () => {
+    expect(new Set(purgeTags(["Product:42", "Product", "Post:1", "subgraph:posts"]))).toEqual(new Set(["Product:42", "Product", "Product:*", "Post:1", "Post:*", "subgraph:posts"]));
   });
 
-  it("finds every entity in the data, however deep", () => {
-    const data = {
-      products: [
-        { __cacheTypename: "Product", __cacheId: "1", reviews: [{ __cacheTypename: "Review", __cacheId: "r1" }] },
-        { __cacheTypename: "Product", __cacheId: "2", reviews: [] },
-      ],
-      stats: { __cacheTypename: "Stats", count: 2 },
-    };
-    expect([...entityTags(data)].sort()).toEqual(["Product:1", "Product:2", "Review:r1"]);
+  it("purges an interface's entity as each of its object types (an @interfaceObject subgraph names the interface)", () => {
+    expect(new Set(purgeTags(["Media:7"], schema))).toEqual(new Set(["Media:7", "Media:*", "Book:7", "Book:*", "Movie:7", "Movie:*"]));
+    expect(new Set(purgeTags(["Media"], schema))).toEqual(new Set(["Media", "Media:*", "Book", "Book:*", "Movie", "Movie:*"]));
   });
 
-  it("never sends the added fields to clients", () => {
-    const sent = stripCacheFields({ data: { product: { __cacheTypename: "Product", __cacheId: "1", id: "1", name: "Lamp" } } });
-    expect(JSON.parse(sent)).toEqual({ data: { product: { id: "1", name: "Lamp" } } });
+  it("reads what a subgraph reported, in Apollo Router's convention; null when it reported nothing", () => {
+    expect(reportedTags({ apolloCacheTags: ["Product", "Product:1", 3] })).toEqual(["Product", "Product:1"]);
+    expect(reportedTags({ apolloEntityCacheTags: [["Product:1"], ["Product:2", "Post"], "junk"] })).toEqual(["Product:1", "Product:2", "Post"]);
+    expect(reportedTags({ apolloCacheTags: [] })).toEqual([]);
+    expect(reportedTags({ other: 1 })).toBeNull();
+    expect(reportedTags(undefined)).toBeNull();
+  });
+
+  it("reads purges in our format and in Apollo Router's invalidation requests", () => {
+    expect(reportedPurges({ invalidate: ["Product:1"], invalidation: [{ kind: "type", subgraph: "products", type: "Product" }, { kind: "cache_tag", subgraphs: ["posts"], cache_tag: "Post:9" }, { kind: "subgraph", subgraph: "users" }, { kind: "entity" }] })).toEqual([
+      "Product:1",
+      "Product",
+      "Post:9",
+      "subgraph:users",
+    ]);
+    expect(invalidationTags("Product")).toEqual([]);
+  });
+
+  it("tags a fetch from a subgraph that reports nothing with every object type it selects, abstract ones by their implementations", () => {
+    expect(new Set(fetchTags(schema, "{ media { id } }"))).toEqual(new Set(["Media:*", "Book:*", "Movie:*"]));
+    expect(new Set(fetchTags(schema, "{ book { title author { name } } }"))).toEqual(new Set(["Book:*", "Author:*"]));
+    // An entities fetch: `_entities` is not in the API schema; its fragments name the types.
+    expect(fetchTags(schema, "query($r: [_Any!]!) { _entities(representations: $r) { ... on Book { title } } }")).toEqual(["Book:*"]);
   });
 });

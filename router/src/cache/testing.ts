@@ -1,7 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createClient, type RedisClientType } from "@keyv/redis";
 import { createLogger, type Logger } from "@supergraph/kit";
-import type { FastHit, FastPath, FastRequest } from "./fast-path.ts";
+import type { CacheRequest, Hit, ResponseCache } from "./response-cache.ts";
 import { createCacheStore } from "./store.ts";
 
 // For tests (the router's, and the e2e suites' as `@supergraph/router/testing`): the in-memory store a
@@ -11,9 +11,9 @@ import { createCacheStore } from "./store.ts";
 export const memoryCacheStore = (logger: Logger = createLogger("router", "silent", { write: () => {} })) =>
   createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger });
 
-/** The fast path's hit for an anonymous request; throws if it has none. */
-export async function hitFor(fastPath: FastPath, request: FastRequest): Promise<FastHit> {
-  const found = await fastPath.lookup(null, request);
+/** The cache's hit for an anonymous request; throws if it has none. */
+export async function hitFor(cache: ResponseCache, request: CacheRequest): Promise<Hit> {
+  const found = await cache.lookup(null, request);
   if (!found) throw new Error("not served");
   return found;
 }
