@@ -22,7 +22,7 @@ export interface Stack {
   databaseKind: TestDatabase["kind"];
   gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GqlResult<T>>;
   /** Another router in front of the same subgraphs (e.g. a second replica sharing Redis). */
-  startRouter(env?: Record<string, string>, logger?: Logger): Promise<{ url: string; close(): Promise<void> }>;
+  startRouter(env?: Record<string, string>, logger?: Logger): Promise<{ url: string; internalUrl: string; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 

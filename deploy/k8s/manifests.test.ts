@@ -201,6 +201,21 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     expect(ingress.spec.rules[0].http.paths[0].backend.service.name).toBe("router");
   });
 
+  it("keeps the router's internal port (metrics, cache invalidation) off the Ingress and its Service", () => {
+    const router = supergraph.find((deployment) => deployment.metadata.name === "router");
+    const ports = router.spec.template.spec.containers[0].ports.map((port: Any) => [port.name, port.containerPort]);
+    expect(ports).toEqual([
+      ["http", 4000],
+      ["internal", 9090],
+    ]);
+    expect(router.spec.template.metadata.annotations?.["prometheus.io/port"]).toBe("9090");
+    const service = ofKind("Service").find((each) => each.metadata.name === "router");
+    expect(service.spec.ports.map((port: Any) => port.port)).not.toContain(9090);
+    for (const path of ofKind("Ingress").flatMap((ingress) => ingress.spec.rules.flatMap((rule: Any) => rule.http.paths))) {
+      expect([4000, "http"]).toContain(path.backend.service.port.number ?? path.backend.service.port.name);
+    }
+  });
+
   it.runIf(overlay === "prod")("keeps no Secret in the manifests (they are created out of band)", () => {
     expect(ofKind("Secret")).toEqual([]);
   });

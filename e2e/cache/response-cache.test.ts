@@ -193,6 +193,35 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     });
   });
 
+  it("purges writes that bypassed the graph through the internal port's invalidation endpoint, with the shared key only", async () => {
+    const key = "k".repeat(40);
+    const router = await stack.startRouter({ INVALIDATION_SHARED_KEY: key });
+    const invalidate = (body: unknown, authorization = key) =>
+      fetch(new URL("/invalidation", router.internalUrl), { method: "POST", headers: { "content-type": "application/json", authorization }, body: JSON.stringify(body) });
+    const product = await createProduct(stack, admin, { priceCents: 100 });
+    const read = () => gql<{ product: { priceCents: number } }>(router.url, `query($id: ID!) { product(id: $id) { priceCents } }`, { id: product.id });
+    let price = 100;
+    for (const request of [{ kind: "cache_tag", cache_tag: `Product:${product.id}` }, { kind: "type", subgraph: "products", type: "Product" }, { kind: "subgraph", subgraph: "products" }]) {
+      await read();
+      expect(await untilHit(read), JSON.stringify(request)).toBe("HIT");
+      // A back-office write, straight to the database: the cache cannot know.
+      price += 10;
+      await stack.products.db.product.update({ where: { id: product.id }, data: { priceCents: price } });
+      expect((await read()).data?.product.priceCents).toBe(price - 10);
+      expect((await invalidate([{ kind: "cache_tag", cache_tag: `Product:${product.id}` }], "Bearer wrong")).status).toBe(401);
+      expect((await invalidate({ kind: "everything" })).status).toBe(400);
+      expect((await read()).headers.get("x-cache")).toBe("HIT");
+      const purged = await invalidate([request]);
+      expect(purged.status, JSON.stringify(request)).toBe(200);
+      const after = await read();
+      expect(after.headers.get("x-cache")).toBe("MISS");
+      expect(after.data?.product.priceCents).toBe(price);
+    }
+    // Not on the public port.
+    expect((await fetch(new URL("/invalidation", router.url), { method: "POST", headers: { "content-type": "application/json", authorization: key }, body: "[]" })).status).toBe(404);
+    await router.close();
+  });
+
   it("answers a hit the same whichever way it arrives: in front of Fastify, or through it (a chunked body); a body Apollo Server refuses, never", async () => {
     const router = await stack.startRouter({ CORS_ORIGINS: "https://shop.example" });
     const product = await createProduct(stack, admin, { name: "Either Way" });

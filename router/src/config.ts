@@ -14,6 +14,8 @@ const list = z
 
 const env = commonEnv.extend({
   PORT: port(4000),
+  INTERNAL_PORT: z.coerce.number().int().min(0).max(65535).optional(),
+  INVALIDATION_SHARED_KEY: z.string().min(32, "must be at least 32 characters").optional(),
   SUPERGRAPH_PATH: z.string().optional(),
   WATCH_SUPERGRAPH: bool,
   BODY_LIMIT_BYTES: positive(2 * 1024 * 1024),
@@ -60,6 +62,10 @@ const subgraphEnv = z.object(
 
 export interface RouterConfig extends CommonConfig {
   port: number;
+  /** The port for operators, never exposed publicly: `/metrics`, `POST /invalidation`, health. */
+  internalPort: number;
+  /** The shared key `POST /invalidation` requires; the endpoint is off without one. */
+  invalidationSharedKey: string | undefined;
   supergraphPath: string;
   /** Reload the supergraph when its file changes (development default). */
   watchSupergraph: boolean;
@@ -135,6 +141,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
   return {
     ...common,
     port: raw.PORT,
+    // A free port too when PORT is 0 (tests start many routers at once).
+    internalPort: raw.INTERNAL_PORT ?? (raw.PORT === 0 ? 0 : 9090),
+    invalidationSharedKey: raw.INVALIDATION_SHARED_KEY,
     // `../supergraph.graphql` is the router package's root from both src/ and dist/.
     supergraphPath: raw.SUPERGRAPH_PATH ?? fileURLToPath(new URL("../supergraph.graphql", import.meta.url)),
     watchSupergraph: raw.WATCH_SUPERGRAPH ?? common.env === "development",

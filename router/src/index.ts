@@ -15,6 +15,7 @@ import {
 } from "@supergraph/kit";
 import type { GraphQLFormattedError } from "graphql";
 import { createHitLane, handedOn } from "./cache/hit-lane.ts";
+import { serveInvalidation } from "./cache/invalidation-endpoint.ts";
 import { useResponseCache } from "./cache/plugin.ts";
 import { ResponseCache } from "./cache/response-cache.ts";
 import { createCacheStore } from "./cache/store.ts";
@@ -43,6 +44,8 @@ export { SUBGRAPHS } from "./subgraphs.ts";
 
 export interface RunningRouter {
   url: string;
+  /** The internal port's base URL: `/metrics`, `POST /invalidation`, health. */
+  internalUrl: string;
   markShuttingDown(): void;
   close(): Promise<void>;
 }
@@ -88,20 +91,17 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     // The gateway has just cleared its plans for this supergraph; plan the persisted operations again.
     warming = warmer?.warm(coreSupergraphSdl).catch((error: unknown) => logger.error({ err: error }, "query plan warm-up failed"));
   });
-  const http = createHttpServer({
-    logger,
-    metrics,
-    // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets all of them.
-    metricsText: clusterMetrics(metrics.registry),
-    bodyLimitBytes: config.bodyLimitBytes,
-    trustedProxies: config.trustedProxies,
-    // Ready once the supergraph is loaded. Deliberately not tied to every subgraph being up: a dead
-    // subgraph costs only the fields it serves (partial results), and pulling every router replica out of
-    // the load balancer for it would turn a partial outage into a total one.
-    readiness: async () => {
-      if (!loaded) throw new Error("supergraph not loaded yet");
-    },
-  });
+  // Ready once the supergraph is loaded. Deliberately not tied to every subgraph being up: a dead subgraph
+  // costs only the fields it serves (partial results), and pulling every router replica out of the load
+  // balancer for it would turn a partial outage into a total one.
+  const readiness = async () => {
+    if (!loaded) throw new Error("supergraph not loaded yet");
+  };
+  // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets all of them.
+  const metricsText = clusterMetrics(metrics.registry);
+  const http = createHttpServer({ logger, metrics, metricsText, bodyLimitBytes: config.bodyLimitBytes, trustedProxies: config.trustedProxies, readiness });
+  // The operators' port, which the public Ingress does not route to.
+  const internal = createHttpServer({ logger, metrics, metricsText, readiness });
   await http.app.register(cors, corsOptions(config.corsOrigins));
   const compression = createCompression(config.compression);
   await compression.register(http.app);
@@ -122,6 +122,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
 
   if (config.responseCache.enabled) {
     cache = new ResponseCache(store, compression, { ...config.responseCache, limits: config.limits });
+    if (config.invalidationSharedKey) serveInvalidation(internal.app, cache, config.invalidationSharedKey);
   }
   const development = config.env === "development";
   const maskErrors = createErrorMasker(logger, development);
@@ -211,13 +212,20 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   });
 
   const base = await listen(http.app, config.host, config.port);
-  logger.info({ url: `${base}/graphql` }, "router listening");
+  const internalUrl = await listen(internal.app, config.host, config.internalPort);
+  logger.info({ internalUrl, url: `${base}/graphql` }, "router listening");
   return {
     url: `${base}/graphql`,
-    markShuttingDown: http.markShuttingDown,
+    internalUrl,
+    markShuttingDown: () => {
+      http.markShuttingDown();
+      internal.markShuttingDown();
+    },
     async close() {
       http.markShuttingDown();
+      internal.markShuttingDown();
       await http.app.close();
+      await internal.app.close();
       await apollo.stop();
       await Promise.all([...transports.values()].map((transport) => transport.close()));
       await store.close();

@@ -47,6 +47,8 @@ export function runPrimary(config: RouterConfig, logger: Logger): void {
 
   const fork = () => alive.add(cluster.fork().id);
   cluster.on("listening", (worker, address) => {
+    // A worker's first port is its public one (the internal port follows).
+    if (listening.has(worker.id)) return;
     listening.add(worker.id);
     logger.info({ worker: worker.id, pid: worker.process.pid, port: address.port }, "router worker listening");
     if (listening.size === config.workers) logger.info({ workers: config.workers }, `all ${config.workers} router workers listening`);

@@ -76,6 +76,7 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
         NODE_ENV: "production",
         LOG_LEVEL: "info",
         PORT: String(routerPort),
+        INTERNAL_PORT: "0",
         RATE_LIMIT_PER_MINUTE: "100000000",
         PLAYGROUND: "false",
         SHUTDOWN_DRAIN_DELAY_MS: "0",

@@ -63,6 +63,7 @@ export const routerEnv = (supergraphFile: string, port: number, cache: boolean):
   JWT_SECRET: "b".repeat(40),
   INTERNAL_TOKEN_SECRET: "c".repeat(40),
   PORT: String(port),
+  INTERNAL_PORT: "0",
   HOST: "127.0.0.1",
   SUPERGRAPH_PATH: supergraphFile,
   RESPONSE_CACHE: cache ? "true" : "false",
