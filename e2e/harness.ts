@@ -191,6 +191,9 @@ export async function gql<T>(
     method: "POST",
     headers: {
       "content-type": "application/json",
+      // As Apollo Client 4 and urql ask: the status then says how the operation failed (application/json
+      // clients get 200 with the same errors; e2e/foundation/http-conformance.test.ts).
+      accept: "application/graphql-response+json, application/json;q=0.9",
       ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       ...options.headers,
     },

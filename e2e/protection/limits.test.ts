@@ -32,9 +32,10 @@ describe("requests that never reach GraphQL", () => {
     expect(garbage.status).toBe(413);
   });
 
-  it("answers malformed JSON with 400 and a clear message", async () => {
-    const result = await post(stack.routerUrl, `{"query": "{ __typename }"`);
+  it("answers malformed JSON with a clear message: 400 (200 to application/json clients, as the spec asks)", async () => {
+    const result = await post(stack.routerUrl, `{"query": "{ __typename }"`, { accept: "application/graphql-response+json" });
     expect(result.status).toBe(400);
+    expect((await post(stack.routerUrl, `{"query": "{ __typename }"`)).status).toBe(200);
     expect(result.body.errors?.[0]).toMatchObject({ extensions: { code: "BAD_REQUEST" } });
     expect(result.body.errors?.[0]?.message).toMatch(/not valid JSON/);
   });
@@ -68,12 +69,13 @@ describe("query limits, checked before execution", () => {
 });
 
 describe("CSRF and CORS", () => {
-  it("refuses a GET operation without a preflighted header (Apollo's CSRF prevention)", async () => {
-    const url = `${stack.routerUrl}?query=${encodeURIComponent("{ __typename }")}`;
-    const simple = await fetch(url);
-    expect(simple.status).toBe(400);
-    const preflighted = await fetch(url, { headers: { "apollo-require-preflight": "true" } });
-    expect(preflighted.status).toBe(200);
+  it("runs a GET query without any extra header, as the spec and urql send it, and never a mutation over GET", async () => {
+    const url = (query: string) => `${stack.routerUrl}?query=${encodeURIComponent(query)}`;
+    const simple = await fetch(url("{ __typename }"));
+    expect(simple.status).toBe(200);
+    expect(await simple.json()).toEqual({ data: { __typename: "Query" } });
+    const mutation = await fetch(url(`mutation { logIn(email: "a@example.com", password: "x") { token } }`), { headers: { accept: "application/graphql-response+json" } });
+    expect(mutation.status).toBe(405);
   });
 
   it("refuses a form-encoded POST", async () => {

@@ -25,7 +25,7 @@ describe("a subgraph that hangs", () => {
     expect(result.status).toBe(200);
     expect(result.data?.products.totalCount).toBeGreaterThanOrEqual(0);
     expect(result.data?.post).toBeNull();
-    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "SUBGRAPH_TIMEOUT", subgraph: "posts" });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "SERVICE_UNAVAILABLE", subgraph: "posts", reason: "timeout" });
     expect(result.errors?.[0]?.message).toContain("posts");
 
     const unaffected = await gql(router.url, `{ me { id } }`, {}, { token: user.token });
@@ -51,11 +51,11 @@ describe("a subgraph that is killed", () => {
     const result = await gql<{ products: unknown; post: unknown }>(router.url, MIXED, { id: "00000000-0000-4000-8000-000000000001" });
     expect(result.status).toBe(200);
     expect(result.data?.products).toBeTruthy();
-    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "SUBGRAPH_UNAVAILABLE", subgraph: "posts" });
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "SERVICE_UNAVAILABLE", subgraph: "posts", reason: "connection" });
     expect(await retries(router.url)).toBe(retriesBefore + 1);
 
     const mutation = await gql(router.url, `mutation { createPost(input: { title: "t", body: "b" }) { id } }`, {}, { token: user.token });
-    expect(mutation.errors?.[0]?.extensions?.code).toBe("SUBGRAPH_UNAVAILABLE");
+    expect(mutation.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
     expect(await retries(router.url)).toBe(retriesBefore + 1);
     await router.close();
   });

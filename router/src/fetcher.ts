@@ -1,4 +1,5 @@
 import type { Fetcher, FetcherResponse } from "@apollo/utils.fetcher";
+import { ErrorCode } from "@supergraph/kit";
 import { GraphQLError } from "graphql";
 import { Agent, type Dispatcher } from "undici";
 
@@ -11,7 +12,7 @@ export class SubgraphUnreachableError extends GraphQLError {
   ) {
     super(
       reason === "timeout" ? `The ${subgraph} subgraph did not answer within ${detail}.` : `The ${subgraph} subgraph is unreachable (${detail}).`,
-      { extensions: { code: reason === "timeout" ? "SUBGRAPH_TIMEOUT" : "SUBGRAPH_UNAVAILABLE", subgraph } },
+      { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, subgraph, reason } },
     );
   }
 }

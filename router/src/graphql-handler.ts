@@ -1,11 +1,10 @@
 import { Readable } from "node:stream";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
-import { type Logger, operationLabel } from "@supergraph/kit";
+import { type Logger, operationLabel, responseContentType, TRANSPORT_STATUSES } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { handedOn } from "./cache/hit-lane.ts";
 import { type CacheRequest, hitHeaders, type ResponseCache } from "./cache/response-cache.ts";
 import { type Compression, type Encodable, type Encoding, setEncodingHeaders } from "./compression.ts";
-import { hitContentType } from "./content-type.ts";
 import type { RouterContext } from "./context.ts";
 import type { RouterMetrics } from "./metrics.ts";
 
@@ -29,32 +28,19 @@ interface SharedResponse extends Encodable {
   body: Buffer;
 }
 
-/**
- * `POST|GET /graphql`. In the order a request meets them:
- *
- * 1. Context: the caller's identity (JWT) and rate limit, for every request.
- * 2. Response cache: a hit is sent from the stored bytes (requests the hit lane did not look up: GET,
- *    chunked bodies, traced requests).
- * 3. Coalescing: identical operations arriving while one is already executing wait for it and get its
- *    response instead of executing again. "Identical" is the same request body (for GET: the same query
- *    string and the headers Apollo Server's CSRF check reads, see getKey), the same Accept header
- *    (which chose the response's Content-Type) and the same caller (user, or anonymous): a response is
- *    never shared across users, since it may hold private data.
- *    Only queries are shared — once the leader's operation turns out to be a mutation, every waiter
- *    executes its own. With the response cache on, coalescing sits in front of it: after an
- *    invalidation, concurrent identical reads make one execution, not a stampede.
- * 4. Apollo Server (the gateway, plugins, response cache), as @as-integrations/fastify would call it.
- */
-/**
- * What identifies a `GET /graphql` operation for coalescing: its query string, and the headers Apollo
- * Server's CSRF prevention reads (`csrfPrevention` in index.ts), so that a waiter shares only the answer
- * of a leader that passed or failed that check exactly as it would itself (a leader refused there shares
- * nothing: no operation ran). Null for other methods.
- */
+/** What identifies a `GET /graphql` operation for coalescing: its query string. Null for other methods. */
 function getKey(request: FastifyRequest): string | null {
-  if (request.method !== "GET") return null;
-  const { headers } = request;
-  return `GET\u0000${request.url}\u0000${headers["content-type"] ?? ""}\u0000${headers["x-apollo-operation-name"] ?? ""}\u0000${headers["apollo-require-preflight"] ?? ""}`;
+  return request.method === "GET" ? `GET\u0000${request.url}` : null;
+}
+
+/**
+ * GraphQL-over-HTTP: an `application/json` response to a well-formed request is 200, its errors (codes
+ * included) in the body — clients such as Apollo Client 3 read them only from a 200; an
+ * `application/graphql-response+json` one keeps the status of its error. Refusals of the transport keep
+ * theirs for every client (TRANSPORT_STATUSES).
+ */
+function specStatus(status: number, contentType: string | undefined): number {
+  return status >= 400 && !TRANSPORT_STATUSES.has(status) && contentType?.startsWith("application/json") ? 200 : status;
 }
 
 /** A POST body as the coalescing key; null (not coalesced) for one too deeply nested to serialise. */
@@ -64,14 +50,6 @@ function coalescingKey(body: unknown): string | null {
   } catch {
     return null;
   }
-}
-
-/** Apollo Server's CSRF prevention (its preventCsrf): a GET it would refuse is not answered from the cache either. */
-const SIMPLE_TYPES = /^\s*(application\/x-www-form-urlencoded|multipart\/form-data|text\/plain)\s*(;|$)/i;
-function preflighted(headers: FastifyRequest["headers"]): boolean {
-  const type = headers["content-type"];
-  if (type !== undefined && !SIMPLE_TYPES.test(type)) return true;
-  return Boolean(headers["x-apollo-operation-name"] || headers["apollo-require-preflight"]);
 }
 
 const parseJson = (text: unknown): unknown => {
@@ -89,7 +67,7 @@ const parseJson = (text: unknown): unknown => {
  */
 function cacheRequestOf(request: FastifyRequest): CacheRequest | null {
   if (request.method === "POST") return request.body && typeof request.body === "object" && !Array.isArray(request.body) ? (request.body as CacheRequest) : null;
-  if (request.method !== "GET" || !preflighted(request.headers)) return null;
+  if (request.method !== "GET") return null;
   const params = request.query as Record<string, unknown> | undefined;
   if (!params || typeof params !== "object") return null;
   const variables = parseJson(params.variables);
@@ -112,6 +90,22 @@ function withResolvedQuery(search: string, parsed: unknown): string {
   return `?${params}`;
 }
 
+/**
+ * `POST|GET /graphql`. In the order a request meets them:
+ *
+ * 1. Context: the caller's identity (JWT) and rate limit, for every request.
+ * 2. Response cache: a hit is sent from the stored bytes (requests the hit lane did not look up: GET,
+ *    chunked bodies, traced requests).
+ * 3. Coalescing: identical operations arriving while one is already executing wait for it and get its
+ *    response instead of executing again. "Identical" is the same request body (for GET: the same query
+ *    string), the same Accept header (which chose the response's Content-Type) and the same caller (user,
+ *    or anonymous): a response is never shared across users, since it may hold private data.
+ *    Only queries are shared — once the leader's operation turns out to be a mutation, every waiter
+ *    executes its own. With the response cache on, coalescing sits in front of it: after an
+ *    invalidation, concurrent identical reads make one execution, not a stampede.
+ * 4. Apollo Server (the gateway, plugins, response cache), as @as-integrations/fastify would call it; the
+ *    status of its answer as the GraphQL-over-HTTP spec gives it for the media type (specStatus).
+ */
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const inflight = new Map<string, Promise<SharedResponse | null>>();
   const operationNames = new Set<string>();
@@ -123,10 +117,11 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
     const queryStart = request.url.indexOf("?");
     const search = queryStart >= 0 ? request.url.slice(queryStart) : "";
-    return options.apollo.executeHTTPGraphQLRequest({
+    const response = await options.apollo.executeHTTPGraphQLRequest({
       httpGraphQLRequest: { method: request.method.toUpperCase(), headers, search: request.method === "GET" ? withResolvedQuery(search, request.query) : search, body: request.body },
       context,
     });
+    return { ...response, status: specStatus(response.status ?? 200, response.headers.get("content-type")) };
   }
 
   function head(reply: FastifyReply, response: HTTPGraphQLResponse | SharedResponse): void {
@@ -176,7 +171,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
     const state = context.cache;
     const cache = options.cache;
-    const contentType = hitContentType(request.headers.accept);
+    const contentType = responseContentType(request.headers.accept);
     if (cache && !state.lookedUp && contentType) {
       const params = cacheRequestOf(request);
       if (params) {

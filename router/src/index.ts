@@ -31,6 +31,7 @@ import { createRouterMetrics } from "./metrics.ts";
 import { createPersistedOperations } from "./persisted-operations.ts";
 import { servePlayground } from "./playground.ts";
 import { useErrorStatus } from "./plugins/error-status.ts";
+import { useOperationResolution } from "./plugins/operation-resolution.ts";
 import { QueryPlanStore, QueryPlanWarmer } from "./query-plans.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { enforceRequestTimeout } from "./request-timeout.ts";
@@ -137,9 +138,11 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     includeStacktraceInErrorResponses: development,
     // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
     stopOnTerminationSignals: false,
-    // On by default in Apollo Server; stated because the router depends on it: a GET or a "simple"
-    // POST (form, text/plain) cannot run an operation without a preflighted header.
-    csrfPrevention: true,
+    // Off: a cross-site request cannot act as the victim here. Credentials travel only in the
+    // Authorization header, which no page can make a browser send cross-site without a CORS preflight;
+    // POST bodies must be application/json (Fastify answers others 415); GET never runs a mutation
+    // (Apollo Server answers 405). So GET queries work as the spec and urql send them, with no extra header.
+    csrfPrevention: false,
     parseOptions: { maxTokens: config.limits.tokens },
     validationRules: limitValidationRules(config.limits),
     formatError: (formatted: GraphQLFormattedError, error: unknown) => {
@@ -152,16 +155,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
       ApolloServerPluginLandingPageDisabled(),
       useOperationMetrics(metrics),
       useErrorStatus(),
-      {
-        // Coalescing shares only queries: record what the operation is once Apollo knows.
-        async requestDidStart() {
-          return {
-            async didResolveOperation({ operation, contextValue }) {
-              contextValue.execution.operationType = operation?.operation;
-            },
-          };
-        },
-      },
+      useOperationResolution(),
       ...(cache ? [useResponseCache(cache, metrics)] : []),
     ],
   });

@@ -1,3 +1,4 @@
+import { ErrorCode, sendError } from "@supergraph/kit";
 import type { FastifyInstance, FastifyReply } from "fastify";
 
 /**
@@ -26,7 +27,7 @@ export function enforceRequestTimeout(app: FastifyInstance, url: string, timeout
       if (started > overdue) continue;
       inflight.delete(reply);
       if (!reply.sent) {
-        reply.code(504).send({ errors: [{ message: "The request took too long and was abandoned.", extensions: { code: "GATEWAY_TIMEOUT" } }] });
+        sendError(reply, 504, ErrorCode.GATEWAY_TIMEOUT, "The request took too long and was abandoned.");
       }
     }
   }, Math.max(50, Math.min(1_000, timeoutMs / 10)));

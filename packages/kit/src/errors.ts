@@ -1,23 +1,48 @@
 import { GraphQLError } from "graphql";
 
 /**
- * The closed set of error codes clients can see in `extensions.code`. Anything else that goes wrong is
- * an internal error: logged with its cause, masked as INTERNAL_SERVER_ERROR for clients.
+ * The closed set of error codes clients can see in `extensions.code`, from the subgraphs' resolvers, the
+ * router and Apollo Server alike (a test fails when code anywhere emits another, and the README's table
+ * and the SDK's type are checked against it). Anything else that goes wrong is an internal error: logged
+ * with its cause, masked as INTERNAL_SERVER_ERROR for clients.
  */
 export const ErrorCode = {
+  // What a subgraph decides about the operation's input and caller.
   BAD_USER_INPUT: "BAD_USER_INPUT",
   UNAUTHENTICATED: "UNAUTHENTICATED",
   FORBIDDEN: "FORBIDDEN",
   NOT_FOUND: "NOT_FOUND",
   CONFLICT: "CONFLICT",
   INSUFFICIENT_STOCK: "INSUFFICIENT_STOCK",
-  /** A service this operation depends on did not answer in time; nothing was changed. Safe to retry. */
+  // What the router refuses about the request itself, before anything runs.
+  BAD_REQUEST: "BAD_REQUEST",
+  GRAPHQL_PARSE_FAILED: "GRAPHQL_PARSE_FAILED",
+  GRAPHQL_VALIDATION_FAILED: "GRAPHQL_VALIDATION_FAILED",
+  OPERATION_RESOLUTION_FAILURE: "OPERATION_RESOLUTION_FAILURE",
+  PERSISTED_QUERY_NOT_FOUND: "PERSISTED_QUERY_NOT_FOUND",
+  PERSISTED_QUERY_NOT_SUPPORTED: "PERSISTED_QUERY_NOT_SUPPORTED",
+  QUERY_NOT_IN_SAFELIST: "QUERY_NOT_IN_SAFELIST",
+  DEPTH_LIMIT_EXCEEDED: "DEPTH_LIMIT_EXCEEDED",
+  ALIAS_LIMIT_EXCEEDED: "ALIAS_LIMIT_EXCEEDED",
+  TOKEN_LIMIT_EXCEEDED: "TOKEN_LIMIT_EXCEEDED",
+  ROOT_FIELD_LIMIT_EXCEEDED: "ROOT_FIELD_LIMIT_EXCEEDED",
+  COST_LIMIT_EXCEEDED: "COST_LIMIT_EXCEEDED",
+  PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
+  UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  RATE_LIMITED: "RATE_LIMITED",
+  /** A service this operation depends on did not answer (in time); nothing was changed. Safe to retry. */
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",
+  GATEWAY_TIMEOUT: "GATEWAY_TIMEOUT",
   INTERNAL_SERVER_ERROR: "INTERNAL_SERVER_ERROR",
 } as const;
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 
-/** The HTTP status a request gets when the whole operation failed with this code. */
+/**
+ * The HTTP status of a response whose operation failed as a whole with this code, for clients that accept
+ * `application/graphql-response+json`. `application/json` clients get 200 for every well-formed request
+ * (the GraphQL-over-HTTP spec; Apollo Client 3 reads error codes only from a 200), except the statuses in
+ * TRANSPORT_STATUSES.
+ */
 export const httpStatusFor: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
   UNAUTHENTICATED: 401,
@@ -25,9 +50,31 @@ export const httpStatusFor: Record<ErrorCode, number> = {
   NOT_FOUND: 404,
   CONFLICT: 409,
   INSUFFICIENT_STOCK: 409,
+  BAD_REQUEST: 400,
+  GRAPHQL_PARSE_FAILED: 400,
+  GRAPHQL_VALIDATION_FAILED: 400,
+  OPERATION_RESOLUTION_FAILURE: 400,
+  PERSISTED_QUERY_NOT_FOUND: 404,
+  PERSISTED_QUERY_NOT_SUPPORTED: 400,
+  QUERY_NOT_IN_SAFELIST: 400,
+  DEPTH_LIMIT_EXCEEDED: 400,
+  ALIAS_LIMIT_EXCEEDED: 400,
+  TOKEN_LIMIT_EXCEEDED: 400,
+  ROOT_FIELD_LIMIT_EXCEEDED: 400,
+  COST_LIMIT_EXCEEDED: 400,
+  PAYLOAD_TOO_LARGE: 413,
+  UNSUPPORTED_MEDIA_TYPE: 415,
+  RATE_LIMITED: 429,
   SERVICE_UNAVAILABLE: 503,
+  GATEWAY_TIMEOUT: 504,
   INTERNAL_SERVER_ERROR: 500,
 };
+
+/**
+ * Statuses every client gets, whatever the media type: refusals of the transport (a method, a media type,
+ * a body size, a rate, a deadline) that clients and proxies act on.
+ */
+export const TRANSPORT_STATUSES: ReadonlySet<number> = new Set([405, 406, 413, 415, 429, 504]);
 
 export function isErrorCode(value: unknown): value is ErrorCode {
   return typeof value === "string" && Object.hasOwn(ErrorCode, value);

@@ -2,8 +2,10 @@ import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import { Readable } from "node:stream";
 import proxyAddr from "@fastify/proxy-addr";
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, LogController } from "fastify";
+import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, LogController } from "fastify";
 import { type AccessLog, createAccessLog } from "./access-log.ts";
+import { APPLICATION_JSON, responseContentType } from "./content-type.ts";
+import { ErrorCode } from "./errors.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { traceRequests, tracingEnabled } from "./tracing.ts";
@@ -58,9 +60,18 @@ export function replayBody(request: IncomingMessage, body: Buffer): void {
   (request as Replayable)[REPLAY] = body;
 }
 
-/** An HTTP-level refusal in the GraphQL error shape, so clients parse every error the same way. */
-function errorBody(message: string, code: string) {
-  return { errors: [{ message, extensions: { code } }] };
+/**
+ * An HTTP-level refusal in the GraphQL error shape, in the media type the client's Accept prefers (so
+ * clients parse every error the same way, code included). `status` is what an
+ * `application/graphql-response+json` client gets; `jsonStatus` what an `application/json` one gets
+ * where the GraphQL-over-HTTP spec asks for 200 (a body that is not JSON).
+ */
+export function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string, options: { jsonStatus?: number; extensions?: Record<string, unknown> } = {}): FastifyReply {
+  const type = responseContentType(reply.request.headers.accept) ?? APPLICATION_JSON;
+  return reply
+    .code(type === APPLICATION_JSON ? (options.jsonStatus ?? status) : status)
+    .type(type)
+    .send(JSON.stringify({ errors: [{ message, extensions: { ...options.extensions, code } }] }));
 }
 
 /**
@@ -131,20 +142,20 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
-      return reply.code(413).send(errorBody(`The request body is larger than ${bodyLimit} bytes.`, "PAYLOAD_TOO_LARGE"));
+      return sendError(reply, 413, ErrorCode.PAYLOAD_TOO_LARGE, `The request body is larger than ${bodyLimit} bytes.`);
     }
     if (error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error instanceof SyntaxError) {
-      return reply.code(400).send(errorBody(`The request body is not valid JSON: ${error.message}`, "BAD_REQUEST"));
+      return sendError(reply, 400, ErrorCode.BAD_REQUEST, `The request body is not valid JSON: ${error.message}`, { jsonStatus: 200 });
     }
     if (error.code === "FST_ERR_HANDLER_TIMEOUT") {
-      return reply.code(504).send(errorBody("The request took too long and was abandoned.", "GATEWAY_TIMEOUT"));
+      return sendError(reply, 504, ErrorCode.GATEWAY_TIMEOUT, "The request took too long and was abandoned.");
     }
     if (error.code === "FST_ERR_CTP_INVALID_MEDIA_TYPE") {
-      return reply.code(415).send(errorBody("Send GraphQL requests as application/json.", "UNSUPPORTED_MEDIA_TYPE"));
+      return sendError(reply, 415, ErrorCode.UNSUPPORTED_MEDIA_TYPE, "Send GraphQL requests as application/json.");
     }
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, "request failed");
-    return reply.code(status).send(errorBody(status >= 500 ? "Internal server error" : error.message, status >= 500 ? "INTERNAL_SERVER_ERROR" : "BAD_REQUEST"));
+    return status >= 500 ? sendError(reply, 500, ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error") : sendError(reply, status, ErrorCode.BAD_REQUEST, error.message);
   });
 
   app.get("/health/live", async () => ({ status: "ok" }));

@@ -19,10 +19,12 @@ export {
   isErrorCode,
   notFound,
   requestError,
+  TRANSPORT_STATUSES,
   unauthenticated,
 } from "./errors.ts";
+export { APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, responseContentType } from "./content-type.ts";
 export { type AccessLine, type AccessLog, createAccessLog } from "./access-log.ts";
-export { createHttpServer, type FrontDoor, type HttpServer, listen, replayBody, requestId } from "./http-server.ts";
+export { createHttpServer, type FrontDoor, sendError, type HttpServer, listen, replayBody, requestId } from "./http-server.ts";
 export {
   createInternalTokenSigner,
   INTERNAL_TOKEN_HEADER,

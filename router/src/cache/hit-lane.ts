@@ -1,10 +1,9 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, replayBody, requestId } from "@supergraph/kit";
+import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, replayBody, requestId, responseContentType } from "@supergraph/kit";
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import { type Compression, type Encoding, varyWithEncoding } from "../compression.ts";
-import { hitContentType } from "../content-type.ts";
 import type { RateLimitDecision, RateLimiter } from "../rate-limit.ts";
 import { type CacheRequest, type Hit, hitHeaders, type ResponseCache } from "./response-cache.ts";
 import { type CacheState, newCacheState } from "./state.ts";
@@ -34,7 +33,7 @@ interface Answer {
   response: ServerResponse;
   id: string;
   hit: Hit;
-  /** As Apollo Server would choose it from the request's Accept header (see content-type.ts). */
+  /** As Apollo Server would choose it from the request's Accept header (see kit's content-type.ts). */
   contentType: string;
   /** The hit's bytes in `encoding` (null: as stored). */
   body: Buffer;
@@ -134,7 +133,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
   /** The answer to a request if it is a hit this lane may serve; null hands it on. */
   async function check(request: IncomingMessage, response: ServerResponse, body: Buffer, started: number): Promise<Answer | null> {
     // Not looked up (nor its rate-limit point spent) when Apollo Server must answer it: a 406.
-    const contentType = hitContentType(request.headers.accept);
+    const contentType = responseContentType(request.headers.accept);
     if (!contentType) return null;
     let params: unknown;
     try {

@@ -5,8 +5,9 @@ import type { RouterContext } from "../context.ts";
 /**
  * Field errors normally travel with HTTP 200 (GraphQL responses can be partial). When an operation failed
  * as a whole — no data at all — and its first error carries one of our codes, the HTTP status says so
- * too (400 BAD_USER_INPUT, 401, 403, 404, 409), as it would for a REST call. Subgraphs' statuses do not
- * cross the gateway, so the router derives it from the error code.
+ * too (400 BAD_USER_INPUT, 401, 403, 404, 409), for clients that accept
+ * `application/graphql-response+json` (the handler answers `application/json` clients 200, see
+ * specStatus). Subgraphs' statuses do not cross the gateway, so the router derives it from the code.
  */
 export function useErrorStatus(): ApolloServerPlugin<RouterContext> {
   return {
