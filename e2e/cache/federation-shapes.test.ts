@@ -23,7 +23,7 @@ interface Answer {
   body: unknown;
 }
 async function ask(url: string, query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/graphql-response+json" }, body: JSON.stringify({ query, variables }) });
   return { status: response.status, cache: response.headers.get("x-cache"), body: await response.json() };
 }
 

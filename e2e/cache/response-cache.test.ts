@@ -246,7 +246,7 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     for (const refused of [{ operationName: 1 }, { variables: JSON.stringify({ id: product.id }) }, { extensions: "x" }]) {
       const wrong = JSON.stringify({ query: `query($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id }, ...refused });
       for (const way of ["lane", "fastify"] as const) {
-        const response = await postTo(router.url, wrong, way);
+        const response = await postTo(router.url, wrong, way, { accept: "application/graphql-response+json" });
         expect(response.status, `${way} ${JSON.stringify(refused)}`).toBe(400);
         expect(response.headers.get("x-cache")).toBeNull();
         expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe("BAD_REQUEST");

@@ -158,7 +158,7 @@ describe("response compression", () => {
   it("reads request bodies as they come: a compressed body is not decompressed", async () => {
     const body = zlib.gzipSync(JSON.stringify({ query: "{ __typename }" }));
     const status = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(stack.routerUrl, { method: "POST", headers: { "content-type": "application/json", "content-encoding": "gzip", "content-length": body.length } }, (response) => {
+      const request = httpRequest(stack.routerUrl, { method: "POST", headers: { "content-type": "application/json", accept: "application/graphql-response+json", "content-encoding": "gzip", "content-length": body.length } }, (response) => {
         response.resume();
         resolve(response.statusCode ?? 0);
       });

@@ -18,7 +18,7 @@ interface ExportedSpan {
 const spans: ExportedSpan[] = [];
 let collector: Server;
 let collectorUrl: string;
-const database = await testDatabaseSettings("tracing");
+const database = await testDatabaseSettings("users");
 
 beforeAll(async () => {
   collector = createServer((request, response) => {

@@ -98,7 +98,7 @@ describe("persisted operations (trusted documents)", () => {
     expect(adHoc.errors?.[0]?.extensions?.code).toBe("QUERY_NOT_IN_SAFELIST");
     const unknownHash = await fetch(safelisted.url, {
       method: "POST",
-      headers: { "content-type": "application/json" },
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
       body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } }),
     });
     expect(unknownHash.status).toBe(400);

@@ -56,6 +56,8 @@ export function createClient(options: ClientOptions): Client {
       method: "POST",
       headers: {
         "content-type": "application/json",
+        // The spec's own media type: a failed operation then comes with the status of its error.
+        accept: "application/graphql-response+json, application/json;q=0.9",
         ...options.headers,
         ...(options.token ? { authorization: `Bearer ${options.token}` } : {}),
       },

@@ -206,8 +206,9 @@ describe("cache-hit lane", () => {
       duplex: "half",
     } as RequestInit);
     expect(await handedOn(chunked)).toBe(true);
-    expect((await lane.post("{not json")).status).toBe(400);
-    expect((await lane.post(`{"query":"${QUERY}","__proto__":{"x":1}}`)).status).toBe(400);
+    const strict = { accept: "application/graphql-response+json" };
+    expect((await lane.post("{not json", strict)).status).toBe(400);
+    expect((await lane.post(`{"query":"${QUERY}","__proto__":{"x":1}}`, strict)).status).toBe(400);
     expect(await handedOn(await lane.post([{ query: QUERY }]))).toBe(true);
     // Bodies Apollo Server refuses with a 400 (the entry's operation, but fields of the wrong type).
     for (const refused of [{ operationName: 1 }, { variables: "{}" }, { variables: [] }, { extensions: "x" }, { extensions: 1 }]) {
