@@ -103,7 +103,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
       if (!loaded) throw new Error("supergraph not loaded yet");
     },
   });
-  await http.app.register(cors, corsOptions(config.corsOrigins));
+  await http.app.register(cors, corsOptions(config.corsOrigins, config.cors));
   const compression = createCompression(config.compression);
   await compression.register(http.app);
 
@@ -179,7 +179,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
         metrics,
         compression,
         allows: persistedOperations.allows,
-        cors: corsHeaders(config.corsOrigins),
+        cors: corsHeaders(config.corsOrigins, config.cors.exposeHeaders),
         clientIp: http.clientIp,
         logAccess: http.logAccess,
         logger,
@@ -215,6 +215,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     markShuttingDown: http.markShuttingDown,
     async close() {
       http.markShuttingDown();
+      persistedOperations.close();
       await http.app.close();
       await apollo.stop();
       await Promise.all([...transports.values()].map((transport) => transport.close()));
