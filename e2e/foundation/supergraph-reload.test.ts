@@ -36,7 +36,7 @@ it("reloads the supergraph when its file changes, without a restart, and plans t
   const router = await stack.startRouter({ SUPERGRAPH_PATH: file, WATCH_SUPERGRAPH: "true", RESPONSE_CACHE: "false" }, logger);
   const posts = () => gql(router.url, `{ posts(first: 1) { totalCount } }`);
   const warmUps = () => lines.filter((line) => line.includes("query plans warmed")).map((line) => JSON.parse(line) as { planned: number; skipped?: number; invalid?: Array<{ operation: string }> });
-  const manifestSize = new Set(Object.values(JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as Record<string, string>)).size;
+  const manifestSize = new Set((JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as { operations: Array<{ body: string }> }).operations.map((operation) => operation.body)).size;
   expect(warmUps()).toEqual([expect.objectContaining({ planned: manifestSize })]);
   expect((await posts()).errors).toBeUndefined();
 
