@@ -46,7 +46,7 @@ it("reloads the supergraph when its file changes, without a restart, and plans t
   // The SDK's posts operations cannot run on this supergraph: planned are the others, and the warning names them.
   expect(await eventually(async () => warmUps().length === 2)).toBe(true);
   const withoutPosts = warmUps()[1];
-  expect(withoutPosts?.invalid?.map((entry) => entry.operation)).toContain("Posts");
+  expect(withoutPosts?.invalid?.map((entry) => entry.operation)).toContain("CreatePost");
   expect(withoutPosts?.skipped).toBeGreaterThan(0);
   expect(withoutPosts?.planned).toBe(manifestSize - (withoutPosts?.skipped ?? 0));
 
