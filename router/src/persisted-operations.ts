@@ -80,12 +80,17 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
   if (options.watch ?? true) {
     for (const folder of new Set(paths.map((path) => dirname(path)))) {
       if (!existsSync(folder)) continue;
-      const watcher = watch(folder, () => {
-        clearTimeout(timer);
-        timer = setTimeout(reload, 100);
-      });
-      watcher.unref();
-      watchers.push(watcher);
+      try {
+        const watcher = watch(folder, () => {
+          clearTimeout(timer);
+          timer = setTimeout(reload, 100);
+        });
+        watcher.unref();
+        watchers.push(watcher);
+      } catch (error) {
+        // Out of inotify watches, say: the manifests still serve, only without reloads.
+        options.logger.warn({ err: error, folder }, "cannot watch the persisted-operations manifests; changes need a restart");
+      }
     }
   }
 
