@@ -9,6 +9,7 @@ import { createInterface } from "node:readline";
 import { prettyFactory } from "pino-pretty";
 import { composeSupergraph } from "../router/src/compose.ts";
 import { ROUTER_ENTRY, SUBGRAPH_NAMES, subgraphEntry } from "./services.ts";
+import { cpuTicks, type Outcome, probe, waitUntilReady } from "./wait-ready.ts";
 
 const root = join(import.meta.dirname, "..");
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "development" };
@@ -26,6 +27,8 @@ interface Service {
   name: string;
   child: ChildProcess;
   exited: Promise<number | null>;
+  hasExited: boolean;
+  linesPrinted: number;
   lastLines: string[];
 }
 const services: Service[] = [];
@@ -35,6 +38,7 @@ function start(name: string, entry: string): Service {
   const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
   const lastLines: string[] = [];
   const print = (line: string) => {
+    service.linesPrinted++;
     lastLines.push(line);
     if (lastLines.length > 20) lastLines.shift();
     let text = line;
@@ -48,27 +52,30 @@ function start(name: string, entry: string): Service {
   createInterface({ input: child.stdout! }).on("line", print);
   createInterface({ input: child.stderr! }).on("line", print);
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const service: Service = { name, child, exited, hasExited: false, linesPrinted: 0, lastLines };
   exited.then((code) => {
+    service.hasExited = true;
     if (!stopping) console.error(`\n✖ ${name} exited (code ${code}). The other services keep running.\n`);
   });
-  const service = { name, child, exited, lastLines };
   services.push(service);
   return service;
 }
 
-async function waitReady(service: Service, url: string, timeoutMs = 120_000): Promise<boolean> {
-  const deadline = Date.now() + timeoutMs;
-  let exited = false;
-  service.exited.then(() => {
-    exited = true;
-  });
-  while (Date.now() < deadline && !exited) {
-    try {
-      if ((await fetch(url)).ok) return true;
-    } catch {}
-    await new Promise((resolve) => setTimeout(resolve, 250));
-  }
-  return false;
+const watched = (service: Service, url: string) => ({
+  ready: () => probe(url),
+  exited: () => service.hasExited,
+  progress: () => service.linesPrinted + cpuTicks(service.child.pid),
+});
+
+/**
+ * Waits for a service as long as it is alive and printing or working (CPU time), however slow the
+ * machine. One that has done nothing for minutes is reported, and still awaited: `late` says when it is up.
+ */
+async function waitReady(service: Service, url: string): Promise<{ outcome: Outcome; late: Promise<Outcome> }> {
+  const outcome = await waitUntilReady(watched(service, url));
+  if (outcome !== "silent") return { outcome, late: Promise.resolve(outcome) };
+  console.error(`\n⚠ ${service.name} is not ready and has done nothing for 3 minutes; still waiting for it. Its last output:\n${service.lastLines.join("\n")}\n`);
+  return { outcome, late: waitUntilReady(watched(service, url), { silenceMs: Number.POSITIVE_INFINITY }) };
 }
 
 async function stopAll(): Promise<void> {
@@ -91,20 +98,24 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 
 const port = (name: string, fallback: number) => Number(env[`${name.toUpperCase()}_PORT`] ?? fallback);
 const failed: string[] = [];
+const waiting: string[] = [];
 await Promise.all(
   SUBGRAPH_NAMES.map(async (name, index) => {
     const service = start(name, subgraphEntry(name));
-    if (!(await waitReady(service, `http://127.0.0.1:${port(name, 4001 + index)}/health/ready`))) failed.push(name);
+    const { outcome, late } = await waitReady(service, `http://127.0.0.1:${port(name, 4001 + index)}/health/ready`);
+    void late.then((result) => {
+      if (outcome === "silent" && result === "ready" && !stopping) console.log(`\n✔ ${name} is ready after all.\n`);
+    });
+    if (outcome === "exited") console.error(`\n✖ The ${name} subgraph did not start. Its last output:\n${service.lastLines.join("\n")}\n`);
+    if (outcome === "exited") failed.push(name);
+    if (outcome === "silent") waiting.push(name);
   }),
 );
-for (const name of failed) {
-  const service = services.find((candidate) => candidate.name === name);
-  console.error(`\n✖ The ${name} subgraph did not start. Its last output:\n${service?.lastLines.join("\n")}\n`);
-}
 
 const routerPort = Number(env.PORT ?? 4000);
 const router = start("router", ROUTER_ENTRY);
-if (!(await waitReady(router, `http://127.0.0.1:${routerPort}/health/ready`))) {
+// Nothing works without the router: it is awaited however quiet it is, unless it exits.
+if ((await (await waitReady(router, `http://127.0.0.1:${routerPort}/health/ready`)).late) === "exited") {
   console.error(`\n✖ The router did not start. Its last output:\n${router.lastLines.join("\n")}\n`);
   await stopAll();
   process.exit(1);
@@ -112,7 +123,7 @@ if (!(await waitReady(router, `http://127.0.0.1:${routerPort}/health/ready`))) {
 
 const url = `http://localhost:${routerPort}/graphql`;
 console.log(`
-  ✔ Supergraph ready${failed.length ? ` (without ${failed.join(", ")})` : ""}
+  ✔ Supergraph ready${failed.length ? ` (without ${failed.join(", ")})` : ""}${waiting.length ? ` (still waiting for ${waiting.join(", ")})` : ""}
 
     Playground:        ${url}   (open it in a browser)
     GraphQL endpoint:  ${url}

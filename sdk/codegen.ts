@@ -15,6 +15,8 @@ const config: CodegenConfig = {
       plugins: ["typescript-operations", "typed-document-node"],
       config: {
         documentMode: "string",
+        // `…Document` names are the parsed documents (src/generated/documents.ts), for Apollo Client and urql.
+        documentVariableSuffix: "DocumentString",
         enumsAsTypes: true,
         useTypeImports: true,
         skipTypename: true,

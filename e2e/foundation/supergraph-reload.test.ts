@@ -36,7 +36,7 @@ it("reloads the supergraph when its file changes, without a restart, and plans t
   const router = await stack.startRouter({ SUPERGRAPH_PATH: file, WATCH_SUPERGRAPH: "true", RESPONSE_CACHE: "false" }, logger);
   const posts = () => gql(router.url, `{ posts(first: 1) { totalCount } }`);
   const warmUps = () => lines.filter((line) => line.includes("query plans warmed")).map((line) => JSON.parse(line) as { planned: number; skipped?: number; invalid?: Array<{ operation: string }> });
-  const manifestSize = new Set(Object.values(JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as Record<string, string>)).size;
+  const manifestSize = new Set((JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as { operations: Array<{ body: string }> }).operations.map((operation) => operation.body)).size;
   expect(warmUps()).toEqual([expect.objectContaining({ planned: manifestSize })]);
   expect((await posts()).errors).toBeUndefined();
 
@@ -46,7 +46,7 @@ it("reloads the supergraph when its file changes, without a restart, and plans t
   // The SDK's posts operations cannot run on this supergraph: planned are the others, and the warning names them.
   expect(await eventually(async () => warmUps().length === 2)).toBe(true);
   const withoutPosts = warmUps()[1];
-  expect(withoutPosts?.invalid?.map((entry) => entry.operation)).toContain("Posts");
+  expect(withoutPosts?.invalid?.map((entry) => entry.operation)).toContain("CreatePost");
   expect(withoutPosts?.skipped).toBeGreaterThan(0);
   expect(withoutPosts?.planned).toBe(manifestSize - (withoutPosts?.skipped ?? 0));
 

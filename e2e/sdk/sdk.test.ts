@@ -4,7 +4,9 @@ import { createClient, SupergraphError } from "@supergraph/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { capturingLogger, createProduct, gql, metricTotal, type Stack, signUpAdmin, startStack, uniqueEmail } from "../harness.ts";
 
-const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "../../sdk/persisted-operations.json"), "utf8")) as Record<string, string>;
+const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "../../sdk/persisted-operations.json"), "utf8")) as {
+  operations: Array<{ id: string; name: string; body: string }>;
+};
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
@@ -78,7 +80,7 @@ describe("persisted operations (trusted documents)", () => {
     const safelisted = await stack.startRouter({ PERSISTED_OPERATIONS: "only" });
     // By hash alone in a GET (cacheable by a CDN), as Apollo Client's useGETForHashedQueries sends it;
     // first, so that no POST has put the document in the APQ cache.
-    const [hash] = Object.entries(manifest).find(([, document]) => /query Products\b/.test(document)) as [string, string];
+    const hash = manifest.operations.find((operation) => operation.name === "Products")?.id as string;
     const get = new URL(safelisted.url);
     get.searchParams.set("operationName", "Products");
     get.searchParams.set("variables", JSON.stringify({ first: 1 }));

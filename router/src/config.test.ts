@@ -27,3 +27,23 @@ describe("ROUTER_WORKERS", () => {
     expect(loadConfig({ ROUTER_WORKERS: "1" }).workers).toBe(1);
   });
 });
+
+describe("CORS headers", () => {
+  it("allow by default what Apollo Client, urql and W3C tracing send", () => {
+    expect(loadConfig({}).cors.allowHeaders).toEqual(
+      expect.arrayContaining(["content-type", "authorization", "apollographql-client-name", "apollographql-client-version", "traceparent", "tracestate", "x-request-id", "apollo-require-preflight", "x-apollo-operation-name", "accept"]),
+    );
+  });
+
+  it("CORS_ALLOW_HEADERS and CORS_EXPOSE_HEADERS replace the lists", () => {
+    const config = loadConfig({ CORS_ALLOW_HEADERS: "content-type, x-tenant", CORS_EXPOSE_HEADERS: "x-cache" });
+    expect(config.cors).toEqual({ allowHeaders: ["content-type", "x-tenant"], exposeHeaders: ["x-cache"] });
+  });
+});
+
+describe("PERSISTED_OPERATIONS_MANIFEST", () => {
+  it("takes several files, comma-separated; the SDK's by default", () => {
+    expect(loadConfig({}).persistedOperations.manifestPaths).toEqual([expect.stringMatching(/sdk\/persisted-operations\.json$/)]);
+    expect(loadConfig({ PERSISTED_OPERATIONS_MANIFEST: "a.json, b.json" }).persistedOperations.manifestPaths).toEqual(["a.json", "b.json"]);
+  });
+});

@@ -2,6 +2,7 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "@supergraph/kit";
 import { z } from "zod";
+import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "./cors.ts";
 import type { QueryLimits } from "./limits.ts";
 import type { PersistedOperationsMode } from "./persisted-operations.ts";
 import { SUBGRAPHS, type SubgraphName } from "./subgraphs.ts";
@@ -30,6 +31,8 @@ const env = commonEnv.extend({
   RATE_LIMIT_PER_MINUTE: positive(600),
   TRUSTED_PROXIES: list,
   CORS_ORIGINS: list,
+  CORS_ALLOW_HEADERS: list,
+  CORS_EXPOSE_HEADERS: list,
   LIMIT_DEPTH: positive(12),
   LIMIT_ALIASES: positive(30),
   LIMIT_TOKENS: positive(2000),
@@ -39,7 +42,7 @@ const env = commonEnv.extend({
   SUBGRAPH_TIMEOUT_MS: positive(10_000),
   SUBGRAPH_MAX_CONNECTIONS: positive(128),
   PERSISTED_OPERATIONS: z.enum(["off", "log", "only"]).optional(),
-  PERSISTED_OPERATIONS_MANIFEST: z.string().optional(),
+  PERSISTED_OPERATIONS_MANIFEST: list,
   QUERY_PLAN_WARMUP: bool,
   PLAYGROUND: bool,
   COALESCE: bool,
@@ -96,8 +99,11 @@ export interface RouterConfig extends CommonConfig {
   trustedProxies: string[];
   /** Browser origins allowed by CORS; `*` allows any. */
   corsOrigins: string[];
+  /** Request headers browsers may send (preflight), and response headers their scripts may read. */
+  cors: { allowHeaders: string[]; exposeHeaders: string[] };
   limits: QueryLimits;
-  persistedOperations: { mode: PersistedOperationsMode; manifestPath: string };
+  /** The manifests: Apollo's format or a flat `{ id: document }`; read again when their files change. */
+  persistedOperations: { mode: PersistedOperationsMode; manifestPaths: string[] };
   /** The GraphiQL playground at GET /graphql for browsers: on in development, off in production unless set. */
   playground: { enabled: boolean; dir: string };
   /** Plan the manifest's operations at start-up and after each supergraph reload, before requests need them. */
@@ -166,6 +172,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
     trustedProxies: raw.TRUSTED_PROXIES ?? [],
     // Development answers any origin; production only the configured ones.
     corsOrigins: raw.CORS_ORIGINS ?? (common.env === "production" ? [] : ["*"]),
+    cors: { allowHeaders: raw.CORS_ALLOW_HEADERS ?? CORS_ALLOW_HEADERS, exposeHeaders: raw.CORS_EXPOSE_HEADERS ?? CORS_EXPOSE_HEADERS },
     limits: {
       depth: raw.LIMIT_DEPTH,
       aliases: raw.LIMIT_ALIASES,
@@ -176,7 +183,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
     persistedOperations: {
       // Off in development (explore freely); production should choose `only` or `log` explicitly.
       mode: raw.PERSISTED_OPERATIONS ?? "off",
-      manifestPath: raw.PERSISTED_OPERATIONS_MANIFEST ?? fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url)),
+      manifestPaths: raw.PERSISTED_OPERATIONS_MANIFEST ?? [fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url))],
     },
     queryPlanWarmup: raw.QUERY_PLAN_WARMUP ?? true,
     coalesce: raw.COALESCE ?? true,

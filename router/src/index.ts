@@ -103,7 +103,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   const http = createHttpServer({ logger, metrics, metricsText, bodyLimitBytes: config.bodyLimitBytes, trustedProxies: config.trustedProxies, readiness });
   // The operators' port, which the public Ingress does not route to.
   const internal = createHttpServer({ logger, metrics, metricsText, readiness });
-  await http.app.register(cors, corsOptions(config.corsOrigins));
+  await http.app.register(cors, corsOptions(config.corsOrigins, config.cors));
   const compression = createCompression(config.compression);
   await compression.register(http.app);
 
@@ -176,7 +176,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
         metrics,
         compression,
         allows: persistedOperations.allows,
-        cors: corsHeaders(config.corsOrigins),
+        cors: corsHeaders(config.corsOrigins, config.cors.exposeHeaders),
         clientIp: http.clientIp,
         logAccess: http.logAccess,
         logger,
@@ -218,6 +218,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     async close() {
       http.markShuttingDown();
       internal.markShuttingDown();
+      persistedOperations.close();
       await http.app.close();
       await internal.app.close();
       await apollo.stop();

@@ -1,9 +1,20 @@
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync } from "node:fs";
-import type { Logger } from "@supergraph/kit";
+import { existsSync, type FSWatcher, readFileSync, watch } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { ErrorCode, type Logger, sendError } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { parseManifest } from "./persisted-manifest.ts";
 
 export type PersistedOperationsMode = "off" | "log" | "only";
+
+export interface PersistedOperationsOptions {
+  mode: PersistedOperationsMode;
+  /** Manifest files, each in Apollo's format (`apollo-persisted-query-manifest`) or a flat `{ id: document }`. */
+  manifestPaths: string[];
+  /** Read the manifests again when their files change (debounced); a file that does not parse keeps its previous operations. */
+  watch?: boolean;
+  logger: Logger;
+}
 
 interface GraphQLParams {
   query?: unknown;
@@ -14,24 +25,74 @@ interface GraphQLParams {
 const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
 
 /**
- * Trusted documents (persisted operations): the SDK's codegen writes a manifest of its operations
- * (sha256 → document), and clients may send only the hash. The router resolves known hashes to their
- * document in every mode, then:
+ * Trusted documents (persisted operations): manifests of the operations the apps may send (the SDK's
+ * codegen writes one; `@apollo/generate-persisted-query-manifest` writes one for an Apollo Client app), by
+ * id, and clients may send only the id (`extensions.persistedQuery.sha256Hash`). The router resolves
+ * known ids to their document in every mode, then:
  *   - `off`: runs anything (development default);
- *   - `log`: runs anything, and logs operations that are not in the manifest;
- *   - `only`: runs only operations in the manifest, refusing others with QUERY_NOT_IN_SAFELIST (400).
+ *   - `log`: runs anything, and logs operations that are not in a manifest;
+ *   - `only`: runs only operations in a manifest, refusing others with QUERY_NOT_IN_SAFELIST (400).
  * It runs before Apollo Server sees the request, so a refused document is never parsed or planned.
  */
-export function createPersistedOperations(options: { mode: PersistedOperationsMode; manifestPath: string; logger: Logger }) {
-  const manifest = new Map<string, string>();
-  if (existsSync(options.manifestPath)) {
-    for (const [hash, document] of Object.entries(JSON.parse(readFileSync(options.manifestPath, "utf8")) as Record<string, string>)) {
-      manifest.set(hash, document);
+export function createPersistedOperations(options: PersistedOperationsOptions) {
+  const paths = options.manifestPaths.map((path) => resolve(path));
+  // Per file, its last good content and operations: a broken edit of one file keeps what it had.
+  const files = new Map<string, { text: string; operations: Map<string, string> }>();
+  let manifest = new Map<string, string>();
+  let documents = new Set<string>();
+
+  for (const path of paths) {
+    if (existsSync(path)) {
+      const text = readFileSync(path, "utf8");
+      files.set(path, { text, operations: parseManifest(text, path) });
+    } else if (options.mode !== "off") {
+      throw new Error(`PERSISTED_OPERATIONS=${options.mode} needs every manifest in PERSISTED_OPERATIONS_MANIFEST; ${path} was not found`);
     }
-  } else if (options.mode !== "off") {
-    throw new Error(`PERSISTED_OPERATIONS=${options.mode} needs the manifest, not found at ${options.manifestPath}`);
   }
-  const documents = new Set(manifest.values());
+  rebuild();
+
+  function rebuild(): void {
+    manifest = new Map([...files.values()].flatMap((file) => [...file.operations]));
+    documents = new Set(manifest.values());
+  }
+
+  function reload(): void {
+    let changed = false;
+    for (const path of paths) {
+      try {
+        const text = readFileSync(path, "utf8");
+        if (files.get(path)?.text === text) continue;
+        files.set(path, { text, operations: parseManifest(text, path) });
+        changed = true;
+      } catch (error) {
+        options.logger.error({ err: error, path }, "persisted-operations manifest not reloaded; keeping its previous operations");
+      }
+    }
+    if (!changed) return;
+    rebuild();
+    options.logger.info({ operations: manifest.size }, "persisted-operations manifests reloaded");
+  }
+
+  // The folders are watched, not the files: editors and Kubernetes' ConfigMap volumes replace a file by
+  // renaming another over it, after which a watch on the old file would see nothing.
+  const watchers: FSWatcher[] = [];
+  let timer: NodeJS.Timeout | undefined;
+  if (options.watch ?? true) {
+    for (const folder of new Set(paths.map((path) => dirname(path)))) {
+      if (!existsSync(folder)) continue;
+      try {
+        const watcher = watch(folder, () => {
+          clearTimeout(timer);
+          timer = setTimeout(reload, 100);
+        });
+        watcher.unref();
+        watchers.push(watcher);
+      } catch (error) {
+        // Out of inotify watches, say: the manifests still serve, only without reloads.
+        options.logger.warn({ err: error, folder }, "cannot watch the persisted-operations manifests; changes need a restart");
+      }
+    }
+  }
 
   function check(params: GraphQLParams, setQuery: (query: string) => void): boolean {
     const hash = persistedHash(params);
@@ -60,9 +121,7 @@ export function createPersistedOperations(options: { mode: PersistedOperationsMo
         options.logger.warn({ operation: label(entry) }, "operation not in the persisted-operations manifest");
         continue;
       }
-      reply.code(400).send({
-        errors: [{ message: "Only persisted operations may run here: this document is not in the safelist.", extensions: { code: "QUERY_NOT_IN_SAFELIST" } }],
-      });
+      sendError(reply, 400, ErrorCode.QUERY_NOT_IN_SAFELIST, "Only persisted operations may run here: this document is not in the safelist.");
       return;
     }
     done();
@@ -76,8 +135,13 @@ export function createPersistedOperations(options: { mode: PersistedOperationsMo
      * lane), which hands everything else on to it.
      */
     allows: (params: GraphQLParams) => options.mode === "off" || check(params, () => {}),
-    /** The manifest's documents (none without a manifest): the operations whose plans are warmed. */
+    /** The manifests' documents (none without a manifest), as they are now: the operations whose plans are warmed. */
     documents: (): Iterable<string> => documents,
+    /** Stops watching the manifest files. */
+    close(): void {
+      clearTimeout(timer);
+      for (const watcher of watchers) watcher.close();
+    },
   };
 }
 

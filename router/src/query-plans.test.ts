@@ -23,8 +23,8 @@ import { QueryPlanStore, QueryPlanWarmer, queryPlanKey } from "./query-plans.ts"
 
 const root = join(import.meta.dirname, "../..");
 const supergraphSdl = readFileSync(join(root, "router/supergraph.graphql"), "utf8");
-const manifest = JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as Record<string, string>;
-const documents = [...new Set(Object.values(manifest))];
+const manifest = JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as { operations: Array<{ body: string }> };
+const documents = [...new Set(manifest.operations.map((operation) => operation.body))];
 const logger = createLogger("router", "silent");
 const nameOf = (document: string) => /\b(?:query|mutation)\s+(\w+)/.exec(document)?.[1] as string;
 

@@ -1,9 +1,10 @@
-// Writes the persisted-operations manifest (sha256 of each operation's document → the document) from the
-// generated SDK itself, so the hashes are those of the exact strings the client sends.
+// Writes the persisted-operations manifest (Apollo's format: every body a client sends for an SDK
+// document, by its sha256) and the parsed documents, from the generated SDK itself, so that the hashes are
+// those of the exact strings the clients send.
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { operationManifest } from "./operations.ts";
+import { documentsModule, operationManifest } from "./operations.ts";
 
-const target = join(import.meta.dirname, "../persisted-operations.json");
-writeFileSync(target, `${JSON.stringify(operationManifest(), null, 2)}\n`);
-console.log("wrote sdk/persisted-operations.json");
+writeFileSync(join(import.meta.dirname, "../persisted-operations.json"), `${JSON.stringify(operationManifest(), null, 2)}\n`);
+writeFileSync(join(import.meta.dirname, "../src/generated/documents.ts"), documentsModule());
+console.log("wrote sdk/persisted-operations.json and sdk/src/generated/documents.ts");

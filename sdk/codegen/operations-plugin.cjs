@@ -17,7 +17,7 @@ module.exports = {
     names.sort();
     const duplicates = names.filter((name, index) => names.indexOf(name) !== index);
     if (duplicates.length > 0) throw new Error(`Operation names must be unique: ${duplicates.join(", ")}`);
-    const lines = names.map((name) => `  ${camel(name)}: Documents.${pascal(name)}Document,`);
+    const lines = names.map((name) => `  ${camel(name)}: Documents.${pascal(name)}DocumentString,`);
     return ['import * as Documents from "./graphql.js";', "", "/** Every operation, by the name of its client method. */", "export const operations = {", ...lines, "} as const;", ""].join("\n");
   },
 };

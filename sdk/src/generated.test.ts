@@ -4,7 +4,7 @@ import { generate } from "@graphql-codegen/cli";
 import { buildSchema, Kind, parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import config from "../codegen.ts";
-import { operationManifest } from "../codegen/operations.ts";
+import { documentsModule, operationManifest } from "../codegen/operations.ts";
 
 const sdkDir = join(import.meta.dirname, "..");
 
@@ -21,6 +21,7 @@ describe("the generated SDK", () => {
       process.chdir(previous);
     }
     expect(JSON.parse(readFileSync(join(sdkDir, "persisted-operations.json"), "utf8"))).toEqual(operationManifest());
+    expect(readFileSync(join(sdkDir, "src/generated/documents.ts"), "utf8")).toBe(documentsModule());
   });
 
   it("has an operation for every public query and mutation", () => {

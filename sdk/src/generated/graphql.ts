@@ -279,7 +279,7 @@ export const UserFieldsFragmentDoc = new TypedDocumentString(`
   createdAt
 }
     `, {"fragmentName":"UserFields"}) as unknown as TypedDocumentString<UserFieldsFragment, unknown>;
-export const OrderDocument = new TypedDocumentString(`
+export const OrderDocumentString = new TypedDocumentString(`
     query Order($id: ID!) {
   order(id: $id) {
     ...OrderFields
@@ -303,7 +303,7 @@ export const OrderDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<OrderQuery, OrderQueryVariables>;
-export const MyOrdersDocument = new TypedDocumentString(`
+export const MyOrdersDocumentString = new TypedDocumentString(`
     query MyOrders {
   me {
     id
@@ -330,7 +330,7 @@ export const MyOrdersDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<MyOrdersQuery, MyOrdersQueryVariables>;
-export const PlaceOrderDocument = new TypedDocumentString(`
+export const PlaceOrderDocumentString = new TypedDocumentString(`
     mutation PlaceOrder($input: PlaceOrderInput!) {
   placeOrder(input: $input) {
     ...OrderFields
@@ -354,7 +354,7 @@ export const PlaceOrderDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<PlaceOrderMutation, PlaceOrderMutationVariables>;
-export const CancelOrderDocument = new TypedDocumentString(`
+export const CancelOrderDocumentString = new TypedDocumentString(`
     mutation CancelOrder($id: ID!) {
   cancelOrder(id: $id) {
     ...OrderFields
@@ -378,7 +378,7 @@ export const CancelOrderDocument = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<CancelOrderMutation, CancelOrderMutationVariables>;
-export const PostDocument = new TypedDocumentString(`
+export const PostDocumentString = new TypedDocumentString(`
     query Post($id: ID!) {
   post(id: $id) {
     ...PostFields
@@ -400,7 +400,7 @@ export const PostDocument = new TypedDocumentString(`
     name
   }
 }`) as unknown as TypedDocumentString<PostQuery, PostQueryVariables>;
-export const PostsDocument = new TypedDocumentString(`
+export const PostsDocumentString = new TypedDocumentString(`
     query Posts($first: Int, $after: String, $authorId: ID) {
   posts(first: $first, after: $after, authorId: $authorId) {
     totalCount
@@ -432,7 +432,7 @@ export const PostsDocument = new TypedDocumentString(`
     name
   }
 }`) as unknown as TypedDocumentString<PostsQuery, PostsQueryVariables>;
-export const MyPostsDocument = new TypedDocumentString(`
+export const MyPostsDocumentString = new TypedDocumentString(`
     query MyPosts {
   me {
     id
@@ -457,7 +457,7 @@ export const MyPostsDocument = new TypedDocumentString(`
     name
   }
 }`) as unknown as TypedDocumentString<MyPostsQuery, MyPostsQueryVariables>;
-export const CreatePostDocument = new TypedDocumentString(`
+export const CreatePostDocumentString = new TypedDocumentString(`
     mutation CreatePost($input: CreatePostInput!) {
   createPost(input: $input) {
     ...PostFields
@@ -479,7 +479,7 @@ export const CreatePostDocument = new TypedDocumentString(`
     name
   }
 }`) as unknown as TypedDocumentString<CreatePostMutation, CreatePostMutationVariables>;
-export const UpdatePostDocument = new TypedDocumentString(`
+export const UpdatePostDocumentString = new TypedDocumentString(`
     mutation UpdatePost($id: ID!, $input: UpdatePostInput!) {
   updatePost(id: $id, input: $input) {
     ...PostFields
@@ -501,14 +501,14 @@ export const UpdatePostDocument = new TypedDocumentString(`
     name
   }
 }`) as unknown as TypedDocumentString<UpdatePostMutation, UpdatePostMutationVariables>;
-export const DeletePostDocument = new TypedDocumentString(`
+export const DeletePostDocumentString = new TypedDocumentString(`
     mutation DeletePost($id: ID!) {
   deletePost(id: $id) {
     id
   }
 }
     `) as unknown as TypedDocumentString<DeletePostMutation, DeletePostMutationVariables>;
-export const ProductDocument = new TypedDocumentString(`
+export const ProductDocumentString = new TypedDocumentString(`
     query Product($id: ID!) {
   product(id: $id) {
     ...ProductFields
@@ -531,7 +531,7 @@ export const ProductDocument = new TypedDocumentString(`
   stock
   createdAt
 }`) as unknown as TypedDocumentString<ProductQuery, ProductQueryVariables>;
-export const ProductsDocument = new TypedDocumentString(`
+export const ProductsDocumentString = new TypedDocumentString(`
     query Products($first: Int, $after: String, $search: String) {
   products(first: $first, after: $after, search: $search) {
     totalCount
@@ -556,7 +556,7 @@ export const ProductsDocument = new TypedDocumentString(`
   stock
   createdAt
 }`) as unknown as TypedDocumentString<ProductsQuery, ProductsQueryVariables>;
-export const CreateProductDocument = new TypedDocumentString(`
+export const CreateProductDocumentString = new TypedDocumentString(`
     mutation CreateProduct($input: CreateProductInput!) {
   createProduct(input: $input) {
     ...ProductFields
@@ -571,7 +571,7 @@ export const CreateProductDocument = new TypedDocumentString(`
   stock
   createdAt
 }`) as unknown as TypedDocumentString<CreateProductMutation, CreateProductMutationVariables>;
-export const UpdateProductDocument = new TypedDocumentString(`
+export const UpdateProductDocumentString = new TypedDocumentString(`
     mutation UpdateProduct($id: ID!, $input: UpdateProductInput!) {
   updateProduct(id: $id, input: $input) {
     ...ProductFields
@@ -586,14 +586,14 @@ export const UpdateProductDocument = new TypedDocumentString(`
   stock
   createdAt
 }`) as unknown as TypedDocumentString<UpdateProductMutation, UpdateProductMutationVariables>;
-export const DeleteProductDocument = new TypedDocumentString(`
+export const DeleteProductDocumentString = new TypedDocumentString(`
     mutation DeleteProduct($id: ID!) {
   deleteProduct(id: $id) {
     id
   }
 }
     `) as unknown as TypedDocumentString<DeleteProductMutation, DeleteProductMutationVariables>;
-export const MeDocument = new TypedDocumentString(`
+export const MeDocumentString = new TypedDocumentString(`
     query Me {
   me {
     ...UserFields
@@ -606,7 +606,7 @@ export const MeDocument = new TypedDocumentString(`
   role
   createdAt
 }`) as unknown as TypedDocumentString<MeQuery, MeQueryVariables>;
-export const UserDocument = new TypedDocumentString(`
+export const UserDocumentString = new TypedDocumentString(`
     query User($id: ID!) {
   user(id: $id) {
     id
@@ -616,7 +616,7 @@ export const UserDocument = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<UserQuery, UserQueryVariables>;
-export const SignUpDocument = new TypedDocumentString(`
+export const SignUpDocumentString = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
     token
@@ -632,7 +632,7 @@ export const SignUpDocument = new TypedDocumentString(`
   role
   createdAt
 }`) as unknown as TypedDocumentString<SignUpMutation, SignUpMutationVariables>;
-export const LogInDocument = new TypedDocumentString(`
+export const LogInDocumentString = new TypedDocumentString(`
     mutation LogIn($email: String!, $password: String!) {
   logIn(email: $email, password: $password) {
     token
