@@ -18,6 +18,8 @@ export interface RouterContext {
    * object, like the two above: Apollo Server hands plugins a shallow copy of the context.
    */
   execution: { operationType?: "query" | "mutation" | "subscription" };
+  /** The client's address (`request.ip`), signed into the internal token for the users subgraph's log-in limits. */
+  clientIp?: string;
 }
 
 /**
@@ -69,6 +71,6 @@ export function createContextFactory(deps: {
         },
       });
     }
-    return { viewer, requestId: String(request.id), invalidations: new Set(), cache: {}, execution: {} };
+    return { viewer, requestId: String(request.id), invalidations: new Set(), cache: {}, execution: {}, clientIp: request.ip };
   };
 }
