@@ -12,11 +12,12 @@ import { startSubgraph, type SubgraphSpec } from "./subgraph.ts";
  *   migrate apply pending migrations to its database and exit (`npm run db:migrate`, the Kubernetes Job)
  *   seed    migrate, load the demo data and exit
  */
-export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext & InvalidationContext>(
-  loadSpec: () => SubgraphSpec<TDb, TContext>,
-  command = process.argv[2] ?? "serve",
-): Promise<void> {
-  let spec: SubgraphSpec<TDb, TContext>;
+export async function runSubgraphCli<
+  TDb extends { $disconnect(): Promise<void> },
+  TContext extends BaseContext & InvalidationContext,
+  TServices extends { close(): Promise<void> } | undefined = undefined,
+>(loadSpec: () => SubgraphSpec<TDb, TContext, TServices>, command = process.argv[2] ?? "serve"): Promise<void> {
+  let spec: SubgraphSpec<TDb, TContext, TServices>;
   try {
     spec = loadSpec();
   } catch (error) {
