@@ -32,6 +32,8 @@ export interface SubgraphSpec<
   /** Process-wide state besides the database (e.g. limits shared through Redis): made before the server, closed after it. */
   services?: (metrics: Metrics, logger: Logger) => TServices;
   context: (db: TDb, identity: InternalIdentity, logger: Logger, services: TServices) => TContext;
+  /** More CLI commands (`main.js <name> [args…]`), run against the migrated database; see subgraph-cli.ts. */
+  commands?: Record<string, (db: TDb, args: string[], logger: Logger) => Promise<void>>;
   logger?: Logger;
 }
 

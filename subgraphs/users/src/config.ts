@@ -19,6 +19,10 @@ const env = z.object({
   LOGIN_MAX_CONSECUTIVE_FAILS: positive(10),
   LOGIN_BLOCK_SECONDS: positive(15 * 60),
   LOGIN_MAX_FAILS_PER_IP_PER_DAY: positive(100),
+  /** Inputs of the `create-admin` command only (arguments win over these). */
+  ADMIN_EMAIL: z.string().optional(),
+  ADMIN_NAME: z.string().optional(),
+  ADMIN_PASSWORD: z.string().optional(),
 });
 
 export interface UsersConfig extends SubgraphConfig {
@@ -27,6 +31,7 @@ export interface UsersConfig extends SubgraphConfig {
   passwordHashing: { concurrency: number; maxQueue: number; maxWaitMs: number };
   redis: { url: string | undefined; keyPrefix: string; timeoutMs: number };
   loginLimits: { maxConsecutiveFails: number; blockSeconds: number; maxFailsPerIpPerDay: number };
+  createAdmin: { email: string | undefined; name: string | undefined; password: string | undefined };
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): UsersConfig {
@@ -46,5 +51,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): UsersConfig
       blockSeconds: raw.LOGIN_BLOCK_SECONDS,
       maxFailsPerIpPerDay: raw.LOGIN_MAX_FAILS_PER_IP_PER_DAY,
     },
+    createAdmin: { email: raw.ADMIN_EMAIL, name: raw.ADMIN_NAME, password: raw.ADMIN_PASSWORD },
   };
 }

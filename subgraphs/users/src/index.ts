@@ -3,6 +3,7 @@ import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, s
 import { type AuthGuard, createAuthGuard } from "./auth/guard.ts";
 import type { UsersConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
+import { createAdminCommand } from "./create-admin.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
 import { resolvers } from "./resolvers/index.ts";
@@ -26,6 +27,7 @@ export function usersSubgraph(config: UsersConfig, logger?: Logger): SubgraphSpe
     seed: (db) => seed(db, config),
     services: (metrics, logger) => createAuthGuard(config, metrics, logger),
     context: (db, identity, _logger, guard) => createContext(db, config, identity, guard),
+    commands: { "create-admin": createAdminCommand(config) },
   };
 }
 
