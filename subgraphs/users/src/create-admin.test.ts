@@ -26,7 +26,8 @@ function createAdmin(args: string[], env: Record<string, string>, stdin = ""): P
   });
 }
 
-describe.runIf(await realPostgresAvailable())("create-admin", () => {
+// Each run starts a Node process that loads the service (~5 s, more on shared cores): a test runs up to four.
+describe.runIf(await realPostgresAvailable())("create-admin", { timeout: 120_000 }, () => {
   let database: TestDatabase;
   let env: Record<string, string>;
   let db: Db;
