@@ -45,6 +45,8 @@ export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =
   LOG_LEVEL: "silent",
   // scrypt at cost 2^17 takes ~0.3 s per hash; tests sign up many users, so they use a cheaper one.
   PASSWORD_HASH_COST: "12",
+  // At that cost a hash takes a few ms, so a deeper queue than production's waits no longer (some tests sign up 24 users at once).
+  PASSWORD_HASH_QUEUE_LENGTH: "64",
   ...extra,
 });
 
@@ -53,6 +55,8 @@ export interface StackOptions {
   env?: Record<string, string>;
   /** Extra settings for the router only (e.g. REDIS_URL). */
   routerEnv?: Record<string, string>;
+  /** Extra settings for the users subgraph only (e.g. its log-in limits). */
+  usersEnv?: Record<string, string>;
   /** Collects every service's log lines (JSON, info and up) instead of discarding them. */
   logs?: string[];
 }
@@ -88,7 +92,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     );
     cleanup.push(() => productsSubgraph.close());
     const [usersSubgraph, ordersSubgraph, postsSubgraph] = await Promise.all([
-      users.startUsersSubgraph(users.loadConfig(env({ USERS_PORT: "0", ...usersDb })), quiet("users")),
+      users.startUsersSubgraph(users.loadConfig(env({ USERS_PORT: "0", ...usersDb, ...options.usersEnv })), quiet("users")),
       orders.startOrdersSubgraph(
         orders.loadConfig(env({ ORDERS_PORT: "0", ...ordersDb, PRODUCTS_URL: productsSubgraph.url })),
         quiet("orders"),

@@ -66,6 +66,13 @@ describe("each image's layout, built and run without Docker", { timeout: BUILD_T
       const migrate = await run(dir, ["migrate"], { ...production, [`${service.toUpperCase()}_DATABASE_URL`]: database.connectionString });
       expect(migrate.code, migrate.output).toBe(0);
       expect(migrate.output).toContain("applied migrations");
+      if (service === "users") {
+        // The first admin of a production deployment, as deploy/README.md runs it.
+        const env = { ...production, USERS_DATABASE_URL: database.connectionString, ADMIN_PASSWORD: "first-admin-pw" };
+        const admin = await run(dir, ["create-admin", "--email", "ops@example.com"], env);
+        expect(admin.code, admin.output).toBe(0);
+        expect(admin.output).toContain("created admin ops@example.com");
+      }
     } finally {
       await database.drop();
     }

@@ -49,7 +49,8 @@ const MODELS: Record<string, new (data: Any) => { validate(): void }> = {
 };
 
 const SERVICES = ["router", "users", "products", "orders", "posts"];
-const SECRET_NAMES = /SECRET|PASSWORD|DATABASE_URL|REDIS_URL|TOKEN/;
+// PASSWORD_HASH_* are how passwords are hashed (cost, concurrency), not credentials.
+const SECRET_NAMES = /SECRET|PASSWORD(?!_HASH_)|DATABASE_URL|REDIS_URL|TOKEN/;
 
 describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
   const manifests = kubectl ? render(overlay) : [];
@@ -125,6 +126,15 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     for (const key of Object.keys(config)) expect(key, "no credential in the ConfigMap").not.toMatch(SECRET_NAMES);
   });
 
+  it("gives users pods the memory for the password hashes they may run at once (issue #26), and the shared log-in limits", () => {
+    const users = supergraph.find((deployment) => deployment.metadata.name === "users").spec.template.spec.containers[0];
+    const env = Object.fromEntries(users.env.map((variable: Any) => [variable.name, variable.value ?? variable.valueFrom]));
+    const mebibytes = (quantity: string) => Number.parseFloat(quantity) * (quantity.endsWith("Gi") ? 1024 : 1);
+    // ~210 MiB at rest (measured) + 128 MiB per scrypt hash at cost 2^17.
+    expect(210 + 128 * Number(env.PASSWORD_HASH_CONCURRENCY)).toBeLessThan(mebibytes(users.resources.limits.memory));
+    expect(env.REDIS_URL?.secretKeyRef?.key).toBe("REDIS_URL");
+  });
+
   it("migrates each subgraph's database before its pods serve", () => {
     for (const deployment of supergraph.filter((candidate) => candidate.metadata.name !== "router")) {
       const init = deployment.spec.template.spec.initContainers ?? [];
@@ -190,7 +200,7 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     expect(allowedFrom("products")).toEqual(["namespace:monitoring", "orders", "posts", "router"]);
     if (overlay === "dev") {
       expect(allowedFrom("postgres")).toEqual(["users,products,orders,posts"]);
-      expect(allowedFrom("redis")).toEqual(["router"]);
+      expect(allowedFrom("redis")).toEqual(["router", "users"]);
     }
   });
 

@@ -17,6 +17,8 @@ export interface RouterContext {
    * objects, like `cache`: Apollo Server hands plugins a shallow copy of the context.
    */
   execution: { operationType?: "query" | "mutation" | "subscription" };
+  /** The client's address (`request.ip`), signed into the internal token for the users subgraph's log-in limits. */
+  clientIp?: string;
 }
 
 /**
@@ -69,6 +71,6 @@ export function createContextFactory(deps: {
         },
       });
     }
-    return { viewer, requestId: String(request.id), cache: handoff?.cache ?? newCacheState(), execution: {} };
+    return { viewer, requestId: String(request.id), cache: handoff?.cache ?? newCacheState(), execution: {}, clientIp: request.ip };
   };
 }

@@ -28,7 +28,7 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     private readonly subgraph: string,
     url: string,
     transport: SubgraphFetcher,
-    private readonly signInternalToken: (viewer: RouterContext["viewer"]) => string,
+    private readonly signInternalToken: (viewer: RouterContext["viewer"], clientIp?: string) => string,
     private readonly metrics: RouterMetrics,
     private readonly dedupe = true,
   ) {
@@ -41,7 +41,8 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     const headers = request.http?.headers;
     if (!headers) return;
     const viewer = "viewer" in context ? (context.viewer ?? null) : null;
-    headers.set(INTERNAL_TOKEN_HEADER, this.signInternalToken(viewer));
+    const clientIp = "clientIp" in context ? context.clientIp : undefined;
+    headers.set(INTERNAL_TOKEN_HEADER, this.signInternalToken(viewer, clientIp));
     if ("requestId" in context && context.requestId) headers.set("x-request-id", context.requestId);
     injectTraceContext((name, value) => headers.set(name, value));
   }

@@ -29,6 +29,7 @@ export const ErrorCode = {
   COST_LIMIT_EXCEEDED: "COST_LIMIT_EXCEEDED",
   PAYLOAD_TOO_LARGE: "PAYLOAD_TOO_LARGE",
   UNSUPPORTED_MEDIA_TYPE: "UNSUPPORTED_MEDIA_TYPE",
+  /** Too many requests (or failed log-ins) from this client or for this account; `extensions.retryAfterSeconds` says when to retry. */
   RATE_LIMITED: "RATE_LIMITED",
   /** A service this operation depends on did not answer (in time); nothing was changed. Safe to retry. */
   SERVICE_UNAVAILABLE: "SERVICE_UNAVAILABLE",

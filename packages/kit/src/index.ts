@@ -44,7 +44,7 @@ export { createByIdLoader, createGroupLoader, isUuid } from "./loaders.ts";
 export { validate } from "./validation.ts";
 export { type RunningSubgraph, type SubgraphDatabase, type SubgraphSpec, startSubgraph } from "./subgraph.ts";
 export { loadSchemaFile } from "./schema-file.ts";
-export { runSubgraphCli } from "./subgraph-cli.ts";
+export { CommandError, runSubgraphCli } from "./subgraph-cli.ts";
 export { canAccess, requireAdmin, requireCaller, requireViewer } from "./guards.ts";
 export { type CallOptions, createServiceClient, type ServiceCall, ServiceUnreachableError } from "./service-client.ts";
 export { decodeCursor, encodeCursor, type Position, toConnection } from "./cursor.ts";

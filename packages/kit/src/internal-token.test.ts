@@ -10,6 +10,14 @@ describe("internal tokens", () => {
     expect(verifyInternalToken(signInternalToken({ caller: "orders", viewer: null }, secret), secret)).toEqual({ caller: "orders", viewer: null });
   });
 
+  it("carries the client's address when the caller names one", () => {
+    const token = signInternalToken({ caller: "router", viewer: null, clientIp: "203.0.113.7" }, secret);
+    expect(verifyInternalToken(token, secret)).toEqual({ caller: "router", viewer: null, clientIp: "203.0.113.7" });
+    const sign = createInternalTokenSigner("router", secret);
+    expect(verifyInternalToken(sign(null, "203.0.113.8"), secret)?.clientIp).toBe("203.0.113.8");
+    expect(sign(null, "203.0.113.8")).not.toBe(sign(null, "203.0.113.9"));
+  });
+
   it("rejects missing and forged tokens", () => {
     expect(verifyInternalToken(undefined, secret)).toBeNull();
     expect(verifyInternalToken(signInternalToken({ caller: "router", viewer: null }, "x".repeat(40)), secret)).toBeNull();

@@ -17,10 +17,15 @@ export interface InternalIdentity {
   /** Who sent the request: "router", or the calling service's name. */
   caller: string;
   viewer: Viewer | null;
+  /** The end client's address as the router saw it (TRUSTED_PROXIES honoured), for per-client limits. */
+  clientIp?: string;
 }
 
 export function signInternalToken(identity: InternalIdentity, secret: string): string {
-  const claims = identity.viewer ? { sub: identity.viewer.userId, role: identity.viewer.role } : {};
+  const claims = {
+    ...(identity.viewer && { sub: identity.viewer.userId, role: identity.viewer.role }),
+    ...(identity.clientIp && { ip: identity.clientIp }),
+  };
   return jwt.sign(claims, secret, {
     algorithm: ALGORITHM,
     issuer: identity.caller,
@@ -35,28 +40,29 @@ export function verifyInternalToken(token: string | undefined, secret: string): 
   try {
     const payload = jwt.verify(token, secret, { algorithms: [ALGORITHM], audience: AUDIENCE });
     if (typeof payload === "string" || typeof payload.iss !== "string") return null;
-    if (payload.sub === undefined) return { caller: payload.iss, viewer: null };
+    const client = typeof payload.ip === "string" ? { clientIp: payload.ip } : {};
+    if (payload.sub === undefined) return { caller: payload.iss, viewer: null, ...client };
     if (typeof payload.sub !== "string" || !isRole(payload.role)) return null;
-    return { caller: payload.iss, viewer: { userId: payload.sub, role: payload.role } };
+    return { caller: payload.iss, viewer: { userId: payload.sub, role: payload.role }, ...client };
   } catch {
     return null;
   }
 }
 
 /**
- * Caches signed tokens per viewer for most of their lifetime: signing is an HMAC plus JSON work on every
- * subgraph fetch otherwise, and the claims only change with the viewer.
+ * Caches signed tokens per viewer and client address for most of their lifetime: signing is an HMAC plus
+ * JSON work on every subgraph fetch otherwise, and the claims only change with those two.
  */
 export function createInternalTokenSigner(caller: string, secret: string) {
   const cache = new Map<string, { token: string; expiresAt: number }>();
   const refreshBeforeMs = (LIFETIME_SECONDS / 2) * 1000;
-  return (viewer: Viewer | null): string => {
-    const key = viewer ? `${viewer.userId}:${viewer.role}` : "";
+  return (viewer: Viewer | null, clientIp?: string): string => {
+    const key = `${viewer ? `${viewer.userId}:${viewer.role}` : ""}|${clientIp ?? ""}`;
     const now = Date.now();
     const hit = cache.get(key);
     if (hit && hit.expiresAt - now > refreshBeforeMs) return hit.token;
     if (cache.size > 10_000) cache.clear();
-    const token = signInternalToken({ caller, viewer }, secret);
+    const token = signInternalToken({ caller, viewer, ...(clientIp && { clientIp }) }, secret);
     cache.set(key, { token, expiresAt: now + LIFETIME_SECONDS * 1000 });
     return token;
   };

@@ -11,12 +11,16 @@ import { startSubgraph, type SubgraphSpec } from "./subgraph.ts";
  *   serve   (default) start the subgraph; SIGTERM/SIGINT stop it gracefully
  *   migrate apply pending migrations to its database and exit (`npm run db:migrate`, the Kubernetes Job)
  *   seed    migrate, load the demo data and exit
+ *   <name>  one of the subgraph's own `commands` (e.g. users' create-admin): migrate, run it with the
+ *           remaining arguments, exit. A CommandError is a mistake of the operator's: its message alone
+ *           is printed, and the exit code is 64 (EX_USAGE).
  */
-export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext & InvalidationContext>(
-  loadSpec: () => SubgraphSpec<TDb, TContext>,
-  command = process.argv[2] ?? "serve",
-): Promise<void> {
-  let spec: SubgraphSpec<TDb, TContext>;
+export async function runSubgraphCli<
+  TDb extends { $disconnect(): Promise<void> },
+  TContext extends BaseContext & InvalidationContext,
+  TServices extends { close(): Promise<void> } | undefined = undefined,
+>(loadSpec: () => SubgraphSpec<TDb, TContext, TServices>, command = process.argv[2] ?? "serve", args = process.argv.slice(3)): Promise<void> {
+  let spec: SubgraphSpec<TDb, TContext, TServices>;
   try {
     spec = loadSpec();
   } catch (error) {
@@ -36,19 +40,39 @@ export async function runSubgraphCli<TDb extends { $disconnect(): Promise<void> 
       handleShutdownSignals(logger, { ...spec.config.shutdown, stop, markShuttingDown: running.markShuttingDown });
       return;
     }
-    if (command === "migrate" || command === "seed") {
+    const own = spec.commands?.[command];
+    if (command === "migrate" || command === "seed" || own) {
       const database = await spec.openDatabase(logger, true);
-      if (command === "seed" && spec.seed) {
-        const db = spec.createDb(database);
-        await spec.seed(db).finally(() => db.$disconnect());
-        logger.info("demo data seeded");
+      try {
+        if (command === "seed" && spec.seed) {
+          const db = spec.createDb(database);
+          await spec.seed(db).finally(() => db.$disconnect());
+          logger.info("demo data seeded");
+        }
+        if (own) {
+          const db = spec.createDb(database);
+          await own(db, args, logger).finally(() => db.$disconnect());
+        }
+      } finally {
+        await database.close();
       }
-      await database.close();
+      // Done: exit now rather than when the migration engine's idle pg connections time out (10 s later).
+      exitAfterLogs(logger, 0);
       return;
     }
-    throw new Error(`unknown command ${JSON.stringify(command)} (expected serve, migrate or seed)`);
+    const known = ["serve", "migrate", "seed", ...Object.keys(spec.commands ?? {})].join(", ");
+    throw new CommandError(`unknown command ${JSON.stringify(command)} (expected one of: ${known})`);
   } catch (error) {
+    if (error instanceof CommandError) {
+      console.error(`${spec.name} ${command}: ${error.message}`);
+      process.exit(64); // EX_USAGE
+    }
     logger.fatal({ err: error }, `${spec.name} failed to ${command}`);
     exitAfterLogs(logger, 1);
   }
+}
+
+/** A command given wrong arguments or input: the message says what to fix; no stack trace is printed. */
+export class CommandError extends Error {
+  override name = "CommandError";
 }

@@ -16,7 +16,11 @@ export interface SubgraphDatabase {
   close(): Promise<void>;
 }
 
-export interface SubgraphSpec<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext & InvalidationContext> {
+export interface SubgraphSpec<
+  TDb extends { $disconnect(): Promise<void> },
+  TContext extends BaseContext & InvalidationContext,
+  TServices extends { close(): Promise<void> } | undefined = undefined,
+> {
   name: string;
   config: CommonConfig & { port: number; seedOnStart: boolean; migrateOnStart: boolean; cacheDefaultMaxAge: number };
   typeDefs: DocumentNode;
@@ -25,7 +29,11 @@ export interface SubgraphSpec<TDb extends { $disconnect(): Promise<void> }, TCon
   openDatabase: (logger: Logger, migrate: boolean) => Promise<SubgraphDatabase>;
   createDb: (connection: { connectionString: string; poolSize: number }, metrics?: Metrics) => TDb;
   seed?: (db: TDb) => Promise<void>;
-  context: (db: TDb, identity: InternalIdentity, logger: Logger) => TContext;
+  /** Process-wide state besides the database (e.g. limits shared through Redis): made before the server, closed after it. */
+  services?: (metrics: Metrics, logger: Logger) => TServices;
+  context: (db: TDb, identity: InternalIdentity, logger: Logger, services: TServices) => TContext;
+  /** More CLI commands (`main.js <name> [args…]`), run against the migrated database; see subgraph-cli.ts. */
+  commands?: Record<string, (db: TDb, args: string[], logger: Logger) => Promise<void>>;
   logger?: Logger;
 }
 
@@ -43,14 +51,18 @@ export interface RunningSubgraph<TDb> {
 }
 
 /** The start-up every subgraph shares: database, Prisma client, demo data, then the GraphQL server. */
-export async function startSubgraph<TDb extends { $disconnect(): Promise<void> }, TContext extends BaseContext & InvalidationContext>(
-  spec: SubgraphSpec<TDb, TContext>,
-): Promise<RunningSubgraph<TDb>> {
+export async function startSubgraph<
+  TDb extends { $disconnect(): Promise<void> },
+  TContext extends BaseContext & InvalidationContext,
+  TServices extends { close(): Promise<void> } | undefined = undefined,
+>(spec: SubgraphSpec<TDb, TContext, TServices>): Promise<RunningSubgraph<TDb>> {
   const logger = spec.logger ?? serviceLogger(spec.name, spec.config);
   const metrics = createMetrics(spec.name);
   const database = await spec.openDatabase(logger, spec.config.migrateOnStart);
   const db = spec.createDb(database, metrics);
+  let services: TServices | undefined;
   try {
+    services = spec.services?.(metrics, logger);
     if (spec.config.seedOnStart && spec.seed) {
       await spec.seed(db);
       logger.info("demo data seeded");
@@ -63,7 +75,7 @@ export async function startSubgraph<TDb extends { $disconnect(): Promise<void> }
       logger,
       metrics,
       readiness: () => database.ping(),
-      context: (identity) => spec.context(db, identity, logger),
+      context: (identity) => spec.context(db, identity, logger, services as TServices),
     });
     return {
       url: server.url,
@@ -74,11 +86,13 @@ export async function startSubgraph<TDb extends { $disconnect(): Promise<void> }
       markShuttingDown: server.markShuttingDown,
       async close() {
         await server.stop();
+        await services?.close();
         await db.$disconnect();
         await database.close();
       },
     };
   } catch (error) {
+    await services?.close().catch(() => {});
     await db.$disconnect().catch(() => {});
     await database.close().catch(() => {});
     throw error;

@@ -1,13 +1,15 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { httpStatusFor, isErrorCode } from "@supergraph/kit";
+import { ErrorCode, httpStatusFor, isErrorCode } from "@supergraph/kit";
 import type { RouterContext } from "../context.ts";
 
 /**
  * Field errors normally travel with HTTP 200 (GraphQL responses can be partial). When an operation failed
  * as a whole — no data at all — and its first error carries one of our codes, the HTTP status says so
- * too (400 BAD_USER_INPUT, 401, 403, 404, 409), for clients that accept
+ * too (400 BAD_USER_INPUT, 401, 403, 404, 409, 429), for clients that accept
  * `application/graphql-response+json` (the handler answers `application/json` clients 200, see
- * specStatus). Subgraphs' statuses do not cross the gateway, so the router derives it from the code.
+ * specStatus; 429 for every client). Subgraphs' statuses do not cross the gateway, so the router derives
+ * it from the code; a subgraph's RATE_LIMITED also gets its `Retry-After` header from
+ * `extensions.retryAfterSeconds`.
  */
 export function useErrorStatus(): ApolloServerPlugin<RouterContext> {
   return {
@@ -18,7 +20,12 @@ export function useErrorStatus(): ApolloServerPlugin<RouterContext> {
           const { data, errors } = response.body.singleResult;
           if (data !== null && data !== undefined) return;
           const code = errors?.[0]?.extensions?.code;
-          if (response.http.status === undefined && isErrorCode(code)) response.http.status = httpStatusFor[code];
+          if (response.http.status !== undefined || !isErrorCode(code)) return;
+          response.http.status = httpStatusFor[code];
+          const retryAfter = errors?.[0]?.extensions?.retryAfterSeconds;
+          if (code === ErrorCode.RATE_LIMITED && typeof retryAfter === "number" && retryAfter > 0) {
+            response.http.headers.set("retry-after", String(Math.ceil(retryAfter)));
+          }
         },
       };
     },

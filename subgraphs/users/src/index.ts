@@ -1,7 +1,9 @@
 import { subgraphDatabase } from "@supergraph/db";
 import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
+import { type AuthGuard, createAuthGuard } from "./auth/guard.ts";
 import type { UsersConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
+import { createAdminCommand } from "./create-admin.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
 import { resolvers } from "./resolvers/index.ts";
@@ -13,7 +15,7 @@ export { SEED_USERS } from "./data/seed.ts";
 export const typeDefs = loadSchemaFile(import.meta.url);
 
 /** Everything needed to run the users subgraph with this config (see kit's startSubgraph). */
-export function usersSubgraph(config: UsersConfig, logger?: Logger): SubgraphSpec<Db, Context> {
+export function usersSubgraph(config: UsersConfig, logger?: Logger): SubgraphSpec<Db, Context, AuthGuard> {
   return {
     name: "users",
     config,
@@ -23,7 +25,9 @@ export function usersSubgraph(config: UsersConfig, logger?: Logger): SubgraphSpe
     openDatabase: subgraphDatabase("users", config, prismaProject),
     createDb,
     seed: (db) => seed(db, config),
-    context: (db, identity) => createContext(db, config, identity),
+    services: (metrics, logger) => createAuthGuard(config, metrics, logger),
+    context: (db, identity, _logger, guard) => createContext(db, config, identity, guard),
+    commands: { "create-admin": createAdminCommand(config) },
   };
 }
 

@@ -6,10 +6,19 @@ const KEY_LENGTH = 64;
 const BLOCK_SIZE = 8;
 const PARALLELISM = 1;
 
+/**
+ * The memory one hash holds while it runs (OpenSSL's scrypt: 128·r·(N+2) + 128·r·p bytes): 128 MiB at
+ * cost 17, r 8. The hash slots (auth/hash-slots.ts) bound how many run at once, so this times
+ * PASSWORD_HASH_CONCURRENCY is what hashing adds to a process; scrypt's maxmem is set to exactly it.
+ */
+export function scryptMemoryBytes(cost: number, r = BLOCK_SIZE, p = PARALLELISM): number {
+  return 128 * r * (2 ** cost + 2) + 128 * r * p;
+}
+
 function derive(password: string, salt: Buffer, cost: number, r: number, p: number): Promise<Buffer> {
   const N = 2 ** cost;
   return new Promise((resolve, reject) =>
-    scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: 256 * N * r + 1024 * 1024 }, (error, key) =>
+    scrypt(password, salt, KEY_LENGTH, { N, r, p, maxmem: scryptMemoryBytes(cost, r, p) + 64 * 1024 }, (error, key) =>
       error ? reject(error) : resolve(key),
     ),
   );
@@ -24,6 +33,8 @@ export async function hashPassword(password: string, cost: number): Promise<stri
 export async function verifyPassword(password: string, stored: string): Promise<boolean> {
   const [scheme, cost, r, p, salt, key] = stored.split("$");
   if (scheme !== "scrypt" || !cost || !r || !p || !salt || !key) return false;
+  // A stored hash cannot make this process allocate more than the strongest cost we configure (2^20, r 8).
+  if (!(Number(cost) <= 20 && Number(r) <= BLOCK_SIZE && Number(p) <= PARALLELISM)) return false;
   const expected = Buffer.from(key, "base64");
   const actual = await derive(password, Buffer.from(salt, "base64"), Number(cost), Number(r), Number(p));
   return actual.length === expected.length && timingSafeEqual(actual, expected);

@@ -1,16 +1,12 @@
 import { appError, badUserInput, ErrorCode, invalidate, signUserToken, validate } from "@supergraph/kit";
 import { z } from "zod";
 import type { Context } from "../context.ts";
+import { accountEmail as email, accountName, accountPassword } from "../data/accounts.ts";
 import { Prisma, type User } from "../generated/prisma/client.ts";
-import { dummyHash, hashPassword, verifyPassword } from "../data/passwords.ts";
+import { hashPassword, verifyPassword } from "../data/passwords.ts";
 import { SELF_VIEW } from "./user.ts";
 
-const email = z.email("must be a valid email address").max(254).transform((value) => value.toLowerCase());
-const signUpInput = z.object({
-  email,
-  password: z.string().min(8, "must be at least 8 characters").max(200, "must be at most 200 characters"),
-  name: z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters"),
-});
+const signUpInput = z.object({ email, password: accountPassword, name: accountName });
 
 function authPayload(user: User, context: Context) {
   const token = signUserToken({ userId: user.id, role: user.role }, context.config.jwt);
@@ -18,12 +14,10 @@ function authPayload(user: User, context: Context) {
   return { token, user: { ...user, [SELF_VIEW]: true } };
 }
 
-let unknownEmailHash: Promise<string> | undefined;
-
 export const Mutation = {
   async signUp(_: unknown, args: { input: unknown }, context: Context) {
     const input = validate(signUpInput, args.input, "input");
-    const passwordHash = await hashPassword(input.password, context.config.passwordHashCost);
+    const passwordHash = await context.guard.hash("signUp", () => hashPassword(input.password, context.config.passwordHashCost));
     try {
       const user = await context.db.user.create({ data: { email: input.email, name: input.name, passwordHash } });
       invalidate(context, "User");
@@ -38,12 +32,22 @@ export const Mutation = {
   },
 
   async logIn(_: unknown, args: { email: string; password: string }, context: Context) {
-    const parsed = email.safeParse(args.email);
-    const user = parsed.success ? await context.db.user.findUnique({ where: { email: parsed.data } }) : null;
-    // Same work and the same answer whether the email or the password is wrong: nothing tells which.
-    unknownEmailHash ??= dummyHash(context.config.passwordHashCost);
-    const valid = await verifyPassword(args.password, user?.passwordHash ?? (await unknownEmailHash));
+    // Limits first: a throttled attempt costs no query and no hash. Unknown emails spend points too.
+    const attempt = await context.guard.beginLogIn(args.email.slice(0, 254), context.clientIp);
+    let valid: boolean;
+    let user: User | null;
+    try {
+      const parsed = email.safeParse(args.email);
+      user = parsed.success ? await context.db.user.findUnique({ where: { email: parsed.data } }) : null;
+      // Same work and the same answer whether the email or the password is wrong: nothing tells which.
+      const stored = user?.passwordHash ?? (await context.guard.unknownEmailHash());
+      valid = await context.guard.hash("logIn", () => verifyPassword(args.password, stored));
+    } catch (error) {
+      await attempt.abandoned();
+      throw error;
+    }
     if (!user || !valid) throw appError(ErrorCode.UNAUTHENTICATED, "Wrong email or password.");
+    await attempt.succeeded();
     return authPayload(user, context);
   },
 };

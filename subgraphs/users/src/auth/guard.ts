@@ -1,0 +1,92 @@
+import { createClient, type RedisClientType } from "@redis/client";
+import { appError, ErrorCode, type Logger, type Metrics } from "@supergraph/kit";
+import { Counter, Gauge } from "prom-client";
+import type { UsersConfig } from "../config.ts";
+import { dummyHash } from "../data/passwords.ts";
+import { HashSlots, NoHashSlotError } from "./hash-slots.ts";
+import { createLoginLimits, type LoginAttempt, LoginThrottledError } from "./login-limits.ts";
+
+type Operation = "signUp" | "logIn";
+
+/**
+ * What stands between a client and the password hashes: the log-in limits (per account and client) and
+ * the hash slots (per process), with their metrics. One per process; sign-up and log-in go through it.
+ */
+export function createAuthGuard(config: UsersConfig, metrics: Metrics, logger: Logger) {
+  const inFlight = new Gauge({ name: "password_hashes_in_flight", help: "Password hashes running now.", registers: [metrics.registry] });
+  const slots = new HashSlots({ ...config.passwordHashing, onChange: (running) => inFlight.set(running) });
+  new Gauge({
+    name: "password_hashes_in_flight_max",
+    help: "The most password hashes that ran at once since the process started (at most PASSWORD_HASH_CONCURRENCY).",
+    registers: [metrics.registry],
+    collect() {
+      this.set(slots.highWaterMark);
+    },
+  });
+  const refusals = new Counter({
+    name: "auth_refusals_total",
+    help: "Sign-ups and log-ins refused before hashing: rate_limited (log-in limits) or busy (no hash slot in time).",
+    labelNames: ["operation", "reason"] as const,
+    registers: [metrics.registry],
+  });
+
+  let redis: RedisClientType | undefined;
+  if (config.redis.url) {
+    redis = createClient({
+      url: config.redis.url,
+      // Fail fast while disconnected (the limits count in memory meanwhile) instead of queueing commands.
+      disableOfflineQueue: true,
+      socket: { connectTimeout: 2_000, reconnectStrategy: (retries) => Math.min(100 * 2 ** retries, 5_000) },
+    }) as RedisClientType;
+    redis.on("error", (error) => logger.warn({ err: error }, "log-in limits: Redis failed; counting in memory"));
+    redis.connect().catch(() => {});
+  }
+  const limits = createLoginLimits({ ...config.loginLimits, redis, keyPrefix: config.redis.keyPrefix, timeoutMs: config.redis.timeoutMs });
+
+  let unknownEmailHash: Promise<string> | undefined;
+
+  const guard = {
+    /** Runs a hash in a slot, or refuses with SERVICE_UNAVAILABLE when none frees up in time. */
+    async hash<T>(operation: Operation, task: () => Promise<T>): Promise<T> {
+      try {
+        return await slots.run(task);
+      } catch (error) {
+        if (!(error instanceof NoHashSlotError)) throw error;
+        refusals.inc({ operation, reason: "busy" });
+        throw appError(ErrorCode.SERVICE_UNAVAILABLE, "Too many sign-ins at once: retry in a moment.");
+      }
+    },
+
+    /** Spends the log-in limits before any hashing; RATE_LIMITED (with `retryAfterSeconds`) when exhausted. */
+    async beginLogIn(email: string, clientIp: string | undefined): Promise<LoginAttempt> {
+      try {
+        return await limits.begin(email, clientIp);
+      } catch (error) {
+        if (!(error instanceof LoginThrottledError)) throw error;
+        refusals.inc({ operation: "logIn", reason: "rate_limited" });
+        throw appError(ErrorCode.RATE_LIMITED, "Too many failed log-ins: retry after the time in Retry-After.", {
+          retryAfterSeconds: error.retryAfterSeconds,
+        });
+      }
+    },
+
+    /** A hash of nothing, verified when the email is unknown, so a wrong email costs what a wrong password does. */
+    unknownEmailHash(): Promise<string> {
+      unknownEmailHash ??= guard.hash("logIn", () => dummyHash(config.passwordHashCost)).catch((error: unknown) => {
+        unknownEmailHash = undefined;
+        throw error;
+      });
+      return unknownEmailHash;
+    },
+
+    async close(): Promise<void> {
+      if (!redis) return;
+      // A graceful QUIT waits for every pending reply; an unresponsive Redis must not hold up shutdown.
+      const quit = redis.isOpen ? redis.close().catch(() => {}) : Promise.resolve();
+      await Promise.race([quit, new Promise((resolve) => setTimeout(resolve, config.redis.timeoutMs * 4).unref())]);
+      if (redis.isOpen) redis.destroy();
+    },
+  };
+  return guard;
+}
+export type AuthGuard = ReturnType<typeof createAuthGuard>;
