@@ -123,14 +123,17 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
 
   const fastPath = config.responseCache.enabled ? new FastPath(store, compression) : null;
   const development = config.env === "development";
-  const maskErrors = createErrorMasker(logger, development);
+  const introspection = config.env !== "production";
+  const maskErrors = createErrorMasker(logger, development, !introspection);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     // Automatic persisted queries share the store (and Redis) with the response cache.
     cache: store.kv,
     stringifyResult: stringifyResponse,
     // Introspection stays on outside production (tests use it); error details only in development.
-    introspection: config.env !== "production",
+    introspection,
+    // Without introspection, "Did you mean …?" would reveal the schema field by field.
+    hideSchemaDetailsFromClientErrors: !introspection,
     includeStacktraceInErrorResponses: development,
     // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
     stopOnTerminationSignals: false,

@@ -56,10 +56,12 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
       }),
     ),
     introspection,
+    // Without introspection, "Did you mean …?" would reveal the schema field by field.
+    hideSchemaDetailsFromClientErrors: !introspection,
     includeStacktraceInErrorResponses: development,
     // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
     stopOnTerminationSignals: false,
-    formatError: createErrorMasker(logger, development),
+    formatError: createErrorMasker(logger, development, !introspection),
     plugins: [
       fastifyApolloDrainPlugin(http.app),
       ApolloServerPluginLandingPageDisabled(),
