@@ -34,6 +34,8 @@ describe("the Dockerfile", () => {
     expect(runtime).toMatch(/^USER node$/m);
     expect(runtime).toMatch(/^HEALTHCHECK /m);
     expect(runtime).toContain("/health/ready");
+    // Services default to loopback (127.0.0.1): the image must listen on every interface itself.
+    expect(runtime).toMatch(/^ENV [^\n]*\bHOST=0\.0\.0\.0\b/m);
     // Exec form, no shell: SIGTERM reaches Node, whose handler drains requests.
     expect(runtime).toMatch(/^ENTRYPOINT \["node", "--max-semi-space-size=64", "dist\/main\.js"\]$/m);
     expect(runtime).not.toMatch(/^ENTRYPOINT [^[]/m);

@@ -72,6 +72,16 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     expect(supergraph.map((deployment) => deployment.metadata.name).sort()).toEqual([...SERVICES].sort());
   });
 
+  it("makes every service listen beyond loopback (the services' own default is 127.0.0.1)", () => {
+    expect(config.HOST).toBe("0.0.0.0");
+    for (const deployment of supergraph) {
+      for (const container of deployment.spec.template.spec.containers) {
+        const sources = (container.envFrom ?? []).map((source: Any) => String(source.configMapRef?.name));
+        expect(sources.some((name: string) => name.startsWith("supergraph-config")), deployment.metadata.name).toBe(true);
+      }
+    }
+  });
+
   it("probes readiness and liveness on the health endpoints", () => {
     for (const deployment of supergraph) {
       const [container] = deployment.spec.template.spec.containers;

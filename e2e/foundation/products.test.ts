@@ -152,6 +152,19 @@ describe("product pagination", () => {
     expect(result.data?.products.totalCount).toBe(2);
   });
 
+  // Regression (#26): the search went to ILIKE as is, so `%` and `_` were wildcards matching anything.
+  it.each(["%", "_", "\\"])("matches %s literally, not as a wildcard", async (character) => {
+    const tag = `Lit${process.pid}x${Date.now()}`;
+    await createProduct({ name: `${tag}${character}a` });
+    await createProduct({ name: `${tag}Za` });
+    const tagged = await stack.gql<Page>(PAGE, { search: `${tag}${character}` });
+    expect(tagged.data?.products.edges.map((edge) => edge.node.name)).toEqual([`${tag}${character}a`]);
+    const alone = await stack.gql<Page>(PAGE, { search: character, first: 100 });
+    expect(alone.data?.products.totalCount).toBeGreaterThanOrEqual(1);
+    // SKUs cannot hold these characters, so every match is by name.
+    for (const { node } of alone.data?.products.edges ?? []) expect(node.name).toContain(character);
+  });
+
   it.each([
     ["first: 0", { first: 0 }, "first"],
     ["first: 101", { first: 101 }, "first"],

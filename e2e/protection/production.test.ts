@@ -1,3 +1,5 @@
+import { INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit";
+import { loadConfig as loadProductsConfig, startProductsSubgraph } from "@supergraph/products";
 import { loadConfig } from "@supergraph/router";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { gql, type Stack, signUp, startStack, testEnv } from "../harness.ts";
@@ -40,4 +42,30 @@ it("passes coded user errors through unchanged", async () => {
   const result = await gql(production.url, `mutation { logIn(email: "nobody@example.com", password: "whatever1") { token } }`);
   expect(result.status).toBe(401);
   expect(result.errors?.[0]).toMatchObject({ message: "Wrong email or password.", extensions: { code: "UNAUTHENTICATED" } });
+});
+
+// Regression (#26): with introspection off, "Did you mean "email"?" still spelled the schema out.
+it.each([
+  ["a misspelt field", `{ me { emial } }`, {}],
+  ["a misspelt input field in a variable", `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, { input: { emial: "a@example.com", password: "correct horse", name: "N" } }],
+])("suggests no schema names for %s", async (_label, query, variables) => {
+  const result = await gql(production.url, query, variables);
+  expect(result.status).toBe(400);
+  expect(result.errors?.length).toBeGreaterThan(0);
+  expect(JSON.stringify(result.errors)).not.toMatch(/Did you mean/);
+});
+
+it("suggests no schema names at a subgraph either", async () => {
+  const secrets = loadConfig(testEnv());
+  const subgraph = await startProductsSubgraph(
+    loadProductsConfig(testEnv({ NODE_ENV: "production", PRODUCTS_PORT: "0", PRODUCTS_DATABASE_URL: stack.products.connectionString, JWT_SECRET: secrets.jwt.secret, INTERNAL_TOKEN_SECRET: secrets.internalTokenSecret })),
+  );
+  try {
+    const token = signInternalToken({ caller: "router", viewer: null }, secrets.internalTokenSecret);
+    const result = await gql(subgraph.url, `{ products { totalCont } }`, {}, { headers: { [INTERNAL_TOKEN_HEADER]: token } });
+    expect(result.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(JSON.stringify(result.errors)).not.toMatch(/Did you mean/);
+  } finally {
+    await subgraph.close();
+  }
 });

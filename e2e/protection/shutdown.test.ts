@@ -1,3 +1,4 @@
+import { Agent, request } from "node:http";
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { gql, type SignedIn, type Stack, signUp, startStack } from "../harness.ts";
 import { ROUTER_LISTENING, startProcess } from "../processes.ts";
@@ -47,4 +48,67 @@ it("turns readiness off at once and keeps serving during the drain delay", async
   const served = await gql(router.url, `{ __typename }`);
   expect(served.status).toBe(200);
   expect(await router.exit).toBe(0);
+});
+
+// Regression (#26): under keep-alive load, SIGTERM lost requests (connection resets as the listener
+// closed and idle sockets were destroyed with a request already on the wire, and a 503). In the style of
+// Hive Gateway's graceful-shutdown e2e: clients keep sending on keep-alive connections through the stop.
+it("answers every request sent on keep-alive connections through SIGTERM, and closes idle ones cleanly", async () => {
+  const router = await startRouterProcess({});
+  const body = JSON.stringify({ query: `{ products(first: 2) { totalCount } }` });
+  const failures: string[] = [];
+  let answered = 0;
+  let signalled = false;
+  let answeredAfterSignal = 0;
+  const post = (agent: Agent) =>
+    new Promise<"ok" | "refused">((resolve) => {
+      const outgoing = request(router.url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        response.on("end", () => {
+          if (response.statusCode === 200 && text.includes('"totalCount"')) {
+            answered++;
+            if (signalled) answeredAfterSignal++;
+            resolve("ok");
+          } else {
+            failures.push(`${response.statusCode} ${text.slice(0, 100)}`);
+            resolve("ok");
+          }
+        });
+        response.on("error", (error) => {
+          failures.push(`response: ${error.message}`);
+          resolve("ok");
+        });
+      });
+      outgoing.on("error", (error: NodeJS.ErrnoException) => {
+        // Refused: a new connection after the listener closed; the request never left the client.
+        if (error.code === "ECONNREFUSED") resolve("refused");
+        else {
+          failures.push(`${error.code ?? ""} ${error.message} (${signalled ? "after" : "before"} SIGTERM)`);
+          resolve("ok");
+        }
+      });
+      outgoing.end(body);
+    });
+  const agents = Array.from({ length: 8 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+  const clients = agents.map(async (agent) => {
+    while ((await post(agent)) === "ok" && failures.length === 0);
+  });
+  // Keep-alive connections that sit idle through the stop: they must not hold it open.
+  const idle = Array.from({ length: 3 }, () => new Agent({ keepAlive: true, maxSockets: 1 }));
+  await Promise.all(idle.map((agent) => post(agent)));
+  while (answered < 200) await new Promise((resolve) => setTimeout(resolve, 10));
+  const stopping = performance.now();
+  router.child.kill("SIGTERM");
+  signalled = true;
+  await Promise.all(clients);
+  expect(await router.exit).toBe(0);
+  for (const agent of [...agents, ...idle]) agent.destroy();
+  expect(failures).toEqual([]);
+  expect(answeredAfterSignal).toBeGreaterThan(0);
+  // Idle connections are closed within about a second, not at the 72 s keep-alive timeout.
+  expect(performance.now() - stopping).toBeLessThan(5_000);
 });

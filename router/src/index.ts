@@ -126,7 +126,8 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     if (config.invalidationSharedKey) serveInvalidation(internal.app, cache, config.invalidationSharedKey);
   }
   const development = config.env === "development";
-  const maskErrors = createErrorMasker(logger, development);
+  const introspection = config.env !== "production";
+  const maskErrors = createErrorMasker(logger, development, !introspection);
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     // Automatic persisted queries share the store (and Redis) with the response cache.
@@ -134,7 +135,9 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     // Compact, as cache hits are sent (Apollo Server's default indents).
     stringifyResult: (value) => JSON.stringify(value),
     // Introspection stays on outside production (tests use it); error details only in development.
-    introspection: config.env !== "production",
+    introspection,
+    // Without introspection, "Did you mean …?" would reveal the schema field by field.
+    hideSchemaDetailsFromClientErrors: !introspection,
     includeStacktraceInErrorResponses: development,
     // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
     stopOnTerminationSignals: false,
@@ -181,6 +184,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
         logAccess: http.logAccess,
         logger,
         isShuttingDown: http.isShuttingDown,
+        isListenerClosed: http.isListenerClosed,
         bodyLimitBytes: config.bodyLimitBytes,
       }),
     );

@@ -7,6 +7,13 @@ describe("subgraph config", () => {
     expect(config).toMatchObject({ env: "development", port: 4001, databaseUrl: undefined, dataDir: ".data", migrateOnStart: true, seedOnStart: true });
   });
 
+  // Regression (#26): the default was 0.0.0.0, so anyone on the network reached a development stack whose
+  // public secrets mint admin tokens.
+  it("listens on loopback only unless HOST says otherwise", () => {
+    expect(loadSubgraphConfig("users", 4001, {}).host).toBe("127.0.0.1");
+    expect(loadSubgraphConfig("users", 4001, { HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+  });
+
   it("reads the subgraph's own prefixed settings", () => {
     const config = loadSubgraphConfig("users", 4001, { USERS_PORT: "5001", USERS_DATABASE_URL: "postgres://db/users", PRODUCTS_PORT: "9" });
     expect(config.port).toBe(5001);

@@ -40,7 +40,9 @@ export const commonEnv = z.object({
     .int()
     .min(64 * 1024, "must be at least 65536 (64 KiB)")
     .default(DEFAULT_LOG_BUFFER_MAX_BYTES),
-  HOST: z.string().default("0.0.0.0"),
+  // Loopback unless told otherwise: development runs with public secrets anyone could mint admin tokens
+  // with. Container images set HOST=0.0.0.0 themselves (deploy/docker/Dockerfile, deploy/k8s).
+  HOST: z.string().default("127.0.0.1"),
   JWT_SECRET: secret.optional(),
   JWT_ISSUER: z.string().default("supergraph"),
   JWT_AUDIENCE: z.string().default("supergraph-clients"),

@@ -17,7 +17,12 @@ export function encodeCursor(position: Position): string {
 export function decodeCursor(cursor: string): Position {
   const [createdAt, id] = Buffer.from(cursor, "base64url").toString("utf8").split("|");
   const date = new Date(createdAt ?? "");
-  if (!id || !isUuid(id) || Number.isNaN(date.getTime())) throw badUserInput("`after` is not a cursor returned by this API.", "after");
+  // Postgres timestamps have no year 0 and JavaScript's reach past 10,000: a date outside years 1-9999
+  // (never issued) would fail in the database (22009) as a 500.
+  const year = date.getUTCFullYear();
+  if (!id || !isUuid(id) || Number.isNaN(date.getTime()) || year < 1 || year > 9999) {
+    throw badUserInput("`after` is not a cursor returned by this API.", "after");
+  }
   return { createdAt: date, id };
 }
 

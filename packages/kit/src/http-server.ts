@@ -6,6 +6,7 @@ import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstanc
 import { type AccessLog, createAccessLog } from "./access-log.ts";
 import { APPLICATION_JSON, responseContentType } from "./content-type.ts";
 import { ErrorCode } from "./errors.ts";
+import { drainKeepAliveOnClose } from "./keep-alive-drain.ts";
 import type { Logger } from "./logger.ts";
 import type { Metrics } from "./metrics.ts";
 import { traceRequests, tracingEnabled } from "./tracing.ts";
@@ -40,6 +41,8 @@ export interface HttpServer {
   /** Readiness turns false at once, so load balancers stop sending new requests while in-flight ones finish. */
   markShuttingDown(): void;
   isShuttingDown(): boolean;
+  /** The listener has closed: responses now tell clients to reconnect elsewhere (`connection: close`). */
+  isListenerClosed(): boolean;
 }
 
 // A request id from a client or an upstream proxy is kept only if it looks like one: it ends up in logs
@@ -83,6 +86,7 @@ export function sendError(reply: FastifyReply, status: number, code: ErrorCode, 
  */
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   let shuttingDown = false;
+  let listenerClosed = false;
   const bodyLimit = options.bodyLimitBytes ?? 2 * 1024 * 1024;
   let front: FrontDoor | undefined;
   const trusted = options.trustedProxies && options.trustedProxies.length > 0 ? options.trustedProxies : undefined;
@@ -99,6 +103,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       server.keepAliveTimeout = keepAliveTimeout ?? 72_000;
       server.requestTimeout = requestTimeout ?? 0;
       server.setTimeout(connectionTimeout ?? 0);
+      drainKeepAliveOnClose(server, () => {
+        listenerClosed = true;
+      });
       return server;
     },
     loggerInstance: options.logger as FastifyBaseLogger,
@@ -107,9 +114,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     bodyLimit,
     trustProxy: trusted ?? false,
     genReqId: (request) => requestId(request.headers),
-    // Idle keep-alive sockets would hold `close()` open until they time out.
-    forceCloseConnections: "idle",
-    return503OnClosing: true,
+    // Stopping, the server answers every request that reaches it on a connection still open (with
+    // `connection: close`): a 503, or destroying "idle" sockets, would fail requests the client had
+    // already sent. Idle keep-alive connections are ended gracefully instead (keep-alive-drain.ts).
+    forceCloseConnections: false,
+    return503OnClosing: false,
   });
 
   if (tracingEnabled()) traceRequests(app);
@@ -117,9 +126,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   // turn per request, measurable on a cache hit.
   app.addHook("onSend", (request, reply, payload, done) => {
     reply.header("x-request-id", request.id);
-    // While stopping, every response tells its client to reconnect (elsewhere): a keep-alive connection
-    // left open after its last response would hold the server's close() until the client drops it.
-    if (shuttingDown) reply.header("connection", "close");
+    // Once the listener has closed, every response tells its client to reconnect (elsewhere). Not sooner:
+    // a client told so while the listener is still open reconnects here, and a connection still in the
+    // accept queue when the listener closes is reset, its request lost (#26).
+    if (listenerClosed) reply.header("connection", "close");
+    // Fastify sets it as soon as its close() starts, a moment before the listener closes: too soon.
+    else if (shuttingDown) reply.raw.removeHeader("connection");
     done(null, payload);
   });
   // The access line holds five fixed fields and nothing secret, so it skips the redaction pass (its
@@ -131,7 +143,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
     done();
   });
-  // However the server is closed, the front door steps aside as Fastify starts answering 503.
+  // However the server is closed, the front door steps aside as Fastify's close starts.
   app.addHook("preClose", (done) => {
     shuttingDown = true;
     done();
@@ -184,6 +196,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       shuttingDown = true;
     },
     isShuttingDown: () => shuttingDown,
+    isListenerClosed: () => listenerClosed,
   };
 }
 

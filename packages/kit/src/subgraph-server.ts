@@ -16,6 +16,7 @@ import { createHttpServer, listen } from "./http-server.ts";
 import { INTERNAL_TOKEN_HEADER, type InternalIdentity, verifyInternalToken } from "./internal-token.ts";
 import type { Logger } from "./logger.ts";
 import { createErrorMasker } from "./mask-errors.ts";
+import { refuseNulBytes } from "./nul-bytes.ts";
 import type { Metrics } from "./metrics.ts";
 import { useOperationMetrics } from "./operation-metrics.ts";
 import { useCacheTags } from "./cache-tags.ts";
@@ -49,15 +50,19 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
   const development = config.env === "development";
   const apollo = new ApolloServer<TContext>({
     // buildSubgraphSchema types resolvers with an `unknown` context; ours are typed with the real one.
-    schema: buildSubgraphSchema({
-      typeDefs: options.typeDefs,
-      resolvers: options.resolvers as GraphQLResolverMap<unknown>,
-    }),
+    schema: refuseNulBytes(
+      buildSubgraphSchema({
+        typeDefs: options.typeDefs,
+        resolvers: options.resolvers as GraphQLResolverMap<unknown>,
+      }),
+    ),
     introspection,
+    // Without introspection, "Did you mean …?" would reveal the schema field by field.
+    hideSchemaDetailsFromClientErrors: !introspection,
     includeStacktraceInErrorResponses: development,
     // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
     stopOnTerminationSignals: false,
-    formatError: createErrorMasker(logger, development),
+    formatError: createErrorMasker(logger, development, !introspection),
     plugins: [
       fastifyApolloDrainPlugin(http.app),
       ApolloServerPluginLandingPageDisabled(),

@@ -60,6 +60,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
       logAccess: http.logAccess,
       logger,
       isShuttingDown: http.isShuttingDown,
+      isListenerClosed: http.isListenerClosed,
       bodyLimitBytes: 1024 * 1024,
     }),
   );

@@ -26,6 +26,7 @@ export interface HitLaneOptions {
   logAccess: AccessLog;
   logger: Logger;
   isShuttingDown: () => boolean;
+  isListenerClosed: () => boolean;
   bodyLimitBytes: number;
 }
 
@@ -100,8 +101,8 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       } else {
         headers.push(...cors);
       }
-      // As Fastify's responses do while the router stops: the client should reconnect elsewhere.
-      if (options.isShuttingDown()) headers.push("connection", "close");
+      // As Fastify's responses do once the listener has closed: the client should reconnect elsewhere.
+      if (options.isListenerClosed()) headers.push("connection", "close");
       try {
         answer.response.writeHead(200, headers).end(answer.body);
       } catch (error) {

@@ -26,10 +26,13 @@ export const Query = {
   async products(_: unknown, args: unknown, { db }: Context) {
     const { first, after, search } = validate(productsArgs, args);
     const limit = first ?? 20;
+    // Prisma's `contains` is ILIKE '%…%' and passes LIKE's wildcards (% and _) through: escaped, they
+    // match themselves (backslash is Postgres's default LIKE escape).
+    const pattern = search?.replace(/[\\%_]/g, "\\$&");
     const filter: Prisma.ProductWhereInput = {
       deletedAt: null,
-      ...(search
-        ? { OR: [{ name: { contains: search, mode: "insensitive" } }, { sku: { contains: search, mode: "insensitive" } }] }
+      ...(pattern
+        ? { OR: [{ name: { contains: pattern, mode: "insensitive" } }, { sku: { contains: pattern, mode: "insensitive" } }] }
         : {}),
     };
     const position = after ? decodeCursor(after) : null;
