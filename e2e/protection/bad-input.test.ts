@@ -46,10 +46,23 @@ describe("a cursor whose date Postgres cannot hold (22009)", () => {
 it("answers an APQ hash that does not match the query with 400 BAD_REQUEST, not INTERNAL_SERVER_ERROR", async () => {
   const response = await fetch(stack.routerUrl, {
     method: "POST",
-    headers: { "content-type": "application/json" },
+    headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
     body: JSON.stringify({ query: "{ __typename }", extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } }),
   });
   const body = (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
   expect(response.status).toBe(400);
   expect(body.errors?.[0]).toMatchObject({ message: "provided sha does not match query", extensions: { code: "BAD_REQUEST" } });
+});
+
+describe("variables nested 5,000 deep", () => {
+  it("are refused as the client's mistake, whichever way they arrive (the cache key and coalescing once threw a RangeError: 500)", async () => {
+    const deep = `${'{"nested":'.repeat(5_000)}"x"${"}".repeat(5_000)}`;
+    const body = `{"query":"query($s: String) { products(search: $s) { totalCount } }","variables":{"s":${deep}}}`;
+    for (const accept of ["application/graphql-response+json", "application/json"]) {
+      const response = await fetch(stack.routerUrl, { method: "POST", headers: { "content-type": "application/json", accept }, body });
+      expect(response.status).toBeLessThan(500);
+      const json = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+      expect(json.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
+    }
+  });
 });
