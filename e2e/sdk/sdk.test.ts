@@ -57,7 +57,7 @@ describe("persisted operations (trusted documents)", () => {
   it("their query plans are made before the router listens: a first request finds its plan", async () => {
     const plans = (url: string, result: "hit" | "miss") => metricTotal(url, `query_plan_cache_requests_total{result="${result}"`);
     const lamp = await createProduct(stack, await signUpAdmin(stack), { name: "Warm Lamp" });
-    // With the response cache on (queries planned with its tagging fields) and off (as sent).
+    // With the response cache on and off: either way the operation is planned as sent.
     for (const cache of ["true", "false"]) {
       const warmed = await stack.startRouter({ RESPONSE_CACHE: cache });
       const client = createClient({ url: warmed.url });

@@ -180,7 +180,7 @@ describe("cache-hit lane", () => {
     const handed = answers.filter((answer) => answer !== "hit");
     expect(handed).toHaveLength(1);
     expect(handed[0]).toMatchObject({ missed: true, refresh: true });
-    // Not claimed again at once (a refresh that stores nothing may be retried after a while: fast-path.test.ts).
+    // Not claimed again at once (a refresh that stores nothing may be retried after a while: response-cache.test.ts).
     expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
     // Its refresh stored, the new entry is served, and refreshed in its own last tenth only.
     await lane.remember("public", { query: QUERY }, ANSWER, 0);
