@@ -8,7 +8,7 @@ import { createPersistedQueryLink } from "@apollo/client/link/persisted-queries"
 import { generatePersistedQueryManifest } from "@apollo/generate-persisted-query-manifest";
 import { generatePersistedQueryIdsFromManifest } from "@apollo/persisted-query-lists";
 import { LogInDocument, ProductsDocument } from "@supergraph/sdk";
-import { cacheExchange, fetchExchange, Client as UrqlClient } from "@urql/core";
+import { cacheExchange, Client as UrqlClient, fetchExchange } from "@urql/core";
 import { persistedExchange } from "@urql/exchange-persisted";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProduct, type Stack, signUpAdmin, startStack } from "../harness.ts";
