@@ -23,6 +23,13 @@ describe("graphql-request", () => {
     expect((await client.request<ProductData>(PRODUCT, { id: product.id })).product.priceCents).toBe(550);
   });
 
+  it("sends batchRequests as one batch, answered in order", async () => {
+    const products = await Promise.all(["One", "Two"].map((name) => createProduct(stack, admin, { name: `Request Batch ${name}` })));
+    const client = new GraphQLClient(stack.routerUrl);
+    const results = await client.batchRequests<Array<{ data: ProductData }>>(products.map((product) => ({ document: PRODUCT, variables: { id: product.id } })));
+    expect(results.map((result) => result.data.product.name)).toEqual(["Request Batch One", "Request Batch Two"]);
+  });
+
   it("reads an error's code from ClientError.response.errors", async () => {
     const [product, customer] = await Promise.all([createProduct(stack, admin), signUp(stack, "Request Customer")]);
     const client = new GraphQLClient(stack.routerUrl, { headers: { authorization: `Bearer ${customer.token}` } });
