@@ -33,7 +33,7 @@ export interface RecordedCall {
 /** A fetch that records each request's method, URL and body, and its response's status and Content-Type. */
 export function recordingFetch(): { fetch: typeof fetch; calls: RecordedCall[] } {
   const calls: RecordedCall[] = [];
-  const recording = async (input: RequestInfo | URL, init?: RequestInit) => {
+  const recording = async (input: string | URL | Request, init?: RequestInit) => {
     const response = await fetch(input, init);
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
     calls.push({ method: init?.method ?? "GET", status: response.status, contentType: response.headers.get("content-type"), body: typeof init?.body === "string" ? init.body : undefined });

@@ -26,7 +26,7 @@ describe("graphql-request", () => {
   it("sends batchRequests as one batch, answered in order", async () => {
     const products = await Promise.all(["One", "Two"].map((name) => createProduct(stack, admin, { name: `Request Batch ${name}` })));
     const client = new GraphQLClient(stack.routerUrl);
-    const results = await client.batchRequests<Array<{ data: ProductData }>>(products.map((product) => ({ document: PRODUCT, variables: { id: product.id } })));
+    const results = await client.batchRequests<[{ data: ProductData }, { data: ProductData }]>(products.map((product) => ({ document: PRODUCT, variables: { id: product.id } })));
     expect(results.map((result) => result.data.product.name)).toEqual(["Request Batch One", "Request Batch Two"]);
   });
 

@@ -4,7 +4,7 @@
 //
 // Not offered: Relay's global object identification (a `Node` interface and `Query.node(id:)`), which its
 // refetchable fragments and `@refetchable` need. The schema has neither; a later change could add them.
-import { type ConcreteRequest, Environment, fetchQuery, Network, RecordSource, Store } from "relay-runtime";
+import { type ConcreteRequest, Environment, type GraphQLResponse, fetchQuery, Network, RecordSource, Store } from "relay-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProduct, type SignedIn, type Stack, signUpAdmin, startStack } from "../harness.ts";
 
@@ -47,7 +47,7 @@ function environment(token?: string) {
       headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json;q=0.9", ...(token ? { authorization: `Bearer ${token}` } : {}) },
       body: JSON.stringify({ query: params.text, variables }),
     });
-    return response.json();
+    return (await response.json()) as GraphQLResponse;
   });
   return new Environment({ network, store: new Store(new RecordSource()) });
 }

@@ -17,7 +17,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const authorized = (token?: string) => () => ({ headers: token ? { authorization: `Bearer ${token}` } : {} });
+const authorized = (token?: string) => (): RequestInit => ({ headers: token ? { authorization: `Bearer ${token}` } : {} });
 
 describe("urql with its default exchanges", () => {
   it("sends queries as GET and mutations as POST, the token in fetchOptions", async () => {
