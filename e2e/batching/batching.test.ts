@@ -1,6 +1,6 @@
 // Issue #25: batched requests (Apollo's BatchHttpLink), each operation taking the path it would take alone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, graphqlRequestCount, type SignedIn, type Stack, signUp, signUpAdmin, startStack, untilHit } from "../harness.ts";
+import { createProduct, graphqlRequestCount, metricTotal, type SignedIn, type Stack, signUp, signUpAdmin, startStack, untilHit } from "../harness.ts";
 
 const PRODUCT = `query Product($id: ID!) { product(id: $id) { id name priceCents } }`;
 
@@ -84,6 +84,43 @@ describe("batched requests", () => {
     expect(body[0]?.data).toEqual({ updateProduct: { id: product.id, priceCents: 777 } });
     const next = await batch(stack.routerUrl, [{ query: PRODUCT, variables: { id: product.id } }]);
     expect(next.body[0]?.data).toEqual({ product: { id: product.id, name: "Repriced In Batch", priceCents: 777 } });
+  });
+
+  it("executes identical operations of a batch once (coalescing), as if sent alone at the same time", async () => {
+    const router = await stack.startRouter();
+    try {
+      const product = await createProduct(stack, admin, { name: "Coalesced In Batch" });
+      const before = await graphqlRequestCount(stack.products.url);
+      const { body } = await batch(router.url, [
+        { query: PRODUCT, variables: { id: product.id } },
+        { query: PRODUCT, variables: { id: product.id } },
+      ]);
+      expect(body).toEqual([
+        { data: { product: { id: product.id, name: "Coalesced In Batch", priceCents: 1000 } } },
+        { data: { product: { id: product.id, name: "Coalesced In Batch", priceCents: 1000 } } },
+      ]);
+      expect(await graphqlRequestCount(stack.products.url)).toBe(before + 1);
+      expect(await metricTotal(router.internalUrl, "coalesced_requests_total")).toBe(1);
+    } finally {
+      await router.close();
+    }
+  });
+
+  it("checks each operation: its query limits, in its own result; the safelist, for the whole batch", async () => {
+    const limited = await stack.startRouter({ LIMIT_DEPTH: "3" });
+    const safelisted = await stack.startRouter({ PERSISTED_OPERATIONS: "only" });
+    try {
+      const deep = await batch(limited.url, [{ query: `{ products(first: 1) { totalCount } }` }, { query: `{ me { posts { products { posts { id } } } } }` }], { accept: "application/json" });
+      expect(deep.status).toBe(200);
+      expect(deep.body[0]?.data).toMatchObject({ products: { totalCount: expect.any(Number) } });
+      expect(deep.body[1]?.errors?.[0]?.extensions?.code).toBe("DEPTH_LIMIT_EXCEEDED");
+
+      const unknown = await batch(safelisted.url, [{ query: `query Unknown { products(first: 1) { totalCount } }` }]);
+      expect(unknown.status).toBe(400);
+      expect(unknown.body.errors?.[0]?.extensions?.code).toBe("QUERY_NOT_IN_SAFELIST");
+    } finally {
+      await Promise.all([limited.close(), safelisted.close()]);
+    }
   });
 
   it("refuses a batch over MAX_BATCH_SIZE, and an empty one, with 400 BAD_REQUEST in the negotiated media type", async () => {
