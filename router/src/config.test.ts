@@ -47,3 +47,14 @@ describe("PERSISTED_OPERATIONS_MANIFEST", () => {
     expect(loadConfig({ PERSISTED_OPERATIONS_MANIFEST: "a.json, b.json" }).persistedOperations.manifestPaths).toEqual(["a.json", "b.json"]);
   });
 });
+
+describe("MAX_BATCH_SIZE", () => {
+  it("allows batches of up to 10 operations by default; 0 turns batching off", () => {
+    expect(loadConfig({}).maxBatchSize).toBe(10);
+    expect(loadConfig({ MAX_BATCH_SIZE: "0" }).maxBatchSize).toBe(0);
+  });
+
+  it("refuses anything but a whole number, naming the setting", () => {
+    for (const value of ["-1", "2.5", "many"]) expect(() => loadConfig({ MAX_BATCH_SIZE: value })).toThrow(/MAX_BATCH_SIZE/);
+  });
+});

@@ -46,6 +46,7 @@ const env = commonEnv.extend({
   QUERY_PLAN_WARMUP: bool,
   PLAYGROUND: bool,
   COALESCE: bool,
+  MAX_BATCH_SIZE: z.coerce.number().int().min(0, "must be 0 (batching off) or more").default(10),
   ROUTER_WORKERS: z
     .string()
     .regex(/^(auto|[1-9]\d*)$/, "must be a positive whole number or `auto` (one per core)")
@@ -110,6 +111,8 @@ export interface RouterConfig extends CommonConfig {
   queryPlanWarmup: boolean;
   /** Single-flight: identical in-flight queries (per caller) execute once, and so do subgraph fetches. */
   coalesce: boolean;
+  /** The most operations one batched request (a JSON array body) may hold; 0 turns batching off. */
+  maxBatchSize: number;
   /** Router processes on this machine (node:cluster, sharing the port); 1 runs no cluster at all. */
   workers: number;
 }
@@ -187,6 +190,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
     },
     queryPlanWarmup: raw.QUERY_PLAN_WARMUP ?? true,
     coalesce: raw.COALESCE ?? true,
+    maxBatchSize: raw.MAX_BATCH_SIZE,
     workers,
     playground: {
       enabled: raw.PLAYGROUND ?? common.env !== "production",

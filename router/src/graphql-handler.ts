@@ -1,7 +1,8 @@
 import { Readable } from "node:stream";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
-import { type Logger, operationLabel, responseContentType, TRANSPORT_STATUSES } from "@supergraph/kit";
+import { APPLICATION_JSON, ErrorCode, type Logger, operationLabel, responseContentType, TRANSPORT_STATUSES } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { createBatching } from "./batching.ts";
 import { handedOn } from "./cache/hit-lane.ts";
 import { type CacheRequest, hitHeaders, type ResponseCache } from "./cache/response-cache.ts";
 import { type Compression, type Encodable, type Encoding, setEncodingHeaders } from "./compression.ts";
@@ -19,6 +20,8 @@ export interface GraphQLHandlerOptions {
   coalesce: boolean;
   /** Bytes sent more than once (hits, shared responses) are compressed once, not per client. */
   compression: Compression;
+  /** MAX_BATCH_SIZE: the most operations a batch (a JSON array body) may hold; 0 refuses batches. */
+  maxBatchSize: number;
 }
 
 interface SharedResponse extends Encodable {
@@ -105,6 +108,8 @@ function withResolvedQuery(search: string, parsed: unknown): string {
  *    invalidation, concurrent identical reads make one execution, not a stampede.
  * 4. Apollo Server (the gateway, plugins, response cache), as @as-integrations/fastify would call it; the
  *    status of its answer as the GraphQL-over-HTTP spec gives it for the media type (specStatus).
+ *
+ * A batch (a JSON array body) takes these steps once per operation (batching.ts).
  */
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const inflight = new Map<string, Promise<SharedResponse | null>>();
@@ -124,17 +129,32 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     return { ...response, status: specStatus(response.status ?? 200, response.headers.get("content-type")) };
   }
 
-  function head(reply: FastifyReply, response: HTTPGraphQLResponse | SharedResponse): void {
-    for (const [name, value] of response.headers) reply.header(name, value);
-    reply.code(response.status ?? 200);
+  /** An operation's answer before it is sent: Apollo Server's response, or bytes sent more than once (a hit, a shared response). */
+  type Answer =
+    | { kind: "response"; response: HTTPGraphQLResponse }
+    | { kind: "bytes"; status: number; headers: Iterable<[string, string]>; bytes: Encodable; encode?: (encoding: Encoding) => Promise<Buffer> };
+
+  const fromApollo = (response: HTTPGraphQLResponse): Answer => ({ kind: "response", response });
+  const shared = (response: SharedResponse): Answer => ({ kind: "bytes", status: response.status, headers: response.headers, bytes: response });
+
+  async function send(reply: FastifyReply, answer: Answer): Promise<unknown> {
+    const head = (status: number, headers: Iterable<[string, string]>) => {
+      for (const [name, value] of headers) reply.header(name, value);
+      reply.code(status);
+    };
+    if (answer.kind === "bytes") return sendBytes(reply, answer.bytes, () => head(answer.status, answer.headers), answer.encode);
+    const { response } = answer;
+    head(response.status ?? 200, response.headers);
+    // Sent once: @fastify/compress compresses it, if the client asks.
+    return reply.send(response.body.kind === "complete" ? response.body.string : Readable.from(response.body.asyncIterator));
   }
 
-  async function send(reply: FastifyReply, response: HTTPGraphQLResponse | SharedResponse): Promise<unknown> {
-    if (Buffer.isBuffer(response.body)) return sendBytes(reply, response as SharedResponse, () => head(reply, response));
-    head(reply, response);
-    const { body } = response;
-    // Sent once: @fastify/compress compresses it, if the client asks.
-    return reply.send(body.kind === "complete" ? body.string : Readable.from(body.asyncIterator));
+  /** An answer as one result of a batch: its JSON text (each result's errors stay in it). */
+  function resultText(answer: Answer): string {
+    if (answer.kind === "bytes") return answer.bytes.body.toString();
+    if (answer.response.body.kind === "complete") return answer.response.body.string;
+    // Not reached: each operation of a batch accepts only a single result (see batching.ts).
+    return JSON.stringify({ errors: [{ message: "Incremental delivery is not available in a batch.", extensions: { code: ErrorCode.BAD_REQUEST } }] });
   }
 
   /**
@@ -158,7 +178,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     return reply.send(encoded);
   }
 
-  return async function graphql(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+  /** One operation's answer, steps 1-4. */
+  async function answer(request: FastifyRequest): Promise<Answer> {
     let context: RouterContext;
     try {
       context = await options.createContext(request);
@@ -167,7 +188,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       // the lane took for this request is given back.
       const claim = handedOn(request.raw)?.cache.refresh;
       if (claim) options.cache?.refreshStoredNothing(claim);
-      return send(reply, await execute(request, () => Promise.reject(error)));
+      return fromApollo(await execute(request, () => Promise.reject(error)));
     }
     const state = context.cache;
     const cache = options.cache;
@@ -185,12 +206,10 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         if (hit && !state.refresh) {
           options.metrics.cacheResults.inc({ result: "hit" });
           end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
-          const setHead = () => {
-            const headers = hitHeaders(hit, contentType);
-            for (let index = 0; index < headers.length; index += 2) reply.header(headers[index] as string, headers[index + 1]);
-            reply.code(200);
-          };
-          return sendBytes(reply, hit.entry, setHead, (encoding) => cache.encoded(hit, encoding));
+          const headers = hitHeaders(hit, contentType);
+          const pairs: Array<[string, string]> = [];
+          for (let index = 0; index < headers.length; index += 2) pairs.push([headers[index] as string, headers[index + 1] as string]);
+          return { kind: "bytes", status: 200, headers: pairs, bytes: hit.entry, encode: (encoding) => cache.encoded(hit, encoding) };
         }
       }
     }
@@ -201,24 +220,24 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       // is done, its response is being written to the cache, or it is not — an error, not cacheable, a
       // failure before Apollo's plugins ran: then the claim is given back, for another request to try.
       try {
-        return send(reply, await execute(request, async () => context));
+        return fromApollo(await execute(request, async () => context));
       } finally {
         if (!state.writing) cache?.refreshStoredNothing(claim);
       }
     }
     const body = request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body) ? request.body : null;
     const operation = body ? coalescingKey(body) : getKey(request);
-    if (!options.coalesce || operation === null) return send(reply, await execute(request, async () => context));
+    if (!options.coalesce || operation === null) return fromApollo(await execute(request, async () => context));
     // The Accept header too: the leader's response carries the Content-Type chosen from it.
     const key = `${context.viewer ? `user:${context.viewer.userId}:${context.viewer.role}` : "anonymous"}\u0000${request.headers.accept ?? ""}\u0000${operation}`;
     const leader = inflight.get(key);
     if (leader) {
-      const shared = await leader;
-      if (shared) {
+      const response = await leader;
+      if (response) {
         options.metrics.coalesced.inc();
-        return send(reply, shared);
+        return shared(response);
       }
-      return send(reply, await execute(request, async () => context));
+      return fromApollo(await execute(request, async () => context));
     }
     let settle: (response: SharedResponse | null) => void = () => {};
     inflight.set(key, new Promise((resolve) => (settle = resolve)));
@@ -230,7 +249,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
           ? { status: response.status ?? 200, headers: [...response.headers].filter(([name]) => name !== "x-request-id"), body: Buffer.from(response.body.string) }
           : null,
       );
-      return send(reply, response);
+      return fromApollo(response);
     } catch (error) {
       settle(null);
       options.logger.error({ err: error }, "graphql handler failed");
@@ -238,5 +257,18 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     } finally {
       inflight.delete(key);
     }
+  }
+
+  const batching = createBatching({ maxBatchSize: options.maxBatchSize, answer: async (request) => resultText(await answer(request)) });
+
+  return {
+    /** The route's preValidation hook: refuses batches that are empty, too large, or off (MAX_BATCH_SIZE=0). */
+    checkBatch: batching.check,
+    async handler(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
+      if (request.method === "POST" && Array.isArray(request.body)) {
+        return batching.answer(request, reply, request.body as object[], responseContentType(request.headers.accept) ?? APPLICATION_JSON);
+      }
+      return send(reply, await answer(request));
+    },
   };
 }

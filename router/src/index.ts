@@ -189,7 +189,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
       }),
     );
   }
-  const handler = createGraphQLHandler({
+  const graphql = createGraphQLHandler({
     apollo,
     // A request the cache-hit lane looked up and handed on has spent its rate-limit point there.
     createContext: createContextFactory({ jwt: config.jwt, rateLimit, metrics, handedOn }),
@@ -198,6 +198,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     cache,
     coalesce: config.coalesce,
     compression,
+    maxBatchSize: config.maxBatchSize,
   });
   enforceRequestTimeout(http.app, "/graphql", config.routerTimeoutMs);
   const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;
@@ -205,8 +206,9 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     method: ["GET", "POST"],
     url: "/graphql",
     onRequest: playground ? [playground] : [],
+    preValidation: graphql.checkBatch,
     preHandler: persistedOperations.preHandler,
-    handler,
+    handler: graphql.handler,
   });
 
   const base = await listen(http.app, config.host, config.port);
