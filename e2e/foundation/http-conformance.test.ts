@@ -51,3 +51,13 @@ describe("the status a client sees, by the media type it accepts", () => {
     });
   }
 });
+
+it("lists Accept in Vary on a cacheable GET, a miss and a hit alike (its Content-Type follows Accept)", async () => {
+  const url = `${stack.routerUrl}?query=${encodeURIComponent("{ products(first: 1) { totalCount } }")}`;
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const response = await fetch(url, { headers: { accept: "application/graphql-response+json" } });
+    expect(response.headers.get("cache-control")).toMatch(/public/);
+    expect(response.headers.get("vary")?.split(/,\s*/)).toContain("Accept");
+    await response.text();
+  }
+});

@@ -89,6 +89,15 @@ export function createCompression(settings: CompressionSettings): Compression {
   };
 }
 
+/**
+ * Vary with `Accept` added: the Content-Type (and, for errors, the status) follows it, so a cache in front
+ * (a CDN caching GETs) must keep answers apart by it. The hit lane adds the same.
+ */
+export function varyWithAccept(vary: unknown): string {
+  const text = vary === undefined ? "" : Array.isArray(vary) ? vary.join(", ") : String(vary);
+  return text === "" ? "Accept" : /\baccept\b/i.test(text.replace(/accept-encoding/gi, "")) ? text : `${text}, Accept`;
+}
+
 /** A compressed response's Vary, as @fastify/compress makes it: the one it had, with accept-encoding added. */
 export function varyWithEncoding(vary: string | undefined): string {
   if (!vary) return "accept-encoding";

@@ -5,7 +5,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { createBatching } from "./batching.ts";
 import { handedOn } from "./cache/hit-lane.ts";
 import { type CacheRequest, hitHeaders, type ResponseCache } from "./cache/response-cache.ts";
-import { type Compression, type Encodable, type Encoding, setEncodingHeaders } from "./compression.ts";
+import { type Compression, type Encodable, type Encoding, setEncodingHeaders, varyWithAccept } from "./compression.ts";
 import type { RouterContext } from "./context.ts";
 import type { RouterMetrics } from "./metrics.ts";
 
@@ -140,6 +140,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   async function send(reply: FastifyReply, answer: Answer): Promise<unknown> {
     const head = (status: number, headers: Iterable<[string, string]>) => {
       for (const [name, value] of headers) reply.header(name, value);
+      reply.header("vary", varyWithAccept(reply.getHeader("vary")));
       reply.code(status);
     };
     if (answer.kind === "bytes") return sendBytes(reply, answer.bytes, () => head(answer.status, answer.headers), answer.encode);

@@ -2,7 +2,7 @@ import zlib from "node:zlib";
 import { createHttpServer, createLogger, listen, signUserToken } from "@supergraph/kit";
 import { request } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createCompression, type Encodable, type Encoding } from "../compression.ts";
+import { createCompression, type Encodable, type Encoding, varyWithAccept } from "../compression.ts";
 import { loadConfig } from "../config.ts";
 import { corsHeaders, corsOptions } from "../cors.ts";
 import { createRouterMetrics } from "../metrics.ts";
@@ -42,7 +42,12 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
   await http.app.register((await import("@fastify/cors")).default, corsOptions(options.origins ?? ["*"]));
   await compression.register(http.app);
   // What Fastify (with the router's CORS and compression) sends for the same bytes, to compare with the lane.
-  http.app.post("/fastify", async (_request, reply) => reply.type("application/json; charset=utf-8").send(Buffer.from(String((_request.body as { answer: string }).answer))));
+  http.app.post("/fastify", async (_request, reply) =>
+    reply
+      .type("application/json; charset=utf-8")
+      .header("vary", varyWithAccept(reply.getHeader("vary")))
+      .send(Buffer.from(String((_request.body as { answer: string }).answer))),
+  );
   http.app.post("/graphql", async (request) => {
     const handoff = laneHandoff(request.raw);
     return { handedOn: true, body: request.body, missed: handoff?.cache.lookedUp === true, refresh: (handoff?.cache.refresh ?? null) !== null, spent: handoff?.decision };
@@ -103,7 +108,7 @@ describe("cache-hit lane", () => {
       "x-cache": "HIT",
       "x-request-id": "trace-1",
       age: "0",
-      vary: "Origin",
+      vary: "Origin, Accept",
       "access-control-expose-headers": "x-request-id, x-cache, age, retry-after",
     });
   });
@@ -319,7 +324,7 @@ describe("cache-hit lane", () => {
       expect((await raw(lane.url, { query: QUERY }, { "accept-encoding": "gzip, deflate, br" })).encoding).toBe("br");
       expect((await raw(lane.url, { query: QUERY }, { "accept-encoding": "br;q=0.5, gzip" })).encoding).toBe("gzip");
       const plain = await raw(lane.url, { query: QUERY }, {});
-      expect(plain).toMatchObject({ encoding: undefined, vary: "Origin", sent: BIG.length });
+      expect(plain).toMatchObject({ encoding: undefined, vary: "Origin, Accept", sent: BIG.length });
     });
 
     it("sends small hits as they are, and none compressed when compression is off", async () => {
@@ -328,7 +333,7 @@ describe("cache-hit lane", () => {
       expect(await raw(lane.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({ cache: "HIT", encoding: undefined, text: ANSWER });
       const off = await startLane({ compress: false });
       await off.remember("public", { query: QUERY }, BIG);
-      expect(await raw(off.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({ cache: "HIT", encoding: undefined, vary: "Origin", text: BIG });
+      expect(await raw(off.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({ cache: "HIT", encoding: undefined, vary: "Origin, Accept", text: BIG });
     });
 
     it("compresses an entry once per encoding, for all the clients that ask, at once or after", async () => {

@@ -3,7 +3,7 @@ import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, typ
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
 import type { RouterMetrics } from "../metrics.ts";
-import { type Compression, type Encoding, varyWithEncoding } from "../compression.ts";
+import { type Compression, type Encoding, varyWithAccept, varyWithEncoding } from "../compression.ts";
 import type { RateLimitDecision, RateLimiter } from "../rate-limit.ts";
 import { type CacheRequest, type Hit, hitHeaders, type ResponseCache } from "./response-cache.ts";
 import { type CacheState, newCacheState } from "./state.ts";
@@ -89,18 +89,17 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       if (answer.response.destroyed) continue;
       const headers = hitHeaders(answer.hit, answer.contentType);
       headers.push("x-request-id", answer.id, "content-length", String(answer.body.length));
+      // One Vary, as Fastify's responses have: CORS's, with Accept added (see varyWithAccept), and
+      // accept-encoding when compressed.
       const cors = options.cors(answer.origin);
-      if (answer.encoding) {
-        // One Vary, CORS's with accept-encoding added, as Fastify's compressed responses have.
-        let vary: string | undefined;
-        for (let index = 0; index < cors.length; index += 2) {
-          if (cors[index] === "vary") vary = cors[index + 1];
-          else headers.push(cors[index] as string, cors[index + 1] as string);
-        }
-        headers.push("vary", varyWithEncoding(vary), "content-encoding", answer.encoding);
-      } else {
-        headers.push(...cors);
+      let vary: string | undefined;
+      for (let index = 0; index < cors.length; index += 2) {
+        if (cors[index] === "vary") vary = cors[index + 1];
+        else headers.push(cors[index] as string, cors[index + 1] as string);
       }
+      vary = varyWithAccept(vary);
+      if (answer.encoding) headers.push("vary", varyWithEncoding(vary), "content-encoding", answer.encoding);
+      else headers.push("vary", vary);
       // As Fastify's responses do once the listener has closed: the client should reconnect elsewhere.
       if (options.isListenerClosed()) headers.push("connection", "close");
       try {
