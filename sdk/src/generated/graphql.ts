@@ -61,42 +61,42 @@ export type UpdateProductInput = {
   stock?: number | null | undefined;
 };
 
-export type OrderFieldsFragment = { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string }, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> };
+export type OrderFieldsFragment = { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> };
 
 export type OrderQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type OrderQuery = { order: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string }, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> } | null };
+export type OrderQuery = { order: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> } | null };
 
 export type MyOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyOrdersQuery = { me: { id: string, orders: Array<{ id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string }, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> }> } | null };
+export type MyOrdersQuery = { me: { id: string, orders: Array<{ id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> }> | null } | null };
 
 export type PlaceOrderMutationVariables = Exact<{
   input: PlaceOrderInput;
 }>;
 
 
-export type PlaceOrderMutation = { placeOrder: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string }, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> } };
+export type PlaceOrderMutation = { placeOrder: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> } };
 
 export type CancelOrderMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type CancelOrderMutation = { cancelOrder: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string }, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> } };
+export type CancelOrderMutation = { cancelOrder: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> } };
 
-export type PostFieldsFragment = { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> };
+export type PostFieldsFragment = { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null };
 
 export type PostQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type PostQuery = { post: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> } | null };
+export type PostQuery = { post: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null } | null };
 
 export type PostsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -105,19 +105,19 @@ export type PostsQueryVariables = Exact<{
 }>;
 
 
-export type PostsQuery = { posts: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type PostsQuery = { posts: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type MyPostsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyPostsQuery = { me: { id: string, posts: Array<{ id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> }> } | null };
+export type MyPostsQuery = { me: { id: string, posts: Array<{ id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null }> | null } | null };
 
 export type CreatePostMutationVariables = Exact<{
   input: CreatePostInput;
 }>;
 
 
-export type CreatePostMutation = { createPost: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> } };
+export type CreatePostMutation = { createPost: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null } };
 
 export type UpdatePostMutationVariables = Exact<{
   id: string;
@@ -125,7 +125,7 @@ export type UpdatePostMutationVariables = Exact<{
 }>;
 
 
-export type UpdatePostMutation = { updatePost: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> } };
+export type UpdatePostMutation = { updatePost: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null } };
 
 export type DeletePostMutationVariables = Exact<{
   id: string;
@@ -141,7 +141,7 @@ export type ProductQueryVariables = Exact<{
 }>;
 
 
-export type ProductQuery = { product: { id: string, sku: string, name: string, description: string, priceCents: number, stock: number, createdAt: string, posts: Array<{ id: string, title: string, author: { id: string, name: string } }> } | null };
+export type ProductQuery = { product: { id: string, sku: string, name: string, description: string, priceCents: number, stock: number, createdAt: string, posts: Array<{ id: string, title: string, author: { id: string, name: string } | null }> | null } | null };
 
 export type ProductsQueryVariables = Exact<{
   first?: number | null | undefined;
