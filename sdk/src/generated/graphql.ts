@@ -193,7 +193,7 @@ export type SignUpMutationVariables = Exact<{
 }>;
 
 
-export type SignUpMutation = { signUp: { token: string, user: { id: string, name: string, email: string | null, role: Role, createdAt: string } } };
+export type SignUpMutation = { signUp: { token: string, refreshToken: string, user: { id: string, name: string, email: string | null, role: Role, createdAt: string } } };
 
 export type LogInMutationVariables = Exact<{
   email: string;
@@ -201,7 +201,28 @@ export type LogInMutationVariables = Exact<{
 }>;
 
 
-export type LogInMutation = { logIn: { token: string, user: { id: string, name: string, email: string | null, role: Role, createdAt: string } } };
+export type LogInMutation = { logIn: { token: string, refreshToken: string, user: { id: string, name: string, email: string | null, role: Role, createdAt: string } } };
+
+export type RefreshTokenMutationVariables = Exact<{
+  token: string;
+}>;
+
+
+export type RefreshTokenMutation = { refreshToken: { token: string, refreshToken: string, user: { id: string, name: string, email: string | null, role: Role, createdAt: string } } };
+
+export type LogOutMutationVariables = Exact<{
+  refreshToken: string;
+}>;
+
+
+export type LogOutMutation = { logOut: boolean };
+
+export type DeleteMeMutationVariables = Exact<{
+  password: string;
+}>;
+
+
+export type DeleteMeMutation = { deleteMe: boolean };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -620,6 +641,7 @@ export const SignUpDocumentString = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
     token
+    refreshToken
     user {
       ...UserFields
     }
@@ -636,6 +658,7 @@ export const LogInDocumentString = new TypedDocumentString(`
     mutation LogIn($email: String!, $password: String!) {
   logIn(email: $email, password: $password) {
     token
+    refreshToken
     user {
       ...UserFields
     }
@@ -648,3 +671,30 @@ export const LogInDocumentString = new TypedDocumentString(`
   role
   createdAt
 }`) as unknown as TypedDocumentString<LogInMutation, LogInMutationVariables>;
+export const RefreshTokenDocumentString = new TypedDocumentString(`
+    mutation RefreshToken($token: String!) {
+  refreshToken(token: $token) {
+    token
+    refreshToken
+    user {
+      ...UserFields
+    }
+  }
+}
+    fragment UserFields on User {
+  id
+  name
+  email
+  role
+  createdAt
+}`) as unknown as TypedDocumentString<RefreshTokenMutation, RefreshTokenMutationVariables>;
+export const LogOutDocumentString = new TypedDocumentString(`
+    mutation LogOut($refreshToken: String!) {
+  logOut(refreshToken: $refreshToken)
+}
+    `) as unknown as TypedDocumentString<LogOutMutation, LogOutMutationVariables>;
+export const DeleteMeDocumentString = new TypedDocumentString(`
+    mutation DeleteMe($password: String!) {
+  deleteMe(password: $password)
+}
+    `) as unknown as TypedDocumentString<DeleteMeMutation, DeleteMeMutationVariables>;
