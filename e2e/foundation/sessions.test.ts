@@ -1,7 +1,7 @@
 import { loadConfig } from "@supergraph/router";
 import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, type GqlResult, gql, type Stack, signUpAdmin, startStack, testEnv, uniqueEmail } from "../harness.ts";
+import { createProduct, type GqlResult, gql, type SignedIn, type Stack, signUpAdmin, startStack, testEnv, uniqueEmail } from "../harness.ts";
 import { deleteKeys, redisUrl, uniquePrefix } from "../redis.ts";
 
 // Issue #26: identity and role came from the JWT for up to an hour, whatever happened meanwhile (log-out,
@@ -12,11 +12,13 @@ const prefix = uniquePrefix("sessions");
 let stack: Stack;
 let replica: { url: string; close(): Promise<void> };
 let productId: string;
+let admin: SignedIn;
 
 beforeAll(async () => {
   stack = await startStack({ routerEnv: { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } });
   replica = await stack.startRouter();
-  productId = (await createProduct(stack, await signUpAdmin(stack), { stock: 100 })).id;
+  admin = await signUpAdmin(stack);
+  productId = (await createProduct(stack, admin, { stock: 100 })).id;
 });
 afterAll(async () => {
   await stack?.close();
@@ -101,11 +103,36 @@ it("logOut ends the session at once on every replica; the refresh token is refus
   expect((await refresh(user.refreshToken)).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
 });
 
+const orderAndPost = (token: string) => ({
+  placeOrder: (url: string) =>
+    gql(url, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, { input: { items: [{ productId, quantity: 1 }] } }, { token }),
+  createPost: (url: string) => gql(url, `mutation { createPost(input: { title: "t", body: "b" }) { id } }`, {}, { token }),
+});
+
+it("an admin's disableUser refuses the user's tokens at once on every replica; no log-in, no refresh", async () => {
+  const user = await signUp();
+  const { placeOrder, createPost } = orderAndPost(user.token);
+  expect((await createPost(replica.url)).errors).toBeUndefined();
+
+  const DISABLE = `mutation($id: ID!) { disableUser(id: $id) { id } }`;
+  expect((await stack.gql(DISABLE, { id: user.user.id }, { token: user.token })).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  const disabled = await stack.gql(DISABLE, { id: user.user.id }, { token: admin.token });
+  expect(disabled.data).toEqual({ disableUser: { id: user.user.id } });
+
+  for (const url of routers()) {
+    expectUnauthenticated(await placeOrder(url));
+    expectUnauthenticated(await createPost(url));
+  }
+  expect((await refresh(user.refreshToken)).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+  const logIn = await stack.gql(`mutation($e: String!) { logIn(email: $e, password: "correct horse") { token } }`, { e: user.email });
+  expect(logIn.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  // The admin's own token is untouched.
+  expect((await meOn(replica.url, admin.token)).data).toEqual({ me: { id: admin.id } });
+});
+
 it("deleteMe refuses every token of the account at once on every replica: placeOrder and createPost fail with 401", async () => {
   const user = await signUp();
-  const placeOrder = (url: string) =>
-    gql(url, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, { input: { items: [{ productId, quantity: 1 }] } }, { token: user.token });
-  const createPost = (url: string) => gql(url, `mutation { createPost(input: { title: "t", body: "b" }) { id } }`, {}, { token: user.token });
+  const { placeOrder, createPost } = orderAndPost(user.token);
   expect((await placeOrder(replica.url)).errors).toBeUndefined();
 
   const wrong = await stack.gql(`mutation { deleteMe(password: "wrong password") }`, {}, { token: user.token });

@@ -224,6 +224,13 @@ export type DeleteMeMutationVariables = Exact<{
 
 export type DeleteMeMutation = { deleteMe: boolean };
 
+export type DisableUserMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DisableUserMutation = { disableUser: { id: string, name: string, email: string | null, role: Role, createdAt: string } };
+
 export class TypedDocumentString<TResult, TVariables>
   extends String
   implements DocumentTypeDecoration<TResult, TVariables>
@@ -698,3 +705,16 @@ export const DeleteMeDocumentString = new TypedDocumentString(`
   deleteMe(password: $password)
 }
     `) as unknown as TypedDocumentString<DeleteMeMutation, DeleteMeMutationVariables>;
+export const DisableUserDocumentString = new TypedDocumentString(`
+    mutation DisableUser($id: ID!) {
+  disableUser(id: $id) {
+    ...UserFields
+  }
+}
+    fragment UserFields on User {
+  id
+  name
+  email
+  role
+  createdAt
+}`) as unknown as TypedDocumentString<DisableUserMutation, DisableUserMutationVariables>;

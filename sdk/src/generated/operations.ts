@@ -8,6 +8,7 @@ export const operations = {
   deleteMe: Documents.DeleteMeDocumentString,
   deletePost: Documents.DeletePostDocumentString,
   deleteProduct: Documents.DeleteProductDocumentString,
+  disableUser: Documents.DisableUserDocumentString,
   logIn: Documents.LogInDocumentString,
   logOut: Documents.LogOutDocumentString,
   me: Documents.MeDocumentString,

@@ -35,7 +35,7 @@ export async function rotate(db: Db, token: string, ttlSeconds: number): Promise
     return { kind: "reused", sessionId: found.familyId };
   };
   if (found.revokedAt) return reuse();
-  if (found.expiresAt.getTime() <= Date.now()) return { kind: "invalid" };
+  if (found.expiresAt.getTime() <= Date.now() || found.user.disabledAt) return { kind: "invalid" };
   // The conditional update decides: of two refreshes with one token at once, one wins, the other is a reuse.
   const claimed = await db.refreshToken.updateMany({ where: { id: found.id, revokedAt: null }, data: { revokedAt: new Date() } });
   if (claimed.count === 0) return reuse();
@@ -45,6 +45,11 @@ export async function rotate(db: Db, token: string, ttlSeconds: number): Promise
 /** Revokes every token of a session. */
 export async function endSession(db: Db, sessionId: string): Promise<void> {
   await db.refreshToken.updateMany({ where: { familyId: sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
+}
+
+/** Revokes every token of every session of a user. */
+export async function endSessionsOf(db: Db, userId: string): Promise<void> {
+  await db.refreshToken.updateMany({ where: { userId, revokedAt: null }, data: { revokedAt: new Date() } });
 }
 
 /** The session a refresh token belongs to (revoked or not), or null for an unknown token. */

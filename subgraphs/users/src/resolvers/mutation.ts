@@ -1,10 +1,10 @@
-import { appError, badUserInput, ErrorCode, entityTag, invalidate, requireViewer, signUserToken, validate } from "@supergraph/kit";
+import { appError, badUserInput, ErrorCode, entityTag, invalidate, notFound, requireAdmin, requireViewer, signUserToken, validate } from "@supergraph/kit";
 import { z } from "zod";
 import { revoke } from "../auth/revocation-report.ts";
 import type { Context } from "../context.ts";
 import { accountEmail as email, accountName, accountPassword } from "../data/accounts.ts";
 import { hashPassword, verifyPassword } from "../data/passwords.ts";
-import { endSession, type Issued, rotate, sessionOf, startSession } from "../data/refresh-tokens.ts";
+import { endSession, endSessionsOf, type Issued, rotate, sessionOf, startSession } from "../data/refresh-tokens.ts";
 import { Prisma, type User } from "../generated/prisma/client.ts";
 import { SELF_VIEW } from "./user.ts";
 
@@ -54,6 +54,8 @@ export const Mutation = {
     }
     if (!user || !valid) throw appError(ErrorCode.UNAUTHENTICATED, "Wrong email or password.");
     await attempt.succeeded();
+    // Told only to whoever knows the password.
+    if (user.disabledAt) throw appError(ErrorCode.FORBIDDEN, "This account is disabled.");
     return signIn(user, context);
   },
 
@@ -74,6 +76,17 @@ export const Mutation = {
       revoke(context, `session:${sessionId}`);
     }
     return true;
+  },
+
+  async disableUser(_: unknown, args: { id: string }, context: Context) {
+    requireAdmin(context.viewer);
+    const user = await context.loaders.userById.load(args.id);
+    if (!user) throw notFound("User", args.id);
+    const disabled = user.disabledAt ? user : await context.db.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } });
+    await endSessionsOf(context.db, user.id);
+    revoke(context, `user:${user.id}`);
+    invalidate(context, entityTag("User", user.id));
+    return disabled;
   },
 
   async deleteMe(_: unknown, args: { password: string }, context: Context) {
