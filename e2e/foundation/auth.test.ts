@@ -80,12 +80,12 @@ describe("bearer tokens at the router", () => {
   });
 
   const forged: Array<[string, () => string]> = [
-    ["signed with another secret", () => jwt.sign({ role: "ADMIN" }, "x".repeat(40), { subject: "someone", issuer: jwtConfig().issuer, audience: jwtConfig().audience })],
+    ["signed with another secret", () => jwt.sign({ role: "ADMIN" }, "x".repeat(40), { subject: "someone", issuer: jwtConfig().issuer, audience: jwtConfig().audience, expiresIn: 60 })],
     ["expired", () => jwt.sign({ role: "CUSTOMER", exp: Math.floor(Date.now() / 1000) - 60 }, jwtConfig().secret, { subject: "someone", issuer: jwtConfig().issuer, audience: jwtConfig().audience })],
-    ["for another audience", () => jwt.sign({ role: "CUSTOMER" }, jwtConfig().secret, { subject: "someone", issuer: jwtConfig().issuer, audience: "another-api" })],
-    ["from another issuer", () => jwt.sign({ role: "CUSTOMER" }, jwtConfig().secret, { subject: "someone", issuer: "evil", audience: jwtConfig().audience })],
+    ["for another audience", () => jwt.sign({ role: "CUSTOMER" }, jwtConfig().secret, { subject: "someone", issuer: jwtConfig().issuer, audience: "another-api", expiresIn: 60 })],
+    ["from another issuer", () => jwt.sign({ role: "CUSTOMER" }, jwtConfig().secret, { subject: "someone", issuer: "evil", audience: jwtConfig().audience, expiresIn: 60 })],
     ["unsigned (alg none)", () => jwt.sign({ role: "ADMIN", sub: "someone", iss: jwtConfig().issuer, aud: jwtConfig().audience }, "", { algorithm: "none" })],
-    ["signed with a weaker algorithm (HS384 with the right secret is still not the pinned HS256)", () => jwt.sign({ role: "ADMIN" }, jwtConfig().secret, { algorithm: "HS384", subject: "someone", issuer: jwtConfig().issuer, audience: jwtConfig().audience })],
+    ["signed with a weaker algorithm (HS384 with the right secret is still not the pinned HS256)", () => jwt.sign({ role: "ADMIN" }, jwtConfig().secret, { algorithm: "HS384", subject: "someone", issuer: jwtConfig().issuer, audience: jwtConfig().audience, expiresIn: 60 })],
     ["garbage", () => "not.a.jwt"],
   ];
   it.each(forged)("refuses a token %s with 401 UNAUTHENTICATED, not as anonymous", async (_label, makeToken) => {

@@ -33,7 +33,7 @@ describe("the typed SDK against the real router", () => {
 
     const { placeOrder } = await me.placeOrder({ input: { items: [{ productId: lamp.id, quantity: 2 }] } });
     expect(placeOrder).toMatchObject({ status: "PLACED", totalCents: 2468, items: [{ quantity: 2, product: { name: "SDK Lamp" } }] });
-    expect((await me.myOrders()).me?.orders.map((order) => order.id)).toEqual([placeOrder.id]);
+    expect((await me.myOrders()).me?.orders?.map((order) => order.id)).toEqual([placeOrder.id]);
   });
 
   it("throws a typed error carrying each extensions.code", async () => {

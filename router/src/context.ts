@@ -1,11 +1,12 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { HeaderMap } from "@apollo/server";
-import { type CommonConfig, ErrorCode, InvalidTokenError, requestError, type Viewer, verifyUserToken } from "@supergraph/kit";
+import { type CommonConfig, ErrorCode, InvalidTokenError, requestError, type VerifiedToken, type Viewer, verifyUserToken } from "@supergraph/kit";
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
 import { type CacheState, newCacheState } from "./cache/state.ts";
 import type { RouterMetrics } from "./metrics.ts";
 import type { RateLimitDecision, RateLimiter } from "./rate-limit.ts";
+import type { Revocations } from "./revocations.ts";
 
 export interface RouterContext {
   viewer: Viewer | null;
@@ -26,7 +27,7 @@ export interface RouterContext {
  * malformed, expired, forged, wrong issuer or audience — is refused with 401, never downgraded to
  * anonymous (a client with a broken token should find out, not silently see less).
  */
-export function identify(headers: IncomingHttpHeaders, jwtConfig: CommonConfig["jwt"]): Viewer | null {
+export function identify(headers: IncomingHttpHeaders, jwtConfig: CommonConfig["jwt"]): VerifiedToken | null {
   const header = headers.authorization;
   // An empty header presents no credentials (the playground's Headers tab starts with one to fill in).
   if (header === undefined || header.trim() === "") return null;
@@ -54,11 +55,16 @@ export function createContextFactory(deps: {
   jwt: CommonConfig["jwt"];
   rateLimit: RateLimiter;
   metrics: RouterMetrics;
+  revocations: Revocations;
   /** What the cache-hit lane already did for a request it looked up and handed on: its point spent, its cache state. */
   handedOn?: (request: IncomingMessage) => { decision: RateLimitDecision; cache: CacheState } | undefined;
 }) {
   return async (request: FastifyRequest): Promise<RouterContext> => {
     const viewer = identify(request.headers, deps.jwt);
+    // A valid signature is not enough: the session may have been logged out, the account deleted.
+    if (viewer && (await deps.revocations.isRevoked(viewer))) {
+      throw requestError(ErrorCode.UNAUTHENTICATED, "The token has been revoked: sign in again.");
+    }
     const handoff = deps.handedOn?.(request.raw);
     const decision = handoff?.decision ?? (await deps.rateLimit(rateLimitKey(viewer, () => request.ip)));
     if (!decision.allowed) {

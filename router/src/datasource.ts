@@ -5,6 +5,7 @@ import { recordFetch } from "./cache/state.ts";
 import type { RouterContext } from "./context.ts";
 import { SubgraphUnreachableError, type SubgraphFetcher } from "./fetcher.ts";
 import type { RouterMetrics } from "./metrics.ts";
+import type { Revocations } from "./revocations.ts";
 
 const MUTATION = /^\s*mutation\b/;
 
@@ -31,6 +32,8 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     private readonly signInternalToken: (viewer: RouterContext["viewer"], clientIp?: string) => string,
     private readonly metrics: RouterMetrics,
     private readonly dedupe = true,
+    /** Where revocations the users subgraph reports go (revocations.ts); only that subgraph's are trusted. */
+    private readonly revocations?: Revocations,
   ) {
     super({ url, fetcher: transport.fetcher });
   }
@@ -49,6 +52,11 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
 
   override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
     const response = await this.fetch(options);
+    const revoked = response.extensions?.revoke;
+    // Stored before the mutation's answer is sent: once a client sees logOut succeed, its token is refused.
+    if (this.subgraph === "users" && this.revocations && Array.isArray(revoked)) {
+      await this.revocations.revoke(revoked.filter((entry): entry is string => typeof entry === "string"));
+    }
     if ("cache" in options.context && options.context.cache) {
       recordFetch(options.context.cache, this.subgraph, options.request.query ?? "", response.extensions);
     }

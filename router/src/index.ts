@@ -36,6 +36,7 @@ import { QueryPlanStore, QueryPlanWarmer } from "./query-plans.ts";
 import { createRateLimiter } from "./rate-limit.ts";
 import { enforceRequestTimeout } from "./request-timeout.ts";
 import type { SubgraphName } from "./subgraphs.ts";
+import { createRevocations } from "./revocations.ts";
 import { supergraphFromFile } from "./supergraph.ts";
 import { clusterMetrics, workerLabels } from "./workers.ts";
 
@@ -64,6 +65,21 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   const queryPlans = new QueryPlanStore(metrics.queryPlanLookups);
   const warmer = config.queryPlanWarmup ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger) : null;
   let warming: Promise<unknown> | undefined;
+  const store = createCacheStore({
+    redisUrl: config.redisUrl,
+    keyPrefix: config.responseCache.keyPrefix,
+    timeoutMs: config.redisTimeoutMs,
+    maxTtlSeconds: config.responseCache.maxTtlSeconds,
+    logger,
+  });
+  const revocations = createRevocations({
+    redis: store.redis,
+    keyPrefix: config.responseCache.keyPrefix,
+    ttlSeconds: config.jwt.expiresInSeconds,
+    timeoutMs: config.redisTimeoutMs,
+    logger,
+  });
+
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.watchSupergraph, logger),
     // Each subgraph is reached at its `<NAME>_URL`, else at its routing URL in the supergraph (the local
@@ -76,7 +92,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
         transport = createSubgraphFetcher(name, { timeoutMs: target.timeoutMs, connections: config.subgraphMaxConnections });
         transports.set(name, transport);
       }
-      return new RouterDataSource(name, target.url, transport, signInternalToken, metrics, config.coalesce);
+      return new RouterDataSource(name, target.url, transport, signInternalToken, metrics, config.coalesce, revocations);
     },
     // The gateway's plan store is ours, so that the warmer can fill it (and its lookups are counted).
     queryPlannerConfig: { cache: queryPlans },
@@ -107,13 +123,6 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   const compression = createCompression(config.compression);
   await compression.register(http.app);
 
-  const store = createCacheStore({
-    redisUrl: config.redisUrl,
-    keyPrefix: config.responseCache.keyPrefix,
-    timeoutMs: config.redisTimeoutMs,
-    maxTtlSeconds: config.responseCache.maxTtlSeconds,
-    logger,
-  });
   const rateLimit = createRateLimiter({
     perMinute: config.rateLimitPerMinute,
     redis: store.redis,
@@ -176,6 +185,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
         cache,
         jwt: config.jwt,
         rateLimit,
+        revocations,
         metrics,
         compression,
         allows: persistedOperations.allows,
@@ -192,7 +202,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   const graphql = createGraphQLHandler({
     apollo,
     // A request the cache-hit lane looked up and handed on has spent its rate-limit point there.
-    createContext: createContextFactory({ jwt: config.jwt, rateLimit, metrics, handedOn }),
+    createContext: createContextFactory({ jwt: config.jwt, rateLimit, revocations, metrics, handedOn }),
     metrics,
     logger,
     cache,

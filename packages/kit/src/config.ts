@@ -46,7 +46,8 @@ export const commonEnv = z.object({
   JWT_SECRET: secret.optional(),
   JWT_ISSUER: z.string().default("supergraph"),
   JWT_AUDIENCE: z.string().default("supergraph-clients"),
-  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().positive().default(3600),
+  /** Access tokens are short-lived: a revocation the router missed (its Redis down) lasts at most this long. */
+  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().positive().default(900),
   INTERNAL_TOKEN_SECRET: secret.optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).optional(),

@@ -1,4 +1,4 @@
-import type { BaseContext } from "@apollo/server";
+import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 // Type only: @apollo/subgraph does not re-export its resolver map type from the package root.
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
 import type { DocumentNode } from "graphql";
@@ -15,6 +15,9 @@ export interface SubgraphDatabase {
   ping(): Promise<void>;
   close(): Promise<void>;
 }
+
+/** An Apollo Server plugin, for subgraphs that do not depend on @apollo/server themselves. */
+export type SubgraphPlugin<TContext extends BaseContext> = ApolloServerPlugin<TContext>;
 
 export interface SubgraphSpec<
   TDb extends { $disconnect(): Promise<void> },
@@ -35,6 +38,8 @@ export interface SubgraphSpec<
   /** More CLI commands (`main.js <name> [args…]`), run against the migrated database; see subgraph-cli.ts. */
   commands?: Record<string, (db: TDb, args: string[], logger: Logger) => Promise<void>>;
   logger?: Logger;
+  /** Apollo Server plugins of this subgraph's own (e.g. the users subgraph's revocation report). */
+  plugins?: ApolloServerPlugin<TContext>[];
 }
 
 export interface RunningSubgraph<TDb> {
@@ -76,6 +81,7 @@ export async function startSubgraph<
       metrics,
       readiness: () => database.ping(),
       context: (identity) => spec.context(db, identity, logger, services as TServices),
+      plugins: spec.plugins,
     });
     return {
       url: server.url,

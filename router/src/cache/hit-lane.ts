@@ -2,6 +2,7 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, replayBody, requestId, responseContentType } from "@supergraph/kit";
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
+import type { Revocations } from "../revocations.ts";
 import type { RouterMetrics } from "../metrics.ts";
 import { type Compression, type Encoding, varyWithAccept, varyWithEncoding } from "../compression.ts";
 import type { RateLimitDecision, RateLimiter } from "../rate-limit.ts";
@@ -15,6 +16,8 @@ export interface HitLaneOptions {
   cache: ResponseCache;
   jwt: CommonConfig["jwt"];
   rateLimit: RateLimiter;
+  /** A revoked token's request is never served here: handed on, the router refuses it with 401. */
+  revocations?: Revocations;
   metrics: RouterMetrics;
   /** Whether the persisted-operations check lets this operation run as it is (see persisted-operations.ts). */
   allows: (request: CacheRequest) => boolean;
@@ -152,14 +155,15 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     // limiter's script), and a hit waited for both one after the other.
     // The request's point is spent here, hit or not; one handed on carries the decision to the router's
     // context (rateLimitedInLane), so it is counted once either way.
-    const [found, decision] = await Promise.all([
+    const [found, decision, revoked] = await Promise.all([
       options.cache.lookup(viewer?.userId ?? null, params as CacheRequest).then(
         (hit) => ({ hit }),
         (error: unknown) => ({ error }),
       ),
       options.rateLimit(rateLimitKey(viewer, () => options.clientIp(request))),
+      viewer && options.revocations ? options.revocations.isRevoked(viewer) : false,
     ]);
-    const hit = "hit" in found ? found.hit : null;
+    const hit = "hit" in found && !revoked ? found.hit : null;
     // One request near the end of a hot entry's life executes it again, and stores the result (see
     // ResponseCache.claimRefresh); the others are still served here.
     const claim = hit !== null && decision.allowed ? options.cache.claimRefresh(hit) : null;

@@ -61,42 +61,42 @@ export type UpdateProductInput = {
   stock?: number | null | undefined;
 };
 
-export type OrderFieldsFragment = { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string }, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> };
+export type OrderFieldsFragment = { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> };
 
 export type OrderQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type OrderQuery = { order: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string }, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> } | null };
+export type OrderQuery = { order: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> } | null };
 
 export type MyOrdersQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyOrdersQuery = { me: { id: string, orders: Array<{ id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string }, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> }> } | null };
+export type MyOrdersQuery = { me: { id: string, orders: Array<{ id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> }> | null } | null };
 
 export type PlaceOrderMutationVariables = Exact<{
   input: PlaceOrderInput;
 }>;
 
 
-export type PlaceOrderMutation = { placeOrder: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string }, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> } };
+export type PlaceOrderMutation = { placeOrder: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> } };
 
 export type CancelOrderMutationVariables = Exact<{
   id: string;
 }>;
 
 
-export type CancelOrderMutation = { cancelOrder: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string }, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } }> } };
+export type CancelOrderMutation = { cancelOrder: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> } };
 
-export type PostFieldsFragment = { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> };
+export type PostFieldsFragment = { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null };
 
 export type PostQueryVariables = Exact<{
   id: string;
 }>;
 
 
-export type PostQuery = { post: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> } | null };
+export type PostQuery = { post: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null } | null };
 
 export type PostsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -105,19 +105,19 @@ export type PostsQueryVariables = Exact<{
 }>;
 
 
-export type PostsQuery = { posts: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
+export type PostsQuery = { posts: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
 export type MyPostsQueryVariables = Exact<{ [key: string]: never; }>;
 
 
-export type MyPostsQuery = { me: { id: string, posts: Array<{ id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> }> } | null };
+export type MyPostsQuery = { me: { id: string, posts: Array<{ id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null }> | null } | null };
 
 export type CreatePostMutationVariables = Exact<{
   input: CreatePostInput;
 }>;
 
 
-export type CreatePostMutation = { createPost: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> } };
+export type CreatePostMutation = { createPost: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null } };
 
 export type UpdatePostMutationVariables = Exact<{
   id: string;
@@ -125,7 +125,7 @@ export type UpdatePostMutationVariables = Exact<{
 }>;
 
 
-export type UpdatePostMutation = { updatePost: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string }, products: Array<{ id: string, name: string }> } };
+export type UpdatePostMutation = { updatePost: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null } };
 
 export type DeletePostMutationVariables = Exact<{
   id: string;
@@ -141,7 +141,7 @@ export type ProductQueryVariables = Exact<{
 }>;
 
 
-export type ProductQuery = { product: { id: string, sku: string, name: string, description: string, priceCents: number, stock: number, createdAt: string, posts: Array<{ id: string, title: string, author: { id: string, name: string } }> } | null };
+export type ProductQuery = { product: { id: string, sku: string, name: string, description: string, priceCents: number, stock: number, createdAt: string, posts: Array<{ id: string, title: string, author: { id: string, name: string } | null }> | null } | null };
 
 export type ProductsQueryVariables = Exact<{
   first?: number | null | undefined;
@@ -193,7 +193,7 @@ export type SignUpMutationVariables = Exact<{
 }>;
 
 
-export type SignUpMutation = { signUp: { token: string, user: { id: string, name: string, email: string | null, role: Role, createdAt: string } } };
+export type SignUpMutation = { signUp: { token: string, refreshToken: string, user: { id: string, name: string, email: string | null, role: Role, createdAt: string } } };
 
 export type LogInMutationVariables = Exact<{
   email: string;
@@ -201,7 +201,35 @@ export type LogInMutationVariables = Exact<{
 }>;
 
 
-export type LogInMutation = { logIn: { token: string, user: { id: string, name: string, email: string | null, role: Role, createdAt: string } } };
+export type LogInMutation = { logIn: { token: string, refreshToken: string, user: { id: string, name: string, email: string | null, role: Role, createdAt: string } } };
+
+export type RefreshTokenMutationVariables = Exact<{
+  token: string;
+}>;
+
+
+export type RefreshTokenMutation = { refreshToken: { token: string, refreshToken: string, user: { id: string, name: string, email: string | null, role: Role, createdAt: string } } };
+
+export type LogOutMutationVariables = Exact<{
+  refreshToken: string;
+}>;
+
+
+export type LogOutMutation = { logOut: boolean };
+
+export type DeleteMeMutationVariables = Exact<{
+  password: string;
+}>;
+
+
+export type DeleteMeMutation = { deleteMe: boolean };
+
+export type DisableUserMutationVariables = Exact<{
+  id: string;
+}>;
+
+
+export type DisableUserMutation = { disableUser: { id: string, name: string, email: string | null, role: Role, createdAt: string } };
 
 export class TypedDocumentString<TResult, TVariables>
   extends String
@@ -620,6 +648,7 @@ export const SignUpDocumentString = new TypedDocumentString(`
     mutation SignUp($input: SignUpInput!) {
   signUp(input: $input) {
     token
+    refreshToken
     user {
       ...UserFields
     }
@@ -636,6 +665,7 @@ export const LogInDocumentString = new TypedDocumentString(`
     mutation LogIn($email: String!, $password: String!) {
   logIn(email: $email, password: $password) {
     token
+    refreshToken
     user {
       ...UserFields
     }
@@ -648,3 +678,43 @@ export const LogInDocumentString = new TypedDocumentString(`
   role
   createdAt
 }`) as unknown as TypedDocumentString<LogInMutation, LogInMutationVariables>;
+export const RefreshTokenDocumentString = new TypedDocumentString(`
+    mutation RefreshToken($token: String!) {
+  refreshToken(token: $token) {
+    token
+    refreshToken
+    user {
+      ...UserFields
+    }
+  }
+}
+    fragment UserFields on User {
+  id
+  name
+  email
+  role
+  createdAt
+}`) as unknown as TypedDocumentString<RefreshTokenMutation, RefreshTokenMutationVariables>;
+export const LogOutDocumentString = new TypedDocumentString(`
+    mutation LogOut($refreshToken: String!) {
+  logOut(refreshToken: $refreshToken)
+}
+    `) as unknown as TypedDocumentString<LogOutMutation, LogOutMutationVariables>;
+export const DeleteMeDocumentString = new TypedDocumentString(`
+    mutation DeleteMe($password: String!) {
+  deleteMe(password: $password)
+}
+    `) as unknown as TypedDocumentString<DeleteMeMutation, DeleteMeMutationVariables>;
+export const DisableUserDocumentString = new TypedDocumentString(`
+    mutation DisableUser($id: ID!) {
+  disableUser(id: $id) {
+    ...UserFields
+  }
+}
+    fragment UserFields on User {
+  id
+  name
+  email
+  role
+  createdAt
+}`) as unknown as TypedDocumentString<DisableUserMutation, DisableUserMutationVariables>;

@@ -19,6 +19,8 @@ const env = z.object({
   LOGIN_MAX_CONSECUTIVE_FAILS: positive(10),
   LOGIN_BLOCK_SECONDS: positive(15 * 60),
   LOGIN_MAX_FAILS_PER_IP_PER_DAY: positive(100),
+  /** How long a session lasts without a refresh; each refresh starts it again. */
+  REFRESH_TOKEN_TTL_DAYS: positive(30),
   /** Inputs of the `create-admin` command only (arguments win over these). */
   ADMIN_EMAIL: z.string().optional(),
   ADMIN_NAME: z.string().optional(),
@@ -31,6 +33,7 @@ export interface UsersConfig extends SubgraphConfig {
   passwordHashing: { concurrency: number; maxQueue: number; maxWaitMs: number };
   redis: { url: string | undefined; keyPrefix: string; timeoutMs: number };
   loginLimits: { maxConsecutiveFails: number; blockSeconds: number; maxFailsPerIpPerDay: number };
+  refreshTokenTtlSeconds: number;
   createAdmin: { email: string | undefined; name: string | undefined; password: string | undefined };
 }
 
@@ -51,6 +54,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): UsersConfig
       blockSeconds: raw.LOGIN_BLOCK_SECONDS,
       maxFailsPerIpPerDay: raw.LOGIN_MAX_FAILS_PER_IP_PER_DAY,
     },
+    refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60,
     createAdmin: { email: raw.ADMIN_EMAIL, name: raw.ADMIN_NAME, password: raw.ADMIN_PASSWORD },
   };
 }

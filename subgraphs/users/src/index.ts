@@ -1,6 +1,7 @@
 import { subgraphDatabase } from "@supergraph/db";
 import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
 import { type AuthGuard, createAuthGuard } from "./auth/guard.ts";
+import { useRevocationReport } from "./auth/revocation-report.ts";
 import type { UsersConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createAdminCommand } from "./create-admin.ts";
@@ -28,6 +29,7 @@ export function usersSubgraph(config: UsersConfig, logger?: Logger): SubgraphSpe
     services: (metrics, logger) => createAuthGuard(config, metrics, logger),
     context: (db, identity, _logger, guard) => createContext(db, config, identity, guard),
     commands: { "create-admin": createAdminCommand(config) },
+    plugins: [useRevocationReport()],
   };
 }
 

@@ -1,27 +1,31 @@
-import { appError, badUserInput, ErrorCode, invalidate, signUserToken, validate } from "@supergraph/kit";
+import { appError, badUserInput, ErrorCode, entityTag, invalidate, notFound, requireAdmin, requireViewer, signUserToken, validate } from "@supergraph/kit";
 import { z } from "zod";
+import { revoke } from "../auth/revocation-report.ts";
 import type { Context } from "../context.ts";
 import { accountEmail as email, accountName, accountPassword } from "../data/accounts.ts";
-import { Prisma, type User } from "../generated/prisma/client.ts";
 import { hashPassword, verifyPassword } from "../data/passwords.ts";
+import { endSession, endSessionsOf, type Issued, rotate, sessionOf, startSession } from "../data/refresh-tokens.ts";
+import { Prisma, type User } from "../generated/prisma/client.ts";
 import { SELF_VIEW } from "./user.ts";
 
 const signUpInput = z.object({ email, password: accountPassword, name: accountName });
 
-function authPayload(user: User, context: Context) {
-  const token = signUserToken({ userId: user.id, role: user.role }, context.config.jwt);
+function authPayload(user: User, session: Issued, context: Context) {
+  const token = signUserToken({ userId: user.id, role: user.role }, context.config.jwt, session.sessionId);
   // The caller just proved who they are: the payload shows them their own account, email included.
-  return { token, user: { ...user, [SELF_VIEW]: true } };
+  return { token, refreshToken: session.refreshToken, user: { ...user, [SELF_VIEW]: true } };
 }
+
+const signIn = async (user: User, context: Context) =>
+  authPayload(user, await startSession(context.db, user.id, context.config.refreshTokenTtlSeconds), context);
 
 export const Mutation = {
   async signUp(_: unknown, args: { input: unknown }, context: Context) {
     const input = validate(signUpInput, args.input, "input");
     const passwordHash = await context.guard.hash("signUp", () => hashPassword(input.password, context.config.passwordHashCost));
+    let user: User;
     try {
-      const user = await context.db.user.create({ data: { email: input.email, name: input.name, passwordHash } });
-      invalidate(context, "User");
-      return authPayload(user, context);
+      user = await context.db.user.create({ data: { email: input.email, name: input.name, passwordHash } });
     } catch (error) {
       // The unique index decides, not a prior lookup: two concurrent sign-ups with one email cannot both win.
       if (error instanceof Prisma.PrismaClientKnownRequestError && error.code === "P2002") {
@@ -29,6 +33,8 @@ export const Mutation = {
       }
       throw error;
     }
+    invalidate(context, "User");
+    return signIn(user, context);
   },
 
   async logIn(_: unknown, args: { email: string; password: string }, context: Context) {
@@ -48,6 +54,52 @@ export const Mutation = {
     }
     if (!user || !valid) throw appError(ErrorCode.UNAUTHENTICATED, "Wrong email or password.");
     await attempt.succeeded();
-    return authPayload(user, context);
+    // Told only to whoever knows the password.
+    if (user.disabledAt) throw appError(ErrorCode.FORBIDDEN, "This account is disabled.");
+    return signIn(user, context);
+  },
+
+  async refreshToken(_: unknown, args: { token: string }, context: Context) {
+    const rotation = await rotate(context.db, args.token, context.config.refreshTokenTtlSeconds);
+    if (rotation.kind === "rotated") return authPayload(rotation.user, rotation.issued, context);
+    if (rotation.kind === "reused") {
+      revoke(context, `session:${rotation.sessionId}`);
+      throw appError(ErrorCode.UNAUTHENTICATED, "This refresh token was already used: its session is ended. Sign in again.");
+    }
+    throw appError(ErrorCode.UNAUTHENTICATED, "The refresh token is invalid or expired. Sign in again.");
+  },
+
+  async logOut(_: unknown, args: { refreshToken: string }, context: Context) {
+    const sessionId = await sessionOf(context.db, args.refreshToken);
+    if (sessionId) {
+      await endSession(context.db, sessionId);
+      revoke(context, `session:${sessionId}`);
+    }
+    return true;
+  },
+
+  async disableUser(_: unknown, args: { id: string }, context: Context) {
+    requireAdmin(context.viewer);
+    const user = await context.loaders.userById.load(args.id);
+    if (!user) throw notFound("User", args.id);
+    const disabled = user.disabledAt ? user : await context.db.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } });
+    await endSessionsOf(context.db, user.id);
+    revoke(context, `user:${user.id}`);
+    invalidate(context, entityTag("User", user.id));
+    return disabled;
+  },
+
+  async deleteMe(_: unknown, args: { password: string }, context: Context) {
+    const viewer = requireViewer(context.viewer);
+    const user = await context.db.user.findUnique({ where: { id: viewer.userId } });
+    if (!user) throw appError(ErrorCode.UNAUTHENTICATED, "This account no longer exists.");
+    if (!(await context.guard.hash("logIn", () => verifyPassword(args.password, user.passwordHash)))) {
+      throw appError(ErrorCode.UNAUTHENTICATED, "Wrong password.");
+    }
+    // Its refresh tokens go with it (ON DELETE CASCADE); its access tokens are refused by the router.
+    await context.db.user.deleteMany({ where: { id: user.id } });
+    revoke(context, `user:${user.id}`);
+    invalidate(context, entityTag("User", user.id), "User");
+    return true;
   },
 };
