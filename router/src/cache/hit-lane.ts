@@ -154,7 +154,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     // The lookup and the rate limit at once: with Redis each is a round trip (the tags' MGET, the
     // limiter's script), and a hit waited for both one after the other.
     // The request's point is spent here, hit or not; one handed on carries the decision to the router's
-    // context (rateLimitedInLane), so it is counted once either way.
+    // context (handedOn), so it is counted once either way.
     const [found, decision, revoked] = await Promise.all([
       options.cache.lookup(viewer?.userId ?? null, params as CacheRequest).then(
         (hit) => ({ hit }),

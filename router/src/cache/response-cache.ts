@@ -101,12 +101,12 @@ export function schemaFingerprint(schema: GraphQLSchema, limits: unknown): strin
 }
 
 /**
- * The store key of a request: a SHA-256 of the schema's fingerprint, the scope, the query's SHA-256 (the
- * hash an automatic persisted query or a trusted document is sent by, so hash-only requests find it too),
- * the operation name and the variables. Null for what is not a cacheable request: a body Apollo Server
- * refuses (it gets its 400 there, not another request's entry), or variables too deep to serialise.
+ * What identifies a request's answer under any scope: the query's SHA-256 (the hash an automatic
+ * persisted query or a trusted document is sent by, so hash-only requests find it too), the operation
+ * name and the variables. Null for what is not a cacheable request: a body Apollo Server refuses (it gets
+ * its 400 there, not another request's entry), or variables too deep to serialise.
  */
-export function entryKey(fingerprint: string, scope: Scope, request: CacheRequest): string | null {
+function requestIdentity(request: CacheRequest): string | null {
   const { query, operationName, variables, extensions } = request;
   if (operationName != null && typeof operationName !== "string") return null;
   if ((variables != null && !isRecord(variables)) || (extensions != null && !isRecord(extensions))) return null;
@@ -123,7 +123,15 @@ export function entryKey(fingerprint: string, scope: Scope, request: CacheReques
   } catch {
     return null;
   }
-  return ENTRY_PREFIX + hash("sha256", `${fingerprint}\u0000${scope}\u0000${queryId}\u0000${operationName ?? ""}\u0000${variablesText}`, "hex");
+  return `${queryId}\u0000${operationName ?? ""}\u0000${variablesText}`;
+}
+
+const keyOf = (fingerprint: string, scope: Scope, identity: string) => ENTRY_PREFIX + hash("sha256", `${fingerprint}\u0000${scope}\u0000${identity}`, "hex");
+
+/** The store key of a request in a scope, under a schema's fingerprint (see requestIdentity); null: not cacheable. */
+export function entryKey(fingerprint: string, scope: Scope, request: CacheRequest): string | null {
+  const identity = requestIdentity(request);
+  return identity === null ? null : keyOf(fingerprint, scope, identity);
 }
 
 /**
@@ -223,10 +231,12 @@ export class ResponseCache {
   async lookup(viewerId: string | null, request: CacheRequest): Promise<Hit | null> {
     const fingerprint = this.current;
     if (!fingerprint) return null;
+    // Worked out once for both scopes (a signed-in caller's private entry first).
+    const identity = requestIdentity(request);
+    if (identity === null) return null;
     const scopes: Scope[] = viewerId ? [`private:${viewerId}`, "public"] : ["public"];
     for (const scope of scopes) {
-      const key = entryKey(fingerprint, scope, request);
-      if (!key) return null;
+      const key = keyOf(fingerprint, scope, identity);
       const entry = await this.read(key);
       if (!entry) continue;
       if (!(await this.health.run(() => this.tags.isCurrent(entry.meta.e, entry.meta.t), false))) {

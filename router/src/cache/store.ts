@@ -16,7 +16,7 @@ export interface CacheStoreOptions {
 }
 
 export interface CacheStore {
-  /** The key-value store; errors propagate (TaggedResponseCache runs it through `health`). */
+  /** The key-value store; errors propagate (ResponseCache runs it through `health`). */
   raw: KeyValueCache<string>;
   /** The same store, failing open (for automatic persisted queries). */
   kv: KeyValueCache<string>;
