@@ -13,7 +13,7 @@ const list = z
   .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean))
   .optional();
 
-const env = commonEnv.extend({
+export const env = commonEnv.extend({
   PORT: port(4000),
   INTERNAL_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   INVALIDATION_SHARED_KEY: z.string().min(32, "must be at least 32 characters").optional(),
@@ -55,7 +55,7 @@ const env = commonEnv.extend({
 });
 
 /** Per subgraph: `<NAME>_URL` and `<NAME>_TIMEOUT_MS`. */
-const subgraphEnv = z.object(
+export const subgraphEnv = z.object(
   Object.fromEntries(
     SUBGRAPHS.flatMap((subgraph) => [
       [`${subgraph.name.toUpperCase()}_URL`, z.url("must be an http(s) URL").optional()],

@@ -1,7 +1,7 @@
 import { loadSubgraphConfig, parseConfig, type SubgraphConfig } from "@supergraph/kit";
 import { z } from "zod";
 
-const env = z.object({
+export const env = z.object({
   /** The products subgraph, called directly (not through the router) to reserve and release stock. */
   PRODUCTS_URL: z.url().default("http://127.0.0.1:4002/graphql"),
   /** Each stock call's timeout; a timed-out reservation is retried (it is idempotent). */

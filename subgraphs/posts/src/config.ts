@@ -1,7 +1,7 @@
 import { loadSubgraphConfig, parseConfig, type SubgraphConfig } from "@supergraph/kit";
 import { z } from "zod";
 
-const env = z.object({
+export const env = z.object({
   /** The products subgraph, asked directly which product ids exist when a post names products. */
   PRODUCTS_URL: z.url().default("http://127.0.0.1:4002/graphql"),
   /**

@@ -3,7 +3,7 @@ import { z } from "zod";
 
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const env = z.object({
+export const env = z.object({
   SEED_ADMIN_EMAIL: z.email().default("admin@example.com"),
   SEED_ADMIN_PASSWORD: z.string().min(8).default("admin-password"),
   /** log2 of scrypt's cost N; 17 is OWASP's minimum for password storage. Tests lower it for speed. */
