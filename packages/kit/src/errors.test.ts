@@ -42,7 +42,8 @@ describe("the closed set of error codes", () => {
   it("is docs/api.md's error table, with each code's status, and the SDK's ErrorCode", () => {
     const api = readFileSync(join(root, "docs/api.md"), "utf8");
     const start = api.indexOf("| Code | HTTP");
-    const rows = api.slice(start, api.indexOf("\n\n", start)).split("\n").slice(2);
+    const end = api.indexOf("\n\n", start);
+    const rows = api.slice(start, end === -1 ? undefined : end).trim().split("\n").slice(2);
     const listed = new Set<string>();
     for (const row of rows) {
       // First cell: the row's codes; second: their statuses, one for all or one each ("404 / 400").
