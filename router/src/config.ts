@@ -52,6 +52,11 @@ export const env = commonEnv.extend({
     .regex(/^(auto|[1-9]\d*)$/, "must be a positive whole number or `auto` (one per core)")
     .optional(),
   PLAYGROUND_DIR: z.string().optional(),
+  SUBSCRIPTIONS_PER_CLIENT: positive(20),
+  SUBSCRIPTIONS_PER_CONNECTION: positive(20),
+  SUBSCRIPTION_MESSAGE_MAX_BYTES: positive(64 * 1024),
+  SUBSCRIPTION_MAX_BACKLOG: positive(100),
+  SUBSCRIPTION_PING_INTERVAL_MS: positive(30_000),
 });
 
 /** Per subgraph: `<NAME>_URL` and `<NAME>_TIMEOUT_MS`. */
@@ -115,6 +120,18 @@ export interface RouterConfig extends CommonConfig {
   maxBatchSize: number;
   /** Router processes on this machine (node:cluster, sharing the port); 1 runs no cluster at all. */
   workers: number;
+  subscriptions: {
+    /** Live subscriptions per client (per user when signed in, else per address), over all its connections. */
+    perClient: number;
+    /** Live subscriptions on one WebSocket connection. */
+    perConnection: number;
+    /** The largest WebSocket message a client may send. */
+    messageMaxBytes: number;
+    /** Events waiting for a slow client before its subscription is ended. */
+    maxBacklog: number;
+    /** WebSocket pings (a connection silent for two is dropped); multipart heartbeats are every 5 s, as Apollo's spec asks. */
+    pingIntervalMs: number;
+  };
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfig {
@@ -192,6 +209,13 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
     coalesce: raw.COALESCE ?? true,
     maxBatchSize: raw.MAX_BATCH_SIZE,
     workers,
+    subscriptions: {
+      perClient: raw.SUBSCRIPTIONS_PER_CLIENT,
+      perConnection: raw.SUBSCRIPTIONS_PER_CONNECTION,
+      messageMaxBytes: raw.SUBSCRIPTION_MESSAGE_MAX_BYTES,
+      maxBacklog: raw.SUBSCRIPTION_MAX_BACKLOG,
+      pingIntervalMs: raw.SUBSCRIPTION_PING_INTERVAL_MS,
+    },
     playground: {
       enabled: raw.PLAYGROUND ?? common.env !== "production",
       dir: raw.PLAYGROUND_DIR ?? fileURLToPath(new URL("../../playground/dist", import.meta.url)),

@@ -39,6 +39,9 @@ import type { SubgraphName } from "./subgraphs.ts";
 import { createRevocations } from "./revocations.ts";
 import { supergraphFromFile } from "./supergraph.ts";
 import { clusterMetrics, workerLabels } from "./workers.ts";
+import { createHttpSubscriptions } from "./subscriptions/http.ts";
+import { createSubscriptionService } from "./subscriptions/service.ts";
+import { serveWebSocketSubscriptions } from "./subscriptions/websocket.ts";
 
 export { composeSupergraph } from "./compose.ts";
 export { loadConfig, type RouterConfig } from "./config.ts";
@@ -80,6 +83,23 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     logger,
   });
 
+  // What the gateway builds per subgraph, for subscriptions: their events are completed with the same fetches.
+  const subgraphUrls = new Map<string, string>();
+  const dataSources = new Map<string, RouterDataSource>();
+  const subscriptions = createSubscriptionService({
+    limits: config.limits,
+    subscriptions: { perClient: config.subscriptions.perClient, maxBacklog: config.subscriptions.maxBacklog, revocationCheckMs: 30_000 },
+    allows: persistedOperations.allows,
+    signInternalToken,
+    revocations,
+    urls: subgraphUrls,
+    dataSources,
+    logger,
+    onActive: (delta) => metrics.subscriptionsActive.inc(delta),
+    onEvent: () => metrics.subscriptionEvents.inc(),
+    onEnded: (reason) => metrics.subscriptionsEnded.inc({ reason }),
+    formatError: (formatted, error) => formatError(formatted, error),
+  });
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.watchSupergraph, logger),
     // Each subgraph is reached at its `<NAME>_URL`, else at its routing URL in the supergraph (the local
@@ -92,7 +112,10 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
         transport = createSubgraphFetcher(name, { timeoutMs: target.timeoutMs, connections: config.subgraphMaxConnections });
         transports.set(name, transport);
       }
-      return new RouterDataSource(name, target.url, transport, signInternalToken, metrics, config.coalesce, revocations);
+      const dataSource = new RouterDataSource(name, target.url, transport, signInternalToken, metrics, config.coalesce, revocations);
+      subgraphUrls.set(name, target.url);
+      dataSources.set(name, dataSource);
+      return dataSource;
     },
     // The gateway's plan store is ours, so that the warmer can fill it (and its lookups are counted).
     queryPlannerConfig: { cache: queryPlans },
@@ -103,6 +126,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   let cache: ResponseCache | null = null;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     loaded = true;
+    subscriptions.update(coreSupergraphSdl);
     // From now on the cache answers only with entries made under this schema.
     cache?.serve(apiSchema);
     // The gateway has just cleared its plans for this supergraph; plan the persisted operations again.
@@ -137,6 +161,11 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   const development = config.env === "development";
   const introspection = config.env !== "production";
   const maskErrors = createErrorMasker(logger, development, !introspection);
+  function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
+    const limit = limitErrorCode(formatted);
+    if (limit) return { message: formatted.message, extensions: { code: limit } };
+    return maskErrors(formatted, error);
+  }
   const apollo = new ApolloServer<RouterContext>({
     gateway,
     // Automatic persisted queries share the store (and Redis) with the response cache.
@@ -157,11 +186,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     csrfPrevention: false,
     parseOptions: { maxTokens: config.limits.tokens },
     validationRules: limitValidationRules(config.limits),
-    formatError: (formatted: GraphQLFormattedError, error: unknown) => {
-      const limit = limitErrorCode(formatted);
-      if (limit) return { message: formatted.message, extensions: { code: limit } };
-      return maskErrors(formatted, error);
-    },
+    formatError,
     plugins: [
       fastifyApolloDrainPlugin(http.app),
       ApolloServerPluginLandingPageDisabled(),
@@ -212,13 +237,31 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   });
   enforceRequestTimeout(http.app, "/graphql", config.routerTimeoutMs);
   const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;
+  const streams = createHttpSubscriptions({ service: subscriptions, jwt: config.jwt, clientIp: http.clientIp, heartbeatMs: 5_000 });
   http.app.route({
     method: ["GET", "POST"],
     url: "/graphql",
     onRequest: playground ? [playground] : [],
     preValidation: graphql.checkBatch,
     preHandler: persistedOperations.preHandler,
-    handler: graphql.handler,
+    handler: (request, reply) => {
+      const stream = streams.handles(request);
+      return stream ? streams.handle(stream, request, reply) : graphql.handler(request, reply);
+    },
+  });
+  const allowsOrigin = corsHeaders(config.corsOrigins, []);
+  const webSockets = serveWebSocketSubscriptions({
+    server: http.app.server,
+    service: subscriptions,
+    jwt: config.jwt,
+    // No Origin: not a browser. Otherwise only the origins CORS admits.
+    allowsOrigin: (origin) => origin === undefined || allowsOrigin(origin).includes("access-control-allow-origin"),
+    clientIp: http.clientIp,
+    maxPerConnection: config.subscriptions.perConnection,
+    maxMessageBytes: config.subscriptions.messageMaxBytes,
+    maxBufferedBytes: 4 * 1024 * 1024,
+    pingIntervalMs: config.subscriptions.pingIntervalMs,
+    onSlowConsumer: () => metrics.subscriptionsEnded.inc({ reason: "slow" }),
   });
 
   const base = await listen(http.app, config.host, config.port);
@@ -235,6 +278,10 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
       http.markShuttingDown();
       internal.markShuttingDown();
       persistedOperations.close();
+      // Every subscription ends with its reason first (clients resubscribe elsewhere); their streams and
+      // sockets would otherwise hold the server open.
+      await subscriptions.close();
+      await webSockets.close();
       await http.app.close();
       await internal.app.close();
       await apollo.stop();

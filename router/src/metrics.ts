@@ -1,5 +1,5 @@
 import { createMetrics } from "@supergraph/kit";
-import { Counter, Histogram } from "prom-client";
+import { Counter, Gauge, Histogram } from "prom-client";
 
 /** The router's metrics: the shared ones (operations, errors) plus fetches, cache and rate limiting. */
 export function createRouterMetrics(labels: Record<string, string> = {}) {
@@ -46,6 +46,22 @@ export function createRouterMetrics(labels: Record<string, string> = {}) {
     rateLimited: new Counter({
       name: "rate_limit_rejections_total",
       help: "Requests refused with 429 because their client was over its budget.",
+      registers,
+    }),
+    subscriptionsActive: new Gauge({
+      name: "subscriptions_active",
+      help: "Live subscriptions, over every protocol.",
+      registers,
+    }),
+    subscriptionEvents: new Counter({
+      name: "subscription_events_total",
+      help: "Subscription events delivered to clients (each completed from the other subgraphs).",
+      registers,
+    }),
+    subscriptionsEnded: new Counter({
+      name: "subscriptions_ended_total",
+      help: "Subscriptions the router ended, by reason (expired, revoked, shutdown, upstream, slow: a client that did not read its events).",
+      labelNames: ["reason"] as const,
       registers,
     }),
   };

@@ -9,6 +9,7 @@ const token = (overrides: { sessionId?: string; issuedAt?: number } = {}) => ({
   role: "CUSTOMER" as const,
   sessionId: "s1",
   issuedAt: now() - 10,
+  expiresAt: now() + 890,
   ...overrides,
 });
 

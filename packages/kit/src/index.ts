@@ -35,6 +35,7 @@ export {
 export { createLogger, exitAfterLogs, type Logger, serviceLogger } from "./logger.ts";
 export { createErrorMasker } from "./mask-errors.ts";
 export { createMetrics, type Metrics } from "./metrics.ts";
+export { createEventBus, type EventBus } from "./events.ts";
 export { operationLabel, useOperationMetrics } from "./operation-metrics.ts";
 export { injectTraceContext, startTracing, traceRequests, tracingEnabled } from "./tracing.ts";
 export { handleShutdownSignals, type ShutdownOptions } from "./shutdown.ts";
