@@ -49,9 +49,13 @@ interface TicksContext {
   invalidations: Set<string>;
 }
 
-export async function startLive(): Promise<LiveSupergraph> {
+/**
+ * With `redisUrl`, ticks travel over Redis under `channelPrefix`: two of these started with the same ones are
+ * two replicas of one service, and a tick published by either reaches the subscribers of both.
+ */
+export async function startLive(options: { redisUrl?: string; channelPrefix?: string } = {}): Promise<LiveSupergraph> {
   const logger = createLogger("ticks", "silent");
-  const events = createEventBus<{ tick: [TickEvent] }>({ channelPrefix: "live:", logger });
+  const events = createEventBus<{ tick: [TickEvent] }>({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix ?? "live:", logger });
   let last = 0;
   const resolvers = {
     Query: { lastTick: () => last },
@@ -82,7 +86,15 @@ export async function startLive(): Promise<LiveSupergraph> {
     plugins: [ApolloServerPluginInlineTraceDisabled()],
     schema: buildSubgraphSchema({
       typeDefs: parse(itemsTypeDefs),
-      resolvers: { Item: { __resolveReference: ({ id }: { id: string }) => ({ id, name: `Item ${id}` }) }, Query: { item: (_: unknown, { id }: { id: string }) => ({ id, name: `Item ${id}` }) } } as never,
+      resolvers: {
+        Item: {
+          __resolveReference: ({ id }: { id: string }) => ({ id, name: `Item ${id}` }),
+          // Items named "slow…" take a while: a subscription's events then arrive faster than they are delivered.
+          name: async ({ id, name }: { id: string; name: string }) => {
+            if (id.startsWith("slow")) await new Promise((resolve) => setTimeout(resolve, 300));
+            return name;
+          },
+        }, Query: { item: (_: unknown, { id }: { id: string }) => ({ id, name: `Item ${id}` }) } } as never,
     }),
   });
   const { url: itemsUrl } = await startStandaloneServer(items, { listen: { port: 0, host: "127.0.0.1" } });

@@ -1,3 +1,4 @@
+import { once } from "node:events";
 import type { IncomingMessage } from "node:http";
 import { type CommonConfig, ErrorCode, httpStatusFor, isErrorCode, requestId, responseContentType, APPLICATION_JSON, TRANSPORT_STATUSES } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
@@ -86,7 +87,9 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
     try {
       for await (const result of stream) {
         if (response.destroyed) break;
-        response.write(part(JSON.stringify({ payload: result })));
+        // A client that does not read holds the next event back; its subscription's backlog then fills
+        // and ends it (service.ts), so nothing here grows without bound.
+        if (!response.write(part(JSON.stringify({ payload: result })))) await Promise.race([once(response, "drain"), once(response, "close")]).catch(() => {});
       }
     } finally {
       clearInterval(heartbeat);
