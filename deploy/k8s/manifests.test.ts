@@ -221,6 +221,14 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     expect(ingress.spec.rules[0].http.paths[0].backend.service.name).toBe("router");
   });
 
+  it("lets subscriptions live through the Ingress: unbuffered, and quiet longer than the router's pings and heartbeats", () => {
+    const annotations = ofKind("Ingress")[0].metadata.annotations;
+    expect(annotations["nginx.ingress.kubernetes.io/proxy-buffering"]).toBe("off");
+    const pingSeconds = Number(config.SUBSCRIPTION_PING_INTERVAL_MS ?? 30_000) / 1000;
+    expect(Number(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"])).toBeGreaterThan(pingSeconds);
+    expect(Number(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"])).toBeGreaterThan(pingSeconds);
+  });
+
   it("keeps the router's internal port (metrics, cache invalidation) off the Ingress and its Service", () => {
     const router = supergraph.find((deployment) => deployment.metadata.name === "router");
     const ports = router.spec.template.spec.containers[0].ports.map((port: Any) => [port.name, port.containerPort]);
