@@ -2,10 +2,10 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "@supergraph/kit";
 import { z } from "zod";
-import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "./cors.ts";
-import type { QueryLimits } from "./limits.ts";
-import type { PersistedOperationsMode } from "./persisted-operations.ts";
-import { SUBGRAPHS, type SubgraphName } from "./subgraphs.ts";
+import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "./http/cors.ts";
+import type { QueryLimits } from "./protection/limits.ts";
+import type { PersistedOperationsMode } from "./protection/persisted-operations.ts";
+import { SUBGRAPHS, type SubgraphName } from "./gateway/subgraphs.ts";
 
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = z

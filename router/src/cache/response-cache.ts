@@ -2,7 +2,7 @@ import { hash } from "node:crypto";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { type GraphQLSchema, printSchema } from "graphql";
 import { LRUCache } from "lru-cache";
-import type { Compression, Encodable, Encoding } from "../compression.ts";
+import type { Compression, Encodable, Encoding } from "../http/compression.ts";
 import type { CacheHealth } from "./health.ts";
 import type { CacheStore } from "./store.ts";
 import type { TagStore } from "./tag-store.ts";

@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { RouterContext } from "../context.ts";
-import type { RouterMetrics } from "../metrics.ts";
-import type { ResponseCache, Scope } from "./response-cache.ts";
-import { entryKey } from "./response-cache.ts";
+import type { RouterMetrics } from "../process/metrics.ts";
+import type { ResponseCache, Scope } from "../cache/response-cache.ts";
+import { entryKey } from "../cache/response-cache.ts";
 
 /**
  * The response cache's part in Apollo Server's pipeline. The client's operation is executed as sent:
