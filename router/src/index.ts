@@ -13,6 +13,7 @@ import { createCompression } from "./http/compression.ts";
 import { corsHeaders, corsOptions } from "./http/cors.ts";
 import { createGraphQLHandler } from "./http/graphql-handler.ts";
 import { servePlayground } from "./http/playground.ts";
+import { parseReplayedBodies } from "./http/replay-body.ts";
 import { enforceRequestTimeout } from "./http/request-timeout.ts";
 import { createRouterMetrics } from "./process/metrics.ts";
 import { clusterMetrics, workerLabels } from "./process/workers.ts";
@@ -73,6 +74,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets all of them.
   const metricsText = clusterMetrics(metrics.registry);
   const http = createHttpServer({ logger, metrics, metricsText, bodyLimitBytes: config.bodyLimitBytes, trustedProxies: config.trustedProxies, readiness });
+  parseReplayedBodies(http.app);
   // The operators' port, which the public Ingress does not route to.
   const internal = createHttpServer({ logger, metrics, metricsText, readiness });
   await http.app.register(cors, corsOptions(config.corsOrigins, config.cors));

@@ -1,10 +1,11 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, replayBody, requestId, responseContentType } from "@supergraph/kit";
+import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, requestId, responseContentType } from "@supergraph/kit";
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
 import type { Revocations } from "../protection/revocations.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
 import { type Compression, type Encoding, varyWithAccept, varyWithEncoding } from "../http/compression.ts";
+import { replayBody } from "../http/replay-body.ts";
 import type { RateLimitDecision, RateLimiter } from "../protection/rate-limit.ts";
 import { type CacheRequest, type Hit, hitHeaders, type ResponseCache } from "./response-cache.ts";
 import { type CacheState, newCacheState } from "./state.ts";
