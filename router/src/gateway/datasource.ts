@@ -32,7 +32,7 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     private readonly signInternalToken: (viewer: RouterContext["viewer"], clientIp?: string) => string,
     private readonly metrics: RouterMetrics,
     private readonly dedupe = true,
-    /** Where revocations the users subgraph reports go (revocations.ts); only that subgraph's are trusted. */
+    /** Where revocations the users subgraph reports go (protection/revocations.ts); only that subgraph's are trusted. */
     private readonly revocations?: Revocations,
   ) {
     super({ url, fetcher: transport.fetcher });

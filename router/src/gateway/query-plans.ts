@@ -71,10 +71,8 @@ export interface WarmUpResult {
 
 /**
  * Query-plan warm-up. @apollo/gateway plans an operation when its first request arrives, and planning is
- * synchronous: that request waits, and so does every request queued behind it on the event loop (the
- * public benchmark's TestQuery: 20–30 ms cold on a fast machine; federation plans for larger operations
- * cost far more). So for each document
- * of the persisted-operations manifest (the operations the apps will send) the router builds the plan
+ * synchronous: that request waits, and so does every request queued behind it on the event loop. So for
+ * each document of the persisted-operations manifest (the operations the apps will send) the router builds the plan
  * with a planner of its own over the same supergraph and files it where the gateway will look: at start-up,
  * before the router listens, and after every reload (the gateway empties its store then; requests arriving
  * before the warm-up has refilled it are planned as they come). Plans are plain data, independent of the planner
