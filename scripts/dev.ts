@@ -7,7 +7,7 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { prettyFactory } from "pino-pretty";
-import { composeSupergraph } from "../router/src/compose.ts";
+import { composeSupergraph } from "../router/src/gateway/compose.ts";
 import { ROUTER_ENTRY, SUBGRAPH_NAMES, subgraphEntry } from "./services.ts";
 import { cpuTicks, type Outcome, probe, waitUntilReady } from "./wait-ready.ts";
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { ConfigError } from "@supergraph/kit";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "./config.ts";
+import { disableApolloTelemetry, loadConfig } from "./config.ts";
 
 describe("ROUTER_WORKERS", () => {
   const redis = { REDIS_URL: "redis://127.0.0.1:6379" };
@@ -56,5 +56,24 @@ describe("MAX_BATCH_SIZE", () => {
 
   it("refuses anything but a whole number, naming the setting", () => {
     for (const value of ["-1", "2.5", "many"]) expect(() => loadConfig({ MAX_BATCH_SIZE: value })).toThrow(/MAX_BATCH_SIZE/);
+  });
+});
+
+describe("APOLLO_DISABLE_SECURITY_*", () => {
+  it("keeps Apollo's planner limits on by default, and reads `true` as @apollo/gateway does", () => {
+    expect(loadConfig({}).queryPlannerSecurity).toEqual({ recursiveSelectionsLimitDisabled: false, nonLocalSelectionsLimitDisabled: false });
+    expect(loadConfig({ APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK: "true" }).queryPlannerSecurity.recursiveSelectionsLimitDisabled).toBe(true);
+  });
+
+  it("refuses a value the gateway would silently read as false, naming the setting", () => {
+    expect(() => loadConfig({ APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK: "1" })).toThrow(/APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK/);
+  });
+});
+
+describe("disableApolloTelemetry", () => {
+  it("sets the variable @apollo/gateway reads before it would report usage to Apollo", () => {
+    const env: NodeJS.ProcessEnv = {};
+    disableApolloTelemetry(env);
+    expect(env.APOLLO_TELEMETRY_DISABLED).toBe("true");
   });
 });

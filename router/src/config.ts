@@ -2,16 +2,21 @@ import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "@supergraph/kit";
 import { z } from "zod";
-import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "./cors.ts";
-import type { QueryLimits } from "./limits.ts";
-import type { PersistedOperationsMode } from "./persisted-operations.ts";
-import { SUBGRAPHS, type SubgraphName } from "./subgraphs.ts";
+import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "./http/cors.ts";
+import type { QueryLimits } from "./protection/limits.ts";
+import type { PersistedOperationsMode } from "./protection/persisted-operations.ts";
+import { SUBGRAPHS, type SubgraphName } from "./gateway/subgraphs.ts";
 
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = z
   .string()
   .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean))
   .optional();
+
+const apolloFlag = z
+  .enum(["true", "false"], { message: "must be true or false (@apollo/gateway reads it as the exact text `true`)" })
+  .optional()
+  .transform((value) => value === "true");
 
 export const env = commonEnv.extend({
   PORT: port(4000),
@@ -57,6 +62,9 @@ export const env = commonEnv.extend({
   SUBSCRIPTION_MESSAGE_MAX_BYTES: positive(64 * 1024),
   SUBSCRIPTION_MAX_BACKLOG: positive(100),
   SUBSCRIPTION_PING_INTERVAL_MS: positive(30_000),
+  // Read by @apollo/gateway itself, exactly as "true"; parsed here so the plan warm-up plans as the gateway does.
+  APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK: apolloFlag,
+  APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK: apolloFlag,
 });
 
 /** Per subgraph: `<NAME>_URL` and `<NAME>_TIMEOUT_MS`. */
@@ -114,6 +122,8 @@ export interface RouterConfig extends CommonConfig {
   playground: { enabled: boolean; dir: string };
   /** Plan the manifest's operations at start-up and after each supergraph reload, before requests need them. */
   queryPlanWarmup: boolean;
+  /** Apollo's query-planner security limits, as the gateway applies them (APOLLO_DISABLE_SECURITY_*). */
+  queryPlannerSecurity: { recursiveSelectionsLimitDisabled: boolean; nonLocalSelectionsLimitDisabled: boolean };
   /** Single-flight: identical in-flight queries (per caller) execute once, and so do subgraph fetches. */
   coalesce: boolean;
   /** The most operations one batched request (a JSON array body) may hold; 0 turns batching off. */
@@ -206,6 +216,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       manifestPaths: raw.PERSISTED_OPERATIONS_MANIFEST ?? [fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url))],
     },
     queryPlanWarmup: raw.QUERY_PLAN_WARMUP ?? true,
+    queryPlannerSecurity: {
+      recursiveSelectionsLimitDisabled: raw.APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK,
+      nonLocalSelectionsLimitDisabled: raw.APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK,
+    },
     coalesce: raw.COALESCE ?? true,
     maxBatchSize: raw.MAX_BATCH_SIZE,
     workers,
@@ -221,4 +235,22 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       dir: raw.PLAYGROUND_DIR ?? fileURLToPath(new URL("../../playground/dist", import.meta.url)),
     },
   };
+}
+
+/**
+ * @apollo/gateway otherwise reports usage to Apollo and, to label it, probes cloud metadata endpoints over
+ * the network at start-up: a privacy leak a router must not make on its own. It reads this variable in its
+ * constructor (no option turns it off), so it is set before a gateway is built.
+ */
+export function disableApolloTelemetry(target: NodeJS.ProcessEnv = process.env): void {
+  target.APOLLO_TELEMETRY_DISABLED = "true";
+}
+
+const testEnv = z.object({
+  TEST_REDIS_URL: z.url({ protocol: /^rediss?$/, message: "must be a redis:// or rediss:// URL" }).default("redis://127.0.0.1:6379"),
+});
+
+/** The tests' settings (`@supergraph/router/testing`): the Redis they use, at 127.0.0.1:6379 unless TEST_REDIS_URL says otherwise. */
+export function loadTestConfig(source: NodeJS.ProcessEnv = process.env): { redisUrl: string } {
+  return { redisUrl: parseConfig("the router's tests", testEnv, source).TEST_REDIS_URL };
 }

@@ -1,51 +1,33 @@
-import { ApolloGateway } from "@apollo/gateway";
-import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import cors from "@fastify/cors";
-import {
-  createErrorMasker,
-  createHttpServer,
-  createInternalTokenSigner,
-  type Logger,
-  listen,
-  serviceLogger,
-  tracingEnabled,
-  useOperationMetrics,
-} from "@supergraph/kit";
-import type { GraphQLFormattedError } from "graphql";
+import { createHttpServer, type Logger, listen, serviceLogger, tracingEnabled } from "@supergraph/kit";
 import { createHitLane, handedOn } from "./cache/hit-lane.ts";
 import { serveInvalidation } from "./cache/invalidation-endpoint.ts";
-import { useResponseCache } from "./cache/plugin.ts";
 import { ResponseCache } from "./cache/response-cache.ts";
 import { createCacheStore } from "./cache/store.ts";
-import { createCompression } from "./compression.ts";
 import type { RouterConfig } from "./config.ts";
-import { createContextFactory, type RouterContext } from "./context.ts";
-import { corsHeaders, corsOptions } from "./cors.ts";
-import { RouterDataSource } from "./datasource.ts";
-import { createSubgraphFetcher } from "./fetcher.ts";
-import { createGraphQLHandler } from "./graphql-handler.ts";
-import { limitErrorCode, limitValidationRules } from "./limits.ts";
-import { createRouterMetrics } from "./metrics.ts";
-import { createPersistedOperations } from "./persisted-operations.ts";
-import { servePlayground } from "./playground.ts";
-import { useErrorStatus } from "./plugins/error-status.ts";
-import { useOperationResolution } from "./plugins/operation-resolution.ts";
-import { QueryPlanStore, QueryPlanWarmer } from "./query-plans.ts";
-import { createRateLimiter } from "./rate-limit.ts";
-import { enforceRequestTimeout } from "./request-timeout.ts";
-import type { SubgraphName } from "./subgraphs.ts";
-import { createRevocations } from "./revocations.ts";
-import { supergraphFromFile } from "./supergraph.ts";
-import { clusterMetrics, workerLabels } from "./workers.ts";
+import { createContextFactory } from "./context.ts";
+import { createApolloServer } from "./gateway/apollo-server.ts";
+import { createGateway } from "./gateway/gateway.ts";
+import { QueryPlanStore, QueryPlanWarmer } from "./gateway/query-plans.ts";
+import { createCompression } from "./http/compression.ts";
+import { corsHeaders, corsOptions } from "./http/cors.ts";
+import { createGraphQLHandler } from "./http/graphql-handler.ts";
+import { servePlayground } from "./http/playground.ts";
+import { parseReplayedBodies } from "./http/replay-body.ts";
+import { enforceRequestTimeout } from "./http/request-timeout.ts";
+import { createRouterMetrics } from "./process/metrics.ts";
+import { clusterMetrics, workerLabels } from "./process/workers.ts";
+import { createPersistedOperations } from "./protection/persisted-operations.ts";
+import { createRateLimiter } from "./protection/rate-limit.ts";
+import { createRevocations } from "./protection/revocations.ts";
+import { createFormatError } from "./plugins/format-error.ts";
 import { createHttpSubscriptions } from "./subscriptions/http.ts";
 import { createSubscriptionService } from "./subscriptions/service.ts";
 import { serveWebSocketSubscriptions } from "./subscriptions/websocket.ts";
 
-export { composeSupergraph } from "./compose.ts";
 export { loadConfig, type RouterConfig } from "./config.ts";
-export { SUBGRAPHS } from "./subgraphs.ts";
+export { composeSupergraph } from "./gateway/compose.ts";
+export { SUBGRAPHS } from "./gateway/subgraphs.ts";
 
 export interface RunningRouter {
   url: string;
@@ -55,18 +37,12 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
-/** Starts the router: the federated gateway over the supergraph file, at `POST /graphql`. */
+/** Starts the router: the federated gateway over the supergraph file, at `POST /graphql` (see README.md, "Life of a request"). */
 export async function startRouter(config: RouterConfig, logger: Logger = serviceLogger("router", config)): Promise<RunningRouter> {
-  // @apollo/gateway otherwise reports usage metrics to Apollo and, to label them, probes cloud metadata
-  // endpoints (AWS, GCP, Azure) over the network at start-up: a privacy leak, and outbound traffic a
-  // router must not make on its own. It reads this variable in its constructor; nothing can turn it on.
-  process.env.APOLLO_TELEMETRY_DISABLED = "true";
   const metrics = createRouterMetrics(workerLabels());
-  const signInternalToken = createInternalTokenSigner("router", config.internalTokenSecret);
-  const transports = new Map<string, ReturnType<typeof createSubgraphFetcher>>();
   const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
   const queryPlans = new QueryPlanStore(metrics.queryPlanLookups);
-  const warmer = config.queryPlanWarmup ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger) : null;
+  const warmer = config.queryPlanWarmup ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger, {}, config.queryPlannerSecurity) : null;
   let warming: Promise<unknown> | undefined;
   const store = createCacheStore({
     redisUrl: config.redisUrl,
@@ -82,44 +58,20 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     timeoutMs: config.redisTimeoutMs,
     logger,
   });
-
-  // What the gateway builds per subgraph, for subscriptions: their events are completed with the same fetches.
-  const subgraphUrls = new Map<string, string>();
-  const dataSources = new Map<string, RouterDataSource>();
+  const { gateway, closeTransports, dataSources, urls, signInternalToken } = createGateway({ config, logger, metrics, revocations, queryPlans });
   const subscriptions = createSubscriptionService({
     limits: config.limits,
     subscriptions: { perClient: config.subscriptions.perClient, maxBacklog: config.subscriptions.maxBacklog, revocationCheckMs: 30_000 },
     allows: persistedOperations.allows,
     signInternalToken,
     revocations,
-    urls: subgraphUrls,
+    urls,
     dataSources,
     logger,
     onActive: (delta) => metrics.subscriptionsActive.inc(delta),
     onEvent: () => metrics.subscriptionEvents.inc(),
     onEnded: (reason) => metrics.subscriptionsEnded.inc({ reason }),
-    formatError: (formatted, error) => formatError(formatted, error),
-  });
-  const gateway = new ApolloGateway({
-    supergraphSdl: supergraphFromFile(config.supergraphPath, config.watchSupergraph, logger),
-    // Each subgraph is reached at its `<NAME>_URL`, else at its routing URL in the supergraph (the local
-    // defaults, from composition); subgraphs the config does not name (a benchmark's) get the defaults.
-    buildService: ({ name, url }) => {
-      const known = config.subgraphs[name as SubgraphName];
-      const target = { url: known?.url ?? url ?? "", timeoutMs: known?.timeoutMs ?? config.defaultSubgraphTimeoutMs };
-      let transport = transports.get(name);
-      if (!transport) {
-        transport = createSubgraphFetcher(name, { timeoutMs: target.timeoutMs, connections: config.subgraphMaxConnections });
-        transports.set(name, transport);
-      }
-      const dataSource = new RouterDataSource(name, target.url, transport, signInternalToken, metrics, config.coalesce, revocations);
-      subgraphUrls.set(name, target.url);
-      dataSources.set(name, dataSource);
-      return dataSource;
-    },
-    // The gateway's plan store is ours, so that the warmer can fill it (and its lookups are counted).
-    queryPlannerConfig: { cache: queryPlans },
-    logger,
+    formatError: createFormatError({ logger, development: config.env === "development", hideSuggestions: config.env === "production" }),
   });
 
   let loaded = false;
@@ -141,6 +93,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets all of them.
   const metricsText = clusterMetrics(metrics.registry);
   const http = createHttpServer({ logger, metrics, metricsText, bodyLimitBytes: config.bodyLimitBytes, trustedProxies: config.trustedProxies, readiness });
+  parseReplayedBodies(http.app);
   // The operators' port, which the public Ingress does not route to.
   const internal = createHttpServer({ logger, metrics, metricsText, readiness });
   await http.app.register(cors, corsOptions(config.corsOrigins, config.cors));
@@ -158,44 +111,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     cache = new ResponseCache(store, compression, { ...config.responseCache, limits: config.limits });
     if (config.invalidationSharedKey) serveInvalidation(internal.app, cache, config.invalidationSharedKey);
   }
-  const development = config.env === "development";
-  const introspection = config.env !== "production";
-  const maskErrors = createErrorMasker(logger, development, !introspection);
-  function formatError(formatted: GraphQLFormattedError, error: unknown): GraphQLFormattedError {
-    const limit = limitErrorCode(formatted);
-    if (limit) return { message: formatted.message, extensions: { code: limit } };
-    return maskErrors(formatted, error);
-  }
-  const apollo = new ApolloServer<RouterContext>({
-    gateway,
-    // Automatic persisted queries share the store (and Redis) with the response cache.
-    cache: store.kv,
-    // Compact, as cache hits are sent (Apollo Server's default indents).
-    stringifyResult: (value) => JSON.stringify(value),
-    // Introspection stays on outside production (tests use it); error details only in development.
-    introspection,
-    // Without introspection, "Did you mean …?" would reveal the schema field by field.
-    hideSchemaDetailsFromClientErrors: !introspection,
-    includeStacktraceInErrorResponses: development,
-    // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
-    stopOnTerminationSignals: false,
-    // Off: a cross-site request cannot act as the victim here. Credentials travel only in the
-    // Authorization header, which no page can make a browser send cross-site without a CORS preflight;
-    // POST bodies must be application/json (Fastify answers others 415); GET never runs a mutation
-    // (Apollo Server answers 405). So GET queries work as the spec and urql send them, with no extra header.
-    csrfPrevention: false,
-    parseOptions: { maxTokens: config.limits.tokens },
-    validationRules: limitValidationRules(config.limits),
-    formatError,
-    plugins: [
-      fastifyApolloDrainPlugin(http.app),
-      ApolloServerPluginLandingPageDisabled(),
-      useOperationMetrics(metrics),
-      useErrorStatus(),
-      useOperationResolution(),
-      ...(cache ? [useResponseCache(cache, metrics)] : []),
-    ],
-  });
+  const apollo = createApolloServer({ gateway, config, kv: store.kv, app: http.app, cache, metrics, logger });
   await apollo.start();
   // Listening (and so ready) only with the supergraph's plans warm (a newer supergraph may have superseded
   // the first warm-up meanwhile: its own is awaited too). Later reloads warm up in the background.
@@ -285,7 +201,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
       await http.app.close();
       await internal.app.close();
       await apollo.stop();
-      await Promise.all([...transports.values()].map((transport) => transport.close()));
+      await closeTransports();
       await store.close();
     },
   };

@@ -24,7 +24,7 @@ export {
 } from "./errors.ts";
 export { APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, responseContentType } from "./content-type.ts";
 export { type AccessLine, type AccessLog, createAccessLog } from "./access-log.ts";
-export { createHttpServer, type FrontDoor, sendError, type HttpServer, listen, replayBody, requestId } from "./http-server.ts";
+export { createHttpServer, type FrontDoor, sendError, type HttpServer, listen, requestId } from "./http-server.ts";
 export {
   createInternalTokenSigner,
   INTERNAL_TOKEN_HEADER,

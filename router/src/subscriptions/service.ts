@@ -2,8 +2,8 @@ import type { GraphQLDataSource } from "@apollo/gateway";
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { ErrorCode, INTERNAL_TOKEN_HEADER, type Logger, type VerifiedToken, type Viewer } from "@supergraph/kit";
 import { type DocumentNode, type ExecutionResult, type GraphQLFormattedError, GraphQLError, getOperationAST, OperationTypeNode, parse, specifiedRules, validate } from "graphql";
-import { limitErrorCode, limitValidationRules, type QueryLimits } from "../limits.ts";
-import type { Revocations } from "../revocations.ts";
+import { limitErrorCode, limitValidationRules, type QueryLimits } from "../protection/limits.ts";
+import type { Revocations } from "../protection/revocations.ts";
 import { FederatedSubscriptions } from "./federated.ts";
 import { SubgraphSubscriptionClients } from "./upstream.ts";
 

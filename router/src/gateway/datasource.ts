@@ -1,11 +1,11 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { INTERNAL_TOKEN_HEADER, injectTraceContext } from "@supergraph/kit";
-import { recordFetch } from "./cache/state.ts";
-import type { RouterContext } from "./context.ts";
+import { recordFetch } from "../cache/state.ts";
+import type { RouterContext } from "../context.ts";
 import { SubgraphUnreachableError, type SubgraphFetcher } from "./fetcher.ts";
-import type { RouterMetrics } from "./metrics.ts";
-import type { Revocations } from "./revocations.ts";
+import type { RouterMetrics } from "../process/metrics.ts";
+import type { Revocations } from "../protection/revocations.ts";
 
 const MUTATION = /^\s*mutation\b/;
 
@@ -32,7 +32,7 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     private readonly signInternalToken: (viewer: RouterContext["viewer"], clientIp?: string) => string,
     private readonly metrics: RouterMetrics,
     private readonly dedupe = true,
-    /** Where revocations the users subgraph reports go (revocations.ts); only that subgraph's are trusted. */
+    /** Where revocations the users subgraph reports go (protection/revocations.ts); only that subgraph's are trusted. */
     private readonly revocations?: Revocations,
   ) {
     super({ url, fetcher: transport.fetcher });

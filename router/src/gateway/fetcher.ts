@@ -24,12 +24,9 @@ export interface SubgraphFetcher {
 
 /**
  * Each subgraph gets its own undici connection pool (keep-alive, bounded), and every request a timeout.
- *
- * undici rather than the gateway's default make-fetch-happen: it reuses connections and costs far less
- * CPU per request. And `undici.request` rather than its `fetch`: the gateway only needs status, headers
- * and the body as text, and fetch's WHATWG streams, Response objects and AbortSignals were a tenth of the
- * router's CPU under load (measured with --cpu-prof, see bench/). The timeout is undici's own
- * (headersTimeout/bodyTimeout), which needs no AbortSignal per request.
+ * `undici.request`, not the gateway's default make-fetch-happen nor undici's `fetch`: the gateway needs only
+ * status, headers and the body as text, and both cost far more CPU per request (bench/README.md, "The hot
+ * path"). The timeout is undici's own (headersTimeout/bodyTimeout), which needs no AbortSignal per request.
  */
 export function createSubgraphFetcher(subgraph: string, options: { timeoutMs: number; connections: number }): SubgraphFetcher {
   const agent = new Agent({

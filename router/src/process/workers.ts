@@ -1,7 +1,7 @@
 import cluster, { type Worker } from "node:cluster";
 import { exitAfterLogs, type Logger } from "@supergraph/kit";
 import { AggregatorRegistry, type Registry } from "prom-client";
-import type { RouterConfig } from "./config.ts";
+import type { RouterConfig } from "../config.ts";
 
 // Several router processes on one machine (ROUTER_WORKERS), as Node's own `cluster` module runs them: the
 // primary holds the listening socket and hands connections to the workers in turn; each worker is a

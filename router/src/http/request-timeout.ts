@@ -7,8 +7,8 @@ import type { FastifyInstance, FastifyReply } from "fastify";
  * 504 GATEWAY_TIMEOUT.
  *
  * Hand-written rather than Fastify's `handlerTimeout`, which arms an AbortController and a timer for
- * every request — about a tenth of the CPU of a response-cache hit. Here one timer sweeps the requests
- * in flight (every second, or a tenth of the timeout when shorter).
+ * every request (bench/README.md, "The hot path"). Here one timer sweeps the requests in flight (every
+ * second, or a tenth of the timeout when shorter).
  */
 export function enforceRequestTimeout(app: FastifyInstance, url: string, timeoutMs: number): void {
   const inflight = new Map<FastifyReply, number>();

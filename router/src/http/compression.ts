@@ -5,12 +5,10 @@ import { negotiate } from "@fastify/accept-negotiator";
 import compress from "@fastify/compress";
 import type { FastifyInstance, FastifyReply } from "fastify";
 
-// Responses compressed for clients that ask (Accept-Encoding), as Apollo Router does by default: the
-// public benchmark's 87 KB answer is 1.5 KB in brotli. Fastify's responses go through
-// @fastify/compress. Bytes the router sends more than once — a cached entry, a response shared by
-// coalesced requests — are compressed once per encoding and kept beside the identity bytes, rather than
-// compressed again for every client (brotli 4 of that answer costs 0.24 ms of CPU, about four times
-// what serving a hit does).
+// Responses compressed for clients that ask (Accept-Encoding), as Apollo Router does by default.
+// Fastify's responses go through @fastify/compress. Bytes the router sends more than once — a cached
+// entry, a response shared by coalesced requests — are compressed once per encoding and kept beside the
+// identity bytes: compressing costs more than serving a hit (bench/README.md, "Compressed hits").
 // The cache-hit lane, which answers before Fastify, picks the encoding as @fastify/compress would (the
 // same negotiator, encodings and threshold; a test compares the two), so no client is answered
 // differently for having been served from the cache.

@@ -62,9 +62,8 @@ export function createRateLimiter(options: { perMinute: number; redis: RedisClie
 
   /**
    * The points a turn of the event loop spends are spent together: one command per client key (its
-   * count of requests at once), not one per request. A cache hit spends one point, and its script and
-   * its tag check's MGET (see RedisTagStore) added about half again to a hit's CPU in the router, and
-   * 15 µs each to Redis's. Each request gets the decision it would have got spending its point alone,
+   * count of requests at once), not one per request, as RedisTagStore batches a hit's tag check
+   * (bench/README.md, "Several workers"). Each request gets the decision it would have got spending its point alone,
    * in the order they were asked for: the n-th of a key's requests in the batch is allowed while the
    * points consumed before the batch plus n stay within the budget (the store adds atomically, so this
    * holds across batches and replicas). DataLoader batches them, on setImmediate (as in RedisTagStore);

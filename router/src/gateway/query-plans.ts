@@ -5,6 +5,7 @@ import { InMemoryLRUCache, type KeyValueCacheSetOptions } from "@apollo/utils.ke
 import type { Logger } from "@supergraph/kit";
 import { type DocumentNode, Kind, type OperationDefinitionNode, parse } from "graphql";
 import type { Counter } from "prom-client";
+import type { RouterConfig } from "../config.ts";
 
 /**
  * The key @apollo/gateway files an operation's plan under: the sha256 of the query text (Apollo Server's
@@ -70,10 +71,8 @@ export interface WarmUpResult {
 
 /**
  * Query-plan warm-up. @apollo/gateway plans an operation when its first request arrives, and planning is
- * synchronous: that request waits, and so does every request queued behind it on the event loop (the
- * public benchmark's TestQuery: 20–30 ms cold on a fast machine; federation plans for larger operations
- * cost far more). So for each document
- * of the persisted-operations manifest (the operations the apps will send) the router builds the plan
+ * synchronous: that request waits, and so does every request queued behind it on the event loop. So for
+ * each document of the persisted-operations manifest (the operations the apps will send) the router builds the plan
  * with a planner of its own over the same supergraph and files it where the gateway will look: at start-up,
  * before the router listens, and after every reload (the gateway empties its store then; requests arriving
  * before the warm-up has refilled it are planned as they come). Plans are plain data, independent of the planner
@@ -88,6 +87,8 @@ export class QueryPlanWarmer {
     private readonly documents: () => Iterable<string>,
     private readonly logger: Logger,
     private readonly config: QueryPlannerConfig = {},
+    /** Apollo's security limits, as the gateway applies them (config.queryPlannerSecurity). */
+    private readonly security: RouterConfig["queryPlannerSecurity"] = { recursiveSelectionsLimitDisabled: false, nonLocalSelectionsLimitDisabled: false },
   ) {}
 
   /**
@@ -100,11 +101,6 @@ export class QueryPlanWarmer {
     const generation = ++this.generation;
     const started = performance.now();
     const result: WarmUpResult = { planned: 0, invalid: [], current: true, ms: 0 };
-    // Apollo's security limits, as the gateway reads them.
-    const options = {
-      recursiveSelectionsLimitDisabled: process.env.APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK === "true",
-      nonLocalSelectionsLimitDisabled: process.env.APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK === "true",
-    };
     // Out of the gateway's update callback, and a turn of the event loop between the costly steps (tens
     // of ms each for this supergraph, more for larger ones): requests go on meanwhile.
     const turn = () => new Promise((resolve) => setImmediate(resolve));
@@ -130,7 +126,7 @@ export class QueryPlanWarmer {
       for (const operation of operations) {
         const name = operation.name?.value;
         try {
-          const plan = planner.buildQueryPlan(operationFromDocument(apiSchema, parsed, { operationName: name }), options);
+          const plan = planner.buildQueryPlan(operationFromDocument(apiSchema, parsed, { operationName: name }), this.security);
           // A client may send a document of one operation without its name: the gateway then keys by the
           // query alone. (An anonymous operation among several cannot be run at all.)
           const keys = [...(name ? [queryPlanKey(document, name)] : []), ...(operations.length === 1 ? [queryPlanKey(document)] : [])];

@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { composeSupergraph } from "./compose.ts";
 import { SUBGRAPHS } from "./subgraphs.ts";
 
-const routerDir = join(import.meta.dirname, "..");
+const routerDir = join(import.meta.dirname, "../..");
 
 describe("supergraph composition", () => {
   const result = composeSupergraph(join(routerDir, ".."));

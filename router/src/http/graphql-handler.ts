@@ -3,11 +3,11 @@ import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/
 import { APPLICATION_JSON, ErrorCode, type Logger, operationLabel, responseContentType, TRANSPORT_STATUSES } from "@supergraph/kit";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { createBatching } from "./batching.ts";
-import { handedOn } from "./cache/hit-lane.ts";
-import { type CacheRequest, hitHeaders, type ResponseCache } from "./cache/response-cache.ts";
+import { handedOn } from "../cache/hit-lane.ts";
+import { type CacheRequest, hitHeaders, type ResponseCache } from "../cache/response-cache.ts";
 import { type Compression, type Encodable, type Encoding, setEncodingHeaders, varyWithAccept } from "./compression.ts";
-import type { RouterContext } from "./context.ts";
-import type { RouterMetrics } from "./metrics.ts";
+import type { RouterContext } from "../context.ts";
+import type { RouterMetrics } from "../process/metrics.ts";
 
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<RouterContext>;

@@ -1,6 +1,6 @@
 import { createClient, type RedisClientType } from "@keyv/redis";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
-import { testRedis } from "./cache/testing.ts";
+import { testRedis } from "../cache/testing.ts";
 import { createRateLimiter, type RateLimitDecision } from "./rate-limit.ts";
 
 // The limiter on each store it runs on: the real Redis (when one answers), memory, and a Redis that is

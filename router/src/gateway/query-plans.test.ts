@@ -20,7 +20,7 @@ import { describe, expect, it } from "vitest";
 import { composeSupergraph } from "./compose.ts";
 import { QueryPlanStore, QueryPlanWarmer, queryPlanKey } from "./query-plans.ts";
 
-const root = join(import.meta.dirname, "../..");
+const root = join(import.meta.dirname, "../../..");
 const supergraphSdl = readFileSync(join(root, "router/supergraph.graphql"), "utf8");
 const manifest = JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as { operations: Array<{ body: string }> };
 const documents = [...new Set(manifest.operations.map((operation) => operation.body))];

@@ -1,13 +1,13 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import type { RouterContext } from "../context.ts";
-import type { RouterMetrics } from "../metrics.ts";
-import type { ResponseCache, Scope } from "./response-cache.ts";
-import { entryKey } from "./response-cache.ts";
+import type { RouterMetrics } from "../process/metrics.ts";
+import type { ResponseCache, Scope } from "../cache/response-cache.ts";
+import { entryKey } from "../cache/response-cache.ts";
 
 /**
  * The response cache's part in Apollo Server's pipeline. The client's operation is executed as sent:
  * what the cache stores it under and tags it with comes from the request as it arrived and from what the
- * subgraphs reported (state.ts), never from a changed operation. For each request:
+ * subgraphs reported (cache/state.ts), never from a changed operation. For each request:
  *
  *  - a query notes the schema it runs under and, as execution starts, the purge counter;
  *  - what the operation changed is purged before its response is sent, for every replica sharing the store;
@@ -15,7 +15,7 @@ import { entryKey } from "./response-cache.ts";
  *    stored, as the bytes sent, private responses per user;
  *  - `x-cache` says MISS (executed) or BYPASS (not cacheable here, or the store is unreachable).
  *
- * Hits never get here: they are answered from the store before Apollo Server (hit-lane.ts, graphql-handler.ts).
+ * Hits never get here: they are answered from the store before Apollo Server (cache/hit-lane.ts, http/graphql-handler.ts).
  */
 export function useResponseCache(cache: ResponseCache, metrics: RouterMetrics): ApolloServerPlugin<RouterContext> {
   return {
