@@ -47,24 +47,24 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
     for (const path of ["packages/registry", "deploy", "tsconfig.base.json"]) {
       cpSync(join(root, path), join(copy, path), { recursive: true, filter: (source) => !source.includes("node_modules") });
     }
-    const added = await scaffoldSubgraph(copy, "reviews");
+    const added = await scaffoldSubgraph(copy, "gadgets");
     expect(added.port).toBe(Math.max(...readRegistry(root).map((entry) => entry.port)) + 1);
-    expect(readRegistry(copy).map((entry) => entry.name)).toEqual([...readRegistry(root).map((entry) => entry.name), "reviews"]);
-    expect(readdirSync(join(copy, "prisma/reviews/migrations")).some((entry) => /^\d{14}_init$/.test(entry))).toBe(true);
-    expect(deployDrift(copy, [...readRegistry(root).map((entry) => ({ ...entry, calls: [] })), added]).filter((problem) => problem.includes("reviews"))).toEqual([]);
+    expect(readRegistry(copy).map((entry) => entry.name)).toEqual([...readRegistry(root).map((entry) => entry.name), "gadgets"]);
+    expect(readdirSync(join(copy, "prisma/gadgets/migrations")).some((entry) => /^\d{14}_init$/.test(entry))).toBe(true);
+    expect(deployDrift(copy, [...readRegistry(root).map((entry) => ({ ...entry, calls: [] })), added]).filter((problem) => problem.includes("gadgets"))).toEqual([]);
 
-    linkDependencies("reviews");
-    generatePrismaClient(copy, "reviews");
+    linkDependencies("gadgets");
+    generatePrismaClient(copy, "gadgets");
     const tsc = join(createRequire(join(root, "package.json")).resolve("typescript/package.json"), "../bin/tsc");
-    execFileSync(process.execPath, [tsc, "-p", join(copy, "subgraphs/reviews"), "--noEmit"], { encoding: "utf8" });
+    execFileSync(process.execPath, [tsc, "-p", join(copy, "subgraphs/gadgets"), "--noEmit"], { encoding: "utf8" });
 
-    const database = await testDatabaseSettings("reviews");
+    const database = await testDatabaseSettings("gadgets");
     cleanup.push(() => database.drop());
     subgraph = await startProcess(
-      join(copy, "subgraphs/reviews/src/main.ts"),
+      join(copy, "subgraphs/gadgets/src/main.ts"),
       // Development mode seeds its demo rows.
-      { NODE_ENV: "development", REVIEWS_PORT: "0", ...database.env },
-      /"url":"(http:\/\/[^"]+\/graphql)","msg":"reviews subgraph listening"/,
+      { NODE_ENV: "development", GADGETS_PORT: "0", ...database.env },
+      /"url":"(http:\/\/[^"]+\/graphql)","msg":"gadgets subgraph listening"/,
     );
     const running = subgraph;
     cleanup.push(() => {
@@ -75,7 +75,7 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
     const composed = composeServices(
       readRegistry(copy).map(({ name }) => ({
         name,
-        url: name === "reviews" ? running.url : `http://127.0.0.1:1/${name}`,
+        url: name === "gadgets" ? running.url : `http://127.0.0.1:1/${name}`,
         typeDefs: parse(readFileSync(join(existsSync(join(copy, schemaPath(name))) ? copy : root, schemaPath(name)), "utf8")),
       })),
     );
@@ -93,9 +93,9 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
       return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
     };
     const first = "00000000-0000-4000-a000-000000000001";
-    const answer = await query(`{ reviews(first: 2) { name } review(id: "${first}") { id name createdAt } }`);
+    const answer = await query(`{ gadgets(first: 2) { name } gadget(id: "${first}") { id name createdAt } }`);
     expect(answer.errors).toBeUndefined();
-    expect(answer.data?.reviews).toHaveLength(2);
-    expect(answer.data?.review).toMatchObject({ id: first, name: "First review" });
+    expect(answer.data?.gadgets).toHaveLength(2);
+    expect(answer.data?.gadget).toMatchObject({ id: first, name: "First gadget" });
   });
 });
