@@ -4,7 +4,7 @@ import { createLogger, type Logger, type RunningSubgraph } from "@supergraph/kit
 import * as orders from "@supergraph/orders";
 import * as posts from "@supergraph/posts";
 import * as products from "@supergraph/products";
-import { portVariable, urlVariable } from "@supergraph/registry";
+import { portVariable, subgraph, urlVariable } from "@supergraph/registry";
 import { loadConfig as loadRouterConfig, startRouter } from "@supergraph/router";
 import * as users from "@supergraph/users";
 
@@ -88,6 +88,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     ];
 
     const own = (name: string, db: Record<string, string>, extra: Record<string, string> = {}) => env({ [portVariable(name)]: "0", ...db, ...extra });
+    // The URLs of the subgraphs `name` calls directly (its registry line's `calls`), started before it.
+    const callees = (name: string, started: Record<string, { url: string }>) =>
+      Object.fromEntries(subgraph(name).calls.map((callee) => [urlVariable(callee), started[callee]?.url ?? ""]));
     const productsSubgraph = await products.startProductsSubgraph(
       products.loadConfig(own("products", productsDb)),
       quiet("products"),
@@ -96,11 +99,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const [usersSubgraph, ordersSubgraph, postsSubgraph] = await Promise.all([
       users.startUsersSubgraph(users.loadConfig(own("users", usersDb, options.usersEnv)), quiet("users")),
       orders.startOrdersSubgraph(
-        orders.loadConfig(own("orders", ordersDb, { [urlVariable("products")]: productsSubgraph.url })),
+        orders.loadConfig(own("orders", ordersDb, callees("orders", { products: productsSubgraph }))),
         quiet("orders"),
       ),
       posts.startPostsSubgraph(
-        posts.loadConfig(own("posts", postsDb, { [urlVariable("products")]: productsSubgraph.url })),
+        posts.loadConfig(own("posts", postsDb, callees("posts", { products: productsSubgraph }))),
         quiet("posts"),
       ),
     ]);
