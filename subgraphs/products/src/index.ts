@@ -23,7 +23,7 @@ export function productsSubgraph(config: ProductsConfig, logger?: Logger): Subgr
     openDatabase: subgraphDatabase("products", config, prismaProject),
     createDb,
     seed: (db) => seed(db),
-    context: (db, identity) => createContext(db, config, identity),
+    context: (db, identity) => createContext({ db, config }, identity),
   };
 }
 

@@ -27,7 +27,7 @@ export function usersSubgraph(config: UsersConfig, logger?: Logger): SubgraphSpe
     createDb,
     seed: (db) => seed(db, config),
     services: (metrics, logger) => createAuthGuard(config, metrics, logger),
-    context: (db, identity, _logger, guard) => createContext(db, config, identity, guard),
+    context: (db, identity, _logger, guard) => createContext({ db, config, guard }, identity),
     commands: { "create-admin": createAdminCommand(config) },
     plugins: [useRevocationReport()],
   };
