@@ -1,7 +1,7 @@
 import type { InternalIdentity, InvalidationContext, Logger, Viewer } from "@supergraph/kit";
 import type { OrdersConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
-import type { StockClient } from "./data/stock.ts";
+import type { StockClient } from "./clients/stock.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
 /** What a request's context is made from: made once per process (see index.ts). */

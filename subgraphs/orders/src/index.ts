@@ -4,7 +4,7 @@ import type { OrdersConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
-import { createStockClient } from "./data/stock.ts";
+import { createStockClient } from "./clients/stock.ts";
 import { resolvers } from "./resolvers/index.ts";
 
 export { loadConfig, type OrdersConfig } from "./config.ts";

@@ -1,7 +1,7 @@
 import type { InternalIdentity, InvalidationContext, Viewer } from "@supergraph/kit";
 import type { PostsConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
-import type { ProductsClient } from "./data/products.ts";
+import type { ProductsClient } from "./clients/products.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
 /** What a request's context is made from: made once per process (see index.ts). */

@@ -4,7 +4,7 @@ import type { PostsConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
-import { createProductsClient } from "./data/products.ts";
+import { createProductsClient } from "./clients/products.ts";
 import { resolvers } from "./resolvers/index.ts";
 
 export { loadConfig, type PostsConfig } from "./config.ts";

@@ -1,7 +1,7 @@
 import { canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit";
 import { z } from "zod";
 import type { Context } from "../context.ts";
-import { cancelOrder, placeOrder } from "../data/place-order.ts";
+import { cancelOrder, placeOrder } from "../rules/place-order.ts";
 
 export const MAX_LINES = 20;
 export const MAX_QUANTITY = 100;

@@ -1,8 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { appError, ErrorCode, type Logger, ServiceUnreachableError, type Viewer } from "@supergraph/kit";
 import type { Order, OrderItem } from "../generated/prisma/client.ts";
-import type { Db } from "./db.ts";
-import type { StockClient } from "./stock.ts";
+import type { Db } from "../data/db.ts";
+import type { StockClient } from "../clients/stock.ts";
 
 export type OrderWithItems = Order & { items: OrderItem[] };
 

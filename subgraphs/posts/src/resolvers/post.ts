@@ -2,7 +2,7 @@ import { canAccess } from "@supergraph/kit";
 import type { Context } from "../context.ts";
 import type { Post } from "../generated/prisma/client.ts";
 import type { GraphQLResolveInfo } from "graphql";
-import { canRead, privateIf } from "./visibility.ts";
+import { canRead, privateIf } from "../rules/visibility.ts";
 
 export const PostResolvers = {
   // Federation calls this with (reference, context, info); typed loosely to fit the resolver map's type.

@@ -3,7 +3,7 @@ import { z } from "zod";
 import type { Context } from "../context.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { GraphQLResolveInfo } from "graphql";
-import { canRead, privateIf } from "./visibility.ts";
+import { canRead, privateIf } from "../rules/visibility.ts";
 
 const postsArgs = z.object({
   first: z.number().int().min(1, "must be between 1 and 100").max(100, "must be between 1 and 100").nullish(),

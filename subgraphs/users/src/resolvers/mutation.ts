@@ -2,8 +2,8 @@ import { appError, badUserInput, ErrorCode, entityTag, invalidate, notFound, req
 import { z } from "zod";
 import { revoke } from "../auth/revocation-report.ts";
 import type { Context } from "../context.ts";
-import { accountEmail as email, accountName, accountPassword } from "../data/accounts.ts";
-import { hashPassword, verifyPassword } from "../data/passwords.ts";
+import { accountEmail as email, accountName, accountPassword } from "../rules/accounts.ts";
+import { hashPassword, verifyPassword } from "../rules/passwords.ts";
 import { endSession, endSessionsOf, type Issued, rotate, sessionOf, startSession } from "../data/refresh-tokens.ts";
 import { Prisma, type User } from "../generated/prisma/client.ts";
 import { SELF_VIEW } from "./user.ts";
