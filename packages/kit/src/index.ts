@@ -48,5 +48,6 @@ export { CommandError, runSubgraphCli } from "./subgraph-cli.ts";
 export { canAccess, requireAdmin, requireCaller, requireViewer } from "./guards.ts";
 export { type CallOptions, createServiceClient, type ServiceCall, ServiceUnreachableError } from "./service-client.ts";
 export { decodeCursor, encodeCursor, type Position, toConnection } from "./cursor.ts";
+export { type ConnectionArgs, connectionArgs, emptyConnection, type KeysetPage, keysetConnection } from "./pagination.ts";
 export { entityTagOf, useCacheTags } from "./cache-tags.ts";
 export { entityTag, type InvalidationContext, invalidate, useInvalidationReport } from "./invalidation.ts";
