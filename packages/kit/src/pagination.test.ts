@@ -21,10 +21,11 @@ async function walk(order: "asc" | "desc", first: number) {
   const seen: string[] = [];
   let after: string | null = null;
   for (;;) {
-    const page = await keysetConnection({ first, after }, order, { rows: async (page) => select(page), count: async () => rows.length });
-    seen.push(...page.edges.map((edge) => edge.node.id));
-    if (!page.pageInfo.hasNextPage) return seen;
-    after = page.pageInfo.endCursor;
+    const connection: { edges: Array<{ node: Row }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } =
+      await keysetConnection({ first, after }, order, { rows: async (page) => select(page), count: async () => rows.length });
+    seen.push(...connection.edges.map((edge) => edge.node.id));
+    if (!connection.pageInfo.hasNextPage) return seen;
+    after = connection.pageInfo.endCursor;
   }
 }
 
@@ -39,7 +40,13 @@ describe("keyset pagination", () => {
 
   it("refuses a cursor it did not issue before running a query", async () => {
     let queried = false;
-    const query = { rows: async () => ((queried = true), []), count: async () => 0 };
+    const query = {
+      rows: async () => {
+        queried = true;
+        return [];
+      },
+      count: async () => 0,
+    };
     await expect(keysetConnection({ after: "bogus" }, "asc", query)).rejects.toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
     expect(queried).toBe(false);
   });
