@@ -22,11 +22,17 @@ import { useOperationMetrics } from "./operation-metrics.ts";
 import { useCacheTags } from "./cache-tags.ts";
 import { type InvalidationContext, useInvalidationReport } from "./invalidation.ts";
 
+/**
+ * A subgraph's resolver map, typed in the subgraph by the `Resolvers` generated from its schema.graphql.
+ * Not Apollo's GraphQLResolverMap: it types `__resolveReference(reference, context, info)` as a field resolver.
+ */
+export type SubgraphResolvers = object;
+
 export interface SubgraphServerOptions<TContext extends BaseContext & InvalidationContext> {
   name: string;
   config: Pick<CommonConfig, "env" | "host" | "internalTokenSecret"> & { port: number; cacheDefaultMaxAge: number };
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers;
   logger: Logger;
   metrics: Metrics;
   /** Builds the per-request context once the caller's identity is verified. */
@@ -49,7 +55,7 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
   const introspection = config.env !== "production";
   const development = config.env === "development";
   const apollo = new ApolloServer<TContext>({
-    // buildSubgraphSchema types resolvers with an `unknown` context; ours are typed with the real one.
+    // Checked against the schema by the subgraph's generated resolver types, not here.
     schema: refuseNulBytes(
       buildSubgraphSchema({
         typeDefs: options.typeDefs,

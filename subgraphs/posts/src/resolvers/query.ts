@@ -1,8 +1,7 @@
 import { connectionArgs, emptyConnection, isUuid, keysetConnection, validate } from "@supergraph/kit";
 import { z } from "zod";
-import type { Context } from "../context.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
-import type { GraphQLResolveInfo } from "graphql";
+import type { QueryResolvers } from "../generated/resolvers.ts";
 import { canRead, privateIf } from "../rules/visibility.ts";
 
 const postsArgs = connectionArgs.extend({
@@ -10,13 +9,13 @@ const postsArgs = connectionArgs.extend({
 });
 
 export const Query = {
-  async post(_: unknown, { id }: { id: string }, { viewer, loaders }: Context, info: GraphQLResolveInfo) {
+  async post(_, { id }, { viewer, loaders }, info) {
     const post = await loaders.postById.load(id);
     privateIf(info, post !== null && !post.published);
     return post && canRead(viewer, post) ? post : null;
   },
 
-  async posts(_: unknown, args: unknown, { db, viewer }: Context, info: GraphQLResolveInfo) {
+  async posts(_, args, { db, viewer }, info) {
     const { authorId, ...page } = validate(postsArgs, args);
     if (authorId && !isUuid(authorId)) return emptyConnection();
     const includeDrafts = viewer !== null && (viewer.role === "ADMIN" || viewer.userId === authorId);
@@ -30,4 +29,4 @@ export const Query = {
       count: () => db.post.count({ where: filter }),
     });
   },
-};
+} satisfies QueryResolvers;

@@ -1,14 +1,14 @@
 import { connectionArgs, isUuid, keysetConnection, requireCaller, validate } from "@supergraph/kit";
 import { z } from "zod";
-import type { Context } from "../context.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import type { QueryResolvers } from "../generated/resolvers.ts";
 
 const productsArgs = connectionArgs.extend({
   search: z.string().trim().max(100, "must be at most 100 characters").nullish(),
 });
 
 export const Query = {
-  async existingProductIds(_: unknown, { ids }: { ids: string[] }, { db, caller }: Context) {
+  async existingProductIds(_, { ids }, { db, caller }) {
     requireCaller(caller, ["posts", "orders"]);
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
@@ -16,12 +16,12 @@ export const Query = {
     return rows.map((row) => row.id);
   },
 
-  product: async (_: unknown, { id }: { id: string }, { loaders }: Context) => {
+  product: async (_, { id }, { loaders }) => {
     const product = await loaders.productById.load(id);
     return product && !product.deletedAt ? product : null;
   },
 
-  async products(_: unknown, args: unknown, { db }: Context) {
+  async products(_, args, { db }) {
     const { search, ...page } = validate(productsArgs, args);
     // Prisma's `contains` is ILIKE '%…%' and passes LIKE's wildcards (% and _) through: escaped, they
     // match themselves (backslash is Postgres's default LIKE escape).
@@ -37,4 +37,4 @@ export const Query = {
       count: () => db.product.count({ where: filter }),
     });
   },
-};
+} satisfies QueryResolvers;
