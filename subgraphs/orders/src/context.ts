@@ -1,4 +1,5 @@
-import type { InternalIdentity, InvalidationContext, Logger, Viewer } from "@supergraph/kit";
+import type { Logger, Viewer } from "@supergraph/kit/runtime";
+import type { InternalIdentity, InvalidationContext } from "@supergraph/kit/subgraph";
 import type { OrdersConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
 import type { StockClient } from "./clients/stock.ts";

@@ -1,4 +1,5 @@
-import type { InternalIdentity, InvalidationContext, Viewer } from "@supergraph/kit";
+import type { Viewer } from "@supergraph/kit/runtime";
+import type { InternalIdentity, InvalidationContext } from "@supergraph/kit/subgraph";
 import type { PostsConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
 import type { ProductsClient } from "./clients/products.ts";

@@ -1,4 +1,4 @@
-import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit";
+import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 
 export type ProductsConfig = SubgraphConfig;
 

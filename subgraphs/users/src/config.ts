@@ -1,4 +1,5 @@
-import { loadSubgraphConfig, parseConfig, type SubgraphConfig } from "@supergraph/kit";
+import { parseConfig } from "@supergraph/kit/runtime";
+import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);

@@ -1,5 +1,6 @@
 import { parseArgs } from "node:util";
-import { CommandError, type Logger } from "@supergraph/kit";
+import { type Logger } from "@supergraph/kit/runtime";
+import { CommandError } from "@supergraph/kit/subgraph";
 import type { UsersConfig } from "./config.ts";
 import { AdminInputError, createAdmin } from "./rules/accounts.ts";
 import type { Db } from "./data/db.ts";

@@ -1,4 +1,4 @@
-import { canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit";
+import { canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import type { MutationResolvers } from "../generated/resolvers.ts";
 import { cancelOrder, placeOrder } from "../rules/place-order.ts";

@@ -1,4 +1,4 @@
-import { canAccess, forbidden } from "@supergraph/kit";
+import { canAccess, forbidden } from "@supergraph/kit/subgraph";
 import type { OrderItemResolvers as OrderItemFields, OrderResolvers as OrderFields, UserResolvers as UserFields } from "../generated/resolvers.ts";
 
 export const OrderResolvers = {

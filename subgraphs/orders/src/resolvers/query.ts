@@ -1,4 +1,4 @@
-import { canAccess, forbidden } from "@supergraph/kit";
+import { canAccess, forbidden } from "@supergraph/kit/subgraph";
 import type { QueryResolvers } from "../generated/resolvers.ts";
 
 export const Query = {

@@ -1,4 +1,4 @@
-import { badUserInput, canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit";
+import { badUserInput, canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 import type { MutationResolvers } from "../generated/resolvers.ts";

@@ -1,4 +1,4 @@
-import { connectionArgs, emptyConnection, isUuid, keysetConnection, validate } from "@supergraph/kit";
+import { connectionArgs, emptyConnection, isUuid, keysetConnection, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { QueryResolvers } from "../generated/resolvers.ts";

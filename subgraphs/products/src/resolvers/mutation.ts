@@ -1,4 +1,4 @@
-import { badUserInput, entityTag, invalidate, isUuid, notFound, requireAdmin, requireCaller, validate } from "@supergraph/kit";
+import { badUserInput, entityTag, invalidate, isUuid, notFound, requireAdmin, requireCaller, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import { releaseStock, reserveStock } from "../data/stock.ts";
 import { Prisma } from "../generated/prisma/client.ts";

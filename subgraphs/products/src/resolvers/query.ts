@@ -1,4 +1,4 @@
-import { connectionArgs, isUuid, keysetConnection, requireCaller, validate } from "@supergraph/kit";
+import { connectionArgs, isUuid, keysetConnection, requireCaller, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import type { Prisma } from "../generated/prisma/client.ts";
 import type { QueryResolvers } from "../generated/resolvers.ts";

@@ -1,5 +1,5 @@
 import { createClient, type RedisClientType } from "@redis/client";
-import { appError, ErrorCode, type Logger, type Metrics } from "@supergraph/kit";
+import { appError, ErrorCode, type Logger, type Metrics } from "@supergraph/kit/runtime";
 import { Counter, Gauge } from "prom-client";
 import type { UsersConfig } from "../config.ts";
 import { dummyHash } from "../rules/passwords.ts";

@@ -1,4 +1,5 @@
-import { appError, badUserInput, ErrorCode, entityTag, invalidate, notFound, requireAdmin, requireViewer, signUserToken, validate } from "@supergraph/kit";
+import { appError, ErrorCode, signUserToken } from "@supergraph/kit/runtime";
+import { badUserInput, entityTag, invalidate, notFound, requireAdmin, requireViewer, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import { revoke } from "../auth/revocation-report.ts";
 import type { Context } from "../context.ts";

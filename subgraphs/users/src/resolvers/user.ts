@@ -1,4 +1,4 @@
-import { canAccess } from "@supergraph/kit";
+import { canAccess } from "@supergraph/kit/subgraph";
 import type { User } from "../generated/prisma/client.ts";
 import type { UserResolvers as UserFields } from "../generated/resolvers.ts";
 

@@ -1,0 +1,21 @@
+/**
+ * The kit's subgraph face: what writing a subgraph takes. `startSubgraph(spec)` runs one (database,
+ * server, CLI); resolvers get the caller's identity from the router's internal token, guards to check
+ * it, per-request loaders, input validation, keyset pagination, error helpers for user mistakes, cache
+ * tags and invalidations for the router's response cache, and a client to call a sibling subgraph
+ * directly. Logging, config parsing, error codes and the viewer type are in the runtime face
+ * (`@supergraph/kit/runtime`).
+ */
+export { loadSubgraphConfig, type SubgraphConfig } from "../config.ts";
+export { badUserInput, forbidden, notFound } from "../errors.ts";
+export type { InternalIdentity } from "../internal-token.ts";
+export { type RunningSubgraph, type SubgraphPlugin, type SubgraphSpec, startSubgraph } from "../subgraph.ts";
+export { loadSchemaFile } from "../schema-file.ts";
+export { CommandError, runSubgraphCli } from "../subgraph-cli.ts";
+export { canAccess, requireAdmin, requireCaller, requireViewer } from "../guards.ts";
+export { createByIdLoader, createGroupLoader, isUuid } from "../loaders.ts";
+export { validate } from "../validation.ts";
+export { connectionArgs, emptyConnection, keysetConnection } from "../pagination.ts";
+export { type CallOptions, createServiceClient, ServiceUnreachableError } from "../service-client.ts";
+export { useCacheTags } from "../cache-tags.ts";
+export { entityTag, type InvalidationContext, invalidate, useInvalidationReport } from "../invalidation.ts";
