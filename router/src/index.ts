@@ -3,7 +3,16 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import cors from "@fastify/cors";
-import { createErrorMasker, createHttpServer, createInternalTokenSigner, listen, type Logger, serviceLogger, tracingEnabled, useOperationMetrics } from "@supergraph/kit/runtime";
+import {
+  createErrorMasker,
+  createHttpServer,
+  createInternalTokenSigner,
+  type Logger,
+  listen,
+  serviceLogger,
+  tracingEnabled,
+  useOperationMetrics,
+} from "@supergraph/kit/runtime";
 import type { GraphQLFormattedError } from "graphql";
 import { createHitLane, handedOn } from "./cache/hit-lane.ts";
 import { serveInvalidation } from "./cache/invalidation-endpoint.ts";

@@ -3,8 +3,11 @@
  * server, CLI); resolvers get the caller's identity from the router's internal token, guards to check
  * it, per-request loaders, input validation, keyset pagination, error helpers for user mistakes, cache
  * tags and invalidations for the router's response cache, and a client to call a sibling subgraph
- * directly. Logging, config parsing, error codes and the viewer type are in the runtime face
- * (`@supergraph/kit/runtime`).
+ * directly. Every subgraph has one shape: `schema.graphql` and `codegen.ts` (resolver types into
+ * `src/generated/`), and in `src/` `index.ts`, `main.ts`, `config.ts`, `context.ts` with
+ * `createContext(deps, identity)`, `resolvers/`, `loaders/`, `data/` (its own database), `clients/` (calls
+ * to sibling subgraphs) and `rules/` (domain rules), the last two where it has any. Logging, config
+ * parsing, error codes and the viewer type are in the runtime face (`@supergraph/kit/runtime`).
  */
 export { loadSubgraphConfig, type SubgraphConfig } from "../config.ts";
 export { badUserInput, forbidden, notFound } from "../errors.ts";
