@@ -1,5 +1,5 @@
 import cors from "@fastify/cors";
-import { createHttpServer, type Logger, listen, serviceLogger, tracingEnabled } from "@supergraph/kit";
+import { createHttpServer, type Logger, listen, serviceLogger, tracingEnabled } from "@supergraph/kit/runtime";
 import { createHitLane, handedOn } from "./cache/hit-lane.ts";
 import { serveInvalidation } from "./cache/invalidation-endpoint.ts";
 import { ResponseCache } from "./cache/response-cache.ts";

@@ -1,4 +1,4 @@
-import { createMetrics } from "@supergraph/kit";
+import { createMetrics } from "@supergraph/kit/runtime";
 import { Counter, Gauge, Histogram } from "prom-client";
 
 /** The router's metrics: the shared ones (operations, errors) plus fetches, cache and rate limiting. */

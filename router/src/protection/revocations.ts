@@ -1,5 +1,5 @@
 import type { RedisClientType } from "@keyv/redis";
-import type { Logger, VerifiedToken } from "@supergraph/kit";
+import type { Logger, VerifiedToken } from "@supergraph/kit/runtime";
 
 /**
  * Revoked sessions and users, so that an access token stops working at once (log-out, a reused refresh
