@@ -215,3 +215,52 @@ describe("who may read orders", () => {
     expect(JSON.stringify(asStranger.data)).not.toContain(first);
   });
 });
+
+describe("fulfilment (advanceOrder)", () => {
+  const ADVANCE = `mutation Advance($id: ID!, $status: OrderStatus!) { advanceOrder(id: $id, status: $status) { id status } }`;
+  const advance = (id: string, status: string, who: SignedIn = admin) => stack.gql<{ advanceOrder: { id: string; status: string } }>(ADVANCE, { id, status }, { token: who.token });
+
+  it("moves an order PLACED → SHIPPED → DELIVERED, one step at a time, and a repeated step is harmless", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 5 });
+    const order = (await place(buyer, [{ productId: product.id, quantity: 1 }])).data?.placeOrder.id as string;
+    const skipped = await advance(order, "DELIVERED");
+    expect(skipped.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", status: "PLACED" });
+    expect((await advance(order, "SHIPPED")).data?.advanceOrder.status).toBe("SHIPPED");
+    expect((await advance(order, "SHIPPED")).data?.advanceOrder.status).toBe("SHIPPED");
+    expect((await advance(order, "PLACED")).errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    expect((await advance(order, "DELIVERED")).data?.advanceOrder.status).toBe("DELIVERED");
+    expect((await advance(order, "CANCELLED")).errors?.[0]?.extensions?.code).toBe("CONFLICT");
+  });
+
+  it("is for admins only", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 5 });
+    const order = (await place(buyer, [{ productId: product.id, quantity: 1 }])).data?.placeOrder.id as string;
+    expect((await advance(order, "SHIPPED", buyer)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect((await stack.gql(ADVANCE, { id: order, status: "SHIPPED" })).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    expect((await advance("00000000-0000-4000-a000-000000000404", "SHIPPED")).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+  });
+
+  it("refuses to cancel a shipped order, and keeps its stock taken", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 5 });
+    const order = (await place(buyer, [{ productId: product.id, quantity: 2 }])).data?.placeOrder.id as string;
+    await advance(order, "SHIPPED");
+    const cancelled = await stack.gql<{ cancelOrder: { status: string } }>(CANCEL, { id: order }, { token: buyer.token });
+    expect(cancelled.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", status: "SHIPPED" });
+    expect(await stockOf(stack, product.id)).toBe(3);
+  });
+
+  it("lets only one of a concurrent cancel and ship win", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 5 });
+    const order = (await place(buyer, [{ productId: product.id, quantity: 1 }])).data?.placeOrder.id as string;
+    const [cancelled, shipped] = await Promise.all([stack.gql(CANCEL, { id: order }, { token: buyer.token }), advance(order, "SHIPPED")]);
+    const final = (await stack.gql<{ order: { status: string } }>(ORDER, { id: order }, { token: admin.token })).data?.order.status;
+    expect([cancelled.errors === undefined, shipped.errors === undefined].filter(Boolean)).toHaveLength(1);
+    expect(final).toBe(cancelled.errors === undefined ? "CANCELLED" : "SHIPPED");
+    // Stock is back only if the cancel won.
+    expect(await stockOf(stack, product.id)).toBe(final === "CANCELLED" ? 5 : 4);
+  });
+});

@@ -3,7 +3,7 @@ import { sortTopLevelDefinitions } from "@apollo/persisted-query-lists";
 import { addTypenameToDocument } from "@apollo/client/utilities/index.js";
 import { formatDocument, stringifyDocument } from "@urql/core";
 import { type DocumentNode, Kind, type OperationDefinitionNode, parse, print } from "graphql";
-import { operations } from "../src/generated/operations.ts";
+import { operations, subscriptions } from "../src/generated/operations.ts";
 
 export interface ManifestOperation {
   id: string;
@@ -24,7 +24,7 @@ const pascal = (name: string) => name.charAt(0).toUpperCase() + name.slice(1);
 
 /** Each SDK operation: its name, type, the text the SDK sends and that text parsed (no locations). */
 function sdkOperations() {
-  return Object.values(operations)
+  return [...Object.values(operations), ...Object.values(subscriptions)]
     .map((document) => {
       const text = document.toString();
       const ast = parse(text, { noLocation: true });

@@ -1,6 +1,7 @@
 import type { DocumentTypeDecoration } from "@graphql-typed-document-node/core";
 import { SupergraphError, type GraphQLErrorEntry } from "./errors.ts";
-import { operations } from "./generated/operations.ts";
+import type { Client as StreamClient } from "graphql-sse";
+import { operations, subscriptions } from "./generated/operations.ts";
 
 export interface ClientOptions {
   /** The router's GraphQL endpoint, e.g. `http://localhost:4000/graphql`. */
@@ -19,6 +20,7 @@ export interface ClientOptions {
 }
 
 type Operations = typeof operations;
+type Subscriptions = typeof subscriptions;
 // biome-ignore lint/suspicious/noExplicitAny: `any` matches either type parameter whatever its variance.
 type ResultOf<D> = D extends DocumentTypeDecoration<infer R, any> ? R : never;
 // biome-ignore lint/suspicious/noExplicitAny: as above.
@@ -28,8 +30,17 @@ type Method<D> = {} extends VariablesOf<D>
   ? (variables?: VariablesOf<D>, init?: RequestInit) => Promise<ResultOf<D>>
   : (variables: VariablesOf<D>, init?: RequestInit) => Promise<ResultOf<D>>;
 
-/** One typed async method per operation in sdk/operations, named after it: `client.products({ first: 2 })`. */
-export type Client = { [K in keyof Operations]: Method<Operations[K]> } & {
+/** A subscription's events, each its data; ends when the subscription does (`break`, or `signal`). */
+// biome-ignore lint/complexity/noBannedTypes: as above.
+type SubscriptionMethod<D> = {} extends VariablesOf<D>
+  ? (variables?: VariablesOf<D>, options?: { signal?: AbortSignal }) => AsyncIterableIterator<ResultOf<D>>
+  : (variables: VariablesOf<D>, options?: { signal?: AbortSignal }) => AsyncIterableIterator<ResultOf<D>>;
+
+/**
+ * One typed async method per operation in sdk/operations, named after it: `client.products({ first: 2 })`;
+ * subscriptions return async iterators: `for await (const { productUpdated } of client.productUpdated({ id }))`.
+ */
+export type Client = { [K in keyof Operations]: Method<Operations[K]> } & { [K in keyof Subscriptions]: SubscriptionMethod<Subscriptions[K]> } & {
   /** A client identical to this one but sending this token (e.g. after `logIn`). */
   withToken(token: string | undefined): Client;
 };
@@ -97,5 +108,60 @@ export function createClient(options: ClientOptions): Client {
       (variables?: unknown, init?: RequestInit) => request(document.toString(), variables ?? {}, init),
     ]),
   );
-  return { ...methods, withToken: (token) => createClient({ ...options, token }) } as Client;
+  // Subscriptions over GraphQL over SSE (graphql-sse): plain fetch, so the same token header, proxies and
+  // runtimes as every other request; one stream per subscription. Loaded on the first subscription only
+  // (graphql-sse's package imports graphql, which apps using only queries need not install).
+  let streams: Promise<StreamClient> | undefined;
+  const streamClient = () =>
+    (streams ??= import("graphql-sse").then(({ createClient: createStreamClient }) =>
+      createStreamClient({
+        url: options.url,
+        singleConnection: false,
+        retryAttempts: 0,
+        fetchFn: fetchImpl,
+        headers: () => ({ ...options.headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) }),
+      }),
+    ));
+  async function* subscribe(document: string, variables: unknown, signal?: AbortSignal): AsyncGenerator<unknown> {
+    const operationName = /\bsubscription\s+(\w+)/.exec(document)?.[1];
+    const events = (await streamClient()).iterate({ query: document, operationName, variables: variables as Record<string, unknown> });
+    const stop = () => void events.return?.();
+    signal?.addEventListener("abort", stop, { once: true });
+    try {
+      for await (const result of events) {
+        // The router ends a subscription with an error (token expired, shutdown, …): thrown, with its code.
+        if (result.errors?.length) throw new SupergraphError(result.errors as unknown as GraphQLErrorEntry[], 200, result.data ?? null);
+        yield result.data;
+      }
+    } catch (error) {
+      if (error instanceof SupergraphError) throw error;
+      // Refused before it started: graphql-sse gives the router's JSON answer as the error's message.
+      const refused = parseRefusal(error);
+      if (refused) throw refused;
+      throw error;
+    } finally {
+      signal?.removeEventListener("abort", stop);
+      await events.return?.();
+    }
+  }
+  const subscriptionMethods = Object.fromEntries(
+    Object.entries(subscriptions).map(([name, document]) => [
+      name,
+      (variables?: unknown, subscribeOptions?: { signal?: AbortSignal }) => subscribe(document.toString(), variables ?? {}, subscribeOptions?.signal),
+    ]),
+  );
+  return { ...methods, ...subscriptionMethods, withToken: (token) => createClient({ ...options, token }) } as Client;
+}
+
+/** A refusal (401, 400 …) as graphql-sse reports it, turned back into the router's coded errors. */
+function parseRefusal(error: unknown): SupergraphError | null {
+  const text = error instanceof Error ? error.message : typeof error === "string" ? error : "";
+  const json = text.slice(text.indexOf("{"));
+  try {
+    const body = JSON.parse(json) as { errors?: GraphQLErrorEntry[] };
+    const status = Number(/\b(\d{3})\b/.exec(text)?.[1] ?? 0);
+    return body.errors?.length ? new SupergraphError(body.errors, status) : null;
+  } catch {
+    return null;
+  }
 }

@@ -112,6 +112,8 @@ export interface SubgraphConfig extends CommonConfig {
   seedOnStart: boolean;
   /** Max age (s) of fields without a @cacheControl hint; 0 keeps unhinted data out of caches. */
   cacheDefaultMaxAge: number;
+  /** Subscriptions' events: over Redis pub/sub with `REDIS_URL` (every replica of every service), else in process. */
+  events: { redisUrl: string | undefined; channelPrefix: string };
 }
 
 export const subgraphEnv = commonEnv.extend({
@@ -121,6 +123,8 @@ export const subgraphEnv = commonEnv.extend({
   MIGRATE_ON_START: bool,
   SEED_ON_START: bool,
   CACHE_DEFAULT_MAX_AGE: z.coerce.number().int().min(0).default(0),
+  REDIS_URL: z.url({ protocol: /^rediss?$/, message: "must be a redis:// or rediss:// URL" }).optional(),
+  EVENTS_CHANNEL_PREFIX: z.string().min(1).default("supergraph:events:"),
 });
 
 /**
@@ -147,5 +151,6 @@ export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJ
     migrateOnStart: raw.MIGRATE_ON_START ?? common.env !== "production",
     seedOnStart: (raw.SEED_ON_START ?? true) && common.env === "development",
     cacheDefaultMaxAge: raw.CACHE_DEFAULT_MAX_AGE,
+    events: { redisUrl: raw.REDIS_URL, channelPrefix: raw.EVENTS_CHANNEL_PREFIX },
   };
 }

@@ -27,9 +27,12 @@ export type OrderLineInput = {
   quantity: number;
 };
 
+/** Fulfilment goes PLACED → SHIPPED → DELIVERED; only a PLACED order can be CANCELLED. */
 export type OrderStatus =
   | 'CANCELLED'
-  | 'PLACED';
+  | 'DELIVERED'
+  | 'PLACED'
+  | 'SHIPPED';
 
 export type PlaceOrderInput = {
   /** 1–20 lines; lines naming the same product are merged. */
@@ -89,6 +92,19 @@ export type CancelOrderMutationVariables = Exact<{
 
 export type CancelOrderMutation = { cancelOrder: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> } };
 
+export type AdvanceOrderMutationVariables = Exact<{
+  id: string;
+  status: OrderStatus;
+}>;
+
+
+export type AdvanceOrderMutation = { advanceOrder: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> } };
+
+export type OrderUpdatedSubscriptionVariables = Exact<{ [key: string]: never; }>;
+
+
+export type OrderUpdatedSubscription = { orderUpdated: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> } };
+
 export type PostFieldsFragment = { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null };
 
 export type PostQueryVariables = Exact<{
@@ -134,6 +150,13 @@ export type DeletePostMutationVariables = Exact<{
 
 export type DeletePostMutation = { deletePost: { id: string } };
 
+export type PostPublishedSubscriptionVariables = Exact<{
+  productId: string;
+}>;
+
+
+export type PostPublishedSubscription = { postPublished: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null } };
+
 export type ProductFieldsFragment = { id: string, sku: string, name: string, description: string, priceCents: number, stock: number, createdAt: string };
 
 export type ProductQueryVariables = Exact<{
@@ -173,6 +196,13 @@ export type DeleteProductMutationVariables = Exact<{
 
 
 export type DeleteProductMutation = { deleteProduct: { id: string } };
+
+export type ProductUpdatedSubscriptionVariables = Exact<{
+  id: string;
+}>;
+
+
+export type ProductUpdatedSubscription = { productUpdated: { id: string, sku: string, name: string, description: string, priceCents: number, stock: number, createdAt: string } };
 
 export type UserFieldsFragment = { id: string, name: string, email: string | null, role: Role, createdAt: string };
 
@@ -406,6 +436,54 @@ export const CancelOrderDocumentString = new TypedDocumentString(`
     }
   }
 }`) as unknown as TypedDocumentString<CancelOrderMutation, CancelOrderMutationVariables>;
+export const AdvanceOrderDocumentString = new TypedDocumentString(`
+    mutation AdvanceOrder($id: ID!, $status: OrderStatus!) {
+  advanceOrder(id: $id, status: $status) {
+    ...OrderFields
+  }
+}
+    fragment OrderFields on Order {
+  id
+  status
+  totalCents
+  createdAt
+  buyer {
+    id
+    name
+  }
+  items {
+    quantity
+    unitPriceCents
+    product {
+      id
+      name
+    }
+  }
+}`) as unknown as TypedDocumentString<AdvanceOrderMutation, AdvanceOrderMutationVariables>;
+export const OrderUpdatedDocumentString = new TypedDocumentString(`
+    subscription OrderUpdated {
+  orderUpdated {
+    ...OrderFields
+  }
+}
+    fragment OrderFields on Order {
+  id
+  status
+  totalCents
+  createdAt
+  buyer {
+    id
+    name
+  }
+  items {
+    quantity
+    unitPriceCents
+    product {
+      id
+      name
+    }
+  }
+}`) as unknown as TypedDocumentString<OrderUpdatedSubscription, OrderUpdatedSubscriptionVariables>;
 export const PostDocumentString = new TypedDocumentString(`
     query Post($id: ID!) {
   post(id: $id) {
@@ -536,6 +614,28 @@ export const DeletePostDocumentString = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DeletePostMutation, DeletePostMutationVariables>;
+export const PostPublishedDocumentString = new TypedDocumentString(`
+    subscription PostPublished($productId: ID!) {
+  postPublished(productId: $productId) {
+    ...PostFields
+  }
+}
+    fragment PostFields on Post {
+  id
+  title
+  body
+  published
+  createdAt
+  updatedAt
+  author {
+    id
+    name
+  }
+  products {
+    id
+    name
+  }
+}`) as unknown as TypedDocumentString<PostPublishedSubscription, PostPublishedSubscriptionVariables>;
 export const ProductDocumentString = new TypedDocumentString(`
     query Product($id: ID!) {
   product(id: $id) {
@@ -621,6 +721,21 @@ export const DeleteProductDocumentString = new TypedDocumentString(`
   }
 }
     `) as unknown as TypedDocumentString<DeleteProductMutation, DeleteProductMutationVariables>;
+export const ProductUpdatedDocumentString = new TypedDocumentString(`
+    subscription ProductUpdated($id: ID!) {
+  productUpdated(id: $id) {
+    ...ProductFields
+  }
+}
+    fragment ProductFields on Product {
+  id
+  sku
+  name
+  description
+  priceCents
+  stock
+  createdAt
+}`) as unknown as TypedDocumentString<ProductUpdatedSubscription, ProductUpdatedSubscriptionVariables>;
 export const MeDocumentString = new TypedDocumentString(`
     query Me {
   me {

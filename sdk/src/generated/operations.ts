@@ -1,7 +1,8 @@
 import * as Documents from "./graphql.js";
 
-/** Every operation, by the name of its client method. */
+/** Every query and mutation, by the name of its client method. */
 export const operations = {
+  advanceOrder: Documents.AdvanceOrderDocumentString,
   cancelOrder: Documents.CancelOrderDocumentString,
   createPost: Documents.CreatePostDocumentString,
   createProduct: Documents.CreateProductDocumentString,
@@ -25,4 +26,11 @@ export const operations = {
   updatePost: Documents.UpdatePostDocumentString,
   updateProduct: Documents.UpdateProductDocumentString,
   user: Documents.UserDocumentString,
+} as const;
+
+/** Every subscription, by the name of its client method. */
+export const subscriptions = {
+  orderUpdated: Documents.OrderUpdatedDocumentString,
+  postPublished: Documents.PostPublishedDocumentString,
+  productUpdated: Documents.ProductUpdatedDocumentString,
 } as const;

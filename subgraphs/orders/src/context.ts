@@ -3,6 +3,7 @@ import type { InternalIdentity, InvalidationContext } from "@supergraph/kit/subg
 import type { OrdersConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
 import type { StockClient } from "./clients/stock.ts";
+import type { Events } from "./events/index.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
 /** What a request's context is made from: made once per process (see index.ts). */
@@ -11,6 +12,7 @@ export interface Deps {
   config: OrdersConfig;
   stock: StockClient;
   logger: Logger;
+  events: Events;
 }
 
 export interface Context extends Deps, InvalidationContext {

@@ -1,11 +1,12 @@
 import { subgraphDatabase } from "@supergraph/db";
 import { type Logger } from "@supergraph/kit/runtime";
-import { loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
+import { createEventBus, loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
 import type { OrdersConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
 import { createStockClient } from "./clients/stock.ts";
+import type { Events, OrderEvents } from "./events/index.ts";
 import { resolvers } from "./resolvers/index.ts";
 
 export { loadConfig, type OrdersConfig } from "./config.ts";
@@ -14,7 +15,7 @@ export type { Db } from "./data/db.ts";
 export const typeDefs = loadSchemaFile(import.meta.url);
 
 /** Everything needed to run the orders subgraph with this config (see kit's startSubgraph). */
-export function ordersSubgraph(config: OrdersConfig, logger?: Logger): SubgraphSpec<Db, Context> {
+export function ordersSubgraph(config: OrdersConfig, logger?: Logger): SubgraphSpec<Db, Context, Events> {
   const stock = createStockClient(config);
   return {
     name: "orders",
@@ -25,7 +26,8 @@ export function ordersSubgraph(config: OrdersConfig, logger?: Logger): SubgraphS
     openDatabase: subgraphDatabase("orders", config, prismaProject),
     createDb,
     seed,
-    context: (db, identity, log) => createContext({ db, config, stock, logger: log }, identity),
+    services: (_metrics, log) => createEventBus<OrderEvents>({ ...config.events, logger: log }),
+    context: (db, identity, log, events) => createContext({ db, config, stock, logger: log, events }, identity),
   };
 }
 

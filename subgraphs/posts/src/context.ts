@@ -3,6 +3,7 @@ import type { InternalIdentity, InvalidationContext } from "@supergraph/kit/subg
 import type { PostsConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
 import type { ProductsClient } from "./clients/products.ts";
+import type { Events } from "./events/index.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
 /** What a request's context is made from: made once per process (see index.ts). */
@@ -10,6 +11,7 @@ export interface Deps {
   db: Db;
   config: PostsConfig;
   products: ProductsClient;
+  events: Events;
 }
 
 export interface Context extends Deps, InvalidationContext {

@@ -1,11 +1,12 @@
 import { subgraphDatabase } from "@supergraph/db";
 import { type Logger } from "@supergraph/kit/runtime";
-import { loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
+import { createEventBus, loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
 import type { PostsConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
 import { createProductsClient } from "./clients/products.ts";
+import type { Events, PostEvents } from "./events/index.ts";
 import { resolvers } from "./resolvers/index.ts";
 
 export { loadConfig, type PostsConfig } from "./config.ts";
@@ -14,7 +15,7 @@ export type { Db } from "./data/db.ts";
 export const typeDefs = loadSchemaFile(import.meta.url);
 
 /** Everything needed to run the posts subgraph with this config (see kit's startSubgraph). */
-export function postsSubgraph(config: PostsConfig, logger?: Logger): SubgraphSpec<Db, Context> {
+export function postsSubgraph(config: PostsConfig, logger?: Logger): SubgraphSpec<Db, Context, Events> {
   const products = createProductsClient(config);
   return {
     name: "posts",
@@ -25,7 +26,8 @@ export function postsSubgraph(config: PostsConfig, logger?: Logger): SubgraphSpe
     openDatabase: subgraphDatabase("posts", config, prismaProject),
     createDb,
     seed,
-    context: (db, identity) => createContext({ db, config, products }, identity),
+    services: (_metrics, log) => createEventBus<PostEvents>({ ...config.events, logger: log }),
+    context: (db, identity, _log, events) => createContext({ db, config, products, events }, identity),
   };
 }
 

@@ -1,10 +1,11 @@
 import { subgraphDatabase } from "@supergraph/db";
 import { type Logger } from "@supergraph/kit/runtime";
-import { loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
+import { createEventBus, loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
 import type { ProductsConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
+import type { Events, ProductEvents } from "./events/index.ts";
 import { resolvers } from "./resolvers/index.ts";
 
 export { loadConfig, type ProductsConfig } from "./config.ts";
@@ -14,7 +15,7 @@ export { seedProductId } from "./data/seed.ts";
 export const typeDefs = loadSchemaFile(import.meta.url);
 
 /** Everything needed to run the products subgraph with this config (see kit's startSubgraph). */
-export function productsSubgraph(config: ProductsConfig, logger?: Logger): SubgraphSpec<Db, Context> {
+export function productsSubgraph(config: ProductsConfig, logger?: Logger): SubgraphSpec<Db, Context, Events> {
   return {
     name: "products",
     config,
@@ -24,7 +25,8 @@ export function productsSubgraph(config: ProductsConfig, logger?: Logger): Subgr
     openDatabase: subgraphDatabase("products", config, prismaProject),
     createDb,
     seed: (db) => seed(db),
-    context: (db, identity) => createContext({ db, config }, identity),
+    services: (_metrics, log) => createEventBus<ProductEvents>({ ...config.events, logger: log }),
+    context: (db, identity, _log, events) => createContext({ db, config, events }, identity),
   };
 }
 

@@ -21,13 +21,27 @@ export type CacheControlScope =
 
 export type Mutation = {
   __typename?: 'Mutation';
-  /** The buyer or an admin. Puts the stock back exactly once; cancelling again returns the cancelled order. */
+  /**
+   * Admins only. Moves an order on in fulfilment, one step at a time: PLACED → SHIPPED → DELIVERED
+   * (CONFLICT for any other move); asking for the status it has returns it unchanged.
+   */
+  advanceOrder: Order;
+  /**
+   * The buyer or an admin, while the order is PLACED (CONFLICT once shipped). Puts the stock back exactly
+   * once; cancelling again returns the cancelled order.
+   */
   cancelOrder: Order;
   /**
    * Signed-in users. Takes the stock of every line at once, or none: an unknown product fails with
    * NOT_FOUND and too little stock with INSUFFICIENT_STOCK, and then nothing changes.
    */
   placeOrder: Order;
+};
+
+
+export type MutationAdvanceOrderArgs = {
+  id: Scalars['ID']['input'];
+  status: OrderStatus;
 };
 
 
@@ -69,9 +83,12 @@ export type OrderLineInput = {
   quantity: Scalars['Int']['input'];
 };
 
+/** Fulfilment goes PLACED → SHIPPED → DELIVERED; only a PLACED order can be CANCELLED. */
 export type OrderStatus =
   | 'CANCELLED'
-  | 'PLACED';
+  | 'DELIVERED'
+  | 'PLACED'
+  | 'SHIPPED';
 
 export type PlaceOrderInput = {
   /** 1–20 lines; lines naming the same product are merged. */
@@ -92,6 +109,15 @@ export type Query = {
 
 export type QueryOrderArgs = {
   id: Scalars['ID']['input'];
+};
+
+export type Subscription = {
+  __typename?: 'Subscription';
+  /**
+   * Signed-in users: each change of one of their orders (placed, cancelled, shipped, delivered); admins: of
+   * every order. The order as it is after the change.
+   */
+  orderUpdated: Order;
 };
 
 export type User = {
@@ -213,6 +239,7 @@ export type ResolversTypes = {
   PlaceOrderInput: PlaceOrderInput;
   Product: ResolverTypeWrapper<ReferenceModel>;
   Query: ResolverTypeWrapper<Record<PropertyKey, never>>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   User: ResolverTypeWrapper<ReferenceModel>;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -229,6 +256,7 @@ export type ResolversParentTypes = {
   PlaceOrderInput: PlaceOrderInput;
   Product: ReferenceModel;
   Query: Record<PropertyKey, never>;
+  Subscription: Record<PropertyKey, never>;
   User: ReferenceModel;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
@@ -243,6 +271,7 @@ export type CacheControlDirectiveArgs = {
 export type CacheControlDirectiveResolver<Result, Parent, ContextType = Context, Args = CacheControlDirectiveArgs> = DirectiveResolverFn<Result, Parent, ContextType, Args>;
 
 export type MutationResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Mutation'] = ResolversParentTypes['Mutation']> = {
+  advanceOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationAdvanceOrderArgs, 'id' | 'status'>>;
   cancelOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationCancelOrderArgs, 'id'>>;
   placeOrder?: Resolver<ResolversTypes['Order'], ParentType, ContextType, RequireFields<MutationPlaceOrderArgs, 'input'>>;
 };
@@ -271,6 +300,10 @@ export type QueryResolvers<ContextType = Context, ParentType extends ResolversPa
   order?: Resolver<Maybe<ResolversTypes['Order']>, ParentType, ContextType, RequireFields<QueryOrderArgs, 'id'>>;
 };
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  orderUpdated?: SubscriptionResolver<ResolversTypes['Order'], "orderUpdated", ParentType, ContextType>;
+};
+
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
@@ -283,6 +316,7 @@ export type Resolvers<ContextType = Context> = {
   OrderItem?: OrderItemResolvers<ContextType>;
   Product?: ProductResolvers<ContextType>;
   Query?: QueryResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
   User?: UserResolvers<ContextType>;
 };
 

@@ -1,6 +1,7 @@
-import { canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit/subgraph";
+import { canAccess, entityTag, forbidden, invalidate, notFound, requireAdmin, requireViewer, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import type { MutationResolvers } from "../generated/resolvers.ts";
+import { advanceOrder } from "../rules/fulfilment.ts";
 import { cancelOrder, placeOrder } from "../rules/place-order.ts";
 
 export const MAX_LINES = 20;
@@ -45,5 +46,18 @@ export const Mutation = {
       ...items.map((item) => entityTag("Product", item.productId)),
     );
     return context.db.order.findUniqueOrThrow({ where: { id } });
+  },
+
+  async advanceOrder(_, { id, status }, context) {
+    requireAdmin(context.viewer);
+    const order = await context.loaders.orderById.load(id);
+    if (!order) throw notFound("Order", id);
+    const advanced = await advanceOrder(context.db, order, status);
+    if (advanced.changed) {
+      invalidate(context, entityTag("Order", order.id), entityTag("User", order.buyerId));
+      // After the update has committed (advanceOrder's is one statement).
+      context.events.publish("orderUpdated", { id: order.id, buyerId: order.buyerId });
+    }
+    return advanced.order;
   },
 } satisfies MutationResolvers;

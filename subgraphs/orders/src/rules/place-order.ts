@@ -4,6 +4,7 @@ import { ServiceUnreachableError } from "@supergraph/kit/subgraph";
 import type { Order, OrderItem } from "../generated/prisma/client.ts";
 import type { Db } from "../data/db.ts";
 import type { StockClient } from "../clients/stock.ts";
+import type { Events } from "../events/index.ts";
 
 export type OrderWithItems = Order & { items: OrderItem[] };
 
@@ -28,7 +29,7 @@ export type OrderWithItems = Order & { items: OrderItem[] };
  *     release, which is idempotent.
  */
 export async function placeOrder(
-  deps: { db: Db; stock: StockClient; logger: Logger; requestId?: string },
+  deps: { db: Db; stock: StockClient; logger: Logger; events: Events; requestId?: string },
   viewer: Viewer,
   lines: Array<{ productId: string; quantity: number }>,
 ): Promise<OrderWithItems> {
@@ -61,7 +62,7 @@ export async function placeOrder(
     unitPriceCents: priceOf.get(line.productId) ?? 0,
   }));
   try {
-    return await deps.db.order.create({
+    const order = await deps.db.order.create({
       data: {
         id: orderId,
         buyerId: viewer.userId,
@@ -70,6 +71,9 @@ export async function placeOrder(
       },
       include: { items: { orderBy: { position: "asc" } } },
     });
+    // After the order's transaction has committed: a failed one is never announced.
+    deps.events.publish("orderUpdated", { id: order.id, buyerId: order.buyerId });
+    return order;
   } catch (error) {
     await compensate("order could not be saved");
     throw error;
@@ -77,21 +81,32 @@ export async function placeOrder(
 }
 
 /**
- * Cancels an order and puts its stock back. Marking it cancelled is a conditional update (PLACED →
+ * Cancels a PLACED order and puts its stock back (a shipped one is a CONFLICT). Marking it cancelled is a conditional update (PLACED →
  * CANCELLED), and the release is idempotent on the products side, so a repeated or concurrent cancel
  * releases the stock exactly once. The release runs on every call while the order is cancelled: if it
  * failed last time (products down), cancelling again finishes the job.
  */
 export async function cancelOrder(
-  deps: { db: Db; stock: StockClient; requestId?: string },
+  deps: { db: Db; stock: StockClient; events: Events; requestId?: string },
   viewer: Viewer,
   order: Order,
 ): Promise<void> {
-  if (order.status === "PLACED") {
-    await deps.db.order.updateMany({
+  let status = order.status;
+  let changed = false;
+  if (status === "PLACED") {
+    const { count } = await deps.db.order.updateMany({
       where: { id: order.id, status: "PLACED" },
       data: { status: "CANCELLED", cancelledAt: new Date() },
     });
+    changed = count === 1;
+    // Published once the cancellation has committed, even if putting the stock back fails below.
+    if (changed) deps.events.publish("orderUpdated", { id: order.id, buyerId: order.buyerId });
+    // Another request moved it meanwhile (cancelled it too, or shipped it): judged by what it is now.
+    if (!changed) status = (await deps.db.order.findUniqueOrThrow({ where: { id: order.id } })).status;
+  }
+  // A shipped order's stock has left the warehouse: it is not put back.
+  if (status === "SHIPPED" || status === "DELIVERED") {
+    throw appError(ErrorCode.CONFLICT, `The order is ${status}: it can no longer be cancelled.`, { status });
   }
   try {
     await deps.stock.release(order.id, { viewer, requestId: deps.requestId });

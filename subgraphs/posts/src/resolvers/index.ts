@@ -1,6 +1,7 @@
 import { Mutation } from "./mutation.ts";
 import { PostResolvers, ProductResolvers, UserResolvers } from "./post.ts";
 import { Query } from "./query.ts";
+import { Subscription } from "./subscription.ts";
 import type { Resolvers } from "../generated/resolvers.ts";
 
-export const resolvers: Resolvers = { Query, Mutation, Post: PostResolvers, User: UserResolvers, Product: ProductResolvers };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, Post: PostResolvers, User: UserResolvers, Product: ProductResolvers };

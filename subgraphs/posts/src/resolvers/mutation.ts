@@ -32,6 +32,11 @@ async function checkProducts(context: Context, ids: string[]): Promise<void> {
 
 const links = (ids: string[]) => ids.map((productId, position) => ({ productId, position }));
 
+/** After the write has committed: each product now showing the published post hears of it once. */
+function announce(context: Context, postId: string, productIds: Iterable<string>): void {
+  for (const productId of productIds) context.events.publish("postPublished", productId, { id: postId });
+}
+
 async function ownPost(context: Context, id: string) {
   const viewer = requireViewer(context.viewer);
   const post = await context.loaders.postById.load(id);
@@ -49,6 +54,7 @@ export const Mutation = {
       data: { authorId: viewer.userId, title: input.title, body: input.body, published: input.published, products: { create: links(input.productIds) } },
     });
     invalidate(context, "Post");
+    if (post.published) announce(context, post.id, input.productIds);
     return post;
   },
 
@@ -56,6 +62,7 @@ export const Mutation = {
     const post = await ownPost(context, args.id);
     const { productIds: ids, ...fields } = validate(updateInput, args.input, "input");
     if (ids) await checkProducts(context, ids);
+    const linked = new Set((await context.db.postProduct.findMany({ where: { postId: post.id }, select: { productId: true } })).map((link) => link.productId));
     // One transaction: the new fields and the new product list land together, or neither does.
     const updated = await context.db.post.update({
       where: { id: post.id },
@@ -64,6 +71,11 @@ export const Mutation = {
     // Publishing, unpublishing or re-linking moves the post in or out of lists (User.posts, Product.posts).
     const movesInLists = fields.published !== undefined || ids !== undefined;
     invalidate(context, entityTag("Post", post.id), ...(movesInLists ? ["Post"] : []));
+    if (updated.published) {
+      const products = ids ?? [...linked];
+      // A draft just published: all its products; a published post: the products it is newly about.
+      announce(context, post.id, post.published ? products.filter((id) => !linked.has(id)) : products);
+    }
     return updated;
   },
 

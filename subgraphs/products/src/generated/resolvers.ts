@@ -156,6 +156,17 @@ export type StockReservationLine = {
   unitPriceCents: Scalars['Int']['output'];
 };
 
+export type Subscription = {
+  __typename?: 'Subscription';
+  /** Anyone: each change of this product's price or stock (an update, an order, a cancellation); the product as it is after it. */
+  productUpdated: Product;
+};
+
+
+export type SubscriptionProductUpdatedArgs = {
+  id: Scalars['ID']['input'];
+};
+
 export type UpdateProductInput = {
   description?: InputMaybe<Scalars['String']['input']>;
   name?: InputMaybe<Scalars['String']['input']>;
@@ -270,6 +281,7 @@ export type ResolversTypes = {
   StockLineInput: StockLineInput;
   StockReservation: ResolverTypeWrapper<ReservationModel>;
   StockReservationLine: ResolverTypeWrapper<StockReservationLine>;
+  Subscription: ResolverTypeWrapper<Record<PropertyKey, never>>;
   UpdateProductInput: UpdateProductInput;
   Boolean: ResolverTypeWrapper<Scalars['Boolean']['output']>;
   Int: ResolverTypeWrapper<Scalars['Int']['output']>;
@@ -289,6 +301,7 @@ export type ResolversParentTypes = {
   StockLineInput: StockLineInput;
   StockReservation: ReservationModel;
   StockReservationLine: StockReservationLine;
+  Subscription: Record<PropertyKey, never>;
   UpdateProductInput: UpdateProductInput;
   Boolean: Scalars['Boolean']['output'];
   Int: Scalars['Int']['output'];
@@ -355,6 +368,10 @@ export type StockReservationLineResolvers<ContextType = Context, ParentType exte
   unitPriceCents?: Resolver<ResolversTypes['Int'], ParentType, ContextType>;
 };
 
+export type SubscriptionResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Subscription'] = ResolversParentTypes['Subscription']> = {
+  productUpdated?: SubscriptionResolver<ResolversTypes['Product'], "productUpdated", ParentType, ContextType, RequireFields<SubscriptionProductUpdatedArgs, 'id'>>;
+};
+
 export type Resolvers<ContextType = Context> = {
   Mutation?: MutationResolvers<ContextType>;
   PageInfo?: PageInfoResolvers<ContextType>;
@@ -364,6 +381,7 @@ export type Resolvers<ContextType = Context> = {
   Query?: QueryResolvers<ContextType>;
   StockReservation?: StockReservationResolvers<ContextType>;
   StockReservationLine?: StockReservationLineResolvers<ContextType>;
+  Subscription?: SubscriptionResolvers<ContextType>;
 };
 
 export type DirectiveResolvers<ContextType = Context> = {

@@ -2,5 +2,6 @@ import type { Resolvers } from "../generated/resolvers.ts";
 import { Mutation } from "./mutation.ts";
 import { ProductResolvers } from "./product.ts";
 import { Query } from "./query.ts";
+import { Subscription } from "./subscription.ts";
 
-export const resolvers: Resolvers = { Query, Mutation, Product: ProductResolvers };
+export const resolvers: Resolvers = { Query, Mutation, Subscription, Product: ProductResolvers };

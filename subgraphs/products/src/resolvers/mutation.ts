@@ -37,16 +37,21 @@ const stockLines = z
   .refine((lines) => new Set(lines.map((line) => line.productId)).size === lines.length, "duplicate productId");
 
 export const Mutation = {
-  async reserveStock(_, args, { db, caller }) {
+  async reserveStock(_, args, { db, caller, events }) {
     requireCaller(caller, ["orders"]);
     if (!isUuid(args.orderId)) throw badUserInput("orderId must be a UUID.", "orderId");
-    return reserveStock(db, args.orderId, validate(stockLines, args.lines, "lines"));
+    const reservation = await reserveStock(db, args.orderId, validate(stockLines, args.lines, "lines"));
+    // After its transaction has committed; a repeated reservation announces the same stock again (harmless).
+    for (const line of reservation.lines) events.publish("productUpdated", line.productId, { id: line.productId });
+    return reservation;
   },
 
-  async releaseStock(_, args, { db, caller }) {
+  async releaseStock(_, args, { db, caller, events }) {
     requireCaller(caller, ["orders"]);
     if (!isUuid(args.orderId)) throw badUserInput("orderId must be a UUID.", "orderId");
-    return releaseStock(db, args.orderId);
+    const reservation = await releaseStock(db, args.orderId);
+    for (const line of reservation.lines) events.publish("productUpdated", line.productId, { id: line.productId });
+    return reservation;
   },
 
   async createProduct(_, args, context) {
@@ -70,6 +75,7 @@ export const Mutation = {
       const product = await context.db.product.update({ where: { id: args.id, deletedAt: null }, data: input });
       // A new name can move the product in or out of searched lists; other fields change only itself.
       invalidate(context, entityTag("Product", product.id), ...(input.name !== undefined ? ["Product"] : []));
+      context.events.publish("productUpdated", product.id, { id: product.id });
       return product;
     } catch (error) {
       if (isPrismaError(error, "P2025")) throw notFound("Product", args.id);
