@@ -116,8 +116,8 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   };
   // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets all of them.
   const metricsText = clusterMetrics(metrics.registry);
-  const http = createHttpServer({ logger, metrics, metricsText, bodyLimitBytes: config.bodyLimitBytes, trustedProxies: config.trustedProxies, readiness });
-  // The operators' port, which the public Ingress does not route to.
+  // Metrics only on the operators' port, which the public Ingress does not route to (#26).
+  const http = createHttpServer({ logger, metrics, serveMetrics: false, bodyLimitBytes: config.bodyLimitBytes, trustedProxies: config.trustedProxies, readiness });
   const internal = createHttpServer({ logger, metrics, metricsText, readiness });
   await http.app.register(cors, corsOptions(config.corsOrigins, config.cors));
   const compression = createCompression(config.compression);
