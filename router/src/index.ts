@@ -13,7 +13,8 @@ import {
   tracingEnabled,
   useOperationMetrics,
 } from "@supergraph/kit";
-import type { GraphQLFormattedError } from "graphql";
+import type { DocumentNode, GraphQLFormattedError } from "graphql";
+import { BoundedCache, heapEstimate } from "./bounded-cache.ts";
 import { createHitLane, handedOn } from "./cache/hit-lane.ts";
 import { serveInvalidation } from "./cache/invalidation-endpoint.ts";
 import { useResponseCache } from "./cache/plugin.ts";
@@ -62,7 +63,9 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   const signInternalToken = createInternalTokenSigner("router", config.internalTokenSecret);
   const transports = new Map<string, ReturnType<typeof createSubgraphFetcher>>();
   const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
-  const queryPlans = new QueryPlanStore(metrics.queryPlanLookups);
+  const queryPlans = new QueryPlanStore(metrics.queryPlanLookups, config.caches.queryPlansBytes);
+  // Apollo Server's own default store weighs a document as its JSON, a quarter of its heap (#26).
+  const documents = new BoundedCache<DocumentNode>("documents", config.caches.documentsBytes, heapEstimate);
   const warmer = config.queryPlanWarmup ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger) : null;
   let warming: Promise<unknown> | undefined;
   const store = createCacheStore({
@@ -70,6 +73,8 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     keyPrefix: config.responseCache.keyPrefix,
     timeoutMs: config.redisTimeoutMs,
     maxTtlSeconds: config.responseCache.maxTtlSeconds,
+    memoryMaxBytes: config.caches.responseStoreBytes,
+    tagsMaxBytes: config.caches.tagsBytes,
     logger,
   });
   const revocations = createRevocations({
@@ -77,8 +82,10 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     keyPrefix: config.responseCache.keyPrefix,
     ttlSeconds: config.jwt.expiresInSeconds,
     timeoutMs: config.redisTimeoutMs,
+    maxBytes: config.caches.revocationsBytes,
     logger,
   });
+  metrics.watchCaches(documents, queryPlans.plans, ...store.budgets, revocations.budget);
 
   const gateway = new ApolloGateway({
     supergraphSdl: supergraphFromFile(config.supergraphPath, config.watchSupergraph, logger),
@@ -131,7 +138,8 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   });
 
   if (config.responseCache.enabled) {
-    cache = new ResponseCache(store, compression, { ...config.responseCache, limits: config.limits });
+    cache = new ResponseCache(store, compression, { ...config.responseCache, limits: config.limits, localCopiesBytes: config.caches.responseCopiesBytes });
+    metrics.watchCaches(cache.copies);
     if (config.invalidationSharedKey) serveInvalidation(internal.app, cache, config.invalidationSharedKey);
   }
   const development = config.env === "development";
@@ -141,6 +149,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     gateway,
     // Automatic persisted queries share the store (and Redis) with the response cache.
     cache: store.kv,
+    documentStore: documents,
     // Compact, as cache hits are sent (Apollo Server's default indents).
     stringifyResult: (value) => JSON.stringify(value),
     // Introspection stays on outside production (tests use it); error details only in development.
