@@ -4,6 +4,7 @@ import { createLogger, type Logger, type RunningSubgraph } from "@supergraph/kit
 import * as orders from "@supergraph/orders";
 import * as posts from "@supergraph/posts";
 import * as products from "@supergraph/products";
+import { portVariable, subgraph, urlVariable } from "@supergraph/registry";
 import { loadConfig as loadRouterConfig, startRouter } from "@supergraph/router";
 import * as users from "@supergraph/users";
 
@@ -88,33 +89,35 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       Record<string, string>,
     ];
 
+    const own = (name: string, db: Record<string, string>, extra: Record<string, string> = {}) => env({ [portVariable(name)]: "0", ...db, ...extra });
+    // The URLs of the subgraphs `name` calls directly (its registry line's `calls`), started before it.
+    const callees = (name: string, started: Record<string, { url: string }>) =>
+      Object.fromEntries(subgraph(name).calls.map((callee) => [urlVariable(callee), started[callee]?.url ?? ""]));
     const productsSubgraph = await products.startProductsSubgraph(
-      products.loadConfig(env({ PRODUCTS_PORT: "0", ...productsDb })),
+      products.loadConfig(own("products", productsDb)),
       quiet("products"),
     );
     cleanup.push(() => productsSubgraph.close());
     const [usersSubgraph, ordersSubgraph, postsSubgraph] = await Promise.all([
-      users.startUsersSubgraph(users.loadConfig(env({ USERS_PORT: "0", ...usersDb, ...options.usersEnv })), quiet("users")),
+      users.startUsersSubgraph(users.loadConfig(own("users", usersDb, options.usersEnv)), quiet("users")),
       orders.startOrdersSubgraph(
-        orders.loadConfig(env({ ORDERS_PORT: "0", ...ordersDb, PRODUCTS_URL: productsSubgraph.url })),
+        orders.loadConfig(own("orders", ordersDb, callees("orders", { products: productsSubgraph }))),
         quiet("orders"),
       ),
       posts.startPostsSubgraph(
-        posts.loadConfig(env({ POSTS_PORT: "0", ...postsDb, PRODUCTS_URL: productsSubgraph.url })),
+        posts.loadConfig(own("posts", postsDb, callees("posts", { products: productsSubgraph }))),
         quiet("posts"),
       ),
     ]);
     cleanup.push(() => usersSubgraph.close(), () => ordersSubgraph.close(), () => postsSubgraph.close());
+    const running: Record<string, { url: string }> = { users: usersSubgraph, products: productsSubgraph, orders: ordersSubgraph, posts: postsSubgraph };
 
     const routerFor = async (extra: Record<string, string>, logger: Logger = quiet("router")) => {
       const started = await startRouter(
         loadRouterConfig(
           env({
             PORT: "0",
-            USERS_URL: usersSubgraph.url,
-            PRODUCTS_URL: productsSubgraph.url,
-            ORDERS_URL: ordersSubgraph.url,
-            POSTS_URL: postsSubgraph.url,
+            ...Object.fromEntries(Object.entries(running).map(([name, subgraph]) => [urlVariable(name), subgraph.url])),
             ...extra,
           }),
         ),

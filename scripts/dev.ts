@@ -7,7 +7,8 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { prettyFactory } from "pino-pretty";
-import { composeSupergraph } from "../router/src/compose.ts";
+import { defaultPort, portVariable } from "@supergraph/registry";
+import { composeSupergraph } from "../router/src/gateway/compose.ts";
 import { ROUTER_ENTRY, SUBGRAPH_NAMES, subgraphEntry } from "./services.ts";
 import { cpuTicks, type Outcome, probe, waitUntilReady } from "./wait-ready.ts";
 
@@ -96,13 +97,13 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
   });
 }
 
-const port = (name: string, fallback: number) => Number(env[`${name.toUpperCase()}_PORT`] ?? fallback);
+const port = (name: string) => Number(env[portVariable(name)] ?? defaultPort(name));
 const failed: string[] = [];
 const waiting: string[] = [];
 await Promise.all(
-  SUBGRAPH_NAMES.map(async (name, index) => {
+  SUBGRAPH_NAMES.map(async (name) => {
     const service = start(name, subgraphEntry(name));
-    const { outcome, late } = await waitReady(service, `http://127.0.0.1:${port(name, 4001 + index)}/health/ready`);
+    const { outcome, late } = await waitReady(service, `http://127.0.0.1:${port(name)}/health/ready`);
     void late.then((result) => {
       if (outcome === "silent" && result === "ready" && !stopping) console.log(`\n✔ ${name} is ready after all.\n`);
     });

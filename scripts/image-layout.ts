@@ -4,8 +4,9 @@
 // playground). Used by the image-layout test (the built output runs) and by the benchmark (it measures
 // the router as it ships, not as tsx runs its sources).
 import { execFileSync } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync } from "node:fs";
+import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
+import { defaultPort } from "@supergraph/registry";
 
 const root = join(import.meta.dirname, "..");
 
@@ -37,6 +38,8 @@ export function assembleImageLayout(service: string, work: string): string {
   const app = join(work, service);
   pnpm(["--filter", `@supergraph/${service}`, "run", "build"]);
   pnpm(["deploy", "--legacy", "--prod", "--config.node-linker=hoisted", "--filter", `@supergraph/${service}`, join(app, "service")]);
+  // The health check's fallback port, as the Dockerfile writes it (scripts/default-port.ts).
+  writeFileSync(join(app, "service/default-port"), `${service === "router" ? 4000 : defaultPort(service)}\n`);
   if (existsSync(join(root, "prisma", service))) cpSync(join(root, "prisma", service), join(app, "prisma", service), { recursive: true });
   if (service === "router") {
     mkdirSync(join(app, "sdk"), { recursive: true });

@@ -1,5 +1,7 @@
-// The processes of the supergraph, in start order, for the root scripts (dev, db:migrate, db:seed).
-export const SUBGRAPH_NAMES = ["users", "products", "orders", "posts"] as const;
+import { entryPath, SUBGRAPHS } from "@supergraph/registry";
 
-export const subgraphEntry = (name: string) => `subgraphs/${name}/src/main.ts`;
+// The processes of the supergraph, in start order, for the root scripts (dev, db:migrate, db:seed).
+export const SUBGRAPH_NAMES = SUBGRAPHS.map((subgraph) => subgraph.name);
+
+export const subgraphEntry = entryPath;
 export const ROUTER_ENTRY = "router/src/main.ts";

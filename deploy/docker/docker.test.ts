@@ -1,11 +1,13 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
+import { SUBGRAPHS } from "@supergraph/registry";
 import { parse } from "yaml";
 
 // Docker cannot run here, so the image definitions are checked for what can be checked without it;
 // image-layout.test.ts then assembles each image's file layout for real and runs the service from it.
 const root = join(import.meta.dirname, "../..");
+const subgraphs = SUBGRAPHS.map((subgraph) => subgraph.name);
 const dockerfile = readFileSync(join(import.meta.dirname, "Dockerfile"), "utf8");
 const instructions = dockerfile
   .replace(/\\\n/g, " ")
@@ -51,10 +53,8 @@ describe("compose.yaml", () => {
   };
   const services = compose.services;
 
-  it("runs Postgres, Redis, a migration per subgraph, the four subgraphs and the router", () => {
-    expect(Object.keys(services).sort()).toEqual(
-      ["postgres", "redis", "users-migrate", "products-migrate", "orders-migrate", "posts-migrate", "users", "products", "orders", "posts", "router"].sort(),
-    );
+  it("runs Postgres, Redis, a migration per subgraph, every subgraph and the router", () => {
+    expect(Object.keys(services).sort()).toEqual(["postgres", "redis", ...subgraphs.map((name) => `${name}-migrate`), ...subgraphs, "router"].sort());
   });
 
   it("depends only on services it defines, in health order, migrations first", () => {
@@ -64,11 +64,11 @@ describe("compose.yaml", () => {
         expect(["service_healthy", "service_completed_successfully"]).toContain(condition);
       }
     }
-    for (const subgraph of ["users", "products", "orders", "posts"]) {
+    for (const subgraph of subgraphs) {
       expect(services[subgraph]?.depends_on?.[`${subgraph}-migrate`]?.condition).toBe("service_completed_successfully");
       expect(services[`${subgraph}-migrate`]?.command).toEqual(["migrate"]);
     }
-    expect(Object.keys(services.router?.depends_on ?? {}).sort()).toEqual(["orders", "posts", "products", "redis", "users"]);
+    expect(Object.keys(services.router?.depends_on ?? {}).sort()).toEqual(["redis", ...subgraphs].sort());
     expect(services.postgres?.healthcheck).toBeDefined();
     expect(services.redis?.healthcheck).toBeDefined();
   });

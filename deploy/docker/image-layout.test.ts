@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createTestDatabase } from "@supergraph/db/testing";
+import { SUBGRAPHS } from "@supergraph/registry";
 import { afterAll, describe, expect, it, onTestFinished } from "vitest";
 import { assembleImageLayout, imageEntrypoint, layoutWorkDir } from "../../scripts/image-layout.ts";
 
@@ -56,7 +57,7 @@ const production = { NODE_ENV: "production", JWT_SECRET: "j".repeat(40), INTERNA
 const BUILD_TIMEOUT_MS = 120_000;
 
 describe("each image's layout, built and run without Docker", { timeout: BUILD_TIMEOUT_MS }, () => {
-  it.each(["users", "products", "orders", "posts"])("%s: the entrypoint migrates a real database from the built output", async (service) => {
+  it.each(SUBGRAPHS.map((subgraph) => subgraph.name))("%s: the entrypoint migrates a real database from the built output", async (service) => {
     const dir = assemble(service);
     expect(existsSync(join(dir, "dist/main.js"))).toBe(true);
     expect(existsSync(join(dir, "node_modules/@supergraph"))).toBe(true);

@@ -6,6 +6,7 @@ import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { ConfigMap, Namespace, Secret, Service } from "kubernetes-models/v1";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
+import { SUBGRAPHS } from "@supergraph/registry";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 
@@ -49,7 +50,9 @@ const MODELS: Record<string, new (data: Any) => { validate(): void }> = {
   PodDisruptionBudget,
 };
 
-const SERVICES = ["router", "users", "products", "orders", "posts"];
+const SERVICES = ["router", ...SUBGRAPHS.map((subgraph) => subgraph.name)];
+/** Who may call a subgraph: the router, and the subgraphs whose registry line `calls` it. */
+const callersOf = (name: string) => SUBGRAPHS.filter((subgraph) => (subgraph.calls as readonly string[]).includes(name)).map((subgraph) => subgraph.name);
 // PASSWORD_HASH_* are how passwords are hashed (cost, concurrency), not credentials.
 const SECRET_NAMES = /SECRET|PASSWORD(?!_HASH_)|DATABASE_URL|REDIS_URL|TOKEN/;
 
@@ -218,10 +221,10 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
         .sort();
     };
     expect(allowedFrom("router")).toEqual(["namespace:ingress-nginx", "namespace:monitoring"]);
-    for (const subgraph of ["users", "orders", "posts"]) expect(allowedFrom(subgraph)).toEqual(["namespace:monitoring", "router"]);
+    for (const { name } of SUBGRAPHS) expect(allowedFrom(name), name).toEqual(["namespace:monitoring", "router", ...callersOf(name)].sort());
     expect(allowedFrom("products")).toEqual(["namespace:monitoring", "orders", "posts", "router"]);
     if (overlay === "dev") {
-      expect(allowedFrom("postgres")).toEqual(["users,products,orders,posts"]);
+      expect(allowedFrom("postgres")).toEqual([SUBGRAPHS.map((subgraph) => subgraph.name).join(",")]);
       expect(allowedFrom("redis")).toEqual(["router", "users"]);
     }
   });
@@ -231,6 +234,14 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     expect(ingress.spec.ingressClassName).toBe("nginx");
     expect(ingress.spec.tls?.[0]?.secretName).toBeTruthy();
     expect(ingress.spec.rules[0].http.paths[0].backend.service.name).toBe("router");
+  });
+
+  it("lets subscriptions live through the Ingress: unbuffered, and quiet longer than the router's pings and heartbeats", () => {
+    const annotations = ofKind("Ingress")[0].metadata.annotations;
+    expect(annotations["nginx.ingress.kubernetes.io/proxy-buffering"]).toBe("off");
+    const pingSeconds = Number(config.SUBSCRIPTION_PING_INTERVAL_MS ?? 30_000) / 1000;
+    expect(Number(annotations["nginx.ingress.kubernetes.io/proxy-read-timeout"])).toBeGreaterThan(pingSeconds);
+    expect(Number(annotations["nginx.ingress.kubernetes.io/proxy-send-timeout"])).toBeGreaterThan(pingSeconds);
   });
 
   it("keeps the router's internal port (metrics, cache invalidation) off the Ingress and its Service", () => {

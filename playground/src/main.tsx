@@ -1,12 +1,28 @@
-import { createGraphiQLFetcher } from "@graphiql/toolkit";
+import { createGraphiQLFetcher, type Fetcher } from "@graphiql/toolkit";
 import { GraphiQL } from "graphiql";
+import { getOperationAST, OperationTypeNode, parse } from "graphql";
+import { createClient } from "graphql-sse";
 import "graphiql/style.css";
 import { StrictMode } from "react";
 import { createRoot } from "react-dom/client";
 
 // The playground talks to the router that served it (same origin), and to nothing else: GraphiQL and its
 // styles are bundled here at build time instead of loaded from a CDN.
-const fetcher = createGraphiQLFetcher({ url: new URL("/graphql", window.location.href).toString() });
+// Subscriptions over GraphQL over SSE (plain fetch: same origin, and the Headers tab's Authorization goes
+// with it, as with every other operation); everything else over HTTP as usual.
+const url = new URL("/graphql", window.location.href).toString();
+const http = createGraphiQLFetcher({ url });
+const fetcher: Fetcher = (params, options) => {
+  let subscription = false;
+  try {
+    subscription = getOperationAST(parse(params.query), params.operationName ?? undefined)?.operation === OperationTypeNode.SUBSCRIPTION;
+  } catch {
+    // The router reports the syntax error.
+  }
+  if (!subscription) return http(params, options);
+  const client = createClient({ url, singleConnection: false, retryAttempts: 0, headers: () => (options?.headers ?? {}) as Record<string, string> });
+  return client.iterate({ query: params.query, operationName: params.operationName ?? undefined, variables: params.variables ?? undefined });
+};
 
 const EXAMPLE = `# Welcome to the supergraph. Run this with ▶ (Ctrl-Enter).
 #

@@ -3,7 +3,7 @@
 // `--check` fails (exit 1) when a checked-in file is stale, without writing it.
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
-import { composeSupergraph } from "../src/compose.ts";
+import { composeSupergraph } from "../src/gateway/compose.ts";
 
 const routerDir = join(import.meta.dirname, "..");
 const result = composeSupergraph(join(routerDir, ".."));

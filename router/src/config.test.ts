@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { ConfigError } from "@supergraph/kit";
 import { describe, expect, it } from "vitest";
-import { loadConfig } from "./config.ts";
+import { disableApolloTelemetry, loadConfig } from "./config.ts";
 
 describe("ROUTER_WORKERS", () => {
   const redis = { REDIS_URL: "redis://127.0.0.1:6379" };
@@ -69,5 +69,24 @@ describe("cache byte budgets", () => {
   it("refuses budgets that would fill more than half the heap, saying what to change", () => {
     expect(() => loadConfig({ RESPONSE_CACHE_MEMORY_MAX_BYTES: String(64 * 2 ** 30) })).toThrow(/more than half the heap limit .*--max-old-space-size/);
     expect(() => loadConfig({ REVOCATIONS_MAX_BYTES: "0" })).toThrow(/REVOCATIONS_MAX_BYTES/);
+  });
+});
+
+describe("APOLLO_DISABLE_SECURITY_*", () => {
+  it("keeps Apollo's planner limits on by default, and reads `true` as @apollo/gateway does", () => {
+    expect(loadConfig({}).queryPlannerSecurity).toEqual({ recursiveSelectionsLimitDisabled: false, nonLocalSelectionsLimitDisabled: false });
+    expect(loadConfig({ APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK: "true" }).queryPlannerSecurity.recursiveSelectionsLimitDisabled).toBe(true);
+  });
+
+  it("refuses a value the gateway would silently read as false, naming the setting", () => {
+    expect(() => loadConfig({ APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK: "1" })).toThrow(/APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK/);
+  });
+});
+
+describe("disableApolloTelemetry", () => {
+  it("sets the variable @apollo/gateway reads before it would report usage to Apollo", () => {
+    const env: NodeJS.ProcessEnv = {};
+    disableApolloTelemetry(env);
+    expect(env.APOLLO_TELEMETRY_DISABLED).toBe("true");
   });
 });

@@ -3,10 +3,10 @@ import { getHeapStatistics } from "node:v8";
 import { fileURLToPath } from "node:url";
 import { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "@supergraph/kit";
 import { z } from "zod";
-import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "./cors.ts";
-import type { QueryLimits } from "./limits.ts";
-import type { PersistedOperationsMode } from "./persisted-operations.ts";
-import { SUBGRAPHS, type SubgraphName } from "./subgraphs.ts";
+import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "./http/cors.ts";
+import type { QueryLimits } from "./protection/limits.ts";
+import type { PersistedOperationsMode } from "./protection/persisted-operations.ts";
+import { SUBGRAPHS, type SubgraphName } from "./gateway/subgraphs.ts";
 
 const MiB = 2 ** 20;
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
@@ -15,7 +15,12 @@ const list = z
   .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean))
   .optional();
 
-const env = commonEnv.extend({
+const apolloFlag = z
+  .enum(["true", "false"], { message: "must be true or false (@apollo/gateway reads it as the exact text `true`)" })
+  .optional()
+  .transform((value) => value === "true");
+
+export const env = commonEnv.extend({
   PORT: port(4000),
   INTERNAL_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   INVALIDATION_SHARED_KEY: z.string().min(32, "must be at least 32 characters").optional(),
@@ -60,10 +65,18 @@ const env = commonEnv.extend({
     .regex(/^(auto|[1-9]\d*)$/, "must be a positive whole number or `auto` (one per core)")
     .optional(),
   PLAYGROUND_DIR: z.string().optional(),
+  SUBSCRIPTIONS_PER_CLIENT: positive(20),
+  SUBSCRIPTIONS_PER_CONNECTION: positive(20),
+  SUBSCRIPTION_MESSAGE_MAX_BYTES: positive(64 * 1024),
+  SUBSCRIPTION_MAX_BACKLOG: positive(100),
+  SUBSCRIPTION_PING_INTERVAL_MS: positive(30_000),
+  // Read by @apollo/gateway itself, exactly as "true"; parsed here so the plan warm-up plans as the gateway does.
+  APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK: apolloFlag,
+  APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK: apolloFlag,
 });
 
 /** Per subgraph: `<NAME>_URL` and `<NAME>_TIMEOUT_MS`. */
-const subgraphEnv = z.object(
+export const subgraphEnv = z.object(
   Object.fromEntries(
     SUBGRAPHS.flatMap((subgraph) => [
       [`${subgraph.name.toUpperCase()}_URL`, z.url("must be an http(s) URL").optional()],
@@ -135,12 +148,26 @@ export interface RouterConfig extends CommonConfig {
   playground: { enabled: boolean; dir: string };
   /** Plan the manifest's operations at start-up and after each supergraph reload, before requests need them. */
   queryPlanWarmup: boolean;
+  /** Apollo's query-planner security limits, as the gateway applies them (APOLLO_DISABLE_SECURITY_*). */
+  queryPlannerSecurity: { recursiveSelectionsLimitDisabled: boolean; nonLocalSelectionsLimitDisabled: boolean };
   /** Single-flight: identical in-flight queries (per caller) execute once, and so do subgraph fetches. */
   coalesce: boolean;
   /** The most operations one batched request (a JSON array body) may hold; 0 turns batching off. */
   maxBatchSize: number;
   /** Router processes on this machine (node:cluster, sharing the port); 1 runs no cluster at all. */
   workers: number;
+  subscriptions: {
+    /** Live subscriptions per client (per user when signed in, else per address), over all its connections. */
+    perClient: number;
+    /** Live subscriptions on one WebSocket connection. */
+    perConnection: number;
+    /** The largest WebSocket message a client may send. */
+    messageMaxBytes: number;
+    /** Events waiting for a slow client before its subscription is ended. */
+    maxBacklog: number;
+    /** WebSocket pings (a connection silent for two is dropped); multipart heartbeats are every 5 s, as Apollo's spec asks. */
+    pingIntervalMs: number;
+  };
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfig {
@@ -232,12 +259,41 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       manifestPaths: raw.PERSISTED_OPERATIONS_MANIFEST ?? [fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url))],
     },
     queryPlanWarmup: raw.QUERY_PLAN_WARMUP ?? true,
+    queryPlannerSecurity: {
+      recursiveSelectionsLimitDisabled: raw.APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK,
+      nonLocalSelectionsLimitDisabled: raw.APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK,
+    },
     coalesce: raw.COALESCE ?? true,
     maxBatchSize: raw.MAX_BATCH_SIZE,
     workers,
+    subscriptions: {
+      perClient: raw.SUBSCRIPTIONS_PER_CLIENT,
+      perConnection: raw.SUBSCRIPTIONS_PER_CONNECTION,
+      messageMaxBytes: raw.SUBSCRIPTION_MESSAGE_MAX_BYTES,
+      maxBacklog: raw.SUBSCRIPTION_MAX_BACKLOG,
+      pingIntervalMs: raw.SUBSCRIPTION_PING_INTERVAL_MS,
+    },
     playground: {
       enabled: raw.PLAYGROUND ?? common.env !== "production",
       dir: raw.PLAYGROUND_DIR ?? fileURLToPath(new URL("../../playground/dist", import.meta.url)),
     },
   };
+}
+
+/**
+ * @apollo/gateway otherwise reports usage to Apollo and, to label it, probes cloud metadata endpoints over
+ * the network at start-up: a privacy leak a router must not make on its own. It reads this variable in its
+ * constructor (no option turns it off), so it is set before a gateway is built.
+ */
+export function disableApolloTelemetry(target: NodeJS.ProcessEnv = process.env): void {
+  target.APOLLO_TELEMETRY_DISABLED = "true";
+}
+
+const testEnv = z.object({
+  TEST_REDIS_URL: z.url({ protocol: /^rediss?$/, message: "must be a redis:// or rediss:// URL" }).default("redis://127.0.0.1:6379"),
+});
+
+/** The tests' settings (`@supergraph/router/testing`): the Redis they use, at 127.0.0.1:6379 unless TEST_REDIS_URL says otherwise. */
+export function loadTestConfig(source: NodeJS.ProcessEnv = process.env): { redisUrl: string } {
+  return { redisUrl: parseConfig("the router's tests", testEnv, source).TEST_REDIS_URL };
 }

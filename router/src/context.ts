@@ -4,9 +4,9 @@ import { type CommonConfig, ErrorCode, InvalidTokenError, requestError, type Ver
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
 import { type CacheState, newCacheState } from "./cache/state.ts";
-import type { RouterMetrics } from "./metrics.ts";
-import type { RateLimitDecision, RateLimiter } from "./rate-limit.ts";
-import type { Revocations } from "./revocations.ts";
+import type { RouterMetrics } from "./process/metrics.ts";
+import type { RateLimitDecision, RateLimiter } from "./protection/rate-limit.ts";
+import type { Revocations } from "./protection/revocations.ts";
 
 export interface RouterContext {
   viewer: Viewer | null;

@@ -1,49 +1,35 @@
-import { ApolloGateway } from "@apollo/gateway";
-import { ApolloServer } from "@apollo/server";
-import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
-import { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
 import cors from "@fastify/cors";
-import {
-  createErrorMasker,
-  createHttpServer,
-  createInternalTokenSigner,
-  type Logger,
-  listen,
-  serviceLogger,
-  tracingEnabled,
-  useOperationMetrics,
-} from "@supergraph/kit";
-import type { DocumentNode, GraphQLFormattedError } from "graphql";
-import { BoundedCache, heapEstimate } from "./bounded-cache.ts";
+import { createHttpServer, type Logger, listen, serviceLogger, tracingEnabled } from "@supergraph/kit";
+import type { DocumentNode } from "graphql";
+import { BoundedCache, heapEstimate } from "./process/bounded-cache.ts";
 import { createHitLane, handedOn } from "./cache/hit-lane.ts";
 import { serveInvalidation } from "./cache/invalidation-endpoint.ts";
-import { useResponseCache } from "./cache/plugin.ts";
 import { ResponseCache } from "./cache/response-cache.ts";
 import { createCacheStore } from "./cache/store.ts";
-import { createCompression } from "./compression.ts";
 import type { RouterConfig } from "./config.ts";
-import { createContextFactory, type RouterContext } from "./context.ts";
-import { corsHeaders, corsOptions } from "./cors.ts";
-import { RouterDataSource } from "./datasource.ts";
-import { createSubgraphFetcher } from "./fetcher.ts";
-import { createGraphQLHandler } from "./graphql-handler.ts";
-import { limitErrorCode, limitValidationRules } from "./limits.ts";
-import { createRouterMetrics } from "./metrics.ts";
-import { createPersistedOperations } from "./persisted-operations.ts";
-import { servePlayground } from "./playground.ts";
-import { useErrorStatus } from "./plugins/error-status.ts";
-import { useOperationResolution } from "./plugins/operation-resolution.ts";
-import { QueryPlanStore, QueryPlanWarmer } from "./query-plans.ts";
-import { createRateLimiter } from "./rate-limit.ts";
-import { enforceRequestTimeout } from "./request-timeout.ts";
-import type { SubgraphName } from "./subgraphs.ts";
-import { createRevocations } from "./revocations.ts";
-import { supergraphFromFile } from "./supergraph.ts";
-import { clusterMetrics, workerLabels } from "./workers.ts";
+import { createContextFactory } from "./context.ts";
+import { createApolloServer } from "./gateway/apollo-server.ts";
+import { createGateway } from "./gateway/gateway.ts";
+import { QueryPlanStore, QueryPlanWarmer } from "./gateway/query-plans.ts";
+import { createCompression } from "./http/compression.ts";
+import { corsHeaders, corsOptions } from "./http/cors.ts";
+import { createGraphQLHandler } from "./http/graphql-handler.ts";
+import { servePlayground } from "./http/playground.ts";
+import { parseReplayedBodies } from "./http/replay-body.ts";
+import { enforceRequestTimeout } from "./http/request-timeout.ts";
+import { createRouterMetrics } from "./process/metrics.ts";
+import { clusterMetrics, workerLabels } from "./process/workers.ts";
+import { createPersistedOperations } from "./protection/persisted-operations.ts";
+import { createRateLimiter } from "./protection/rate-limit.ts";
+import { createRevocations } from "./protection/revocations.ts";
+import { createFormatError } from "./plugins/format-error.ts";
+import { createHttpSubscriptions } from "./subscriptions/http.ts";
+import { createSubscriptionService } from "./subscriptions/service.ts";
+import { serveWebSocketSubscriptions } from "./subscriptions/websocket.ts";
 
-export { composeSupergraph } from "./compose.ts";
 export { loadConfig, type RouterConfig } from "./config.ts";
-export { SUBGRAPHS } from "./subgraphs.ts";
+export { composeSupergraph } from "./gateway/compose.ts";
+export { SUBGRAPHS } from "./gateway/subgraphs.ts";
 
 export interface RunningRouter {
   url: string;
@@ -53,20 +39,14 @@ export interface RunningRouter {
   close(): Promise<void>;
 }
 
-/** Starts the router: the federated gateway over the supergraph file, at `POST /graphql`. */
+/** Starts the router: the federated gateway over the supergraph file, at `POST /graphql` (see README.md, "Life of a request"). */
 export async function startRouter(config: RouterConfig, logger: Logger = serviceLogger("router", config)): Promise<RunningRouter> {
-  // @apollo/gateway otherwise reports usage metrics to Apollo and, to label them, probes cloud metadata
-  // endpoints (AWS, GCP, Azure) over the network at start-up: a privacy leak, and outbound traffic a
-  // router must not make on its own. It reads this variable in its constructor; nothing can turn it on.
-  process.env.APOLLO_TELEMETRY_DISABLED = "true";
   const metrics = createRouterMetrics(workerLabels());
-  const signInternalToken = createInternalTokenSigner("router", config.internalTokenSecret);
-  const transports = new Map<string, ReturnType<typeof createSubgraphFetcher>>();
   const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
   const queryPlans = new QueryPlanStore(metrics.queryPlanLookups, config.caches.queryPlansBytes);
   // Apollo Server's own default store weighs a document as its JSON, a quarter of its heap (#26).
   const documents = new BoundedCache<DocumentNode>("documents", config.caches.documentsBytes, heapEstimate);
-  const warmer = config.queryPlanWarmup ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger) : null;
+  const warmer = config.queryPlanWarmup ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger, {}, config.queryPlannerSecurity) : null;
   let warming: Promise<unknown> | undefined;
   const store = createCacheStore({
     redisUrl: config.redisUrl,
@@ -86,30 +66,27 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     logger,
   });
   metrics.watchCaches(documents, queryPlans.plans, ...store.budgets, revocations.budget);
-
-  const gateway = new ApolloGateway({
-    supergraphSdl: supergraphFromFile(config.supergraphPath, config.watchSupergraph, logger),
-    // Each subgraph is reached at its `<NAME>_URL`, else at its routing URL in the supergraph (the local
-    // defaults, from composition); subgraphs the config does not name (a benchmark's) get the defaults.
-    buildService: ({ name, url }) => {
-      const known = config.subgraphs[name as SubgraphName];
-      const target = { url: known?.url ?? url ?? "", timeoutMs: known?.timeoutMs ?? config.defaultSubgraphTimeoutMs };
-      let transport = transports.get(name);
-      if (!transport) {
-        transport = createSubgraphFetcher(name, { timeoutMs: target.timeoutMs, connections: config.subgraphMaxConnections });
-        transports.set(name, transport);
-      }
-      return new RouterDataSource(name, target.url, transport, signInternalToken, metrics, config.coalesce, revocations);
-    },
-    // The gateway's plan store is ours, so that the warmer can fill it (and its lookups are counted).
-    queryPlannerConfig: { cache: queryPlans },
+  const { gateway, closeTransports, dataSources, urls, signInternalToken } = createGateway({ config, logger, metrics, revocations, queryPlans });
+  const subscriptions = createSubscriptionService({
+    limits: config.limits,
+    subscriptions: { perClient: config.subscriptions.perClient, maxBacklog: config.subscriptions.maxBacklog, revocationCheckMs: 30_000 },
+    allows: persistedOperations.allows,
+    signInternalToken,
+    revocations,
+    urls,
+    dataSources,
     logger,
+    onActive: (delta) => metrics.subscriptionsActive.inc(delta),
+    onEvent: () => metrics.subscriptionEvents.inc(),
+    onEnded: (reason) => metrics.subscriptionsEnded.inc({ reason }),
+    formatError: createFormatError({ logger, development: config.env === "development", hideSuggestions: config.env === "production" }),
   });
 
   let loaded = false;
   let cache: ResponseCache | null = null;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     loaded = true;
+    subscriptions.update(coreSupergraphSdl);
     // From now on the cache answers only with entries made under this schema.
     cache?.serve(apiSchema);
     // The gateway has just cleared its plans for this supergraph; plan the persisted operations again.
@@ -123,8 +100,9 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   };
   // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets all of them.
   const metricsText = clusterMetrics(metrics.registry);
-  // Metrics only on the operators' port, which the public Ingress does not route to (#26).
   const http = createHttpServer({ logger, metrics, serveMetrics: false, bodyLimitBytes: config.bodyLimitBytes, trustedProxies: config.trustedProxies, readiness });
+  parseReplayedBodies(http.app);
+  // The operators' port, which the public Ingress does not route to: the only one serving /metrics (#26).
   const internal = createHttpServer({ logger, metrics, metricsText, readiness });
   await http.app.register(cors, corsOptions(config.corsOrigins, config.cors));
   const compression = createCompression(config.compression);
@@ -142,44 +120,7 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     metrics.watchCaches(cache.copies);
     if (config.invalidationSharedKey) serveInvalidation(internal.app, cache, config.invalidationSharedKey);
   }
-  const development = config.env === "development";
-  const introspection = config.env !== "production";
-  const maskErrors = createErrorMasker(logger, development, !introspection);
-  const apollo = new ApolloServer<RouterContext>({
-    gateway,
-    // Automatic persisted queries share the store (and Redis) with the response cache.
-    cache: store.kv,
-    documentStore: documents,
-    // Compact, as cache hits are sent (Apollo Server's default indents).
-    stringifyResult: (value) => JSON.stringify(value),
-    // Introspection stays on outside production (tests use it); error details only in development.
-    introspection,
-    // Without introspection, "Did you mean …?" would reveal the schema field by field.
-    hideSchemaDetailsFromClientErrors: !introspection,
-    includeStacktraceInErrorResponses: development,
-    // Our own signal handling stops the HTTP server first, then Apollo; Apollo's would race it.
-    stopOnTerminationSignals: false,
-    // Off: a cross-site request cannot act as the victim here. Credentials travel only in the
-    // Authorization header, which no page can make a browser send cross-site without a CORS preflight;
-    // POST bodies must be application/json (Fastify answers others 415); GET never runs a mutation
-    // (Apollo Server answers 405). So GET queries work as the spec and urql send them, with no extra header.
-    csrfPrevention: false,
-    parseOptions: { maxTokens: config.limits.tokens },
-    validationRules: limitValidationRules(config.limits),
-    formatError: (formatted: GraphQLFormattedError, error: unknown) => {
-      const limit = limitErrorCode(formatted);
-      if (limit) return { message: formatted.message, extensions: { code: limit } };
-      return maskErrors(formatted, error);
-    },
-    plugins: [
-      fastifyApolloDrainPlugin(http.app),
-      ApolloServerPluginLandingPageDisabled(),
-      useOperationMetrics(metrics),
-      useErrorStatus(),
-      useOperationResolution(),
-      ...(cache ? [useResponseCache(cache, metrics)] : []),
-    ],
-  });
+  const apollo = createApolloServer({ gateway, config, kv: store.kv, documents, app: http.app, cache, metrics, logger });
   await apollo.start();
   // Listening (and so ready) only with the supergraph's plans warm (a newer supergraph may have superseded
   // the first warm-up meanwhile: its own is awaited too). Later reloads warm up in the background.
@@ -221,13 +162,31 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   });
   enforceRequestTimeout(http.app, "/graphql", config.routerTimeoutMs);
   const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;
+  const streams = createHttpSubscriptions({ service: subscriptions, jwt: config.jwt, clientIp: http.clientIp, heartbeatMs: 5_000 });
   http.app.route({
     method: ["GET", "POST"],
     url: "/graphql",
     onRequest: playground ? [playground] : [],
     preValidation: graphql.checkBatch,
     preHandler: persistedOperations.preHandler,
-    handler: graphql.handler,
+    handler: (request, reply) => {
+      const stream = streams.handles(request);
+      return stream ? streams.handle(stream, request, reply) : graphql.handler(request, reply);
+    },
+  });
+  const allowsOrigin = corsHeaders(config.corsOrigins, []);
+  const webSockets = serveWebSocketSubscriptions({
+    server: http.app.server,
+    service: subscriptions,
+    jwt: config.jwt,
+    // No Origin: not a browser. Otherwise only the origins CORS admits.
+    allowsOrigin: (origin) => origin === undefined || allowsOrigin(origin).includes("access-control-allow-origin"),
+    clientIp: http.clientIp,
+    maxPerConnection: config.subscriptions.perConnection,
+    maxMessageBytes: config.subscriptions.messageMaxBytes,
+    maxBufferedBytes: 4 * 1024 * 1024,
+    pingIntervalMs: config.subscriptions.pingIntervalMs,
+    onSlowConsumer: () => metrics.subscriptionsEnded.inc({ reason: "slow" }),
   });
 
   const base = await listen(http.app, config.host, config.port);
@@ -244,10 +203,14 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
       http.markShuttingDown();
       internal.markShuttingDown();
       persistedOperations.close();
+      // Every subscription ends with its reason first (clients resubscribe elsewhere); their streams and
+      // sockets would otherwise hold the server open.
+      await subscriptions.close();
+      await webSockets.close();
       await http.app.close();
       await internal.app.close();
       await apollo.stop();
-      await Promise.all([...transports.values()].map((transport) => transport.close()));
+      await closeTransports();
       await store.close();
     },
   };

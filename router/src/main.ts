@@ -1,7 +1,7 @@
 import cluster from "node:cluster";
 import { ConfigError, exitAfterLogs, handleShutdownSignals, type Logger, serviceLogger, startTracing } from "@supergraph/kit";
 import { loadConfig, startRouter } from "./index.ts";
-import { runPrimary } from "./workers.ts";
+import { runPrimary } from "./process/workers.ts";
 
 let config: ReturnType<typeof loadConfig>;
 try {

@@ -3,6 +3,7 @@ import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { realPostgresAvailable, testDatabaseSettings } from "@supergraph/db/testing";
+import { entryPath, portVariable, SUBGRAPHS as REGISTRY, urlVariable } from "@supergraph/registry";
 import { cpuSeconds, freePort, load, nodePid, peakRssMB, spawnPinned, stop } from "../processes.ts";
 import type { RunSettings } from "../public-shape/run.ts";
 import { type BenchResult, loadFigures } from "../report.ts";
@@ -12,7 +13,7 @@ import { routerImage } from "../router-image.ts";
 // embedded default, under a read-heavy mix: product lists, a product with its posts, `me` with orders,
 // and an occasional placeOrder.
 const repoRoot = join(import.meta.dirname, "../../..");
-const SUBGRAPHS = ["users", "products", "orders", "posts"] as const;
+const SUBGRAPHS = REGISTRY.map((subgraph) => subgraph.name);
 
 
 async function metric(url: string, prefix: string, labelFilter = ""): Promise<number> {
@@ -57,13 +58,14 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
   const common = { NODE_ENV: "development", LOG_LEVEL: "warn", HOST: "127.0.0.1", PASSWORD_HASH_COST: "12", JWT_SECRET: "b".repeat(40), INTERNAL_TOKEN_SECRET: "c".repeat(40) };
   try {
     const urls: Record<string, string> = {};
-    for (const [index, name] of SUBGRAPHS.entries()) {
+    // In registry order: a subgraph starts after those it calls, and is given their URLs.
+    for (const [index, { name, calls }] of REGISTRY.entries()) {
       const port = await freePort();
       urls[name] = `http://127.0.0.1:${port}/graphql`;
       const child = spawnPinned(
         "others",
-        ["--import", "tsx", join(repoRoot, `subgraphs/${name}/src/main.ts`)],
-        { ...common, ...databases[index]?.env, [`${name.toUpperCase()}_PORT`]: String(port), PRODUCTS_URL: urls.products ?? "" },
+        ["--import", "tsx", join(repoRoot, entryPath(name))],
+        { ...common, ...databases[index]?.env, [portVariable(name)]: String(port), ...Object.fromEntries(calls.map((callee) => [urlVariable(callee), urls[callee] ?? ""])) },
         repoRoot,
       );
       children.push(child);
@@ -82,7 +84,7 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
         RATE_LIMIT_PER_MINUTE: "100000000",
         PLAYGROUND: "false",
         SHUTDOWN_DRAIN_DELAY_MS: "0",
-        ...Object.fromEntries(SUBGRAPHS.map((name) => [`${name.toUpperCase()}_URL`, urls[name]])),
+        ...Object.fromEntries(SUBGRAPHS.map((name) => [urlVariable(name), urls[name]])),
       },
       routerImage(),
     );

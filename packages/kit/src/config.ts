@@ -114,7 +114,7 @@ export interface SubgraphConfig extends CommonConfig {
   cacheDefaultMaxAge: number;
 }
 
-const subgraphEnv = commonEnv.extend({
+export const subgraphEnv = commonEnv.extend({
   PORT: port(0),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: "must be a postgres:// URL" }).optional(),
   DATA_DIR: z.string().default(".data"),

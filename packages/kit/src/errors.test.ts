@@ -5,8 +5,8 @@ import { describe, expect, it } from "vitest";
 import { ErrorCode, httpStatusFor } from "./errors.ts";
 
 // One closed set of error codes: every code the router, the kit or a subgraph can put in
-// `extensions.code` (and every code Apollo Server can) is in ErrorCode, and the README's table and the
-// SDK's type name exactly that set.
+// `extensions.code` (and every code Apollo Server can) is in ErrorCode, and the table in docs/api.md and
+// the SDK's type name exactly that set, the table with each code's status.
 
 const root = join(import.meta.dirname, "../../..");
 
@@ -39,12 +39,22 @@ describe("the closed set of error codes", () => {
     for (const code of codes) expect(httpStatusFor[code as ErrorCode]).toBeGreaterThanOrEqual(400);
   });
 
-  it("is the README's error table, and the SDK's ErrorCode", () => {
-    const readme = readFileSync(join(root, "README.md"), "utf8");
-    const table = readme.slice(readme.indexOf("| Code | HTTP"), readme.indexOf("### Authentication"));
-    // The first cell of each row names its codes.
-    const firstCells = table.split("\n").map((row) => row.split("|")[1] ?? "");
-    const listed = new Set(firstCells.flatMap((cell) => [...cell.matchAll(/`([A-Z_]+)`/g)].map((match) => match[1])));
+  it("is docs/api.md's error table, with each code's status, and the SDK's ErrorCode", () => {
+    const api = readFileSync(join(root, "docs/api.md"), "utf8");
+    const start = api.indexOf("| Code | HTTP");
+    const end = api.indexOf("\n\n", start);
+    const rows = api.slice(start, end === -1 ? undefined : end).trim().split("\n").slice(2);
+    const listed = new Set<string>();
+    for (const row of rows) {
+      // First cell: the row's codes; second: their statuses, one for all or one each ("404 / 400").
+      const [, codeCell = "", statusCell = ""] = row.split("|");
+      const rowCodes = [...codeCell.matchAll(/`([A-Z_]+)`/g)].map((match) => match[1] as string);
+      const statuses = [...statusCell.matchAll(/\d{3}/g)].map((match) => Number(match[0]));
+      rowCodes.forEach((code, index) => {
+        listed.add(code);
+        expect(httpStatusFor[code as ErrorCode], `${code}'s status in docs/api.md`).toBe(statuses.length === 1 ? statuses[0] : statuses[index]);
+      });
+    }
     expect(listed).toEqual(new Set(codes));
     const sdk = readFileSync(join(root, "sdk/src/errors.ts"), "utf8");
     const union = sdk.slice(sdk.indexOf("export type ErrorCode"), sdk.indexOf(";", sdk.indexOf("export type ErrorCode")));

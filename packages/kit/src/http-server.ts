@@ -1,6 +1,5 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
-import { Readable } from "node:stream";
 import proxyAddr from "@fastify/proxy-addr";
 import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, LogController } from "fastify";
 import { type AccessLog, createAccessLog } from "./access-log.ts";
@@ -30,9 +29,8 @@ export interface HttpServerOptions {
 }
 
 /**
- * A stage in front of Fastify, for the few requests worth answering without its per-request machinery
- * (the router's response-cache hits): it answers itself, or calls `next()` to hand the request on. A
- * stage that has read the body hands it on with `replayBody` first.
+ * A stage in front of Fastify, for the few requests worth answering without its per-request machinery:
+ * it answers itself, or calls `next()` to hand the request on to Fastify.
  */
 export type FrontDoor = (request: IncomingMessage, response: ServerResponse, next: () => void) => void;
 
@@ -59,14 +57,6 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 export function requestId(headers: IncomingHttpHeaders): string {
   const header = headers["x-request-id"];
   return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
-}
-
-const REPLAY = Symbol("body read in front of Fastify");
-type Replayable = IncomingMessage & { [REPLAY]?: Buffer };
-
-/** Hands a body a front door has already read on to Fastify, which parses it as if it had read it. */
-export function replayBody(request: IncomingMessage, body: Buffer): void {
-  (request as Replayable)[REPLAY] = body;
 }
 
 /**
@@ -153,10 +143,6 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   app.addHook("preClose", (done) => {
     shuttingDown = true;
     done();
-  });
-  app.addHook("preParsing", (request, _reply, payload, done) => {
-    const body = (request.raw as Replayable)[REPLAY];
-    done(null, body ? Readable.from([body]) : payload);
   });
   app.setErrorHandler((error: FastifyError, request, reply) => {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {

@@ -24,7 +24,7 @@ export {
 } from "./errors.ts";
 export { APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, responseContentType } from "./content-type.ts";
 export { type AccessLine, type AccessLog, createAccessLog } from "./access-log.ts";
-export { createHttpServer, type FrontDoor, sendError, type HttpServer, listen, replayBody, requestId } from "./http-server.ts";
+export { createHttpServer, type FrontDoor, sendError, type HttpServer, listen, requestId } from "./http-server.ts";
 export {
   createInternalTokenSigner,
   INTERNAL_TOKEN_HEADER,
@@ -35,6 +35,7 @@ export {
 export { createLogger, exitAfterLogs, type Logger, serviceLogger } from "./logger.ts";
 export { createErrorMasker } from "./mask-errors.ts";
 export { createMetrics, type Metrics } from "./metrics.ts";
+export { createEventBus, type EventBus } from "./events.ts";
 export { operationLabel, useOperationMetrics } from "./operation-metrics.ts";
 export { injectTraceContext, startTracing, traceRequests, tracingEnabled } from "./tracing.ts";
 export { handleShutdownSignals, type ShutdownOptions } from "./shutdown.ts";

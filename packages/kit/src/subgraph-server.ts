@@ -20,6 +20,7 @@ import { refuseNulBytes } from "./nul-bytes.ts";
 import type { Metrics } from "./metrics.ts";
 import { useOperationMetrics } from "./operation-metrics.ts";
 import { useCacheTags } from "./cache-tags.ts";
+import { serveSubscriptions } from "./subscription-server.ts";
 import { type InvalidationContext, useInvalidationReport } from "./invalidation.ts";
 
 export interface SubgraphServerOptions<TContext extends BaseContext & InvalidationContext> {
@@ -30,7 +31,7 @@ export interface SubgraphServerOptions<TContext extends BaseContext & Invalidati
   logger: Logger;
   metrics: Metrics;
   /** Builds the per-request context once the caller's identity is verified. */
-  context: (identity: InternalIdentity, request: FastifyRequest) => TContext;
+  context: (identity: InternalIdentity, request?: FastifyRequest) => TContext;
   readiness: () => Promise<void>;
   plugins?: ApolloServerPlugin<TContext>[];
 }
@@ -48,14 +49,10 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
   // Introspection stays on outside production (tests use it); error details only in development.
   const introspection = config.env !== "production";
   const development = config.env === "development";
+  // buildSubgraphSchema types resolvers with an `unknown` context; ours are typed with the real one.
+  const schema = refuseNulBytes(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }));
   const apollo = new ApolloServer<TContext>({
-    // buildSubgraphSchema types resolvers with an `unknown` context; ours are typed with the real one.
-    schema: refuseNulBytes(
-      buildSubgraphSchema({
-        typeDefs: options.typeDefs,
-        resolvers: options.resolvers as GraphQLResolverMap<unknown>,
-      }),
-    ),
+    schema,
     introspection,
     // Without introspection, "Did you mean …?" would reveal the schema field by field.
     hideSchemaDetailsFromClientErrors: !introspection,
@@ -90,6 +87,9 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
     },
   });
   http.app.route({ method: ["GET", "POST", "OPTIONS"], url: "/graphql", handler });
+  const subscriptions = schema.getSubscriptionType()
+    ? serveSubscriptions({ name: options.name, server: http.app.server, schema, internalTokenSecret: config.internalTokenSecret, context: (identity) => options.context(identity), logger })
+    : undefined;
   const url = await listen(http.app, config.host, config.port);
   logger.info({ url: `${url}/graphql` }, `${options.name} subgraph listening`);
   return {
@@ -97,6 +97,7 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
     markShuttingDown: http.markShuttingDown,
     async stop() {
       http.markShuttingDown();
+      await subscriptions?.close();
       await http.app.close();
       await apollo.stop();
     },

@@ -7,7 +7,7 @@ const config = { secret: "s".repeat(40), issuer: "supergraph", audience: "client
 describe("user tokens", () => {
   it("round-trips the viewer and its session", () => {
     const token = signUserToken({ userId: "u1", role: "ADMIN" }, config, "s1");
-    expect(verifyUserToken(token, config)).toEqual({ userId: "u1", role: "ADMIN", sessionId: "s1", issuedAt: expect.any(Number) });
+    expect(verifyUserToken(token, config)).toEqual({ userId: "u1", role: "ADMIN", sessionId: "s1", issuedAt: expect.any(Number), expiresAt: expect.any(Number) });
   });
 
   it.each([

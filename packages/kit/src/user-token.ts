@@ -15,6 +15,8 @@ export interface VerifiedToken extends Viewer {
   sessionId: string | undefined;
   /** Seconds since the epoch (`iat`). */
   issuedAt: number;
+  /** Seconds since the epoch (`exp`): a subscription ends then. */
+  expiresAt: number;
 }
 
 // One algorithm, pinned: a token that names another (`none`, or RS256 with our secret as a "public key")
@@ -57,7 +59,7 @@ export function verifyUserToken(token: string, jwtConfig: CommonConfig["jwt"]): 
   }
   if (typeof payload.exp !== "number") throw new InvalidTokenError("The token has no expiry.");
   const sessionId = typeof payload.sid === "string" ? payload.sid : undefined;
-  return { userId: payload.sub, role: payload.role, sessionId, issuedAt: payload.iat };
+  return { userId: payload.sub, role: payload.role, sessionId, issuedAt: payload.iat, expiresAt: payload.exp };
 }
 
 export function isRole(value: unknown): value is Role {

@@ -2,11 +2,12 @@ import zlib from "node:zlib";
 import { createHttpServer, createLogger, listen, signUserToken } from "@supergraph/kit";
 import { request } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createCompression, type Encodable, type Encoding, varyWithAccept } from "../compression.ts";
+import { createCompression, type Encodable, type Encoding, varyWithAccept } from "../http/compression.ts";
 import { loadConfig } from "../config.ts";
-import { corsHeaders, corsOptions } from "../cors.ts";
-import { createRouterMetrics } from "../metrics.ts";
-import { createRateLimiter } from "../rate-limit.ts";
+import { corsHeaders, corsOptions } from "../http/cors.ts";
+import { parseReplayedBodies } from "../http/replay-body.ts";
+import { createRouterMetrics } from "../process/metrics.ts";
+import { createRateLimiter } from "../protection/rate-limit.ts";
 import { buildSchema } from "graphql";
 import { createHitLane, handedOn as laneHandoff } from "./hit-lane.ts";
 import { entryKey, ResponseCache, type Scope } from "./response-cache.ts";
@@ -39,6 +40,7 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
   const schema = buildSchema("type Query { product(id: Int): Int }");
   cache.serve(schema);
   const http = createHttpServer({ logger, metrics, readiness: async () => {} });
+  parseReplayedBodies(http.app);
   await http.app.register((await import("@fastify/cors")).default, corsOptions(options.origins ?? ["*"]));
   await compression.register(http.app);
   // What Fastify (with the router's CORS and compression) sends for the same bytes, to compare with the lane.

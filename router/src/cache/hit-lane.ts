@@ -1,11 +1,12 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, replayBody, requestId, responseContentType } from "@supergraph/kit";
+import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, requestId, responseContentType } from "@supergraph/kit";
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
-import type { Revocations } from "../revocations.ts";
-import type { RouterMetrics } from "../metrics.ts";
-import { type Compression, type Encoding, varyWithAccept, varyWithEncoding } from "../compression.ts";
-import type { RateLimitDecision, RateLimiter } from "../rate-limit.ts";
+import type { Revocations } from "../protection/revocations.ts";
+import type { RouterMetrics } from "../process/metrics.ts";
+import { type Compression, type Encoding, varyWithAccept, varyWithEncoding } from "../http/compression.ts";
+import { replayBody } from "../http/replay-body.ts";
+import type { RateLimitDecision, RateLimiter } from "../protection/rate-limit.ts";
 import { type CacheRequest, type Hit, hitHeaders, type ResponseCache } from "./response-cache.ts";
 import { type CacheState, newCacheState } from "./state.ts";
 
@@ -19,11 +20,11 @@ export interface HitLaneOptions {
   /** A revoked token's request is never served here: handed on, the router refuses it with 401. */
   revocations?: Revocations;
   metrics: RouterMetrics;
-  /** Whether the persisted-operations check lets this operation run as it is (see persisted-operations.ts). */
+  /** Whether the persisted-operations check lets this operation run as it is (see protection/persisted-operations.ts). */
   allows: (request: CacheRequest) => boolean;
   /** Which encoding a hit is sent in, as @fastify/compress would choose it for the router's responses. */
   compression: Compression;
-  /** The CORS headers for a request's origin, as names and values (see cors.ts). */
+  /** The CORS headers for a request's origin, as names and values (see http/cors.ts). */
   cors: (origin: string | undefined) => readonly string[];
   clientIp: (request: IncomingMessage) => string;
   logAccess: AccessLog;
@@ -46,9 +47,19 @@ interface Answer {
   started: number;
 }
 
+/** What the lane did for a request it looked up and handed on: its rate-limit point is spent, its cache state made. */
+interface Handoff {
+  decision: RateLimitDecision;
+  cache: CacheState;
+}
+const handoffs = new WeakMap<IncomingMessage, Handoff>();
+
+/** What the lane did for this request, if it looked it up and handed it on (for the router's context). */
+export const handedOn = (request: IncomingMessage): Handoff | undefined => handoffs.get(request);
+
 /**
  * Response-cache hits answered in front of Fastify. A hit's answer is bytes already stored; what it costs
- * is the HTTP framework around it (about half of a hit's CPU, see bench/README.md), so `POST /graphql`
+ * is mostly the HTTP framework around it (bench/README.md, "Cache hits"), so `POST /graphql`
  * requests are looked up here first (ResponseCache.lookup, the one lookup), with what a hit still needs
  * done to it:
  *
@@ -67,18 +78,8 @@ interface Answer {
  *
  * Hits are sent in batches: the checks of all requests that arrived in one turn of the event loop run back
  * to back, then their answers are sent together, then their metrics and access lines are recorded (work
- * right after sending 87 KB runs with a cold CPU cache; see bench/README.md).
+ * right after a large send runs with a cold CPU cache).
  */
-/** What the lane did for a request it looked up and handed on: its rate-limit point is spent, its cache state made. */
-interface Handoff {
-  decision: RateLimitDecision;
-  cache: CacheState;
-}
-const handoffs = new WeakMap<IncomingMessage, Handoff>();
-
-/** What the lane did for this request, if it looked it up and handed it on (for the router's context). */
-export const handedOn = (request: IncomingMessage): Handoff | undefined => handoffs.get(request);
-
 export function createHitLane(options: HitLaneOptions): FrontDoor {
   const operationNames = new Set<string>();
   const limit = Math.min(MAX_BODY_BYTES, options.bodyLimitBytes);

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { buildSchema } from "graphql";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createCompression } from "../compression.ts";
+import { createCompression } from "../http/compression.ts";
 import { type CacheRequest, entryKey, type Hit, ResponseCache, schemaFingerprint, type Write } from "./response-cache.ts";
 import type { CacheStore } from "./store.ts";
 import { hitFor, memoryCacheStore } from "./testing.ts";

@@ -2,8 +2,8 @@ import { hash } from "node:crypto";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { type GraphQLSchema, printSchema } from "graphql";
 import { LRUCache } from "lru-cache";
-import type { ByteBudget } from "../bounded-cache.ts";
-import type { Compression, Encodable, Encoding } from "../compression.ts";
+import type { ByteBudget } from "../process/bounded-cache.ts";
+import type { Compression, Encodable, Encoding } from "../http/compression.ts";
 import type { CacheHealth } from "./health.ts";
 import type { CacheStore } from "./store.ts";
 import type { TagStore } from "./tag-store.ts";
@@ -11,7 +11,7 @@ import { purgeTags } from "./tags.ts";
 
 // The router's response cache: whole query responses, stored once as the exact bytes a client was sent,
 // under a key made of the request as it arrived (see entryKey). One lookup serves every hit (the lane in
-// front of Fastify, the handler for the rest), one write stores each response (plugin.ts), one format:
+// front of Fastify, the handler for the rest), one write stores each response (plugins/response-cache.ts), one format:
 // a line of JSON metadata, a newline, the body.
 //
 // Each router also keeps recent entries decoded in memory; the shared store (Redis) holds them for the

@@ -4,7 +4,7 @@ import KeyvRedis, { createClient, type RedisClientType } from "@keyv/redis";
 import type { Logger } from "@supergraph/kit";
 import Keyv from "keyv";
 import { LRUCache } from "lru-cache";
-import type { ByteBudget } from "../bounded-cache.ts";
+import type { ByteBudget } from "../process/bounded-cache.ts";
 import { CacheHealth } from "./health.ts";
 import { MemoryTagStore, RedisTagStore, type TagStore } from "./tag-store.ts";
 

@@ -1,7 +1,7 @@
 import type { RedisClientType } from "@keyv/redis";
 import DataLoader from "dataloader";
 import { LRUCache } from "lru-cache";
-import type { ByteBudget } from "../bounded-cache.ts";
+import type { ByteBudget } from "../process/bounded-cache.ts";
 
 /**
  * Versioned tags: the invalidation index. Every tag has a generation number; purging a tag sets it to
@@ -120,8 +120,8 @@ export class RedisTagStore implements TagStore {
 
   /**
    * The checks of one turn of the event loop are read in one MGET: the epoch and the tags of every check
-   * asked for in that turn, each key once. A cache hit checks its entry's tags, and its MGET and its
-   * rate-limit script (see rate-limit.ts) added about half again to a hit's CPU in the router. Each read
+   * asked for in that turn, each key once: a command per hit was a large part of a Redis-backed hit's cost
+   * (bench/README.md, "Several workers"). Each read
    * is still sent after every check it answers was asked for, so a purge that finished before a request
    * arrived is seen by it, as before; no answer is kept between turns (`cache: false`). DataLoader, whose
    * job this is, with its batch scheduled on setImmediate: its default (a microtask) would batch only

@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
 import { createClient, type RedisClientType } from "@keyv/redis";
 import { createLogger, type Logger } from "@supergraph/kit";
+import { loadTestConfig } from "../config.ts";
 import type { CacheRequest, Hit, ResponseCache } from "./response-cache.ts";
 import { createCacheStore } from "./store.ts";
 
@@ -19,7 +20,7 @@ export async function hitFor(cache: ResponseCache, request: CacheRequest): Promi
 }
 
 /** The test Redis (CI has one at 127.0.0.1:6379; TEST_REDIS_URL points elsewhere). */
-export const testRedisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
+export const testRedisUrl = loadTestConfig().redisUrl;
 
 /** A key prefix of a test's own, so that tests running at once on one Redis never share keys. */
 export const uniquePrefix = (label: string) => `test:${label}:${randomBytes(4).toString("hex")}:`;

@@ -1,9 +1,10 @@
 import { loadSubgraphConfig, parseConfig, type SubgraphConfig } from "@supergraph/kit";
+import { defaultPort, defaultUrl } from "@supergraph/registry";
 import { z } from "zod";
 
-const env = z.object({
+export const env = z.object({
   /** The products subgraph, called directly (not through the router) to reserve and release stock. */
-  PRODUCTS_URL: z.url().default("http://127.0.0.1:4002/graphql"),
+  PRODUCTS_URL: z.url().default(defaultUrl("products")),
   /** Each stock call's timeout; a timed-out reservation is retried (it is idempotent). */
   STOCK_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   STOCK_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(3),
@@ -18,7 +19,7 @@ export interface OrdersConfig extends SubgraphConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): OrdersConfig {
   const raw = parseConfig("the orders subgraph", env, source);
   return {
-    ...loadSubgraphConfig("orders", 4003, source),
+    ...loadSubgraphConfig("orders", defaultPort("orders"), source),
     productsUrl: raw.PRODUCTS_URL,
     stockTimeoutMs: raw.STOCK_TIMEOUT_MS,
     stockAttempts: raw.STOCK_ATTEMPTS,

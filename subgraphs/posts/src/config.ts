@@ -1,9 +1,10 @@
 import { loadSubgraphConfig, parseConfig, type SubgraphConfig } from "@supergraph/kit";
+import { defaultPort, defaultUrl } from "@supergraph/registry";
 import { z } from "zod";
 
-const env = z.object({
+export const env = z.object({
   /** The products subgraph, asked directly which product ids exist when a post names products. */
-  PRODUCTS_URL: z.url().default("http://127.0.0.1:4002/graphql"),
+  PRODUCTS_URL: z.url().default(defaultUrl("products")),
   /**
    * Not PRODUCTS_TIMEOUT_MS: that is the router's timeout for the products subgraph (`<NAME>_TIMEOUT_MS`),
    * and one ConfigMap (deploy/k8s) holds the settings of every service.
@@ -19,7 +20,7 @@ export interface PostsConfig extends SubgraphConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): PostsConfig {
   const raw = parseConfig("the posts subgraph", env, source);
   return {
-    ...loadSubgraphConfig("posts", 4004, source),
+    ...loadSubgraphConfig("posts", defaultPort("posts"), source),
     productsUrl: raw.PRODUCTS_URL,
     productsTimeoutMs: raw.PRODUCT_LOOKUP_TIMEOUT_MS,
   };

@@ -1,7 +1,8 @@
 import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit";
+import { defaultPort } from "@supergraph/registry";
 
 export type ProductsConfig = SubgraphConfig;
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): ProductsConfig {
-  return loadSubgraphConfig("products", 4002, source);
+  return loadSubgraphConfig("products", defaultPort("products"), source);
 }

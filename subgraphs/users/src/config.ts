@@ -1,9 +1,10 @@
 import { loadSubgraphConfig, parseConfig, type SubgraphConfig } from "@supergraph/kit";
+import { defaultPort } from "@supergraph/registry";
 import { z } from "zod";
 
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 
-const env = z.object({
+export const env = z.object({
   SEED_ADMIN_EMAIL: z.email().default("admin@example.com"),
   SEED_ADMIN_PASSWORD: z.string().min(8).default("admin-password"),
   /** log2 of scrypt's cost N; 17 is OWASP's minimum for password storage. Tests lower it for speed. */
@@ -40,7 +41,7 @@ export interface UsersConfig extends SubgraphConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): UsersConfig {
   const raw = parseConfig("the users subgraph", env, source);
   return {
-    ...loadSubgraphConfig("users", 4001, source),
+    ...loadSubgraphConfig("users", defaultPort("users"), source),
     seedAdmin: { email: raw.SEED_ADMIN_EMAIL, password: raw.SEED_ADMIN_PASSWORD },
     passwordHashCost: raw.PASSWORD_HASH_COST,
     passwordHashing: {

@@ -4,7 +4,7 @@ import type { Context } from "../context.ts";
 /**
  * Access tokens are checked by the router alone, so a revocation must reach it: what a request revoked
  * (`session:<id>` for a session, `user:<id>` for every token of a user) goes back in
- * `extensions.revoke`, which the router stores before it answers (router/src/revocations.ts).
+ * `extensions.revoke`, which the router stores before it answers (router/src/protection/revocations.ts).
  */
 export function revoke(context: Context, entry: `session:${string}` | `user:${string}`): void {
   context.revocations.add(entry);

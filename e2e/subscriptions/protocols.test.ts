@@ -1,0 +1,174 @@
+import { loadConfig, startRouter } from "@supergraph/router";
+import { signUserToken } from "@supergraph/kit";
+import { createClient as createSseClient } from "graphql-sse";
+import { type Client, createClient as createWsClient } from "graphql-ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { testEnv } from "../harness.ts";
+import { type LiveSupergraph, startLive } from "../live-subgraphs.ts";
+
+// Subscriptions through the real router, over each protocol clients use, with the event's fields
+// completed from another subgraph: GraphQL over WebSocket, GraphQL over SSE, Apollo's multipart HTTP.
+
+type Router = Awaited<ReturnType<typeof startRouter>>;
+let live: LiveSupergraph;
+let router: Router;
+let wsUrl: string;
+const jwt = loadConfig(testEnv()).jwt;
+const tokenFor = (userId: string, expiresInSeconds = 900) => `Bearer ${signUserToken({ userId, role: "CUSTOMER" }, { ...jwt, expiresInSeconds })}`;
+let tick = 0;
+const item = () => ({ id: `i${tick}` });
+
+beforeAll(async () => {
+  live = await startLive();
+  router = await startRouter(
+    loadConfig(testEnv({ PORT: "0", SUPERGRAPH_PATH: live.supergraphPath, QUERY_PLAN_WARMUP: "false", SUBSCRIPTIONS_PER_CONNECTION: "2", SUBSCRIPTIONS_PER_CLIENT: "3" })),
+  );
+  wsUrl = router.url.replace(/^http/, "ws");
+});
+afterAll(async () => {
+  await router?.close();
+  await live?.close();
+});
+
+const clients: Client[] = [];
+afterAll(async () => {
+  for (const client of clients) await client.dispose();
+});
+function wsClient(connectionParams: Record<string, unknown> = {}): Client {
+  const client = createWsClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+  clients.push(client);
+  return client;
+}
+
+/** Publishes ticks until the first result arrives (a subscription is live once its subgraph subscribed). */
+async function firstResult<T>(next: Promise<IteratorResult<T>>, publish: () => void): Promise<T> {
+  let received: IteratorResult<T> | undefined;
+  void next.then((result) => {
+    received = result;
+  });
+  for (let attempt = 0; attempt < 100 && !received; attempt++) {
+    publish();
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+  return (received ?? (await next)).value as T;
+}
+
+describe("subscriptions through the router", () => {
+  it("over GraphQL over WebSocket: each event, its item completed from the items subgraph", async () => {
+    const events = wsClient().iterate({ query: "subscription { ticks { n item { id name } } }" });
+    const first = await firstResult(events.next(), () => live.publish({ n: ++tick, item: item() }));
+    expect(first).toEqual({ data: { ticks: { n: expect.any(Number), item: { id: expect.stringMatching(/^i\d+$/), name: expect.stringMatching(/^Item i\d+$/) } } } });
+    live.publish({ n: 1000, item: { id: "x" } });
+    // Ticks published while waiting for the first may come before it.
+    let result: unknown;
+    do result = (await events.next()).value;
+    while ((result as { data: { ticks: { n: number } } }).data.ticks.n !== 1000);
+    expect(result).toEqual({ data: { ticks: { n: 1000, item: { id: "x", name: "Item x" } } } });
+    await events.return?.();
+  });
+
+  it("over GraphQL over SSE (graphql-sse's client)", async () => {
+    const client = createSseClient({ url: router.url, singleConnection: false, retryAttempts: 0 });
+    const events = client.iterate({ query: "subscription { ticks { n item { name } } }" });
+    const first = await firstResult(events.next(), () => live.publish({ n: ++tick, item: { id: "s" } }));
+    expect(first).toEqual({ data: { ticks: { n: expect.any(Number), item: { name: "Item s" } } } });
+    await events.return?.();
+    client.dispose();
+  });
+
+  it("over Apollo's multipart HTTP subscriptions", async () => {
+    const controller = new AbortController();
+    const response = await fetch(router.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: 'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json' },
+      body: JSON.stringify({ query: "subscription { ticks { n item { name } } }" }),
+      signal: controller.signal,
+    });
+    expect(response.status).toBe(200);
+    expect(response.headers.get("content-type")).toMatch(/^multipart\/mixed;boundary="graphql";subscriptionSpec="1.0"/);
+    const reader = (response.body as ReadableStream<Uint8Array>).getReader();
+    const decoder = new TextDecoder();
+    let text = "";
+    const payloads = async () => {
+      const found: unknown[] = [];
+      for (const part of text.split("\r\n--graphql")) {
+        const json = part.split("\r\n\r\n")[1];
+        if (!json || json === "{}") continue;
+        found.push(JSON.parse(json));
+      }
+      return found;
+    };
+    for (let attempt = 0; attempt < 100 && (await payloads()).length === 0; attempt++) {
+      live.publish({ n: ++tick, item: { id: "m" } });
+      const chunk = await Promise.race([reader.read(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 50))]);
+      if (chunk && !chunk.done) text += decoder.decode(chunk.value, { stream: true });
+    }
+    expect((await payloads())[0]).toEqual({ payload: { data: { ticks: { n: expect.any(Number), item: { name: "Item m" } } } } });
+    controller.abort();
+  });
+
+  it("refuses a subscription sent as a plain POST, naming the protocols to use", async () => {
+    const response = await fetch(router.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
+      body: JSON.stringify({ query: "subscription { ticks { n } }" }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: "BAD_REQUEST" } }] });
+  });
+
+  it("refuses an unknown field, a query over WebSocket and an anonymous private subscription with their codes", async () => {
+    const client = wsClient();
+    const codeOf = async (query: string) => {
+      const events = client.iterate({ query });
+      try {
+        const result = await events.next();
+        return (result.value as { errors?: Array<{ extensions?: { code?: string } }> }).errors?.[0]?.extensions?.code;
+      } catch (errors) {
+        return (errors as Array<{ extensions?: { code?: string } }>)[0]?.extensions?.code;
+      }
+    };
+    expect(await codeOf("subscription { nope }")).toBe("GRAPHQL_VALIDATION_FAILED");
+    expect(await codeOf("{ lastTick }")).toBe("BAD_REQUEST");
+    expect(await codeOf("subscription { myTicks { n } }")).toBe("UNAUTHENTICATED");
+  });
+
+  it("closes a connection whose token is refused, with 4403", async () => {
+    const closed = new Promise<number>((resolve) => {
+      const client = createWsClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: "Bearer not-a-token" }, retryAttempts: 0, lazy: false, onNonLazyError: () => {}, on: { closed: (event) => resolve((event as { code: number }).code) } });
+      clients.push(client);
+    });
+    expect(await closed).toBe(4403);
+  });
+
+  it("delivers a viewer's private events to that viewer only", async () => {
+    const alice = wsClient({ authorization: tokenFor("alice") }).iterate({ query: "subscription { myTicks { n owner } }" });
+    const bob = wsClient({ authorization: tokenFor("bob") }).iterate({ query: "subscription { myTicks { n owner } }" });
+    const bobsFirst = bob.next();
+    const alicesFirst = await firstResult(alice.next(), () => live.publish({ n: ++tick, owner: "alice", item: item() }));
+    expect(alicesFirst).toMatchObject({ data: { myTicks: { owner: "alice" } } });
+    const bobsTick = await firstResult(bobsFirst, () => live.publish({ n: ++tick, owner: "bob", item: item() }));
+    // Bob's first event is his own, though Alice's were published before it.
+    expect(bobsTick).toMatchObject({ data: { myTicks: { owner: "bob" } } });
+    await alice.return?.();
+    await bob.return?.();
+  });
+
+  it("ends a subscription when its token expires", async () => {
+    const events = wsClient({ authorization: tokenFor("carol", 2) }).iterate({ query: "subscription { ticks { n } }" });
+    const results: unknown[] = [];
+    for await (const result of events) results.push(result);
+    expect(results.at(-1)).toMatchObject({ errors: [{ extensions: { code: "UNAUTHENTICATED" } }] });
+  }, 10_000);
+
+  it("refuses subscriptions past the per-connection limit", async () => {
+    const client = wsClient();
+    const open = [client.iterate({ query: "subscription { ticks { n } }" }), client.iterate({ query: "subscription { ticks { n } }" })];
+    await firstResult(open[0]!.next(), () => live.publish({ n: ++tick, item: item() }));
+    await firstResult(open[1]!.next(), () => live.publish({ n: ++tick, item: item() }));
+    const third = client.iterate({ query: "subscription { ticks { n } }" });
+    await expect(third.next()).rejects.toMatchObject([{ extensions: { code: "RATE_LIMITED" } }]);
+    for (const events of open) await events.return?.();
+  });
+});

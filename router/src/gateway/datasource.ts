@@ -1,0 +1,108 @@
+import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
+import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
+import { INTERNAL_TOKEN_HEADER, injectTraceContext } from "@supergraph/kit";
+import { recordFetch } from "../cache/state.ts";
+import type { RouterContext } from "../context.ts";
+import { SubgraphUnreachableError, type SubgraphFetcher } from "./fetcher.ts";
+import type { RouterMetrics } from "../process/metrics.ts";
+import type { Revocations } from "../protection/revocations.ts";
+
+const MUTATION = /^\s*mutation\b/;
+
+/**
+ * How the router calls one subgraph.
+ *
+ * - Identity: only the headers set here reach a subgraph (the gateway forwards none of the client's), so
+ *   a client cannot pass its own identity headers through; the subgraph trusts the identity only because
+ *   the internal token is signed.
+ * - Resilience: the fetcher gives every request a timeout; a query whose connection failed (refused or
+ *   reset, so it never ran) is retried once. Mutations are never retried: a mutation that reached the
+ *   subgraph before the connection dropped would run twice.
+ * - Response cache: what each fetch returned and changed, as the subgraph reports it in its extensions, is
+ *   recorded for the response cache (cache/state.ts), for shared fetches too.
+ * - Deduplication: identical query fetches in flight at the same time (same subgraph, document,
+ *   variables and viewer) are sent once; each waiter gets its own copy of the answer, since the gateway
+ *   merges entity data into what it receives.
+ */
+export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
+  constructor(
+    private readonly subgraph: string,
+    url: string,
+    transport: SubgraphFetcher,
+    private readonly signInternalToken: (viewer: RouterContext["viewer"], clientIp?: string) => string,
+    private readonly metrics: RouterMetrics,
+    private readonly dedupe = true,
+    /** Where revocations the users subgraph reports go (protection/revocations.ts); only that subgraph's are trusted. */
+    private readonly revocations?: Revocations,
+  ) {
+    super({ url, fetcher: transport.fetcher });
+  }
+
+  private readonly inflight = new Map<string, Promise<GatewayGraphQLResponse>>();
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
+    const headers = request.http?.headers;
+    if (!headers) return;
+    const viewer = "viewer" in context ? (context.viewer ?? null) : null;
+    const clientIp = "clientIp" in context ? context.clientIp : undefined;
+    headers.set(INTERNAL_TOKEN_HEADER, this.signInternalToken(viewer, clientIp));
+    if ("requestId" in context && context.requestId) headers.set("x-request-id", context.requestId);
+    injectTraceContext((name, value) => headers.set(name, value));
+  }
+
+  override async process(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    const response = await this.fetch(options);
+    const revoked = response.extensions?.revoke;
+    // Stored before the mutation's answer is sent: once a client sees logOut succeed, its token is refused.
+    if (this.subgraph === "users" && this.revocations && Array.isArray(revoked)) {
+      await this.revocations.revoke(revoked.filter((entry): entry is string => typeof entry === "string"));
+    }
+    if ("cache" in options.context && options.context.cache) {
+      recordFetch(options.context.cache, this.subgraph, options.request.query ?? "", response.extensions);
+    }
+    return response;
+  }
+
+  private async fetch(options: GraphQLDataSourceProcessOptions<RouterContext>): Promise<GatewayGraphQLResponse> {
+    const query = options.request.query ?? "";
+    if (!this.dedupe || MUTATION.test(query)) return this.processTimed(options, false);
+    const viewer = "viewer" in options.context ? options.context.viewer : null;
+    const key = `${viewer ? `${viewer.userId}:${viewer.role}` : "anonymous"}\u0000${query}\u0000${JSON.stringify(options.request.variables ?? {})}`;
+    const pending = this.inflight.get(key);
+    if (pending) {
+      this.metrics.subgraphFetchesDeduplicated.inc({ subgraph: this.subgraph });
+      const shared = await pending;
+      // Data and errors are the gateway's to mutate: a copy each. The HTTP head is only read.
+      return { ...shared, data: structuredClone(shared.data), errors: shared.errors && structuredClone(shared.errors) };
+    }
+    const fetch = this.processTimed(options, true);
+    this.inflight.set(key, fetch);
+    try {
+      return await fetch;
+    } finally {
+      this.inflight.delete(key);
+    }
+  }
+
+  private async processTimed(options: GraphQLDataSourceProcessOptions<RouterContext>, retryable: boolean): Promise<GatewayGraphQLResponse> {
+    const end = this.metrics.subgraphFetches.startTimer({ subgraph: this.subgraph });
+    try {
+      const response = await this.processOnce(options, retryable);
+      end({ outcome: response.errors?.length ? "errors" : "ok" });
+      return response;
+    } catch (error) {
+      end({ outcome: error instanceof SubgraphUnreachableError ? error.reason : "error" });
+      throw error;
+    }
+  }
+
+  private async processOnce(options: GraphQLDataSourceProcessOptions<RouterContext>, retryable: boolean) {
+    try {
+      return await super.process(options);
+    } catch (error) {
+      if (!retryable || !(error instanceof SubgraphUnreachableError) || error.reason !== "connection") throw error;
+      this.metrics.subgraphRetries.inc({ subgraph: this.subgraph });
+      return super.process(options);
+    }
+  }
+}

@@ -1,0 +1,63 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import type { RouterContext } from "../context.ts";
+import type { RouterMetrics } from "../process/metrics.ts";
+import type { ResponseCache, Scope } from "../cache/response-cache.ts";
+import { entryKey } from "../cache/response-cache.ts";
+
+/**
+ * The response cache's part in Apollo Server's pipeline. The client's operation is executed as sent:
+ * what the cache stores it under and tags it with comes from the request as it arrived and from what the
+ * subgraphs reported (cache/state.ts), never from a changed operation. For each request:
+ *
+ *  - a query notes the schema it runs under and, as execution starts, the purge counter;
+ *  - what the operation changed is purged before its response is sent, for every replica sharing the store;
+ *  - a cacheable response (a query, no errors, a cacheable policy from the subgraphs' Cache-Control) is
+ *    stored, as the bytes sent, private responses per user;
+ *  - `x-cache` says MISS (executed) or BYPASS (not cacheable here, or the store is unreachable).
+ *
+ * Hits never get here: they are answered from the store before Apollo Server (cache/hit-lane.ts, http/graphql-handler.ts).
+ */
+export function useResponseCache(cache: ResponseCache, metrics: RouterMetrics): ApolloServerPlugin<RouterContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ operation, schema, contextValue }) {
+          contextValue.cache.schema = schema;
+          contextValue.cache.query = operation?.operation === "query";
+        },
+        async executionDidStart({ contextValue }) {
+          if (contextValue.cache.query) contextValue.cache.generation = await cache.health.run(() => cache.tags.generation(), null);
+        },
+        async willSendResponse({ response, contextValue, overallCachePolicy, operationName }) {
+          const state = contextValue.cache;
+          if (state.purges.size > 0) await cache.purge(state.purges, state.schema);
+          const eligible = state.query && cache.health.isHealthy;
+          response.http.headers.set("x-cache", eligible ? "MISS" : "BYPASS");
+          // A refresh is a miss to its client (it was executed), counted apart.
+          metrics.cacheResults.inc({ result: !eligible ? "bypass" : state.refresh ? "refresh" : "miss" });
+
+          if (!eligible || !state.schema || !state.request || !state.tags || state.generation === null || response.body.kind !== "single") return;
+          const result = response.body.singleResult;
+          const policy = overallCachePolicy.policyIfCacheable();
+          if (result.errors || result.data == null || !policy) return;
+          const viewer = contextValue.viewer;
+          const scope: Scope | null = policy.scope === "PRIVATE" ? (viewer ? `private:${viewer.userId}` : null) : "public";
+          const key = scope && entryKey(cache.fingerprint(state.schema), scope, state.request);
+          if (!key) return;
+          state.writing = true;
+          // In the background: the client is answered while its response is stored.
+          void cache.write({
+            key,
+            body: JSON.stringify(result),
+            tags: [...state.tags],
+            generation: state.generation,
+            ttlSeconds: policy.maxAge,
+            cacheControl: `max-age=${policy.maxAge}, ${policy.scope.toLowerCase()}`,
+            operationName: operationName ?? null,
+            refresh: state.refresh,
+          });
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,175 @@
+import { once } from "node:events";
+import type { IncomingMessage } from "node:http";
+import { type CommonConfig, ErrorCode, httpStatusFor, isErrorCode, requestId, responseContentType, APPLICATION_JSON, TRANSPORT_STATUSES } from "@supergraph/kit";
+import type { FastifyReply, FastifyRequest } from "fastify";
+import { type ExecutionResult, getOperationAST, GraphQLError, OperationTypeNode, parse } from "graphql";
+import { createHandler } from "graphql-sse/lib/use/fastify";
+import { identify } from "../context.ts";
+import type { Subscriber, SubscriptionRequest, SubscriptionService } from "./service.ts";
+
+export interface HttpSubscriptionOptions {
+  service: SubscriptionService;
+  jwt: CommonConfig["jwt"];
+  clientIp: (request: IncomingMessage) => string;
+  /** A multipart stream sends an empty part this often, so proxies and clients know it is alive. */
+  heartbeatMs: number;
+}
+
+const MULTIPART = /multipart\/mixed/i;
+const SUBSCRIPTION_SPEC = /subscriptionSpec="?1\.0"?/i;
+const EVENT_STREAM = /text\/event-stream/i;
+const BOUNDARY = "graphql";
+
+/**
+ * Subscriptions over HTTP at `/graphql`, as the two streaming protocols clients send them:
+ *  - GraphQL over SSE (graphql-sse's "distinct connections" mode: `Accept: text/event-stream`), served by
+ *    graphql-sse's own handler;
+ *  - Apollo's multipart subscriptions (`Accept: multipart/mixed;subscriptionSpec=1.0`, what Apollo Client
+ *    sends by default). No server library implements it outside Apollo Router and Yoga; its framing is a
+ *    boundary, a JSON part per event and an empty part as heartbeat, written here.
+ * The token is the Authorization header, checked when the stream starts and then by the service.
+ */
+export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
+  const subscriber = (request: FastifyRequest): Subscriber => ({
+    token: identify(request.headers, options.jwt),
+    clientIp: options.clientIp(request.raw),
+    requestId: requestId(request.headers),
+  });
+
+  const sse = createHandler<{ stream: AsyncGenerator<ExecutionResult> }>({
+    // Distinct connections only: one stream per subscription, no reservation tokens to keep.
+    authenticate: () => null,
+    onSubscribe: async (request, params) => {
+      let who: Subscriber;
+      try {
+        who = subscriber(request.raw);
+      } catch (error) {
+        return refusalResponse(request.raw, { errors: [error as GraphQLError] });
+      }
+      const started = await options.service.subscribe(params, who);
+      if (!(Symbol.asyncIterator in started)) return refusalResponse(request.raw, started as ExecutionResult);
+      return {
+        schema: options.service.schema,
+        document: parse(params.query as string),
+        operationName: params.operationName,
+        variableValues: params.variables,
+        contextValue: { stream: started as AsyncGenerator<ExecutionResult> },
+      };
+    },
+    subscribe: (args) => args.contextValue.stream,
+  });
+
+  async function multipart(request: FastifyRequest, reply: FastifyReply): Promise<void> {
+    let started: Awaited<ReturnType<SubscriptionService["subscribe"]>>;
+    try {
+      started = await options.service.subscribe(params(request), subscriber(request));
+    } catch (error) {
+      started = { errors: [error as GraphQLError] };
+    }
+    if (!(Symbol.asyncIterator in started)) {
+      sendRefusal(reply, started as ExecutionResult);
+      return;
+    }
+    const stream = started as AsyncGenerator<ExecutionResult>;
+    reply.hijack();
+    const response = reply.raw;
+    response.writeHead(200, {
+      ...(reply.getHeaders() as Record<string, string>),
+      "content-type": `multipart/mixed;boundary="${BOUNDARY}";subscriptionSpec="1.0"`,
+      "cache-control": "no-cache",
+      "x-request-id": requestId(request.headers),
+    });
+    // Headers now: the client's fetch resolves, and it sees the stream begin before the first event.
+    response.flushHeaders();
+    const part = (json: string) => `\r\n--${BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}`;
+    const heartbeat = setInterval(() => response.write(part("{}")), options.heartbeatMs);
+    response.once("close", () => void stream.return(undefined));
+    try {
+      for await (const result of stream) {
+        if (response.destroyed) break;
+        // A client that does not read holds the next event back; its subscription's backlog then fills
+        // and ends it (service.ts), so nothing here grows without bound.
+        if (!response.write(part(JSON.stringify({ payload: result })))) await Promise.race([once(response, "drain"), once(response, "close")]).catch(() => {});
+      }
+    } finally {
+      clearInterval(heartbeat);
+      if (!response.destroyed) response.end(`\r\n--${BOUNDARY}--\r\n`);
+    }
+  }
+
+  return {
+    /** Whether the request is a subscription (or asks for a stream) that this serves instead of Apollo Server. */
+    handles(request: FastifyRequest): "sse" | "multipart" | "refuse" | null {
+      const accept = request.headers.accept ?? "";
+      if (EVENT_STREAM.test(accept)) return "sse";
+      const query = params(request).query;
+      if (typeof query !== "string" || !query.includes("subscription") || !isSubscription(query, params(request).operationName)) return null;
+      return MULTIPART.test(accept) && SUBSCRIPTION_SPEC.test(accept) ? "multipart" : "refuse";
+    },
+
+    async handle(kind: "sse" | "multipart" | "refuse", request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      if (kind === "sse") {
+        reply.hijack();
+        return sse(request, reply);
+      }
+      if (kind === "multipart") return multipart(request, reply);
+      sendRefusal(reply, {
+        errors: [
+          new GraphQLError("A subscription needs a streaming response: send `Accept: multipart/mixed;subscriptionSpec=1.0` or `text/event-stream`, or use GraphQL over WebSocket.", {
+            extensions: { code: ErrorCode.BAD_REQUEST },
+          }),
+        ],
+      });
+    },
+  };
+}
+
+function params(request: FastifyRequest): SubscriptionRequest {
+  const source = (request.method === "GET" ? request.query : request.body) as Record<string, unknown> | undefined;
+  if (!source || typeof source !== "object" || Array.isArray(source)) return {};
+  if (request.method !== "GET") return source;
+  // GET carries variables and extensions as JSON strings.
+  const json = (value: unknown) => {
+    if (typeof value !== "string") return value;
+    try {
+      return JSON.parse(value);
+    } catch {
+      return value;
+    }
+  };
+  return { ...source, variables: json(source.variables), extensions: json(source.extensions) };
+}
+
+function isSubscription(query: string, operationName: unknown): boolean {
+  try {
+    return getOperationAST(parse(query), typeof operationName === "string" ? operationName : undefined)?.operation === OperationTypeNode.SUBSCRIPTION;
+  } catch {
+    // Apollo Server reports the syntax error.
+    return false;
+  }
+}
+
+/** The status a refused subscription gets: its code's status for graphql-response+json, 200 for application/json (as queries). */
+function refusalStatus(accept: string | undefined, result: ExecutionResult): { status: number; type: string } {
+  const code = result.errors?.[0]?.extensions?.code;
+  const status = isErrorCode(code) ? httpStatusFor[code] : 400;
+  const type = responseContentType(accept) ?? APPLICATION_JSON;
+  return { status: type === APPLICATION_JSON && !TRANSPORT_STATUSES.has(status) ? 200 : status, type };
+}
+
+function sendRefusal(reply: FastifyReply, result: ExecutionResult): void {
+  const { status, type } = refusalStatus(reply.request.headers.accept, result);
+  void reply.code(status).type(type).send(JSON.stringify({ errors: result.errors?.map((error) => error.toJSON()) }));
+}
+
+/** graphql-sse's way to answer with a status of our own instead of a stream. */
+function refusalResponse(request: FastifyRequest, result: ExecutionResult): [string, { status: number; statusText: string; headers: Record<string, string> }] {
+  const code = result.errors?.[0]?.extensions?.code;
+  const status = isErrorCode(code) ? httpStatusFor[code] : 400;
+  return [
+    JSON.stringify({ errors: result.errors?.map((error) => error.toJSON()) }),
+    { status, statusText: "", headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId(request.headers) } },
+  ];
+}
+
+export type HttpSubscriptions = ReturnType<typeof createHttpSubscriptions>;

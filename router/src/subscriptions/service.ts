@@ -1,0 +1,275 @@
+import type { GraphQLDataSource } from "@apollo/gateway";
+import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
+import { ErrorCode, INTERNAL_TOKEN_HEADER, type Logger, type VerifiedToken, type Viewer } from "@supergraph/kit";
+import { type DocumentNode, type ExecutionResult, type GraphQLFormattedError, GraphQLError, getOperationAST, OperationTypeNode, parse, specifiedRules, validate } from "graphql";
+import { limitErrorCode, limitValidationRules, type QueryLimits } from "../protection/limits.ts";
+import type { Revocations } from "../protection/revocations.ts";
+import { FederatedSubscriptions } from "./federated.ts";
+import { SubgraphSubscriptionClients } from "./upstream.ts";
+
+export interface SubscriptionRequest {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: unknown;
+}
+
+/** Who subscribes, as the protocol's handshake established it. */
+export interface Subscriber {
+  token: VerifiedToken | null;
+  clientIp: string;
+  requestId: string;
+}
+
+export interface SubscriptionLimits {
+  /** Live subscriptions per client (per user when signed in, else per address), over all its connections. */
+  perClient: number;
+  /** How often a live subscription's token is checked against revocations. */
+  revocationCheckMs: number;
+  /** Events a subscription may have waiting for its client before it is ended as a slow consumer. */
+  maxBacklog: number;
+}
+
+export interface SubscriptionServiceOptions {
+  limits: QueryLimits;
+  subscriptions: SubscriptionLimits;
+  /** Whether the persisted-operations rule lets this operation run (see persisted-operations.ts). */
+  allows: (request: { query?: string; extensions?: unknown }) => boolean;
+  signInternalToken: (viewer: Viewer | null, clientIp?: string) => string;
+  revocations: Revocations;
+  /** Each subgraph's URL (its subscriptions are served over WebSocket at the same address). */
+  urls: ReadonlyMap<string, string>;
+  /** The gateway's data sources, filled as it builds them: events are completed with the same fetches. */
+  dataSources: ReadonlyMap<string, GraphQLDataSource>;
+  logger: Logger;
+  onActive?: (delta: number) => void;
+  onEvent?: () => void;
+  onEnded?: (reason: EndReason) => void;
+  /** Every error a client sees goes through the router's formatError, as a query's do (masking, codes). */
+  formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
+}
+
+/** Why a live subscription ended on the router's side; sent to the client as its last message. */
+export type EndReason = "expired" | "revoked" | "shutdown" | "upstream" | "slow";
+
+const refusal = (code: ErrorCode, message: string, extensions: Record<string, unknown> = {}): ExecutionResult => ({
+  errors: [new GraphQLError(message, { extensions: { code, ...extensions } })],
+});
+
+/**
+ * Subscriptions through the router, whatever the client's protocol: the same checks a query gets (parse
+ * with the token limit, validation with the query limits, the persisted-operations rule, the signed-in
+ * identity and its revocation), then the federated plan, the primary subgraph's events and, for each, the
+ * rest of the selection from the other subgraphs. A subscription ends with a coded error when its token
+ * expires or is revoked, when the router shuts down, or when its subgraph goes away.
+ */
+export function createSubscriptionService(options: SubscriptionServiceOptions) {
+  let federated: FederatedSubscriptions | undefined;
+  const upstream = new SubgraphSubscriptionClients(options.urls, () => ({ [INTERNAL_TOKEN_HEADER]: options.signInternalToken(null) }));
+  const perClient = new Map<string, number>();
+  const live = new Set<(reason: EndReason) => void>();
+
+  /** A result as the client gets it: its errors formatted (and masked) as a query's are. */
+  const format = (result: ExecutionResult): ExecutionResult =>
+    result.errors ? ({ ...result, errors: result.errors.map((error) => options.formatError(typeof error.toJSON === "function" ? error.toJSON() : error, error)) } as unknown as ExecutionResult) : result;
+
+  function prepare(request: SubscriptionRequest): { document: DocumentNode; operationName: string | undefined; variables: Record<string, unknown> } | ExecutionResult {
+    if (!federated) return refusal(ErrorCode.SERVICE_UNAVAILABLE, "The supergraph is not loaded yet.");
+    if (typeof request.query !== "string" || request.query === "") return refusal(ErrorCode.BAD_REQUEST, "A subscription needs a `query` string.");
+    if (request.operationName != null && typeof request.operationName !== "string") return refusal(ErrorCode.BAD_REQUEST, "`operationName` must be a string.");
+    if (request.variables != null && (typeof request.variables !== "object" || Array.isArray(request.variables))) {
+      return refusal(ErrorCode.BAD_REQUEST, "`variables` must be an object.");
+    }
+    if (!options.allows({ query: request.query, extensions: request.extensions })) {
+      return refusal(ErrorCode.QUERY_NOT_IN_SAFELIST, "This operation is not in the persisted-operations list.");
+    }
+    let document: DocumentNode;
+    try {
+      document = parse(request.query, { maxTokens: options.limits.tokens });
+    } catch (error) {
+      const limit = limitErrorCode({ message: (error as Error).message });
+      return refusal((limit as ErrorCode | undefined) ?? ErrorCode.GRAPHQL_PARSE_FAILED, (error as Error).message);
+    }
+    const errors = validate(federated.schema, document, [...specifiedRules, ...limitValidationRules(options.limits)]);
+    if (errors.length) {
+      return {
+        errors: errors.map((error) => {
+          const limit = error.extensions.limit as string | undefined;
+          return new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: limit ?? ErrorCode.GRAPHQL_VALIDATION_FAILED } });
+        }),
+      };
+    }
+    const operationName = (request.operationName as string | null | undefined) ?? undefined;
+    const operation = getOperationAST(document, operationName);
+    if (!operation) return refusal(ErrorCode.OPERATION_RESOLUTION_FAILURE, "The document does not name one operation to run.");
+    if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
+      return refusal(ErrorCode.BAD_REQUEST, "Only subscriptions are served here; send queries and mutations with POST /graphql.");
+    }
+    return { document, operationName, variables: (request.variables as Record<string, unknown> | null) ?? {} };
+  }
+
+  return {
+    /** Plans every later subscription against this supergraph (live ones keep theirs). */
+    update(supergraphSdl: string): void {
+      federated = new FederatedSubscriptions(supergraphSdl, options.dataSources);
+    },
+
+    /** The subscription's results, or one result with the errors that refused it. */
+    async subscribe(request: SubscriptionRequest, subscriber: Subscriber): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+      const prepared = prepare(request);
+      if (!("document" in prepared) || !federated) return prepared as ExecutionResult;
+      const token = subscriber.token;
+      if (token && (await options.revocations.isRevoked(token))) return refusal(ErrorCode.UNAUTHENTICATED, "The token has been revoked: sign in again.");
+      if (token && token.expiresAt * 1000 <= Date.now()) return refusal(ErrorCode.UNAUTHENTICATED, "The token has expired.");
+      const client = token ? `user:${token.userId}` : `ip:${subscriber.clientIp}`;
+      const count = perClient.get(client) ?? 0;
+      if (count >= options.subscriptions.perClient) {
+        return refusal(ErrorCode.RATE_LIMITED, `At most ${options.subscriptions.perClient} subscriptions per client at once: end one first.`, { retryAfterSeconds: 1 });
+      }
+      let planned: ReturnType<FederatedSubscriptions["plan"]>;
+      try {
+        planned = federated.plan(prepared.document, prepared.operationName, prepared.variables);
+      } catch (error) {
+        options.logger.warn({ err: error }, "subscription could not be planned");
+        return refusal(ErrorCode.GRAPHQL_VALIDATION_FAILED, (error as Error).message);
+      }
+      const viewer = token && { userId: token.userId, role: token.role };
+      const events = upstream.subscribe(planned.primary, { [INTERNAL_TOKEN_HEADER]: options.signInternalToken(viewer, subscriber.clientIp) });
+      perClient.set(client, count + 1);
+      options.onActive?.(1);
+      const requestContext = {
+        request: { query: request.query, variables: prepared.variables, operationName: prepared.operationName },
+        context: { viewer, requestId: subscriber.requestId, clientIp: subscriber.clientIp, execution: { operationType: "subscription" } },
+        metrics: {},
+        logger: options.logger,
+        cache: undefined,
+      } as unknown as GatewayGraphQLRequestContext;
+
+      let endedBy: EndReason | undefined;
+      let resolveEnded: (reason: EndReason) => void = () => {};
+      const ended = new Promise<EndReason>((resolve) => {
+        resolveEnded = resolve;
+      });
+      const end = (reason: EndReason) => {
+        endedBy ??= reason;
+        resolveEnded(reason);
+      };
+      live.add(end);
+      const timers: NodeJS.Timeout[] = [];
+      if (token) {
+        timers.push(setTimeout(() => end("expired"), Math.max(0, token.expiresAt * 1000 - Date.now())));
+        const check = setInterval(() => {
+          options.revocations.isRevoked(token).then(
+            (revoked) => revoked && end("revoked"),
+            () => {},
+          );
+        }, options.subscriptions.revocationCheckMs);
+        timers.push(check);
+      }
+      const release = () => {
+        for (const timer of timers) clearTimeout(timer);
+        live.delete(end);
+        const left = (perClient.get(client) ?? 1) - 1;
+        if (left > 0) perClient.set(client, left);
+        else perClient.delete(client);
+        options.onActive?.(-1);
+      };
+
+      // Events are read from the subgraph as they come, into a bounded backlog: a client that reads slower
+      // than events arrive is ended (and counted), never buffered for without bound.
+      const backlog: GatewayGraphQLResponse[] = [];
+      let upstreamEnded: { error?: unknown } | undefined;
+      let wake: () => void = () => {};
+      void (async () => {
+        try {
+          for await (const event of events) {
+            if (backlog.length >= options.subscriptions.maxBacklog) {
+              end("slow");
+              break;
+            }
+            backlog.push(event);
+            wake();
+          }
+          upstreamEnded = {};
+        } catch (error) {
+          upstreamEnded = { error };
+        }
+        wake();
+      })();
+
+      async function* results(): AsyncGenerator<ExecutionResult> {
+        try {
+          while (true) {
+            if (endedBy) {
+              options.onEnded?.(endedBy);
+              yield format(endedBecause(endedBy));
+              return;
+            }
+            const event = backlog.shift();
+            if (event) {
+              options.onEvent?.();
+              yield format(await planned.complete(event, requestContext));
+              continue;
+            }
+            if (upstreamEnded) {
+              const error = upstreamEnded.error;
+              if (error === undefined) return;
+              // The subgraph refused or failed the subscription (graphql-ws's `error` message): its errors, as a query's.
+              if (Array.isArray(error)) {
+                yield format({ errors: error as GraphQLError[] });
+                return;
+              }
+              options.logger.warn({ err: error, subgraph: planned.primary.subgraph }, "subscription's subgraph connection ended");
+              yield format(endedBecause("upstream", planned.primary.subgraph));
+              return;
+            }
+            await Promise.race([new Promise<void>((resolve) => (wake = resolve)), ended]);
+          }
+        } finally {
+          release();
+          await events.return?.();
+        }
+      }
+      return results();
+    },
+
+    /** The schema clients' subscriptions are checked against (of the supergraph in service). */
+    get schema() {
+      if (!federated) throw new Error("the supergraph is not loaded yet");
+      return federated.schema;
+    },
+
+    /** Ends every live subscription with the reason (shutdown: clients resubscribe to another replica). */
+    endAll(reason: EndReason): void {
+      for (const end of [...live]) end(reason);
+    },
+
+    get active(): number {
+      return live.size;
+    },
+
+    /** Ends every subscription, waits (up to 2 s) for their last messages to go out, then closes the subgraph connections. */
+    async close(): Promise<void> {
+      this.endAll("shutdown");
+      for (const deadline = Date.now() + 2_000; live.size > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      await upstream.dispose();
+    },
+  };
+}
+
+export type SubscriptionService = ReturnType<typeof createSubscriptionService>;
+
+function endedBecause(reason: EndReason, subgraph?: string): ExecutionResult {
+  switch (reason) {
+    case "expired":
+      return refusal(ErrorCode.UNAUTHENTICATED, "The token has expired: the subscription ended. Refresh the token and subscribe again.");
+    case "revoked":
+      return refusal(ErrorCode.UNAUTHENTICATED, "The token has been revoked: the subscription ended.");
+    case "shutdown":
+      return refusal(ErrorCode.SERVICE_UNAVAILABLE, "The router is shutting down: subscribe again (another replica will serve it) and refetch.", { reason: "shutdown" });
+    case "slow":
+      return refusal(ErrorCode.SERVICE_UNAVAILABLE, "Events arrived faster than this client read them: the subscription ended. Subscribe again and refetch.", { reason: "slow_consumer" });
+    case "upstream":
+      return refusal(ErrorCode.SERVICE_UNAVAILABLE, `The ${subgraph} subgraph's event stream ended: subscribe again and refetch.`, { subgraph, reason: "upstream" });
+  }
+}

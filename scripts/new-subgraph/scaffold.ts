@@ -1,0 +1,61 @@
+// What `npm run new:subgraph <name>` writes, on any repository root (the command's is the checkout; the
+// e2e test's is a temporary copy): the subgraph's folder, its Prisma schema and first migration, its line
+// in the registry, and its lines in the deploy files.
+import { spawnSync } from "node:child_process";
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
+import { dirname, join } from "node:path";
+import type { Subgraph } from "@supergraph/registry";
+import { wireSubgraph } from "../../deploy/registry.ts";
+import { createMigration, prismaProject } from "../../packages/db/src/index.ts";
+import { namesOf, subgraphFiles } from "./templates.ts";
+
+export const REGISTRY_FILE = "packages/registry/src/subgraphs.ts";
+
+/** The registry's lines, read from its source (a copy's registry is not the one this process imported). */
+export function readRegistry(root: string): Array<{ name: string; port: number }> {
+  const text = readFileSync(join(root, REGISTRY_FILE), "utf8");
+  return [...text.matchAll(/\{ name: "(\w+)", port: (\d+),/g)].map((match) => ({ name: match[1] ?? "", port: Number(match[2]) }));
+}
+
+/** Why `name` cannot be a new subgraph's name, or null when it can. */
+export function invalidName(root: string, name: string): string | null {
+  if (!/^[a-z][a-z0-9]{1,30}$/.test(name)) return "use 2-31 lowercase letters and digits, starting with a letter (it names env variables, a database and a package)";
+  if (name === "router") return "the router is not a subgraph";
+  if (readRegistry(root).some((entry) => entry.name === name)) return `${REGISTRY_FILE} already lists it`;
+  for (const dir of [`subgraphs/${name}`, `prisma/${name}`]) if (existsSync(join(root, dir))) return `${dir} already exists`;
+  return null;
+}
+
+/** Writes the new subgraph into `root` and wires it in; returns its registry entry. */
+export async function scaffoldSubgraph(root: string, name: string): Promise<Subgraph> {
+  const problem = invalidName(root, name);
+  if (problem) throw new Error(`Cannot add a subgraph named ${JSON.stringify(name)}: ${problem}.`);
+  const subgraph: Subgraph = { name, port: Math.max(4000, ...readRegistry(root).map((entry) => entry.port)) + 1, calls: [] };
+
+  for (const [path, content] of Object.entries(subgraphFiles(namesOf(name)))) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
+  const registry = readFileSync(join(root, REGISTRY_FILE), "utf8");
+  if (!registry.includes("\n] as const;")) throw new Error(`${REGISTRY_FILE} changed shape: add { name: "${name}", port: ${subgraph.port}, calls: [] } by hand.`);
+  writeFileSync(join(root, REGISTRY_FILE), registry.replace("\n] as const;", `\n  { name: "${name}", port: ${subgraph.port}, calls: [] },\n] as const;`));
+  wireSubgraph(root, subgraph);
+  await createMigration(prismaProject(join(root, "prisma", name)), "init");
+  return subgraph;
+}
+
+/**
+ * `prisma generate` for one subgraph. It first tries to download the native schema engine, which fails
+ * offline, and skips that when PRISMA_SCHEMA_ENGINE_BINARY names an existing file (as packages/db's
+ * generate does).
+ */
+export function generatePrismaClient(root: string, name: string): void {
+  const require = createRequire(join(import.meta.dirname, "../../packages/db/package.json"));
+  const prismaCli = join(dirname(require.resolve("prisma/package.json")), "build/index.js");
+  const result = spawnSync(process.execPath, [prismaCli, "generate", "--schema", join(root, "prisma", name, "schema.prisma")], {
+    encoding: "utf8",
+    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" },
+  });
+  if (result.status !== 0) throw new Error(`prisma generate failed for prisma/${name}:\n${result.stdout}${result.stderr}`);
+}

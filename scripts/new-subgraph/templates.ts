@@ -1,0 +1,283 @@
+// The files of a new subgraph, in the shape every subgraph has (schema.graphql, config, context, index,
+// main, resolvers/, loaders/, data/, a test) and its Prisma schema: one federated entity, two queries.
+// Modelled on the products subgraph; rename the entity and grow it from there.
+
+export interface Names {
+  /** The subgraph: `reviews` */
+  name: string;
+  /** Its settings' prefix: `REVIEWS` */
+  NAME: string;
+  /** The entity type: `Review` */
+  Type: string;
+  /** The single-entity query field and Prisma accessor: `review` */
+  one: string;
+  /** The list query field and table: `reviews` */
+  many: string;
+  /** Exported identifiers: `Reviews` (ReviewsConfig, startReviewsSubgraph) */
+  Name: string;
+}
+
+export function namesOf(name: string): Names {
+  const capital = (word: string) => word[0]?.toUpperCase() + word.slice(1);
+  const one = name.endsWith("s") ? name.slice(0, -1) : name;
+  return { name, NAME: name.toUpperCase(), Type: capital(one), one, many: `${one}s`, Name: capital(name) };
+}
+
+const packageJson = ({ name }: Names) => `{
+  "name": "@supergraph/${name}",
+  "version": "0.0.0",
+  "private": true,
+  "type": "module",
+  "exports": {
+    ".": "./src/index.ts"
+  },
+  "scripts": {
+    "start": "tsx src/main.ts",
+    "build": "tsx ../../scripts/bundle.ts",
+    "typecheck": "tsc --noEmit",
+    "lint": "biome lint src"
+  },
+  "dependencies": {
+    "@apollo/subgraph": "catalog:",
+    "@prisma/client": "catalog:",
+    "@supergraph/db": "workspace:*",
+    "@supergraph/kit": "workspace:*",
+    "@supergraph/registry": "workspace:*",
+    "dataloader": "catalog:",
+    "graphql": "catalog:",
+    "zod": "catalog:"
+  },
+  "devDependencies": {
+    "@types/node": "catalog:"
+  }
+}
+`;
+
+const tsconfig = () => `{
+  "extends": "../../tsconfig.base.json",
+  "include": ["src", "*.ts"]
+}
+`;
+
+const schemaGraphql = ({ name, Type, one, many }: Names) => `extend schema
+  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@inaccessible"])
+
+# Cache hints (@apollo/server's cache-control): this subgraph's responses carry a Cache-Control header
+# computed from them, which the router's response cache follows. Unhinted object fields are uncacheable.
+enum CacheControlScope @inaccessible {
+  PUBLIC
+  PRIVATE
+}
+
+directive @cacheControl(maxAge: Int, scope: CacheControlScope, inheritMaxAge: Boolean) on FIELD_DEFINITION | OBJECT | INTERFACE | UNION
+
+"Owned by the ${name} subgraph; other subgraphs refer to it by id."
+type ${Type} @key(fields: "id") @cacheControl(maxAge: 60) {
+  id: ID!
+  name: String!
+  createdAt: String!
+}
+
+type Query {
+  ${one}(id: ID!): ${Type} @cacheControl(maxAge: 60)
+  "The newest first."
+  ${many}(first: Int = 20): [${Type}!]! @cacheControl(maxAge: 60)
+}
+`;
+
+const prismaSchema = ({ name, Type, many }: Names) => `// The ${name} subgraph's own database. No other subgraph reads or writes it.
+generator client {
+  provider     = "prisma-client"
+  output       = "../../subgraphs/${name}/src/generated/prisma"
+  moduleFormat = "esm"
+}
+
+datasource db {
+  provider = "postgresql"
+}
+
+model ${Type} {
+  id        String   @id @default(uuid()) @db.Uuid
+  name      String
+  createdAt DateTime @default(now()) @map("created_at") @db.Timestamptz(3)
+
+  @@index([createdAt, id])
+  @@map("${many}")
+}
+`;
+
+const configTs = ({ name, Name }: Names) => `import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit";
+import { defaultPort } from "@supergraph/registry";
+
+export type ${Name}Config = SubgraphConfig;
+
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): ${Name}Config {
+  return loadSubgraphConfig("${name}", defaultPort("${name}"), source);
+}
+`;
+
+const configTestTs = ({ name, NAME }: Names) => `import { defaultPort } from "@supergraph/registry";
+import { describe, expect, it } from "vitest";
+import { loadConfig } from "./config.ts";
+
+describe("the ${name} subgraph's settings", () => {
+  it("listens on its registry port unless ${NAME}_PORT says otherwise", () => {
+    expect(loadConfig({}).port).toBe(defaultPort("${name}"));
+    expect(loadConfig({ ${NAME}_PORT: "5123" }).port).toBe(5123);
+  });
+
+  it("refuses a database URL that is not Postgres, naming the setting", () => {
+    expect(() => loadConfig({ ${NAME}_DATABASE_URL: "mysql://localhost/${name}" })).toThrow(/${NAME}_DATABASE_URL/);
+  });
+});
+`;
+
+const contextTs = ({ Name }: Names) => `import type { InternalIdentity, InvalidationContext, Viewer } from "@supergraph/kit";
+import type { ${Name}Config } from "./config.ts";
+import type { Db } from "./data/db.ts";
+import { createLoaders, type Loaders } from "./loaders/index.ts";
+
+export interface Context extends InvalidationContext {
+  db: Db;
+  config: ${Name}Config;
+  /** The signed-in user the router vouched for; null when anonymous. */
+  viewer: Viewer | null;
+  loaders: Loaders;
+}
+
+export function createContext(deps: { db: Db; config: ${Name}Config }, identity: InternalIdentity): Context {
+  return { ...deps, viewer: identity.viewer, loaders: createLoaders(deps.db), invalidations: new Set() };
+}
+`;
+
+const indexTs = ({ name, Name }: Names) => `import { subgraphDatabase } from "@supergraph/db";
+import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
+import type { ${Name}Config } from "./config.ts";
+import { type Context, createContext } from "./context.ts";
+import { createDb, type Db, prismaProject } from "./data/db.ts";
+import { seed } from "./data/seed.ts";
+import { resolvers } from "./resolvers/index.ts";
+
+export { loadConfig, type ${Name}Config } from "./config.ts";
+export type { Db } from "./data/db.ts";
+
+export const typeDefs = loadSchemaFile(import.meta.url);
+
+/** Everything needed to run the ${name} subgraph with this config (see kit's startSubgraph). */
+export function ${name}Subgraph(config: ${Name}Config, logger?: Logger): SubgraphSpec<Db, Context> {
+  return {
+    name: "${name}",
+    config,
+    typeDefs,
+    resolvers,
+    logger,
+    openDatabase: subgraphDatabase("${name}", config, prismaProject),
+    createDb,
+    seed,
+    context: (db, identity) => createContext({ db, config }, identity),
+  };
+}
+
+export function start${Name}Subgraph(config: ${Name}Config, logger?: Logger): Promise<RunningSubgraph<Db>> {
+  return startSubgraph(${name}Subgraph(config, logger));
+}
+`;
+
+const mainTs = ({ name }: Names) => `import { runSubgraphCli } from "@supergraph/kit";
+import { loadConfig, ${name}Subgraph } from "./index.ts";
+
+await runSubgraphCli(() => ${name}Subgraph(loadConfig()));
+`;
+
+const dbTs = ({ name }: Names) => `import { createPrismaClient, findPrismaProject } from "@supergraph/db";
+import type { Metrics } from "@supergraph/kit";
+import { PrismaClient } from "../generated/prisma/client.ts";
+
+export type Db = PrismaClient;
+export const prismaProject = () => findPrismaProject("${name}", import.meta.url);
+
+export function createDb(connection: { connectionString: string; poolSize: number }, metrics?: Metrics): Db {
+  return createPrismaClient(PrismaClient, connection, metrics && ((statement, seconds) => metrics.dbQueries.observe({ statement }, seconds)));
+}
+`;
+
+const seedTs = ({ one, Type }: Names) => `import type { Db } from "./db.ts";
+
+/** Demo data, for development only, with fixed ids. Idempotent: existing rows are left as they are. */
+export async function seed(db: Db): Promise<void> {
+  await db.${one}.createMany({
+    data: ["First", "Second", "Third"].map((name, index) => ({
+      id: \`00000000-0000-4000-a000-\${String(index + 1).padStart(12, "0")}\`,
+      name: \`\${name} ${Type.toLowerCase()}\`,
+    })),
+    skipDuplicates: true,
+  });
+}
+`;
+
+const loadersTs = ({ one }: Names) => `import { createByIdLoader } from "@supergraph/kit";
+import type { Db } from "../data/db.ts";
+
+/** Fresh loaders per request: batching within the request, no cache shared across users. */
+export function createLoaders(db: Db) {
+  return {
+    ${one}ById: createByIdLoader((ids) => db.${one}.findMany({ where: { id: { in: ids } } })),
+  };
+}
+export type Loaders = ReturnType<typeof createLoaders>;
+`;
+
+const resolversIndexTs = ({ Type }: Names) => `import { ${Type}Resolvers } from "./${Type.toLowerCase()}.ts";
+import { Query } from "./query.ts";
+
+export const resolvers = { Query, ${Type}: ${Type}Resolvers };
+`;
+
+const queryTs = ({ one, many }: Names) => `import { validate } from "@supergraph/kit";
+import { z } from "zod";
+import type { Context } from "../context.ts";
+
+const listArgs = z.object({
+  first: z.number().int().min(1, "must be between 1 and 100").max(100, "must be between 1 and 100").nullish(),
+});
+
+export const Query = {
+  ${one}: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.${one}ById.load(id),
+
+  async ${many}(_: unknown, args: unknown, { db }: Context) {
+    const { first } = validate(listArgs, args);
+    return db.${one}.findMany({ orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: first ?? 20 });
+  },
+};
+`;
+
+const entityTs = ({ Type, one }: Names) => `import type { Context } from "../context.ts";
+import type { ${Type} } from "../generated/prisma/client.ts";
+
+export const ${Type}Resolvers = {
+  __resolveReference: (reference: { id: string }, context: Context) => context.loaders.${one}ById.load(reference.id),
+  createdAt: (${one}: ${Type}) => ${one}.createdAt.toISOString(),
+};
+`;
+
+/** The new files, by path from the repository root. */
+export function subgraphFiles(names: Names): Record<string, string> {
+  const dir = `subgraphs/${names.name}`;
+  return {
+    [`${dir}/package.json`]: packageJson(names),
+    [`${dir}/tsconfig.json`]: tsconfig(),
+    [`${dir}/schema.graphql`]: schemaGraphql(names),
+    [`${dir}/src/config.ts`]: configTs(names),
+    [`${dir}/src/config.test.ts`]: configTestTs(names),
+    [`${dir}/src/context.ts`]: contextTs(names),
+    [`${dir}/src/index.ts`]: indexTs(names),
+    [`${dir}/src/main.ts`]: mainTs(names),
+    [`${dir}/src/data/db.ts`]: dbTs(names),
+    [`${dir}/src/data/seed.ts`]: seedTs(names),
+    [`${dir}/src/loaders/index.ts`]: loadersTs(names),
+    [`${dir}/src/resolvers/index.ts`]: resolversIndexTs(names),
+    [`${dir}/src/resolvers/query.ts`]: queryTs(names),
+    [`${dir}/src/resolvers/${names.Type.toLowerCase()}.ts`]: entityTs(names),
+    [`prisma/${names.name}/schema.prisma`]: prismaSchema(names),
+  };
+}
