@@ -6,7 +6,7 @@ import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
 import { startStandaloneServer } from "@apollo/server/standalone";
 import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
 import { buildSubgraphSchema } from "@apollo/subgraph";
-import { type InvalidationContext, invalidate, useCacheTags, useInvalidationReport } from "@supergraph/kit";
+import { invalidate, type InvalidationContext, useCacheTags, useInvalidationReport } from "@supergraph/kit/subgraph";
 import { parse } from "graphql";
 
 /**

@@ -1,6 +1,7 @@
 import { request } from "node:http";
 import { type TestDatabase, testDatabaseSettings } from "@supergraph/db/testing";
-import { createLogger, type Logger, type RunningSubgraph } from "@supergraph/kit";
+import { createLogger, type Logger } from "@supergraph/kit/runtime";
+import { type RunningSubgraph } from "@supergraph/kit/subgraph";
 import * as orders from "@supergraph/orders";
 import * as posts from "@supergraph/posts";
 import * as products from "@supergraph/products";

@@ -6,7 +6,8 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/disabled";
 import { startStandaloneServer } from "@apollo/server/standalone";
 import { buildSubgraphSchema } from "@apollo/subgraph";
-import { createEventBus, createLogger, createMetrics, type InternalIdentity, loadSubgraphConfig, startSubgraphServer, unauthenticated } from "@supergraph/kit";
+import { appError, createLogger, createMetrics, ErrorCode } from "@supergraph/kit/runtime";
+import { createEventBus, type InternalIdentity, loadSubgraphConfig, startSubgraphServer } from "@supergraph/kit/subgraph";
 import { parse } from "graphql";
 import { testEnv } from "./harness.ts";
 
@@ -64,7 +65,7 @@ export async function startLive(options: { redisUrl?: string; channelPrefix?: st
       myTicks: {
         subscribe: async function* (_: unknown, __: unknown, context: TicksContext) {
           const viewer = context.viewer;
-          if (!viewer) throw unauthenticated("Sign in to see your ticks.");
+          if (!viewer) throw appError(ErrorCode.UNAUTHENTICATED, "Sign in to see your ticks.");
           for await (const tick of events.subscribe("tick")) if (tick.owner === viewer.userId) yield tick;
         },
         resolve: (tick: TickEvent) => tick,

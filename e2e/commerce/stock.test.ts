@@ -1,7 +1,8 @@
 import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
-import { createLogger, INTERNAL_TOKEN_HEADER, type RunningSubgraph, signInternalToken } from "@supergraph/kit";
+import { createLogger, INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit/runtime";
+import { type RunningSubgraph } from "@supergraph/kit/subgraph";
 import * as orders from "@supergraph/orders";
 import { loadConfig } from "@supergraph/router";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

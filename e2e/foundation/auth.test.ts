@@ -1,4 +1,4 @@
-import { INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit";
+import { INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit/runtime";
 import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signUp, signUpAdmin, startStack, testEnv, uniqueEmail } from "../harness.ts";

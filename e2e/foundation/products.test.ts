@@ -1,4 +1,4 @@
-import { INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit";
+import { INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit/runtime";
 import { loadConfig } from "@supergraph/router";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type SignedIn, type Stack, signUp, signUpAdmin, sqlStatementCount, startStack, testEnv } from "../harness.ts";

@@ -1,4 +1,4 @@
-import { INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit";
+import { INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit/runtime";
 import { loadConfig as loadProductsConfig, startProductsSubgraph } from "@supergraph/products";
 import { loadConfig } from "@supergraph/router";
 import { afterAll, beforeAll, expect, it } from "vitest";

@@ -1,4 +1,4 @@
-import { createLogger } from "@supergraph/kit";
+import { createLogger } from "@supergraph/kit/runtime";
 import * as posts from "@supergraph/posts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { gql, type SignedIn, type Stack, signUp, startStack, testEnv } from "../harness.ts";

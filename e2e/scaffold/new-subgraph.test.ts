@@ -8,7 +8,7 @@ import { composeServices } from "@apollo/composition";
 import { testDatabaseSettings } from "@supergraph/db/testing";
 import { schemaPath } from "@supergraph/registry";
 import { loadConfig as loadRouterConfig, startRouter } from "@supergraph/router";
-import { createLogger } from "@supergraph/kit";
+import { createLogger } from "@supergraph/kit/runtime";
 import { parse } from "graphql";
 import { afterAll, describe, expect, it } from "vitest";
 import { deployDrift } from "../../deploy/registry.ts";

@@ -1,5 +1,5 @@
 import { loadConfig, startRouter } from "@supergraph/router";
-import { signUserToken } from "@supergraph/kit";
+import { signUserToken } from "@supergraph/kit/runtime";
 import { createClient as createSseClient } from "graphql-sse";
 import { type Client, createClient as createWsClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";

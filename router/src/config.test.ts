@@ -1,5 +1,5 @@
 import { availableParallelism } from "node:os";
-import { ConfigError } from "@supergraph/kit";
+import { ConfigError } from "@supergraph/kit/runtime";
 import { describe, expect, it } from "vitest";
 import { disableApolloTelemetry, loadConfig } from "./config.ts";
 

@@ -1,7 +1,7 @@
 import { availableParallelism } from "node:os";
 import { getHeapStatistics } from "node:v8";
 import { fileURLToPath } from "node:url";
-import { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "@supergraph/kit";
+import { bool, type CommonConfig, commonConfig, commonEnv, ConfigError, parseConfig, port } from "@supergraph/kit/runtime";
 import { z } from "zod";
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "./http/cors.ts";
 import type { QueryLimits } from "./protection/limits.ts";

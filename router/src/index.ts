@@ -1,5 +1,5 @@
 import cors from "@fastify/cors";
-import { createHttpServer, type Logger, listen, serviceLogger, tracingEnabled } from "@supergraph/kit";
+import { createHttpServer, type Logger, listen, serviceLogger, tracingEnabled } from "@supergraph/kit/runtime";
 import type { DocumentNode } from "graphql";
 import { BoundedCache, heapEstimate } from "./process/bounded-cache.ts";
 import { createHitLane, handedOn } from "./cache/hit-lane.ts";

@@ -106,7 +106,7 @@ model ${Type} {
 }
 `;
 
-const configTs = ({ name, Name }: Names) => `import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit";
+const configTs = ({ name, Name }: Names) => `import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 import { defaultPort } from "@supergraph/registry";
 
 export type ${Name}Config = SubgraphConfig;
@@ -132,7 +132,8 @@ describe("the ${name} subgraph's settings", () => {
 });
 `;
 
-const contextTs = ({ Name }: Names) => `import type { InternalIdentity, InvalidationContext, Viewer } from "@supergraph/kit";
+const contextTs = ({ Name }: Names) => `import type { Viewer } from "@supergraph/kit/runtime";
+import type { InternalIdentity, InvalidationContext } from "@supergraph/kit/subgraph";
 import type { ${Name}Config } from "./config.ts";
 import type { Db } from "./data/db.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
@@ -151,7 +152,8 @@ export function createContext(deps: { db: Db; config: ${Name}Config }, identity:
 `;
 
 const indexTs = ({ name, Name }: Names) => `import { subgraphDatabase } from "@supergraph/db";
-import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
+import type { Logger } from "@supergraph/kit/runtime";
+import { loadSchemaFile, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit/subgraph";
 import type { ${Name}Config } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
@@ -183,14 +185,14 @@ export function start${Name}Subgraph(config: ${Name}Config, logger?: Logger): Pr
 }
 `;
 
-const mainTs = ({ name }: Names) => `import { runSubgraphCli } from "@supergraph/kit";
+const mainTs = ({ name }: Names) => `import { runSubgraphCli } from "@supergraph/kit/subgraph";
 import { loadConfig, ${name}Subgraph } from "./index.ts";
 
 await runSubgraphCli(() => ${name}Subgraph(loadConfig()));
 `;
 
 const dbTs = ({ name }: Names) => `import { createPrismaClient, findPrismaProject } from "@supergraph/db";
-import type { Metrics } from "@supergraph/kit";
+import type { Metrics } from "@supergraph/kit/runtime";
 import { PrismaClient } from "../generated/prisma/client.ts";
 
 export type Db = PrismaClient;
@@ -215,7 +217,7 @@ export async function seed(db: Db): Promise<void> {
 }
 `;
 
-const loadersTs = ({ one }: Names) => `import { createByIdLoader } from "@supergraph/kit";
+const loadersTs = ({ one }: Names) => `import { createByIdLoader } from "@supergraph/kit/subgraph";
 import type { Db } from "../data/db.ts";
 
 /** Fresh loaders per request: batching within the request, no cache shared across users. */
@@ -233,7 +235,7 @@ import { Query } from "./query.ts";
 export const resolvers = { Query, ${Type}: ${Type}Resolvers };
 `;
 
-const queryTs = ({ one, many }: Names) => `import { validate } from "@supergraph/kit";
+const queryTs = ({ one, many }: Names) => `import { validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 

@@ -23,11 +23,17 @@ import { useCacheTags } from "./cache-tags.ts";
 import { serveSubscriptions } from "./subscription-server.ts";
 import { type InvalidationContext, useInvalidationReport } from "./invalidation.ts";
 
+/**
+ * A subgraph's resolver map, typed in the subgraph by the `Resolvers` generated from its schema.graphql.
+ * Not Apollo's GraphQLResolverMap: it types `__resolveReference(reference, context, info)` as a field resolver.
+ */
+export type SubgraphResolvers = object;
+
 export interface SubgraphServerOptions<TContext extends BaseContext & InvalidationContext> {
   name: string;
   config: Pick<CommonConfig, "env" | "host" | "internalTokenSecret"> & { port: number; cacheDefaultMaxAge: number };
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers;
   logger: Logger;
   metrics: Metrics;
   /** Builds the per-request context once the caller's identity is verified. */

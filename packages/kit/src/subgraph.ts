@@ -1,13 +1,11 @@
 import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
-// Type only: @apollo/subgraph does not re-export its resolver map type from the package root.
-import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
 import type { DocumentNode } from "graphql";
 import type { CommonConfig } from "./config.ts";
 import type { InternalIdentity } from "./internal-token.ts";
 import type { InvalidationContext } from "./invalidation.ts";
 import { type Logger, serviceLogger } from "./logger.ts";
 import { createMetrics, type Metrics } from "./metrics.ts";
-import { startSubgraphServer } from "./subgraph-server.ts";
+import { type SubgraphResolvers, startSubgraphServer } from "./subgraph-server.ts";
 
 export interface SubgraphDatabase {
   connectionString: string;
@@ -27,7 +25,7 @@ export interface SubgraphSpec<
   name: string;
   config: CommonConfig & { port: number; seedOnStart: boolean; migrateOnStart: boolean; cacheDefaultMaxAge: number };
   typeDefs: DocumentNode;
-  resolvers: GraphQLResolverMap<TContext>;
+  resolvers: SubgraphResolvers;
   /** Opens the subgraph's own database, applying pending migrations first when `migrate` is true. */
   openDatabase: (logger: Logger, migrate: boolean) => Promise<SubgraphDatabase>;
   createDb: (connection: { connectionString: string; poolSize: number }, metrics?: Metrics) => TDb;

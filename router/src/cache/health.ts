@@ -1,4 +1,4 @@
-import type { Logger } from "@supergraph/kit";
+import type { Logger } from "@supergraph/kit/runtime";
 
 /**
  * Fail open: the cache may make requests faster, never make them fail. Every cache operation runs with a

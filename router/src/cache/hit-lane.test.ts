@@ -1,5 +1,5 @@
 import zlib from "node:zlib";
-import { createHttpServer, createLogger, listen, signUserToken } from "@supergraph/kit";
+import { createHttpServer, createLogger, listen, signUserToken } from "@supergraph/kit/runtime";
 import { request } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCompression, type Encodable, type Encoding, varyWithAccept } from "../http/compression.ts";

@@ -1,5 +1,5 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, requestId, responseContentType } from "@supergraph/kit";
+import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, requestId, responseContentType } from "@supergraph/kit/runtime";
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
 import type { Revocations } from "../protection/revocations.ts";

@@ -1,7 +1,7 @@
 import { KeyvAdapter } from "@apollo/utils.keyvadapter";
 import type { KeyValueCache, KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
 import KeyvRedis, { createClient, type RedisClientType } from "@keyv/redis";
-import type { Logger } from "@supergraph/kit";
+import type { Logger } from "@supergraph/kit/runtime";
 import Keyv from "keyv";
 import { LRUCache } from "lru-cache";
 import type { ByteBudget } from "../process/bounded-cache.ts";

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
 import { createClient, type RedisClientType } from "@keyv/redis";
-import { createLogger, type Logger } from "@supergraph/kit";
+import { createLogger, type Logger } from "@supergraph/kit/runtime";
 import { loadTestConfig } from "../config.ts";
 import type { CacheRequest, Hit, ResponseCache } from "./response-cache.ts";
 import { createCacheStore } from "./store.ts";

@@ -3,7 +3,7 @@ import { ApolloServer } from "@apollo/server";
 import { ApolloServerPluginLandingPageDisabled } from "@apollo/server/plugin/disabled";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { fastifyApolloDrainPlugin } from "@as-integrations/fastify";
-import { type Logger, useOperationMetrics } from "@supergraph/kit";
+import { type Logger, useOperationMetrics } from "@supergraph/kit/runtime";
 import type { FastifyInstance } from "fastify";
 import type { DocumentNode } from "graphql";
 import type { ResponseCache } from "../cache/response-cache.ts";

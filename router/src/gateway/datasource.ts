@@ -1,6 +1,6 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
-import { INTERNAL_TOKEN_HEADER, injectTraceContext } from "@supergraph/kit";
+import { INTERNAL_TOKEN_HEADER, injectTraceContext } from "@supergraph/kit/runtime";
 import { recordFetch } from "../cache/state.ts";
 import type { RouterContext } from "../context.ts";
 import { SubgraphUnreachableError, type SubgraphFetcher } from "./fetcher.ts";

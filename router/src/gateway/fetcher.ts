@@ -1,5 +1,5 @@
 import type { Fetcher, FetcherResponse } from "@apollo/utils.fetcher";
-import { ErrorCode } from "@supergraph/kit";
+import { ErrorCode } from "@supergraph/kit/runtime";
 import { GraphQLError } from "graphql";
 import { Agent, type Dispatcher } from "undici";
 

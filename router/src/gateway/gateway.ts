@@ -1,5 +1,5 @@
 import { ApolloGateway } from "@apollo/gateway";
-import { createInternalTokenSigner, type Logger } from "@supergraph/kit";
+import { createInternalTokenSigner, type Logger } from "@supergraph/kit/runtime";
 import { disableApolloTelemetry, type RouterConfig } from "../config.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
 import type { Revocations } from "../protection/revocations.ts";

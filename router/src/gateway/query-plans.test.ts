@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { Supergraph } from "@apollo/federation-internals";
 import { ApolloGateway } from "@apollo/gateway";
 import { ApolloServer } from "@apollo/server";
-import { createLogger } from "@supergraph/kit";
+import { createLogger } from "@supergraph/kit/runtime";
 import {
   type GraphQLInputType,
   isEnumType,

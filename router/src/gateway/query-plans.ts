@@ -2,7 +2,7 @@ import { createHash } from "node:crypto";
 import { operationFromDocument, Supergraph } from "@apollo/federation-internals";
 import { type QueryPlan, type QueryPlanCache, QueryPlanner, type QueryPlannerConfig } from "@apollo/query-planner";
 import type { KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
-import type { Logger } from "@supergraph/kit";
+import type { Logger } from "@supergraph/kit/runtime";
 import { type DocumentNode, Kind, type OperationDefinitionNode, parse } from "graphql";
 import type { Counter } from "prom-client";
 import type { RouterConfig } from "../config.ts";

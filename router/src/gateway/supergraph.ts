@@ -1,7 +1,7 @@
 import { watch } from "node:fs";
 import { readFile } from "node:fs/promises";
 import type { SupergraphSdlHook } from "@apollo/gateway";
-import type { Logger } from "@supergraph/kit";
+import type { Logger } from "@supergraph/kit/runtime";
 
 /**
  * Serves the checked-in supergraph to the gateway and, when `watch` is on (development), hands it the

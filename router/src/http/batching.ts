@@ -1,4 +1,4 @@
-import { ErrorCode, sendError } from "@supergraph/kit";
+import { ErrorCode, sendError } from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 
 /**

@@ -1,6 +1,6 @@
 import { Readable } from "node:stream";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
-import { APPLICATION_JSON, ErrorCode, type Logger, operationLabel, responseContentType, TRANSPORT_STATUSES } from "@supergraph/kit";
+import { APPLICATION_JSON, ErrorCode, type Logger, operationLabel, responseContentType, TRANSPORT_STATUSES } from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { createBatching } from "./batching.ts";
 import { handedOn } from "../cache/hit-lane.ts";

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
-import type { Logger } from "@supergraph/kit";
+import type { Logger } from "@supergraph/kit/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
 
 // The page may talk to this router and nothing else; GraphiQL inlines styles.

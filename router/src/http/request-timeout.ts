@@ -1,4 +1,4 @@
-import { ErrorCode, sendError } from "@supergraph/kit";
+import { ErrorCode, sendError } from "@supergraph/kit/runtime";
 import type { FastifyInstance, FastifyReply } from "fastify";
 
 /**

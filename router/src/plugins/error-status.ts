@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { ErrorCode, httpStatusFor, isErrorCode } from "@supergraph/kit";
+import { ErrorCode, httpStatusFor, isErrorCode } from "@supergraph/kit/runtime";
 import type { RouterContext } from "../context.ts";
 
 /**

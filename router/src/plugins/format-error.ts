@@ -1,4 +1,4 @@
-import { createErrorMasker, type Logger } from "@supergraph/kit";
+import { createErrorMasker, type Logger } from "@supergraph/kit/runtime";
 import type { GraphQLFormattedError } from "graphql";
 import { limitErrorCode } from "../protection/limits.ts";
 

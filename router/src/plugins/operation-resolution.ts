@@ -1,5 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import { ErrorCode } from "@supergraph/kit";
+import { ErrorCode } from "@supergraph/kit/runtime";
 import { GraphQLError } from "graphql";
 import type { RouterContext } from "../context.ts";
 

@@ -1,4 +1,4 @@
-import { createMetrics } from "@supergraph/kit";
+import { createMetrics } from "@supergraph/kit/runtime";
 import { Counter, Gauge, Histogram } from "prom-client";
 import type { ByteBudget } from "./bounded-cache.ts";
 

@@ -1,5 +1,5 @@
 import cluster, { type Worker } from "node:cluster";
-import { exitAfterLogs, type Logger } from "@supergraph/kit";
+import { exitAfterLogs, type Logger } from "@supergraph/kit/runtime";
 import { AggregatorRegistry, type Registry } from "prom-client";
 import type { RouterConfig } from "../config.ts";
 

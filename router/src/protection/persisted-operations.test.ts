@@ -1,7 +1,7 @@
 import { mkdtempSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { createLogger } from "@supergraph/kit";
+import { createLogger } from "@supergraph/kit/runtime";
 import { afterEach, describe, expect, it } from "vitest";
 import { createPersistedOperations, type PersistedOperationsMode } from "./persisted-operations.ts";
 

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import { existsSync, type FSWatcher, readFileSync, watch } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { ErrorCode, type Logger, sendError } from "@supergraph/kit";
+import { ErrorCode, type Logger, sendError } from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { parseManifest } from "./persisted-manifest.ts";
 

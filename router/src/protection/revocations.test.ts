@@ -1,4 +1,4 @@
-import { createLogger } from "@supergraph/kit";
+import { createLogger } from "@supergraph/kit/runtime";
 import { describe, expect, it } from "vitest";
 import { createRevocations } from "./revocations.ts";
 

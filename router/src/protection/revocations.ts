@@ -1,5 +1,5 @@
 import type { RedisClientType } from "@keyv/redis";
-import type { Logger, VerifiedToken } from "@supergraph/kit";
+import type { Logger, VerifiedToken } from "@supergraph/kit/runtime";
 import { LRUCache } from "lru-cache";
 import type { ByteBudget } from "../process/bounded-cache.ts";
 

@@ -1,6 +1,6 @@
 import { once } from "node:events";
 import type { IncomingMessage } from "node:http";
-import { type CommonConfig, ErrorCode, httpStatusFor, isErrorCode, requestId, responseContentType, APPLICATION_JSON, TRANSPORT_STATUSES } from "@supergraph/kit";
+import { type CommonConfig, ErrorCode, httpStatusFor, isErrorCode, requestId, responseContentType, APPLICATION_JSON, TRANSPORT_STATUSES } from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type ExecutionResult, getOperationAST, GraphQLError, OperationTypeNode, parse } from "graphql";
 import { createHandler } from "graphql-sse/lib/use/fastify";

@@ -1,6 +1,6 @@
 import type { GraphQLDataSource } from "@apollo/gateway";
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
-import { ErrorCode, INTERNAL_TOKEN_HEADER, type Logger, type VerifiedToken, type Viewer } from "@supergraph/kit";
+import { ErrorCode, INTERNAL_TOKEN_HEADER, type Logger, type VerifiedToken, type Viewer } from "@supergraph/kit/runtime";
 import { type DocumentNode, type ExecutionResult, type GraphQLFormattedError, GraphQLError, getOperationAST, OperationTypeNode, parse, specifiedRules, validate } from "graphql";
 import { limitErrorCode, limitValidationRules, type QueryLimits } from "../protection/limits.ts";
 import type { Revocations } from "../protection/revocations.ts";

@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { type CommonConfig, ErrorCode, type VerifiedToken, requestId } from "@supergraph/kit";
+import { type CommonConfig, ErrorCode, type VerifiedToken, requestId } from "@supergraph/kit/runtime";
 import { type ExecutionResult, type FormattedExecutionResult, GraphQLError, parse } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";

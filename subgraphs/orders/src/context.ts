@@ -1,22 +1,24 @@
-import type { InternalIdentity, InvalidationContext, Logger, Viewer } from "@supergraph/kit";
+import type { Logger, Viewer } from "@supergraph/kit/runtime";
+import type { InternalIdentity, InvalidationContext } from "@supergraph/kit/subgraph";
 import type { OrdersConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
-import type { StockClient } from "./data/stock.ts";
+import type { StockClient } from "./clients/stock.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
-export interface Context extends InvalidationContext {
+/** What a request's context is made from: made once per process (see index.ts). */
+export interface Deps {
   db: Db;
   config: OrdersConfig;
   stock: StockClient;
   logger: Logger;
+}
+
+export interface Context extends Deps, InvalidationContext {
   /** The signed-in user the router vouched for; null when anonymous. */
   viewer: Viewer | null;
   loaders: Loaders;
 }
 
-export function createContext(
-  deps: { db: Db; config: OrdersConfig; stock: StockClient; logger: Logger },
-  identity: InternalIdentity,
-): Context {
+export function createContext(deps: Deps, identity: InternalIdentity): Context {
   return { ...deps, viewer: identity.viewer, loaders: createLoaders(deps.db), invalidations: new Set() };
 }

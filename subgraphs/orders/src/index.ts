@@ -1,10 +1,11 @@
 import { subgraphDatabase } from "@supergraph/db";
-import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
+import { type Logger } from "@supergraph/kit/runtime";
+import { loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
 import type { OrdersConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
-import { createStockClient } from "./data/stock.ts";
+import { createStockClient } from "./clients/stock.ts";
 import { resolvers } from "./resolvers/index.ts";
 
 export { loadConfig, type OrdersConfig } from "./config.ts";

@@ -1,4 +1,4 @@
-import { runSubgraphCli } from "@supergraph/kit";
+import { runSubgraphCli } from "@supergraph/kit/subgraph";
 import { loadConfig, ordersSubgraph } from "./index.ts";
 
 await runSubgraphCli(() => ordersSubgraph(loadConfig()));

@@ -1,4 +1,5 @@
-import { loadSubgraphConfig, parseConfig, type SubgraphConfig } from "@supergraph/kit";
+import { parseConfig } from "@supergraph/kit/runtime";
+import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 import { defaultPort, defaultUrl } from "@supergraph/registry";
 import { z } from "zod";
 

@@ -1,18 +1,23 @@
-import type { InternalIdentity, InvalidationContext, Viewer } from "@supergraph/kit";
+import type { Viewer } from "@supergraph/kit/runtime";
+import type { InternalIdentity, InvalidationContext } from "@supergraph/kit/subgraph";
 import type { PostsConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
-import type { ProductsClient } from "./data/products.ts";
+import type { ProductsClient } from "./clients/products.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
-export interface Context extends InvalidationContext {
+/** What a request's context is made from: made once per process (see index.ts). */
+export interface Deps {
   db: Db;
   config: PostsConfig;
   products: ProductsClient;
+}
+
+export interface Context extends Deps, InvalidationContext {
   /** The signed-in user the router vouched for; null when anonymous. */
   viewer: Viewer | null;
   loaders: Loaders;
 }
 
-export function createContext(deps: { db: Db; config: PostsConfig; products: ProductsClient }, identity: InternalIdentity): Context {
+export function createContext(deps: Deps, identity: InternalIdentity): Context {
   return { ...deps, viewer: identity.viewer, loaders: createLoaders(deps.db), invalidations: new Set() };
 }

@@ -1,10 +1,11 @@
 import { subgraphDatabase } from "@supergraph/db";
-import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
+import { type Logger } from "@supergraph/kit/runtime";
+import { loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
 import type { PostsConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
-import { createProductsClient } from "./data/products.ts";
+import { createProductsClient } from "./clients/products.ts";
 import { resolvers } from "./resolvers/index.ts";
 
 export { loadConfig, type PostsConfig } from "./config.ts";

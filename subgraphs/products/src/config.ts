@@ -1,4 +1,4 @@
-import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit";
+import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 import { defaultPort } from "@supergraph/registry";
 
 export type ProductsConfig = SubgraphConfig;

@@ -1,11 +1,16 @@
-import type { InternalIdentity, InvalidationContext, Viewer } from "@supergraph/kit";
+import type { Viewer } from "@supergraph/kit/runtime";
+import type { InternalIdentity, InvalidationContext } from "@supergraph/kit/subgraph";
 import type { ProductsConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
-export interface Context extends InvalidationContext {
+/** What a request's context is made from: made once per process (see index.ts). */
+export interface Deps {
   db: Db;
   config: ProductsConfig;
+}
+
+export interface Context extends Deps, InvalidationContext {
   /** The signed-in user the router vouched for; null when anonymous. */
   viewer: Viewer | null;
   /** Who sent the request: "router", or a sibling service calling the internal API. */
@@ -13,6 +18,6 @@ export interface Context extends InvalidationContext {
   loaders: Loaders;
 }
 
-export function createContext(db: Db, config: ProductsConfig, identity: InternalIdentity): Context {
-  return { db, config, viewer: identity.viewer, caller: identity.caller, loaders: createLoaders(db), invalidations: new Set() };
+export function createContext(deps: Deps, identity: InternalIdentity): Context {
+  return { ...deps, viewer: identity.viewer, caller: identity.caller, loaders: createLoaders(deps.db), invalidations: new Set() };
 }

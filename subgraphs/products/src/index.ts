@@ -1,5 +1,6 @@
 import { subgraphDatabase } from "@supergraph/db";
-import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
+import { type Logger } from "@supergraph/kit/runtime";
+import { loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
 import type { ProductsConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
@@ -23,7 +24,7 @@ export function productsSubgraph(config: ProductsConfig, logger?: Logger): Subgr
     openDatabase: subgraphDatabase("products", config, prismaProject),
     createDb,
     seed: (db) => seed(db),
-    context: (db, identity) => createContext(db, config, identity),
+    context: (db, identity) => createContext({ db, config }, identity),
   };
 }
 

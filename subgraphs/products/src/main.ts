@@ -1,4 +1,4 @@
-import { runSubgraphCli } from "@supergraph/kit";
+import { runSubgraphCli } from "@supergraph/kit/subgraph";
 import { loadConfig, productsSubgraph } from "./index.ts";
 
 await runSubgraphCli(() => productsSubgraph(loadConfig()));

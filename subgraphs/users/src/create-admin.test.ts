@@ -3,7 +3,7 @@ import { join } from "node:path";
 import { realPostgresAvailable, type TestDatabase, createTestDatabase } from "@supergraph/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "./data/db.ts";
-import { verifyPassword } from "./data/passwords.ts";
+import { verifyPassword } from "./rules/passwords.ts";
 
 // The real command, as an operator runs it (`node dist/main.js create-admin` in the image, `npm run
 // admin:create` in a checkout), against a database of its own.

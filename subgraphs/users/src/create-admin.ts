@@ -1,7 +1,8 @@
 import { parseArgs } from "node:util";
-import { CommandError, type Logger } from "@supergraph/kit";
+import { type Logger } from "@supergraph/kit/runtime";
+import { CommandError } from "@supergraph/kit/subgraph";
 import type { UsersConfig } from "./config.ts";
-import { AdminInputError, createAdmin } from "./data/accounts.ts";
+import { AdminInputError, createAdmin } from "./rules/accounts.ts";
 import type { Db } from "./data/db.ts";
 
 const USAGE = "usage: create-admin --email <email> [--name <name>], password on stdin or in ADMIN_PASSWORD";

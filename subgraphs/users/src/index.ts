@@ -1,5 +1,6 @@
 import { subgraphDatabase } from "@supergraph/db";
-import { loadSchemaFile, type Logger, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit";
+import { type Logger } from "@supergraph/kit/runtime";
+import { loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
 import { type AuthGuard, createAuthGuard } from "./auth/guard.ts";
 import { useRevocationReport } from "./auth/revocation-report.ts";
 import type { UsersConfig } from "./config.ts";
@@ -27,7 +28,7 @@ export function usersSubgraph(config: UsersConfig, logger?: Logger): SubgraphSpe
     createDb,
     seed: (db) => seed(db, config),
     services: (metrics, logger) => createAuthGuard(config, metrics, logger),
-    context: (db, identity, _logger, guard) => createContext(db, config, identity, guard),
+    context: (db, identity, _logger, guard) => createContext({ db, config, guard }, identity),
     commands: { "create-admin": createAdminCommand(config) },
     plugins: [useRevocationReport()],
   };

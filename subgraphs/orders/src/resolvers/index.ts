@@ -1,5 +1,6 @@
+import type { Resolvers } from "../generated/resolvers.ts";
 import { Mutation } from "./mutation.ts";
 import { OrderItemResolvers, OrderResolvers, UserResolvers } from "./order.ts";
 import { Query } from "./query.ts";
 
-export const resolvers = { Query, Mutation, Order: OrderResolvers, OrderItem: OrderItemResolvers, User: UserResolvers };
+export const resolvers: Resolvers = { Query, Mutation, Order: OrderResolvers, OrderItem: OrderItemResolvers, User: UserResolvers };

@@ -1,7 +1,7 @@
-import { canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit";
+import { canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
-import type { Context } from "../context.ts";
-import { cancelOrder, placeOrder } from "../data/place-order.ts";
+import type { MutationResolvers } from "../generated/resolvers.ts";
+import { cancelOrder, placeOrder } from "../rules/place-order.ts";
 
 export const MAX_LINES = 20;
 export const MAX_QUANTITY = 100;
@@ -21,7 +21,7 @@ const placeOrderInput = z.object({
 });
 
 export const Mutation = {
-  async placeOrder(_: unknown, args: { input: unknown }, context: Context) {
+  async placeOrder(_, args, context) {
     const viewer = requireViewer(context.viewer);
     const { items } = validate(placeOrderInput, args.input, "input");
     const order = await placeOrder(context, viewer, items);
@@ -31,7 +31,7 @@ export const Mutation = {
     return order;
   },
 
-  async cancelOrder(_: unknown, { id }: { id: string }, context: Context) {
+  async cancelOrder(_, { id }, context) {
     const viewer = requireViewer(context.viewer);
     const order = await context.loaders.orderById.load(id);
     if (!order) throw notFound("Order", id);
@@ -46,4 +46,4 @@ export const Mutation = {
     );
     return context.db.order.findUniqueOrThrow({ where: { id } });
   },
-};
+} satisfies MutationResolvers;

@@ -1,25 +1,24 @@
-import { canAccess, forbidden } from "@supergraph/kit";
-import type { Context } from "../context.ts";
-import type { Order, OrderItem } from "../generated/prisma/client.ts";
+import { canAccess, forbidden } from "@supergraph/kit/subgraph";
+import type { OrderItemResolvers as OrderItemFields, OrderResolvers as OrderFields, UserResolvers as UserFields } from "../generated/resolvers.ts";
 
 export const OrderResolvers = {
-  async __resolveReference(reference: { id: string }, { viewer, loaders }: Context) {
+  async __resolveReference(reference, { viewer, loaders }) {
     const order = await loaders.orderById.load(reference.id);
     if (order && !canAccess(viewer, order.buyerId)) throw forbidden("Only the buyer and admins can see this order.");
     return order;
   },
-  items: (order: Order, _args: unknown, { loaders }: Context) => loaders.itemsByOrder.load(order.id),
-  buyer: (order: Order) => ({ __typename: "User", id: order.buyerId }),
-  createdAt: (order: Order) => order.createdAt.toISOString(),
-};
+  items: (order, _args, { loaders }) => loaders.itemsByOrder.load(order.id),
+  buyer: (order) => ({ __typename: "User", id: order.buyerId }),
+  createdAt: (order) => order.createdAt.toISOString(),
+} satisfies OrderFields;
 
 export const OrderItemResolvers = {
-  product: (item: OrderItem) => ({ __typename: "Product", id: item.productId }),
-};
+  product: (item) => ({ __typename: "Product", id: item.productId }),
+} satisfies OrderItemFields;
 
 export const UserResolvers = {
-  orders(user: { id: string }, _args: unknown, { viewer, loaders }: Context) {
+  orders(user, _args, { viewer, loaders }) {
     if (!canAccess(viewer, user.id)) throw forbidden("Only the user themselves and admins can see their orders.");
     return loaders.ordersByBuyer.load(user.id);
   },
-};
+} satisfies UserFields;

@@ -1,4 +1,4 @@
-import { createByIdLoader, createGroupLoader } from "@supergraph/kit";
+import { createByIdLoader, createGroupLoader } from "@supergraph/kit/subgraph";
 import type { Db } from "../data/db.ts";
 
 /** Fresh loaders per request: one SQL statement per batch, whatever the number of posts, users or products. */

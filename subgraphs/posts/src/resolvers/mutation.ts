@@ -1,6 +1,7 @@
-import { badUserInput, canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit";
+import { badUserInput, canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import type { Context } from "../context.ts";
+import type { MutationResolvers } from "../generated/resolvers.ts";
 
 const title = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
 const body = z.string().max(20_000, "must be at most 20000 characters");
@@ -40,7 +41,7 @@ async function ownPost(context: Context, id: string) {
 }
 
 export const Mutation = {
-  async createPost(_: unknown, args: { input: unknown }, context: Context) {
+  async createPost(_, args, context) {
     const viewer = requireViewer(context.viewer);
     const input = validate(createInput, args.input, "input");
     await checkProducts(context, input.productIds);
@@ -51,7 +52,7 @@ export const Mutation = {
     return post;
   },
 
-  async updatePost(_: unknown, args: { id: string; input: unknown }, context: Context) {
+  async updatePost(_, args, context) {
     const post = await ownPost(context, args.id);
     const { productIds: ids, ...fields } = validate(updateInput, args.input, "input");
     if (ids) await checkProducts(context, ids);
@@ -66,10 +67,10 @@ export const Mutation = {
     return updated;
   },
 
-  async deletePost(_: unknown, args: { id: string }, context: Context) {
+  async deletePost(_, args, context) {
     const post = await ownPost(context, args.id);
     const deleted = await context.db.post.delete({ where: { id: post.id } });
     invalidate(context, entityTag("Post", post.id), "Post");
     return deleted;
   },
-};
+} satisfies MutationResolvers;

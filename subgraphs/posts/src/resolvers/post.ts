@@ -1,32 +1,29 @@
-import { canAccess } from "@supergraph/kit";
-import type { Context } from "../context.ts";
-import type { Post } from "../generated/prisma/client.ts";
-import type { GraphQLResolveInfo } from "graphql";
-import { canRead, privateIf } from "./visibility.ts";
+import { canAccess } from "@supergraph/kit/subgraph";
+import type { PostResolvers as PostFields, ProductResolvers as ProductFields, UserResolvers as UserFields } from "../generated/resolvers.ts";
+import { canRead, privateIf } from "../rules/visibility.ts";
 
 export const PostResolvers = {
-  // Federation calls this with (reference, context, info); typed loosely to fit the resolver map's type.
-  async __resolveReference(reference: { id: string }, { viewer, loaders }: Context, info: unknown) {
+  async __resolveReference(reference, { viewer, loaders }, info) {
     const post = await loaders.postById.load(reference.id);
-    privateIf(info as GraphQLResolveInfo, post !== null && !post.published);
+    privateIf(info, post !== null && !post.published);
     return post && canRead(viewer, post) ? post : null;
   },
-  author: (post: Post) => ({ __typename: "User", id: post.authorId }),
-  products: async (post: Post, _args: unknown, { loaders }: Context) =>
+  author: (post) => ({ __typename: "User", id: post.authorId }),
+  products: async (post, _args, { loaders }) =>
     (await loaders.productIdsByPost.load(post.id)).map((link) => ({ __typename: "Product", id: link.productId })),
-  createdAt: (post: Post) => post.createdAt.toISOString(),
-  updatedAt: (post: Post) => post.updatedAt.toISOString(),
-};
+  createdAt: (post) => post.createdAt.toISOString(),
+  updatedAt: (post) => post.updatedAt.toISOString(),
+} satisfies PostFields;
 
 export const UserResolvers = {
-  async posts(user: { id: string }, _args: unknown, { viewer, loaders }: Context, info: GraphQLResolveInfo) {
+  async posts(user, _args, { viewer, loaders }, info) {
     const posts = await loaders.postsByAuthor.load(user.id);
     privateIf(info, canAccess(viewer, user.id));
     return canAccess(viewer, user.id) ? posts : posts.filter((post) => post.published);
   },
-};
+} satisfies UserFields;
 
 export const ProductResolvers = {
-  posts: async (product: { id: string }, _args: unknown, { loaders }: Context) =>
+  posts: async (product, _args, { loaders }) =>
     (await loaders.publishedPostsByProduct.load(product.id)).map((row) => row.post),
-};
+} satisfies ProductFields;

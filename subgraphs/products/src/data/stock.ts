@@ -1,4 +1,4 @@
-import { appError, ErrorCode } from "@supergraph/kit";
+import { appError, ErrorCode } from "@supergraph/kit/runtime";
 import { Prisma } from "../generated/prisma/client.ts";
 import type { Db } from "./db.ts";
 

@@ -1,8 +1,8 @@
-import { badUserInput, entityTag, invalidate, isUuid, notFound, requireAdmin, requireCaller, validate } from "@supergraph/kit";
+import { badUserInput, entityTag, invalidate, isUuid, notFound, requireAdmin, requireCaller, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
-import type { Context } from "../context.ts";
 import { releaseStock, reserveStock } from "../data/stock.ts";
 import { Prisma } from "../generated/prisma/client.ts";
+import type { MutationResolvers } from "../generated/resolvers.ts";
 
 const name = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
 const description = z.string().max(5000, "must be at most 5000 characters");
@@ -37,19 +37,19 @@ const stockLines = z
   .refine((lines) => new Set(lines.map((line) => line.productId)).size === lines.length, "duplicate productId");
 
 export const Mutation = {
-  async reserveStock(_: unknown, args: { orderId: string; lines: unknown }, { db, caller }: Context) {
+  async reserveStock(_, args, { db, caller }) {
     requireCaller(caller, ["orders"]);
     if (!isUuid(args.orderId)) throw badUserInput("orderId must be a UUID.", "orderId");
     return reserveStock(db, args.orderId, validate(stockLines, args.lines, "lines"));
   },
 
-  async releaseStock(_: unknown, args: { orderId: string }, { db, caller }: Context) {
+  async releaseStock(_, args, { db, caller }) {
     requireCaller(caller, ["orders"]);
     if (!isUuid(args.orderId)) throw badUserInput("orderId must be a UUID.", "orderId");
     return releaseStock(db, args.orderId);
   },
 
-  async createProduct(_: unknown, args: { input: unknown }, context: Context) {
+  async createProduct(_, args, context) {
     requireAdmin(context.viewer);
     const input = validate(createInput, args.input, "input");
     try {
@@ -62,7 +62,7 @@ export const Mutation = {
     }
   },
 
-  async updateProduct(_: unknown, args: { id: string; input: unknown }, context: Context) {
+  async updateProduct(_, args, context) {
     requireAdmin(context.viewer);
     const input = validate(updateInput, args.input, "input");
     if (!isUuid(args.id)) throw notFound("Product", args.id);
@@ -77,7 +77,7 @@ export const Mutation = {
     }
   },
 
-  async deleteProduct(_: unknown, args: { id: string }, context: Context) {
+  async deleteProduct(_, args, context) {
     requireAdmin(context.viewer);
     if (!isUuid(args.id)) throw notFound("Product", args.id);
     try {
@@ -90,4 +90,4 @@ export const Mutation = {
       throw error;
     }
   },
-};
+} satisfies MutationResolvers;

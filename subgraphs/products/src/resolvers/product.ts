@@ -1,8 +1,7 @@
-import type { Context } from "../context.ts";
-import type { Product } from "../generated/prisma/client.ts";
+import type { ProductResolvers as ProductFields } from "../generated/resolvers.ts";
 
 export const ProductResolvers = {
-  __resolveReference: (reference: { id: string }, context: Context) =>
+  __resolveReference: (reference, context) =>
     context.loaders.productById.load(reference.id),
-  createdAt: (product: Product) => product.createdAt.toISOString(),
-};
+  createdAt: (product) => product.createdAt.toISOString(),
+} satisfies ProductFields;

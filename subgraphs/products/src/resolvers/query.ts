@@ -1,16 +1,14 @@
-import { decodeCursor, isUuid, requireCaller, toConnection, validate } from "@supergraph/kit";
+import { connectionArgs, isUuid, keysetConnection, requireCaller, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
-import type { Context } from "../context.ts";
 import type { Prisma } from "../generated/prisma/client.ts";
+import type { QueryResolvers } from "../generated/resolvers.ts";
 
-const productsArgs = z.object({
-  first: z.number().int().min(1, "must be between 1 and 100").max(100, "must be between 1 and 100").nullish(),
-  after: z.string().max(200).nullish(),
+const productsArgs = connectionArgs.extend({
   search: z.string().trim().max(100, "must be at most 100 characters").nullish(),
 });
 
 export const Query = {
-  async existingProductIds(_: unknown, { ids }: { ids: string[] }, { db, caller }: Context) {
+  async existingProductIds(_, { ids }, { db, caller }) {
     requireCaller(caller, ["posts", "orders"]);
     const valid = ids.filter(isUuid);
     if (valid.length === 0) return [];
@@ -18,14 +16,13 @@ export const Query = {
     return rows.map((row) => row.id);
   },
 
-  product: async (_: unknown, { id }: { id: string }, { loaders }: Context) => {
+  product: async (_, { id }, { loaders }) => {
     const product = await loaders.productById.load(id);
     return product && !product.deletedAt ? product : null;
   },
 
-  async products(_: unknown, args: unknown, { db }: Context) {
-    const { first, after, search } = validate(productsArgs, args);
-    const limit = first ?? 20;
+  async products(_, args, { db }) {
+    const { search, ...page } = validate(productsArgs, args);
     // Prisma's `contains` is ILIKE '%…%' and passes LIKE's wildcards (% and _) through: escaped, they
     // match themselves (backslash is Postgres's default LIKE escape).
     const pattern = search?.replace(/[\\%_]/g, "\\$&");
@@ -35,24 +32,9 @@ export const Query = {
         ? { OR: [{ name: { contains: pattern, mode: "insensitive" } }, { sku: { contains: pattern, mode: "insensitive" } }] }
         : {}),
     };
-    const position = after ? decodeCursor(after) : null;
-    // Keyset pagination: rows strictly after (created_at, id).
-    const page: Prisma.ProductWhereInput = position
-      ? {
-          OR: [
-            { createdAt: { gt: position.createdAt } },
-            { createdAt: position.createdAt, id: { gt: position.id } },
-          ],
-        }
-      : {};
-    const [rows, totalCount] = await Promise.all([
-      db.product.findMany({
-        where: { AND: [filter, page] },
-        orderBy: [{ createdAt: "asc" }, { id: "asc" }],
-        take: limit + 1,
-      }),
-      db.product.count({ where: filter }),
-    ]);
-    return toConnection(rows, limit, totalCount);
+    return keysetConnection(page, "asc", {
+      rows: ({ where, orderBy, take }) => db.product.findMany({ where: { AND: [filter, where] }, orderBy, take }),
+      count: () => db.product.count({ where: filter }),
+    });
   },
-};
+} satisfies QueryResolvers;

@@ -1,8 +1,8 @@
 import { createClient, type RedisClientType } from "@redis/client";
-import { appError, ErrorCode, type Logger, type Metrics } from "@supergraph/kit";
+import { appError, ErrorCode, type Logger, type Metrics } from "@supergraph/kit/runtime";
 import { Counter, Gauge } from "prom-client";
 import type { UsersConfig } from "../config.ts";
-import { dummyHash } from "../data/passwords.ts";
+import { dummyHash } from "../rules/passwords.ts";
 import { HashSlots, NoHashSlotError } from "./hash-slots.ts";
 import { createLoginLimits, type LoginAttempt, LoginThrottledError } from "./login-limits.ts";
 

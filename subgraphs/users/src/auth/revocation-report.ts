@@ -1,4 +1,4 @@
-import type { SubgraphPlugin } from "@supergraph/kit";
+import type { SubgraphPlugin } from "@supergraph/kit/subgraph";
 import type { Context } from "../context.ts";
 
 /**

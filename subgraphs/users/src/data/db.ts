@@ -1,5 +1,5 @@
 import { createPrismaClient, findPrismaProject } from "@supergraph/db";
-import type { Metrics } from "@supergraph/kit";
+import type { Metrics } from "@supergraph/kit/runtime";
 import { PrismaClient } from "../generated/prisma/client.ts";
 
 export type Db = PrismaClient;

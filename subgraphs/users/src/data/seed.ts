@@ -1,6 +1,6 @@
 import type { UsersConfig } from "../config.ts";
 import type { Db } from "./db.ts";
-import { hashPassword } from "./passwords.ts";
+import { hashPassword } from "../rules/passwords.ts";
 
 /**
  * Demo accounts, for development only. Fixed ids let the other subgraphs' seeds refer to these users

@@ -1,4 +1,4 @@
-import { createByIdLoader } from "@supergraph/kit";
+import { createByIdLoader } from "@supergraph/kit/subgraph";
 import type { Db } from "../data/db.ts";
 
 /** Fresh loaders per request: batching within the request, no cache shared across users. */

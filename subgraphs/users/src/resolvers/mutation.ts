@@ -1,11 +1,13 @@
-import { appError, badUserInput, ErrorCode, entityTag, invalidate, notFound, requireAdmin, requireViewer, signUserToken, validate } from "@supergraph/kit";
+import { appError, ErrorCode, signUserToken } from "@supergraph/kit/runtime";
+import { badUserInput, entityTag, invalidate, notFound, requireAdmin, requireViewer, validate } from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import { revoke } from "../auth/revocation-report.ts";
 import type { Context } from "../context.ts";
-import { accountEmail as email, accountName, accountPassword } from "../data/accounts.ts";
-import { hashPassword, verifyPassword } from "../data/passwords.ts";
+import { accountEmail as email, accountName, accountPassword } from "../rules/accounts.ts";
+import { hashPassword, verifyPassword } from "../rules/passwords.ts";
 import { endSession, endSessionsOf, type Issued, rotate, sessionOf, startSession } from "../data/refresh-tokens.ts";
 import { Prisma, type User } from "../generated/prisma/client.ts";
+import type { MutationResolvers } from "../generated/resolvers.ts";
 import { SELF_VIEW } from "./user.ts";
 
 const signUpInput = z.object({ email, password: accountPassword, name: accountName });
@@ -20,7 +22,7 @@ const signIn = async (user: User, context: Context) =>
   authPayload(user, await startSession(context.db, user.id, context.config.refreshTokenTtlSeconds), context);
 
 export const Mutation = {
-  async signUp(_: unknown, args: { input: unknown }, context: Context) {
+  async signUp(_, args, context) {
     const input = validate(signUpInput, args.input, "input");
     const passwordHash = await context.guard.hash("signUp", () => hashPassword(input.password, context.config.passwordHashCost));
     let user: User;
@@ -37,7 +39,7 @@ export const Mutation = {
     return signIn(user, context);
   },
 
-  async logIn(_: unknown, args: { email: string; password: string }, context: Context) {
+  async logIn(_, args, context) {
     // Limits first: a throttled attempt costs no query and no hash. Unknown emails spend points too.
     const attempt = await context.guard.beginLogIn(args.email.slice(0, 254), context.clientIp);
     let valid: boolean;
@@ -59,7 +61,7 @@ export const Mutation = {
     return signIn(user, context);
   },
 
-  async refreshToken(_: unknown, args: { token: string }, context: Context) {
+  async refreshToken(_, args, context) {
     const rotation = await rotate(context.db, args.token, context.config.refreshTokenTtlSeconds);
     if (rotation.kind === "rotated") return authPayload(rotation.user, rotation.issued, context);
     if (rotation.kind === "reused") {
@@ -69,7 +71,7 @@ export const Mutation = {
     throw appError(ErrorCode.UNAUTHENTICATED, "The refresh token is invalid or expired. Sign in again.");
   },
 
-  async logOut(_: unknown, args: { refreshToken: string }, context: Context) {
+  async logOut(_, args, context) {
     const sessionId = await sessionOf(context.db, args.refreshToken);
     if (sessionId) {
       await endSession(context.db, sessionId);
@@ -78,7 +80,7 @@ export const Mutation = {
     return true;
   },
 
-  async disableUser(_: unknown, args: { id: string }, context: Context) {
+  async disableUser(_, args, context) {
     requireAdmin(context.viewer);
     const user = await context.loaders.userById.load(args.id);
     if (!user) throw notFound("User", args.id);
@@ -89,7 +91,7 @@ export const Mutation = {
     return disabled;
   },
 
-  async deleteMe(_: unknown, args: { password: string }, context: Context) {
+  async deleteMe(_, args, context) {
     const viewer = requireViewer(context.viewer);
     const user = await context.db.user.findUnique({ where: { id: viewer.userId } });
     if (!user) throw appError(ErrorCode.UNAUTHENTICATED, "This account no longer exists.");
@@ -102,4 +104,4 @@ export const Mutation = {
     invalidate(context, entityTag("User", user.id), "User");
     return true;
   },
-};
+} satisfies MutationResolvers;

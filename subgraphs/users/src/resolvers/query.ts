@@ -1,7 +1,7 @@
-import type { Context } from "../context.ts";
+import type { QueryResolvers } from "../generated/resolvers.ts";
 
 export const Query = {
-  me: (_: unknown, _args: unknown, { viewer, loaders }: Context) =>
+  me: (_, _args, { viewer, loaders }) =>
     viewer ? loaders.userById.load(viewer.userId) : null,
-  user: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.userById.load(id),
-};
+  user: (_, { id }, { loaders }) => loaders.userById.load(id),
+} satisfies QueryResolvers;

@@ -1,8 +1,9 @@
 import { randomUUID } from "node:crypto";
-import { appError, ErrorCode, type Logger, ServiceUnreachableError, type Viewer } from "@supergraph/kit";
+import { appError, ErrorCode, type Logger, type Viewer } from "@supergraph/kit/runtime";
+import { ServiceUnreachableError } from "@supergraph/kit/subgraph";
 import type { Order, OrderItem } from "../generated/prisma/client.ts";
-import type { Db } from "./db.ts";
-import type { StockClient } from "./stock.ts";
+import type { Db } from "../data/db.ts";
+import type { StockClient } from "../clients/stock.ts";
 
 export type OrderWithItems = Order & { items: OrderItem[] };
 

@@ -1,6 +1,6 @@
 import { z } from "zod";
 import { Prisma, type User } from "../generated/prisma/client.ts";
-import type { Db } from "./db.ts";
+import type { Db } from "../data/db.ts";
 import { hashPassword } from "./passwords.ts";
 
 export const accountEmail = z.email("must be a valid email address").max(254).transform((value) => value.toLowerCase());

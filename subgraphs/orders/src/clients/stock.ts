@@ -1,4 +1,4 @@
-import { type CallOptions, createServiceClient, ServiceUnreachableError } from "@supergraph/kit";
+import { type CallOptions, createServiceClient, ServiceUnreachableError } from "@supergraph/kit/subgraph";
 import type { OrdersConfig } from "../config.ts";
 
 export interface ReservedLine {

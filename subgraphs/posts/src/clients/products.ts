@@ -1,4 +1,5 @@
-import { appError, createServiceClient, ErrorCode, ServiceUnreachableError } from "@supergraph/kit";
+import { appError, ErrorCode } from "@supergraph/kit/runtime";
+import { createServiceClient, ServiceUnreachableError } from "@supergraph/kit/subgraph";
 import type { PostsConfig } from "../config.ts";
 
 const EXISTING = `query Existing($ids: [ID!]!) { existingProductIds(ids: $ids) }`;
