@@ -17,6 +17,8 @@ import * as users from "@supergraph/users";
  */
 export interface Stack {
   routerUrl: string;
+  /** The router's internal port: `/metrics`, `POST /invalidation` (the public port serves neither). */
+  routerInternalUrl: string;
   users: RunningSubgraph<users.Db>;
   products: RunningSubgraph<products.Db>;
   orders: RunningSubgraph<orders.Db>;
@@ -129,6 +131,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     return {
       routerUrl: router.url,
+      routerInternalUrl: router.internalUrl,
       users: usersSubgraph,
       products: productsSubgraph,
       orders: ordersSubgraph,
@@ -211,9 +214,12 @@ export async function gql<T>(
   return { status: response.status, headers: response.headers, data: body.data, errors: body.errors };
 }
 
-/** The sum of a counter-like series in a service's `GET /metrics`, read as Prometheus would. */
+/** The sum of a counter-like series in a service's `GET /metrics` (the router's: its internal URL), read as Prometheus would. */
 export async function metricTotal(serviceUrl: string, series: string): Promise<number> {
-  const text = await (await fetch(new URL("/metrics", serviceUrl))).text();
+  const response = await fetch(new URL("/metrics", serviceUrl));
+  // A 404 would read as 0 and pass a test that expects none (the router's public port serves no metrics).
+  if (!response.ok) throw new Error(`GET /metrics on ${serviceUrl} answered ${response.status}`);
+  const text = await response.text();
   let total = 0;
   for (const line of text.split("\n")) {
     if (line.startsWith(series)) total += Number(line.split(" ").at(-1));

@@ -8,6 +8,8 @@ const root = join(import.meta.dirname, "..");
 export interface ServiceProcess {
   child: ChildProcess;
   url: string;
+  /** The internal URL it logged (`internalUrl`: the router's `/metrics`, `POST /invalidation`), if any. */
+  internalUrl: string | undefined;
   /** Every line it has written so far (stdout and stderr), kept up to date while it runs. */
   lines: string[];
   exit: Promise<number | null>;
@@ -34,12 +36,20 @@ export function startProcess(entry: string, env: Record<string, string>, listeni
       lines.push(...complete);
       const text = lines.join("\n");
       const url = listening.exec(text)?.[1];
-      if (url && (!ready || ready.test(text))) resolve({ child, url, lines, exit });
+      if (url && (!ready || ready.test(text))) resolve({ child, url, internalUrl: INTERNAL_URL.exec(text)?.[1], lines, exit });
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
     exit.then((code) => reject(new Error(`${entry} exited with ${code} before it was ready:\n${[...lines, partial].join("\n")}`)));
   });
+}
+
+const INTERNAL_URL = /"internalUrl":"(http:\/\/[^"]+)"/;
+
+/** A router process's internal URL (where its `/metrics` is); throws if it logged none. */
+export function internalUrlOf(service: ServiceProcess): string {
+  if (!service.internalUrl) throw new Error(`no internalUrl in its listening line:\n${service.lines.join("\n")}`);
+  return service.internalUrl;
 }
 
 /** What the router logs once it listens, its URL first. */

@@ -56,6 +56,7 @@ export interface Side {
 interface Running extends Side {
   child: ChildProcess;
   url: string;
+  internalUrl: string;
   expected: string;
 }
 
@@ -121,12 +122,13 @@ async function post(url: string): Promise<{ text: string; cache: unknown }> {
   return { text: await response.body.text(), cache: response.headers["x-cache"] };
 }
 
-async function startRouter(target: Side, supergraphFile: string): Promise<{ child: ChildProcess; url: string }> {
-  const port = await freePort();
-  const child = spawnPinned("gateway", imageEntrypoint().slice(1), { ...routerEnv(supergraphFile, port, true), ...target.env }, target.dir);
+async function startRouter(target: Side, supergraphFile: string): Promise<{ child: ChildProcess; url: string; internalUrl: string }> {
+  const [port, internalPort] = [await freePort(), await freePort()];
+  const env = { ...routerEnv(supergraphFile, port, true), INTERNAL_PORT: String(internalPort), ...target.env };
+  const child = spawnPinned("gateway", imageEntrypoint().slice(1), env, target.dir);
   try {
     await ready(child, `http://127.0.0.1:${port}/health/ready`, `router ${target.label}`, drain(child));
-    return { child, url: `http://127.0.0.1:${port}/graphql` };
+    return { child, url: `http://127.0.0.1:${port}/graphql`, internalUrl: `http://127.0.0.1:${internalPort}` };
   } catch (error) {
     await stop(child);
     throw error;
@@ -135,7 +137,7 @@ async function startRouter(target: Side, supergraphFile: string): Promise<{ chil
 
 /** Both routers started, then their cache entries stored at the same moment (a round ends long before they expire). */
 async function startBoth(sides: readonly [Side, Side], supergraphFile: string): Promise<Running[]> {
-  const started: Array<Side & { child: ChildProcess; url: string }> = [];
+  const started: Array<Side & { child: ChildProcess; url: string; internalUrl: string }> = [];
   try {
     for (const target of sides) started.push({ ...target, ...(await startRouter(target, supergraphFile)) });
     const firsts = await Promise.all(started.map((router) => post(router.url)));
@@ -196,9 +198,9 @@ function cpuTicks(): { total: number; steal: number } {
   return { total: fields.reduce((sum, value) => sum + value, 0), steal: fields[7] ?? 0 };
 }
 
-/** The log lines a router dropped because its stdout was not read fast enough (its /metrics). */
-async function droppedLogLines(graphqlUrl: string): Promise<number> {
-  const metricsUrl = graphqlUrl.replace(/\/graphql$/, "/metrics");
+/** The log lines a router dropped because its stdout was not read fast enough (its /metrics, on the internal port). */
+async function droppedLogLines(internalUrl: string): Promise<number> {
+  const metricsUrl = `${internalUrl}/metrics`;
   const text = await (await request(metricsUrl)).body.text();
   const line = /^log_lines_dropped_total(?:\{[^}]*\})? (\S+)$/m.exec(text);
   if (!line) throw new Error(`no log_lines_dropped_total on ${metricsUrl}`);
@@ -243,7 +245,7 @@ export async function runPair(settings: PairSettings): Promise<PairRound[]> {
           if (figure.errors > 0) throw new Error(`router ${router.label} gave ${figure.errors} wrong or failed answers in round ${round}`);
         }
         for (const router of routers) {
-          const dropped = await droppedLogLines(router.url);
+          const dropped = await droppedLogLines(router.internalUrl);
           if (dropped > 0) throw new Error(`router ${router.label} dropped ${dropped} log lines: it was measured without writing them all`);
         }
         const result = { round, stealPercent, a: fa, b: fb, ratio: fb.usPerHit / fa.usPerHit };

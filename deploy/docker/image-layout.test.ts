@@ -103,10 +103,10 @@ describe("each image's layout, built and run without Docker", { timeout: BUILD_T
     const env = { ...production, PORT: "0", ROUTER_WORKERS: "2", REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", RESPONSE_CACHE_KEY_PREFIX: `image-layout:${process.pid}:` };
     let workers = new Set<string>();
     const started = await run(dir, [], env, {
-      // The primary names the port (PORT=0: one random port, shared by both workers).
-      match: /"port":(\d+),"msg":"router worker listening"[\s\S]*all 2 router workers listening/,
-      check: async ([, port]) => {
-        const scrape = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      // Each worker names the internal port (INTERNAL_PORT=0 with PORT=0: one random port, shared by both workers).
+      match: /^(?=[\s\S]*all 2 router workers listening)[\s\S]*?"internalUrl":"(http:[^"]+)"/,
+      check: async ([, internalUrl]) => {
+        const scrape = await (await fetch(`${internalUrl}/metrics`)).text();
         workers = new Set([...scrape.matchAll(/worker="(\d+)"/g)].map((match) => match[1] as string));
       },
     });

@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
@@ -146,6 +147,17 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     // ~210 MiB at rest (measured) + 128 MiB per scrypt hash at cost 2^17.
     expect(210 + 128 * Number(env.PASSWORD_HASH_CONCURRENCY)).toBeLessThan(mebibytes(users.resources.limits.memory));
     expect(env.REDIS_URL?.secretKeyRef?.key).toBe("REDIS_URL");
+  });
+
+  it("caps the router's heap so that heap, young generation and the rest stay under its memory limit (#26)", () => {
+    const router = supergraph.find((deployment) => deployment.metadata.name === "router").spec.template.spec.containers[0];
+    const env = Object.fromEntries(router.env.map((variable: Any) => [variable.name, variable.value]));
+    const oldSpace = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? "")?.[1]);
+    const semiSpace = Number(/--max-semi-space-size=(\d+)/.exec(readFileSync(join(import.meta.dirname, "../docker/Dockerfile"), "utf8"))?.[1] ?? 16);
+    const limit = Number.parseFloat(router.resources.limits.memory) * (router.resources.limits.memory.endsWith("Gi") ? 1024 : 1);
+    expect(oldSpace).toBeGreaterThan(0);
+    // Young generation 3 x semi-space; ~250 MiB for code, Buffers (response copies: 64 MiB) and native memory (bench/README.md).
+    expect(oldSpace + 3 * semiSpace + 250).toBeLessThan(limit);
   });
 
   it("migrates each subgraph's database before its pods serve", () => {

@@ -7,7 +7,7 @@ import { delayingProxy } from "../proxy.ts";
 let stack: Stack;
 let admin: SignedIn;
 let proxies: Array<Awaited<ReturnType<typeof delayingProxy>>>;
-let router: { url: string; close(): Promise<void> };
+let router: { url: string; internalUrl: string; close(): Promise<void> };
 let cachedRouter: { url: string; close(): Promise<void> };
 const [users, products, orders] = [0, 1, 2];
 
@@ -41,11 +41,11 @@ describe("request coalescing", () => {
     const url = `${router.url}?${new URLSearchParams({ query: `query Get($id: ID!) { product(id: $id) { name } }`, variables: JSON.stringify({ id: product.id }) })}`;
     const get = (headers: Record<string, string>) => fetch(url, { headers: { accept: "application/json", ...headers } }).then(async (response) => ({ status: response.status, body: (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }));
     const before = proxies[products]?.forwarded() ?? 0;
-    const coalescedBefore = await metricTotal(router.url, "coalesced_requests_total");
+    const coalescedBefore = await metricTotal(router.internalUrl, "coalesced_requests_total");
     const results = (await Promise.all([together(4, () => get({ "apollo-require-preflight": "true" })), together(2, () => get({}))])).flat();
     for (const result of results) expect(result).toEqual({ status: 200, body: { data: { product: { name: "Fetched" } } } });
     // One execution: five waited for it (the subgraph fetch alone would be deduplicated anyway).
-    expect(await metricTotal(router.url, "coalesced_requests_total")).toBe(coalescedBefore + 5);
+    expect(await metricTotal(router.internalUrl, "coalesced_requests_total")).toBe(coalescedBefore + 5);
     expect((proxies[products]?.forwarded() ?? 0) - before).toBe(1);
   });
 

@@ -37,7 +37,7 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
   };
 
   it("refreshes a hot entry once before it expires, serving every other request from it, whichever way requests arrive", async () => {
-    const refreshes = () => metricTotal(stack.routerUrl, 'response_cache_requests_total{result="refresh"');
+    const refreshes = () => metricTotal(stack.routerInternalUrl, 'response_cache_requests_total{result="refresh"');
     const productsServed = () => graphqlRequestCount(stack.products.url);
     // One entry read in front of Fastify (the hit lane), one through it (the router's handler).
     const [lamp, desk] = await Promise.all(["Evergreen Lamp", "Evergreen Desk"].map((name) => createProduct(stack, admin, { name })));

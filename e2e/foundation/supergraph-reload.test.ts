@@ -55,7 +55,7 @@ it("reloads the supergraph when its file changes, without a restart, and plans t
   expect(await eventually(async () => warmUps().length === 3)).toBe(true);
   expect(warmUps()[2]).toEqual(expect.objectContaining({ planned: manifestSize }));
   // Its plan was made by the warm-up: the SDK's first Posts request after the reload finds it.
-  const misses = () => metricTotal(router.url, `query_plan_cache_requests_total{result="miss"`);
+  const misses = () => metricTotal(router.internalUrl, `query_plan_cache_requests_total{result="miss"`);
   const before = await misses();
   expect((await createClient({ url: router.url }).posts({ first: 1 })).posts).toBeDefined();
   expect(await misses()).toBe(before);

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
 import { metricTotal, type Stack, startStack } from "../harness.ts";
-import { ROUTER_LISTENING, type ServiceProcess, startProcess } from "../processes.ts";
+import { internalUrlOf, ROUTER_LISTENING, type ServiceProcess, startProcess } from "../processes.ts";
 
 // A router whose stdout nobody reads (a stalled log shipper) keeps serving, holds at most
 // LOG_BUFFER_MAX_BYTES of log lines, counts what it drops on /metrics, and says so once it can write again.
@@ -29,7 +29,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const dropped = (): Promise<number> => metricTotal(router.url, "log_lines_dropped_total");
+const dropped = (): Promise<number> => metricTotal(internalUrlOf(router), "log_lines_dropped_total");
 
 const ask = async (): Promise<void> => {
   const response = await fetch(router.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
@@ -39,7 +39,7 @@ const ask = async (): Promise<void> => {
 
 it("keeps serving while its stdout is not read, drops lines beyond LOG_BUFFER_MAX_BYTES, counts and reports them", async () => {
   // The series is there from the start (at 0): a missing one would read as 0 too.
-  expect(await (await fetch(new URL("/metrics", router.url))).text()).toMatch(/^log_lines_dropped_total\{[^}]*\} 0$/m);
+  expect(await (await fetch(new URL("/metrics", internalUrlOf(router)))).text()).toMatch(/^log_lines_dropped_total\{[^}]*\} 0$/m);
   router.child.stdout?.pause();
 
   // Every request writes an access line. Until the pipe and then the router's buffer are full, nothing is

@@ -37,8 +37,19 @@ describe("request ids", () => {
 });
 
 describe("metrics", () => {
+  // #26: metrics name operations and clients' error rates; they are for operators, not the public port.
+  it("serves /metrics on the router's internal port only: the public port answers 404", async () => {
+    const publicPort = await fetch(new URL("/metrics", stack.routerUrl));
+    expect(publicPort.status).toBe(404);
+    expect(await publicPort.text()).not.toContain("graphql_request_duration_seconds");
+    const internal = await fetch(new URL("/metrics", stack.routerInternalUrl));
+    expect(internal.status).toBe(200);
+    expect(await internal.text()).toContain("graphql_request_duration_seconds");
+  });
+
   async function scrape(url: string) {
     const response = await fetch(new URL("/metrics", url));
+    expect(response.status).toBe(200);
     expect(response.headers.get("content-type")).toContain("text/plain");
     return response.text();
   }
@@ -49,11 +60,11 @@ describe("metrics", () => {
       .reduce((sum, line) => sum + Number(line.split(" ").at(-1)), 0);
 
   it("counts operations, subgraph fetches, cache results and SQL, by name", async () => {
-    const before = await scrape(stack.routerUrl);
+    const before = await scrape(stack.routerInternalUrl);
     const productsBefore = await scrape(stack.products.url);
     await stack.gql(`query CountMe { products(first: 2) { totalCount } }`);
     await stack.gql(`query CountMe { products(first: 2) { totalCount } }`);
-    const after = await scrape(stack.routerUrl);
+    const after = await scrape(stack.routerInternalUrl);
     const productsAfter = await scrape(stack.products.url);
     const operation = 'graphql_request_duration_seconds_count{service="router",operation="CountMe",outcome="ok"}';
     expect(value(after, operation) - value(before, operation)).toBe(2);

@@ -47,16 +47,16 @@ describe("a subgraph that is killed", () => {
     expect(alive.errors).toBeUndefined();
     await doomed.close();
 
-    const retriesBefore = await retries(router.url);
+    const retriesBefore = await retries(router.internalUrl);
     const result = await gql<{ products: unknown; post: unknown }>(router.url, MIXED, { id: "00000000-0000-4000-8000-000000000001" });
     expect(result.status).toBe(200);
     expect(result.data?.products).toBeTruthy();
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: "SERVICE_UNAVAILABLE", subgraph: "posts", reason: "connection" });
-    expect(await retries(router.url)).toBe(retriesBefore + 1);
+    expect(await retries(router.internalUrl)).toBe(retriesBefore + 1);
 
     const mutation = await gql(router.url, `mutation { createPost(input: { title: "t", body: "b" }) { id } }`, {}, { token: user.token });
     expect(mutation.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
-    expect(await retries(router.url)).toBe(retriesBefore + 1);
+    expect(await retries(router.internalUrl)).toBe(retriesBefore + 1);
     await router.close();
   });
 });
@@ -81,8 +81,10 @@ describe("the router's own timeout", () => {
   });
 });
 
-async function retries(routerUrl: string): Promise<number> {
-  const text = await (await fetch(new URL("/metrics", routerUrl))).text();
+async function retries(internalUrl: string): Promise<number> {
+  const response = await fetch(new URL("/metrics", internalUrl));
+  expect(response.status).toBe(200);
+  const text = await response.text();
   const line = text.split("\n").find((candidate) => candidate.startsWith("subgraph_fetch_retries_total{") && candidate.includes(`subgraph="posts"`));
   return line ? Number(line.split(" ").at(-1)) : 0;
 }

@@ -2,7 +2,7 @@ import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProduct, graphqlRequestCount, postOnNewConnection, type SignedIn, type Stack, signUpAdmin, startStack, testEnv } from "../harness.ts";
-import { type ServiceProcess, startRouterWorkers, workersServing } from "../processes.ts";
+import { internalUrlOf, type ServiceProcess, startRouterWorkers, workersServing } from "../processes.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
 // ROUTER_WORKERS: one router process forking several workers on one port (node:cluster), end to end —
@@ -45,7 +45,7 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
   it("serves from every worker, shares cache entries and purges across them, and reports all of them in /metrics", async () => {
     const product = await createProduct(stack, admin, { name: "Clustered", priceCents: 1200 });
     const query = { query: `query($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } };
-    const before = await graphqlRequestCount(router.url);
+    const before = await graphqlRequestCount(internalUrlOf(router));
 
     // Warm: each new connection goes to the next worker; entries are written in the background.
     const warmIds: string[] = [];
@@ -77,8 +77,8 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
 
     // One scrape, whichever worker answers it, counts every worker's operations, each under its worker.
     const sent = warmIds.length + 1 + afterIds.length;
-    expect((await graphqlRequestCount(router.url)) - before).toBe(sent);
-    const scrape = await (await fetch(new URL("/metrics", router.url))).text();
+    expect((await graphqlRequestCount(internalUrlOf(router))) - before).toBe(sent);
+    const scrape = await (await fetch(new URL("/metrics", internalUrlOf(router)))).text();
     const workers = new Set(scrape.split("\n").filter((line) => line.startsWith("graphql_request_duration_seconds_count")).map((line) => /worker="(\d+)"/.exec(line)?.[1]));
     expect(workers).toEqual(new Set(["1", "2"]));
   });

@@ -63,16 +63,16 @@ describe("persisted operations (trusted documents)", () => {
       const client = createClient({ url: warmed.url });
       expect((await client.product({ id: lamp.id })).product?.name).toBe("Warm Lamp");
       await expect(client.logIn({ email: "nobody@example.com", password: "wrong-password" })).rejects.toThrow();
-      expect([await plans(warmed.url, "hit"), await plans(warmed.url, "miss")]).toEqual([2, 0]);
+      expect([await plans(warmed.internalUrl, "hit"), await plans(warmed.internalUrl, "miss")]).toEqual([2, 0]);
       // An operation outside the manifest is planned while it waits.
       expect((await gql(warmed.url, `query AdHoc { products(first: 1) { totalCount } }`)).errors).toBeUndefined();
-      expect([await plans(warmed.url, "hit"), await plans(warmed.url, "miss")]).toEqual([2, 1]);
+      expect([await plans(warmed.internalUrl, "hit"), await plans(warmed.internalUrl, "miss")]).toEqual([2, 1]);
       await warmed.close();
     }
 
     const cold = await stack.startRouter({ QUERY_PLAN_WARMUP: "false" });
     await createClient({ url: cold.url }).products({ first: 1 });
-    expect([await plans(cold.url, "hit"), await plans(cold.url, "miss")]).toEqual([0, 1]);
+    expect([await plans(cold.internalUrl, "hit"), await plans(cold.internalUrl, "miss")]).toEqual([0, 1]);
     await cold.close();
   });
 

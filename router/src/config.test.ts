@@ -59,6 +59,19 @@ describe("MAX_BATCH_SIZE", () => {
   });
 });
 
+describe("cache byte budgets", () => {
+  it("default to about 200 MiB in all, each one settable", () => {
+    const { caches } = loadConfig({});
+    expect(Object.values(caches).reduce((sum, bytes) => sum + bytes, 0)).toBeLessThanOrEqual(256 * 2 ** 20);
+    expect(loadConfig({ QUERY_PLAN_CACHE_MAX_BYTES: "1048576", DOCUMENT_CACHE_MAX_BYTES: "2048" }).caches).toMatchObject({ queryPlansBytes: 1048576, documentsBytes: 2048 });
+  });
+
+  it("refuses budgets that would fill more than half the heap, saying what to change", () => {
+    expect(() => loadConfig({ RESPONSE_CACHE_MEMORY_MAX_BYTES: String(64 * 2 ** 30) })).toThrow(/more than half the heap limit .*--max-old-space-size/);
+    expect(() => loadConfig({ REVOCATIONS_MAX_BYTES: "0" })).toThrow(/REVOCATIONS_MAX_BYTES/);
+  });
+});
+
 describe("APOLLO_DISABLE_SECURITY_*", () => {
   it("keeps Apollo's planner limits on by default, and reads `true` as @apollo/gateway does", () => {
     expect(loadConfig({}).queryPlannerSecurity).toEqual({ recursiveSelectionsLimitDisabled: false, nonLocalSelectionsLimitDisabled: false });

@@ -1,4 +1,5 @@
 import { availableParallelism } from "node:os";
+import { getHeapStatistics } from "node:v8";
 import { fileURLToPath } from "node:url";
 import { bool, type CommonConfig, commonConfig, commonEnv, ConfigError, parseConfig, port } from "@supergraph/kit/runtime";
 import { z } from "zod";
@@ -7,6 +8,7 @@ import type { QueryLimits } from "./protection/limits.ts";
 import type { PersistedOperationsMode } from "./protection/persisted-operations.ts";
 import { SUBGRAPHS, type SubgraphName } from "./gateway/subgraphs.ts";
 
+const MiB = 2 ** 20;
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = z
   .string()
@@ -34,6 +36,12 @@ export const env = commonEnv.extend({
   RESPONSE_COMPRESSION: bool,
   RESPONSE_COMPRESSION_MIN_BYTES: positive(1024),
   RATE_LIMIT_PER_MINUTE: positive(600),
+  DOCUMENT_CACHE_MAX_BYTES: positive(32 * MiB),
+  QUERY_PLAN_CACHE_MAX_BYTES: positive(32 * MiB),
+  RESPONSE_CACHE_MEMORY_MAX_BYTES: positive(64 * MiB),
+  RESPONSE_CACHE_LOCAL_MAX_BYTES: positive(64 * MiB),
+  RESPONSE_CACHE_TAGS_MAX_BYTES: positive(8 * MiB),
+  REVOCATIONS_MAX_BYTES: positive(4 * MiB),
   TRUSTED_PROXIES: list,
   CORS_ORIGINS: list,
   CORS_ALLOW_HEADERS: list,
@@ -109,6 +117,24 @@ export interface RouterConfig extends CommonConfig {
   /** Responses compressed (br, gzip, deflate) for clients that accept it, from `minBytes` up. */
   compression: { enabled: boolean; minBytes: number };
   rateLimitPerMinute: number;
+  /**
+   * Byte budgets of the router's per-process caches (each an LRU: over budget, the least recently used
+   * entry goes), reported on `/metrics` as `cache_size_bytes` and `cache_max_bytes` by `cache`.
+   */
+  caches: {
+    /** Parsed and validated documents (Apollo Server's document store), weighed as in the heap. */
+    documentsBytes: number;
+    /** Query plans, weighed as in the heap. */
+    queryPlansBytes: number;
+    /** The response cache's and APQ's store when there is no Redis. */
+    responseStoreBytes: number;
+    /** Decoded copies of entries read from the store, served for a few seconds without reading it again. */
+    responseCopiesBytes: number;
+    /** Purged tags' generations when there is no Redis; over budget every cached response is invalidated. */
+    tagsBytes: number;
+    /** Revoked sessions and users held in this process (the only copy without Redis). */
+    revocationsBytes: number;
+  };
   /** Proxies (addresses or CIDRs) whose X-Forwarded-For names the client. */
   trustedProxies: string[];
   /** Browser origins allowed by CORS; `*` allows any. */
@@ -174,8 +200,25 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       `Invalid configuration for the router:\n  - ROUTER_WORKERS (${raw.ROUTER_WORKERS}) needs REDIS_URL: several workers must share one response cache, its purges and the rate limits.`,
     );
   }
+  const caches = {
+    documentsBytes: raw.DOCUMENT_CACHE_MAX_BYTES,
+    queryPlansBytes: raw.QUERY_PLAN_CACHE_MAX_BYTES,
+    responseStoreBytes: raw.RESPONSE_CACHE_MEMORY_MAX_BYTES,
+    responseCopiesBytes: raw.RESPONSE_CACHE_LOCAL_MAX_BYTES,
+    tagsBytes: raw.RESPONSE_CACHE_TAGS_MAX_BYTES,
+    revocationsBytes: raw.REVOCATIONS_MAX_BYTES,
+  };
+  // Full caches must leave the heap room for requests in flight, or the process dies of its own caches.
+  const total = Object.values(caches).reduce((sum, bytes) => sum + bytes, 0);
+  const heapLimit = getHeapStatistics().heap_size_limit;
+  if (total > heapLimit / 2) {
+    throw new ConfigError(
+      `Invalid configuration for the router:\n  - the cache budgets (DOCUMENT_CACHE_MAX_BYTES, QUERY_PLAN_CACHE_MAX_BYTES, RESPONSE_CACHE_*_MAX_BYTES, REVOCATIONS_MAX_BYTES) add up to ${Math.round(total / MiB)} MiB, more than half the heap limit (${Math.round(heapLimit / MiB)} MiB): lower them, or raise --max-old-space-size with the container's memory limit.`,
+    );
+  }
   return {
     ...common,
+    caches,
     port: raw.PORT,
     // A free port too when PORT is 0 (tests start many routers at once).
     internalPort: raw.INTERNAL_PORT ?? (raw.PORT === 0 ? 0 : 9090),

@@ -1,5 +1,7 @@
 import cors from "@fastify/cors";
 import { createHttpServer, type Logger, listen, serviceLogger, tracingEnabled } from "@supergraph/kit/runtime";
+import type { DocumentNode } from "graphql";
+import { BoundedCache, heapEstimate } from "./process/bounded-cache.ts";
 import { createHitLane, handedOn } from "./cache/hit-lane.ts";
 import { serveInvalidation } from "./cache/invalidation-endpoint.ts";
 import { ResponseCache } from "./cache/response-cache.ts";
@@ -41,7 +43,9 @@ export interface RunningRouter {
 export async function startRouter(config: RouterConfig, logger: Logger = serviceLogger("router", config)): Promise<RunningRouter> {
   const metrics = createRouterMetrics(workerLabels());
   const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
-  const queryPlans = new QueryPlanStore(metrics.queryPlanLookups);
+  const queryPlans = new QueryPlanStore(metrics.queryPlanLookups, config.caches.queryPlansBytes);
+  // Apollo Server's own default store weighs a document as its JSON, a quarter of its heap (#26).
+  const documents = new BoundedCache<DocumentNode>("documents", config.caches.documentsBytes, heapEstimate);
   const warmer = config.queryPlanWarmup ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger, {}, config.queryPlannerSecurity) : null;
   let warming: Promise<unknown> | undefined;
   const store = createCacheStore({
@@ -49,6 +53,8 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     keyPrefix: config.responseCache.keyPrefix,
     timeoutMs: config.redisTimeoutMs,
     maxTtlSeconds: config.responseCache.maxTtlSeconds,
+    memoryMaxBytes: config.caches.responseStoreBytes,
+    tagsMaxBytes: config.caches.tagsBytes,
     logger,
   });
   const revocations = createRevocations({
@@ -56,8 +62,10 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     keyPrefix: config.responseCache.keyPrefix,
     ttlSeconds: config.jwt.expiresInSeconds,
     timeoutMs: config.redisTimeoutMs,
+    maxBytes: config.caches.revocationsBytes,
     logger,
   });
+  metrics.watchCaches(documents, queryPlans.plans, ...store.budgets, revocations.budget);
   const { gateway, closeTransports, dataSources, urls, signInternalToken } = createGateway({ config, logger, metrics, revocations, queryPlans });
   const subscriptions = createSubscriptionService({
     limits: config.limits,
@@ -92,9 +100,9 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   };
   // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets all of them.
   const metricsText = clusterMetrics(metrics.registry);
-  const http = createHttpServer({ logger, metrics, metricsText, bodyLimitBytes: config.bodyLimitBytes, trustedProxies: config.trustedProxies, readiness });
+  const http = createHttpServer({ logger, metrics, serveMetrics: false, bodyLimitBytes: config.bodyLimitBytes, trustedProxies: config.trustedProxies, readiness });
   parseReplayedBodies(http.app);
-  // The operators' port, which the public Ingress does not route to.
+  // The operators' port, which the public Ingress does not route to: the only one serving /metrics (#26).
   const internal = createHttpServer({ logger, metrics, metricsText, readiness });
   await http.app.register(cors, corsOptions(config.corsOrigins, config.cors));
   const compression = createCompression(config.compression);
@@ -108,10 +116,11 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   });
 
   if (config.responseCache.enabled) {
-    cache = new ResponseCache(store, compression, { ...config.responseCache, limits: config.limits });
+    cache = new ResponseCache(store, compression, { ...config.responseCache, limits: config.limits, localCopiesBytes: config.caches.responseCopiesBytes });
+    metrics.watchCaches(cache.copies);
     if (config.invalidationSharedKey) serveInvalidation(internal.app, cache, config.invalidationSharedKey);
   }
-  const apollo = createApolloServer({ gateway, config, kv: store.kv, app: http.app, cache, metrics, logger });
+  const apollo = createApolloServer({ gateway, config, kv: store.kv, documents, app: http.app, cache, metrics, logger });
   await apollo.start();
   // Listening (and so ready) only with the supergraph's plans warm (a newer supergraph may have superseded
   // the first warm-up meanwhile: its own is awaited too). Later reloads warm up in the background.

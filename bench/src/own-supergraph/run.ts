@@ -17,7 +17,9 @@ const SUBGRAPHS = REGISTRY.map((subgraph) => subgraph.name);
 
 
 async function metric(url: string, prefix: string, labelFilter = ""): Promise<number> {
-  const text = await (await fetch(new URL("/metrics", url))).text();
+  const response = await fetch(new URL("/metrics", url));
+  if (!response.ok) throw new Error(`GET /metrics on ${url} answered ${response.status}`);
+  const text = await response.text();
   return text
     .split("\n")
     .filter((line) => line.startsWith(prefix) && line.includes(labelFilter))
@@ -69,7 +71,7 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
       children.push(child);
       await waitHealthy(urls[name], child, name);
     }
-    const routerPort = await freePort();
+    const [routerPort, internalPort] = [await freePort(), await freePort()];
     const router = spawnPinned(
       "gateway",
       ["dist/main.js"],
@@ -78,7 +80,7 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
         NODE_ENV: "production",
         LOG_LEVEL: "info",
         PORT: String(routerPort),
-        INTERNAL_PORT: "0",
+        INTERNAL_PORT: String(internalPort),
         RATE_LIMIT_PER_MINUTE: "100000000",
         PLAYGROUND: "false",
         SHUTDOWN_DRAIN_DELAY_MS: "0",
@@ -88,6 +90,7 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
     );
     children.push(router);
     const url = `http://127.0.0.1:${routerPort}/graphql`;
+    const internalUrl = `http://127.0.0.1:${internalPort}`;
     await waitHealthy(url, router, "router");
 
     // The demo data, with stock raised so occasional orders never run out during the run.
@@ -119,14 +122,14 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
     const sql = async () => (await Promise.all(subgraphUrls.map((subgraphUrl) => metric(subgraphUrl, "db_query_duration_seconds_count")))).reduce((a, b) => a + b, 0);
     const pid = nodePid(router);
     const sqlBefore = await sql();
-    const hitsBefore = await metric(url, "response_cache_requests_total", 'result="hit"');
-    const missesBefore = await metric(url, "response_cache_requests_total", 'result="miss"');
+    const hitsBefore = await metric(internalUrl, "response_cache_requests_total", 'result="hit"');
+    const missesBefore = await metric(internalUrl, "response_cache_requests_total", 'result="miss"');
     const cpuBefore = cpuSeconds(pid);
     const result = await load({ url, requests, connections: settings.connections, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.seconds });
     const cpu = cpuSeconds(pid) - cpuBefore;
     const total = (result.requests / settings.seconds) * (settings.seconds + settings.warmupSeconds);
-    const hits = (await metric(url, "response_cache_requests_total", 'result="hit"')) - hitsBefore;
-    const misses = (await metric(url, "response_cache_requests_total", 'result="miss"')) - missesBefore;
+    const hits = (await metric(internalUrl, "response_cache_requests_total", 'result="hit"')) - hitsBefore;
+    const misses = (await metric(internalUrl, "response_cache_requests_total", 'result="miss"')) - missesBefore;
     console.log(`  router (own supergraph, ${kind}): ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}`);
     return {
       name: `router on ${kind === "postgres" ? "PostgreSQL" : "embedded Postgres (PGlite)"}`,

@@ -12,6 +12,8 @@ const CALLBACK_JSON = "application/json; callbackSpec=1.0; charset=utf-8";
 const OFFERED = [APPLICATION_JSON, GRAPHQL_RESPONSE_JSON, CALLBACK_JSON];
 
 const MAX_MEMOIZED = 1_000;
+/** Longer headers are parsed each time: memoized, a client's 16 KB headers would hold 16 MB (#26). */
+const MAX_MEMOIZED_LENGTH = 256;
 /** By Accept header: clients send a handful of distinct ones, and a hit should not parse it again. */
 const chosen = new Map<string, string | null>();
 
@@ -25,8 +27,10 @@ export function responseContentType(accept: string | undefined): string | null {
   if (type === undefined) {
     const preferred = new Negotiator({ headers: { accept } }).mediaType(OFFERED);
     type = preferred === APPLICATION_JSON || preferred === GRAPHQL_RESPONSE_JSON ? preferred : null;
-    if (chosen.size >= MAX_MEMOIZED) chosen.clear();
-    chosen.set(accept, type);
+    if (accept.length <= MAX_MEMOIZED_LENGTH) {
+      if (chosen.size >= MAX_MEMOIZED) chosen.clear();
+      chosen.set(accept, type);
+    }
   }
   return type;
 }

@@ -20,6 +20,12 @@ export interface HttpServerOptions {
   trustedProxies?: string[];
   /** What `GET /metrics` serves; this service's registry by default (a cluster worker serves all workers'). */
   metricsText?: () => Promise<string>;
+  /**
+   * Serve `GET /metrics` here (the default). Off on a public port: metrics name operations, clients'
+   * error rates and cache sizes, for operators only (the router serves them on its internal port).
+   * @default true
+   */
+  serveMetrics?: boolean;
 }
 
 /**
@@ -69,7 +75,7 @@ export function sendError(reply: FastifyReply, status: number, code: ErrorCode, 
 
 /**
  * The HTTP shell every service shares: `GET /health/live` (the process answers), `GET /health/ready`
- * (its dependencies answer, and it is not shutting down), `GET /metrics` (Prometheus), request ids
+ * (its dependencies answer, and it is not shutting down), `GET /metrics` (Prometheus, unless `serveMetrics` is off), request ids
  * (`x-request-id`, taken from the caller or generated, returned and logged), one access log line per
  * request, and clear answers to requests that never reach GraphQL: 413 for a body over the limit
  * (refused while reading, before any parsing), 400 for malformed JSON.
@@ -166,10 +172,12 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       return reply.code(503).send({ status: "unavailable", reason: (error as Error).message });
     }
   });
-  app.get("/metrics", async (_request, reply) => {
-    reply.header("content-type", options.metrics.registry.contentType);
-    return options.metricsText ? options.metricsText() : options.metrics.registry.metrics();
-  });
+  if (options.serveMetrics ?? true) {
+    app.get("/metrics", async (_request, reply) => {
+      reply.header("content-type", options.metrics.registry.contentType);
+      return options.metricsText ? options.metricsText() : options.metrics.registry.metrics();
+    });
+  }
 
   return {
     app,

@@ -2,6 +2,7 @@ import { hash } from "node:crypto";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { type GraphQLSchema, printSchema } from "graphql";
 import { LRUCache } from "lru-cache";
+import type { ByteBudget } from "../process/bounded-cache.ts";
 import type { Compression, Encodable, Encoding } from "../http/compression.ts";
 import type { CacheHealth } from "./health.ts";
 import type { CacheStore } from "./store.ts";
@@ -29,8 +30,6 @@ const MAX_REFRESH_WINDOW_MS = 10_000;
 const MAX_REFRESH_RETRY_MS = 1_000;
 /** How long a router serves an entry read from the store before reading it again (before its refresh window). */
 const LOCAL_COPY_MS = 5_000;
-/** The local copies' budget: bytes, compressed forms and tags included. */
-const LOCAL_COPIES_BYTES = 64 * 1024 * 1024;
 
 /** A request's GraphQL parameters as it arrived (a POST body, or a GET's parsed query string). */
 export interface CacheRequest {
@@ -169,7 +168,9 @@ interface Decoded extends Encodable {
 }
 
 export class ResponseCache {
-  private readonly local = new LRUCache<string, Decoded>({ maxSize: LOCAL_COPIES_BYTES, sizeCalculation: (entry) => entry.size });
+  /** The local copies, within RESPONSE_CACHE_LOCAL_MAX_BYTES: bytes, compressed forms and tags included. */
+  private readonly local: LRUCache<string, Decoded>;
+  readonly copies: ByteBudget;
   /**
    * Which version of an entry (its `at`) this router has claimed to refresh, and until when. By version,
    * not key: a request that read the old version before the refresh stored the new one must not start a
@@ -192,8 +193,12 @@ export class ResponseCache {
   constructor(
     store: Pick<CacheStore, "raw" | "tags" | "health" | "claim" | "shortenClaim">,
     private readonly compression: Compression,
-    private readonly options: { maxEntryBytes: number; maxTtlSeconds: number; limits: unknown },
+    private readonly options: { maxEntryBytes: number; maxTtlSeconds: number; limits: unknown; localCopiesBytes?: number },
   ) {
+    const maxBytes = options.localCopiesBytes ?? 64 * 2 ** 20;
+    const local = new LRUCache<string, Decoded>({ maxSize: maxBytes, sizeCalculation: (entry) => entry.size });
+    this.local = local;
+    this.copies = { name: "response_copies", maxBytes, bytes: () => local.calculatedSize, entries: () => local.size };
     this.store = store.raw;
     this.tags = store.tags;
     this.health = store.health;

@@ -4,6 +4,7 @@ import KeyvRedis, { createClient, type RedisClientType } from "@keyv/redis";
 import type { Logger } from "@supergraph/kit/runtime";
 import Keyv from "keyv";
 import { LRUCache } from "lru-cache";
+import type { ByteBudget } from "../process/bounded-cache.ts";
 import { CacheHealth } from "./health.ts";
 import { MemoryTagStore, RedisTagStore, type TagStore } from "./tag-store.ts";
 
@@ -12,6 +13,9 @@ export interface CacheStoreOptions {
   keyPrefix: string;
   timeoutMs: number;
   maxTtlSeconds: number;
+  /** Without Redis: the in-memory store's budget (entries, APQ documents) and the purged tags'. */
+  memoryMaxBytes: number;
+  tagsMaxBytes: number;
   logger: Logger;
 }
 
@@ -32,6 +36,8 @@ export interface CacheStore {
   /** Makes a claim taken with `claim` lapse in `ttlMs` (no claim is made if there is none). */
   shortenClaim(name: string, ttlMs: number): Promise<void>;
   kind: "redis" | "memory";
+  /** What this store holds in the process (nothing with Redis), for `/metrics`. */
+  budgets: ByteBudget[];
   close(): Promise<void>;
 }
 
@@ -45,6 +51,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   let redis: RedisClientType | undefined;
   let claim: CacheStore["claim"];
   let shortenClaim: CacheStore["shortenClaim"];
+  const budgets: ByteBudget[] = [];
   const health = new CacheHealth(options.logger, options.redisUrl ? options.timeoutMs : 0, () => tags.bumpEpoch());
   if (options.redisUrl) {
     redis = createClient({
@@ -73,7 +80,9 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   } else {
     // A bounded in-memory store. lru-cache's set() takes an options object where Keyv passes a TTL
     // number, so it is wrapped in the plain Map interface Keyv expects (Keyv keeps expiry itself).
-    const lru = new LRUCache<string, string>({ max: 10_000 });
+    // Weighed by characters (keys and JSON are one byte each in V8's one-byte strings, nearly always).
+    const lru = new LRUCache<string, string>({ maxSize: options.memoryMaxBytes, sizeCalculation: (value, key) => key.length + value.length });
+    budgets.push({ name: "response_store", maxBytes: options.memoryMaxBytes, bytes: () => lru.calculatedSize, entries: () => lru.size });
     const mapLike = {
       get: (key: string) => lru.get(key),
       set: (key: string, value: string) => {
@@ -85,7 +94,9 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
       clear: () => lru.clear(),
     };
     keyv = new Keyv<string>({ store: mapLike, namespace: options.keyPrefix, throwOnErrors: true });
-    tags = new MemoryTagStore();
+    const memoryTags = new MemoryTagStore({ maxBytes: options.tagsMaxBytes, ttlMs: (options.maxTtlSeconds + 60) * 1000 });
+    budgets.push(memoryTags);
+    tags = memoryTags;
     // Each claim's end by Date.now(), which the router's other expiries use (and tests can move).
     const claims = new LRUCache<string, number>({ max: 10_000 });
     claim = async (name, ttlMs) => {
@@ -115,6 +126,7 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     claim,
     shortenClaim,
     kind: redis ? "redis" : "memory",
+    budgets,
     async close() {
       if (!redis) return;
       // A graceful QUIT waits for every pending reply; an unresponsive Redis must not hold up shutdown.

@@ -1,6 +1,6 @@
 import type { RedisClientType } from "@keyv/redis";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { RedisTagStore } from "./tag-store.ts";
+import { MemoryTagStore, RedisTagStore } from "./tag-store.ts";
 import { testRedis } from "./testing.ts";
 
 // The tag store replicas share, on the real Redis. Checks asked for in one turn of the event loop are
@@ -104,5 +104,22 @@ describe.runIf(redis)("RedisTagStore", () => {
     const answers = Promise.allSettled([store.isCurrent(entry.epoch, entry.tags), store.isCurrent(entry.epoch, entry.tags)]);
     lost.destroy();
     expect((await answers).map((answer) => answer.status)).toEqual(["rejected", "rejected"]);
+  });
+});
+
+describe("MemoryTagStore", () => {
+  it("stays within its byte budget under a flood of purges, and then serves no entry from before them", async () => {
+    const store = new MemoryTagStore({ maxBytes: 4096, ttlMs: 60_000 });
+    const before = await store.snapshotForWrite(["Product:1"], await store.generation());
+    if (!before) throw new Error("a purge overlapped the write");
+    await store.purge(["Product:1"]);
+    expect(await store.isCurrent(before.epoch, before.tags)).toBe(false);
+    for (let index = 2; index < 500; index++) await store.purge([`Product:${index}`]);
+    expect(store.bytes()).toBeLessThanOrEqual(4096);
+    expect(store.entries()).toBeLessThan(498);
+    // Product:1's purge was forgotten to make room: the entry written before it must stay stale.
+    expect(await store.isCurrent(before.epoch, before.tags)).toBe(false);
+    const after = await store.snapshotForWrite(["Product:1"], await store.generation());
+    expect(after && (await store.isCurrent(after.epoch, after.tags))).toBe(true);
   });
 });

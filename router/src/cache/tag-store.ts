@@ -1,5 +1,7 @@
 import type { RedisClientType } from "@keyv/redis";
 import DataLoader from "dataloader";
+import { LRUCache } from "lru-cache";
+import type { ByteBudget } from "../process/bounded-cache.ts";
 
 /**
  * Versioned tags: the invalidation index. Every tag has a generation number; purging a tag sets it to
@@ -27,11 +29,39 @@ export interface TagStore {
   bumpEpoch(): Promise<void>;
 }
 
-/** For a single router without Redis. */
-export class MemoryTagStore implements TagStore {
-  private readonly tags = new Map<string, number>();
+/**
+ * For a single router without Redis. A purged tag's generation is kept as long as an entry written
+ * before the purge can live (`ttlMs`): forgotten later, it reads 0, which no entry written since
+ * recorded. Over `maxBytes` (a flood of purges) the least recently used goes, and the epoch with it,
+ * since an entry from before that purge could otherwise be served again.
+ */
+export class MemoryTagStore implements TagStore, ByteBudget {
+  readonly name = "response_cache_tags";
+  readonly maxBytes: number;
+  private readonly tags: LRUCache<string, number>;
   private counter = 0;
   private epoch = 0;
+
+  constructor(options: { maxBytes: number; ttlMs: number } = { maxBytes: 8 * 2 ** 20, ttlMs: 360_000 }) {
+    this.maxBytes = options.maxBytes;
+    this.tags = new LRUCache<string, number>({
+      maxSize: options.maxBytes,
+      // The key, and a map entry's own weight.
+      sizeCalculation: (_, tag) => tag.length + 64,
+      ttl: options.ttlMs,
+      dispose: (_, __, reason) => {
+        if (reason === "evict") this.epoch++;
+      },
+    });
+  }
+
+  bytes(): number {
+    return this.tags.calculatedSize;
+  }
+
+  entries(): number {
+    return this.tags.size;
+  }
 
   async generation() {
     return this.counter;

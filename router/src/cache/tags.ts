@@ -84,7 +84,8 @@ export function invalidationTags(request: unknown): string[] {
 export function fetchTags(schema: GraphQLSchema, query: string): string[] {
   let bySchema = fallbackTags.get(schema);
   if (!bySchema) {
-    bySchema = new LRUCache<string, string[]>({ max: 1_000 });
+    // By bytes, as the router's other caches (#26): subgraph queries are as long as clients make them.
+    bySchema = new LRUCache<string, string[]>({ maxSize: 4 * 2 ** 20, sizeCalculation: (tags, query) => query.length + tags.reduce((sum, tag) => sum + tag.length + 16, 64) });
     fallbackTags.set(schema, bySchema);
   }
   let tags = bySchema.get(query);

@@ -10,7 +10,7 @@ import { createCacheStore } from "./store.ts";
 
 /** The in-memory cache store (silent unless given a logger). */
 export const memoryCacheStore = (logger: Logger = createLogger("router", "silent", { write: () => {} })) =>
-  createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, logger });
+  createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, memoryMaxBytes: 256 * 2 ** 20, tagsMaxBytes: 8 * 2 ** 20, logger });
 
 /** The cache's hit for an anonymous request; throws if it has none. */
 export async function hitFor(cache: ResponseCache, request: CacheRequest): Promise<Hit> {

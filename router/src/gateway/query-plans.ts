@@ -1,11 +1,12 @@
 import { createHash } from "node:crypto";
 import { operationFromDocument, Supergraph } from "@apollo/federation-internals";
 import { type QueryPlan, type QueryPlanCache, QueryPlanner, type QueryPlannerConfig } from "@apollo/query-planner";
-import { InMemoryLRUCache, type KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
+import type { KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
 import type { Logger } from "@supergraph/kit/runtime";
 import { type DocumentNode, Kind, type OperationDefinitionNode, parse } from "graphql";
 import type { Counter } from "prom-client";
 import type { RouterConfig } from "../config.ts";
+import { BoundedCache, heapEstimate } from "../process/bounded-cache.ts";
 
 /**
  * The key @apollo/gateway files an operation's plan under: the sha256 of the query text (Apollo Server's
@@ -16,18 +17,21 @@ export function queryPlanKey(document: string, operationName?: string): string {
   return operationName ? createHash("sha256").update(queryHash).update(operationName).digest("hex") : queryHash;
 }
 
-// The gateway's own default: 30 MiB, each plan weighed as its JSON.
-const MAX_BYTES = 30 * 2 ** 20;
-
 /**
  * The gateway's query-plan store, handed to it as `queryPlannerConfig.cache` (its public option) so that
  * the router can fill it before traffic arrives and count what it finds: the same in-memory LRU the
  * gateway builds by default, plus a hit/miss counter (a miss is a plan built while a request waits).
  */
 export class QueryPlanStore implements QueryPlanCache {
-  private readonly plans = new InMemoryLRUCache<QueryPlan>({ maxSize: MAX_BYTES, sizeCalculation: (plan) => Buffer.byteLength(JSON.stringify(plan)) });
+  /** Bounded by QUERY_PLAN_CACHE_MAX_BYTES (the gateway's own store weighs a plan as its JSON alone). */
+  readonly plans: BoundedCache<QueryPlan>;
 
-  constructor(private readonly lookups?: Counter<"result">) {}
+  constructor(
+    private readonly lookups?: Counter<"result">,
+    maxBytes = 32 * 2 ** 20,
+  ) {
+    this.plans = new BoundedCache<QueryPlan>("query_plans", maxBytes, heapEstimate);
+  }
 
   async get(key: string): Promise<QueryPlan | undefined> {
     const plan = await this.plans.get(key);
@@ -42,7 +46,7 @@ export class QueryPlanStore implements QueryPlanCache {
 
   /** Whether a plan is filed under `key`, without counting a lookup. */
   has(key: string): boolean {
-    return this.keys().includes(key);
+    return this.plans.has(key);
   }
 
   set(key: string, plan: QueryPlan, options?: KeyValueCacheSetOptions): Promise<void> {

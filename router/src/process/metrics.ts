@@ -1,11 +1,31 @@
 import { createMetrics } from "@supergraph/kit/runtime";
 import { Counter, Gauge, Histogram } from "prom-client";
+import type { ByteBudget } from "./bounded-cache.ts";
 
 /** The router's metrics: the shared ones (operations, errors) plus fetches, cache and rate limiting. */
 export function createRouterMetrics(labels: Record<string, string> = {}) {
   const base = createMetrics("router", labels);
   const registers = [base.registry];
+  const budgets: ByteBudget[] = [];
+  /** A gauge read from the caches when scraped. */
+  const cacheGauge = (name: string, help: string, read: (budget: ByteBudget) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ["cache"] as const,
+      registers,
+      collect() {
+        for (const budget of budgets) this.set({ cache: budget.name }, read(budget));
+      },
+    });
+  cacheGauge("cache_size_bytes", "Bytes held by each of the router's in-process caches (documents, query plans, response store and copies, tags, revocations).", (budget) => budget.bytes());
+  cacheGauge("cache_max_bytes", "Each in-process cache's byte budget (its *_MAX_BYTES setting).", (budget) => budget.maxBytes);
+  cacheGauge("cache_entries", "Entries held by each in-process cache.", (budget) => budget.entries());
   return {
+    /** Reports these caches' sizes on `/metrics`. */
+    watchCaches(...caches: ByteBudget[]): void {
+      budgets.push(...caches);
+    },
     ...base,
     subgraphFetches: new Histogram({
       name: "subgraph_fetch_duration_seconds",

@@ -2,7 +2,7 @@ import { createLogger } from "@supergraph/kit/runtime";
 import { describe, expect, it } from "vitest";
 import { createRevocations } from "./revocations.ts";
 
-const inMemory = () => createRevocations({ redis: undefined, keyPrefix: "t:", ttlSeconds: 900, timeoutMs: 50, logger: createLogger("test", "silent") });
+const inMemory = () => createRevocations({ redis: undefined, keyPrefix: "t:", ttlSeconds: 900, timeoutMs: 50, maxBytes: 2 ** 20, logger: createLogger("test", "silent") });
 const now = () => Math.floor(Date.now() / 1000);
 const token = (overrides: { sessionId?: string; issuedAt?: number } = {}) => ({
   userId: "u1",
@@ -33,5 +33,14 @@ describe("revocations (in memory)", () => {
     const revocations = inMemory();
     await revocations.revoke(["everything", "session:", "user:u1 extra"]);
     expect(await revocations.isRevoked(token())).toBe(false);
+  });
+
+  it("holds at most REVOCATIONS_MAX_BYTES, and warns when it forgets a revocation early", async () => {
+    const lines: string[] = [];
+    const revocations = createRevocations({ redis: undefined, keyPrefix: "t:", ttlSeconds: 900, timeoutMs: 50, maxBytes: 4096, logger: createLogger("test", "warn", { write: (line: string) => void lines.push(line) }) });
+    for (let index = 0; index < 200; index++) await revocations.revoke([`session:s${index}`]);
+    expect(revocations.budget.bytes()).toBeLessThanOrEqual(4096);
+    expect(await revocations.isRevoked(token({ sessionId: "s199" }))).toBe(true);
+    expect(lines.some((line) => line.includes("REVOCATIONS_MAX_BYTES"))).toBe(true);
   });
 });

@@ -1,5 +1,7 @@
 import type { RedisClientType } from "@keyv/redis";
 import type { Logger, VerifiedToken } from "@supergraph/kit/runtime";
+import { LRUCache } from "lru-cache";
+import type { ByteBudget } from "../process/bounded-cache.ts";
 
 /**
  * Revoked sessions and users, so that an access token stops working at once (log-out, a reused refresh
@@ -16,6 +18,8 @@ import type { Logger, VerifiedToken } from "@supergraph/kit/runtime";
  * short access-token lifetime bounds what a missed revocation allows.
  */
 export interface Revocations {
+  /** The entries held in this process, within REVOCATIONS_MAX_BYTES. */
+  budget: ByteBudget;
   /** Stores entries reported by the users subgraph (`session:<id>` or `user:<id>`); others are ignored. */
   revoke(entries: readonly string[]): Promise<void>;
   /** Whether the token's session, or its user (for tokens issued before the revocation), was revoked. */
@@ -29,11 +33,20 @@ export function createRevocations(options: {
   keyPrefix: string;
   ttlSeconds: number;
   timeoutMs: number;
+  maxBytes: number;
   logger: Logger;
 }): Revocations {
   const key = (entry: string) => `${options.keyPrefix}revoked:${entry}`;
-  // entry → [revoked at (seconds), forget at (ms)]
-  const memory = new Map<string, [number, number]>();
+  // entry → revoked at (seconds), forgotten once no token it refuses can still be valid.
+  const memory = new LRUCache<string, number>({
+    maxSize: options.maxBytes,
+    sizeCalculation: (_, entry) => entry.length + 64,
+    ttl: options.ttlSeconds * 1000,
+    dispose: (_, entry, reason) => {
+      // Without Redis a revocation forgotten early lets its tokens in again until they expire.
+      if (reason === "evict" && !options.redis) options.logger.warn({ entry }, "revocations: over REVOCATIONS_MAX_BYTES, the oldest forgotten before its tokens expire");
+    },
+  });
   const now = () => Math.floor(Date.now() / 1000);
 
   const refuses = (token: VerifiedToken, session: string | null | undefined, user: string | null | undefined) =>
@@ -48,11 +61,11 @@ export function createRevocations(options: {
   };
 
   return {
+    budget: { name: "revocations", maxBytes: options.maxBytes, bytes: () => memory.calculatedSize, entries: () => memory.size },
     async revoke(entries) {
       const valid = entries.filter((entry) => ENTRY.test(entry));
       const revokedAt = String(now());
-      if (memory.size > 10_000) for (const [entry, [, forgetAt]] of memory) if (forgetAt < Date.now()) memory.delete(entry);
-      for (const entry of valid) memory.set(entry, [Number(revokedAt), Date.now() + options.ttlSeconds * 1000]);
+      for (const entry of valid) memory.set(entry, Number(revokedAt));
       if (!options.redis || valid.length === 0) return;
       const redis = options.redis;
       try {
@@ -67,8 +80,7 @@ export function createRevocations(options: {
       const user = `user:${token.userId}`;
       const local = (entry: string | undefined) => {
         const found = entry === undefined ? undefined : memory.get(entry);
-        if (found && found[1] < Date.now()) memory.delete(entry as string);
-        return found && found[1] >= Date.now() ? String(found[0]) : undefined;
+        return found === undefined ? undefined : String(found);
       };
       if (refuses(token, local(session), local(user))) return true;
       if (!options.redis) return false;
