@@ -12,7 +12,7 @@ import { createLogger } from "@supergraph/kit/runtime";
 import { parse } from "graphql";
 import { afterAll, describe, expect, it } from "vitest";
 import { deployDrift } from "../../deploy/registry.ts";
-import { generatePrismaClient, readRegistry, scaffoldSubgraph } from "../../scripts/new-subgraph/scaffold.ts";
+import { generatePrismaClient, generateResolverTypes, readRegistry, scaffoldSubgraph } from "../../scripts/new-subgraph/scaffold.ts";
 import { testEnv } from "../harness.ts";
 import { type ServiceProcess, startProcess } from "../processes.ts";
 
@@ -56,6 +56,7 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
 
     linkDependencies("gadgets");
     generatePrismaClient(copy, "gadgets");
+    generateResolverTypes(copy, "gadgets");
     const tsc = join(createRequire(join(root, "package.json")).resolve("typescript/package.json"), "../bin/tsc");
     // Typechecked while it starts and answers: the slowest step, on two cores.
     const typecheck = promisify(execFile)(process.execPath, [tsc, "-p", join(copy, "subgraphs/gadgets"), "--noEmit"], { encoding: "utf8" }).then(
@@ -98,9 +99,9 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
       return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
     };
     const first = "00000000-0000-4000-a000-000000000001";
-    const answer = await query(`{ gadgets(first: 2) { name } gadget(id: "${first}") { id name createdAt } }`);
+    const answer = await query(`{ gadgets(first: 2) { edges { node { name } } pageInfo { hasNextPage } totalCount } gadget(id: "${first}") { id name createdAt } }`);
     expect(answer.errors).toBeUndefined();
-    expect(answer.data?.gadgets).toHaveLength(2);
+    expect(answer.data?.gadgets).toMatchObject({ edges: [{}, {}], pageInfo: { hasNextPage: true }, totalCount: 3 });
     expect(answer.data?.gadget).toMatchObject({ id: first, name: "First gadget" });
     expect(await typecheck).toBe("");
   });

@@ -1,10 +1,10 @@
 // `npm run new:subgraph <name>`: a working subgraph in one step. Writes subgraphs/<name>/ and
 // prisma/<name>/ (schema and first migration), adds its line to the registry and to the deploy files,
-// installs and generates its Prisma client, and recomposes router/supergraph.graphql.
+// installs and generates its Prisma client and resolver types, and recomposes router/supergraph.graphql.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { envPrefix } from "@supergraph/registry";
-import { invalidName, scaffoldSubgraph } from "./scaffold.ts";
+import { generateResolverTypes, invalidName, scaffoldSubgraph } from "./scaffold.ts";
 
 const root = join(import.meta.dirname, "../..");
 const [name] = process.argv.slice(2);
@@ -13,22 +13,31 @@ if (!name || problem) {
   console.error(`usage: npm run new:subgraph <name>   (e.g. reviews)\n${problem ?? ""}`);
   process.exit(64);
 }
+const failed = (what: string, status: number) => {
+  console.error(`new:subgraph: ${what} failed; the files are written, fix the cause and run \`npm run setup && npm run codegen && npm run compose\`.`);
+  process.exit(status);
+};
 const step = (what: string, command: string[]) => {
   console.log(`new:subgraph: ${what}…`);
   const result = spawnSync(process.execPath, command, { cwd: root, stdio: "inherit" });
-  if (result.status !== 0) {
-    console.error(`new:subgraph: ${what} failed; the files are written, fix the cause and run \`npm run setup && npm run compose\`.`);
-    process.exit(result.status ?? 1);
-  }
+  if (result.status !== 0) failed(what, result.status ?? 1);
 };
 
 const subgraph = await scaffoldSubgraph(root, name);
 console.log(`new:subgraph: wrote subgraphs/${name}/, prisma/${name}/ and its first migration, its registry line (port ${subgraph.port}) and its deploy lines.`);
 step("installing and generating Prisma clients", ["scripts/setup.mjs"]);
+console.log("new:subgraph: generating its resolver types…");
+try {
+  generateResolverTypes(root, name);
+} catch (error) {
+  console.error(error instanceof Error ? error.message : error);
+  failed("generating its resolver types", 1);
+}
 step("composing the supergraph", ["scripts/pnpm.mjs", "--filter", "@supergraph/router", "compose"]);
 console.log(`
   ✔ The ${name} subgraph is part of the supergraph. Next:
-    - subgraphs/${name}/schema.graphql and src/resolvers/: your types and fields (then \`npm run compose\`)
+    - subgraphs/${name}/schema.graphql and src/resolvers/: your types and fields (then \`npm run codegen\`
+      for their resolver types, and \`npm run compose\`)
     - prisma/${name}/schema.prisma: your tables (then \`npm run db:migration -- ${name} <change>\`)
     - if it calls another subgraph directly: \`calls\` in its line of packages/registry/src/subgraphs.ts
       (deploy/registry.test.ts then says which deploy lines to add)

@@ -1,6 +1,7 @@
-// The files of a new subgraph, in the shape every subgraph has (schema.graphql, config, context, index,
-// main, resolvers/, loaders/, data/, a test) and its Prisma schema: one federated entity, two queries.
-// Modelled on the products subgraph; rename the entity and grow it from there.
+// The files of a new subgraph, in the shape every subgraph has (schema.graphql, codegen.ts, config,
+// context, index, main, resolvers/ typed by the generated resolver types, loaders/, data/, tests) and its
+// Prisma schema: one federated entity, one query by id and one connection. Modelled on the products
+// subgraph; rename the entity and grow it from there.
 
 export interface Names {
   /** The subgraph: `reviews` */
@@ -35,7 +36,8 @@ const packageJson = ({ name }: Names) => `{
     "start": "tsx src/main.ts",
     "build": "tsx ../../scripts/bundle.ts",
     "typecheck": "tsc --noEmit",
-    "lint": "biome lint src"
+    "lint": "biome lint src",
+    "codegen": "graphql-codegen --config codegen.ts"
   },
   "dependencies": {
     "@apollo/subgraph": "catalog:",
@@ -48,6 +50,9 @@ const packageJson = ({ name }: Names) => `{
     "zod": "catalog:"
   },
   "devDependencies": {
+    "@graphql-codegen/cli": "catalog:",
+    "@graphql-codegen/typescript": "catalog:",
+    "@graphql-codegen/typescript-resolvers": "catalog:",
     "@types/node": "catalog:"
   }
 }
@@ -60,7 +65,7 @@ const tsconfig = () => `{
 `;
 
 const schemaGraphql = ({ name, Type, one, many }: Names) => `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@inaccessible"])
+  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@inaccessible"])
 
 # Cache hints (@apollo/server's cache-control): this subgraph's responses carry a Cache-Control header
 # computed from them, which the router's response cache follows. Unhinted object fields are uncacheable.
@@ -78,11 +83,81 @@ type ${Type} @key(fields: "id") @cacheControl(maxAge: 60) {
   createdAt: String!
 }
 
+type ${Type}Edge @cacheControl(maxAge: 60) {
+  cursor: String!
+  node: ${Type}!
+}
+
+type PageInfo @shareable @cacheControl(maxAge: 60) {
+  hasNextPage: Boolean!
+  endCursor: String
+}
+
+type ${Type}Connection @cacheControl(maxAge: 60) {
+  edges: [${Type}Edge!]!
+  pageInfo: PageInfo!
+  totalCount: Int!
+}
+
 type Query {
   ${one}(id: ID!): ${Type} @cacheControl(maxAge: 60)
-  "The newest first."
-  ${many}(first: Int = 20): [${Type}!]! @cacheControl(maxAge: 60)
+  "Newest first. \`first\` is 1–100 (default 20)."
+  ${many}(first: Int, after: String): ${Type}Connection! @cacheControl(maxAge: 60)
 }
+`;
+
+const codegenTs = ({ name, Type }: Names) => `import type { CodegenConfig } from "@graphql-codegen/cli";
+
+/**
+ * \`pnpm --filter @supergraph/${name} codegen\`: resolver types from schema.graphql, each GraphQL type's
+ * parent being what the resolvers return for it (mappers). Checked in; src/generated.test.ts fails when
+ * they are stale.
+ */
+const config: CodegenConfig = {
+  schema: "schema.graphql",
+  emitLegacyCommonJSImports: false,
+  generates: {
+    "src/generated/resolvers.ts": {
+      plugins: ["typescript", "typescript-resolvers"],
+      config: {
+        federation: true,
+        mapperTypeSuffix: "Model",
+        useTypeImports: true,
+        enumsAsTypes: true,
+        scalars: { ID: "string" },
+        contextType: "../context.ts#Context",
+        mappers: {
+          ${Type}: "./prisma/client.ts#${Type}",
+        },
+      },
+    },
+  },
+};
+export default config;
+`;
+
+const generatedTestTs = ({ name }: Names) => `import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { generate } from "@graphql-codegen/cli";
+import { describe, expect, it } from "vitest";
+import config from "../codegen.ts";
+
+const packageDir = join(import.meta.dirname, "..");
+
+describe("the generated resolver types", () => {
+  it("are up to date with schema.graphql (run \`pnpm --filter @supergraph/${name} codegen\` if this fails)", async () => {
+    const previous = process.cwd();
+    process.chdir(packageDir);
+    try {
+      const files = await generate({ ...config, silent: true }, false);
+      for (const file of files) {
+        expect(readFileSync(join(packageDir, file.filename), "utf8"), file.filename).toBe(file.content);
+      }
+    } finally {
+      process.chdir(previous);
+    }
+  });
+});
 `;
 
 const prismaSchema = ({ name, Type, many }: Names) => `// The ${name} subgraph's own database. No other subgraph reads or writes it.
@@ -138,15 +213,19 @@ import type { ${Name}Config } from "./config.ts";
 import type { Db } from "./data/db.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 
-export interface Context extends InvalidationContext {
+/** What a request's context is made from: made once per process (see index.ts). */
+export interface Deps {
   db: Db;
   config: ${Name}Config;
+}
+
+export interface Context extends Deps, InvalidationContext {
   /** The signed-in user the router vouched for; null when anonymous. */
   viewer: Viewer | null;
   loaders: Loaders;
 }
 
-export function createContext(deps: { db: Db; config: ${Name}Config }, identity: InternalIdentity): Context {
+export function createContext(deps: Deps, identity: InternalIdentity): Context {
   return { ...deps, viewer: identity.viewer, loaders: createLoaders(deps.db), invalidations: new Set() };
 }
 `;
@@ -229,37 +308,35 @@ export function createLoaders(db: Db) {
 export type Loaders = ReturnType<typeof createLoaders>;
 `;
 
-const resolversIndexTs = ({ Type }: Names) => `import { ${Type}Resolvers } from "./${Type.toLowerCase()}.ts";
+const resolversIndexTs = ({ Type }: Names) => `import type { Resolvers } from "../generated/resolvers.ts";
+import { ${Type}Resolvers } from "./${Type.toLowerCase()}.ts";
 import { Query } from "./query.ts";
 
-export const resolvers = { Query, ${Type}: ${Type}Resolvers };
+export const resolvers: Resolvers = { Query, ${Type}: ${Type}Resolvers };
 `;
 
-const queryTs = ({ one, many }: Names) => `import { validate } from "@supergraph/kit/subgraph";
-import { z } from "zod";
-import type { Context } from "../context.ts";
-
-const listArgs = z.object({
-  first: z.number().int().min(1, "must be between 1 and 100").max(100, "must be between 1 and 100").nullish(),
-});
+const queryTs = ({ one, many }: Names) => `import { connectionArgs, keysetConnection, validate } from "@supergraph/kit/subgraph";
+import type { QueryResolvers } from "../generated/resolvers.ts";
 
 export const Query = {
-  ${one}: (_: unknown, { id }: { id: string }, { loaders }: Context) => loaders.${one}ById.load(id),
+  ${one}: (_, { id }, { loaders }) => loaders.${one}ById.load(id),
 
-  async ${many}(_: unknown, args: unknown, { db }: Context) {
-    const { first } = validate(listArgs, args);
-    return db.${one}.findMany({ orderBy: [{ createdAt: "desc" }, { id: "desc" }], take: first ?? 20 });
+  async ${many}(_, args, { db }) {
+    const page = validate(connectionArgs, args);
+    return keysetConnection(page, "desc", {
+      rows: ({ where, orderBy, take }) => db.${one}.findMany({ where, orderBy, take }),
+      count: () => db.${one}.count(),
+    });
   },
-};
+} satisfies QueryResolvers;
 `;
 
-const entityTs = ({ Type, one }: Names) => `import type { Context } from "../context.ts";
-import type { ${Type} } from "../generated/prisma/client.ts";
+const entityTs = ({ Type, one }: Names) => `import type { ${Type}Resolvers as ${Type}Fields } from "../generated/resolvers.ts";
 
 export const ${Type}Resolvers = {
-  __resolveReference: (reference: { id: string }, context: Context) => context.loaders.${one}ById.load(reference.id),
-  createdAt: (${one}: ${Type}) => ${one}.createdAt.toISOString(),
-};
+  __resolveReference: (reference, context) => context.loaders.${one}ById.load(reference.id),
+  createdAt: (${one}) => ${one}.createdAt.toISOString(),
+} satisfies ${Type}Fields;
 `;
 
 /** The new files, by path from the repository root. */
@@ -269,9 +346,11 @@ export function subgraphFiles(names: Names): Record<string, string> {
     [`${dir}/package.json`]: packageJson(names),
     [`${dir}/tsconfig.json`]: tsconfig(),
     [`${dir}/schema.graphql`]: schemaGraphql(names),
+    [`${dir}/codegen.ts`]: codegenTs(names),
     [`${dir}/src/config.ts`]: configTs(names),
     [`${dir}/src/config.test.ts`]: configTestTs(names),
     [`${dir}/src/context.ts`]: contextTs(names),
+    [`${dir}/src/generated.test.ts`]: generatedTestTs(names),
     [`${dir}/src/index.ts`]: indexTs(names),
     [`${dir}/src/main.ts`]: mainTs(names),
     [`${dir}/src/data/db.ts`]: dbTs(names),
