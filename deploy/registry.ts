@@ -13,6 +13,7 @@ const FILES = {
   devOverlay: "deploy/k8s/overlays/dev/kustomization.yaml",
   devSecrets: "deploy/k8s/overlays/dev/dev-secrets.env",
   devPostgres: "deploy/k8s/overlays/dev/postgres.yaml",
+  devRedis: "deploy/k8s/overlays/dev/redis.yaml",
   prodOverlay: "deploy/k8s/overlays/prod/kustomization.yaml",
 } as const;
 
@@ -81,6 +82,7 @@ export function deployDrift(root: string, subgraphs: readonly Subgraph[]): strin
     expect(read(FILES.devSecrets).includes(`\n${NAME}_DATABASE_URL=${databaseUrl(name)}\n`), `${where(FILES.devSecrets)}: no ${NAME}_DATABASE_URL`);
     expect(devPostgres.includes(`    CREATE DATABASE ${name};\n`), `${where(FILES.devPostgres)}: no CREATE DATABASE ${name}`);
     expect(new RegExp(`operator: In, values: \\[[^\\]]*\\b${name}\\b`).test(devPostgres), `${where(FILES.devPostgres)}: ${name} may not reach Postgres`);
+    expect(new RegExp(`operator: In, values: \\[[^\\]]*\\b${name}\\b`).test(read(FILES.devRedis)), `${where(FILES.devRedis)}: ${name} may not reach Redis`);
   }
   return problems;
 }
@@ -146,6 +148,8 @@ export function wireSubgraph(root: string, subgraph: Subgraph): void {
       `$1, ${name}]`,
     ),
   );
+
+  edit(FILES.devRedis, (text) => text.replace(/(operator: In, values: \[[^\]]*)\]/, `$1, ${name}]`));
 
   const own = join(root, subgraphKustomization(name));
   mkdirSync(dirname(own), { recursive: true });
