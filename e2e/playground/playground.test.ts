@@ -1,7 +1,7 @@
 import { existsSync } from "node:fs";
 import { chromium } from "playwright-core";
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { type Stack, startStack } from "../harness.ts";
+import { createProduct, type SignedIn, type Stack, signUpAdmin, startStack } from "../harness.ts";
 
 // In real headless Chromium (Debian's; CI installs it, see .ci/run): the playground renders from the
 // router alone, runs an operation, and never sends a request to any other host.
@@ -40,6 +40,41 @@ it.runIf(available)("renders GraphiQL from the router, runs the example operatio
     const elsewhere = requested.filter((url) => !url.startsWith(origin) && !url.startsWith("data:") && !url.startsWith("blob:"));
     expect(elsewhere).toEqual([]);
     expect(requested.some((url) => url.startsWith(`${origin}/playground/assets/`))).toBe(true);
+  } finally {
+    await browser.close();
+  }
+});
+
+it.runIf(available)("runs a subscription and shows its events as they come (GraphQL over SSE, same origin)", async () => {
+  const admin: SignedIn = await signUpAdmin(stack);
+  const product = await createProduct(stack, admin, { name: "Playground Live", stock: 1 });
+  const browser = await chromium.launch({
+    executablePath: CHROMIUM,
+    args: ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update", "--disable-sync", "--no-first-run"],
+  });
+  try {
+    const page = await browser.newPage();
+    await page.goto(stack.routerUrl);
+    await page.locator(".graphiql-container").waitFor({ timeout: 20_000 });
+    // GraphiQL's editor is CodeMirror 5: its instance hangs off its element.
+    await page.evaluate((query) => {
+      const editor = (globalThis as unknown as { document: { querySelector(selector: string): unknown } }).document.querySelector(".graphiql-query-editor .CodeMirror") as {
+        CodeMirror: { setValue(text: string): void };
+      };
+      editor.CodeMirror.setValue(query);
+    }, `subscription { productUpdated(id: "${product.id}") { name stock } }`);
+    await page.locator(".graphiql-execute-button").click();
+    const result = page.locator(".graphiql-response");
+    let stock = 1;
+    await expect
+      .poll(
+        async () => {
+          await stack.gql(`mutation($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stock: $stock }) { id } }`, { id: product.id, stock: ++stock }, { token: admin.token });
+          return result.innerText();
+        },
+        { timeout: 20_000, interval: 500 },
+      )
+      .toContain('"Playground Live"');
   } finally {
     await browser.close();
   }
