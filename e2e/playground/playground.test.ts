@@ -62,7 +62,9 @@ it.runIf(available)("runs a subscription and shows its events as they come (Grap
         CodeMirror: { setValue(text: string): void };
       };
       editor.CodeMirror.setValue(query);
-    }, `subscription { productUpdated(id: "${product.id}") { name stock } }`);
+    }, `subscription Watch { productUpdated(id: "${product.id}") { name stock } }`);
+    // GraphiQL reads the operation's name from the editor after a debounce; run it once that is "Watch".
+    await page.waitForTimeout(1_000);
     await page.locator(".graphiql-execute-button").click();
     const result = page.locator(".graphiql-response");
     let stock = 1;

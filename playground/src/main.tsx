@@ -36,6 +36,10 @@ const EXAMPLE = `# Welcome to the supergraph. Run this with ▶ (Ctrl-Enter).
 # then try:
 #   { me { name orders { totalCents
 #          items { quantity product { name } } } } }
+#
+# Live data: run a subscription and watch its events arrive, e.g.
+#   subscription { orderUpdated { status items { product { name stock } } } }
+# (signed in), then place an order in another tab.
 
 query Catalogue {
   products(first: 5) {
