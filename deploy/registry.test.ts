@@ -23,21 +23,31 @@ describe("the deploy files and the registry of subgraphs (packages/registry)", (
   it("agree again after a new subgraph is wired in (what `npm run new:subgraph` does)", () => {
     const copy = mkdtempSync(join(tmpdir(), "deploy-wire-"));
     try {
-      cpSync(join(root, "deploy"), join(copy, "deploy"), { recursive: true, filter: (path) => !path.includes("node_modules") });
+      cpSync(join(root, "deploy"), join(copy, "deploy"), {
+        recursive: true,
+        filter: (path) => !path.includes("node_modules"),
+      });
       const added = { name: "gadgets", port: 4005, calls: [] };
       wireSubgraph(copy, added);
       expect(deployDrift(copy, [...SUBGRAPHS, added])).toEqual([]);
       expect(deployDrift(copy, SUBGRAPHS).length).toBeGreaterThan(0);
       if (!kubectl) return;
       for (const overlay of ["dev", "prod"]) {
-        const rendered = execFileSync("kubectl", ["kustomize", join(copy, "deploy/k8s/overlays", overlay)], { encoding: "utf8" });
+        const rendered = execFileSync("kubectl", ["kustomize", join(copy, "deploy/k8s/overlays", overlay)], {
+          encoding: "utf8",
+        });
         // biome-ignore lint/suspicious/noExplicitAny: one field of a rendered manifest.
         const manifests = parseAllDocuments(rendered).map((document) => document.toJSON() as any);
-        const deployment = manifests.find((manifest) => manifest.kind === "Deployment" && manifest.metadata.name === "gadgets");
-        expect(deployment?.spec.template.spec.containers[0].ports[0].containerPort, overlay).toBe(4005);
-        expect(manifests.filter((manifest) => manifest.metadata.name.startsWith("gadgets")).map((manifest) => manifest.kind).sort()).toEqual(
-          ["Deployment", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Service"],
+        const deployment = manifests.find(
+          (manifest) => manifest.kind === "Deployment" && manifest.metadata.name === "gadgets",
         );
+        expect(deployment?.spec.template.spec.containers[0].ports[0].containerPort, overlay).toBe(4005);
+        expect(
+          manifests
+            .filter((manifest) => manifest.metadata.name.startsWith("gadgets"))
+            .map((manifest) => manifest.kind)
+            .sort(),
+        ).toEqual(["Deployment", "HorizontalPodAutoscaler", "NetworkPolicy", "PodDisruptionBudget", "Service"]);
       }
     } finally {
       rmSync(copy, { recursive: true, force: true });

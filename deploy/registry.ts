@@ -1,7 +1,7 @@
 // How the registry of subgraphs (packages/registry) maps onto the deploy files: `deployDrift` lists where
 // they disagree (registry.test.ts fails on any), and `wireSubgraph` adds a new subgraph's lines to every
 // file (`npm run new:subgraph`). Both work on a repository root, so a test can run them on a copy.
-import { readFileSync, writeFileSync, mkdirSync } from "node:fs";
+import { mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
 import { envPrefix, type Subgraph } from "@supergraph/registry";
 import { parse } from "yaml";
@@ -21,7 +21,12 @@ export const subgraphKustomization = (name: string) => `deploy/k8s/base/subgraph
 const serviceUrl = (subgraph: Subgraph) => `http://${subgraph.name}:${subgraph.port}/graphql`;
 const databaseUrl = (name: string) => `postgres://supergraph:supergraph@postgres:5432/${name}`;
 
-type ComposeService = { image?: string; build?: { args?: Record<string, string> }; environment?: Record<string, string>; depends_on?: Record<string, unknown> };
+type ComposeService = {
+  image?: string;
+  build?: { args?: Record<string, string> };
+  environment?: Record<string, string>;
+  depends_on?: Record<string, unknown>;
+};
 
 /** Every place a deploy file disagrees with the registry, as sentences; empty when they agree. */
 export function deployDrift(root: string, subgraphs: readonly Subgraph[]): string[] {
@@ -39,10 +44,16 @@ export function deployDrift(root: string, subgraphs: readonly Subgraph[]): strin
     `${FILES.compose} builds images for ${[...new Set(built)].sort().join(", ")}; the registry lists router and ${names.join(", ")}`,
   );
   const sqlDatabases = [...read(FILES.postgresInit).matchAll(/^CREATE DATABASE (\w+);$/gm)].map((match) => match[1]);
-  expect(JSON.stringify(sqlDatabases.sort()) === JSON.stringify([...names].sort()), `${FILES.postgresInit} creates ${sqlDatabases.join(", ")}`);
+  expect(
+    JSON.stringify(sqlDatabases.sort()) === JSON.stringify([...names].sort()),
+    `${FILES.postgresInit} creates ${sqlDatabases.join(", ")}`,
+  );
   const base = read(FILES.base);
   const baseResources = [...base.matchAll(/^ {2}- subgraphs\/(\w+)$/gm)].map((match) => match[1]);
-  expect(JSON.stringify(baseResources.sort()) === JSON.stringify([...names].sort()), `${FILES.base} includes subgraphs/${baseResources.join(", subgraphs/")}`);
+  expect(
+    JSON.stringify(baseResources.sort()) === JSON.stringify([...names].sort()),
+    `${FILES.base} includes subgraphs/${baseResources.join(", subgraphs/")}`,
+  );
   const devPostgres = read(FILES.devPostgres);
 
   for (const subgraph of subgraphs) {
@@ -51,11 +62,26 @@ export function deployDrift(root: string, subgraphs: readonly Subgraph[]): strin
     const where = (file: string) => `${file} (${name})`;
     const service = services[name];
     const migrate = services[`${name}-migrate`];
-    expect(service?.image === `supergraph/${name}`, `${where(FILES.compose)}: no service ${name} running supergraph/${name}`);
-    expect(migrate?.build?.args?.SERVICE === name, `${where(FILES.compose)}: no service ${name}-migrate building supergraph/${name}`);
-    expect(service?.environment?.[`${NAME}_DATABASE_URL`] === databaseUrl(name), `${where(FILES.compose)}: ${NAME}_DATABASE_URL is not ${databaseUrl(name)}`);
-    expect(Boolean(service?.depends_on?.[`${name}-migrate`]), `${where(FILES.compose)}: ${name} does not wait for ${name}-migrate`);
-    expect(router.environment?.[`${NAME}_URL`] === serviceUrl(subgraph), `${where(FILES.compose)}: the router's ${NAME}_URL is not ${serviceUrl(subgraph)}`);
+    expect(
+      service?.image === `supergraph/${name}`,
+      `${where(FILES.compose)}: no service ${name} running supergraph/${name}`,
+    );
+    expect(
+      migrate?.build?.args?.SERVICE === name,
+      `${where(FILES.compose)}: no service ${name}-migrate building supergraph/${name}`,
+    );
+    expect(
+      service?.environment?.[`${NAME}_DATABASE_URL`] === databaseUrl(name),
+      `${where(FILES.compose)}: ${NAME}_DATABASE_URL is not ${databaseUrl(name)}`,
+    );
+    expect(
+      Boolean(service?.depends_on?.[`${name}-migrate`]),
+      `${where(FILES.compose)}: ${name} does not wait for ${name}-migrate`,
+    );
+    expect(
+      router.environment?.[`${NAME}_URL`] === serviceUrl(subgraph),
+      `${where(FILES.compose)}: the router's ${NAME}_URL is not ${serviceUrl(subgraph)}`,
+    );
     expect(Boolean(router.depends_on?.[name]), `${where(FILES.compose)}: the router does not wait for ${name}`);
     for (const callee of subgraph.calls.map((calleeName) => byName.get(calleeName))) {
       if (!callee) {
@@ -63,26 +89,56 @@ export function deployDrift(root: string, subgraphs: readonly Subgraph[]): strin
         continue;
       }
       const variable = `${envPrefix(callee.name)}_URL`;
-      expect(service?.environment?.[variable] === serviceUrl(callee), `${where(FILES.compose)}: ${name}'s ${variable} is not ${serviceUrl(callee)}`);
-      expect(Boolean(service?.depends_on?.[callee.name]), `${where(FILES.compose)}: ${name} does not wait for ${callee.name}`);
+      expect(
+        service?.environment?.[variable] === serviceUrl(callee),
+        `${where(FILES.compose)}: ${name}'s ${variable} is not ${serviceUrl(callee)}`,
+      );
+      expect(
+        Boolean(service?.depends_on?.[callee.name]),
+        `${where(FILES.compose)}: ${name} does not wait for ${callee.name}`,
+      );
       expect(
         read(subgraphKustomization(callee.name)).includes(`app.kubernetes.io/name: ${name} }`),
         `${subgraphKustomization(callee.name)}: its NetworkPolicy does not let ${name} in (${name} calls ${callee.name})`,
       );
     }
 
-    expect(base.includes(`      - ${NAME}_URL=${serviceUrl(subgraph)}\n`), `${where(FILES.base)}: no ${NAME}_URL=${serviceUrl(subgraph)} in supergraph-config`);
+    expect(
+      base.includes(`      - ${NAME}_URL=${serviceUrl(subgraph)}\n`),
+      `${where(FILES.base)}: no ${NAME}_URL=${serviceUrl(subgraph)} in supergraph-config`,
+    );
     let own = "";
     try {
       own = read(subgraphKustomization(name));
     } catch {}
-    expect(own.includes(`literals: [name=${name}, NAME=${NAME}, port=${subgraph.port}]`), `${subgraphKustomization(name)}: no literals [name=${name}, NAME=${NAME}, port=${subgraph.port}]`);
-    expect(read(FILES.devOverlay).includes(`{ name: supergraph/${name}, newTag: dev }`), `${where(FILES.devOverlay)}: no image supergraph/${name}`);
-    expect(read(FILES.prodOverlay).includes(`{ name: supergraph/${name}, newName: registry.example.com/supergraph/${name},`), `${where(FILES.prodOverlay)}: no image supergraph/${name}`);
-    expect(read(FILES.devSecrets).includes(`\n${NAME}_DATABASE_URL=${databaseUrl(name)}\n`), `${where(FILES.devSecrets)}: no ${NAME}_DATABASE_URL`);
-    expect(devPostgres.includes(`    CREATE DATABASE ${name};\n`), `${where(FILES.devPostgres)}: no CREATE DATABASE ${name}`);
-    expect(new RegExp(`operator: In, values: \\[[^\\]]*\\b${name}\\b`).test(devPostgres), `${where(FILES.devPostgres)}: ${name} may not reach Postgres`);
-    expect(new RegExp(`operator: In, values: \\[[^\\]]*\\b${name}\\b`).test(read(FILES.devRedis)), `${where(FILES.devRedis)}: ${name} may not reach Redis`);
+    expect(
+      own.includes(`literals: [name=${name}, NAME=${NAME}, port=${subgraph.port}]`),
+      `${subgraphKustomization(name)}: no literals [name=${name}, NAME=${NAME}, port=${subgraph.port}]`,
+    );
+    expect(
+      read(FILES.devOverlay).includes(`{ name: supergraph/${name}, newTag: dev }`),
+      `${where(FILES.devOverlay)}: no image supergraph/${name}`,
+    );
+    expect(
+      read(FILES.prodOverlay).includes(`{ name: supergraph/${name}, newName: registry.example.com/supergraph/${name},`),
+      `${where(FILES.prodOverlay)}: no image supergraph/${name}`,
+    );
+    expect(
+      read(FILES.devSecrets).includes(`\n${NAME}_DATABASE_URL=${databaseUrl(name)}\n`),
+      `${where(FILES.devSecrets)}: no ${NAME}_DATABASE_URL`,
+    );
+    expect(
+      devPostgres.includes(`    CREATE DATABASE ${name};\n`),
+      `${where(FILES.devPostgres)}: no CREATE DATABASE ${name}`,
+    );
+    expect(
+      new RegExp(`operator: In, values: \\[[^\\]]*\\b${name}\\b`).test(devPostgres),
+      `${where(FILES.devPostgres)}: ${name} may not reach Postgres`,
+    );
+    expect(
+      new RegExp(`operator: In, values: \\[[^\\]]*\\b${name}\\b`).test(read(FILES.devRedis)),
+      `${where(FILES.devRedis)}: ${name} may not reach Redis`,
+    );
   }
   return problems;
 }
@@ -100,7 +156,8 @@ function insertAfterLast(text: string, after: RegExp, line: string, file: string
 export function wireSubgraph(root: string, subgraph: Subgraph): void {
   const { name } = subgraph;
   const NAME = envPrefix(name);
-  const edit = (file: string, change: (text: string) => string) => writeFileSync(join(root, file), change(readFileSync(join(root, file), "utf8")));
+  const edit = (file: string, change: (text: string) => string) =>
+    writeFileSync(join(root, file), change(readFileSync(join(root, file), "utf8")));
 
   edit(FILES.compose, (text) => {
     let next = insertAfterLast(
@@ -120,10 +177,22 @@ export function wireSubgraph(root: string, subgraph: Subgraph): void {
       /\n {2}router:\n/,
       `\n  ${name}:\n    <<: *subgraph\n    image: supergraph/${name}\n    environment: { <<: *secrets, ${NAME}_DATABASE_URL: "${databaseUrl(name)}" }\n    depends_on: { ${name}-migrate: { condition: service_completed_successfully } }\n\n  router:\n`,
     );
-    next = insertAfterLast(next, /^ {6}[A-Z]+_URL: http:\/\/\w+:\d+\/graphql$/, `      ${NAME}_URL: ${serviceUrl(subgraph)}`, FILES.compose);
-    return insertAfterLast(next, /^ {6}\w+: \{ condition: service_healthy \}$/, `      ${name}: { condition: service_healthy }`, FILES.compose);
+    next = insertAfterLast(
+      next,
+      /^ {6}[A-Z]+_URL: http:\/\/\w+:\d+\/graphql$/,
+      `      ${NAME}_URL: ${serviceUrl(subgraph)}`,
+      FILES.compose,
+    );
+    return insertAfterLast(
+      next,
+      /^ {6}\w+: \{ condition: service_healthy \}$/,
+      `      ${name}: { condition: service_healthy }`,
+      FILES.compose,
+    );
   });
-  edit(FILES.postgresInit, (text) => insertAfterLast(text, /^CREATE DATABASE \w+;$/, `CREATE DATABASE ${name};`, FILES.postgresInit));
+  edit(FILES.postgresInit, (text) =>
+    insertAfterLast(text, /^CREATE DATABASE \w+;$/, `CREATE DATABASE ${name};`, FILES.postgresInit),
+  );
   edit(FILES.base, (text) =>
     insertAfterLast(
       insertAfterLast(text, /^ {2}- subgraphs\/\w+$/, `  - subgraphs/${name}`, FILES.base),
@@ -132,7 +201,14 @@ export function wireSubgraph(root: string, subgraph: Subgraph): void {
       FILES.base,
     ),
   );
-  edit(FILES.devOverlay, (text) => insertAfterLast(text, /^ {2}- \{ name: supergraph\/\w+, newTag: dev \}$/, `  - { name: supergraph/${name}, newTag: dev }`, FILES.devOverlay));
+  edit(FILES.devOverlay, (text) =>
+    insertAfterLast(
+      text,
+      /^ {2}- \{ name: supergraph\/\w+, newTag: dev \}$/,
+      `  - { name: supergraph/${name}, newTag: dev }`,
+      FILES.devOverlay,
+    ),
+  );
   edit(FILES.prodOverlay, (text) =>
     insertAfterLast(
       text,
@@ -141,7 +217,9 @@ export function wireSubgraph(root: string, subgraph: Subgraph): void {
       FILES.prodOverlay,
     ),
   );
-  edit(FILES.devSecrets, (text) => insertAfterLast(text, /^[A-Z]+_DATABASE_URL=/, `${NAME}_DATABASE_URL=${databaseUrl(name)}`, FILES.devSecrets));
+  edit(FILES.devSecrets, (text) =>
+    insertAfterLast(text, /^[A-Z]+_DATABASE_URL=/, `${NAME}_DATABASE_URL=${databaseUrl(name)}`, FILES.devSecrets),
+  );
   edit(FILES.devPostgres, (text) =>
     insertAfterLast(text, /^ {4}CREATE DATABASE \w+;$/, `    CREATE DATABASE ${name};`, FILES.devPostgres).replace(
       /(operator: In, values: \[[^\]]*)\]/,

@@ -38,7 +38,8 @@ async function variables() {
     const source = readFileSync(join(root, file), "utf8");
     const module = (await import(join(root, file))) as Record<string, unknown>;
     const schemas = Object.entries(module).filter((entry): entry is [string, Schema] => isSchema(entry[1]));
-    if (/z\.object\(|\.extend\(/.test(source)) expect(schemas.length, `${file} must export its env schema`).toBeGreaterThan(0);
+    if (/z\.object\(|\.extend\(/.test(source))
+      expect(schemas.length, `${file} must export its env schema`).toBeGreaterThan(0);
     if (typeof module.loadConfig === "function") {
       const load = module.loadConfig as Loader;
       loaders.push(load);
@@ -62,7 +63,8 @@ function documented(): Map<string, string> {
   for (const line of doc.split("\n")) {
     if (!line.startsWith("| `")) continue;
     const [names = "", fallback = ""] = line.replace(/^\| /, "").split(" | ");
-    for (const match of names.matchAll(/`([A-Z][A-Z0-9_]*)`/g)) if (!rows.has(match[1] as string)) rows.set(match[1] as string, fallback);
+    for (const match of names.matchAll(/`([A-Z][A-Z0-9_]*)`/g))
+      if (!rows.has(match[1] as string)) rows.set(match[1] as string, fallback);
   }
   return rows;
 }

@@ -3,10 +3,10 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { composeServices } from "@apollo/composition";
 import { ApolloServer, type ApolloServerPlugin } from "@apollo/server";
-import { startStandaloneServer } from "@apollo/server/standalone";
 import { ApolloServerPluginCacheControl } from "@apollo/server/plugin/cacheControl";
+import { startStandaloneServer } from "@apollo/server/standalone";
 import { buildSubgraphSchema } from "@apollo/subgraph";
-import { invalidate, type InvalidationContext, useCacheTags, useInvalidationReport } from "@supergraph/kit/subgraph";
+import { type InvalidationContext, invalidate, useCacheTags, useInvalidationReport } from "@supergraph/kit/subgraph";
 import { parse } from "graphql";
 
 /**
@@ -55,8 +55,14 @@ const definitions = {
       type Mutation { renameBook(upc: String!, title: String!): Book }`,
     resolvers: {
       Query: {
-        node: (_: unknown, { id }: { id: string }) => (directors.has(id) ? { __typename: "Movie", id } : ([...books.values()].find((book) => book.id === id) ?? null)),
-        nodes: () => [{ __typename: "Movie", id: "m1" }, ...books.values(), { __typename: "Movie", id: "m2" }].filter((node) => node.id !== null),
+        node: (_: unknown, { id }: { id: string }) =>
+          directors.has(id)
+            ? { __typename: "Movie", id }
+            : ([...books.values()].find((book) => book.id === id) ?? null),
+        nodes: () =>
+          [{ __typename: "Movie", id: "m1" }, ...books.values(), { __typename: "Movie", id: "m2" }].filter(
+            (node) => node.id !== null,
+          ),
         book: (_: unknown, { upc }: { upc: string }) => books.get(upc) ?? null,
         books: () => [...books.values()],
       },
@@ -69,7 +75,10 @@ const definitions = {
           return book;
         },
       },
-      Node: { __resolveType: (node: { __typename?: string; upc?: string }) => node.__typename ?? (node.upc ? "Book" : "Movie") },
+      Node: {
+        __resolveType: (node: { __typename?: string; upc?: string }) =>
+          node.__typename ?? (node.upc ? "Book" : "Movie"),
+      },
       Book: {
         __resolveReference: (reference: { upc: string }) => books.get(reference.upc) ?? null,
         // Null for one book: a non-null violation only when a client selects it.
@@ -152,13 +161,19 @@ export async function startShapes(options: { reportTags: boolean }): Promise<Sha
   const servers: ApolloServer<Context>[] = [];
   const services: Array<{ name: string; url: string; typeDefs: string }> = [];
   for (const [name, definition] of Object.entries(definitions)) {
-    const plugins: ApolloServerPlugin<Context>[] = [ApolloServerPluginCacheControl({ defaultMaxAge: 60 }), useInvalidationReport<Context>()];
+    const plugins: ApolloServerPlugin<Context>[] = [
+      ApolloServerPluginCacheControl({ defaultMaxAge: 60 }),
+      useInvalidationReport<Context>(),
+    ];
     if (options.reportTags) plugins.push(useCacheTags<Context>());
     const server = new ApolloServer<Context>({
       schema: buildSubgraphSchema({ typeDefs: parse(definition.typeDefs), resolvers: definition.resolvers as never }),
       plugins,
     });
-    const { url } = await startStandaloneServer(server, { listen: { port: 0, host: "127.0.0.1" }, context: async () => ({ invalidations: new Set<string>() }) });
+    const { url } = await startStandaloneServer(server, {
+      listen: { port: 0, host: "127.0.0.1" },
+      context: async () => ({ invalidations: new Set<string>() }),
+    });
     servers.push(server);
     services.push({ name, url, typeDefs: definition.typeDefs });
   }

@@ -1,7 +1,7 @@
 import { request } from "node:http";
 import { type TestDatabase, testDatabaseSettings } from "@supergraph/db/testing";
 import { createLogger, type Logger } from "@supergraph/kit/runtime";
-import { type RunningSubgraph } from "@supergraph/kit/subgraph";
+import type { RunningSubgraph } from "@supergraph/kit/subgraph";
 import * as orders from "@supergraph/orders";
 import * as posts from "@supergraph/posts";
 import * as products from "@supergraph/products";
@@ -24,9 +24,16 @@ export interface Stack {
   orders: RunningSubgraph<orders.Db>;
   posts: RunningSubgraph<posts.Db>;
   databaseKind: TestDatabase["kind"];
-  gql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, options?: RequestOptions): Promise<GqlResult<T>>;
+  gql<T = Record<string, unknown>>(
+    query: string,
+    variables?: Record<string, unknown>,
+    options?: RequestOptions,
+  ): Promise<GqlResult<T>>;
   /** Another router in front of the same subgraphs (e.g. a second replica sharing Redis). */
-  startRouter(env?: Record<string, string>, logger?: Logger): Promise<{ url: string; internalUrl: string; close(): Promise<void> }>;
+  startRouter(
+    env?: Record<string, string>,
+    logger?: Logger,
+  ): Promise<{ url: string; internalUrl: string; close(): Promise<void> }>;
   close(): Promise<void>;
 }
 
@@ -39,9 +46,10 @@ export interface GqlResult<T> {
   status: number;
   headers: Headers;
   data: T | null | undefined;
-  errors: Array<{ message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }> | undefined;
+  errors:
+    | Array<{ message: string; path?: string[]; extensions?: { code?: string; [key: string]: unknown } }>
+    | undefined;
 }
-
 
 export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv => ({
   NODE_ENV: "test",
@@ -90,7 +98,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       Record<string, string>,
     ];
 
-    const own = (name: string, db: Record<string, string>, extra: Record<string, string> = {}) => env({ [portVariable(name)]: "0", ...db, ...extra });
+    const own = (name: string, db: Record<string, string>, extra: Record<string, string> = {}) =>
+      env({ [portVariable(name)]: "0", ...db, ...extra });
     // The URLs of the subgraphs `name` calls directly (its registry line's `calls`), started before it.
     const callees = (name: string, started: Record<string, { url: string }>) =>
       Object.fromEntries(subgraph(name).calls.map((callee) => [urlVariable(callee), started[callee]?.url ?? ""]));
@@ -110,8 +119,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         quiet("posts"),
       ),
     ]);
-    cleanup.push(() => usersSubgraph.close(), () => ordersSubgraph.close(), () => postsSubgraph.close());
-    const running: Record<string, { url: string }> = { users: usersSubgraph, products: productsSubgraph, orders: ordersSubgraph, posts: postsSubgraph };
+    cleanup.push(
+      () => usersSubgraph.close(),
+      () => ordersSubgraph.close(),
+      () => postsSubgraph.close(),
+    );
+    const running: Record<string, { url: string }> = {
+      users: usersSubgraph,
+      products: productsSubgraph,
+      orders: ordersSubgraph,
+      posts: postsSubgraph,
+    };
 
     const routerFor = async (extra: Record<string, string>, logger: Logger = quiet("router")) => {
       const started = await startRouter(
@@ -156,7 +174,12 @@ async function closeAll(cleanup: Array<() => Promise<void>>): Promise<void> {
  * looks it up), or chunked (`fastify`: no Content-Length, so the lane hands it to Fastify, whose handler
  * answers it, hits included).
  */
-export function postTo(url: string, body: string, way: "lane" | "fastify", headers: Record<string, string> = {}): Promise<Response> {
+export function postTo(
+  url: string,
+  body: string,
+  way: "lane" | "fastify",
+  headers: Record<string, string> = {},
+): Promise<Response> {
   return fetch(url, {
     method: "POST",
     headers: { "content-type": "application/json", ...headers },
@@ -166,17 +189,36 @@ export function postTo(url: string, body: string, way: "lane" | "fastify", heade
 }
 
 /** A POST on a connection of its own: with ROUTER_WORKERS, the primary hands each new connection to the next worker. */
-export function postOnNewConnection(url: string, body: object, headers: Record<string, string> = {}): Promise<{ status: number; cache: string; age: number; json: { data?: unknown; errors?: unknown } }> {
+export function postOnNewConnection(
+  url: string,
+  body: object,
+  headers: Record<string, string> = {},
+): Promise<{ status: number; cache: string; age: number; json: { data?: unknown; errors?: unknown } }> {
   return new Promise((resolve, reject) => {
     const payload = JSON.stringify(body);
-    const outgoing = request(url, { method: "POST", agent: false, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers } }, (response) => {
-      let text = "";
-      response.setEncoding("utf8");
-      response.on("data", (chunk: string) => {
-        text += chunk;
-      });
-      response.on("end", () => resolve({ status: response.statusCode ?? 0, cache: String(response.headers["x-cache"]), age: Number(response.headers.age), json: JSON.parse(text) }));
-    });
+    const outgoing = request(
+      url,
+      {
+        method: "POST",
+        agent: false,
+        headers: { "content-type": "application/json", "content-length": Buffer.byteLength(payload), ...headers },
+      },
+      (response) => {
+        let text = "";
+        response.setEncoding("utf8");
+        response.on("data", (chunk: string) => {
+          text += chunk;
+        });
+        response.on("end", () =>
+          resolve({
+            status: response.statusCode ?? 0,
+            cache: String(response.headers["x-cache"]),
+            age: Number(response.headers.age),
+            json: JSON.parse(text),
+          }),
+        );
+      },
+    );
     outgoing.on("error", reject);
     outgoing.end(payload);
   });
@@ -231,7 +273,8 @@ export async function metricTotal(serviceUrl: string, series: string): Promise<n
 export const sqlStatementCount = (subgraphUrl: string) => metricTotal(subgraphUrl, "db_query_duration_seconds_count");
 
 /** Total GraphQL requests a service has served so far. */
-export const graphqlRequestCount = (serviceUrl: string) => metricTotal(serviceUrl, "graphql_request_duration_seconds_count");
+export const graphqlRequestCount = (serviceUrl: string) =>
+  metricTotal(serviceUrl, "graphql_request_duration_seconds_count");
 
 let counter = 0;
 /** A unique email per call, so tests never collide on data. */
@@ -273,9 +316,19 @@ export async function createProduct(
   admin: SignedIn,
   input: { name?: string; priceCents?: number; stock?: number; description?: string } = {},
 ): Promise<{ id: string; sku: string; name: string; priceCents: number; stock: number }> {
-  const result = await stack.gql<{ createProduct: { id: string; sku: string; name: string; priceCents: number; stock: number } }>(
+  const result = await stack.gql<{
+    createProduct: { id: string; sku: string; name: string; priceCents: number; stock: number };
+  }>(
     `mutation($input: CreateProductInput!) { createProduct(input: $input) { id sku name priceCents stock } }`,
-    { input: { sku: `P-${process.pid}-${Date.now()}-${skuCounter++}`, name: "Widget", priceCents: 1000, stock: 10, ...input } },
+    {
+      input: {
+        sku: `P-${process.pid}-${Date.now()}-${skuCounter++}`,
+        name: "Widget",
+        priceCents: 1000,
+        stock: 10,
+        ...input,
+      },
+    },
     { token: admin.token },
   );
   if (!result.data) throw new Error(`createProduct failed: ${JSON.stringify(result.errors)}`);

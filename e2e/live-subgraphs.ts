@@ -7,7 +7,12 @@ import { ApolloServerPluginInlineTraceDisabled } from "@apollo/server/plugin/dis
 import { startStandaloneServer } from "@apollo/server/standalone";
 import { buildSubgraphSchema } from "@apollo/subgraph";
 import { appError, createLogger, createMetrics, ErrorCode } from "@supergraph/kit/runtime";
-import { createEventBus, type InternalIdentity, loadSubgraphConfig, startSubgraphServer } from "@supergraph/kit/subgraph";
+import {
+  createEventBus,
+  type InternalIdentity,
+  loadSubgraphConfig,
+  startSubgraphServer,
+} from "@supergraph/kit/subgraph";
 import { parse } from "graphql";
 import { testEnv } from "./harness.ts";
 
@@ -56,7 +61,11 @@ interface TicksContext {
  */
 export async function startLive(options: { redisUrl?: string; channelPrefix?: string } = {}): Promise<LiveSupergraph> {
   const logger = createLogger("ticks", "silent");
-  const events = createEventBus<{ tick: [TickEvent] }>({ redisUrl: options.redisUrl, channelPrefix: options.channelPrefix ?? "live:", logger });
+  const events = createEventBus<{ tick: [TickEvent] }>({
+    redisUrl: options.redisUrl,
+    channelPrefix: options.channelPrefix ?? "live:",
+    logger,
+  });
   let last = 0;
   const resolvers = {
     Query: { lastTick: () => last },
@@ -95,7 +104,9 @@ export async function startLive(options: { redisUrl?: string; channelPrefix?: st
             if (id.startsWith("slow")) await new Promise((resolve) => setTimeout(resolve, 300));
             return name;
           },
-        }, Query: { item: (_: unknown, { id }: { id: string }) => ({ id, name: `Item ${id}` }) } } as never,
+        },
+        Query: { item: (_: unknown, { id }: { id: string }) => ({ id, name: `Item ${id}` }) },
+      } as never,
     }),
   });
   const { url: itemsUrl } = await startStandaloneServer(items, { listen: { port: 0, host: "127.0.0.1" } });

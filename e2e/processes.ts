@@ -20,7 +20,12 @@ export interface ServiceProcess {
  * Resolves once its output has matched `listening`, whose first group is the URL, and `ready` if given;
  * rejects, with the output, if it exits first.
  */
-export function startProcess(entry: string, env: Record<string, string>, listening: RegExp, ready?: RegExp): Promise<ServiceProcess> {
+export function startProcess(
+  entry: string,
+  env: Record<string, string>,
+  listening: RegExp,
+  ready?: RegExp,
+): Promise<ServiceProcess> {
   const child = spawn(process.execPath, ["--import", "tsx", entry], {
     cwd: root,
     env: { ...process.env, ...testEnv({ LOG_LEVEL: "info", ...env }) },
@@ -36,11 +41,14 @@ export function startProcess(entry: string, env: Record<string, string>, listeni
       lines.push(...complete);
       const text = lines.join("\n");
       const url = listening.exec(text)?.[1];
-      if (url && (!ready || ready.test(text))) resolve({ child, url, internalUrl: INTERNAL_URL.exec(text)?.[1], lines, exit });
+      if (url && (!ready || ready.test(text)))
+        resolve({ child, url, internalUrl: INTERNAL_URL.exec(text)?.[1], lines, exit });
     };
     child.stdout?.on("data", onData);
     child.stderr?.on("data", onData);
-    exit.then((code) => reject(new Error(`${entry} exited with ${code} before it was ready:\n${[...lines, partial].join("\n")}`)));
+    exit.then((code) =>
+      reject(new Error(`${entry} exited with ${code} before it was ready:\n${[...lines, partial].join("\n")}`)),
+    );
   });
 }
 
@@ -56,7 +64,11 @@ export function internalUrlOf(service: ServiceProcess): string {
 export const ROUTER_LISTENING = /"url":"(http:\/\/[^"]+\/graphql)","msg":"router listening"/;
 
 /** The router as `main.ts` runs it, forking `workers` workers (ROUTER_WORKERS), in front of a stack's subgraphs. */
-export function startRouterWorkers(stack: Stack, workers: number, env: Record<string, string>): Promise<ServiceProcess> {
+export function startRouterWorkers(
+  stack: Stack,
+  workers: number,
+  env: Record<string, string>,
+): Promise<ServiceProcess> {
   return startProcess(
     "router/src/main.ts",
     {
@@ -75,7 +87,11 @@ export function startRouterWorkers(stack: Stack, workers: number, env: Record<st
 
 /** Which of a router's workers logged these requests (log lines are written in batches, at most 100 ms late). */
 export async function workersServing(router: ServiceProcess, requestIds: string[]): Promise<Set<number | undefined>> {
-  const logged = () => router.lines.filter((line) => line.includes('"msg":"request"') && requestIds.some((id) => line.includes(`"reqId":"${id}"`)));
-  for (let attempt = 0; attempt < 40 && logged().length < requestIds.length; attempt++) await new Promise((resolve) => setTimeout(resolve, 50));
+  const logged = () =>
+    router.lines.filter(
+      (line) => line.includes('"msg":"request"') && requestIds.some((id) => line.includes(`"reqId":"${id}"`)),
+    );
+  for (let attempt = 0; attempt < 40 && logged().length < requestIds.length; attempt++)
+    await new Promise((resolve) => setTimeout(resolve, 50));
   return new Set(logged().map((line) => (JSON.parse(line) as { worker?: number }).worker));
 }

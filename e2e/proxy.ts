@@ -29,7 +29,13 @@ export async function delayingProxy(target: string, delayMs = 0): Promise<Subgra
     setTimeout(() => {
       forwarded++;
       const request = httpRequest(
-        { host: upstream.hostname, port: upstream.port, path: upstream.pathname, method: incoming.method, headers: incoming.headers },
+        {
+          host: upstream.hostname,
+          port: upstream.port,
+          path: upstream.pathname,
+          method: incoming.method,
+          headers: incoming.headers,
+        },
         (response) => {
           outgoing.writeHead(response.statusCode ?? 502, response.headers);
           response.pipe(outgoing);

@@ -11,6 +11,7 @@
 // bundled in (resolved from the importing package, at the versions it declares) — all but the API, which
 // must stay one shared instance. deploy/docker/image-layout.test.ts runs every service from such a layout.
 const INLINE = /^@opentelemetry\/(?!api$)/;
+
 import { existsSync, readdirSync, readFileSync } from "node:fs";
 import { builtinModules } from "node:module";
 import { join } from "node:path";
@@ -38,7 +39,11 @@ const visit = (manifest: PackageJson) => {
 };
 visit(pkg);
 const builtins = new Set(builtinModules.flatMap((name) => [name, `node:${name}`]));
-const packageName = (specifier: string) => specifier.split("/").slice(0, specifier.startsWith("@") ? 2 : 1).join("/");
+const packageName = (specifier: string) =>
+  specifier
+    .split("/")
+    .slice(0, specifier.startsWith("@") ? 2 : 1)
+    .join("/");
 
 const externals = new Set<string>();
 const transitive = new Set<string>();
@@ -53,7 +58,9 @@ const result = await build({
   metafile: true,
   logLevel: "warning",
   // Bundled CommonJS code may call require(); give the ESM bundle one.
-  banner: { js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);" },
+  banner: {
+    js: "import { createRequire as __createRequire } from 'node:module'; const require = __createRequire(import.meta.url);",
+  },
   plugins: [
     {
       name: "externalise-npm-packages",

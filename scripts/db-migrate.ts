@@ -9,7 +9,10 @@ const command = process.argv[2] === "seed" ? "seed" : "migrate";
 const root = join(import.meta.dirname, "..");
 let failed = false;
 for (const name of SUBGRAPH_NAMES) {
-  const result = spawnSync(process.execPath, ["--import", "tsx", subgraphEntry(name), command], { cwd: root, stdio: "inherit" });
+  const result = spawnSync(process.execPath, ["--import", "tsx", subgraphEntry(name), command], {
+    cwd: root,
+    stdio: "inherit",
+  });
   if (result.status === 0) console.log(`✔ ${name}: ${command} done`);
   else {
     console.error(`✖ ${name}: ${command} failed (exit code ${result.status})`);

@@ -18,5 +18,8 @@ if (!dir) {
   process.exit(0);
 }
 console.log(`wrote ${join(dir, "migration.sql").slice(root.length + 1)}`);
-const generated = spawnSync(process.execPath, ["--import", "tsx", "packages/db/src/cli/generate.ts"], { cwd: root, stdio: "inherit" });
+const generated = spawnSync(process.execPath, ["--import", "tsx", "packages/db/src/cli/generate.ts"], {
+  cwd: root,
+  stdio: "inherit",
+});
 process.exit(generated.status ?? 1);

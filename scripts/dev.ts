@@ -6,15 +6,19 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { prettyFactory } from "pino-pretty";
 import { defaultPort, portVariable } from "@supergraph/registry";
+import { prettyFactory } from "pino-pretty";
 import { composeSupergraph } from "../router/src/gateway/compose.ts";
 import { ROUTER_ENTRY, SUBGRAPH_NAMES, subgraphEntry } from "./services.ts";
 import { cpuTicks, type Outcome, probe, waitUntilReady } from "./wait-ready.ts";
 
 const root = join(import.meta.dirname, "..");
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "development" };
-const pretty = prettyFactory({ colorize: process.stdout.isTTY, ignore: "pid,hostname,service,name", translateTime: "HH:MM:ss" });
+const pretty = prettyFactory({
+  colorize: process.stdout.isTTY,
+  ignore: "pid,hostname,service,name",
+  translateTime: "HH:MM:ss",
+});
 
 const composed = composeSupergraph(root);
 if ("errors" in composed) {
@@ -36,7 +40,11 @@ const services: Service[] = [];
 let stopping = false;
 
 function start(name: string, entry: string): Service {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   const lastLines: string[] = [];
   const print = (line: string) => {
     service.linesPrinted++;
@@ -75,7 +83,9 @@ const watched = (service: Service, url: string) => ({
 async function waitReady(service: Service, url: string): Promise<{ outcome: Outcome; late: Promise<Outcome> }> {
   const outcome = await waitUntilReady(watched(service, url));
   if (outcome !== "silent") return { outcome, late: Promise.resolve(outcome) };
-  console.error(`\n⚠ ${service.name} is not ready and has done nothing for 3 minutes; still waiting for it. Its last output:\n${service.lastLines.join("\n")}\n`);
+  console.error(
+    `\n⚠ ${service.name} is not ready and has done nothing for 3 minutes; still waiting for it. Its last output:\n${service.lastLines.join("\n")}\n`,
+  );
   return { outcome, late: waitUntilReady(watched(service, url), { silenceMs: Number.POSITIVE_INFINITY }) };
 }
 
@@ -107,7 +117,8 @@ await Promise.all(
     void late.then((result) => {
       if (outcome === "silent" && result === "ready" && !stopping) console.log(`\n✔ ${name} is ready after all.\n`);
     });
-    if (outcome === "exited") console.error(`\n✖ The ${name} subgraph did not start. Its last output:\n${service.lastLines.join("\n")}\n`);
+    if (outcome === "exited")
+      console.error(`\n✖ The ${name} subgraph did not start. Its last output:\n${service.lastLines.join("\n")}\n`);
     if (outcome === "exited") failed.push(name);
     if (outcome === "silent") waiting.push(name);
   }),

@@ -10,7 +10,12 @@ import { defaultPort } from "@supergraph/registry";
 
 const root = join(import.meta.dirname, "..");
 
-const pnpm = (args: string[]) => execFileSync(process.execPath, [join(root, "scripts/pnpm.mjs"), ...args], { cwd: root, stdio: "pipe", encoding: "utf8" });
+const pnpm = (args: string[]) =>
+  execFileSync(process.execPath, [join(root, "scripts/pnpm.mjs"), ...args], {
+    cwd: root,
+    stdio: "pipe",
+    encoding: "utf8",
+  });
 
 /**
  * A fresh folder for layouts, inside the workspace's node_modules: `pnpm deploy --legacy` mislays its
@@ -37,10 +42,19 @@ export function imageEntrypoint(): string[] {
 export function assembleImageLayout(service: string, work: string): string {
   const app = join(work, service);
   pnpm(["--filter", `@supergraph/${service}`, "run", "build"]);
-  pnpm(["deploy", "--legacy", "--prod", "--config.node-linker=hoisted", "--filter", `@supergraph/${service}`, join(app, "service")]);
+  pnpm([
+    "deploy",
+    "--legacy",
+    "--prod",
+    "--config.node-linker=hoisted",
+    "--filter",
+    `@supergraph/${service}`,
+    join(app, "service"),
+  ]);
   // The health check's fallback port, as the Dockerfile writes it (scripts/default-port.ts).
   writeFileSync(join(app, "service/default-port"), `${service === "router" ? 4000 : defaultPort(service)}\n`);
-  if (existsSync(join(root, "prisma", service))) cpSync(join(root, "prisma", service), join(app, "prisma", service), { recursive: true });
+  if (existsSync(join(root, "prisma", service)))
+    cpSync(join(root, "prisma", service), join(app, "prisma", service), { recursive: true });
   if (service === "router") {
     mkdirSync(join(app, "sdk"), { recursive: true });
     cpSync(join(root, "sdk/persisted-operations.json"), join(app, "sdk/persisted-operations.json"));

@@ -30,4 +30,6 @@ try {
 } finally {
   rmSync(work, { recursive: true, force: true });
 }
-console.log(`${service}: ${dir}\nrun it as its image does:  cd ${join(dir, "service")} && ${imageEntrypoint().join(" ")}`);
+console.log(
+  `${service}: ${dir}\nrun it as its image does:  cd ${join(dir, "service")} && ${imageEntrypoint().join(" ")}`,
+);

@@ -4,7 +4,7 @@
 // subgraph's Prisma client and builds the playground. A stamp of the inputs makes it a no-op when nothing
 // changed.
 import { createHash } from "node:crypto";
-import { existsSync, readFileSync, readdirSync, writeFileSync } from "node:fs";
+import { existsSync, readdirSync, readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { pnpm } from "./pnpm.mjs";
 
@@ -16,8 +16,19 @@ function inputsHash() {
   for (const dir of ["packages", "subgraphs"]) {
     for (const name of readdirSync(join(root, dir))) files.push(join(dir, name, "package.json"));
   }
-  files.push("router/package.json", "e2e/package.json", "sdk/package.json", "playground/package.json", "deploy/package.json", "bench/package.json");
-  files.push("playground/index.html", "playground/vite.config.ts", ...readdirSync(join(root, "playground/src")).map((name) => join("playground/src", name)));
+  files.push(
+    "router/package.json",
+    "e2e/package.json",
+    "sdk/package.json",
+    "playground/package.json",
+    "deploy/package.json",
+    "bench/package.json",
+  );
+  files.push(
+    "playground/index.html",
+    "playground/vite.config.ts",
+    ...readdirSync(join(root, "playground/src")).map((name) => join("playground/src", name)),
+  );
   for (const name of readdirSync(join(root, "prisma"))) files.push(join("prisma", name, "schema.prisma"));
   const hash = createHash("sha256");
   for (const file of files) {

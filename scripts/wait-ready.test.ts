@@ -9,9 +9,14 @@ function fake(script: (t: number) => { ready?: boolean; exited?: boolean; progre
     exited: () => script(t).exited ?? false,
     progress: () => script(t).progress ?? 0,
   };
-  const options = { now: () => t, sleep: async (ms: number) => {
+  const options = {
+    now: () => t,
+    sleep: async (ms: number) => {
       t += ms;
-    }, intervalMs: 1_000, silenceMs: 60_000 };
+    },
+    intervalMs: 1_000,
+    silenceMs: 60_000,
+  };
   return { service, options, elapsed: () => t };
 }
 

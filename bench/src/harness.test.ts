@@ -14,12 +14,24 @@ describe("the load generator", () => {
     const server = createServer((_request, response) => {
       served++;
       // Every third answer is wrong: other data, or an error next to the right data.
-      const body = served % 3 === 0 ? (served % 2 ? '{"data":{"n":2}}' : '{"data":{"n":1},"errors":[{"message":"x"}]}') : '{"data":{"n":1}}';
+      const body =
+        served % 3 === 0
+          ? served % 2
+            ? '{"data":{"n":2}}'
+            : '{"data":{"n":1},"errors":[{"message":"x"}]}'
+          : '{"data":{"n":1}}';
       response.writeHead(200, { "content-type": "application/json" }).end(body);
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const result = await runLoad({ url, body: "{}", connections: 1, warmupSeconds: 0, durationSeconds: 1, expected: '{"data":{"n":1}}' });
+    const result = await runLoad({
+      url,
+      body: "{}",
+      connections: 1,
+      warmupSeconds: 0,
+      durationSeconds: 1,
+      expected: '{"data":{"n":1}}',
+    });
     server.close();
     expect(result.requests).toBeGreaterThan(30);
     expect(result.errors / result.requests).toBeGreaterThan(0.25);
@@ -43,7 +55,16 @@ describe("compressed answers", () => {
     return { server, right, url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/` };
   }
   const options = (url: string, right: Buffer, headers?: Record<string, string>) =>
-    ({ url, body: "{}", headers, connections: 1, warmupSeconds: 0, durationSeconds: 1, distinct: true, expectedBase64: right.toString("base64") }) as const;
+    ({
+      url,
+      body: "{}",
+      headers,
+      connections: 1,
+      warmupSeconds: 0,
+      durationSeconds: 1,
+      distinct: true,
+      expectedBase64: right.toString("base64"),
+    }) as const;
 
   it("are checked as bytes by the Node generator, which sends the row's headers", async () => {
     const { server, right, url } = await brotliServer();
@@ -55,14 +76,17 @@ describe("compressed answers", () => {
     expect(notAsked.errors).toBe(notAsked.requests);
   });
 
-  it.runIf(useWrk())("are checked as bytes by wrk, which sends the row's headers on distinct requests too", async () => {
-    const { server, right, url } = await brotliServer();
-    const asked = await runWrk(options(url, right, { "accept-encoding": "br" }), right, "others");
-    server.close();
-    expect(asked.requests).toBeGreaterThan(100);
-    expect(asked.errors / asked.requests).toBeGreaterThan(0.15);
-    expect(asked.errors / asked.requests).toBeLessThan(0.25);
-  });
+  it.runIf(useWrk())(
+    "are checked as bytes by wrk, which sends the row's headers on distinct requests too",
+    async () => {
+      const { server, right, url } = await brotliServer();
+      const asked = await runWrk(options(url, right, { "accept-encoding": "br" }), right, "others");
+      server.close();
+      expect(asked.requests).toBeGreaterThan(100);
+      expect(asked.errors / asked.requests).toBeGreaterThan(0.15);
+      expect(asked.errors / asked.requests).toBeLessThan(0.25);
+    },
+  );
 });
 
 describe("the public-shape benchmark", () => {
@@ -70,7 +94,10 @@ describe("the public-shape benchmark", () => {
 
   it("runs gateways on the same supergraph and checks their answers", { timeout: 120_000 }, async () => {
     // Long enough for a plain gateway on a loaded machine to complete a few of its slow, cold requests.
-    const results = await runPublicShape({ seconds: 2, warmupSeconds: 1, unloadedSeconds: 1, connections: 4 }, ["apollo-gateway", "router cache-hit"]);
+    const results = await runPublicShape({ seconds: 2, warmupSeconds: 1, unloadedSeconds: 1, connections: 4 }, [
+      "apollo-gateway",
+      "router cache-hit",
+    ]);
     expect(results.map((result) => `${result.name}@${result.connections}`)).toEqual([
       "apollo-gateway@4",
       "apollo-gateway@1",
@@ -87,38 +114,61 @@ describe("the public-shape benchmark", () => {
     expect(results[2]?.fetchesPerOp).toBe(0);
   });
 
-  it.runIf(canPair())("runs two routers side by side for a ratio of their CPU per cache hit (npm run bench:pair)", { timeout: 120_000 }, async () => {
-    const settings = { rounds: 2, seconds: 1, warmupSeconds: 1, connections: 2 };
-    // A holds few log lines: were its output not read, it would drop lines within a fraction of a second,
-    // and the pair refuse to count it. (Not the 64 KB minimum: with the rest of the suite running on both
-    // cores, this test's own process can pause reading for longer than 64 KB of lines take to write.)
-    const a = { label: "A" as const, dir: routerImage(), env: { LOG_BUFFER_MAX_BYTES: String(512 * 1024) } };
-    const rounds = await runPair({ ...settings, a, b: { label: "B", dir: routerImage(), env: { LOG_LEVEL: "warn" } } });
-    expect(rounds.map((round) => round.round)).toEqual([1, 2]);
-    for (const { a, b, ratio, stealPercent } of rounds) {
-      expect(stealPercent).toBeGreaterThanOrEqual(0);
-      expect([a.errors, b.errors]).toEqual([0, 0]);
-      expect(a.rps).toBeGreaterThan(0);
-      expect(b.rps).toBeGreaterThan(0);
-      expect(ratio).toBeCloseTo(b.usPerHit / a.usPerHit, 10);
-      expect(ratio).toBeGreaterThan(0);
-    }
-    // Each side's settings reach its router: one without a response cache is refused, not measured.
-    const uncached = runPair({ ...settings, rounds: 1, a: { label: "A", dir: routerImage(), env: {} }, b: { label: "B", dir: routerImage(), env: { RESPONSE_CACHE: "false" } } });
-    await expect(uncached).rejects.toThrow(/router B did not answer from its cache/);
-    // A side whose answers go wrong under load (here refused: its rate limit is spent) is not counted as cheaper.
-    const refusing = runPair({ ...settings, rounds: 1, a: { label: "A", dir: routerImage(), env: {} }, b: { label: "B", dir: routerImage(), env: { RATE_LIMIT_PER_MINUTE: "100" } } });
-    await expect(refusing).rejects.toThrow(/router B gave \d+ wrong or failed answers in round 1/);
-    // wrk runs whole seconds: anything else would skew CPU per hit, so it is refused before anything starts.
-    await expect(runPair({ ...settings, seconds: 1.5, a, b: a })).rejects.toThrow(/must be whole seconds/);
-  });
+  it.runIf(canPair())(
+    "runs two routers side by side for a ratio of their CPU per cache hit (npm run bench:pair)",
+    { timeout: 120_000 },
+    async () => {
+      const settings = { rounds: 2, seconds: 1, warmupSeconds: 1, connections: 2 };
+      // A holds few log lines: were its output not read, it would drop lines within a fraction of a second,
+      // and the pair refuse to count it. (Not the 64 KB minimum: with the rest of the suite running on both
+      // cores, this test's own process can pause reading for longer than 64 KB of lines take to write.)
+      const a = { label: "A" as const, dir: routerImage(), env: { LOG_BUFFER_MAX_BYTES: String(512 * 1024) } };
+      const rounds = await runPair({
+        ...settings,
+        a,
+        b: { label: "B", dir: routerImage(), env: { LOG_LEVEL: "warn" } },
+      });
+      expect(rounds.map((round) => round.round)).toEqual([1, 2]);
+      for (const { a, b, ratio, stealPercent } of rounds) {
+        expect(stealPercent).toBeGreaterThanOrEqual(0);
+        expect([a.errors, b.errors]).toEqual([0, 0]);
+        expect(a.rps).toBeGreaterThan(0);
+        expect(b.rps).toBeGreaterThan(0);
+        expect(ratio).toBeCloseTo(b.usPerHit / a.usPerHit, 10);
+        expect(ratio).toBeGreaterThan(0);
+      }
+      // Each side's settings reach its router: one without a response cache is refused, not measured.
+      const uncached = runPair({
+        ...settings,
+        rounds: 1,
+        a: { label: "A", dir: routerImage(), env: {} },
+        b: { label: "B", dir: routerImage(), env: { RESPONSE_CACHE: "false" } },
+      });
+      await expect(uncached).rejects.toThrow(/router B did not answer from its cache/);
+      // A side whose answers go wrong under load (here refused: its rate limit is spent) is not counted as cheaper.
+      const refusing = runPair({
+        ...settings,
+        rounds: 1,
+        a: { label: "A", dir: routerImage(), env: {} },
+        b: { label: "B", dir: routerImage(), env: { RATE_LIMIT_PER_MINUTE: "100" } },
+      });
+      await expect(refusing).rejects.toThrow(/router B gave \d+ wrong or failed answers in round 1/);
+      // wrk runs whole seconds: anything else would skew CPU per hit, so it is refused before anything starts.
+      await expect(runPair({ ...settings, seconds: 1.5, a, b: a })).rejects.toThrow(/must be whole seconds/);
+    },
+  );
 });
 
 describe("bench:pair settings", () => {
   it("takes NAME=value pairs and refuses anything else", () => {
-    expect(parseEnvList(" LOG_LEVEL=warn  NODE_OPTIONS=--max-old-space-size=512 ", "X")).toEqual({ LOG_LEVEL: "warn", NODE_OPTIONS: "--max-old-space-size=512" });
+    expect(parseEnvList(" LOG_LEVEL=warn  NODE_OPTIONS=--max-old-space-size=512 ", "X")).toEqual({
+      LOG_LEVEL: "warn",
+      NODE_OPTIONS: "--max-old-space-size=512",
+    });
     expect(parseEnvList(undefined, "X")).toEqual({});
-    expect(() => parseEnvList("LOG_LEVEL", "BENCH_PAIR_B_ENV")).toThrow(/BENCH_PAIR_B_ENV: "LOG_LEVEL" is not NAME=value/);
+    expect(() => parseEnvList("LOG_LEVEL", "BENCH_PAIR_B_ENV")).toThrow(
+      /BENCH_PAIR_B_ENV: "LOG_LEVEL" is not NAME=value/,
+    );
     expect(() => parseEnvList("log_level=warn", "X")).toThrow(/not NAME=value/);
   });
 });
@@ -135,7 +185,11 @@ describe.runIf(useWrk())("wrk, when installed", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const result = await runWrk({ url, body: '{"query":"{ n }"}', connections: 1, warmupSeconds: 0, durationSeconds: 1, distinct: true }, '{"data":{"n":1}}', "others");
+    const result = await runWrk(
+      { url, body: '{"query":"{ n }"}', connections: 1, warmupSeconds: 0, durationSeconds: 1, distinct: true },
+      '{"data":{"n":1}}',
+      "others",
+    );
     server.close();
     expect(result.requests).toBeGreaterThan(100);
     expect(result.errors / result.requests).toBeGreaterThan(0.2);
@@ -152,7 +206,11 @@ describe.runIf(useWrk())("wrk, when installed", () => {
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
     // One connection at 200 req/s: 5 ms of think time on average, drawn from 0 to 10 ms.
-    const result = await runWrk({ url, body: "{}", connections: 1, warmupSeconds: 0, durationSeconds: 2, rate: 200 }, '{"data":{"n":1}}', "others");
+    const result = await runWrk(
+      { url, body: "{}", connections: 1, warmupSeconds: 0, durationSeconds: 2, rate: 200 },
+      '{"data":{"n":1}}',
+      "others",
+    );
     server.close();
     expect(result.errors).toBe(0);
     expect(result.rps).toBeGreaterThan(150);
@@ -178,7 +236,15 @@ describe("the open loop", () => {
     });
     await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
     const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}/`;
-    const result = await runLoad({ url, body: "{}", connections: 2, warmupSeconds: 0, durationSeconds: 2, expected: '{"data":{"n":1}}', rate: 200 });
+    const result = await runLoad({
+      url,
+      body: "{}",
+      connections: 2,
+      warmupSeconds: 0,
+      durationSeconds: 2,
+      expected: '{"data":{"n":1}}',
+      rate: 200,
+    });
     server.close();
     expect(result.errors).toBe(0);
     expect(result.rps).toBeGreaterThan(180);

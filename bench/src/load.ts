@@ -77,10 +77,12 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   const target = new URL(options.url);
   const pool = new Pool(target.origin, { connections: options.connections, pipelining: 1, keepAliveTimeout: 60_000 });
   const parsedExpected = options.expected ? (JSON.parse(options.expected) as unknown) : undefined;
-  const mix = (options.requests ?? [{ weight: 1, body: options.body ?? "", headers: options.headers }]).map((request) => ({
-    ...request,
-    headers: { "content-type": "application/json", ...options.headers, ...request.headers },
-  }));
+  const mix = (options.requests ?? [{ weight: 1, body: options.body ?? "", headers: options.headers }]).map(
+    (request) => ({
+      ...request,
+      headers: { "content-type": "application/json", ...options.headers, ...request.headers },
+    }),
+  );
   const totalWeight = mix.reduce((sum, request) => sum + request.weight, 0);
   const pick = () => {
     let threshold = Math.random() * totalWeight;
@@ -92,7 +94,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   };
   // Bytes first: decoding 87 KB into a string per response made the generator's own pauses (and GC)
   // part of the tail it measures. Only a body that differs is decoded and compared as JSON.
-  const expectedBytes = options.expectedBase64 ? Buffer.from(options.expectedBase64, "base64") : options.expected ? Buffer.from(options.expected) : undefined;
+  const expectedBytes = options.expectedBase64
+    ? Buffer.from(options.expectedBase64, "base64")
+    : options.expected
+      ? Buffer.from(options.expected)
+      : undefined;
   const check = (bytes: Buffer) => {
     if (expectedBytes?.equals(bytes)) return true;
     if (options.expectedBase64) return false;
@@ -104,7 +110,11 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   let requests = 0;
   let errors = 0;
   let errorSample: string | undefined;
-  const histogram = build({ lowestDiscernibleValue: 1, highestTrackableValue: 60_000_000, numberOfSignificantValueDigits: 3 });
+  const histogram = build({
+    lowestDiscernibleValue: 1,
+    highestTrackableValue: 60_000_000,
+    numberOfSignificantValueDigits: 3,
+  });
 
   let nonce = 0;
   const origin = process.hrtime.bigint();
@@ -161,7 +171,16 @@ export async function runLoad(options: LoadOptions): Promise<LoadResult> {
   await Promise.all(loops);
   await pool.close();
   const ms = (percentile: number) => Math.round(histogram.getValueAtPercentile(percentile) / 10) / 100;
-  return { requests, errors, rps: Math.round((requests / seconds) * 10) / 10, p50: ms(50), p95: ms(95), p99: ms(99), seconds, errorSample };
+  return {
+    requests,
+    errors,
+    rps: Math.round((requests / seconds) * 10) / 10,
+    p50: ms(50),
+    p95: ms(95),
+    p99: ms(99),
+    seconds,
+    errorSample,
+  };
 }
 
 if (process.argv[1]?.endsWith("load.ts")) {

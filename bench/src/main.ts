@@ -46,7 +46,10 @@ const settings = {
 const only = process.env.BENCH_GATEWAYS?.split(",").map((name) => name.trim());
 // A misspelt name would otherwise run nothing for it, silently.
 const unknown = only?.filter((name) => !GATEWAYS.some((gateway) => gateway.name === name));
-if (unknown?.length) throw new Error(`BENCH_GATEWAYS names no row: ${unknown.join(", ")} (rows: ${GATEWAYS.map((gateway) => gateway.name).join("; ")})`);
+if (unknown?.length)
+  throw new Error(
+    `BENCH_GATEWAYS names no row: ${unknown.join(", ")} (rows: ${GATEWAYS.map((gateway) => gateway.name).join("; ")})`,
+  );
 const scenarios = (process.env.BENCH_SCENARIOS ?? "public,own").split(",");
 
 const meta = {
@@ -56,7 +59,8 @@ const meta = {
   router: `our router runs as it ships: ${imageEntrypoint().join(" ")} (the Dockerfile's command) in its image's layout (scripts/image-layout.ts)`,
   load: `closed loop, ${settings.connections} connections for ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up; unloaded: 1 connection for ${settings.unloadedSeconds} s; ${settings.pacedRates.length ? `at a set rate: ${settings.connections} connections, about ${settings.pacedRates.join(" and ")} req/s in all` : "no set-rate runs"}; cache hits and the bare server: the median of ${settings.repeats} loaded runs`,
   generator: generatorName(),
-  memory: "peak RSS of the gateway's processes, summed (a router with workers counts each; shared pages count once per process)",
+  memory:
+    "peak RSS of the gateway's processes, summed (a router with workers counts each; shared pages count once per process)",
   check: "every response compared with the reference answer; any difference or error counts as an error",
 };
 console.log(`Benchmark on ${meta.machine}; ${pinning}`);

@@ -14,7 +14,11 @@ import { freePort, spawnPinned, stop } from "./processes.ts";
 const here = join(import.meta.dirname, "../..");
 const SUBGRAPHS = ["users", "products", "orders", "posts"] as const;
 const { values: args } = parseArgs({
-  options: { repo: { type: "string", default: here }, seconds: { type: "string", default: "60" }, connections: { type: "string", default: "16" } },
+  options: {
+    repo: { type: "string", default: here },
+    seconds: { type: "string", default: "60" },
+    connections: { type: "string", default: "16" },
+  },
 });
 const repo = args.repo as string;
 
@@ -25,7 +29,9 @@ function manifestNodeOptions(): string {
 }
 
 const rssMB = (pid: number): number => {
-  const line = readFileSync(`/proc/${pid}/status`, "utf8").split("\n").find((candidate) => candidate.startsWith("VmRSS:"));
+  const line = readFileSync(`/proc/${pid}/status`, "utf8")
+    .split("\n")
+    .find((candidate) => candidate.startsWith("VmRSS:"));
   return Math.round(Number(line?.split(/\s+/)[1] ?? 0) / 1024);
 };
 
@@ -33,7 +39,13 @@ async function waitReady(url: string, child: ChildProcess, what: string): Promis
   const deadline = Date.now() + 120_000;
   while (Date.now() < deadline) {
     if (child.exitCode !== null) throw new Error(`${what} exited (${child.exitCode})`);
-    if (await fetch(new URL("/health/ready", url)).then((response) => response.ok, () => false)) return;
+    if (
+      await fetch(new URL("/health/ready", url)).then(
+        (response) => response.ok,
+        () => false,
+      )
+    )
+      return;
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   throw new Error(`${what} not ready after 120 s`);
@@ -42,12 +54,29 @@ async function waitReady(url: string, child: ChildProcess, what: string): Promis
 const children: ChildProcess[] = [];
 const databases = await Promise.all(SUBGRAPHS.map((name) => testDatabaseSettings(name)));
 try {
-  const common = { NODE_ENV: "development", LOG_LEVEL: "warn", HOST: "127.0.0.1", PASSWORD_HASH_COST: "12", JWT_SECRET: "b".repeat(40), INTERNAL_TOKEN_SECRET: "c".repeat(40) };
+  const common = {
+    NODE_ENV: "development",
+    LOG_LEVEL: "warn",
+    HOST: "127.0.0.1",
+    PASSWORD_HASH_COST: "12",
+    JWT_SECRET: "b".repeat(40),
+    INTERNAL_TOKEN_SECRET: "c".repeat(40),
+  };
   const urls: Record<string, string> = {};
   for (const [index, name] of SUBGRAPHS.entries()) {
     const port = await freePort();
     urls[name] = `http://127.0.0.1:${port}/graphql`;
-    const child = spawnPinned("others", ["--import", "tsx", join(here, `subgraphs/${name}/src/main.ts`)], { ...common, ...databases[index]?.env, [`${name.toUpperCase()}_PORT`]: String(port), PRODUCTS_URL: urls.products ?? "" }, here);
+    const child = spawnPinned(
+      "others",
+      ["--import", "tsx", join(here, `subgraphs/${name}/src/main.ts`)],
+      {
+        ...common,
+        ...databases[index]?.env,
+        [`${name.toUpperCase()}_PORT`]: String(port),
+        PRODUCTS_URL: urls.products ?? "",
+      },
+      here,
+    );
     children.push(child);
     await waitReady(urls[name], child, name);
   }
@@ -75,7 +104,9 @@ try {
   const url = `http://127.0.0.1:${port}/graphql`;
   await waitReady(url, router, "router");
   const pid = router.pid ?? 0;
-  console.log(`router from ${repo}: node ${[...flags, nodeOptions].filter(Boolean).join(" ")}; idle RSS ${rssMB(pid)} MB`);
+  console.log(
+    `router from ${repo}: node ${[...flags, nodeOptions].filter(Boolean).join(" ")}; idle RSS ${rssMB(pid)} MB`,
+  );
 
   let sent = 0;
   let errors = 0;
@@ -95,14 +126,23 @@ try {
     Array.from({ length: Number(args.connections) }, async () => {
       while (Date.now() < ends && router.exitCode === null) {
         const index = sent++;
-        const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: query(index), variables: { first: 5 } }) }).catch(() => null);
-        const body = response ? ((await response.json().catch(() => ({ errors: ["not JSON"] }))) as { errors?: unknown }) : { errors: ["no answer"] };
+        const response = await fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ query: query(index), variables: { first: 5 } }),
+        }).catch(() => null);
+        const body = response
+          ? ((await response.json().catch(() => ({ errors: ["not JSON"] }))) as { errors?: unknown })
+          : { errors: ["no answer"] };
         if (!response?.ok || body.errors) errors++;
       }
     }),
   );
   clearInterval(sampler);
-  const metrics = await fetch(`http://127.0.0.1:${internalPort}/metrics`).then((response) => response.text(), () => "");
+  const metrics = await fetch(`http://127.0.0.1:${internalPort}/metrics`).then(
+    (response) => response.text(),
+    () => "",
+  );
   const series = (name: string) =>
     metrics
       .split("\n")

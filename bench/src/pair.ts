@@ -44,7 +44,9 @@ export function parseEnvList(text: string | undefined, what: string): Record<str
 const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
-  return sorted.length % 2 ? (sorted[middle] as number) : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
+  return sorted.length % 2
+    ? (sorted[middle] as number)
+    : ((sorted[middle - 1] as number) + (sorted[middle] as number)) / 2;
 };
 
 export interface Side {
@@ -99,10 +101,17 @@ function drain(child: ChildProcess): () => string {
  * Resolves once the router's readiness check answers 200. Asked over HTTP rather than read from its log:
  * a side may run with a LOG_LEVEL that leaves out the "listening" line.
  */
-async function ready(child: ChildProcess, url: string, what: string, output: () => string, timeoutMs = 60_000): Promise<void> {
+async function ready(
+  child: ChildProcess,
+  url: string,
+  what: string,
+  output: () => string,
+  timeoutMs = 60_000,
+): Promise<void> {
   const deadline = Date.now() + timeoutMs;
   while (Date.now() < deadline) {
-    if (child.exitCode !== null || child.signalCode !== null) throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`);
+    if (child.exitCode !== null || child.signalCode !== null)
+      throw new Error(`${what} exited (${child.exitCode ?? child.signalCode}) before it was ready:\n${output()}`);
     const status = await request(url).then(
       async (response) => {
         await response.body.dump();
@@ -118,11 +127,18 @@ async function ready(child: ChildProcess, url: string, what: string, output: () 
 
 /** A request for TestQuery, as its bytes and whether it was a cache hit. */
 async function post(url: string): Promise<{ text: string; cache: unknown }> {
-  const response = await request(url, { method: "POST", headers: { "content-type": "application/json" }, body: TEST_BODY });
+  const response = await request(url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: TEST_BODY,
+  });
   return { text: await response.body.text(), cache: response.headers["x-cache"] };
 }
 
-async function startRouter(target: Side, supergraphFile: string): Promise<{ child: ChildProcess; url: string; internalUrl: string }> {
+async function startRouter(
+  target: Side,
+  supergraphFile: string,
+): Promise<{ child: ChildProcess; url: string; internalUrl: string }> {
   const [port, internalPort] = [await freePort(), await freePort()];
   const env = { ...routerEnv(supergraphFile, port, true), INTERNAL_PORT: String(internalPort), ...target.env };
   const child = spawnPinned("gateway", imageEntrypoint().slice(1), env, target.dir);
@@ -146,7 +162,8 @@ async function startBoth(sides: readonly [Side, Side], supergraphFile: string): 
       const first = firsts[index] as { text: string };
       // Every later answer must be a hit with the first one's bytes, and both sides must answer alike.
       const second = await post(router.url);
-      if (second.cache !== "HIT") throw new Error(`router ${router.label} did not answer from its cache (x-cache: ${second.cache})`);
+      if (second.cache !== "HIT")
+        throw new Error(`router ${router.label} did not answer from its cache (x-cache: ${second.cache})`);
       if (first.text !== firsts[0]?.text || !(JSON.parse(first.text) as { data?: unknown }).data) {
         throw new Error(`router ${router.label} answers TestQuery differently: ${first.text.slice(0, 300)}`);
       }
@@ -185,10 +202,23 @@ async function measure(router: Running, settings: PairSettings): Promise<RoundFi
   const { seconds, warmupSeconds, connections } = settings;
   const pid = nodePid(router.child);
   const before = treeCpuSeconds(pid);
-  const result = await load({ url: router.url, body: TEST_BODY, connections, warmupSeconds, durationSeconds: seconds, expected: router.expected, distinct: false });
+  const result = await load({
+    url: router.url,
+    body: TEST_BODY,
+    connections,
+    warmupSeconds,
+    durationSeconds: seconds,
+    expected: router.expected,
+    distinct: false,
+  });
   const cpu = treeCpuSeconds(pid) - before;
   // CPU over warm-up and measurement, per request measured and warmed alike (same rate).
-  return { rps: result.rps, p99: result.p99, errors: result.errors, usPerHit: (cpu / (result.rps * (seconds + warmupSeconds))) * 1e6 };
+  return {
+    rps: result.rps,
+    p99: result.p99,
+    errors: result.errors,
+    usPerHit: (cpu / (result.rps * (seconds + warmupSeconds))) * 1e6,
+  };
 }
 
 /** All cores' CPU ticks so far, and those stolen by the hypervisor (Linux; zeros elsewhere). */
@@ -219,8 +249,15 @@ export async function runPair(settings: PairSettings): Promise<PairRound[]> {
   if (!canPair()) throw new Error("bench:pair needs taskset and two or more cores, and wrk (apt-get install wrk)");
   if (!(settings.rounds >= 1)) throw new Error(`rounds: ${settings.rounds} is not a count of rounds`);
   // wrk runs whole seconds, and CPU per hit divides by them.
-  if (!Number.isInteger(settings.seconds) || settings.seconds < 1 || !Number.isInteger(settings.warmupSeconds) || settings.warmupSeconds < 0) {
-    throw new Error(`seconds (${settings.seconds}) and warm-up seconds (${settings.warmupSeconds}) must be whole seconds, at least 1 and 0`);
+  if (
+    !Number.isInteger(settings.seconds) ||
+    settings.seconds < 1 ||
+    !Number.isInteger(settings.warmupSeconds) ||
+    settings.warmupSeconds < 0
+  ) {
+    throw new Error(
+      `seconds (${settings.seconds}) and warm-up seconds (${settings.warmupSeconds}) must be whole seconds, at least 1 and 0`,
+    );
   }
   const stack = await startBenchSubgraphs();
   const rounds: PairRound[] = [];
@@ -239,14 +276,24 @@ export async function runPair(settings: PairSettings): Promise<PairRound[]> {
         for (const router of order) figures.set(router, measure(router, settings));
         const [fa, fb] = (await Promise.all([figures.get(a), figures.get(b)])) as [RoundFigures, RoundFigures];
         const after = cpuTicks();
-        const stealPercent = after.total > ticks.total ? Math.round(((after.steal - ticks.steal) / (after.total - ticks.total)) * 1000) / 10 : 0;
+        const stealPercent =
+          after.total > ticks.total
+            ? Math.round(((after.steal - ticks.steal) / (after.total - ticks.total)) * 1000) / 10
+            : 0;
         // A wrong answer is a broken build, not a cheaper one.
-        for (const [router, figure] of [[a, fa], [b, fb]] as const) {
-          if (figure.errors > 0) throw new Error(`router ${router.label} gave ${figure.errors} wrong or failed answers in round ${round}`);
+        for (const [router, figure] of [
+          [a, fa],
+          [b, fb],
+        ] as const) {
+          if (figure.errors > 0)
+            throw new Error(`router ${router.label} gave ${figure.errors} wrong or failed answers in round ${round}`);
         }
         for (const router of routers) {
           const dropped = await droppedLogLines(router.internalUrl);
-          if (dropped > 0) throw new Error(`router ${router.label} dropped ${dropped} log lines: it was measured without writing them all`);
+          if (dropped > 0)
+            throw new Error(
+              `router ${router.label} dropped ${dropped} log lines: it was measured without writing them all`,
+            );
         }
         const result = { round, stealPercent, a: fa, b: fb, ratio: fb.usPerHit / fa.usPerHit };
         rounds.push(result);
@@ -261,7 +308,10 @@ export async function runPair(settings: PairSettings): Promise<PairRound[]> {
   return rounds;
 }
 
-const HEADER = ["| round | steal % | A req/s | A µs/hit | A p99 ms | B req/s | B µs/hit | B p99 ms | errors | B/A CPU per hit |", "|---|---|---|---|---|---|---|---|---|---|"];
+const HEADER = [
+  "| round | steal % | A req/s | A µs/hit | A p99 ms | B req/s | B µs/hit | B p99 ms | errors | B/A CPU per hit |",
+  "|---|---|---|---|---|---|---|---|---|---|",
+];
 const row = ({ round, stealPercent, a, b, ratio }: PairRound) =>
   `| ${round} | ${stealPercent} | ${a.rps} | ${a.usPerHit.toFixed(1)} | ${a.p99} | ${b.rps} | ${b.usPerHit.toFixed(1)} | ${b.p99} | ${a.errors + b.errors} | ${ratio.toFixed(3)} |`;
 
@@ -279,7 +329,14 @@ async function main(): Promise<void> {
   const rounds = await runPair(settings);
   const ratios = rounds.map((round) => round.ratio);
   const date = new Date().toISOString().slice(0, 19);
-  const describe = (target: Side) => `${target.dir}${Object.keys(target.env).length ? ` with ${Object.entries(target.env).map(([name, value]) => `${name}=${value}`).join(" ")}` : ""}`;
+  const describe = (target: Side) =>
+    `${target.dir}${
+      Object.keys(target.env).length
+        ? ` with ${Object.entries(target.env)
+            .map(([name, value]) => `${name}=${value}`)
+            .join(" ")}`
+        : ""
+    }`;
   const markdown = [
     `# Pair ${date}: B's CPU per cache hit over A's, ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds)`,
     "",

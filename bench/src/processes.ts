@@ -15,7 +15,9 @@ try {
 } catch {}
 /** Whether processes are pinned to cores (see `pinning`). */
 export const pinned = (): boolean => taskset;
-export const pinning = taskset ? "gateway pinned to core 0; subgraphs and load generator on core 1 (taskset)" : "not pinned (no taskset or one core)";
+export const pinning = taskset
+  ? "gateway pinned to core 0; subgraphs and load generator on core 1 (taskset)"
+  : "not pinned (no taskset or one core)";
 
 /** `all`: not pinned, for the all-core runs (several router workers, and their load generator). */
 export type Core = "gateway" | "others" | "all";
@@ -27,15 +29,24 @@ export function spawnPinned(core: Core, args: string[], env: NodeJS.ProcessEnv, 
 
 /** Any command on the given core. */
 export function spawnOn(core: Core, argv: string[], env: NodeJS.ProcessEnv, cwd?: string): ChildProcess {
-  const [command, ...args] = taskset && core !== "all" ? ["taskset", "-c", core === "gateway" ? "0" : "1", ...argv] : argv;
+  const [command, ...args] =
+    taskset && core !== "all" ? ["taskset", "-c", core === "gateway" ? "0" : "1", ...argv] : argv;
   return spawn(command as string, args, { cwd, env: { ...process.env, ...env }, stdio: ["ignore", "pipe", "pipe"] });
 }
 
 /** Resolves with the first match of `pattern` in the process's output; rejects if it exits first. */
-export function waitFor(child: ChildProcess, pattern: RegExp, what: string, timeoutMs = 60_000): Promise<RegExpExecArray> {
+export function waitFor(
+  child: ChildProcess,
+  pattern: RegExp,
+  what: string,
+  timeoutMs = 60_000,
+): Promise<RegExpExecArray> {
   return new Promise((resolve, reject) => {
     let output = "";
-    const timer = setTimeout(() => reject(new Error(`${what} not ready after ${timeoutMs} ms:\n${output.slice(-2000)}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${what} not ready after ${timeoutMs} ms:\n${output.slice(-2000)}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       output += chunk.toString();
       const match = pattern.exec(output);
@@ -107,7 +118,9 @@ export function peakRssMB(pid: number): number {
   let kB = 0;
   for (const member of processTree(pid)) {
     try {
-      const line = readFileSync(`/proc/${member}/status`, "utf8").split("\n").find((candidate) => candidate.startsWith("VmHWM:"));
+      const line = readFileSync(`/proc/${member}/status`, "utf8")
+        .split("\n")
+        .find((candidate) => candidate.startsWith("VmHWM:"));
       kB += Number(line?.split(/\s+/)[1] ?? 0);
     } catch {}
   }
@@ -141,7 +154,16 @@ export function freePort(): Promise<number> {
 export async function load(options: LoadOptions, core: Core = "others"): Promise<LoadResult> {
   const expected = options.expectedBase64 ? Buffer.from(options.expectedBase64, "base64") : options.expected;
   if (options.body && expected && !options.requests && useWrk()) return runWrk(options, expected, core);
-  const child = spawnPinned(core, ["--import", "tsx", join(import.meta.dirname, "load.ts"), JSON.stringify(options)], {});
-  const [line] = await waitFor(child, /^\{.*\}$/m, "load generator", (options.warmupSeconds + options.durationSeconds) * 1000 + 60_000);
+  const child = spawnPinned(
+    core,
+    ["--import", "tsx", join(import.meta.dirname, "load.ts"), JSON.stringify(options)],
+    {},
+  );
+  const [line] = await waitFor(
+    child,
+    /^\{.*\}$/m,
+    "load generator",
+    (options.warmupSeconds + options.durationSeconds) * 1000 + 60_000,
+  );
   return JSON.parse(line) as LoadResult;
 }

@@ -37,6 +37,9 @@ for (const file of readdirSync(dir).filter((name) => name.endsWith(".cpuprofile"
 }
 const busy = all - (totals.get("(idle)") ?? 0);
 console.log(`busy ${(busy / 1e6).toFixed(1)} s of ${(all / 1e6).toFixed(1)} s`);
-for (const [key, micros] of [...totals].filter(([key]) => key !== "(idle)").sort((a, b) => b[1] - a[1]).slice(0, top)) {
+for (const [key, micros] of [...totals]
+  .filter(([key]) => key !== "(idle)")
+  .sort((a, b) => b[1] - a[1])
+  .slice(0, top)) {
   console.log(`${((micros / busy) * 100).toFixed(1).padStart(5)}%  ${key}`);
 }

@@ -23,14 +23,26 @@ export interface BenchResult {
 }
 
 /** The figures a load run contributes to a result row. */
-export const loadFigures = ({ rps, p50, p95, p99, errors, requests }: LoadResult) => ({ rps, p50, p95, p99, errors, requests });
+export const loadFigures = ({ rps, p50, p95, p99, errors, requests }: LoadResult) => ({
+  rps,
+  p50,
+  p95,
+  p99,
+  errors,
+  requests,
+});
 
 const ratio = (value: number | null | undefined, base: number | null | undefined) =>
   value === null || value === undefined || !base ? "" : ` (${(value / base).toFixed(2)}×)`;
 
 /** The Markdown table: every figure with its ratio to plain @apollo/gateway in the same run and scenario. */
 export function toMarkdown(results: BenchResult[], meta: Record<string, string>): string {
-  const lines = [`# Benchmark ${meta.date}`, "", ...Object.entries(meta).map(([key, value]) => `- ${key}: ${value}`), ""];
+  const lines = [
+    `# Benchmark ${meta.date}`,
+    "",
+    ...Object.entries(meta).map(([key, value]) => `- ${key}: ${value}`),
+    "",
+  ];
   for (const scenario of [...new Set(results.map((result) => result.scenario))]) {
     lines.push(`## ${scenario}`, "");
     const rows = results.filter((result) => result.scenario === scenario);
@@ -40,7 +52,9 @@ export function toMarkdown(results: BenchResult[], meta: Record<string, string>)
       `|---|---|---|---|---|---|---|---|---|---${hasCache ? "|---|---" : ""}|`,
     );
     for (const row of rows) {
-      const base = rows.find((candidate) => candidate.name.startsWith("apollo-gateway") && candidate.connections === row.connections);
+      const base = rows.find(
+        (candidate) => candidate.name.startsWith("apollo-gateway") && candidate.connections === row.connections,
+      );
       lines.push(
         `| ${row.name} | ${row.connections} | ${row.rps}${ratio(row.rps, base?.rps)} | ${row.p50}${ratio(row.p50, base?.p50)} | ${row.p95}${ratio(row.p95, base?.p95)} | ${row.p99}${ratio(row.p99, base?.p99)} | ${row.errors}/${row.requests} | ${row.cpuPer1k ?? "–"}${ratio(row.cpuPer1k, base?.cpuPer1k)} | ${row.rssMB ?? "–"}${ratio(row.rssMB, base?.rssMB)} | ${row.fetchesPerOp ?? "–"}${hasCache ? ` | ${row.cacheHitRate === null || row.cacheHitRate === undefined ? "–" : `${Math.round(row.cacheHitRate * 100)}%`} | ${row.sqlPerOp ?? "–"}` : ""} |`,
       );
@@ -56,7 +70,11 @@ export function machineDescription(): string {
   return `${cores.length} × ${cores[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
 }
 
-export function writeResults(dir: string, results: BenchResult[], meta: Record<string, string>): { json: string; markdown: string } {
+export function writeResults(
+  dir: string,
+  results: BenchResult[],
+  meta: Record<string, string>,
+): { json: string; markdown: string } {
   mkdirSync(dir, { recursive: true });
   const stamp = meta.date ?? new Date().toISOString();
   const base = join(dir, stamp.replace(/[:]/g, "-"));

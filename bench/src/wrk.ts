@@ -106,7 +106,8 @@ export function useWrk(): boolean {
       available = (error as { status?: number }).status === 1;
     }
   }
-  if (choice === "wrk" && !available) throw new Error("BENCH_LOAD_GENERATOR=wrk, but wrk is not installed (apt-get install wrk)");
+  if (choice === "wrk" && !available)
+    throw new Error("BENCH_LOAD_GENERATOR=wrk, but wrk is not installed (apt-get install wrk)");
   return available;
 }
 
@@ -126,20 +127,30 @@ interface WrkOutput {
   sample: string;
 }
 
-async function wrkOnce(url: string, files: string[], connections: number, seconds: number, core: Core): Promise<WrkOutput> {
-  const child = spawnOn(core, [
-    "wrk",
-    "-t1",
-    `-c${connections}`,
-    `-d${Math.max(1, Math.round(seconds))}s`,
-    "--timeout",
-    "30s",
-    "-s",
-    files[0] as string,
-    url,
-    "--",
-    ...files.slice(1),
-  ], {});
+async function wrkOnce(
+  url: string,
+  files: string[],
+  connections: number,
+  seconds: number,
+  core: Core,
+): Promise<WrkOutput> {
+  const child = spawnOn(
+    core,
+    [
+      "wrk",
+      "-t1",
+      `-c${connections}`,
+      `-d${Math.max(1, Math.round(seconds))}s`,
+      "--timeout",
+      "30s",
+      "-s",
+      files[0] as string,
+      url,
+      "--",
+      ...files.slice(1),
+    ],
+    {},
+  );
   const [line] = await waitFor(child, /^\{.*\}$/m, "wrk", seconds * 1000 + 60_000);
   return JSON.parse(line) as WrkOutput;
 }
@@ -152,10 +163,21 @@ export async function runWrk(options: LoadOptions, expected: string | Buffer, co
   // to `rate`).
   const thinkMs = options.rate ? Math.round((options.connections / options.rate) * 1000) : 0;
   if (options.rate && thinkMs < 1) {
-    throw new Error(`wrk paces in whole milliseconds: ${options.rate} req/s over ${options.connections} connections is too fast to pace`);
+    throw new Error(
+      `wrk paces in whole milliseconds: ${options.rate} req/s over ${options.connections} connections is too fast to pace`,
+    );
   }
-  const headers = Object.entries(options.headers ?? {}).map(([name, value]) => `${name}: ${value}`).join("\n");
-  const files = [join(dir, "check.lua"), join(dir, "body.json"), join(dir, "expected.json"), options.distinct ? "1" : "0", String(thinkMs), headers];
+  const headers = Object.entries(options.headers ?? {})
+    .map(([name, value]) => `${name}: ${value}`)
+    .join("\n");
+  const files = [
+    join(dir, "check.lua"),
+    join(dir, "body.json"),
+    join(dir, "expected.json"),
+    options.distinct ? "1" : "0",
+    String(thinkMs),
+    headers,
+  ];
   writeFileSync(files[0] as string, SCRIPT);
   writeFileSync(files[1] as string, options.body ?? "");
   writeFileSync(files[2] as string, expected);

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
-import { describe, expect, it } from "vitest";
 import { SUBGRAPHS } from "@supergraph/registry";
+import { describe, expect, it } from "vitest";
 import { parse } from "yaml";
 
 // Docker cannot run here, so the image definitions are checked for what can be checked without it;
@@ -20,14 +20,29 @@ describe("the Dockerfile", () => {
     const copies = instructions.filter((line) => line.startsWith("COPY ") && !line.includes("--from="));
     expect(copies.length).toBeGreaterThan(5);
     for (const copy of copies) {
-      const sources = copy.split(/\s+/).slice(1, -1).filter((part) => !part.startsWith("--"));
+      const sources = copy
+        .split(/\s+/)
+        .slice(1, -1)
+        .filter((part) => !part.startsWith("--"));
       for (const source of sources) expect(existsSync(join(root, source)), `COPY source ${source}`).toBe(true);
     }
   });
 
   it("keeps sources out of the .dockerignore", () => {
-    const ignored = readFileSync(join(root, ".dockerignore"), "utf8").split("\n").map((line) => line.trim());
-    for (const needed of ["packages", "prisma", "router", "subgraphs", "sdk", "playground", "scripts", "pnpm-lock.yaml"]) expect(ignored).not.toContain(needed);
+    const ignored = readFileSync(join(root, ".dockerignore"), "utf8")
+      .split("\n")
+      .map((line) => line.trim());
+    for (const needed of [
+      "packages",
+      "prisma",
+      "router",
+      "subgraphs",
+      "sdk",
+      "playground",
+      "scripts",
+      "pnpm-lock.yaml",
+    ])
+      expect(ignored).not.toContain(needed);
   });
 
   it("builds on Node 24 LTS slim, runs as a non-root user, checks health, and execs Node directly", () => {
@@ -49,12 +64,23 @@ describe("the Dockerfile", () => {
 
 describe("compose.yaml", () => {
   const compose = parse(readFileSync(join(import.meta.dirname, "compose.yaml"), "utf8")) as {
-    services: Record<string, { image?: string; build?: { context: string; dockerfile: string; args?: Record<string, string> }; depends_on?: Record<string, { condition: string }>; healthcheck?: unknown; command?: string[] }>;
+    services: Record<
+      string,
+      {
+        image?: string;
+        build?: { context: string; dockerfile: string; args?: Record<string, string> };
+        depends_on?: Record<string, { condition: string }>;
+        healthcheck?: unknown;
+        command?: string[];
+      }
+    >;
   };
   const services = compose.services;
 
   it("runs Postgres, Redis, a migration per subgraph, every subgraph and the router", () => {
-    expect(Object.keys(services).sort()).toEqual(["postgres", "redis", ...subgraphs.map((name) => `${name}-migrate`), ...subgraphs, "router"].sort());
+    expect(Object.keys(services).sort()).toEqual(
+      ["postgres", "redis", ...subgraphs.map((name) => `${name}-migrate`), ...subgraphs, "router"].sort(),
+    );
   });
 
   it("depends only on services it defines, in health order, migrations first", () => {
@@ -74,10 +100,15 @@ describe("compose.yaml", () => {
   });
 
   it("references only images it builds (or public ones), built from this Dockerfile", () => {
-    const built = new Set(Object.values(services).filter((service) => service.build).map((service) => service.image));
+    const built = new Set(
+      Object.values(services)
+        .filter((service) => service.build)
+        .map((service) => service.image),
+    );
     for (const [name, service] of Object.entries(services)) {
       expect(service.image, name).toBeTruthy();
-      if (service.image?.startsWith("supergraph/")) expect(built.has(service.image), `${name} uses ${service.image}`).toBe(true);
+      if (service.image?.startsWith("supergraph/"))
+        expect(built.has(service.image), `${name} uses ${service.image}`).toBe(true);
       if (service.build) {
         expect(existsSync(join(import.meta.dirname, service.build.context, service.build.dockerfile))).toBe(true);
         expect(service.image).toBe(`supergraph/${service.build.args?.SERVICE}`);

@@ -49,7 +49,12 @@ const run = (cwd: string, args: string[], env: Record<string, string>, whenReady
 /** `npm run layout -- <args>` without the install step: scripts/layout.ts, from the workspace's root. */
 const cli = (args: string[]) => node(["--import", "tsx", join(root, "scripts/layout.ts"), ...args], root, process.env);
 
-const production = { NODE_ENV: "production", JWT_SECRET: "j".repeat(40), INTERNAL_TOKEN_SECRET: "i".repeat(40), LOG_LEVEL: "info" };
+const production = {
+  NODE_ENV: "production",
+  JWT_SECRET: "j".repeat(40),
+  INTERNAL_TOKEN_SECRET: "i".repeat(40),
+  LOG_LEVEL: "info",
+};
 
 // Each test bundles a service and `pnpm deploy`s its dependencies first: 23-24 s apiece on a slow 2-vCPU
 // machine alone, and past the suite's 30 s while the other test files share its cores. The timeout is
@@ -57,40 +62,55 @@ const production = { NODE_ENV: "production", JWT_SECRET: "j".repeat(40), INTERNA
 const BUILD_TIMEOUT_MS = 120_000;
 
 describe("each image's layout, built and run without Docker", { timeout: BUILD_TIMEOUT_MS }, () => {
-  it.each(SUBGRAPHS.map((subgraph) => subgraph.name))("%s: the entrypoint migrates a real database from the built output", async (service) => {
-    const dir = assemble(service);
-    expect(existsSync(join(dir, "dist/main.js"))).toBe(true);
-    expect(existsSync(join(dir, "node_modules/@supergraph"))).toBe(true);
-    expect(existsSync(join(dir, "node_modules/prisma")), "no Prisma CLI in production").toBe(false);
-    const database = await createTestDatabase(`image_${service}`);
-    try {
-      const migrate = await run(dir, ["migrate"], { ...production, [`${service.toUpperCase()}_DATABASE_URL`]: database.connectionString });
-      expect(migrate.code, migrate.output).toBe(0);
-      expect(migrate.output).toContain("applied migrations");
-      if (service === "users") {
-        // The first admin of a production deployment, as deploy/README.md runs it.
-        const env = { ...production, USERS_DATABASE_URL: database.connectionString, ADMIN_PASSWORD: "first-admin-pw" };
-        const admin = await run(dir, ["create-admin", "--email", "ops@example.com"], env);
-        expect(admin.code, admin.output).toBe(0);
-        expect(admin.output).toContain("created admin ops@example.com");
+  it.each(SUBGRAPHS.map((subgraph) => subgraph.name))(
+    "%s: the entrypoint migrates a real database from the built output",
+    async (service) => {
+      const dir = assemble(service);
+      expect(existsSync(join(dir, "dist/main.js"))).toBe(true);
+      expect(existsSync(join(dir, "node_modules/@supergraph"))).toBe(true);
+      expect(existsSync(join(dir, "node_modules/prisma")), "no Prisma CLI in production").toBe(false);
+      const database = await createTestDatabase(`image_${service}`);
+      try {
+        const migrate = await run(dir, ["migrate"], {
+          ...production,
+          [`${service.toUpperCase()}_DATABASE_URL`]: database.connectionString,
+        });
+        expect(migrate.code, migrate.output).toBe(0);
+        expect(migrate.output).toContain("applied migrations");
+        if (service === "users") {
+          // The first admin of a production deployment, as deploy/README.md runs it.
+          const env = {
+            ...production,
+            USERS_DATABASE_URL: database.connectionString,
+            ADMIN_PASSWORD: "first-admin-pw",
+          };
+          const admin = await run(dir, ["create-admin", "--email", "ops@example.com"], env);
+          expect(admin.code, admin.output).toBe(0);
+          expect(admin.output).toContain("created admin ops@example.com");
+        }
+      } finally {
+        await database.drop();
       }
-    } finally {
-      await database.drop();
-    }
-  });
+    },
+  );
 
   it("router: starts from the built output, answers health checks, and stops on SIGTERM", async () => {
     const dir = assemble("router");
     const health: number[] = [];
-    const started = await run(dir, [], { ...production, PORT: "0", PERSISTED_OPERATIONS: "only", PLAYGROUND: "true" }, {
-      match: /"url":"(http:[^"]+)\/graphql","msg":"router listening"/,
-      check: async ([, base]) => {
-        // The health endpoints, and the playground page (its files come from the image's layout too).
-        for (const path of ["/health/live", "/health/ready", "/graphql"]) {
-          health.push((await fetch(`${base}${path}`, { headers: { accept: "text/html" } })).status);
-        }
+    const started = await run(
+      dir,
+      [],
+      { ...production, PORT: "0", PERSISTED_OPERATIONS: "only", PLAYGROUND: "true" },
+      {
+        match: /"url":"(http:[^"]+)\/graphql","msg":"router listening"/,
+        check: async ([, base]) => {
+          // The health endpoints, and the playground page (its files come from the image's layout too).
+          for (const path of ["/health/live", "/health/ready", "/graphql"]) {
+            health.push((await fetch(`${base}${path}`, { headers: { accept: "text/html" } })).status);
+          }
+        },
       },
-    });
+    );
     expect(started.output).toContain("router listening");
     expect(health).toEqual([200, 200, 200]);
     expect(started.output).toContain('"msg":"stopped"');
@@ -100,7 +120,13 @@ describe("each image's layout, built and run without Docker", { timeout: BUILD_T
   it("router: runs several workers from the built output (each forked from dist/main.js)", async () => {
     const dir = join(work, "router/service");
     // Redis answers in CI; were it down, the router would still start (its cache fails open).
-    const env = { ...production, PORT: "0", ROUTER_WORKERS: "2", REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379", RESPONSE_CACHE_KEY_PREFIX: `image-layout:${process.pid}:` };
+    const env = {
+      ...production,
+      PORT: "0",
+      ROUTER_WORKERS: "2",
+      REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+      RESPONSE_CACHE_KEY_PREFIX: `image-layout:${process.pid}:`,
+    };
     let workers = new Set<string>();
     const started = await run(dir, [], env, {
       // Each worker names the internal port (INTERNAL_PORT=0 with PORT=0: one random port, shared by both workers).
@@ -122,12 +148,17 @@ describe("each image's layout, built and run without Docker", { timeout: BUILD_T
     const layout = await cli(["router", target]);
     expect(layout.code, layout.output).toBe(0);
     expect(layout.output).toContain(`cd ${join(target, "service")} && ${imageEntrypoint().join(" ")}`);
-    const started = await run(join(target, "service"), [], { ...production, PORT: "0" }, {
-      match: /"url":"(http:[^"]+)\/graphql","msg":"router listening"/,
-      check: async ([, base]) => {
-        expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+    const started = await run(
+      join(target, "service"),
+      [],
+      { ...production, PORT: "0" },
+      {
+        match: /"url":"(http:[^"]+)\/graphql","msg":"router listening"/,
+        check: async ([, base]) => {
+          expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+        },
       },
-    });
+    );
     expect(started.code, started.output).toBe(0);
     // Not over a folder that holds anything: an earlier layout's files would stay and be loaded.
     const again = await cli(["router", target]);

@@ -1,18 +1,23 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import { SUBGRAPHS } from "@supergraph/registry";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
-import { ConfigMap, Namespace, Secret, Service } from "kubernetes-models/v1";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
 import { PodDisruptionBudget } from "kubernetes-models/policy/v1";
-import { SUBGRAPHS } from "@supergraph/registry";
+import { ConfigMap, Namespace, Secret, Service } from "kubernetes-models/v1";
 import { describe, expect, it } from "vitest";
 import { parseAllDocuments } from "yaml";
 
 // Renders both overlays with `kubectl kustomize` and holds the result to our rules. kubectl ships in the
 // machine images we use (and CI); elsewhere: apt-get install kubectl (or kubernetes-client).
-type Manifest = { apiVersion: string; kind: string; metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> }; [key: string]: unknown };
+type Manifest = {
+  apiVersion: string;
+  kind: string;
+  metadata: { name: string; labels?: Record<string, string>; annotations?: Record<string, string> };
+  [key: string]: unknown;
+};
 // biome-ignore lint/suspicious/noExplicitAny: manifests are checked field by field below.
 type Any = any;
 
@@ -25,7 +30,9 @@ try {
 }
 
 const render = (overlay: string): Manifest[] =>
-  parseAllDocuments(execFileSync("kubectl", ["kustomize", join(import.meta.dirname, "overlays", overlay)], { encoding: "utf8" }))
+  parseAllDocuments(
+    execFileSync("kubectl", ["kustomize", join(import.meta.dirname, "overlays", overlay)], { encoding: "utf8" }),
+  )
     .map((document) => document.toJSON() as Manifest)
     .filter(Boolean)
     .map(unwrapSecretData);
@@ -33,7 +40,9 @@ const render = (overlay: string): Manifest[] =>
 /** kustomize wraps long base64 values over two lines, which a YAML parser folds into "abc ==". */
 function unwrapSecretData(manifest: Manifest): Manifest {
   if (manifest.kind !== "Secret" || !manifest.data) return manifest;
-  const data = Object.fromEntries(Object.entries(manifest.data as Record<string, string>).map(([key, value]) => [key, value.replace(/\s+/g, "")]));
+  const data = Object.fromEntries(
+    Object.entries(manifest.data as Record<string, string>).map(([key, value]) => [key, value.replace(/\s+/g, "")]),
+  );
   return { ...manifest, data };
 }
 
@@ -52,7 +61,8 @@ const MODELS: Record<string, new (data: Any) => { validate(): void }> = {
 
 const SERVICES = ["router", ...SUBGRAPHS.map((subgraph) => subgraph.name)];
 /** Who may call a subgraph: the router, and the subgraphs whose registry line `calls` it. */
-const callersOf = (name: string) => SUBGRAPHS.filter((subgraph) => (subgraph.calls as readonly string[]).includes(name)).map((subgraph) => subgraph.name);
+const callersOf = (name: string) =>
+  SUBGRAPHS.filter((subgraph) => (subgraph.calls as readonly string[]).includes(name)).map((subgraph) => subgraph.name);
 // PASSWORD_HASH_* are how passwords are hashed (cost, concurrency), not credentials.
 const SECRET_NAMES = /SECRET|PASSWORD(?!_HASH_)|DATABASE_URL|REDIS_URL|TOKEN/;
 
@@ -68,7 +78,10 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     for (const manifest of manifests) {
       const Model = MODELS[manifest.kind];
       expect(Model, `a validator for ${manifest.kind}`).toBeDefined();
-      expect(() => new (Model as NonNullable<typeof Model>)(manifest).validate(), `${manifest.kind}/${manifest.metadata.name}`).not.toThrow();
+      expect(
+        () => new (Model as NonNullable<typeof Model>)(manifest).validate(),
+        `${manifest.kind}/${manifest.metadata.name}`,
+      ).not.toThrow();
     }
   });
 
@@ -81,7 +94,10 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     for (const deployment of supergraph) {
       for (const container of deployment.spec.template.spec.containers) {
         const sources = (container.envFrom ?? []).map((source: Any) => String(source.configMapRef?.name));
-        expect(sources.some((name: string) => name.startsWith("supergraph-config")), deployment.metadata.name).toBe(true);
+        expect(
+          sources.some((name: string) => name.startsWith("supergraph-config")),
+          deployment.metadata.name,
+        ).toBe(true);
       }
     }
   });
@@ -99,8 +115,14 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
       const spec = workload.spec.template.spec;
       for (const container of [...(spec.initContainers ?? []), ...spec.containers]) {
         for (const bound of ["requests", "limits"]) {
-          expect(container.resources?.[bound]?.cpu, `${workload.metadata.name}/${container.name} ${bound}.cpu`).toBeDefined();
-          expect(container.resources?.[bound]?.memory, `${workload.metadata.name}/${container.name} ${bound}.memory`).toBeDefined();
+          expect(
+            container.resources?.[bound]?.cpu,
+            `${workload.metadata.name}/${container.name} ${bound}.cpu`,
+          ).toBeDefined();
+          expect(
+            container.resources?.[bound]?.memory,
+            `${workload.metadata.name}/${container.name} ${bound}.memory`,
+          ).toBeDefined();
         }
       }
     }
@@ -123,7 +145,8 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
   it("waits longer than the services' drain and graceful stop before killing a pod", () => {
     const drain = (Number(config.SHUTDOWN_DRAIN_DELAY_MS) + Number(config.SHUTDOWN_TIMEOUT_MS)) / 1000;
     expect(drain).toBeGreaterThan(0);
-    for (const deployment of supergraph) expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(drain);
+    for (const deployment of supergraph)
+      expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(drain);
   });
 
   it("takes credentials only from Secrets, by name", () => {
@@ -133,7 +156,9 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
         for (const variable of container.env ?? []) {
           if (!SECRET_NAMES.test(variable.name) || workload.kind === "StatefulSet") continue;
           expect(variable.value, `${workload.metadata.name} ${variable.name} is a literal`).toBeUndefined();
-          expect(variable.valueFrom?.secretKeyRef?.name, `${workload.metadata.name} ${variable.name}`).toMatch(/^supergraph-secrets/);
+          expect(variable.valueFrom?.secretKeyRef?.name, `${workload.metadata.name} ${variable.name}`).toMatch(
+            /^supergraph-secrets/,
+          );
         }
       }
     }
@@ -141,8 +166,11 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
   });
 
   it("gives users pods the memory for the password hashes they may run at once (issue #26), and the shared log-in limits", () => {
-    const users = supergraph.find((deployment) => deployment.metadata.name === "users").spec.template.spec.containers[0];
-    const env = Object.fromEntries(users.env.map((variable: Any) => [variable.name, variable.value ?? variable.valueFrom]));
+    const users = supergraph.find((deployment) => deployment.metadata.name === "users").spec.template.spec
+      .containers[0];
+    const env = Object.fromEntries(
+      users.env.map((variable: Any) => [variable.name, variable.value ?? variable.valueFrom]),
+    );
     const mebibytes = (quantity: string) => Number.parseFloat(quantity) * (quantity.endsWith("Gi") ? 1024 : 1);
     // ~210 MiB at rest (measured) + 128 MiB per scrypt hash at cost 2^17.
     expect(210 + 128 * Number(env.PASSWORD_HASH_CONCURRENCY)).toBeLessThan(mebibytes(users.resources.limits.memory));
@@ -150,11 +178,17 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
   });
 
   it("caps the router's heap so that heap, young generation and the rest stay under its memory limit (#26)", () => {
-    const router = supergraph.find((deployment) => deployment.metadata.name === "router").spec.template.spec.containers[0];
+    const router = supergraph.find((deployment) => deployment.metadata.name === "router").spec.template.spec
+      .containers[0];
     const env = Object.fromEntries(router.env.map((variable: Any) => [variable.name, variable.value]));
     const oldSpace = Number(/--max-old-space-size=(\d+)/.exec(env.NODE_OPTIONS ?? "")?.[1]);
-    const semiSpace = Number(/--max-semi-space-size=(\d+)/.exec(readFileSync(join(import.meta.dirname, "../docker/Dockerfile"), "utf8"))?.[1] ?? 16);
-    const limit = Number.parseFloat(router.resources.limits.memory) * (router.resources.limits.memory.endsWith("Gi") ? 1024 : 1);
+    const semiSpace = Number(
+      /--max-semi-space-size=(\d+)/.exec(
+        readFileSync(join(import.meta.dirname, "../docker/Dockerfile"), "utf8"),
+      )?.[1] ?? 16,
+    );
+    const limit =
+      Number.parseFloat(router.resources.limits.memory) * (router.resources.limits.memory.endsWith("Gi") ? 1024 : 1);
     expect(oldSpace).toBeGreaterThan(0);
     // Young generation 3 x semi-space; ~250 MiB for code, Buffers (response copies: 64 MiB) and native memory (bench/README.md).
     expect(oldSpace + 3 * semiSpace + 250).toBeLessThan(limit);
@@ -163,14 +197,19 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
   it("migrates each subgraph's database before its pods serve", () => {
     for (const deployment of supergraph.filter((candidate) => candidate.metadata.name !== "router")) {
       const init = deployment.spec.template.spec.initContainers ?? [];
-      expect(init.map((container: Any) => container.args?.join(" ")), deployment.metadata.name).toContain("migrate");
+      expect(
+        init.map((container: Any) => container.args?.join(" ")),
+        deployment.metadata.name,
+      ).toContain("migrate");
     }
   });
 
   it("spreads pods across nodes and lets Prometheus scrape /metrics", () => {
     for (const deployment of supergraph) {
       const template = deployment.spec.template;
-      expect(template.spec.topologySpreadConstraints?.map((constraint: Any) => constraint.topologyKey)).toContain("kubernetes.io/hostname");
+      expect(template.spec.topologySpreadConstraints?.map((constraint: Any) => constraint.topologyKey)).toContain(
+        "kubernetes.io/hostname",
+      );
       expect(template.metadata.annotations?.["prometheus.io/scrape"]).toBe("true");
       expect(template.metadata.annotations?.["prometheus.io/path"]).toBe("/metrics");
     }
@@ -179,7 +218,9 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
   it("selects real pods with every Service", () => {
     for (const service of ofKind("Service")) {
       const selector = Object.entries(service.spec.selector ?? {});
-      const matches = workloads.filter((workload) => selector.every(([key, value]) => workload.spec.template.metadata.labels?.[key] === value));
+      const matches = workloads.filter((workload) =>
+        selector.every(([key, value]) => workload.spec.template.metadata.labels?.[key] === value),
+      );
       expect(matches.length, `Service ${service.metadata.name}`).toBeGreaterThan(0);
     }
   });
@@ -196,7 +237,9 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
       expect(pdb, `PDB for ${name}`).toBeDefined();
     }
     if (overlay === "prod") {
-      const router = ofKind("HorizontalPodAutoscaler").find((candidate) => candidate.spec.scaleTargetRef.name === "router");
+      const router = ofKind("HorizontalPodAutoscaler").find(
+        (candidate) => candidate.spec.scaleTargetRef.name === "router",
+      );
       expect(router.spec.minReplicas).toBeGreaterThanOrEqual(2);
     }
   });
@@ -205,23 +248,30 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     const policies = ofKind("NetworkPolicy");
     const selects = (policy: Any, labels: Record<string, string>) =>
       Object.entries(policy.spec.podSelector.matchLabels ?? {}).every(([key, value]) => labels[key] === value) &&
-      (policy.spec.podSelector.matchExpressions ?? []).every((expression: Any) => expression.values.includes(labels[expression.key]));
+      (policy.spec.podSelector.matchExpressions ?? []).every((expression: Any) =>
+        expression.values.includes(labels[expression.key]),
+      );
     // Default deny covers every pod; the others open exactly the expected paths.
-    expect(policies.some((policy) => Object.keys(policy.spec.podSelector).length === 0 && !policy.spec.ingress)).toBe(true);
+    expect(policies.some((policy) => Object.keys(policy.spec.podSelector).length === 0 && !policy.spec.ingress)).toBe(
+      true,
+    );
     const allowedFrom = (target: string) => {
-      const labels = workloads.find((workload) => workload.metadata.name === target)?.spec.template.metadata.labels ?? {};
+      const labels =
+        workloads.find((workload) => workload.metadata.name === target)?.spec.template.metadata.labels ?? {};
       return policies
         .filter((policy) => Object.keys(policy.spec.podSelector).length > 0 && selects(policy, labels))
         .flatMap((policy) => policy.spec.ingress.flatMap((rule: Any) => rule.from))
         .map((peer: Any) =>
           peer.namespaceSelector
             ? `namespace:${peer.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]}`
-            : (peer.podSelector.matchLabels?.["app.kubernetes.io/name"] ?? peer.podSelector.matchExpressions?.[0]?.values.join(",")),
+            : (peer.podSelector.matchLabels?.["app.kubernetes.io/name"] ??
+              peer.podSelector.matchExpressions?.[0]?.values.join(",")),
         )
         .sort();
     };
     expect(allowedFrom("router")).toEqual(["namespace:ingress-nginx", "namespace:monitoring"]);
-    for (const { name } of SUBGRAPHS) expect(allowedFrom(name), name).toEqual(["namespace:monitoring", "router", ...callersOf(name)].sort());
+    for (const { name } of SUBGRAPHS)
+      expect(allowedFrom(name), name).toEqual(["namespace:monitoring", "router", ...callersOf(name)].sort());
     expect(allowedFrom("products")).toEqual(["namespace:monitoring", "orders", "posts", "router"]);
     if (overlay === "dev") {
       expect(allowedFrom("postgres")).toEqual([SUBGRAPHS.map((subgraph) => subgraph.name).join(",")]);
@@ -254,7 +304,9 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     expect(router.spec.template.metadata.annotations?.["prometheus.io/port"]).toBe("9090");
     const service = ofKind("Service").find((each) => each.metadata.name === "router");
     expect(service.spec.ports.map((port: Any) => port.port)).not.toContain(9090);
-    for (const path of ofKind("Ingress").flatMap((ingress) => ingress.spec.rules.flatMap((rule: Any) => rule.http.paths))) {
+    for (const path of ofKind("Ingress").flatMap((ingress) =>
+      ingress.spec.rules.flatMap((rule: Any) => rule.http.paths),
+    )) {
       expect([4000, "http"]).toContain(path.backend.service.port.number ?? path.backend.service.port.name);
     }
   });

@@ -1,6 +1,16 @@
 // Issue #25: batched requests (Apollo's BatchHttpLink), each operation taking the path it would take alone.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, graphqlRequestCount, metricTotal, type SignedIn, type Stack, signUp, signUpAdmin, startStack, untilHit } from "../harness.ts";
+import {
+  createProduct,
+  graphqlRequestCount,
+  metricTotal,
+  type SignedIn,
+  type Stack,
+  signUp,
+  signUpAdmin,
+  startStack,
+  untilHit,
+} from "../harness.ts";
 
 const PRODUCT = `query Product($id: ID!) { product(id: $id) { id name priceCents } }`;
 
@@ -14,7 +24,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
-type Result = { data?: Record<string, unknown> | null; errors?: Array<{ message: string; extensions?: { code?: string } }> };
+type Result = {
+  data?: Record<string, unknown> | null;
+  errors?: Array<{ message: string; extensions?: { code?: string } }>;
+};
 
 async function batch(url: string, operations: unknown[], options: { token?: string; accept?: string } = {}) {
   const response = await fetch(url, {
@@ -26,15 +39,27 @@ async function batch(url: string, operations: unknown[], options: { token?: stri
     },
     body: JSON.stringify(operations),
   });
-  return { status: response.status, contentType: response.headers.get("content-type"), body: (await response.json()) as Result[] & Result };
+  return {
+    status: response.status,
+    contentType: response.headers.get("content-type"),
+    body: (await response.json()) as Result[] & Result,
+  };
 }
 
 const subgraphRequests = async () =>
-  (await Promise.all([stack.users, stack.products, stack.orders, stack.posts].map((subgraph) => graphqlRequestCount(subgraph.url)))).reduce((sum, count) => sum + count, 0);
+  (
+    await Promise.all(
+      [stack.users, stack.products, stack.orders, stack.posts].map((subgraph) => graphqlRequestCount(subgraph.url)),
+    )
+  ).reduce((sum, count) => sum + count, 0);
 
 describe("batched requests", () => {
   it("answers a batch of 3 queries in order, as a JSON array", async () => {
-    const [lamp, chair, reader] = await Promise.all([createProduct(stack, admin, { name: "Batch Lamp" }), createProduct(stack, admin, { name: "Batch Chair" }), signUp(stack, "Bea Batch")]);
+    const [lamp, chair, reader] = await Promise.all([
+      createProduct(stack, admin, { name: "Batch Lamp" }),
+      createProduct(stack, admin, { name: "Batch Chair" }),
+      signUp(stack, "Bea Batch"),
+    ]);
     const { status, contentType, body } = await batch(
       stack.routerUrl,
       [
@@ -54,19 +79,34 @@ describe("batched requests", () => {
   });
 
   it("keeps each operation's errors in its own result", async () => {
-    const { status, body } = await batch(stack.routerUrl, [{ query: `{ nope }` }, { query: `{ products(first: 1) { totalCount } }` }], { accept: "application/json" });
+    const { status, body } = await batch(
+      stack.routerUrl,
+      [{ query: `{ nope }` }, { query: `{ products(first: 1) { totalCount } }` }],
+      { accept: "application/json" },
+    );
     expect(status).toBe(200);
     expect(body[0]?.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
     expect(body[1]?.data).toMatchObject({ products: { totalCount: expect.any(Number) } });
   });
 
   it("answers an operation found in the response cache from it, and stores a miss", async () => {
-    const [cached, fresh] = await Promise.all([createProduct(stack, admin, { name: "Cached In Batch" }), createProduct(stack, admin, { name: "Fresh In Batch" })]);
-    expect(await untilHit(async () => (await stack.gql(PRODUCT, { id: cached.id })).headers.get("x-cache"))).toBe("HIT");
+    const [cached, fresh] = await Promise.all([
+      createProduct(stack, admin, { name: "Cached In Batch" }),
+      createProduct(stack, admin, { name: "Fresh In Batch" }),
+    ]);
+    expect(await untilHit(async () => (await stack.gql(PRODUCT, { id: cached.id })).headers.get("x-cache"))).toBe(
+      "HIT",
+    );
 
     const before = await subgraphRequests();
-    const first = await batch(stack.routerUrl, [{ query: PRODUCT, variables: { id: cached.id } }, { query: PRODUCT, variables: { id: fresh.id } }]);
-    expect(first.body.map((result) => result.data)).toEqual([{ product: { id: cached.id, name: "Cached In Batch", priceCents: 1000 } }, { product: { id: fresh.id, name: "Fresh In Batch", priceCents: 1000 } }]);
+    const first = await batch(stack.routerUrl, [
+      { query: PRODUCT, variables: { id: cached.id } },
+      { query: PRODUCT, variables: { id: fresh.id } },
+    ]);
+    expect(first.body.map((result) => result.data)).toEqual([
+      { product: { id: cached.id, name: "Cached In Batch", priceCents: 1000 } },
+      { product: { id: fresh.id, name: "Fresh In Batch", priceCents: 1000 } },
+    ]);
     // The miss alone reached the products subgraph.
     expect(await subgraphRequests()).toBe(before + 1);
     // The miss was stored: the same operation sent alone is a hit.
@@ -75,10 +115,17 @@ describe("batched requests", () => {
 
   it("purges the cache on a mutation in a batch: the next read sees the change", async () => {
     const product = await createProduct(stack, admin, { name: "Repriced In Batch" });
-    expect(await untilHit(async () => (await stack.gql(PRODUCT, { id: product.id })).headers.get("x-cache"))).toBe("HIT");
+    expect(await untilHit(async () => (await stack.gql(PRODUCT, { id: product.id })).headers.get("x-cache"))).toBe(
+      "HIT",
+    );
     const { body } = await batch(
       stack.routerUrl,
-      [{ query: `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 777 }) { id priceCents } }`, variables: { id: product.id } }],
+      [
+        {
+          query: `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 777 }) { id priceCents } }`,
+          variables: { id: product.id },
+        },
+      ],
       { token: admin.token },
     );
     expect(body[0]?.data).toEqual({ updateProduct: { id: product.id, priceCents: 777 } });
@@ -110,7 +157,14 @@ describe("batched requests", () => {
     const limited = await stack.startRouter({ LIMIT_DEPTH: "3" });
     const safelisted = await stack.startRouter({ PERSISTED_OPERATIONS: "only" });
     try {
-      const deep = await batch(limited.url, [{ query: `{ products(first: 1) { totalCount } }` }, { query: `{ me { posts { products { posts { id } } } } }` }], { accept: "application/json" });
+      const deep = await batch(
+        limited.url,
+        [
+          { query: `{ products(first: 1) { totalCount } }` },
+          { query: `{ me { posts { products { posts { id } } } } }` },
+        ],
+        { accept: "application/json" },
+      );
       expect(deep.status).toBe(200);
       expect(deep.body[0]?.data).toMatchObject({ products: { totalCount: expect.any(Number) } });
       expect(deep.body[1]?.errors?.[0]?.extensions?.code).toBe("DEPTH_LIMIT_EXCEEDED");
@@ -148,8 +202,15 @@ describe("batched requests", () => {
     try {
       const refused = await batch(router.url, [{ query: `{ products(first: 1) { totalCount } }` }]);
       expect(refused.status).toBe(400);
-      expect(refused.body.errors?.[0]).toMatchObject({ message: expect.stringMatching(/batching is disabled/), extensions: { code: "BAD_REQUEST" } });
-      const single = await fetch(router.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: `{ products(first: 1) { totalCount } }` }) });
+      expect(refused.body.errors?.[0]).toMatchObject({
+        message: expect.stringMatching(/batching is disabled/),
+        extensions: { code: "BAD_REQUEST" },
+      });
+      const single = await fetch(router.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: `{ products(first: 1) { totalCount } }` }),
+      });
       expect(single.status).toBe(200);
     } finally {
       await router.close();
@@ -161,7 +222,9 @@ describe("batched requests", () => {
     try {
       const reader = await signUp(stack, "Rate Batch");
       const operation = { query: `{ me { id } }` };
-      const { status, body } = await batch(router.url, [operation, operation, operation, operation, operation], { token: reader.token });
+      const { status, body } = await batch(router.url, [operation, operation, operation, operation, operation], {
+        token: reader.token,
+      });
       expect(status).toBe(200);
       expect(body.map((result) => result.data?.me ?? result.errors?.[0]?.extensions?.code)).toEqual([
         { id: reader.id },

@@ -1,5 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, gql, metricTotal, type SignedIn, type Stack, signUp, signUpAdmin, startStack } from "../harness.ts";
+import {
+  createProduct,
+  gql,
+  metricTotal,
+  type SignedIn,
+  type Stack,
+  signUp,
+  signUpAdmin,
+  startStack,
+} from "../harness.ts";
 import { delayingProxy } from "../proxy.ts";
 
 // Single-flight: identical operations in flight at the same time execute once. The subgraphs sit behind
@@ -14,8 +23,14 @@ const [users, products, orders] = [0, 1, 2];
 beforeAll(async () => {
   stack = await startStack();
   admin = await signUpAdmin(stack);
-  proxies = await Promise.all([stack.users.url, stack.products.url, stack.orders.url].map((url) => delayingProxy(url, 300)));
-  const env = { USERS_URL: proxies[users]?.url ?? "", PRODUCTS_URL: proxies[products]?.url ?? "", ORDERS_URL: proxies[orders]?.url ?? "" };
+  proxies = await Promise.all(
+    [stack.users.url, stack.products.url, stack.orders.url].map((url) => delayingProxy(url, 300)),
+  );
+  const env = {
+    USERS_URL: proxies[users]?.url ?? "",
+    PRODUCTS_URL: proxies[products]?.url ?? "",
+    ORDERS_URL: proxies[orders]?.url ?? "",
+  };
   router = await stack.startRouter({ ...env, RESPONSE_CACHE: "false" });
   cachedRouter = await stack.startRouter(env);
 });
@@ -30,7 +45,9 @@ describe("request coalescing", () => {
   it("executes identical concurrent queries once and gives every caller the same answer", async () => {
     const product = await createProduct(stack, admin, { name: "Coalesced" });
     const before = proxies[products]?.forwarded() ?? 0;
-    const results = await together(10, () => gql(router.url, `query One($id: ID!) { product(id: $id) { name stock } }`, { id: product.id }));
+    const results = await together(10, () =>
+      gql(router.url, `query One($id: ID!) { product(id: $id) { name stock } }`, { id: product.id }),
+    );
     expect(new Set(results.map((result) => JSON.stringify(result.data))).size).toBe(1);
     expect(results[0]?.data).toEqual({ product: { name: "Coalesced", stock: 10 } });
     expect((proxies[products]?.forwarded() ?? 0) - before).toBe(1);
@@ -39,11 +56,18 @@ describe("request coalescing", () => {
   it("coalesces GET queries too (with or without extra headers: the same query string)", async () => {
     const product = await createProduct(stack, admin, { name: "Fetched" });
     const url = `${router.url}?${new URLSearchParams({ query: `query Get($id: ID!) { product(id: $id) { name } }`, variables: JSON.stringify({ id: product.id }) })}`;
-    const get = (headers: Record<string, string>) => fetch(url, { headers: { accept: "application/json", ...headers } }).then(async (response) => ({ status: response.status, body: (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> } }));
+    const get = (headers: Record<string, string>) =>
+      fetch(url, { headers: { accept: "application/json", ...headers } }).then(async (response) => ({
+        status: response.status,
+        body: (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> },
+      }));
     const before = proxies[products]?.forwarded() ?? 0;
     const coalescedBefore = await metricTotal(router.internalUrl, "coalesced_requests_total");
-    const results = (await Promise.all([together(4, () => get({ "apollo-require-preflight": "true" })), together(2, () => get({}))])).flat();
-    for (const result of results) expect(result).toEqual({ status: 200, body: { data: { product: { name: "Fetched" } } } });
+    const results = (
+      await Promise.all([together(4, () => get({ "apollo-require-preflight": "true" })), together(2, () => get({}))])
+    ).flat();
+    for (const result of results)
+      expect(result).toEqual({ status: 200, body: { data: { product: { name: "Fetched" } } } });
     // One execution: five waited for it (the subgraph fetch alone would be deduplicated anyway).
     expect(await metricTotal(router.internalUrl, "coalesced_requests_total")).toBe(coalescedBefore + 5);
     expect((proxies[products]?.forwarded() ?? 0) - before).toBe(1);
@@ -52,8 +76,18 @@ describe("request coalescing", () => {
   it("never shares a response across users, even for the same query at the same time", async () => {
     const people = await Promise.all([signUp(stack, "Ann"), signUp(stack, "Ben"), signUp(stack, "Cat")]);
     const query = `{ me { id name email } }`;
-    const results = await Promise.all(people.flatMap((person) => [0, 1, 2].map(() => gql<{ me: { id: string; email: string } }>(router.url, query, {}, { token: person.token }).then((result) => ({ person, result })))));
-    for (const { person, result } of results) expect(result.data?.me).toMatchObject({ id: person.id, email: person.email });
+    const results = await Promise.all(
+      people.flatMap((person) =>
+        [0, 1, 2].map(() =>
+          gql<{ me: { id: string; email: string } }>(router.url, query, {}, { token: person.token }).then((result) => ({
+            person,
+            result,
+          })),
+        ),
+      ),
+    );
+    for (const { person, result } of results)
+      expect(result.data?.me).toMatchObject({ id: person.id, email: person.email });
     const anonymous = await together(3, () => gql(router.url, query));
     for (const result of anonymous) expect(result.data).toEqual({ me: null });
   });
@@ -62,7 +96,12 @@ describe("request coalescing", () => {
     const buyer = await signUp(stack);
     const product = await createProduct(stack, admin, { stock: 10 });
     const results = await together(3, () =>
-      gql<{ placeOrder: { id: string } }>(router.url, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, { input: { items: [{ productId: product.id, quantity: 1 }] } }, { token: buyer.token }),
+      gql<{ placeOrder: { id: string } }>(
+        router.url,
+        `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
+        { input: { items: [{ productId: product.id, quantity: 1 }] } },
+        { token: buyer.token },
+      ),
     );
     expect(new Set(results.map((result) => result.data?.placeOrder.id)).size).toBe(3);
     expect((await stack.products.db.product.findUniqueOrThrow({ where: { id: product.id } })).stock).toBe(7);
@@ -72,9 +111,16 @@ describe("request coalescing", () => {
     const product = await createProduct(stack, admin, { name: "Stampede" });
     const query = `query Stampede($id: ID!) { product(id: $id) { name priceCents } }`;
     await gql(cachedRouter.url, query, { id: product.id });
-    await gql(cachedRouter.url, `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 4242 }) { id } }`, { id: product.id }, { token: admin.token });
+    await gql(
+      cachedRouter.url,
+      `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 4242 }) { id } }`,
+      { id: product.id },
+      { token: admin.token },
+    );
     const before = proxies[products]?.forwarded() ?? 0;
-    const results = await together(8, () => gql<{ product: { priceCents: number } }>(cachedRouter.url, query, { id: product.id }));
+    const results = await together(8, () =>
+      gql<{ product: { priceCents: number } }>(cachedRouter.url, query, { id: product.id }),
+    );
     for (const result of results) expect(result.data?.product.priceCents).toBe(4242);
     expect((proxies[products]?.forwarded() ?? 0) - before).toBe(1);
   });

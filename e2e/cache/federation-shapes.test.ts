@@ -3,7 +3,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { loadConfig, startRouter } from "@supergraph/router";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { startShapes, type ShapesSupergraph } from "../federation-shapes.ts";
+import { type ShapesSupergraph, startShapes } from "../federation-shapes.ts";
 import { testEnv, untilHit } from "../harness.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
@@ -15,7 +15,8 @@ import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts"
 const stores = (await redisAvailable()) ? (["memory", "redis"] as const) : (["memory"] as const);
 
 type Router = Awaited<ReturnType<typeof startRouter>>;
-const openRouter = (env: Record<string, string>) => startRouter(loadConfig(testEnv({ PORT: "0", QUERY_PLAN_WARMUP: "false", ...env })));
+const openRouter = (env: Record<string, string>) =>
+  startRouter(loadConfig(testEnv({ PORT: "0", QUERY_PLAN_WARMUP: "false", ...env })));
 
 interface Answer {
   status: number;
@@ -23,18 +24,34 @@ interface Answer {
   body: unknown;
 }
 async function ask(url: string, query: string, variables: Record<string, unknown> = {}): Promise<Answer> {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", accept: "application/graphql-response+json" }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
+    body: JSON.stringify({ query, variables }),
+  });
   return { status: response.status, cache: response.headers.get("x-cache"), body: await response.json() };
 }
 
 const OPERATIONS: Array<[string, string]> = [
-  ["an interface whose implementations are entities of different subgraphs, only __typename", `{ a: node(id: "m1") { __typename } b: node(id: "1") { __typename } }`],
-  ["the same interface, a list, with a field of the other subgraph", `{ nodes { __typename id ... on Movie { director } ... on Book { title } } }`],
+  [
+    "an interface whose implementations are entities of different subgraphs, only __typename",
+    `{ a: node(id: "m1") { __typename } b: node(id: "1") { __typename } }`,
+  ],
+  [
+    "the same interface, a list, with a field of the other subgraph",
+    `{ nodes { __typename id ... on Movie { director } ... on Book { title } } }`,
+  ],
   ["an @interfaceObject", `{ topMedia { __typename id title reviews } }`],
   ["an @interfaceObject, only __typename and its own field", `{ topMedia { __typename reviews } }`],
   ["an entity whose id is null in one subgraph, not selected", `{ book(upc: "b3") { upc author { name } } }`],
-  ["aliases named like anything a cache might add", `{ __cacheId: book(upc: "b1") { __cacheTypename: title id: upc __typename: __typename } __typename }`],
-  ["aliases that swap fields", `{ b: book(upc: "b2") { title: upc upc: title } m: node(id: "m2") { id: __typename __typename } }`],
+  [
+    "aliases named like anything a cache might add",
+    `{ __cacheId: book(upc: "b1") { __cacheTypename: title id: upc __typename: __typename } __typename }`,
+  ],
+  [
+    "aliases that swap fields",
+    `{ b: book(upc: "b2") { title: upc upc: title } m: node(id: "m2") { id: __typename __typename } }`,
+  ],
   ["a fragment on an entity", `query { books { ...B } } fragment B on Book { upc title author { name } }`],
 ];
 
@@ -44,7 +61,8 @@ describe.each(stores)("the response cache over federation's harder shapes (%s st
     let cached: Router;
     let uncached: Router;
     const prefix = uniquePrefix(`shapes-${kind}`);
-    const storeEnv: Record<string, string> = kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {};
+    const storeEnv: Record<string, string> =
+      kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {};
 
     beforeAll(async () => {
       shapes = await startShapes({ reportTags });
@@ -72,7 +90,9 @@ describe.each(stores)("the response cache over federation's harder shapes (%s st
     });
 
     it("answers the null-key entity as the subgraphs do: its fields, the null author, never a nulled book", async () => {
-      expect((await ask(cached.url, `{ book(upc: "b3") { upc author { name } } }`)).body).toEqual({ data: { book: { upc: "b3", author: null } } });
+      expect((await ask(cached.url, `{ book(upc: "b3") { upc author { name } } }`)).body).toEqual({
+        data: { book: { upc: "b3", author: null } },
+      });
     });
 
     it("purges what each subgraph's mutation changed, whatever aliases the cached query used: the next read is fresh", async () => {
@@ -93,7 +113,10 @@ describe.each(stores)("the response cache over federation's harder shapes (%s st
           `{ topMedia { id reviews } }`,
           "review",
           () => ask(cached.url, `mutation { addReview(id: "s2", text: "fresh ${reportTags}${kind}") { id } }`),
-          (value) => expect.objectContaining({ topMedia: expect.arrayContaining([{ id: "s2", reviews: expect.arrayContaining([value]) }]) }),
+          (value) =>
+            expect.objectContaining({
+              topMedia: expect.arrayContaining([{ id: "s2", reviews: expect.arrayContaining([value]) }]),
+            }),
         ],
       ];
       for (const [query, what, change, expected] of reads) {
@@ -102,7 +125,12 @@ describe.each(stores)("the response cache over federation's harder shapes (%s st
         await change();
         const after = await ask(cached.url, query);
         expect(after.cache, what).toBe("MISS");
-        const value = what === "title" ? `Dune ${reportTags}${kind}` : what === "director" ? `Chantal ${reportTags}${kind}` : `fresh ${reportTags}${kind}`;
+        const value =
+          what === "title"
+            ? `Dune ${reportTags}${kind}`
+            : what === "director"
+              ? `Chantal ${reportTags}${kind}`
+              : `fresh ${reportTags}${kind}`;
         expect((after.body as { data: unknown }).data, what).toEqual(expected(value));
         expect(after.body).toEqual(await ask(uncached.url, query).then((answer) => answer.body));
       }
@@ -114,7 +142,11 @@ describe.each(stores)("the response cache over federation's harder shapes (%s st
     const file = join(mkdtempSync(join(tmpdir(), "shapes-reload-")), "supergraph.graphql");
     copyFileSync(shapes.supergraphPath, file);
     const prefix = uniquePrefix(`shapes-reload-${kind}`);
-    const router = await openRouter({ SUPERGRAPH_PATH: file, WATCH_SUPERGRAPH: "true", ...(kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {}) });
+    const router = await openRouter({
+      SUPERGRAPH_PATH: file,
+      WATCH_SUPERGRAPH: "true",
+      ...(kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {}),
+    });
     try {
       const query = `{ nodes { ... on Movie { director } } }`;
       await ask(router.url, query);
@@ -122,11 +154,14 @@ describe.each(stores)("the response cache over federation's harder shapes (%s st
       copyFileSync(shapes.reducedSupergraphPath, file);
       // Reloaded once a query of the removed field that was never cached is refused.
       const probe = `{ probe: nodes { ... on Movie { director } } }`;
-      for (let attempt = 0; attempt < 50 && (await ask(router.url, probe)).status !== 400; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
+      for (let attempt = 0; attempt < 50 && (await ask(router.url, probe)).status !== 400; attempt++)
+        await new Promise((resolve) => setTimeout(resolve, 100));
       const answer = await ask(router.url, query);
       expect(answer.cache).not.toBe("HIT");
       expect(answer.status).toBe(400);
-      expect((answer.body as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe("GRAPHQL_VALIDATION_FAILED");
+      expect((answer.body as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe(
+        "GRAPHQL_VALIDATION_FAILED",
+      );
     } finally {
       await router.close();
       await shapes.close();
@@ -134,23 +169,29 @@ describe.each(stores)("the response cache over federation's harder shapes (%s st
     }
   });
 
-  it.runIf(kind === "redis")("never shares entries between routers serving different supergraphs through one Redis and prefix", async () => {
-    const shapes = await startShapes({ reportTags: true });
-    const prefix = uniquePrefix("shapes-two");
-    const env = { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix };
-    const [full, reduced] = await Promise.all([openRouter({ SUPERGRAPH_PATH: shapes.supergraphPath, ...env }), openRouter({ SUPERGRAPH_PATH: shapes.reducedSupergraphPath, ...env })]);
-    try {
-      const query = `{ book(upc: "b2") { title } }`;
-      await ask(full.url, query);
-      expect(await untilHit(async () => (await ask(full.url, query)).cache)).toBe("HIT");
-      expect((await ask(reduced.url, query)).cache).toBe("MISS");
-      // Each then serves its own entry.
-      expect(await untilHit(async () => (await ask(reduced.url, query)).cache)).toBe("HIT");
-    } finally {
-      await full.close();
-      await reduced.close();
-      await shapes.close();
-      await deleteKeys(prefix);
-    }
-  });
+  it.runIf(kind === "redis")(
+    "never shares entries between routers serving different supergraphs through one Redis and prefix",
+    async () => {
+      const shapes = await startShapes({ reportTags: true });
+      const prefix = uniquePrefix("shapes-two");
+      const env = { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix };
+      const [full, reduced] = await Promise.all([
+        openRouter({ SUPERGRAPH_PATH: shapes.supergraphPath, ...env }),
+        openRouter({ SUPERGRAPH_PATH: shapes.reducedSupergraphPath, ...env }),
+      ]);
+      try {
+        const query = `{ book(upc: "b2") { title } }`;
+        await ask(full.url, query);
+        expect(await untilHit(async () => (await ask(full.url, query)).cache)).toBe("HIT");
+        expect((await ask(reduced.url, query)).cache).toBe("MISS");
+        // Each then serves its own entry.
+        expect(await untilHit(async () => (await ask(reduced.url, query)).cache)).toBe("HIT");
+      } finally {
+        await full.close();
+        await reduced.close();
+        await shapes.close();
+        await deleteKeys(prefix);
+      }
+    },
+  );
 });

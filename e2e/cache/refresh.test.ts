@@ -1,5 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, graphqlRequestCount, metricTotal, postOnNewConnection, postTo, type SignedIn, type Stack, signUpAdmin, startStack, untilHit } from "../harness.ts";
+import {
+  createProduct,
+  graphqlRequestCount,
+  metricTotal,
+  postOnNewConnection,
+  postTo,
+  type SignedIn,
+  type Stack,
+  signUpAdmin,
+  startStack,
+  untilHit,
+} from "../harness.ts";
 import { type ServiceProcess, startRouterWorkers, workersServing } from "../processes.ts";
 import { delayingProxy } from "../proxy.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
@@ -19,7 +30,10 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
 
   beforeAll(async () => {
     stack = await startStack({
-      routerEnv: { RESPONSE_CACHE_MAX_TTL_SECONDS: String(TTL_SECONDS), ...(kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {}) },
+      routerEnv: {
+        RESPONSE_CACHE_MAX_TTL_SECONDS: String(TTL_SECONDS),
+        ...(kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {}),
+      },
     });
     admin = await signUpAdmin(stack);
   });
@@ -30,7 +44,10 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
 
   /** A read of a product's name and price from a router, answered by the hit lane or through Fastify (see postTo). */
   const reader = (routerUrl: string, way: "lane" | "fastify", id: string) => async () => {
-    const body = JSON.stringify({ query: `query Evergreen($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id } });
+    const body = JSON.stringify({
+      query: `query Evergreen($id: ID!) { product(id: $id) { name priceCents } }`,
+      variables: { id },
+    });
     const response = await postTo(routerUrl, body, way);
     const json = (await response.json()) as { data?: unknown; errors?: unknown };
     return { cache: response.headers.get("x-cache"), age: Number(response.headers.get("age")), json };
@@ -40,7 +57,9 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
     const refreshes = () => metricTotal(stack.routerInternalUrl, 'response_cache_requests_total{result="refresh"');
     const productsServed = () => graphqlRequestCount(stack.products.url);
     // One entry read in front of Fastify (the hit lane), one through it (the router's handler).
-    const [lamp, desk] = await Promise.all(["Evergreen Lamp", "Evergreen Desk"].map((name) => createProduct(stack, admin, { name })));
+    const [lamp, desk] = await Promise.all(
+      ["Evergreen Lamp", "Evergreen Desk"].map((name) => createProduct(stack, admin, { name })),
+    );
     if (!lamp || !desk) throw new Error("products not created");
     const products = [lamp, desk];
     const reads = [reader(stack.routerUrl, "lane", lamp.id), reader(stack.routerUrl, "fastify", desk.id)];
@@ -69,7 +88,16 @@ describe.each(stores)("response cache refresh (%s store)", (kind) => {
       }),
     );
     bursts.forEach((burst, index) => {
-      expect(burst.map((result) => result.cache).sort()).toEqual(["HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "MISS"]);
+      expect(burst.map((result) => result.cache).sort()).toEqual([
+        "HIT",
+        "HIT",
+        "HIT",
+        "HIT",
+        "HIT",
+        "HIT",
+        "HIT",
+        "MISS",
+      ]);
       for (const result of burst) expect(result.json.data).toEqual(expected[index]);
     });
     expect(await refreshes()).toBe(2);
@@ -135,7 +163,11 @@ describe.runIf(withRedis)("response cache refresh across router workers sharing 
   beforeAll(async () => {
     stack = await startStack();
     admin = await signUpAdmin(stack);
-    router = await startRouterWorkers(stack, 2, { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix, RESPONSE_CACHE_MAX_TTL_SECONDS: String(TTL_SECONDS) });
+    router = await startRouterWorkers(stack, 2, {
+      REDIS_URL: redisUrl,
+      RESPONSE_CACHE_KEY_PREFIX: prefix,
+      RESPONSE_CACHE_MAX_TTL_SECONDS: String(TTL_SECONDS),
+    });
   });
   afterAll(async () => {
     if (router && router.child.exitCode === null) router.child.kill("SIGKILL");
@@ -145,10 +177,14 @@ describe.runIf(withRedis)("response cache refresh across router workers sharing 
 
   it("is refreshed by one worker, not one per worker", async () => {
     const product = await createProduct(stack, admin, { name: "Evergreen Shelf" });
-    const query = { query: `query Shelf($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } };
+    const query = {
+      query: `query Shelf($id: ID!) { product(id: $id) { name priceCents } }`,
+      variables: { id: product.id },
+    };
     const expected = { product: { name: product.name, priceCents: product.priceCents } };
     // Each connection goes to the next worker: every request below is answered by both in turn.
-    const read = (requestId?: string) => postOnNewConnection(router.url, query, requestId ? { "x-request-id": requestId } : {});
+    const read = (requestId?: string) =>
+      postOnNewConnection(router.url, query, requestId ? { "x-request-id": requestId } : {});
 
     expect((await read()).cache).toBe("MISS");
     const stored = Date.now();
@@ -163,7 +199,16 @@ describe.runIf(withRedis)("response cache refresh across router workers sharing 
     await sleepUntil(stored + TTL_SECONDS * 1000 * 0.95);
     const ids = Array.from({ length: 8 }, (_, index) => `refresh-burst-${index}`);
     const burst = await Promise.all(ids.map(read));
-    expect(burst.map((result) => result.cache).sort()).toEqual(["HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "HIT", "MISS"]);
+    expect(burst.map((result) => result.cache).sort()).toEqual([
+      "HIT",
+      "HIT",
+      "HIT",
+      "HIT",
+      "HIT",
+      "HIT",
+      "HIT",
+      "MISS",
+    ]);
     for (const result of burst) expect(result.json.data).toEqual(expected);
     expect((await graphqlRequestCount(stack.products.url)) - servedBefore).toBe(1);
     expect(await workersServing(router, ids)).toEqual(new Set([1, 2]));

@@ -23,7 +23,8 @@ describe.each(stores)("response cache (%s store)", (kind) => {
   let admin: SignedIn;
   let customer: SignedIn;
   const prefix = uniquePrefix(`cache-${kind}`);
-  const cacheEnv: Record<string, string> = kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {};
+  const cacheEnv: Record<string, string> =
+    kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {};
 
   beforeAll(async () => {
     stack = await startStack({ routerEnv: cacheEnv });
@@ -35,13 +36,15 @@ describe.each(stores)("response cache (%s store)", (kind) => {
   });
 
   /** Entries are stored in the background after the response is sent: read until one is served. */
-  const untilHit = (read: () => Promise<{ headers: Headers }>) => untilCacheHit(async () => (await read()).headers.get("x-cache"));
+  const untilHit = (read: () => Promise<{ headers: Headers }>) =>
+    untilCacheHit(async () => (await read()).headers.get("x-cache"));
 
   const subgraphRequests = async () =>
-    (await Promise.all([stack.users, stack.products, stack.orders, stack.posts].map((subgraph) => graphqlRequestCount(subgraph.url)))).reduce(
-      (sum, count) => sum + count,
-      0,
-    );
+    (
+      await Promise.all(
+        [stack.users, stack.products, stack.orders, stack.posts].map((subgraph) => graphqlRequestCount(subgraph.url)),
+      )
+    ).reduce((sum, count) => sum + count, 0);
 
   it("serves a repeated product query from the cache, without any subgraph seeing it", async () => {
     const product = await createProduct(stack, admin, { name: "Cached Lamp" });
@@ -87,13 +90,18 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
       expect(denied.headers.get("x-cache")).toBe("MISS");
     }
-    const mutation = await stack.gql(`mutation { logIn(email: "${customer.email}", password: "correct horse") { token } }`);
+    const mutation = await stack.gql(
+      `mutation { logIn(email: "${customer.email}", password: "correct horse") { token } }`,
+    );
     expect(mutation.headers.get("x-cache")).toBe("BYPASS");
   });
 
   describe("purges what a mutation changed, before the mutation returns", () => {
     /** Reads once to fill the cache, checks the next read is a hit, runs `change`, reads again. */
-    async function readChangeRead<T>(read: () => Promise<{ data: T | null | undefined; headers: Headers }>, change: () => Promise<unknown>) {
+    async function readChangeRead<T>(
+      read: () => Promise<{ data: T | null | undefined; headers: Headers }>,
+      change: () => Promise<unknown>,
+    ) {
       const before = await read();
       expect(await untilHit(read)).toBe("HIT");
       await change();
@@ -106,7 +114,12 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       const product = await createProduct(stack, admin, { name: "Old name", priceCents: 100 });
       const { before, after } = await readChangeRead(
         () => stack.gql(`query($id: ID!) { product(id: $id) { name priceCents } }`, { id: product.id }),
-        () => stack.gql(`mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 250 }) { id } }`, { id: product.id }, { token: admin.token }),
+        () =>
+          stack.gql(
+            `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 250 }) { id } }`,
+            { id: product.id },
+            { token: admin.token },
+          ),
       );
       expect(before).toEqual({ product: { name: "Old name", priceCents: 100 } });
       expect(after).toEqual({ product: { name: "Old name", priceCents: 250 } });
@@ -126,30 +139,48 @@ describe.each(stores)("response cache (%s store)", (kind) => {
         const read = () => stack.gql<Record<string, unknown>>(query, { id: product.id });
         const { before, after } = await readChangeRead(read, async () => {
           price += 50;
-          await stack.gql(`mutation($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id } }`, { id: product.id, price }, { token: admin.token });
+          await stack.gql(
+            `mutation($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id } }`,
+            { id: product.id, price },
+            { token: admin.token },
+          );
         });
         expect(JSON.stringify(after), query).toContain(String(price));
         expect(JSON.stringify(before), query).not.toContain(String(price));
       }
-      const fresh = await stack.gql(`query($id: ID!) { product(id: $id) { priceCents __cacheId: sku } }`, { id: product.id });
+      const fresh = await stack.gql(`query($id: ID!) { product(id: $id) { priceCents __cacheId: sku } }`, {
+        id: product.id,
+      });
       expect(fresh.data).toEqual({ product: { priceCents: price, __cacheId: product.sku } });
     });
 
     it("createProduct and deleteProduct (lists, including empty ones)", async () => {
       const tag = `Fresh${kind}${Date.now()}`;
-      const list = () => stack.gql<{ products: { totalCount: number; edges: Array<{ node: { id: string } }> } }>(`query($s: String) { products(search: $s) { totalCount edges { node { id } } } }`, { s: tag });
+      const list = () =>
+        stack.gql<{ products: { totalCount: number; edges: Array<{ node: { id: string } }> } }>(
+          `query($s: String) { products(search: $s) { totalCount edges { node { id } } } }`,
+          { s: tag },
+        );
       const created = await readChangeRead(list, () => createProduct(stack, admin, { name: `${tag} lamp` }));
       expect(created.before?.products.totalCount).toBe(0);
       expect(created.after?.products.totalCount).toBe(1);
       const id = created.after?.products.edges[0]?.node.id;
-      const deleted = await readChangeRead(list, () => stack.gql(`mutation($id: ID!) { deleteProduct(id: $id) { id } }`, { id }, { token: admin.token }));
+      const deleted = await readChangeRead(list, () =>
+        stack.gql(`mutation($id: ID!) { deleteProduct(id: $id) { id } }`, { id }, { token: admin.token }),
+      );
       expect(deleted.after?.products.totalCount).toBe(0);
     });
 
     it("placeOrder (stock changed in products by the orders service) and cancelOrder", async () => {
       const product = await createProduct(stack, admin, { stock: 10 });
-      const stock = () => stack.gql<{ product: { stock: number } }>(`query($id: ID!) { product(id: $id) { stock } }`, { id: product.id });
-      const myOrders = () => stack.gql<{ me: { orders: Array<{ id: string; status: string }> } }>(`{ me { orders { id status } } }`, {}, { token: customer.token });
+      const stock = () =>
+        stack.gql<{ product: { stock: number } }>(`query($id: ID!) { product(id: $id) { stock } }`, { id: product.id });
+      const myOrders = () =>
+        stack.gql<{ me: { orders: Array<{ id: string; status: string }> } }>(
+          `{ me { orders { id status } } }`,
+          {},
+          { token: customer.token },
+        );
       await myOrders();
       let orderId = "";
       const placed = await readChangeRead(stock, async () => {
@@ -165,14 +196,20 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       expect(orders.headers.get("x-cache")).toBe("MISS");
       expect(orders.data?.me.orders[0]).toEqual({ id: orderId, status: "PLACED" });
 
-      const cancelled = await readChangeRead(stock, () => stack.gql(`mutation($id: ID!) { cancelOrder(id: $id) { id } }`, { id: orderId }, { token: customer.token }));
+      const cancelled = await readChangeRead(stock, () =>
+        stack.gql(`mutation($id: ID!) { cancelOrder(id: $id) { id } }`, { id: orderId }, { token: customer.token }),
+      );
       expect(cancelled.after).toEqual({ product: { stock: 10 } });
       expect((await myOrders()).data?.me.orders[0]).toEqual({ id: orderId, status: "CANCELLED" });
     });
 
     it("createPost, updatePost and deletePost", async () => {
       const product = await createProduct(stack, admin);
-      const productPosts = () => stack.gql<{ product: { posts: Array<{ title: string }> } }>(`query($id: ID!) { product(id: $id) { posts { title } } }`, { id: product.id });
+      const productPosts = () =>
+        stack.gql<{ product: { posts: Array<{ title: string }> } }>(
+          `query($id: ID!) { product(id: $id) { posts { title } } }`,
+          { id: product.id },
+        );
       let postId = "";
       const created = await readChangeRead(productPosts, async () => {
         const result = await stack.gql<{ createPost: { id: string } }>(
@@ -182,12 +219,23 @@ describe.each(stores)("response cache (%s store)", (kind) => {
         );
         postId = result.data?.createPost.id ?? "";
       });
-      expect(created).toEqual({ before: { product: { posts: [] } }, after: { product: { posts: [{ title: "First look" }] } } });
+      expect(created).toEqual({
+        before: { product: { posts: [] } },
+        after: { product: { posts: [{ title: "First look" }] } },
+      });
 
       const post = () => stack.gql(`query($id: ID!) { post(id: $id) { title } }`, { id: postId });
-      const updated = await readChangeRead(post, () => stack.gql(`mutation($id: ID!) { updatePost(id: $id, input: { title: "Second look" }) { id } }`, { id: postId }, { token: customer.token }));
+      const updated = await readChangeRead(post, () =>
+        stack.gql(
+          `mutation($id: ID!) { updatePost(id: $id, input: { title: "Second look" }) { id } }`,
+          { id: postId },
+          { token: customer.token },
+        ),
+      );
       expect(updated.after).toEqual({ post: { title: "Second look" } });
-      const deleted = await readChangeRead(post, () => stack.gql(`mutation($id: ID!) { deletePost(id: $id) { id } }`, { id: postId }, { token: customer.token }));
+      const deleted = await readChangeRead(post, () =>
+        stack.gql(`mutation($id: ID!) { deletePost(id: $id) { id } }`, { id: postId }, { token: customer.token }),
+      );
       expect(deleted.after).toEqual({ post: null });
       expect((await productPosts()).data).toEqual({ product: { posts: [] } });
     });
@@ -197,18 +245,31 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     const key = "k".repeat(40);
     const router = await stack.startRouter({ INVALIDATION_SHARED_KEY: key });
     const invalidate = (body: unknown, authorization = key) =>
-      fetch(new URL("/invalidation", router.internalUrl), { method: "POST", headers: { "content-type": "application/json", authorization }, body: JSON.stringify(body) });
+      fetch(new URL("/invalidation", router.internalUrl), {
+        method: "POST",
+        headers: { "content-type": "application/json", authorization },
+        body: JSON.stringify(body),
+      });
     const product = await createProduct(stack, admin, { priceCents: 100 });
-    const read = () => gql<{ product: { priceCents: number } }>(router.url, `query($id: ID!) { product(id: $id) { priceCents } }`, { id: product.id });
+    const read = () =>
+      gql<{ product: { priceCents: number } }>(router.url, `query($id: ID!) { product(id: $id) { priceCents } }`, {
+        id: product.id,
+      });
     let price = 100;
-    for (const request of [{ kind: "cache_tag", cache_tag: `Product:${product.id}` }, { kind: "type", subgraph: "products", type: "Product" }, { kind: "subgraph", subgraph: "products" }]) {
+    for (const request of [
+      { kind: "cache_tag", cache_tag: `Product:${product.id}` },
+      { kind: "type", subgraph: "products", type: "Product" },
+      { kind: "subgraph", subgraph: "products" },
+    ]) {
       await read();
       expect(await untilHit(read), JSON.stringify(request)).toBe("HIT");
       // A back-office write, straight to the database: the cache cannot know.
       price += 10;
       await stack.products.db.product.update({ where: { id: product.id }, data: { priceCents: price } });
       expect((await read()).data?.product.priceCents).toBe(price - 10);
-      expect((await invalidate([{ kind: "cache_tag", cache_tag: `Product:${product.id}` }], "Bearer wrong")).status).toBe(401);
+      expect(
+        (await invalidate([{ kind: "cache_tag", cache_tag: `Product:${product.id}` }], "Bearer wrong")).status,
+      ).toBe(401);
       expect((await invalidate({ kind: "everything" })).status).toBe(400);
       expect((await read()).headers.get("x-cache")).toBe("HIT");
       const purged = await invalidate([request]);
@@ -218,19 +279,32 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       expect(after.data?.product.priceCents).toBe(price);
     }
     // Not on the public port.
-    expect((await fetch(new URL("/invalidation", router.url), { method: "POST", headers: { "content-type": "application/json", authorization: key }, body: "[]" })).status).toBe(404);
+    expect(
+      (
+        await fetch(new URL("/invalidation", router.url), {
+          method: "POST",
+          headers: { "content-type": "application/json", authorization: key },
+          body: "[]",
+        })
+      ).status,
+    ).toBe(404);
     await router.close();
   });
 
   it("answers a hit the same whichever way it arrives: in front of Fastify, or through it (a chunked body); a body Apollo Server refuses, never", async () => {
     const router = await stack.startRouter({ CORS_ORIGINS: "https://shop.example" });
     const product = await createProduct(stack, admin, { name: "Either Way" });
-    const body = JSON.stringify({ query: `query($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id } });
-    const send = (way: "lane" | "fastify", headers: Record<string, string> = {}) => postTo(router.url, body, way, headers);
+    const body = JSON.stringify({
+      query: `query($id: ID!) { product(id: $id) { name priceCents } }`,
+      variables: { id: product.id },
+    });
+    const send = (way: "lane" | "fastify", headers: Record<string, string> = {}) =>
+      postTo(router.url, body, way, headers);
     expect((await send("lane")).headers.get("x-cache")).toBe("MISS");
     expect(await untilHit(() => send("lane"))).toBe("HIT");
     const varying = new Set(["date", "age", "x-request-id"]);
-    const comparable = (response: Response) => Object.fromEntries([...response.headers].filter(([name]) => !varying.has(name)));
+    const comparable = (response: Response) =>
+      Object.fromEntries([...response.headers].filter(([name]) => !varying.has(name)));
     for (const origin of [undefined, "https://shop.example", "https://elsewhere.example"]) {
       const headers: Record<string, string> = { "x-request-id": "same-either-way", ...(origin ? { origin } : {}) };
       const [lane, fastify] = await Promise.all([send("lane", headers), send("fastify", headers)]);
@@ -243,13 +317,23 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     }
     // A body Apollo Server refuses (fields of the wrong type) gets its 400 either way, not the entry of the
     // same operation.
-    for (const refused of [{ operationName: 1 }, { variables: JSON.stringify({ id: product.id }) }, { extensions: "x" }]) {
-      const wrong = JSON.stringify({ query: `query($id: ID!) { product(id: $id) { name priceCents } }`, variables: { id: product.id }, ...refused });
+    for (const refused of [
+      { operationName: 1 },
+      { variables: JSON.stringify({ id: product.id }) },
+      { extensions: "x" },
+    ]) {
+      const wrong = JSON.stringify({
+        query: `query($id: ID!) { product(id: $id) { name priceCents } }`,
+        variables: { id: product.id },
+        ...refused,
+      });
       for (const way of ["lane", "fastify"] as const) {
         const response = await postTo(router.url, wrong, way, { accept: "application/graphql-response+json" });
         expect(response.status, `${way} ${JSON.stringify(refused)}`).toBe(400);
         expect(response.headers.get("x-cache")).toBeNull();
-        expect(((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code).toBe("BAD_REQUEST");
+        expect(
+          ((await response.json()) as { errors: Array<{ extensions: { code: string } }> }).errors[0]?.extensions.code,
+        ).toBe("BAD_REQUEST");
       }
     }
     await router.close();
@@ -257,10 +341,19 @@ describe.each(stores)("response cache (%s store)", (kind) => {
 
   it("answers in the Content-Type the client's Accept header prefers, on a miss, when coalesced, and on every hit", async () => {
     const product = await createProduct(stack, admin, { name: "Typed Lamp" });
-    const body = JSON.stringify({ query: `query($id: ID!) { product(id: $id) { name } }`, variables: { id: product.id } });
+    const body = JSON.stringify({
+      query: `query($id: ID!) { product(id: $id) { name } }`,
+      variables: { id: product.id },
+    });
     // What Apollo Client sends, and a plain JSON client.
-    const accepts = { graphqlResponse: "application/graphql-response+json,application/json;q=0.9", json: "application/json" } as const;
-    const expected = { graphqlResponse: "application/graphql-response+json; charset=utf-8", json: "application/json; charset=utf-8" };
+    const accepts = {
+      graphqlResponse: "application/graphql-response+json,application/json;q=0.9",
+      json: "application/json",
+    } as const;
+    const expected = {
+      graphqlResponse: "application/graphql-response+json; charset=utf-8",
+      json: "application/json; charset=utf-8",
+    };
     const send = (accept: string, way: "lane" | "fastify") => postTo(stack.routerUrl, body, way, { accept });
     // The first ones arrive together: one executes, identical ones wait for it (coalesced), per Accept header.
     const kinds = ["graphqlResponse", "json", "graphqlResponse", "json"] as const;
@@ -280,8 +373,12 @@ describe.each(stores)("response cache (%s store)", (kind) => {
   it("counts cache hits against the rate limit", async () => {
     const router = await stack.startRouter({ RATE_LIMIT_PER_MINUTE: "5" });
     // A user of its own: with Redis, budgets are shared by every router of this test file.
-    const [product, reader] = await Promise.all([createProduct(stack, admin, { name: "Limited" }), signUp(stack, "Rita Reader")]);
-    const read = () => gql(router.url, `query($id: ID!) { product(id: $id) { name } }`, { id: product.id }, { token: reader.token });
+    const [product, reader] = await Promise.all([
+      createProduct(stack, admin, { name: "Limited" }),
+      signUp(stack, "Rita Reader"),
+    ]);
+    const read = () =>
+      gql(router.url, `query($id: ID!) { product(id: $id) { name } }`, { id: product.id }, { token: reader.token });
     const first = await read();
     expect(first.headers.get("x-cache")).toBe("MISS");
     // The entry is stored just after the response is sent.
@@ -299,8 +396,13 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     const query = `query Apq { products(first: 1) { totalCount } }`;
     const sha256Hash = createHash("sha256").update(query).digest("hex");
     const send = (url: string, body: Record<string, unknown>) =>
-      fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ ...body, extensions: { persistedQuery: { version: 1, sha256Hash } } }) }).then(
-        (response) => response.json() as Promise<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }>,
+      fetch(url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ ...body, extensions: { persistedQuery: { version: 1, sha256Hash } } }),
+      }).then(
+        (response) =>
+          response.json() as Promise<{ data?: unknown; errors?: Array<{ extensions?: { code?: string } }> }>,
       );
     expect((await send(stack.routerUrl, {})).errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_NOT_FOUND");
     expect((await send(stack.routerUrl, { query })).data).toBeTruthy();
@@ -321,7 +423,11 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       expect(await untilHit(() => stack.gql(query, { id: product.id }))).toBe("HIT");
       const fromReplica = await gql(replica.url, query, { id: product.id });
       expect(fromReplica.headers.get("x-cache")).toBe("HIT");
-      await stack.gql(`mutation($id: ID!) { updateProduct(id: $id, input: { name: "Renamed" }) { id } }`, { id: product.id }, { token: admin.token });
+      await stack.gql(
+        `mutation($id: ID!) { updateProduct(id: $id, input: { name: "Renamed" }) { id } }`,
+        { id: product.id },
+        { token: admin.token },
+      );
       const afterPurge = await gql(replica.url, query, { id: product.id });
       expect(afterPurge.data).toEqual({ product: { name: "Renamed" } });
       await replica.close();
@@ -346,7 +452,12 @@ describe.each(stores)("response cache (%s store)", (kind) => {
         expect(result.data?.product.priceCents).toBe(100);
       }
       // A write while Redis is down: its purge cannot be recorded.
-      const update = await gql(router.url, `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 175 }) { id } }`, { id: product.id }, { token: admin.token });
+      const update = await gql(
+        router.url,
+        `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 175 }) { id } }`,
+        { id: product.id },
+        { token: admin.token },
+      );
       expect(update.errors).toBeUndefined();
       const during = await read();
       expect(during.headers.get("x-cache")).toBe("BYPASS");

@@ -20,7 +20,9 @@ afterAll(async () => {
 });
 
 function client(options: { token?: string; link?: ApolloLink; fetch?: typeof fetch } = {}) {
-  const auth = new SetContextLink(({ headers }) => ({ headers: { ...headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) } }));
+  const auth = new SetContextLink(({ headers }) => ({
+    headers: { ...headers, ...(options.token ? { authorization: `Bearer ${options.token}` } : {}) },
+  }));
   return new ApolloClient({
     cache: new InMemoryCache({ typePolicies: { Query: { fields: { products: relayStylePagination(["search"]) } } } }),
     link: auth.concat(options.link ?? new HttpLink({ uri: stack.routerUrl, fetch: options.fetch })),
@@ -49,14 +51,19 @@ describe("Apollo Client 4", () => {
     const apollo = client({ token: admin.token });
     const me = await apollo.query<{ me: { id: string } }>({ query: gql(`{ me { id } }`) });
     expect(me.data?.me.id).toBe(admin.id);
-    expect((await apollo.query<ProductData>({ query: gql(PRODUCT), variables: { id: product.id } })).data?.product.priceCents).toBe(100);
+    expect(
+      (await apollo.query<ProductData>({ query: gql(PRODUCT), variables: { id: product.id } })).data?.product
+        .priceCents,
+    ).toBe(100);
     await apollo.mutate({
       mutation: gql(SET_PRICE),
       variables: { id: product.id, priceCents: 150 },
       refetchQueries: [{ query: gql(PRODUCT), variables: { id: product.id } }],
       awaitRefetchQueries: true,
     });
-    expect(apollo.readQuery<ProductData>({ query: gql(PRODUCT), variables: { id: product.id } })?.product.priceCents).toBe(150);
+    expect(
+      apollo.readQuery<ProductData>({ query: gql(PRODUCT), variables: { id: product.id } })?.product.priceCents,
+    ).toBe(150);
   });
 
   it("reads an error's code with CombinedGraphQLErrors.is(error) and error.errors", async () => {
@@ -67,13 +74,22 @@ describe("Apollo Client 4", () => {
       .catch((error: unknown) => error);
     expect(CombinedGraphQLErrors.is(failure)).toBe(true);
     expect(CombinedGraphQLErrors.is(failure) && failure.errors[0]?.extensions?.code).toBe("FORBIDDEN");
-    expect(fetched.calls).toEqual([{ method: "POST", status: 403, contentType: "application/graphql-response+json; charset=utf-8", body: expect.any(String) }]);
+    expect(fetched.calls).toEqual([
+      {
+        method: "POST",
+        status: 403,
+        contentType: "application/graphql-response+json; charset=utf-8",
+        body: expect.any(String),
+      },
+    ]);
   });
 
   it("runs automatic persisted queries by hash over GET (PersistedQueryLink with useGETForHashedQueries)", async () => {
     const product = await createProduct(stack, admin, { name: "AC4 APQ" });
     const fetched = recordingFetch();
-    const link = new PersistedQueryLink({ sha256, useGETForHashedQueries: true }).concat(new HttpLink({ uri: stack.routerUrl, fetch: fetched.fetch }));
+    const link = new PersistedQueryLink({ sha256, useGETForHashedQueries: true }).concat(
+      new HttpLink({ uri: stack.routerUrl, fetch: fetched.fetch }),
+    );
     const read = () => client({ link }).query<ProductData>({ query: gql(PRODUCT), variables: { id: product.id } });
     expect((await read()).data?.product.name).toBe("AC4 APQ");
     expect((await read()).data?.product.name).toBe("AC4 APQ");
@@ -88,10 +104,14 @@ describe("Apollo Client 4", () => {
   });
 
   it("sends concurrent queries as one batch with BatchHttpLink", async () => {
-    const products = await Promise.all(["X", "Y", "Z"].map((name) => createProduct(stack, admin, { name: `AC4 Batch ${name}` })));
+    const products = await Promise.all(
+      ["X", "Y", "Z"].map((name) => createProduct(stack, admin, { name: `AC4 Batch ${name}` })),
+    );
     const fetched = recordingFetch();
     const apollo = client({ link: new BatchHttpLink({ uri: stack.routerUrl, fetch: fetched.fetch }) });
-    const results = await Promise.all(products.map((product) => apollo.query<ProductData>({ query: gql(PRODUCT), variables: { id: product.id } })));
+    const results = await Promise.all(
+      products.map((product) => apollo.query<ProductData>({ query: gql(PRODUCT), variables: { id: product.id } })),
+    );
     expect(results.map((result) => result.data?.product.name)).toEqual(["AC4 Batch X", "AC4 Batch Y", "AC4 Batch Z"]);
     expect(fetched.calls).toHaveLength(1);
     expect(JSON.parse(fetched.calls[0]?.body ?? "null")).toHaveLength(3);

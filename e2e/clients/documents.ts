@@ -13,14 +13,19 @@ export const PRODUCT = `query ProductById($id: ID!) { product(id: $id) { id name
 export const SET_PRICE = `mutation SetPrice($id: ID!, $priceCents: Int!) { updateProduct(id: $id, input: { priceCents: $priceCents }) { id } }`;
 
 export interface Page {
-  products: { edges: Array<{ cursor: string; node: { id: string; name: string; priceCents: number } }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } };
+  products: {
+    edges: Array<{ cursor: string; node: { id: string; name: string; priceCents: number } }>;
+    pageInfo: { hasNextPage: boolean; endCursor: string | null };
+  };
 }
 export interface ProductData {
   product: { id: string; name: string; priceCents: number };
 }
 
 export const sha256 = async (text: string) =>
-  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))].map((byte) => byte.toString(16).padStart(2, "0")).join("");
+  [...new Uint8Array(await crypto.subtle.digest("SHA-256", new TextEncoder().encode(text)))]
+    .map((byte) => byte.toString(16).padStart(2, "0"))
+    .join("");
 
 export interface RecordedCall {
   method: string;
@@ -36,7 +41,12 @@ export function recordingFetch(): { fetch: typeof fetch; calls: RecordedCall[] }
   const recording = async (input: string | URL | Request, init?: RequestInit) => {
     const response = await fetch(input, init);
     const url = typeof input === "string" ? input : input instanceof URL ? input.href : input.url;
-    calls.push({ method: init?.method ?? "GET", status: response.status, contentType: response.headers.get("content-type"), body: typeof init?.body === "string" ? init.body : undefined });
+    calls.push({
+      method: init?.method ?? "GET",
+      status: response.status,
+      contentType: response.headers.get("content-type"),
+      body: typeof init?.body === "string" ? init.body : undefined,
+    });
     Object.defineProperty(calls.at(-1), "url", { value: url, enumerable: false });
     return response;
   };

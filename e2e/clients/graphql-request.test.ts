@@ -18,15 +18,24 @@ describe("graphql-request", () => {
   it("runs a query, and a mutation with variables under a Bearer token", async () => {
     const product = await createProduct(stack, admin, { name: "Request Lamp", priceCents: 500 });
     const client = new GraphQLClient(stack.routerUrl, { headers: { authorization: `Bearer ${admin.token}` } });
-    expect((await client.request<ProductData>(PRODUCT, { id: product.id })).product).toMatchObject({ name: "Request Lamp", priceCents: 500 });
-    expect(await client.request(SET_PRICE, { id: product.id, priceCents: 550 })).toEqual({ updateProduct: { id: product.id } });
+    expect((await client.request<ProductData>(PRODUCT, { id: product.id })).product).toMatchObject({
+      name: "Request Lamp",
+      priceCents: 500,
+    });
+    expect(await client.request(SET_PRICE, { id: product.id, priceCents: 550 })).toEqual({
+      updateProduct: { id: product.id },
+    });
     expect((await client.request<ProductData>(PRODUCT, { id: product.id })).product.priceCents).toBe(550);
   });
 
   it("sends batchRequests as one batch, answered in order", async () => {
-    const products = await Promise.all(["One", "Two"].map((name) => createProduct(stack, admin, { name: `Request Batch ${name}` })));
+    const products = await Promise.all(
+      ["One", "Two"].map((name) => createProduct(stack, admin, { name: `Request Batch ${name}` })),
+    );
     const client = new GraphQLClient(stack.routerUrl);
-    const results = await client.batchRequests<[{ data: ProductData }, { data: ProductData }]>(products.map((product) => ({ document: PRODUCT, variables: { id: product.id } })));
+    const results = await client.batchRequests<[{ data: ProductData }, { data: ProductData }]>(
+      products.map((product) => ({ document: PRODUCT, variables: { id: product.id } })),
+    );
     expect(results.map((result) => result.data.product.name)).toEqual(["Request Batch One", "Request Batch Two"]);
   });
 

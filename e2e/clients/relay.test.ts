@@ -4,7 +4,15 @@
 //
 // Not offered: Relay's global object identification (a `Node` interface and `Query.node(id:)`), which its
 // refetchable fragments and `@refetchable` need. The schema has neither; a later change could add them.
-import { type ConcreteRequest, Environment, type GraphQLResponse, fetchQuery, Network, RecordSource, Store } from "relay-runtime";
+import {
+  type ConcreteRequest,
+  Environment,
+  fetchQuery,
+  type GraphQLResponse,
+  Network,
+  RecordSource,
+  Store,
+} from "relay-runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProduct, type SignedIn, type Stack, signUpAdmin, startStack } from "../harness.ts";
 
@@ -19,15 +27,36 @@ const selections = [
     kind: "LinkedField",
     name: "product",
     plural: false,
-    selections: ["id", "name", "priceCents"].map((name) => ({ alias: null, args: null, kind: "ScalarField", name, storageKey: null })),
+    selections: ["id", "name", "priceCents"].map((name) => ({
+      alias: null,
+      args: null,
+      kind: "ScalarField",
+      name,
+      storageKey: null,
+    })),
     storageKey: null,
   },
 ] as const;
 const RelayProductQuery = {
-  fragment: { argumentDefinitions, kind: "Fragment", metadata: null, name: "RelayProductQuery", selections, type: "Query", abstractKey: null },
+  fragment: {
+    argumentDefinitions,
+    kind: "Fragment",
+    metadata: null,
+    name: "RelayProductQuery",
+    selections,
+    type: "Query",
+    abstractKey: null,
+  },
   kind: "Request",
   operation: { argumentDefinitions, kind: "Operation", name: "RelayProductQuery", selections },
-  params: { cacheID: "RelayProductQuery", id: null, metadata: {}, name: "RelayProductQuery", operationKind: "query", text: PRODUCT_QUERY },
+  params: {
+    cacheID: "RelayProductQuery",
+    id: null,
+    metadata: {},
+    name: "RelayProductQuery",
+    operationKind: "query",
+    text: PRODUCT_QUERY,
+  },
 } as unknown as ConcreteRequest;
 
 let stack: Stack;
@@ -44,7 +73,11 @@ function environment(token?: string) {
   const network = Network.create(async (params, variables) => {
     const response = await fetch(stack.routerUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: "application/graphql-response+json, application/json;q=0.9", ...(token ? { authorization: `Bearer ${token}` } : {}) },
+      headers: {
+        "content-type": "application/json",
+        accept: "application/graphql-response+json, application/json;q=0.9",
+        ...(token ? { authorization: `Bearer ${token}` } : {}),
+      },
       body: JSON.stringify({ query: params.text, variables }),
     });
     return (await response.json()) as GraphQLResponse;
@@ -56,7 +89,10 @@ describe("Relay", () => {
   it("runs a query with fetchQuery and normalizes its records by id in the store", async () => {
     const product = await createProduct(stack, admin, { name: "Relay Lamp", priceCents: 900 });
     const relay = environment(admin.token);
-    const data = await fetchQuery<{ response: { product: { id: string; name: string; priceCents: number } }; variables: { id: string } }>(relay, RelayProductQuery, { id: product.id }).toPromise();
+    const data = await fetchQuery<{
+      response: { product: { id: string; name: string; priceCents: number } };
+      variables: { id: string };
+    }>(relay, RelayProductQuery, { id: product.id }).toPromise();
     expect(data?.product).toEqual({ id: product.id, name: "Relay Lamp", priceCents: 900 });
     const record = relay.getStore().getSource().get(product.id);
     expect(record).toMatchObject({ __typename: "Product", name: "Relay Lamp", priceCents: 900 });

@@ -1,6 +1,6 @@
 // Issue #25: urql through the real router, with its default exchanges (queries as GET, with no extra
 // header) and with its normalized cache, Graphcache.
-import { cacheExchange, Client, fetchExchange } from "@urql/core";
+import { Client, cacheExchange, fetchExchange } from "@urql/core";
 import { cacheExchange as graphcache } from "@urql/exchange-graphcache";
 import { relayPagination } from "@urql/exchange-graphcache/extras";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
@@ -17,13 +17,20 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const authorized = (token?: string) => (): RequestInit => ({ headers: token ? { authorization: `Bearer ${token}` } : {} });
+const authorized = (token?: string) => (): RequestInit => ({
+  headers: token ? { authorization: `Bearer ${token}` } : {},
+});
 
 describe("urql with its default exchanges", () => {
   it("sends queries as GET and mutations as POST, the token in fetchOptions", async () => {
     const product = await createProduct(stack, admin, { name: "Urql Lamp", priceCents: 300 });
     const fetched = recordingFetch();
-    const client = new Client({ url: stack.routerUrl, exchanges: [cacheExchange, fetchExchange], fetch: fetched.fetch, fetchOptions: authorized(admin.token) });
+    const client = new Client({
+      url: stack.routerUrl,
+      exchanges: [cacheExchange, fetchExchange],
+      fetch: fetched.fetch,
+      fetchOptions: authorized(admin.token),
+    });
     const read = await client.query<ProductData>(PRODUCT, { id: product.id }).toPromise();
     expect(read.error).toBeUndefined();
     expect(read.data?.product).toMatchObject({ name: "Urql Lamp", priceCents: 300 });
@@ -31,7 +38,9 @@ describe("urql with its default exchanges", () => {
     expect(me.data?.me.id).toBe(admin.id);
     const changed = await client.mutation(SET_PRICE, { id: product.id, priceCents: 350 }).toPromise();
     expect(changed.error).toBeUndefined();
-    const reread = await client.query<ProductData>(PRODUCT, { id: product.id }, { requestPolicy: "network-only" }).toPromise();
+    const reread = await client
+      .query<ProductData>(PRODUCT, { id: product.id }, { requestPolicy: "network-only" })
+      .toPromise();
     expect(reread.data?.product.priceCents).toBe(350);
     expect(fetched.calls.map((call) => [call.method, call.status])).toEqual([
       ["GET", 200],
@@ -43,10 +52,16 @@ describe("urql with its default exchanges", () => {
 
   it("reads an error's code from result.error.graphQLErrors", async () => {
     const [product, customer] = await Promise.all([createProduct(stack, admin), signUp(stack, "Urql Customer")]);
-    const client = new Client({ url: stack.routerUrl, exchanges: [cacheExchange, fetchExchange], fetchOptions: authorized(customer.token) });
+    const client = new Client({
+      url: stack.routerUrl,
+      exchanges: [cacheExchange, fetchExchange],
+      fetchOptions: authorized(customer.token),
+    });
     const refused = await client.mutation(SET_PRICE, { id: product.id, priceCents: 1 }).toPromise();
     expect(refused.error?.graphQLErrors[0]?.extensions.code).toBe("FORBIDDEN");
-    const denied = await client.query(`query($id: ID!) { user(id: $id) { orders { id } } }`, { id: admin.id }).toPromise();
+    const denied = await client
+      .query(`query($id: ID!) { user(id: $id) { orders { id } } }`, { id: admin.id })
+      .toPromise();
     expect(denied.error?.graphQLErrors[0]?.extensions.code).toBe("FORBIDDEN");
   });
 });
@@ -60,7 +75,15 @@ describe("urql with Graphcache", () => {
       fetchOptions: authorized(token),
       exchanges: [
         graphcache({
-          keys: { ProductConnection: keyless, ProductEdge: keyless, PostConnection: keyless, PostEdge: keyless, PageInfo: keyless, OrderItem: keyless, AuthPayload: keyless },
+          keys: {
+            ProductConnection: keyless,
+            ProductEdge: keyless,
+            PostConnection: keyless,
+            PostEdge: keyless,
+            PageInfo: keyless,
+            OrderItem: keyless,
+            AuthPayload: keyless,
+          },
           resolvers: { Query: { products: relayPagination() } },
         }),
         fetchExchange,
@@ -75,14 +98,23 @@ describe("urql with Graphcache", () => {
       const client = normalized();
       const first = await client.query<Page>(PAGE, { first: 2, search }).toPromise();
       expect(first.data?.products.edges.map((edge) => edge.node.name)).toEqual([`${search} A`, `${search} B`]);
-      const next = await client.query<Page>(PAGE, { first: 2, search, after: first.data?.products.pageInfo.endCursor }).toPromise();
+      const next = await client
+        .query<Page>(PAGE, { first: 2, search, after: first.data?.products.pageInfo.endCursor })
+        .toPromise();
       // relayPagination merges the pages into the result of the page it extends.
-      expect(next.data?.products.edges.map((edge) => edge.node.name)).toEqual([`${search} A`, `${search} B`, `${search} C`]);
+      expect(next.data?.products.edges.map((edge) => edge.node.name)).toEqual([
+        `${search} A`,
+        `${search} B`,
+        `${search} C`,
+      ]);
 
       const signedUp = await client
-        .mutation<{ signUp: { token: string; user: { id: string } } }>(`mutation($input: SignUpInput!) { signUp(input: $input) { token user { id name } } }`, {
-          input: { email: uniqueEmail("urql"), password: "correct horse", name: "Urql Buyer" },
-        })
+        .mutation<{ signUp: { token: string; user: { id: string } } }>(
+          `mutation($input: SignUpInput!) { signUp(input: $input) { token user { id name } } }`,
+          {
+            input: { email: uniqueEmail("urql"), password: "correct horse", name: "Urql Buyer" },
+          },
+        )
         .toPromise();
       expect(signedUp.error).toBeUndefined();
       const buyer = normalized(signedUp.data?.signUp.token);

@@ -1,5 +1,13 @@
 import { afterAll, beforeAll, expect, it } from "vitest";
-import { createProduct, type SignedIn, type Stack, signUp, signUpAdmin, sqlStatementCount, startStack } from "../harness.ts";
+import {
+  createProduct,
+  type SignedIn,
+  type Stack,
+  signUp,
+  signUpAdmin,
+  sqlStatementCount,
+  startStack,
+} from "../harness.ts";
 
 let stack: Stack;
 let admin: SignedIn;
@@ -30,7 +38,11 @@ type Result = {
 /** A user with `size` orders (of `size` lines) and `size` posts (about `size` products each). */
 async function userWith(size: number): Promise<SignedIn> {
   const user = await signUp(stack, `Walker ${size}`);
-  const products = await Promise.all(Array.from({ length: size }, (_, index) => createProduct(stack, admin, { name: `Item ${size}.${index}`, stock: 100 })));
+  const products = await Promise.all(
+    Array.from({ length: size }, (_, index) =>
+      createProduct(stack, admin, { name: `Item ${size}.${index}`, stock: 100 }),
+    ),
+  );
   for (let index = 0; index < size; index++) {
     const placed = await stack.gql(
       `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
@@ -40,7 +52,14 @@ async function userWith(size: number): Promise<SignedIn> {
     expect(placed.errors, JSON.stringify(placed.errors)).toBeUndefined();
     const posted = await stack.gql(
       `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`,
-      { input: { title: `Post ${index}`, body: "…", published: true, productIds: products.map((product) => product.id) } },
+      {
+        input: {
+          title: `Post ${index}`,
+          body: "…",
+          published: true,
+          productIds: products.map((product) => product.id),
+        },
+      },
       { token: user.token },
     );
     expect(posted.errors, JSON.stringify(posted.errors)).toBeUndefined();
@@ -49,12 +68,24 @@ async function userWith(size: number): Promise<SignedIn> {
 }
 
 async function statementsFor(user: SignedIn) {
-  const subgraphs = { users: stack.users.url, products: stack.products.url, orders: stack.orders.url, posts: stack.posts.url };
-  const before = Object.fromEntries(await Promise.all(Object.entries(subgraphs).map(async ([name, url]) => [name, await sqlStatementCount(url)])));
+  const subgraphs = {
+    users: stack.users.url,
+    products: stack.products.url,
+    orders: stack.orders.url,
+    posts: stack.posts.url,
+  };
+  const before = Object.fromEntries(
+    await Promise.all(Object.entries(subgraphs).map(async ([name, url]) => [name, await sqlStatementCount(url)])),
+  );
   const result = await stack.gql<Result>(QUERY, {}, { token: user.token });
   expect(result.errors, JSON.stringify(result.errors)).toBeUndefined();
-  const after = Object.fromEntries(await Promise.all(Object.entries(subgraphs).map(async ([name, url]) => [name, await sqlStatementCount(url)])));
-  return { result, statements: Object.fromEntries(Object.keys(subgraphs).map((name) => [name, after[name] - before[name]])) };
+  const after = Object.fromEntries(
+    await Promise.all(Object.entries(subgraphs).map(async ([name, url]) => [name, await sqlStatementCount(url)])),
+  );
+  return {
+    result,
+    statements: Object.fromEntries(Object.keys(subgraphs).map((name) => [name, after[name] - before[name]])),
+  };
 }
 
 it("walks users → orders → products → posts in one query, with SQL statements per subgraph independent of list sizes", async () => {

@@ -66,7 +66,11 @@ describe("placing an order", () => {
     const buyer = await signUp(stack);
     const product = await createProduct(stack, admin, { priceCents: 1000 });
     const placed = await place(buyer, [{ productId: product.id, quantity: 2 }]);
-    await stack.gql(`mutation { updateProduct(id: "${product.id}", input: { priceCents: 9999 }) { id } }`, {}, { token: admin.token });
+    await stack.gql(
+      `mutation { updateProduct(id: "${product.id}", input: { priceCents: 9999 }) { id } }`,
+      {},
+      { token: admin.token },
+    );
     const order = await stack.gql(ORDER, { id: placed.data?.placeOrder.id }, { token: buyer.token });
     expect(order.data).toMatchObject({ order: { totalCents: 2000, items: [{ quantity: 2, unitPriceCents: 1000 }] } });
   });
@@ -86,7 +90,13 @@ describe("placing an order", () => {
     ["no lines", () => []],
     ["a quantity of 0", (id: string) => [{ productId: id, quantity: 0 }]],
     ["a quantity over 100", (id: string) => [{ productId: id, quantity: 101 }]],
-    ["merged lines over 100", (id: string) => [{ productId: id, quantity: 60 }, { productId: id, quantity: 41 }]],
+    [
+      "merged lines over 100",
+      (id: string) => [
+        { productId: id, quantity: 60 },
+        { productId: id, quantity: 41 },
+      ],
+    ],
     ["more than 20 lines", (id: string) => Array.from({ length: 21 }, () => ({ productId: id, quantity: 1 }))],
     ["a product id that is not an id", () => [{ productId: "lamp", quantity: 1 }]],
   ])("refuses %s with BAD_USER_INPUT and changes nothing", async (_label, items) => {
@@ -121,7 +131,12 @@ describe("placing an order", () => {
       { productId: scarce.id, quantity: 3 },
     ]);
     expect(result.status).toBe(409);
-    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "INSUFFICIENT_STOCK", productId: scarce.id, available: 2, requested: 3 });
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      code: "INSUFFICIENT_STOCK",
+      productId: scarce.id,
+      available: 2,
+      requested: 3,
+    });
     expect(await stockOf(stack, plenty.id)).toBe(10);
     expect(await stockOf(stack, scarce.id)).toBe(2);
     expect(await ordersOf(buyer.id)).toBe(0);
@@ -204,11 +219,19 @@ describe("who may read orders", () => {
     const product = await createProduct(stack, admin, { stock: 100 });
     const first = (await place(buyer, [{ productId: product.id, quantity: 1 }])).data?.placeOrder.id;
     const second = (await place(buyer, [{ productId: product.id, quantity: 2 }])).data?.placeOrder.id;
-    const mine = await stack.gql<{ me: { orders: Array<{ id: string }> } }>(`{ me { orders { id } } }`, {}, { token: buyer.token });
+    const mine = await stack.gql<{ me: { orders: Array<{ id: string }> } }>(
+      `{ me { orders { id } } }`,
+      {},
+      { token: buyer.token },
+    );
     expect(mine.data?.me.orders.map((order) => order.id)).toEqual([second, first]);
 
     const query = `query($id: ID!) { user(id: $id) { id orders { id } } }`;
-    const asAdmin = await stack.gql<{ user: { orders: Array<{ id: string }> } }>(query, { id: buyer.id }, { token: admin.token });
+    const asAdmin = await stack.gql<{ user: { orders: Array<{ id: string }> } }>(
+      query,
+      { id: buyer.id },
+      { token: admin.token },
+    );
     expect(asAdmin.data?.user.orders.map((order) => order.id)).toEqual([second, first]);
     const asStranger = await stack.gql(query, { id: buyer.id }, { token: stranger.token });
     expect(asStranger.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
@@ -218,7 +241,8 @@ describe("who may read orders", () => {
 
 describe("fulfilment (advanceOrder)", () => {
   const ADVANCE = `mutation Advance($id: ID!, $status: OrderStatus!) { advanceOrder(id: $id, status: $status) { id status } }`;
-  const advance = (id: string, status: string, who: SignedIn = admin) => stack.gql<{ advanceOrder: { id: string; status: string } }>(ADVANCE, { id, status }, { token: who.token });
+  const advance = (id: string, status: string, who: SignedIn = admin) =>
+    stack.gql<{ advanceOrder: { id: string; status: string } }>(ADVANCE, { id, status }, { token: who.token });
 
   it("moves an order PLACED → SHIPPED → DELIVERED, one step at a time, and a repeated step is harmless", async () => {
     const buyer = await signUp(stack);
@@ -238,8 +262,12 @@ describe("fulfilment (advanceOrder)", () => {
     const product = await createProduct(stack, admin, { stock: 5 });
     const order = (await place(buyer, [{ productId: product.id, quantity: 1 }])).data?.placeOrder.id as string;
     expect((await advance(order, "SHIPPED", buyer)).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    expect((await stack.gql(ADVANCE, { id: order, status: "SHIPPED" })).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-    expect((await advance("00000000-0000-4000-a000-000000000404", "SHIPPED")).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+    expect((await stack.gql(ADVANCE, { id: order, status: "SHIPPED" })).errors?.[0]?.extensions?.code).toBe(
+      "UNAUTHENTICATED",
+    );
+    expect((await advance("00000000-0000-4000-a000-000000000404", "SHIPPED")).errors?.[0]?.extensions?.code).toBe(
+      "NOT_FOUND",
+    );
   });
 
   it("refuses to cancel a shipped order, and keeps its stock taken", async () => {
@@ -247,7 +275,11 @@ describe("fulfilment (advanceOrder)", () => {
     const product = await createProduct(stack, admin, { stock: 5 });
     const order = (await place(buyer, [{ productId: product.id, quantity: 2 }])).data?.placeOrder.id as string;
     await advance(order, "SHIPPED");
-    const cancelled = await stack.gql<{ cancelOrder: { status: string } }>(CANCEL, { id: order }, { token: buyer.token });
+    const cancelled = await stack.gql<{ cancelOrder: { status: string } }>(
+      CANCEL,
+      { id: order },
+      { token: buyer.token },
+    );
     expect(cancelled.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", status: "SHIPPED" });
     expect(await stockOf(stack, product.id)).toBe(3);
   });
@@ -256,8 +288,12 @@ describe("fulfilment (advanceOrder)", () => {
     const buyer = await signUp(stack);
     const product = await createProduct(stack, admin, { stock: 5 });
     const order = (await place(buyer, [{ productId: product.id, quantity: 1 }])).data?.placeOrder.id as string;
-    const [cancelled, shipped] = await Promise.all([stack.gql(CANCEL, { id: order }, { token: buyer.token }), advance(order, "SHIPPED")]);
-    const final = (await stack.gql<{ order: { status: string } }>(ORDER, { id: order }, { token: admin.token })).data?.order.status;
+    const [cancelled, shipped] = await Promise.all([
+      stack.gql(CANCEL, { id: order }, { token: buyer.token }),
+      advance(order, "SHIPPED"),
+    ]);
+    const final = (await stack.gql<{ order: { status: string } }>(ORDER, { id: order }, { token: admin.token })).data
+      ?.order.status;
     expect([cancelled.errors === undefined, shipped.errors === undefined].filter(Boolean)).toHaveLength(1);
     expect(final).toBe(cancelled.errors === undefined ? "CANCELLED" : "SHIPPED");
     // Stock is back only if the cancel won.

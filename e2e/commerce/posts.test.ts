@@ -8,7 +8,11 @@ let reader: SignedIn;
 let productIds: string[];
 beforeAll(async () => {
   stack = await startStack();
-  [admin, author, reader] = await Promise.all([signUpAdmin(stack), signUp(stack, "Ann Author"), signUp(stack, "Rick Reader")]);
+  [admin, author, reader] = await Promise.all([
+    signUpAdmin(stack),
+    signUp(stack, "Ann Author"),
+    signUp(stack, "Rick Reader"),
+  ]);
   productIds = (await Promise.all([1, 2, 3].map(() => createProduct(stack, admin)))).map((product) => product.id);
 });
 afterAll(() => stack?.close());
@@ -18,9 +22,21 @@ const UPDATE = `mutation Update($id: ID!, $input: UpdatePostInput!) { updatePost
 const DELETE = `mutation Delete($id: ID!) { deletePost(id: $id) { id } }`;
 const POST = `query Post($id: ID!) { post(id: $id) { id title } }`;
 
-type Created = { createPost: { id: string; title: string; published: boolean; author: { id: string; name: string }; products: Array<{ id: string }> } };
+type Created = {
+  createPost: {
+    id: string;
+    title: string;
+    published: boolean;
+    author: { id: string; name: string };
+    products: Array<{ id: string }>;
+  };
+};
 async function createPost(by: SignedIn, input: Record<string, unknown> = {}) {
-  const result = await stack.gql<Created>(CREATE, { input: { title: "Hello", body: "World", ...input } }, { token: by.token });
+  const result = await stack.gql<Created>(
+    CREATE,
+    { input: { title: "Hello", body: "World", ...input } },
+    { token: by.token },
+  );
   if (!result.data) throw new Error(JSON.stringify(result.errors));
   return result.data.createPost;
 }
@@ -47,7 +63,11 @@ describe("writing posts", () => {
     ["a product id that is not an id", { productIds: ["lamp"] }, "input.productIds"],
   ])("refuses %s with BAD_USER_INPUT and saves nothing", async (_label, input, field) => {
     const before = await stack.posts.db.post.count();
-    const result = await stack.gql(CREATE, { input: { title: "Valid", body: "Valid", ...input } }, { token: author.token });
+    const result = await stack.gql(
+      CREATE,
+      { input: { title: "Valid", body: "Valid", ...input } },
+      { token: author.token },
+    );
     expect(result.status).toBe(400);
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });
     expect(await stack.posts.db.post.count()).toBe(before);
@@ -58,12 +78,22 @@ describe("writing posts", () => {
     const byReader = await stack.gql(UPDATE, { id: post.id, input: { title: "Hijacked" } }, { token: reader.token });
     expect(byReader.status).toBe(403);
     expect(byReader.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-    const byAuthor = await stack.gql(UPDATE, { id: post.id, input: { title: "Edited", productIds: [productIds[2]] } }, { token: author.token });
-    expect(byAuthor.data).toEqual({ updatePost: { id: post.id, title: "Edited", published: false, products: [{ id: productIds[2] }] } });
+    const byAuthor = await stack.gql(
+      UPDATE,
+      { id: post.id, input: { title: "Edited", productIds: [productIds[2]] } },
+      { token: author.token },
+    );
+    expect(byAuthor.data).toEqual({
+      updatePost: { id: post.id, title: "Edited", published: false, products: [{ id: productIds[2] }] },
+    });
     const byAdmin = await stack.gql(UPDATE, { id: post.id, input: { published: true } }, { token: admin.token });
     expect(byAdmin.data).toMatchObject({ updatePost: { published: true } });
 
-    const badUpdate = await stack.gql(UPDATE, { id: post.id, input: { title: "", productIds: [productIds[0]] } }, { token: author.token });
+    const badUpdate = await stack.gql(
+      UPDATE,
+      { id: post.id, input: { title: "", productIds: [productIds[0]] } },
+      { token: author.token },
+    );
     expect(badUpdate.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");
     expect((await stack.gql(POST, { id: post.id })).data).toEqual({ post: { id: post.id, title: "Edited" } });
 
@@ -76,7 +106,9 @@ describe("writing posts", () => {
 
   it("answers NOT_FOUND for editing or deleting a post that does not exist", async () => {
     for (const id of ["00000000-0000-4000-8000-00000000beef", "nope"]) {
-      expect((await stack.gql(UPDATE, { id, input: { title: "x" } }, { token: admin.token })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
+      expect(
+        (await stack.gql(UPDATE, { id, input: { title: "x" } }, { token: admin.token })).errors?.[0]?.extensions?.code,
+      ).toBe("NOT_FOUND");
       expect((await stack.gql(DELETE, { id }, { token: admin.token })).errors?.[0]?.extensions?.code).toBe("NOT_FOUND");
     }
   });
@@ -102,7 +134,10 @@ describe("drafts", () => {
         { id: writer.id },
         { token },
       );
-      expect(byUser.data?.user.posts.map((post) => post.id), `${who}: User.posts`).toEqual(sees ? [published.id, draft.id] : [published.id]);
+      expect(
+        byUser.data?.user.posts.map((post) => post.id),
+        `${who}: User.posts`,
+      ).toEqual(sees ? [published.id, draft.id] : [published.id]);
 
       const list = await stack.gql<{ posts: { totalCount: number; edges: Array<{ node: { id: string } }> } }>(
         `query($authorId: ID) { posts(authorId: $authorId) { totalCount edges { node { id } } } }`,
@@ -110,7 +145,10 @@ describe("drafts", () => {
         { token },
       );
       // Admins and the author themselves (asking for their own posts) see drafts.
-      expect(list.data?.posts.edges.map((edge) => edge.node.id), `${who}: posts(authorId)`).toEqual(sees ? [published.id, draft.id] : [published.id]);
+      expect(
+        list.data?.posts.edges.map((edge) => edge.node.id),
+        `${who}: posts(authorId)`,
+      ).toEqual(sees ? [published.id, draft.id] : [published.id]);
     }
 
     const aboutProduct = await stack.gql<{ product: { posts: Array<{ id: string }> } }>(
@@ -128,12 +166,19 @@ describe("post pagination", () => {
   it("walks published posts newest first with Relay cursors", async () => {
     const writer = await signUp(stack);
     const created: string[] = [];
-    for (let index = 0; index < 5; index++) created.push((await createPost(writer, { title: `P${index}`, published: true })).id);
+    for (let index = 0; index < 5; index++)
+      created.push((await createPost(writer, { title: `P${index}`, published: true })).id);
     await createPost(writer, { title: "draft" });
     const seen: string[] = [];
     let after: string | null = null;
     for (;;) {
-      type Page = { posts: { totalCount: number; edges: Array<{ node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string } } };
+      type Page = {
+        posts: {
+          totalCount: number;
+          edges: Array<{ node: { id: string } }>;
+          pageInfo: { hasNextPage: boolean; endCursor: string };
+        };
+      };
       const page: Awaited<ReturnType<typeof stack.gql<Page>>> = await stack.gql<Page>(
         `query($after: String, $authorId: ID) { posts(first: 2, after: $after, authorId: $authorId) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
         { after, authorId: writer.id },

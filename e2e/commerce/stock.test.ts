@@ -2,11 +2,20 @@ import { randomUUID } from "node:crypto";
 import { createServer, request as httpRequest, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { createLogger, INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit/runtime";
-import { type RunningSubgraph } from "@supergraph/kit/subgraph";
+import type { RunningSubgraph } from "@supergraph/kit/subgraph";
 import * as orders from "@supergraph/orders";
 import { loadConfig } from "@supergraph/router";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, type SignedIn, type Stack, signUp, signUpAdmin, startStack, stockOf, testEnv } from "../harness.ts";
+import {
+  createProduct,
+  type SignedIn,
+  type Stack,
+  signUp,
+  signUpAdmin,
+  startStack,
+  stockOf,
+  testEnv,
+} from "../harness.ts";
 
 let stack: Stack;
 let admin: SignedIn;
@@ -18,16 +27,28 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 /** A GraphQL call straight to a subgraph, as the given service would make it. */
-async function callAs(caller: string, url: string, query: string, variables: Record<string, unknown>, viewer: SignedIn | null = null) {
+async function callAs(
+  caller: string,
+  url: string,
+  query: string,
+  variables: Record<string, unknown>,
+  viewer: SignedIn | null = null,
+) {
   const response = await fetch(url, {
     method: "POST",
     headers: {
       "content-type": "application/json",
-      [INTERNAL_TOKEN_HEADER]: signInternalToken({ caller, viewer: viewer && { userId: viewer.id, role: "CUSTOMER" } }, secret),
+      [INTERNAL_TOKEN_HEADER]: signInternalToken(
+        { caller, viewer: viewer && { userId: viewer.id, role: "CUSTOMER" } },
+        secret,
+      ),
     },
     body: JSON.stringify({ query, variables }),
   });
-  return (await response.json()) as { data?: Record<string, unknown> | null; errors?: Array<{ extensions?: { code?: string } }> };
+  return (await response.json()) as {
+    data?: Record<string, unknown> | null;
+    errors?: Array<{ extensions?: { code?: string } }>;
+  };
 }
 
 const RESERVE = `mutation($orderId: ID!, $lines: [StockLineInput!]!) { reserveStock(orderId: $orderId, lines: $lines) { orderId released lines { productId quantity unitPriceCents } } }`;
@@ -56,7 +77,10 @@ describe("the stock API between orders and products", () => {
   it("refuses every caller but the orders service", async () => {
     const product = await createProduct(stack, admin);
     for (const caller of ["router", "posts", "users"]) {
-      const result = await callAs(caller, stack.products.url, RESERVE, { orderId: randomUUID(), lines: [{ productId: product.id, quantity: 1 }] });
+      const result = await callAs(caller, stack.products.url, RESERVE, {
+        orderId: randomUUID(),
+        lines: [{ productId: product.id, quantity: 1 }],
+      });
       expect(result.errors?.[0]?.extensions?.code, caller).toBe("FORBIDDEN");
     }
     expect(await stockOf(stack, product.id)).toBe(10);
@@ -65,9 +89,15 @@ describe("the stock API between orders and products", () => {
   it("takes stock once per order id, however often (or concurrently) the reservation is retried", async () => {
     const product = await createProduct(stack, admin, { priceCents: 700 });
     const orderId = randomUUID();
-    const results = await Promise.all(Array.from({ length: 5 }, () => reserve(orderId, [{ productId: product.id, quantity: 3 }])));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => reserve(orderId, [{ productId: product.id, quantity: 3 }])),
+    );
     for (const result of results) {
-      expect(result.data?.reserveStock).toEqual({ orderId, released: false, lines: [{ productId: product.id, quantity: 3, unitPriceCents: 700 }] });
+      expect(result.data?.reserveStock).toEqual({
+        orderId,
+        released: false,
+        lines: [{ productId: product.id, quantity: 3, unitPriceCents: 700 }],
+      });
     }
     expect(await stockOf(stack, product.id)).toBe(7);
     const different = await reserve(orderId, [{ productId: product.id, quantity: 4 }]);
@@ -96,9 +126,19 @@ describe("the stock API between orders and products", () => {
 
 describe("placeOrder when something fails", () => {
   /** An extra orders subgraph on the stack's orders database, reaching products at `productsUrl`. */
-  async function ordersVia(productsUrl: string, extra: Record<string, string> = {}): Promise<RunningSubgraph<orders.Db>> {
+  async function ordersVia(
+    productsUrl: string,
+    extra: Record<string, string> = {},
+  ): Promise<RunningSubgraph<orders.Db>> {
     return orders.startOrdersSubgraph(
-      orders.loadConfig(testEnv({ ORDERS_PORT: "0", ORDERS_DATABASE_URL: stack.orders.connectionString, PRODUCTS_URL: productsUrl, ...extra })),
+      orders.loadConfig(
+        testEnv({
+          ORDERS_PORT: "0",
+          ORDERS_DATABASE_URL: stack.orders.connectionString,
+          PRODUCTS_URL: productsUrl,
+          ...extra,
+        }),
+      ),
       createLogger("orders-test", "silent"),
     );
   }
@@ -108,9 +148,15 @@ describe("placeOrder when something fails", () => {
     const buyer = await signUp(stack);
     const product = await createProduct(stack, admin, { stock: 10 });
     // Break the orders database for real: a constraint no new order can satisfy.
-    await stack.orders.db.$executeRawUnsafe(`ALTER TABLE orders ADD CONSTRAINT test_refuse_orders CHECK (total_cents < 0) NOT VALID`);
+    await stack.orders.db.$executeRawUnsafe(
+      `ALTER TABLE orders ADD CONSTRAINT test_refuse_orders CHECK (total_cents < 0) NOT VALID`,
+    );
     try {
-      const result = await stack.gql(PLACE, { input: { items: [{ productId: product.id, quantity: 3 }] } }, { token: buyer.token });
+      const result = await stack.gql(
+        PLACE,
+        { input: { items: [{ productId: product.id, quantity: 3 }] } },
+        { token: buyer.token },
+      );
       expect(result.errors?.[0]?.extensions?.code).toBe("INTERNAL_SERVER_ERROR");
       expect(JSON.stringify(result.errors)).not.toContain("test_refuse_orders");
     } finally {
@@ -118,7 +164,10 @@ describe("placeOrder when something fails", () => {
     }
     expect(await stockOf(stack, product.id)).toBe(10);
     expect(await stack.orders.db.order.count({ where: { buyerId: buyer.id } })).toBe(0);
-    const reservations = await stack.products.db.stockReservationLine.findMany({ where: { productId: product.id }, include: { reservation: true } });
+    const reservations = await stack.products.db.stockReservationLine.findMany({
+      where: { productId: product.id },
+      include: { reservation: true },
+    });
     expect(reservations.map((line) => line.reservation.releasedAt !== null)).toEqual([true]);
   });
 
@@ -127,7 +176,13 @@ describe("placeOrder when something fails", () => {
     const product = await createProduct(stack, admin, { stock: 10 });
     const isolated = await ordersVia("http://127.0.0.1:9/graphql", { STOCK_ATTEMPTS: "2", STOCK_TIMEOUT_MS: "500" });
     try {
-      const result = await callAs("router", isolated.url, PLACE, { input: { items: [{ productId: product.id, quantity: 1 }] } }, buyer);
+      const result = await callAs(
+        "router",
+        isolated.url,
+        PLACE,
+        { input: { items: [{ productId: product.id, quantity: 1 }] } },
+        buyer,
+      );
       expect(result.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
     } finally {
       await isolated.close();
@@ -146,7 +201,13 @@ describe("placeOrder when something fails", () => {
     const proxy: Server = createServer((incoming, outgoing) => {
       const first = ++requests === 1;
       const upstream = httpRequest(
-        { host: target.hostname, port: target.port, path: target.pathname, method: incoming.method, headers: incoming.headers },
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: incoming.method,
+          headers: incoming.headers,
+        },
         (response) => {
           const chunks: Buffer[] = [];
           response.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -164,9 +225,17 @@ describe("placeOrder when something fails", () => {
       incoming.pipe(upstream);
     });
     await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    const slow = await ordersVia(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`, { STOCK_TIMEOUT_MS: "500" });
+    const slow = await ordersVia(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`, {
+      STOCK_TIMEOUT_MS: "500",
+    });
     try {
-      const result = await callAs("router", slow.url, PLACE, { input: { items: [{ productId: product.id, quantity: 4 }] } }, buyer);
+      const result = await callAs(
+        "router",
+        slow.url,
+        PLACE,
+        { input: { items: [{ productId: product.id, quantity: 4 }] } },
+        buyer,
+      );
       expect(result.errors).toBeUndefined();
       expect(requests).toBeGreaterThanOrEqual(2);
     } finally {

@@ -1,8 +1,8 @@
 import { INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit/runtime";
+import { loadConfig } from "@supergraph/router";
 import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Stack, signUp, signUpAdmin, startStack, testEnv, uniqueEmail } from "../harness.ts";
-import { loadConfig } from "@supergraph/router";
 
 let stack: Stack;
 beforeAll(async () => {
@@ -80,12 +80,63 @@ describe("bearer tokens at the router", () => {
   });
 
   const forged: Array<[string, () => string]> = [
-    ["signed with another secret", () => jwt.sign({ role: "ADMIN" }, "x".repeat(40), { subject: "someone", issuer: jwtConfig().issuer, audience: jwtConfig().audience, expiresIn: 60 })],
-    ["expired", () => jwt.sign({ role: "CUSTOMER", exp: Math.floor(Date.now() / 1000) - 60 }, jwtConfig().secret, { subject: "someone", issuer: jwtConfig().issuer, audience: jwtConfig().audience })],
-    ["for another audience", () => jwt.sign({ role: "CUSTOMER" }, jwtConfig().secret, { subject: "someone", issuer: jwtConfig().issuer, audience: "another-api", expiresIn: 60 })],
-    ["from another issuer", () => jwt.sign({ role: "CUSTOMER" }, jwtConfig().secret, { subject: "someone", issuer: "evil", audience: jwtConfig().audience, expiresIn: 60 })],
-    ["unsigned (alg none)", () => jwt.sign({ role: "ADMIN", sub: "someone", iss: jwtConfig().issuer, aud: jwtConfig().audience }, "", { algorithm: "none" })],
-    ["signed with a weaker algorithm (HS384 with the right secret is still not the pinned HS256)", () => jwt.sign({ role: "ADMIN" }, jwtConfig().secret, { algorithm: "HS384", subject: "someone", issuer: jwtConfig().issuer, audience: jwtConfig().audience, expiresIn: 60 })],
+    [
+      "signed with another secret",
+      () =>
+        jwt.sign({ role: "ADMIN" }, "x".repeat(40), {
+          subject: "someone",
+          issuer: jwtConfig().issuer,
+          audience: jwtConfig().audience,
+          expiresIn: 60,
+        }),
+    ],
+    [
+      "expired",
+      () =>
+        jwt.sign({ role: "CUSTOMER", exp: Math.floor(Date.now() / 1000) - 60 }, jwtConfig().secret, {
+          subject: "someone",
+          issuer: jwtConfig().issuer,
+          audience: jwtConfig().audience,
+        }),
+    ],
+    [
+      "for another audience",
+      () =>
+        jwt.sign({ role: "CUSTOMER" }, jwtConfig().secret, {
+          subject: "someone",
+          issuer: jwtConfig().issuer,
+          audience: "another-api",
+          expiresIn: 60,
+        }),
+    ],
+    [
+      "from another issuer",
+      () =>
+        jwt.sign({ role: "CUSTOMER" }, jwtConfig().secret, {
+          subject: "someone",
+          issuer: "evil",
+          audience: jwtConfig().audience,
+          expiresIn: 60,
+        }),
+    ],
+    [
+      "unsigned (alg none)",
+      () =>
+        jwt.sign({ role: "ADMIN", sub: "someone", iss: jwtConfig().issuer, aud: jwtConfig().audience }, "", {
+          algorithm: "none",
+        }),
+    ],
+    [
+      "signed with a weaker algorithm (HS384 with the right secret is still not the pinned HS256)",
+      () =>
+        jwt.sign({ role: "ADMIN" }, jwtConfig().secret, {
+          algorithm: "HS384",
+          subject: "someone",
+          issuer: jwtConfig().issuer,
+          audience: jwtConfig().audience,
+          expiresIn: 60,
+        }),
+    ],
     ["garbage", () => "not.a.jwt"],
   ];
   it.each(forged)("refuses a token %s with 401 UNAUTHENTICATED, not as anonymous", async (_label, makeToken) => {
@@ -152,9 +203,21 @@ describe("who sees an email", () => {
     const other = await signUp(stack);
     const admin = await signUpAdmin(stack);
     const query = `query($id: ID!) { user(id: $id) { id name email } }`;
-    const asOwner = await stack.gql<{ user: { email: string | null } }>(query, { id: owner.id }, { token: owner.token });
-    const asAdmin = await stack.gql<{ user: { email: string | null } }>(query, { id: owner.id }, { token: admin.token });
-    const asOther = await stack.gql<{ user: { email: string | null } }>(query, { id: owner.id }, { token: other.token });
+    const asOwner = await stack.gql<{ user: { email: string | null } }>(
+      query,
+      { id: owner.id },
+      { token: owner.token },
+    );
+    const asAdmin = await stack.gql<{ user: { email: string | null } }>(
+      query,
+      { id: owner.id },
+      { token: admin.token },
+    );
+    const asOther = await stack.gql<{ user: { email: string | null } }>(
+      query,
+      { id: owner.id },
+      { token: other.token },
+    );
     const asAnonymous = await stack.gql<{ user: { email: string | null } }>(query, { id: owner.id });
     expect(asOwner.data?.user.email).toBe(owner.email);
     expect(asAdmin.data?.user.email).toBe(owner.email);
@@ -163,7 +226,9 @@ describe("who sees an email", () => {
   });
 
   it("returns null for an unknown or malformed user id", async () => {
-    const result = await stack.gql(`{ a: user(id: "00000000-0000-4000-8000-00000000dead") { id } b: user(id: "nope") { id } }`);
+    const result = await stack.gql(
+      `{ a: user(id: "00000000-0000-4000-8000-00000000dead") { id } b: user(id: "nope") { id } }`,
+    );
     expect(result.errors).toBeUndefined();
     expect(result.data).toEqual({ a: null, b: null });
   });

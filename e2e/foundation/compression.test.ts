@@ -26,12 +26,24 @@ function decode(encoding: string | undefined, bytes: Buffer): Buffer {
 }
 
 /** POSTs an operation; `chunked` sends the body without a length (the cache-hit lane hands those on). */
-function post(url: string, operation: { query: string; variables?: Record<string, unknown> }, headers: Record<string, string> = {}, chunked = false): Promise<RawAnswer> {
+function post(
+  url: string,
+  operation: { query: string; variables?: Record<string, unknown> },
+  headers: Record<string, string> = {},
+  chunked = false,
+): Promise<RawAnswer> {
   const body = JSON.stringify(operation);
   return new Promise((resolve, reject) => {
     const request = httpRequest(
       url,
-      { method: "POST", headers: { "content-type": "application/json", ...(chunked ? {} : { "content-length": Buffer.byteLength(body) }), ...headers } },
+      {
+        method: "POST",
+        headers: {
+          "content-type": "application/json",
+          ...(chunked ? {} : { "content-length": Buffer.byteLength(body) }),
+          ...headers,
+        },
+      },
       (response) => {
         const chunks: Buffer[] = [];
         response.on("data", (chunk: Buffer) => chunks.push(chunk));
@@ -72,7 +84,8 @@ async function bigQuery() {
   return { query: `query Big($id: ID!) { product(id: $id) { id name description } }`, variables: { id: product.id } };
 }
 
-const descriptionIn = (answer: RawAnswer | undefined) => (answer?.json.data?.product as { description?: string } | undefined)?.description;
+const descriptionIn = (answer: RawAnswer | undefined) =>
+  (answer?.json.data?.product as { description?: string } | undefined)?.description;
 
 /** Entries are stored just after the response is sent: ask until one is served from the cache. */
 async function untilHit(read: () => Promise<RawAnswer>): Promise<RawAnswer> {
@@ -158,10 +171,22 @@ describe("response compression", () => {
   it("reads request bodies as they come: a compressed body is not decompressed", async () => {
     const body = zlib.gzipSync(JSON.stringify({ query: "{ __typename }" }));
     const status = await new Promise<number>((resolve, reject) => {
-      const request = httpRequest(stack.routerUrl, { method: "POST", headers: { "content-type": "application/json", accept: "application/graphql-response+json", "content-encoding": "gzip", "content-length": body.length } }, (response) => {
-        response.resume();
-        resolve(response.statusCode ?? 0);
-      });
+      const request = httpRequest(
+        stack.routerUrl,
+        {
+          method: "POST",
+          headers: {
+            "content-type": "application/json",
+            accept: "application/graphql-response+json",
+            "content-encoding": "gzip",
+            "content-length": body.length,
+          },
+        },
+        (response) => {
+          response.resume();
+          resolve(response.statusCode ?? 0);
+        },
+      );
       request.on("error", reject);
       request.end(body);
     });
@@ -199,7 +224,9 @@ describe("response compression", () => {
       const operation = await bigQuery();
       const before = proxy.forwarded();
       const asks = ["br", "gzip", "br", undefined, "deflate", "br"];
-      const answers = await Promise.all(asks.map((encoding) => post(router.url, operation, encoding ? { "accept-encoding": encoding } : {})));
+      const answers = await Promise.all(
+        asks.map((encoding) => post(router.url, operation, encoding ? { "accept-encoding": encoding } : {})),
+      );
       expect(proxy.forwarded() - before).toBe(1);
       expect(answers.map((answer) => answer.headers["content-encoding"])).toEqual(asks);
       for (const answer of answers) expect(answer.json).toEqual(answers[0]?.json);

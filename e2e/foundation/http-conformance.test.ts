@@ -16,16 +16,36 @@ describe("GraphQL-over-HTTP server audit", () => {
     it(`${audit.id} ${audit.name}`, async () => {
       const result = await audit.fn();
       const required = /^(MUST|SHOULD)\b/.test(audit.name);
-      expect(required ? result.status : result.status.replace("notice", "ok"), "reason" in result ? `${result.reason}: ${JSON.stringify(result.response ? { status: result.response.status, headers: Object.fromEntries(result.response.headers) } : {})}` : "").toBe("ok");
+      expect(
+        required ? result.status : result.status.replace("notice", "ok"),
+        "reason" in result
+          ? `${result.reason}: ${JSON.stringify(result.response ? { status: result.response.status, headers: Object.fromEntries(result.response.headers) } : {})}`
+          : "",
+      ).toBe("ok");
     });
   }
 });
 
 describe("the status a client sees, by the media type it accepts", () => {
-  const post = (body: string, accept?: string) => fetch(stack.routerUrl, { method: "POST", headers: { "content-type": "application/json", ...(accept ? { accept } : {}) }, body });
+  const post = (body: string, accept?: string) =>
+    fetch(stack.routerUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...(accept ? { accept } : {}) },
+      body,
+    });
   const cases: Array<[string, string, string, number]> = [
-    ["an unknown operation name", JSON.stringify({ query: "query A { __typename }", operationName: "B" }), "OPERATION_RESOLUTION_FAILURE", 400],
-    ["several operations and no name", JSON.stringify({ query: "query A { __typename } query B { __typename }" }), "OPERATION_RESOLUTION_FAILURE", 400],
+    [
+      "an unknown operation name",
+      JSON.stringify({ query: "query A { __typename }", operationName: "B" }),
+      "OPERATION_RESOLUTION_FAILURE",
+      400,
+    ],
+    [
+      "several operations and no name",
+      JSON.stringify({ query: "query A { __typename } query B { __typename }" }),
+      "OPERATION_RESOLUTION_FAILURE",
+      400,
+    ],
     ["a subscription", JSON.stringify({ query: "subscription { __typename }" }), "BAD_REQUEST", 400],
     ["a validation failure", JSON.stringify({ query: "{ nope }" }), "GRAPHQL_VALIDATION_FAILED", 400],
     ["malformed JSON", '{"query":', "BAD_REQUEST", 400],
@@ -41,7 +61,15 @@ describe("the status a client sees, by the media type it accepts", () => {
       ] as const) {
         const response =
           code === "UNAUTHENTICATED"
-            ? await fetch(stack.routerUrl, { method: "POST", headers: { "content-type": "application/json", authorization: "Bearer forged", ...(accept ? { accept } : {}) }, body })
+            ? await fetch(stack.routerUrl, {
+                method: "POST",
+                headers: {
+                  "content-type": "application/json",
+                  authorization: "Bearer forged",
+                  ...(accept ? { accept } : {}),
+                },
+                body,
+              })
             : await post(body, accept);
         expect(response.status, `${what}, accept ${accept}`).toBe(expected);
         expect(response.headers.get("content-type"), `${what}, accept ${accept}`).toContain(type);

@@ -84,7 +84,11 @@ describe("admin-only product mutations", () => {
 
   it("refuses a duplicate SKU with BAD_USER_INPUT", async () => {
     const existing = await createProduct();
-    const result = await stack.gql(CREATE, { input: { sku: existing.sku, name: "Twin", priceCents: 1, stock: 1 } }, { token: admin.token });
+    const result = await stack.gql(
+      CREATE,
+      { input: { sku: existing.sku, name: "Twin", priceCents: 1, stock: 1 } },
+      { token: admin.token },
+    );
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.sku" });
   });
 
@@ -130,7 +134,11 @@ describe("product pagination", () => {
     let after: string | null = null;
     const pageSizes: number[] = [];
     for (;;) {
-      const page: Awaited<ReturnType<typeof stack.gql<Page>>> = await stack.gql<Page>(PAGE, { first: 10, after, search: tag });
+      const page: Awaited<ReturnType<typeof stack.gql<Page>>> = await stack.gql<Page>(PAGE, {
+        first: 10,
+        after,
+        search: tag,
+      });
       const products = page.data?.products;
       if (!products) throw new Error(JSON.stringify(page.errors));
       expect(products.totalCount).toBe(25);

@@ -1,7 +1,17 @@
 import { loadConfig } from "@supergraph/router";
 import jwt from "jsonwebtoken";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, type GqlResult, gql, type SignedIn, type Stack, signUpAdmin, startStack, testEnv, uniqueEmail } from "../harness.ts";
+import {
+  createProduct,
+  type GqlResult,
+  gql,
+  type SignedIn,
+  type Stack,
+  signUpAdmin,
+  startStack,
+  testEnv,
+  uniqueEmail,
+} from "../harness.ts";
 import { deleteKeys, redisUrl, uniquePrefix } from "../redis.ts";
 
 // Issue #26: identity and role came from the JWT for up to an hour, whatever happened meanwhile (log-out,
@@ -30,14 +40,20 @@ type Auth = { token: string; refreshToken: string; user: { id: string } };
 
 async function signUp(): Promise<Auth & { email: string }> {
   const email = uniqueEmail("session");
-  const result = await stack.gql<{ signUp: Auth }>(`mutation($input: SignUpInput!) { signUp(input: $input) { ${AUTH_FIELDS} } }`, {
-    input: { email, password: "correct horse", name: "Session User" },
-  });
+  const result = await stack.gql<{ signUp: Auth }>(
+    `mutation($input: SignUpInput!) { signUp(input: $input) { ${AUTH_FIELDS} } }`,
+    {
+      input: { email, password: "correct horse", name: "Session User" },
+    },
+  );
   if (!result.data?.signUp) throw new Error(JSON.stringify(result.errors));
   return { ...result.data.signUp, email };
 }
 
-const refresh = (token: string) => stack.gql<{ refreshToken: Auth }>(`mutation($token: String!) { refreshToken(token: $token) { ${AUTH_FIELDS} } }`, { token });
+const refresh = (token: string) =>
+  stack.gql<{ refreshToken: Auth }>(`mutation($token: String!) { refreshToken(token: $token) { ${AUTH_FIELDS} } }`, {
+    token,
+  });
 const meOn = (url: string, token: string) => gql<{ me: { id: string } | null }>(url, `{ me { id } }`, {}, { token });
 const routers = () => [stack.routerUrl, replica.url];
 
@@ -49,7 +65,12 @@ function expectUnauthenticated(result: GqlResult<unknown>) {
 it("refuses a token without exp with 401, which would never expire", async () => {
   const user = await signUp();
   const { jwt: settings } = loadConfig(testEnv());
-  const forever = jwt.sign({ role: "CUSTOMER" }, settings.secret, { algorithm: "HS256", subject: user.user.id, issuer: settings.issuer, audience: settings.audience });
+  const forever = jwt.sign({ role: "CUSTOMER" }, settings.secret, {
+    algorithm: "HS256",
+    subject: user.user.id,
+    issuer: settings.issuer,
+    audience: settings.audience,
+  });
   expectUnauthenticated(await meOn(stack.routerUrl, forever));
 });
 
@@ -77,7 +98,10 @@ describe("refresh tokens", () => {
   it("a reused refresh token ends its whole session: the newer refresh token and the session's access tokens are refused on every replica", async () => {
     const user = await signUp();
     const next = (await refresh(user.refreshToken)).data!.refreshToken;
-    const other = await stack.gql<{ logIn: Auth }>(`mutation($e: String!) { logIn(email: $e, password: "correct horse") { ${AUTH_FIELDS} } }`, { e: user.email });
+    const other = await stack.gql<{ logIn: Auth }>(
+      `mutation($e: String!) { logIn(email: $e, password: "correct horse") { ${AUTH_FIELDS} } }`,
+      { e: user.email },
+    );
 
     expect((await refresh(user.refreshToken)).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     expect((await refresh(next.refreshToken)).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
@@ -97,7 +121,12 @@ describe("refresh tokens", () => {
 it("logOut ends the session at once on every replica; the refresh token is refused too", async () => {
   const user = await signUp();
   for (const url of routers()) expect((await meOn(url, user.token)).data).toEqual({ me: { id: user.user.id } });
-  const out = await gql(replica.url, `mutation($r: String!) { logOut(refreshToken: $r) }`, { r: user.refreshToken }, { token: user.token });
+  const out = await gql(
+    replica.url,
+    `mutation($r: String!) { logOut(refreshToken: $r) }`,
+    { r: user.refreshToken },
+    { token: user.token },
+  );
   expect(out.data).toEqual({ logOut: true });
   for (const url of routers()) expectUnauthenticated(await meOn(url, user.token));
   expect((await refresh(user.refreshToken)).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
@@ -105,8 +134,14 @@ it("logOut ends the session at once on every replica; the refresh token is refus
 
 const orderAndPost = (token: string) => ({
   placeOrder: (url: string) =>
-    gql(url, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, { input: { items: [{ productId, quantity: 1 }] } }, { token }),
-  createPost: (url: string) => gql(url, `mutation { createPost(input: { title: "t", body: "b" }) { id } }`, {}, { token }),
+    gql(
+      url,
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
+      { input: { items: [{ productId, quantity: 1 }] } },
+      { token },
+    ),
+  createPost: (url: string) =>
+    gql(url, `mutation { createPost(input: { title: "t", body: "b" }) { id } }`, {}, { token }),
 });
 
 it("an admin's disableUser refuses the user's tokens at once on every replica; no log-in, no refresh", async () => {
@@ -115,7 +150,9 @@ it("an admin's disableUser refuses the user's tokens at once on every replica; n
   expect((await createPost(replica.url)).errors).toBeUndefined();
 
   const DISABLE = `mutation($id: ID!) { disableUser(id: $id) { id } }`;
-  expect((await stack.gql(DISABLE, { id: user.user.id }, { token: user.token })).errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+  expect((await stack.gql(DISABLE, { id: user.user.id }, { token: user.token })).errors?.[0]?.extensions?.code).toBe(
+    "FORBIDDEN",
+  );
   const disabled = await stack.gql(DISABLE, { id: user.user.id }, { token: admin.token });
   expect(disabled.data).toEqual({ disableUser: { id: user.user.id } });
 
@@ -124,7 +161,9 @@ it("an admin's disableUser refuses the user's tokens at once on every replica; n
     expectUnauthenticated(await createPost(url));
   }
   expect((await refresh(user.refreshToken)).errors?.[0]?.extensions?.code).toBe("UNAUTHENTICATED");
-  const logIn = await stack.gql(`mutation($e: String!) { logIn(email: $e, password: "correct horse") { token } }`, { e: user.email });
+  const logIn = await stack.gql(`mutation($e: String!) { logIn(email: $e, password: "correct horse") { token } }`, {
+    e: user.email,
+  });
   expect(logIn.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
   // The admin's own token is untouched.
   expect((await meOn(replica.url, admin.token)).data).toEqual({ me: { id: admin.id } });

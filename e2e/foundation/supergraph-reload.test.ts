@@ -33,15 +33,29 @@ async function eventually(check: () => Promise<boolean>): Promise<boolean> {
 
 it("reloads the supergraph when its file changes, without a restart, and plans the persisted operations again", async () => {
   const { lines, logger } = capturingLogger("router", "info");
-  const router = await stack.startRouter({ SUPERGRAPH_PATH: file, WATCH_SUPERGRAPH: "true", RESPONSE_CACHE: "false" }, logger);
+  const router = await stack.startRouter(
+    { SUPERGRAPH_PATH: file, WATCH_SUPERGRAPH: "true", RESPONSE_CACHE: "false" },
+    logger,
+  );
   const posts = () => gql(router.url, `{ posts(first: 1) { totalCount } }`);
-  const warmUps = () => lines.filter((line) => line.includes("query plans warmed")).map((line) => JSON.parse(line) as { planned: number; skipped?: number; invalid?: Array<{ operation: string }> });
-  const manifestSize = new Set((JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as { operations: Array<{ body: string }> }).operations.map((operation) => operation.body)).size;
+  const warmUps = () =>
+    lines
+      .filter((line) => line.includes("query plans warmed"))
+      .map((line) => JSON.parse(line) as { planned: number; skipped?: number; invalid?: Array<{ operation: string }> });
+  const manifestSize = new Set(
+    (
+      JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as {
+        operations: Array<{ body: string }>;
+      }
+    ).operations.map((operation) => operation.body),
+  ).size;
   expect(warmUps()).toEqual([expect.objectContaining({ planned: manifestSize })]);
   expect((await posts()).errors).toBeUndefined();
 
   writeFileSync(file, composeWithout("posts"));
-  expect(await eventually(async () => (await posts()).errors?.[0]?.extensions?.code === "GRAPHQL_VALIDATION_FAILED")).toBe(true);
+  expect(
+    await eventually(async () => (await posts()).errors?.[0]?.extensions?.code === "GRAPHQL_VALIDATION_FAILED"),
+  ).toBe(true);
   expect((await gql(router.url, `{ products(first: 1) { totalCount } }`)).errors).toBeUndefined();
   // The SDK's posts operations cannot run on this supergraph: planned are the others, and the warning names them.
   expect(await eventually(async () => warmUps().length === 2)).toBe(true);

@@ -18,11 +18,35 @@ const cursor = (date: string) => Buffer.from(`${date}|${UUID}`).toString("base64
 
 describe("a NUL byte in a string argument (Postgres 22021)", () => {
   it.each([
-    ["products(search:) in a variable", `query($s: String) { products(search: $s) { totalCount } }`, { s: `a${NUL}b` }, undefined, "search"],
+    [
+      "products(search:) in a variable",
+      `query($s: String) { products(search: $s) { totalCount } }`,
+      { s: `a${NUL}b` },
+      undefined,
+      "search",
+    ],
     ["products(search:) inline", `{ products(search: "a\\u0000b") { totalCount } }`, {}, undefined, "search"],
-    ["signUp's name", `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, { input: { email: uniqueEmail(), password: "correct horse", name: `Nul${NUL}` } }, undefined, "input.name"],
-    ["createPost's title", `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`, { input: { title: `T${NUL}`, body: "b" } }, "author", "input.title"],
-    ["createProduct's name", `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`, { input: { sku: `NUL-${Date.now()}`, name: `N${NUL}`, priceCents: 1, stock: 1 } }, "admin", "input.name"],
+    [
+      "signUp's name",
+      `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`,
+      { input: { email: uniqueEmail(), password: "correct horse", name: `Nul${NUL}` } },
+      undefined,
+      "input.name",
+    ],
+    [
+      "createPost's title",
+      `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`,
+      { input: { title: `T${NUL}`, body: "b" } },
+      "author",
+      "input.title",
+    ],
+    [
+      "createProduct's name",
+      `mutation($input: CreateProductInput!) { createProduct(input: $input) { id } }`,
+      { input: { sku: `NUL-${Date.now()}`, name: `N${NUL}`, priceCents: 1, stock: 1 } },
+      "admin",
+      "input.name",
+    ],
   ] as const)("refuses %s with 400 BAD_USER_INPUT", async (_label, query, variables, as, field) => {
     const token = as === "admin" ? admin.token : as === "author" ? author.token : undefined;
     const result = await stack.gql(query, variables, { token });
@@ -47,11 +71,17 @@ it("answers an APQ hash that does not match the query with 400 BAD_REQUEST, not 
   const response = await fetch(stack.routerUrl, {
     method: "POST",
     headers: { "content-type": "application/json", accept: "application/graphql-response+json" },
-    body: JSON.stringify({ query: "{ __typename }", extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } }),
+    body: JSON.stringify({
+      query: "{ __typename }",
+      extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } },
+    }),
   });
   const body = (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
   expect(response.status).toBe(400);
-  expect(body.errors?.[0]).toMatchObject({ message: "provided sha does not match query", extensions: { code: "BAD_REQUEST" } });
+  expect(body.errors?.[0]).toMatchObject({
+    message: "provided sha does not match query",
+    extensions: { code: "BAD_REQUEST" },
+  });
 });
 
 describe("variables nested 5,000 deep", () => {
@@ -59,7 +89,11 @@ describe("variables nested 5,000 deep", () => {
     const deep = `${'{"nested":'.repeat(5_000)}"x"${"}".repeat(5_000)}`;
     const body = `{"query":"query($s: String) { products(search: $s) { totalCount } }","variables":{"s":${deep}}}`;
     for (const accept of ["application/graphql-response+json", "application/json"]) {
-      const response = await fetch(stack.routerUrl, { method: "POST", headers: { "content-type": "application/json", accept }, body });
+      const response = await fetch(stack.routerUrl, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept },
+        body,
+      });
       expect(response.status).toBeLessThan(500);
       const json = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
       expect(json.errors?.[0]?.extensions?.code).toBe("BAD_USER_INPUT");

@@ -17,8 +17,15 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 async function post(url: string, body: string, headers: Record<string, string> = {}) {
-  const response = await fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body });
-  return { status: response.status, body: (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> } };
+  const response = await fetch(url, {
+    method: "POST",
+    headers: { "content-type": "application/json", ...headers },
+    body,
+  });
+  return {
+    status: response.status,
+    body: (await response.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> },
+  };
 }
 
 describe("requests that never reach GraphQL", () => {
@@ -33,7 +40,9 @@ describe("requests that never reach GraphQL", () => {
   });
 
   it("answers malformed JSON with a clear message: 400 (200 to application/json clients, as the spec asks)", async () => {
-    const result = await post(stack.routerUrl, `{"query": "{ __typename }"`, { accept: "application/graphql-response+json" });
+    const result = await post(stack.routerUrl, `{"query": "{ __typename }"`, {
+      accept: "application/graphql-response+json",
+    });
     expect(result.status).toBe(400);
     expect((await post(stack.routerUrl, `{"query": "{ __typename }"`)).status).toBe(200);
     expect(result.body.errors?.[0]).toMatchObject({ extensions: { code: "BAD_REQUEST" } });
@@ -63,7 +72,9 @@ describe("query limits, checked before execution", () => {
   });
 
   it("has defaults that let the whole cross-graph walk through", async () => {
-    const result = await stack.gql(`{ me { orders { items { product { name } } } posts { products { name posts { author { name } } } } } }`);
+    const result = await stack.gql(
+      `{ me { orders { items { product { name } } } posts { products { name posts { author { name } } } } } }`,
+    );
     expect(result.status).toBe(200);
   });
 });
@@ -74,7 +85,9 @@ describe("CSRF and CORS", () => {
     const simple = await fetch(url("{ __typename }"));
     expect(simple.status).toBe(200);
     expect(await simple.json()).toEqual({ data: { __typename: "Query" } });
-    const mutation = await fetch(url(`mutation { logIn(email: "a@example.com", password: "x") { token } }`), { headers: { accept: "application/graphql-response+json" } });
+    const mutation = await fetch(url(`mutation { logIn(email: "a@example.com", password: "x") { token } }`), {
+      headers: { accept: "application/graphql-response+json" },
+    });
     expect(mutation.status).toBe(405);
   });
 
@@ -92,7 +105,11 @@ describe("CSRF and CORS", () => {
     const preflight = (origin: string) =>
       fetch(router.url, {
         method: "OPTIONS",
-        headers: { origin, "access-control-request-method": "POST", "access-control-request-headers": "content-type,authorization" },
+        headers: {
+          origin,
+          "access-control-request-method": "POST",
+          "access-control-request-headers": "content-type,authorization",
+        },
       });
     const allowed = await preflight("https://app.example.com");
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example.com");

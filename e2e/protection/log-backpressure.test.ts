@@ -32,14 +32,20 @@ afterAll(async () => {
 const dropped = (): Promise<number> => metricTotal(internalUrlOf(router), "log_lines_dropped_total");
 
 const ask = async (): Promise<void> => {
-  const response = await fetch(router.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: "{ __typename }" }) });
+  const response = await fetch(router.url, {
+    method: "POST",
+    headers: { "content-type": "application/json" },
+    body: JSON.stringify({ query: "{ __typename }" }),
+  });
   expect(response.status).toBe(200);
   expect(await response.json()).toEqual({ data: { __typename: "Query" } });
 };
 
 it("keeps serving while its stdout is not read, drops lines beyond LOG_BUFFER_MAX_BYTES, counts and reports them", async () => {
   // The series is there from the start (at 0): a missing one would read as 0 too.
-  expect(await (await fetch(new URL("/metrics", internalUrlOf(router)))).text()).toMatch(/^log_lines_dropped_total\{[^}]*\} 0$/m);
+  expect(await (await fetch(new URL("/metrics", internalUrlOf(router)))).text()).toMatch(
+    /^log_lines_dropped_total\{[^}]*\} 0$/m,
+  );
   router.child.stdout?.pause();
 
   // Every request writes an access line. Until the pipe and then the router's buffer are full, nothing is

@@ -1,6 +1,16 @@
 import * as users from "@supergraph/users";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type GqlResult, gql, metricTotal, type SignedIn, type Stack, signUp, startStack, testEnv, uniqueEmail } from "../harness.ts";
+import {
+  type GqlResult,
+  gql,
+  metricTotal,
+  type SignedIn,
+  type Stack,
+  signUp,
+  startStack,
+  testEnv,
+  uniqueEmail,
+} from "../harness.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
 // Issue #26 (High): logIn was a cheap denial of service. Nothing throttled it (0 of 200 wrong passwords for
@@ -67,7 +77,9 @@ describe("log-in brute-force limits, through the router", () => {
 
   it("throttles one client flooding logIns in parallel, while another client still logs in at once", async () => {
     const flooder = newClient();
-    const flood = Promise.all(Array.from({ length: 20 }, () => logInFrom(stack.routerUrl, flooder, uniqueEmail("flood"), "wrong-password")));
+    const flood = Promise.all(
+      Array.from({ length: 20 }, () => logInFrom(stack.routerUrl, flooder, uniqueEmail("flood"), "wrong-password")),
+    );
     const started = Date.now();
     const legit = await logInFrom(stack.routerUrl, newClient(), victim.email, "correct horse");
     const legitMs = Date.now() - started;
@@ -83,7 +95,9 @@ describe("log-in brute-force limits, through the router", () => {
       expect(code(refused)).toBe("RATE_LIMITED");
       expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
     }
-    expect(await metricTotal(stack.users.url, 'auth_refusals_total{operation="logIn",reason="rate_limited"')).toBeGreaterThanOrEqual(14);
+    expect(
+      await metricTotal(stack.users.url, 'auth_refusals_total{operation="logIn",reason="rate_limited"'),
+    ).toBeGreaterThanOrEqual(14);
   });
 
   it("answers a wrong email exactly as a wrong password, and counts it the same", async () => {
@@ -92,7 +106,10 @@ describe("log-in brute-force limits, through the router", () => {
     const wrongPassword = await logInFrom(stack.routerUrl, newClient(), owner.email, "not-the-password");
     const wrongEmail = await logInFrom(stack.routerUrl, newClient(), nobody, "not-the-password");
     expect(wrongEmail.status).toBe(wrongPassword.status);
-    expect({ data: wrongEmail.data, errors: wrongEmail.errors }).toEqual({ data: wrongPassword.data, errors: wrongPassword.errors });
+    expect({ data: wrongEmail.data, errors: wrongEmail.errors }).toEqual({
+      data: wrongPassword.data,
+      errors: wrongPassword.errors,
+    });
     expect(wrongEmail.errors?.[0]?.message).toBe("Wrong email or password.");
 
     // An unknown email spends the account limit too: blocked after the same number of failures.
@@ -114,7 +131,12 @@ describe("password hashes in flight, through the router", () => {
   beforeAll(async () => {
     // One slot, two places in the queue, 100 ms of waiting; cost 16 (64 MiB, tens of ms) so hashes overlap.
     stack = await startStack({
-      usersEnv: { PASSWORD_HASH_COST: "16", PASSWORD_HASH_CONCURRENCY: "1", PASSWORD_HASH_QUEUE_LENGTH: "2", PASSWORD_HASH_QUEUE_MS: "100" },
+      usersEnv: {
+        PASSWORD_HASH_COST: "16",
+        PASSWORD_HASH_CONCURRENCY: "1",
+        PASSWORD_HASH_QUEUE_LENGTH: "2",
+        PASSWORD_HASH_QUEUE_MS: "100",
+      },
     });
   });
   afterAll(() => stack?.close());
@@ -122,7 +144,11 @@ describe("password hashes in flight, through the router", () => {
   it("never runs more hashes than the bound, and refuses the excess with 503 SERVICE_UNAVAILABLE at once instead of queueing it", async () => {
     const started = Date.now();
     const burst = await Promise.all(
-      Array.from({ length: 10 }, (_, index) => stack.gql(SIGN_UP, { input: { email: uniqueEmail("burst"), password: "correct horse", name: `Burst ${index}` } })),
+      Array.from({ length: 10 }, (_, index) =>
+        stack.gql(SIGN_UP, {
+          input: { email: uniqueEmail("burst"), password: "correct horse", name: `Burst ${index}` },
+        }),
+      ),
     );
     const elapsedMs = Date.now() - started;
     const refused = burst.filter((result) => result.status === 503);
@@ -135,7 +161,9 @@ describe("password hashes in flight, through the router", () => {
 
     expect(await metricTotal(stack.users.url, "password_hashes_in_flight_max")).toBe(1);
     expect(await metricTotal(stack.users.url, "password_hashes_in_flight ")).toBe(0);
-    expect(await metricTotal(stack.users.url, 'auth_refusals_total{operation="signUp",reason="busy"')).toBe(refused.length);
+    expect(await metricTotal(stack.users.url, 'auth_refusals_total{operation="signUp",reason="busy"')).toBe(
+      refused.length,
+    );
   });
 });
 
@@ -145,7 +173,12 @@ describe.runIf(redisUp)("log-in limits shared through Redis by two users process
   let stack: Stack;
   let second: Awaited<ReturnType<typeof users.startUsersSubgraph>>;
   const prefix = uniquePrefix("login");
-  const shared = { REDIS_URL: redisUrl, REDIS_KEY_PREFIX: prefix, LOGIN_MAX_CONSECUTIVE_FAILS: "3", LOGIN_BLOCK_SECONDS: "60" };
+  const shared = {
+    REDIS_URL: redisUrl,
+    REDIS_KEY_PREFIX: prefix,
+    LOGIN_MAX_CONSECUTIVE_FAILS: "3",
+    LOGIN_BLOCK_SECONDS: "60",
+  };
 
   beforeAll(async () => {
     stack = await startStack({ usersEnv: shared, routerEnv: { TRUSTED_PROXIES: "127.0.0.1" } });

@@ -44,7 +44,8 @@ async function cacheGauge(series: string): Promise<Record<string, number>> {
 
 it("keeps every cache within its byte budget under a flood of distinct queries", async () => {
   // Each a new document, plan and response: its own operation name and alias.
-  const query = (index: number) => `query Flood${index} { alias${index}: products(first: 3) { totalCount edges { node { id name priceCents stock } } } }`;
+  const query = (index: number) =>
+    `query Flood${index} { alias${index}: products(first: 3) { totalCount edges { node { id name priceCents stock } } } }`;
   for (let start = 0; start < QUERIES; start += 8) {
     const results = await Promise.all(Array.from({ length: 8 }, (_, offset) => stack.gql(query(start + offset))));
     for (const [offset, result] of results.entries()) {
@@ -53,10 +54,22 @@ it("keeps every cache within its byte budget under a flood of distinct queries",
     }
   }
 
-  const [size, max, entries] = await Promise.all([cacheGauge("cache_size_bytes"), cacheGauge("cache_max_bytes"), cacheGauge("cache_entries")]);
+  const [size, max, entries] = await Promise.all([
+    cacheGauge("cache_size_bytes"),
+    cacheGauge("cache_max_bytes"),
+    cacheGauge("cache_entries"),
+  ]);
   expect(max).toMatchObject(budgets);
-  expect(Object.keys(size).sort()).toEqual(["documents", "query_plans", "response_cache_tags", "response_copies", "response_store", "revocations"]);
-  for (const [cache, bytes] of Object.entries(size)) expect(bytes, `${cache}: ${JSON.stringify({ size, entries })}`).toBeLessThanOrEqual(max[cache] as number);
+  expect(Object.keys(size).sort()).toEqual([
+    "documents",
+    "query_plans",
+    "response_cache_tags",
+    "response_copies",
+    "response_store",
+    "revocations",
+  ]);
+  for (const [cache, bytes] of Object.entries(size))
+    expect(bytes, `${cache}: ${JSON.stringify({ size, entries })}`).toBeLessThanOrEqual(max[cache] as number);
   // Full, and evicting: the flood weighed more than each budget (otherwise this would prove nothing).
   for (const cache of Object.keys(budgets)) {
     expect(size[cache], cache).toBeGreaterThan((max[cache] as number) / 2);

@@ -12,11 +12,19 @@ const parsed = () => logs.map((line) => JSON.parse(line) as Record<string, unkno
 
 describe("request ids", () => {
   it("takes the caller's x-request-id, returns it, forwards it to subgraphs, which log it", async () => {
-    const result = await stack.gql(`{ user(id: "00000000-0000-4000-8000-000000000009") { name } }`, {}, { headers: { "x-request-id": "trace-me-42" } });
+    const result = await stack.gql(
+      `{ user(id: "00000000-0000-4000-8000-000000000009") { name } }`,
+      {},
+      { headers: { "x-request-id": "trace-me-42" } },
+    );
     expect(result.headers.get("x-request-id")).toBe("trace-me-42");
     const lines = parsed().filter((line) => line.reqId === "trace-me-42");
     expect(lines.map((line) => line.service).sort()).toEqual(["router", "users"]);
-    expect(lines.find((line) => line.service === "users")).toMatchObject({ msg: "request", method: "POST", statusCode: 200 });
+    expect(lines.find((line) => line.service === "users")).toMatchObject({
+      msg: "request",
+      method: "POST",
+      statusCode: 200,
+    });
   });
 
   it("generates one when the caller sends none (or an unusable one)", async () => {
@@ -72,7 +80,9 @@ describe("metrics", () => {
       value(before, 'subgraph_fetch_duration_seconds_count{service="router",subgraph="products"'),
     );
     expect(value(after, "response_cache_requests_total") - value(before, "response_cache_requests_total")).toBe(2);
-    expect(value(productsAfter, "db_query_duration_seconds_count")).toBeGreaterThan(value(productsBefore, "db_query_duration_seconds_count"));
+    expect(value(productsAfter, "db_query_duration_seconds_count")).toBeGreaterThan(
+      value(productsBefore, "db_query_duration_seconds_count"),
+    );
     expect(after).toContain("rate_limit_rejections_total");
     expect(after).toContain("process_cpu_seconds_total");
   });

@@ -1,6 +1,15 @@
 import { createServer } from "node:net";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, type GqlResult, gql, type SignedIn, type Stack, signUp, signUpAdmin, startStack } from "../harness.ts";
+import {
+  createProduct,
+  type GqlResult,
+  gql,
+  type SignedIn,
+  type Stack,
+  signUp,
+  signUpAdmin,
+  startStack,
+} from "../harness.ts";
 
 // Issue #26: a field one subgraph contributes to another's type was non-null, so that subgraph's outage
 // nulled its parent up to `data: null`. Each case kills the field's owner and checks that only the field goes.
@@ -41,7 +50,10 @@ beforeAll(async () => {
   expect(orderId && postId).toBeTruthy();
   for (const name of ["users", "products", "orders", "posts"]) {
     // Without the response cache, so every query really reaches the subgraphs.
-    dead[name] = await stack.startRouter({ [`${name.toUpperCase()}_URL`]: await closedPortUrl(), RESPONSE_CACHE: "false" });
+    dead[name] = await stack.startRouter({
+      [`${name.toUpperCase()}_URL`]: await closedPortUrl(),
+      RESPONSE_CACHE: "false",
+    });
   }
 });
 afterAll(async () => {
@@ -51,7 +63,11 @@ afterAll(async () => {
 
 function expectOutageOf(result: GqlResult<unknown>, subgraph: string) {
   expect(result.status).toBe(200);
-  expect(result.errors?.some((error) => error.extensions?.code === "SERVICE_UNAVAILABLE" && error.extensions.subgraph === subgraph)).toBe(true);
+  expect(
+    result.errors?.some(
+      (error) => error.extensions?.code === "SERVICE_UNAVAILABLE" && error.extensions.subgraph === subgraph,
+    ),
+  ).toBe(true);
 }
 
 describe("with the posts subgraph down", () => {
@@ -85,13 +101,20 @@ describe("with the orders subgraph down", () => {
 
 describe("with the products subgraph down", () => {
   it("OrderItem.product is null, the order and its lines are still there", async () => {
-    const result = await gql(dead.products!.url, `query($id: ID!) { order(id: $id) { id items { quantity product { name } } } }`, { id: orderId }, { token: buyer.token });
+    const result = await gql(
+      dead.products!.url,
+      `query($id: ID!) { order(id: $id) { id items { quantity product { name } } } }`,
+      { id: orderId },
+      { token: buyer.token },
+    );
     expectOutageOf(result, "products");
     expect(result.data).toEqual({ order: { id: orderId, items: [{ quantity: 1, product: null }] } });
   });
 
   it("Post.products is null, the post is still there", async () => {
-    const result = await gql(dead.products!.url, `query($id: ID!) { post(id: $id) { title products { name } } }`, { id: postId });
+    const result = await gql(dead.products!.url, `query($id: ID!) { post(id: $id) { title products { name } } }`, {
+      id: postId,
+    });
     expectOutageOf(result, "products");
     expect(result.data).toEqual({ post: { title: "About the widget", products: null } });
   });
@@ -99,13 +122,20 @@ describe("with the products subgraph down", () => {
 
 describe("with the users subgraph down", () => {
   it("Order.buyer is null, the order is still there", async () => {
-    const result = await gql(dead.users!.url, `query($id: ID!) { order(id: $id) { id totalCents buyer { name } } }`, { id: orderId }, { token: buyer.token });
+    const result = await gql(
+      dead.users!.url,
+      `query($id: ID!) { order(id: $id) { id totalCents buyer { name } } }`,
+      { id: orderId },
+      { token: buyer.token },
+    );
     expectOutageOf(result, "users");
     expect(result.data).toEqual({ order: { id: orderId, totalCents: 1000, buyer: null } });
   });
 
   it("Post.author is null, the post is still there", async () => {
-    const result = await gql(dead.users!.url, `query($id: ID!) { post(id: $id) { title author { name } } }`, { id: postId });
+    const result = await gql(dead.users!.url, `query($id: ID!) { post(id: $id) { title author { name } } }`, {
+      id: postId,
+    });
     expectOutageOf(result, "users");
     expect(result.data).toEqual({ post: { title: "About the widget", author: null } });
   });
@@ -121,6 +151,9 @@ it("a post whose author was deleted answers author: null, not data: null (#26)",
   expect(posted.errors).toBeUndefined();
   await stack.users.db.user.delete({ where: { id: author.id } });
 
-  const result = await stack.gql(`query($id: ID!) { posts(authorId: $id) { edges { node { title author { name } } } } }`, { id: author.id });
+  const result = await stack.gql(
+    `query($id: ID!) { posts(authorId: $id) { edges { node { title author { name } } } } }`,
+    { id: author.id },
+  );
   expect(result.data).toEqual({ posts: { edges: [{ node: { title: "Orphaned", author: null } }] } });
 });

@@ -26,11 +26,25 @@ it("turns introspection off", async () => {
 
 it("masks internal errors from subgraphs: no stack, no SQL, only INTERNAL_SERVER_ERROR", async () => {
   const buyer = await signUp(stack);
-  await stack.orders.db.$executeRawUnsafe(`ALTER TABLE orders ADD CONSTRAINT prod_test_refuse CHECK (total_cents < 0) NOT VALID`);
+  await stack.orders.db.$executeRawUnsafe(
+    `ALTER TABLE orders ADD CONSTRAINT prod_test_refuse CHECK (total_cents < 0) NOT VALID`,
+  );
   try {
-    const product = (await stack.products.db.product.create({ data: { sku: `PROD-${Date.now()}`, name: "P", priceCents: 1, stock: 5 } })).id;
-    const result = await gql(production.url, `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`, { input: { items: [{ productId: product, quantity: 1 }] } }, { token: buyer.token });
-    expect(result.errors?.[0]).toMatchObject({ message: "Internal server error", extensions: { code: "INTERNAL_SERVER_ERROR" } });
+    const product = (
+      await stack.products.db.product.create({
+        data: { sku: `PROD-${Date.now()}`, name: "P", priceCents: 1, stock: 5 },
+      })
+    ).id;
+    const result = await gql(
+      production.url,
+      `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id } }`,
+      { input: { items: [{ productId: product, quantity: 1 }] } },
+      { token: buyer.token },
+    );
+    expect(result.errors?.[0]).toMatchObject({
+      message: "Internal server error",
+      extensions: { code: "INTERNAL_SERVER_ERROR" },
+    });
     const text = JSON.stringify(result.errors);
     expect(text).not.toMatch(/stacktrace|prod_test_refuse|constraint|at \//);
   } finally {
@@ -39,15 +53,25 @@ it("masks internal errors from subgraphs: no stack, no SQL, only INTERNAL_SERVER
 });
 
 it("passes coded user errors through unchanged", async () => {
-  const result = await gql(production.url, `mutation { logIn(email: "nobody@example.com", password: "whatever1") { token } }`);
+  const result = await gql(
+    production.url,
+    `mutation { logIn(email: "nobody@example.com", password: "whatever1") { token } }`,
+  );
   expect(result.status).toBe(401);
-  expect(result.errors?.[0]).toMatchObject({ message: "Wrong email or password.", extensions: { code: "UNAUTHENTICATED" } });
+  expect(result.errors?.[0]).toMatchObject({
+    message: "Wrong email or password.",
+    extensions: { code: "UNAUTHENTICATED" },
+  });
 });
 
 // Regression (#26): with introspection off, "Did you mean "email"?" still spelled the schema out.
 it.each([
   ["a misspelt field", `{ me { emial } }`, {}],
-  ["a misspelt input field in a variable", `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`, { input: { emial: "a@example.com", password: "correct horse", name: "N" } }],
+  [
+    "a misspelt input field in a variable",
+    `mutation($input: SignUpInput!) { signUp(input: $input) { token } }`,
+    { input: { emial: "a@example.com", password: "correct horse", name: "N" } },
+  ],
 ])("suggests no schema names for %s", async (_label, query, variables) => {
   const result = await gql(production.url, query, variables);
   expect(result.status).toBe(400);
@@ -58,11 +82,24 @@ it.each([
 it("suggests no schema names at a subgraph either", async () => {
   const secrets = loadConfig(testEnv());
   const subgraph = await startProductsSubgraph(
-    loadProductsConfig(testEnv({ NODE_ENV: "production", PRODUCTS_PORT: "0", PRODUCTS_DATABASE_URL: stack.products.connectionString, JWT_SECRET: secrets.jwt.secret, INTERNAL_TOKEN_SECRET: secrets.internalTokenSecret })),
+    loadProductsConfig(
+      testEnv({
+        NODE_ENV: "production",
+        PRODUCTS_PORT: "0",
+        PRODUCTS_DATABASE_URL: stack.products.connectionString,
+        JWT_SECRET: secrets.jwt.secret,
+        INTERNAL_TOKEN_SECRET: secrets.internalTokenSecret,
+      }),
+    ),
   );
   try {
     const token = signInternalToken({ caller: "router", viewer: null }, secrets.internalTokenSecret);
-    const result = await gql(subgraph.url, `{ products { totalCont } }`, {}, { headers: { [INTERNAL_TOKEN_HEADER]: token } });
+    const result = await gql(
+      subgraph.url,
+      `{ products { totalCont } }`,
+      {},
+      { headers: { [INTERNAL_TOKEN_HEADER]: token } },
+    );
     expect(result.errors?.[0]?.extensions?.code).toBe("GRAPHQL_VALIDATION_FAILED");
     expect(JSON.stringify(result.errors)).not.toMatch(/Did you mean/);
   } finally {

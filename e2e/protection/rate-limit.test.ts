@@ -9,7 +9,10 @@ describe.each(stores)("rate limiting (%s)", (kind) => {
   let alice: SignedIn;
   let bob: SignedIn;
   const prefix = uniquePrefix(`rl-${kind}`);
-  const env: Record<string, string> = { RATE_LIMIT_PER_MINUTE: "5", ...(kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {}) };
+  const env: Record<string, string> = {
+    RATE_LIMIT_PER_MINUTE: "5",
+    ...(kind === "redis" ? { REDIS_URL: redisUrl, RESPONSE_CACHE_KEY_PREFIX: prefix } : {}),
+  };
 
   beforeAll(async () => {
     stack = await startStack();
@@ -40,10 +43,13 @@ describe.each(stores)("rate limiting (%s)", (kind) => {
   it("spends a burst of concurrent requests as one by one: exactly the budget's worth is served", async () => {
     const router = await stack.startRouter(env);
     const carol = await signUp(stack, "Carol");
-    const burst = await Promise.all(Array.from({ length: 8 }, () => gql(router.url, `{ me { id } }`, {}, { token: carol.token })));
+    const burst = await Promise.all(
+      Array.from({ length: 8 }, () => gql(router.url, `{ me { id } }`, {}, { token: carol.token })),
+    );
     const statuses = burst.map((response) => response.status).sort();
     expect(statuses).toEqual([200, 200, 200, 200, 200, 429, 429, 429]);
-    for (const refused of burst.filter((response) => response.status === 429)) expect(refused.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
+    for (const refused of burst.filter((response) => response.status === 429))
+      expect(refused.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
     await router.close();
   });
 
@@ -69,7 +75,9 @@ describe.each(stores)("rate limiting (%s)", (kind) => {
     const second = await stack.startRouter(env);
     const statuses: number[] = [];
     for (let request = 0; request < 6; request++) {
-      statuses.push((await gql(request % 2 ? second.url : first.url, `{ me { id } }`, {}, { token: bob.token })).status);
+      statuses.push(
+        (await gql(request % 2 ? second.url : first.url, `{ me { id } }`, {}, { token: bob.token })).status,
+      );
     }
     expect(statuses.at(-1)).toBe(429);
     await Promise.all([first.close(), second.close()]);

@@ -20,12 +20,18 @@ describe("a subgraph that hangs", () => {
     const router = await stack.startRouter({ POSTS_URL: proxy.url, POSTS_TIMEOUT_MS: "300" });
     proxy.hang = true;
     const started = Date.now();
-    const result = await gql<{ products: { totalCount: number }; post: unknown }>(router.url, MIXED, { id: "00000000-0000-4000-8000-000000000001" });
+    const result = await gql<{ products: { totalCount: number }; post: unknown }>(router.url, MIXED, {
+      id: "00000000-0000-4000-8000-000000000001",
+    });
     expect(Date.now() - started).toBeLessThan(5_000);
     expect(result.status).toBe(200);
     expect(result.data?.products.totalCount).toBeGreaterThanOrEqual(0);
     expect(result.data?.post).toBeNull();
-    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "SERVICE_UNAVAILABLE", subgraph: "posts", reason: "timeout" });
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      subgraph: "posts",
+      reason: "timeout",
+    });
     expect(result.errors?.[0]?.message).toContain("posts");
 
     const unaffected = await gql(router.url, `{ me { id } }`, {}, { token: user.token });
@@ -38,7 +44,13 @@ describe("a subgraph that hangs", () => {
 describe("a subgraph that is killed", () => {
   it("answers with partial data naming it; retries a query once, never a mutation", async () => {
     const doomed = await posts.startPostsSubgraph(
-      posts.loadConfig(testEnv({ POSTS_PORT: "0", POSTS_DATABASE_URL: stack.posts.connectionString, PRODUCTS_URL: stack.products.url })),
+      posts.loadConfig(
+        testEnv({
+          POSTS_PORT: "0",
+          POSTS_DATABASE_URL: stack.posts.connectionString,
+          PRODUCTS_URL: stack.products.url,
+        }),
+      ),
       createLogger("doomed", "silent"),
     );
     // Without the response cache, so the second query really goes to the subgraphs.
@@ -48,13 +60,24 @@ describe("a subgraph that is killed", () => {
     await doomed.close();
 
     const retriesBefore = await retries(router.internalUrl);
-    const result = await gql<{ products: unknown; post: unknown }>(router.url, MIXED, { id: "00000000-0000-4000-8000-000000000001" });
+    const result = await gql<{ products: unknown; post: unknown }>(router.url, MIXED, {
+      id: "00000000-0000-4000-8000-000000000001",
+    });
     expect(result.status).toBe(200);
     expect(result.data?.products).toBeTruthy();
-    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "SERVICE_UNAVAILABLE", subgraph: "posts", reason: "connection" });
+    expect(result.errors?.[0]?.extensions).toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      subgraph: "posts",
+      reason: "connection",
+    });
     expect(await retries(router.internalUrl)).toBe(retriesBefore + 1);
 
-    const mutation = await gql(router.url, `mutation { createPost(input: { title: "t", body: "b" }) { id } }`, {}, { token: user.token });
+    const mutation = await gql(
+      router.url,
+      `mutation { createPost(input: { title: "t", body: "b" }) { id } }`,
+      {},
+      { token: user.token },
+    );
     expect(mutation.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
     expect(await retries(router.internalUrl)).toBe(retriesBefore + 1);
     await router.close();
@@ -85,6 +108,10 @@ async function retries(internalUrl: string): Promise<number> {
   const response = await fetch(new URL("/metrics", internalUrl));
   expect(response.status).toBe(200);
   const text = await response.text();
-  const line = text.split("\n").find((candidate) => candidate.startsWith("subgraph_fetch_retries_total{") && candidate.includes(`subgraph="posts"`));
+  const line = text
+    .split("\n")
+    .find(
+      (candidate) => candidate.startsWith("subgraph_fetch_retries_total{") && candidate.includes(`subgraph="posts"`),
+    );
   return line ? Number(line.split(" ").at(-1)) : 0;
 }

@@ -22,7 +22,14 @@ afterAll(async () => {
 const startRouterProcess = (extra: Record<string, string>) =>
   startProcess(
     "router/src/main.ts",
-    { PORT: "0", USERS_URL: slowProxy.url, PRODUCTS_URL: stack.products.url, ORDERS_URL: stack.orders.url, POSTS_URL: stack.posts.url, ...extra },
+    {
+      PORT: "0",
+      USERS_URL: slowProxy.url,
+      PRODUCTS_URL: stack.products.url,
+      ORDERS_URL: stack.orders.url,
+      POSTS_URL: stack.posts.url,
+      ...extra,
+    },
     ROUTER_LISTENING,
   );
 
@@ -62,27 +69,35 @@ it("answers every request sent on keep-alive connections through SIGTERM, and cl
   let answeredAfterSignal = 0;
   const post = (agent: Agent) =>
     new Promise<"ok" | "refused">((resolve) => {
-      const outgoing = request(router.url, { method: "POST", agent, headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) } }, (response) => {
-        let text = "";
-        response.setEncoding("utf8");
-        response.on("data", (chunk: string) => {
-          text += chunk;
-        });
-        response.on("end", () => {
-          if (response.statusCode === 200 && text.includes('"totalCount"')) {
-            answered++;
-            if (signalled) answeredAfterSignal++;
+      const outgoing = request(
+        router.url,
+        {
+          method: "POST",
+          agent,
+          headers: { "content-type": "application/json", "content-length": Buffer.byteLength(body) },
+        },
+        (response) => {
+          let text = "";
+          response.setEncoding("utf8");
+          response.on("data", (chunk: string) => {
+            text += chunk;
+          });
+          response.on("end", () => {
+            if (response.statusCode === 200 && text.includes('"totalCount"')) {
+              answered++;
+              if (signalled) answeredAfterSignal++;
+              resolve("ok");
+            } else {
+              failures.push(`${response.statusCode} ${text.slice(0, 100)}`);
+              resolve("ok");
+            }
+          });
+          response.on("error", (error) => {
+            failures.push(`response: ${error.message}`);
             resolve("ok");
-          } else {
-            failures.push(`${response.statusCode} ${text.slice(0, 100)}`);
-            resolve("ok");
-          }
-        });
-        response.on("error", (error) => {
-          failures.push(`response: ${error.message}`);
-          resolve("ok");
-        });
-      });
+          });
+        },
+      );
       outgoing.on("error", (error: NodeJS.ErrnoException) => {
         // Refused: a new connection after the listener closed; the request never left the client.
         if (error.code === "ECONNREFUSED") resolve("refused");

@@ -34,7 +34,9 @@ beforeAll(async () => {
         }>;
       };
       for (const resourceSpans of payload.resourceSpans) {
-        const service = resourceSpans.resource.attributes.find((attribute) => attribute.key === "service.name")?.value.stringValue ?? "";
+        const service =
+          resourceSpans.resource.attributes.find((attribute) => attribute.key === "service.name")?.value.stringValue ??
+          "";
         for (const scope of resourceSpans.scopeSpans) for (const span of scope.spans) spans.push({ ...span, service });
       }
       response.writeHead(200, { "content-type": "application/json" }).end("{}");
@@ -52,7 +54,11 @@ const start = (entry: string, env: Record<string, string>, listening: RegExp) =>
   startProcess(entry, { OTEL_EXPORTER_OTLP_ENDPOINT: collectorUrl, ...env }, listening);
 
 it("follows one request from the router into a subgraph and down to its SQL, in one trace", async () => {
-  const users = await start("subgraphs/users/src/main.ts", { USERS_PORT: "0", ...database.env }, /"url":"(http:[^"]+)","msg":"users subgraph listening"/);
+  const users = await start(
+    "subgraphs/users/src/main.ts",
+    { USERS_PORT: "0", ...database.env },
+    /"url":"(http:[^"]+)","msg":"users subgraph listening"/,
+  );
   const router = await start(
     "router/src/main.ts",
     { PORT: "0", USERS_URL: users.url, RESPONSE_CACHE: "false" },

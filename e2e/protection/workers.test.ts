@@ -1,7 +1,16 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, graphqlRequestCount, postOnNewConnection, type SignedIn, type Stack, signUpAdmin, startStack, testEnv } from "../harness.ts";
+import {
+  createProduct,
+  graphqlRequestCount,
+  postOnNewConnection,
+  type SignedIn,
+  type Stack,
+  signUpAdmin,
+  startStack,
+  testEnv,
+} from "../harness.ts";
 import { internalUrlOf, type ServiceProcess, startRouterWorkers, workersServing } from "../processes.ts";
 import { deleteKeys, redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
@@ -12,7 +21,11 @@ const root = join(import.meta.dirname, "../..");
 it("refuses several workers without Redis: they could not share the cache, its purges or the rate limits", async () => {
   const env: NodeJS.ProcessEnv = { ...process.env, ...testEnv({ PORT: "0", ROUTER_WORKERS: "2" }) };
   delete env.REDIS_URL;
-  const child = spawn(process.execPath, ["--import", "tsx", "router/src/main.ts"], { cwd: root, env, stdio: ["ignore", "pipe", "pipe"] });
+  const child = spawn(process.execPath, ["--import", "tsx", "router/src/main.ts"], {
+    cwd: root,
+    env,
+    stdio: ["ignore", "pipe", "pipe"],
+  });
   // Were it to start anyway, it must not outlive the test.
   const guard = setTimeout(() => child.kill("SIGKILL"), 20_000);
   let stderr = "";
@@ -64,7 +77,10 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
     // A change through one worker is seen by every worker at once.
     const update = await postOnNewConnection(
       router.url,
-      { query: `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 900 }) { id } }`, variables: { id: product.id } },
+      {
+        query: `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 900 }) { id } }`,
+        variables: { id: product.id },
+      },
       { authorization: `Bearer ${admin.token}` },
     );
     expect(update.json.errors).toBeUndefined();
@@ -79,20 +95,32 @@ describe.runIf(await redisAvailable())("several router workers sharing Redis", (
     const sent = warmIds.length + 1 + afterIds.length;
     expect((await graphqlRequestCount(internalUrlOf(router))) - before).toBe(sent);
     const scrape = await (await fetch(new URL("/metrics", internalUrlOf(router)))).text();
-    const workers = new Set(scrape.split("\n").filter((line) => line.startsWith("graphql_request_duration_seconds_count")).map((line) => /worker="(\d+)"/.exec(line)?.[1]));
+    const workers = new Set(
+      scrape
+        .split("\n")
+        .filter((line) => line.startsWith("graphql_request_duration_seconds_count"))
+        .map((line) => /worker="(\d+)"/.exec(line)?.[1]),
+    );
     expect(workers).toEqual(new Set(["1", "2"]));
   });
 
   let killed: number | undefined;
   const listeningWorkers = () =>
-    router.lines.filter((line) => line.includes('"msg":"router worker listening"')).map((line) => JSON.parse(line) as { worker: number; pid: number });
+    router.lines
+      .filter((line) => line.includes('"msg":"router worker listening"'))
+      .map((line) => JSON.parse(line) as { worker: number; pid: number });
 
   it("replaces a worker that dies, and keeps serving", async () => {
     const [first] = listeningWorkers();
     killed = first?.pid;
     process.kill(killed as number, "SIGKILL");
-    for (let attempt = 0; attempt < 100 && listeningWorkers().length < 3; attempt++) await new Promise((resolve) => setTimeout(resolve, 100));
-    expect(router.lines.some((line) => line.includes('"msg":"router worker died; starting another"') && line.includes(`"pid":${killed}`))).toBe(true);
+    for (let attempt = 0; attempt < 100 && listeningWorkers().length < 3; attempt++)
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    expect(
+      router.lines.some(
+        (line) => line.includes('"msg":"router worker died; starting another"') && line.includes(`"pid":${killed}`),
+      ),
+    ).toBe(true);
     const replacement = listeningWorkers()[2];
     expect(replacement?.worker).toBe(3);
 

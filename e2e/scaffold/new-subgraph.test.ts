@@ -1,18 +1,33 @@
 import { execFile } from "node:child_process";
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, symlinkSync, writeFileSync } from "node:fs";
+import {
+  cpSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  symlinkSync,
+  writeFileSync,
+} from "node:fs";
 import { createRequire } from "node:module";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { promisify } from "node:util";
 import { composeServices } from "@apollo/composition";
 import { testDatabaseSettings } from "@supergraph/db/testing";
+import { createLogger } from "@supergraph/kit/runtime";
 import { schemaPath } from "@supergraph/registry";
 import { loadConfig as loadRouterConfig, startRouter } from "@supergraph/router";
-import { createLogger } from "@supergraph/kit/runtime";
 import { parse } from "graphql";
 import { afterAll, describe, expect, it } from "vitest";
 import { deployDrift } from "../../deploy/registry.ts";
-import { generatePrismaClient, generateResolverTypes, readRegistry, scaffoldSubgraph } from "../../scripts/new-subgraph/scaffold.ts";
+import {
+  generatePrismaClient,
+  generateResolverTypes,
+  readRegistry,
+  scaffoldSubgraph,
+} from "../../scripts/new-subgraph/scaffold.ts";
 import { testEnv } from "../harness.ts";
 import { type ServiceProcess, startProcess } from "../processes.ts";
 
@@ -46,20 +61,34 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
 
   it("scaffolds a subgraph that typechecks, composes, starts on its own database and answers through the router", async () => {
     for (const path of ["packages/registry", "deploy", "tsconfig.base.json"]) {
-      cpSync(join(root, path), join(copy, path), { recursive: true, filter: (source) => !source.includes("node_modules") });
+      cpSync(join(root, path), join(copy, path), {
+        recursive: true,
+        filter: (source) => !source.includes("node_modules"),
+      });
     }
     const added = await scaffoldSubgraph(copy, "gadgets");
     expect(added.port).toBe(Math.max(...readRegistry(root).map((entry) => entry.port)) + 1);
-    expect(readRegistry(copy).map((entry) => entry.name)).toEqual([...readRegistry(root).map((entry) => entry.name), "gadgets"]);
-    expect(readdirSync(join(copy, "prisma/gadgets/migrations")).some((entry) => /^\d{14}_init$/.test(entry))).toBe(true);
-    expect(deployDrift(copy, [...readRegistry(root).map((entry) => ({ ...entry, calls: [] })), added]).filter((problem) => problem.includes("gadgets"))).toEqual([]);
+    expect(readRegistry(copy).map((entry) => entry.name)).toEqual([
+      ...readRegistry(root).map((entry) => entry.name),
+      "gadgets",
+    ]);
+    expect(readdirSync(join(copy, "prisma/gadgets/migrations")).some((entry) => /^\d{14}_init$/.test(entry))).toBe(
+      true,
+    );
+    expect(
+      deployDrift(copy, [...readRegistry(root).map((entry) => ({ ...entry, calls: [] })), added]).filter((problem) =>
+        problem.includes("gadgets"),
+      ),
+    ).toEqual([]);
 
     linkDependencies("gadgets");
     generatePrismaClient(copy, "gadgets");
     generateResolverTypes(copy, "gadgets");
     const tsc = join(createRequire(join(root, "package.json")).resolve("typescript/package.json"), "../bin/tsc");
     // Typechecked while it starts and answers: the slowest step, on two cores.
-    const typecheck = promisify(execFile)(process.execPath, [tsc, "-p", join(copy, "subgraphs/gadgets"), "--noEmit"], { encoding: "utf8" }).then(
+    const typecheck = promisify(execFile)(process.execPath, [tsc, "-p", join(copy, "subgraphs/gadgets"), "--noEmit"], {
+      encoding: "utf8",
+    }).then(
       () => "",
       (error: { stdout?: string }) => error.stdout ?? String(error),
     );
@@ -82,7 +111,9 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
       readRegistry(copy).map(({ name }) => ({
         name,
         url: name === "gadgets" ? running.url : `http://127.0.0.1:1/${name}`,
-        typeDefs: parse(readFileSync(join(existsSync(join(copy, schemaPath(name))) ? copy : root, schemaPath(name)), "utf8")),
+        typeDefs: parse(
+          readFileSync(join(existsSync(join(copy, schemaPath(name))) ? copy : root, schemaPath(name)), "utf8"),
+        ),
       })),
     );
     expect(composed.errors?.map((error) => error.message) ?? []).toEqual([]);
@@ -95,11 +126,17 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
     );
     cleanup.push(() => router.close());
     const query = async (text: string) => {
-      const response = await fetch(router.url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify({ query: text }) });
+      const response = await fetch(router.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: text }),
+      });
       return (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
     };
     const first = "00000000-0000-4000-a000-000000000001";
-    const answer = await query(`{ gadgets(first: 2) { edges { node { name } } pageInfo { hasNextPage } totalCount } gadget(id: "${first}") { id name createdAt } }`);
+    const answer = await query(
+      `{ gadgets(first: 2) { edges { node { name } } pageInfo { hasNextPage } totalCount } gadget(id: "${first}") { id name createdAt } }`,
+    );
     expect(answer.errors).toBeUndefined();
     expect(answer.data?.gadgets).toMatchObject({ edges: [{}, {}], pageInfo: { hasNextPage: true }, totalCount: 3 });
     expect(answer.data?.gadget).toMatchObject({ id: first, name: "First gadget" });

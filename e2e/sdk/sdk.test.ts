@@ -2,7 +2,16 @@ import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { createClient, SupergraphError } from "@supergraph/sdk";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { capturingLogger, createProduct, gql, metricTotal, type Stack, signUpAdmin, startStack, uniqueEmail } from "../harness.ts";
+import {
+  capturingLogger,
+  createProduct,
+  gql,
+  metricTotal,
+  type Stack,
+  signUpAdmin,
+  startStack,
+  uniqueEmail,
+} from "../harness.ts";
 
 const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "../../sdk/persisted-operations.json"), "utf8")) as {
   operations: Array<{ id: string; name: string; body: string }>;
@@ -32,13 +41,19 @@ describe("the typed SDK against the real router", () => {
     expect(page.products.edges[0]?.node).toMatchObject({ id: lamp.id, priceCents: 1234 });
 
     const { placeOrder } = await me.placeOrder({ input: { items: [{ productId: lamp.id, quantity: 2 }] } });
-    expect(placeOrder).toMatchObject({ status: "PLACED", totalCents: 2468, items: [{ quantity: 2, product: { name: "SDK Lamp" } }] });
+    expect(placeOrder).toMatchObject({
+      status: "PLACED",
+      totalCents: 2468,
+      items: [{ quantity: 2, product: { name: "SDK Lamp" } }],
+    });
     expect((await me.myOrders()).me?.orders?.map((order) => order.id)).toEqual([placeOrder.id]);
   });
 
   it("throws a typed error carrying each extensions.code", async () => {
     const client = createClient({ url: stack.routerUrl });
-    const failure = await client.logIn({ email: "nobody@example.com", password: "wrong-password" }).catch((error: unknown) => error);
+    const failure = await client
+      .logIn({ email: "nobody@example.com", password: "wrong-password" })
+      .catch((error: unknown) => error);
     expect(failure).toBeInstanceOf(SupergraphError);
     expect((failure as SupergraphError).code).toBe("UNAUTHENTICATED");
     expect((failure as SupergraphError).status).toBe(401);
@@ -55,7 +70,8 @@ describe("the typed SDK against the real router", () => {
 
 describe("persisted operations (trusted documents)", () => {
   it("their query plans are made before the router listens: a first request finds its plan", async () => {
-    const plans = (url: string, result: "hit" | "miss") => metricTotal(url, `query_plan_cache_requests_total{result="${result}"`);
+    const plans = (url: string, result: "hit" | "miss") =>
+      metricTotal(url, `query_plan_cache_requests_total{result="${result}"`);
     const lamp = await createProduct(stack, await signUpAdmin(stack), { name: "Warm Lamp" });
     // With the response cache on and off: either way the operation is planned as sent.
     for (const cache of ["true", "false"]) {
@@ -113,7 +129,9 @@ describe("persisted operations (trusted documents)", () => {
     const logging = await stack.startRouter({ PERSISTED_OPERATIONS: "log" }, logger);
     const adHoc = await gql(logging.url, `query AdHoc { products(first: 1) { totalCount } }`);
     expect(adHoc.status).toBe(200);
-    expect(lines.some((line) => line.includes("not in the persisted-operations manifest") && line.includes("AdHoc"))).toBe(true);
+    expect(
+      lines.some((line) => line.includes("not in the persisted-operations manifest") && line.includes("AdHoc")),
+    ).toBe(true);
     await createClient({ url: logging.url }).products({ first: 1 });
     const logged = () => lines.filter((line) => line.includes("not in the persisted-operations manifest")).length;
     expect(logged()).toBe(1);

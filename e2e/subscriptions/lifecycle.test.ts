@@ -39,17 +39,32 @@ async function publishUntil(publish: () => void, until: () => boolean): Promise<
 describe.skipIf(!(await redisAvailable()))("subscriptions across replicas", () => {
   it("a subscriber of router A receives what a replica behind router B published", async () => {
     const channelPrefix = uniquePrefix("live");
-    const [one, two] = await Promise.all([startLive({ redisUrl, channelPrefix }), startLive({ redisUrl, channelPrefix })]);
-    cleanup.push(() => one.close(), () => two.close());
-    const [a, b] = await Promise.all([openRouter(one.supergraphPath, { REDIS_URL: redisUrl }), openRouter(two.supergraphPath, { REDIS_URL: redisUrl })]);
-    cleanup.push(() => a.close(), () => b.close());
+    const [one, two] = await Promise.all([
+      startLive({ redisUrl, channelPrefix }),
+      startLive({ redisUrl, channelPrefix }),
+    ]);
+    cleanup.push(
+      () => one.close(),
+      () => two.close(),
+    );
+    const [a, b] = await Promise.all([
+      openRouter(one.supergraphPath, { REDIS_URL: redisUrl }),
+      openRouter(two.supergraphPath, { REDIS_URL: redisUrl }),
+    ]);
+    cleanup.push(
+      () => a.close(),
+      () => b.close(),
+    );
     const received: unknown[] = [];
     const events = subscriber(a).iterate({ query: "subscription { ticks { n item { name } } }" });
     void (async () => {
       for await (const result of events) received.push(result);
     })();
     // Published on the second replica only, the one router A does not talk to.
-    await publishUntil(() => two.publish({ n: 7, item: { id: "r" } }), () => received.length > 0);
+    await publishUntil(
+      () => two.publish({ n: 7, item: { id: "r" } }),
+      () => received.length > 0,
+    );
     expect(received[0]).toEqual({ data: { ticks: { n: 7, item: { name: "Item r" } } } });
     await events.return?.();
   });
@@ -77,11 +92,17 @@ describe("subscriptions at the router's edges", () => {
     })();
     const response = await fetch(router.url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: 'multipart/mixed;subscriptionSpec="1.0",application/json' },
+      headers: {
+        "content-type": "application/json",
+        accept: 'multipart/mixed;subscriptionSpec="1.0",application/json',
+      },
       body: JSON.stringify({ query: "subscription { ticks { n } }" }),
     });
     const body = response.text();
-    await publishUntil(() => ticks.publish({ n: 1, item: { id: "a" } }), () => received.length > 0);
+    await publishUntil(
+      () => ticks.publish({ n: 1, item: { id: "a" } }),
+      () => received.length > 0,
+    );
     await router.close();
     await done;
     expect(ended).toBe(true);
@@ -100,11 +121,17 @@ describe("subscriptions at the router's edges", () => {
     const done = (async () => {
       for await (const result of events) received.push(result as never);
     })();
-    await publishUntil(() => ticks.publish({ n: 1, item: { id: "slow" } }), () => received.length > 0);
+    await publishUntil(
+      () => ticks.publish({ n: 1, item: { id: "slow" } }),
+      () => received.length > 0,
+    );
     // Each event takes ~300 ms to complete: twenty at once overflow the backlog of three.
     for (let n = 0; n < 20; n++) ticks.publish({ n, item: { id: "slow" } });
     await done;
-    expect(received.at(-1)?.errors?.[0]?.extensions).toMatchObject({ code: "SERVICE_UNAVAILABLE", reason: "slow_consumer" });
+    expect(received.at(-1)?.errors?.[0]?.extensions).toMatchObject({
+      code: "SERVICE_UNAVAILABLE",
+      reason: "slow_consumer",
+    });
     const metrics = await (await fetch(`${router.internalUrl}/metrics`)).text();
     expect(metrics).toMatch(/subscriptions_ended_total\{reason="slow"[^}]*\} 1/);
     expect(metrics).toMatch(/subscriptions_active(\{[^}]*\})? 0/);

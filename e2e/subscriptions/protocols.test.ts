@@ -1,5 +1,5 @@
-import { loadConfig, startRouter } from "@supergraph/router";
 import { signUserToken } from "@supergraph/kit/runtime";
+import { loadConfig, startRouter } from "@supergraph/router";
 import { createClient as createSseClient } from "graphql-sse";
 import { type Client, createClient as createWsClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -15,14 +15,23 @@ let live: LiveSupergraph;
 let router: Router;
 let wsUrl: string;
 const jwt = loadConfig(testEnv()).jwt;
-const tokenFor = (userId: string, expiresInSeconds = 900) => `Bearer ${signUserToken({ userId, role: "CUSTOMER" }, { ...jwt, expiresInSeconds })}`;
+const tokenFor = (userId: string, expiresInSeconds = 900) =>
+  `Bearer ${signUserToken({ userId, role: "CUSTOMER" }, { ...jwt, expiresInSeconds })}`;
 let tick = 0;
 const item = () => ({ id: `i${tick}` });
 
 beforeAll(async () => {
   live = await startLive();
   router = await startRouter(
-    loadConfig(testEnv({ PORT: "0", SUPERGRAPH_PATH: live.supergraphPath, QUERY_PLAN_WARMUP: "false", SUBSCRIPTIONS_PER_CONNECTION: "2", SUBSCRIPTIONS_PER_CLIENT: "3" })),
+    loadConfig(
+      testEnv({
+        PORT: "0",
+        SUPERGRAPH_PATH: live.supergraphPath,
+        QUERY_PLAN_WARMUP: "false",
+        SUBSCRIPTIONS_PER_CONNECTION: "2",
+        SUBSCRIPTIONS_PER_CLIENT: "3",
+      }),
+    ),
   );
   wsUrl = router.url.replace(/^http/, "ws");
 });
@@ -36,7 +45,13 @@ afterAll(async () => {
   for (const client of clients) await client.dispose();
 });
 function wsClient(connectionParams: Record<string, unknown> = {}): Client {
-  const client = createWsClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams, retryAttempts: 0, lazy: true });
+  const client = createWsClient({
+    url: wsUrl,
+    webSocketImpl: WebSocket,
+    connectionParams,
+    retryAttempts: 0,
+    lazy: true,
+  });
   clients.push(client);
   return client;
 }
@@ -58,7 +73,14 @@ describe("subscriptions through the router", () => {
   it("over GraphQL over WebSocket: each event, its item completed from the items subgraph", async () => {
     const events = wsClient().iterate({ query: "subscription { ticks { n item { id name } } }" });
     const first = await firstResult(events.next(), () => live.publish({ n: ++tick, item: item() }));
-    expect(first).toEqual({ data: { ticks: { n: expect.any(Number), item: { id: expect.stringMatching(/^i\d+$/), name: expect.stringMatching(/^Item i\d+$/) } } } });
+    expect(first).toEqual({
+      data: {
+        ticks: {
+          n: expect.any(Number),
+          item: { id: expect.stringMatching(/^i\d+$/), name: expect.stringMatching(/^Item i\d+$/) },
+        },
+      },
+    });
     live.publish({ n: 1000, item: { id: "x" } });
     // Ticks published while waiting for the first may come before it.
     let result: unknown;
@@ -81,7 +103,10 @@ describe("subscriptions through the router", () => {
     const controller = new AbortController();
     const response = await fetch(router.url, {
       method: "POST",
-      headers: { "content-type": "application/json", accept: 'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json' },
+      headers: {
+        "content-type": "application/json",
+        accept: 'multipart/mixed;boundary="graphql";subscriptionSpec=1.0,application/json',
+      },
       body: JSON.stringify({ query: "subscription { ticks { n item { name } } }" }),
       signal: controller.signal,
     });
@@ -101,10 +126,15 @@ describe("subscriptions through the router", () => {
     };
     for (let attempt = 0; attempt < 100 && (await payloads()).length === 0; attempt++) {
       live.publish({ n: ++tick, item: { id: "m" } });
-      const chunk = await Promise.race([reader.read(), new Promise<null>((resolve) => setTimeout(() => resolve(null), 50))]);
+      const chunk = await Promise.race([
+        reader.read(),
+        new Promise<null>((resolve) => setTimeout(() => resolve(null), 50)),
+      ]);
       if (chunk && !chunk.done) text += decoder.decode(chunk.value, { stream: true });
     }
-    expect((await payloads())[0]).toEqual({ payload: { data: { ticks: { n: expect.any(Number), item: { name: "Item m" } } } } });
+    expect((await payloads())[0]).toEqual({
+      payload: { data: { ticks: { n: expect.any(Number), item: { name: "Item m" } } } },
+    });
     controller.abort();
   });
 
@@ -136,17 +166,29 @@ describe("subscriptions through the router", () => {
 
   it("closes a connection whose token is refused, with 4403", async () => {
     const closed = new Promise<number>((resolve) => {
-      const client = createWsClient({ url: wsUrl, webSocketImpl: WebSocket, connectionParams: { authorization: "Bearer not-a-token" }, retryAttempts: 0, lazy: false, onNonLazyError: () => {}, on: { closed: (event) => resolve((event as { code: number }).code) } });
+      const client = createWsClient({
+        url: wsUrl,
+        webSocketImpl: WebSocket,
+        connectionParams: { authorization: "Bearer not-a-token" },
+        retryAttempts: 0,
+        lazy: false,
+        onNonLazyError: () => {},
+        on: { closed: (event) => resolve((event as { code: number }).code) },
+      });
       clients.push(client);
     });
     expect(await closed).toBe(4403);
   });
 
   it("delivers a viewer's private events to that viewer only", async () => {
-    const alice = wsClient({ authorization: tokenFor("alice") }).iterate({ query: "subscription { myTicks { n owner } }" });
+    const alice = wsClient({ authorization: tokenFor("alice") }).iterate({
+      query: "subscription { myTicks { n owner } }",
+    });
     const bob = wsClient({ authorization: tokenFor("bob") }).iterate({ query: "subscription { myTicks { n owner } }" });
     const bobsFirst = bob.next();
-    const alicesFirst = await firstResult(alice.next(), () => live.publish({ n: ++tick, owner: "alice", item: item() }));
+    const alicesFirst = await firstResult(alice.next(), () =>
+      live.publish({ n: ++tick, owner: "alice", item: item() }),
+    );
     expect(alicesFirst).toMatchObject({ data: { myTicks: { owner: "alice" } } });
     const bobsTick = await firstResult(bobsFirst, () => live.publish({ n: ++tick, owner: "bob", item: item() }));
     // Bob's first event is his own, though Alice's were published before it.
@@ -164,7 +206,10 @@ describe("subscriptions through the router", () => {
 
   it("refuses subscriptions past the per-connection limit", async () => {
     const client = wsClient();
-    const open = [client.iterate({ query: "subscription { ticks { n } }" }), client.iterate({ query: "subscription { ticks { n } }" })];
+    const open = [
+      client.iterate({ query: "subscription { ticks { n } }" }),
+      client.iterate({ query: "subscription { ticks { n } }" }),
+    ];
     await firstResult(open[0]!.next(), () => live.publish({ n: ++tick, item: item() }));
     await firstResult(open[1]!.next(), () => live.publish({ n: ++tick, item: item() }));
     const third = client.iterate({ query: "subscription { ticks { n } }" });

@@ -1,9 +1,9 @@
 import { ApolloClient, gql, HttpLink, InMemoryCache } from "@apollo/client/core";
-import { Client as UrqlClient, cacheExchange, fetchExchange, subscriptionExchange } from "@urql/core";
+import { createClient as createSdk, SupergraphError } from "@supergraph/sdk";
+import { cacheExchange, fetchExchange, subscriptionExchange, Client as UrqlClient } from "@urql/core";
 import { type Client, createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { createClient as createSdk, SupergraphError } from "@supergraph/sdk";
 import { createProduct, type SignedIn, type Stack, signUp, signUpAdmin, startStack } from "../harness.ts";
 
 // The shop's own events through the real router and subgraphs: each completed from the other subgraphs,
@@ -24,15 +24,26 @@ afterAll(async () => {
 
 const wsUrl = () => stack.routerUrl.replace(/^http/, "ws");
 function ws(token?: string): Client {
-  const client = createClient({ url: wsUrl(), webSocketImpl: WebSocket, retryAttempts: 0, connectionParams: token ? { authorization: `Bearer ${token}` } : {} });
+  const client = createClient({
+    url: wsUrl(),
+    webSocketImpl: WebSocket,
+    retryAttempts: 0,
+    connectionParams: token ? { authorization: `Bearer ${token}` } : {},
+  });
   clients.push(client);
   return client;
 }
 
 /** Collects a subscription's results as they come. */
 function collect(client: Client, query: string, variables: Record<string, unknown> = {}) {
-  const results: Array<{ data?: Record<string, unknown> | null; errors?: Array<{ extensions?: Record<string, unknown> }> }> = [];
-  const stop = client.subscribe({ query, variables }, { next: (result) => void results.push(result as never), error: () => {}, complete: () => {} });
+  const results: Array<{
+    data?: Record<string, unknown> | null;
+    errors?: Array<{ extensions?: Record<string, unknown> }>;
+  }> = [];
+  const stop = client.subscribe(
+    { query, variables },
+    { next: (result) => void results.push(result as never), error: () => {}, complete: () => {} },
+  );
   return { results, stop };
 }
 
@@ -52,14 +63,26 @@ const ADVANCE = `mutation($id: ID!, $status: OrderStatus!) { advanceOrder(id: $i
 describe("the shop's subscriptions", () => {
   it("productUpdated: each change, the product as a query reads it right after", async () => {
     const product = await createProduct(stack, admin, { name: "Live Lamp", priceCents: 1000, stock: 5 });
-    const watch = collect(ws(), `subscription($id: ID!) { productUpdated(id: $id) { id name priceCents stock } }`, { id: product.id });
+    const watch = collect(ws(), `subscription($id: ID!) { productUpdated(id: $id) { id name priceCents stock } }`, {
+      id: product.id,
+    });
     let price = 1000;
     await until(
       () => watch.results.length > 0,
-      () => stack.gql(`mutation($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id } }`, { id: product.id, price: ++price }, { token: admin.token }),
+      () =>
+        stack.gql(
+          `mutation($id: ID!, $price: Int!) { updateProduct(id: $id, input: { priceCents: $price }) { id } }`,
+          { id: product.id, price: ++price },
+          { token: admin.token },
+        ),
     );
-    const read = await stack.gql<{ product: unknown }>(`query($id: ID!) { product(id: $id) { id name priceCents stock } }`, { id: product.id });
-    await until(() => JSON.stringify(watch.results.at(-1)?.data?.productUpdated) === JSON.stringify(read.data?.product));
+    const read = await stack.gql<{ product: unknown }>(
+      `query($id: ID!) { product(id: $id) { id name priceCents stock } }`,
+      { id: product.id },
+    );
+    await until(
+      () => JSON.stringify(watch.results.at(-1)?.data?.productUpdated) === JSON.stringify(read.data?.product),
+    );
     watch.stop();
   });
 
@@ -77,19 +100,48 @@ describe("the shop's subscriptions", () => {
     const adminWatch = collect(ws(admin.token), ORDER_UPDATED);
     const orders: string[] = [];
     const place = async () => {
-      const placed = await stack.gql<{ placeOrder: { id: string } }>(PLACE, { input: { items: [{ productId: product.id, quantity: 1 }] } }, { token: alice.token });
+      const placed = await stack.gql<{ placeOrder: { id: string } }>(
+        PLACE,
+        { input: { items: [{ productId: product.id, quantity: 1 }] } },
+        { token: alice.token },
+      );
       if (placed.data) orders.push(placed.data.placeOrder.id);
     };
     // Until both Alice's and the admin's subscriptions are live.
-    await until(() => aliceWatch.results.length > 0 && adminWatch.results.some((result) => (result.data?.orderUpdated as { buyer?: { name: string } })?.buyer?.name === "Alice Live"), place);
-    const first = aliceWatch.results[0]?.data?.orderUpdated as { id: string; status: string; items: Array<{ product: { name: string; stock: number } }>; buyer: { name: string } };
-    expect(first).toMatchObject({ status: "PLACED", totalCents: 2500, buyer: { name: "Alice Live" }, items: [{ quantity: 1, product: { name: "Live Kettle" } }] });
+    await until(
+      () =>
+        aliceWatch.results.length > 0 &&
+        adminWatch.results.some(
+          (result) => (result.data?.orderUpdated as { buyer?: { name: string } })?.buyer?.name === "Alice Live",
+        ),
+      place,
+    );
+    const first = aliceWatch.results[0]?.data?.orderUpdated as {
+      id: string;
+      status: string;
+      items: Array<{ product: { name: string; stock: number } }>;
+      buyer: { name: string };
+    };
+    expect(first).toMatchObject({
+      status: "PLACED",
+      totalCents: 2500,
+      buyer: { name: "Alice Live" },
+      items: [{ quantity: 1, product: { name: "Live Kettle" } }],
+    });
     expect(first.items[0]?.product.stock).toBeLessThan(50);
 
     const shipped = await stack.gql(ADVANCE, { id: first.id, status: "SHIPPED" }, { token: admin.token });
     expect(shipped.errors).toBeUndefined();
-    await until(() => aliceWatch.results.some((result) => (result.data?.orderUpdated as { id: string; status: string })?.status === "SHIPPED"));
-    await until(() => adminWatch.results.some((result) => (result.data?.orderUpdated as { id: string; status: string })?.status === "SHIPPED"));
+    await until(() =>
+      aliceWatch.results.some(
+        (result) => (result.data?.orderUpdated as { id: string; status: string })?.status === "SHIPPED",
+      ),
+    );
+    await until(() =>
+      adminWatch.results.some(
+        (result) => (result.data?.orderUpdated as { id: string; status: string })?.status === "SHIPPED",
+      ),
+    );
     // Bob saw none of Alice's orders, though he was subscribed the whole time.
     expect(bobWatch.results).toEqual([]);
     for (const watch of [aliceWatch, bobWatch, adminWatch]) watch.stop();
@@ -104,16 +156,35 @@ describe("the shop's subscriptions", () => {
   it("postPublished: a published post about the product, with its author's name from users", async () => {
     const product = await createProduct(stack, admin, { name: "Live Chair" });
     const author = await signUp(stack, "Poster Live");
-    const watch = collect(ws(), `subscription($id: ID!) { postPublished(productId: $id) { title author { name } products { name } } }`, { id: product.id });
+    const watch = collect(
+      ws(),
+      `subscription($id: ID!) { postPublished(productId: $id) { title author { name } products { name } } }`,
+      { id: product.id },
+    );
     // A draft is not announced; published ones are.
-    await stack.gql(`mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`, { input: { title: "Draft", body: "…", productIds: [product.id] } }, { token: author.token });
+    await stack.gql(
+      `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`,
+      { input: { title: "Draft", body: "…", productIds: [product.id] } },
+      { token: author.token },
+    );
     let n = 0;
     await until(
       () => watch.results.length > 0,
-      () => stack.gql(`mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`, { input: { title: `Review ${++n}`, body: "Good", productIds: [product.id], published: true } }, { token: author.token }),
+      () =>
+        stack.gql(
+          `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`,
+          { input: { title: `Review ${++n}`, body: "Good", productIds: [product.id], published: true } },
+          { token: author.token },
+        ),
     );
-    expect(watch.results[0]?.data?.postPublished).toEqual({ title: expect.stringMatching(/^Review \d+$/), author: { name: "Poster Live" }, products: [{ name: "Live Chair" }] });
-    expect(watch.results.map((result) => (result.data?.postPublished as { title: string }).title)).not.toContain("Draft");
+    expect(watch.results[0]?.data?.postPublished).toEqual({
+      title: expect.stringMatching(/^Review \d+$/),
+      author: { name: "Poster Live" },
+      products: [{ name: "Live Chair" }],
+    });
+    expect(
+      watch.results.map((result) => (result.data?.postPublished as { title: string } | undefined)?.title),
+    ).not.toContain("Draft");
     watch.stop();
   });
 
@@ -122,12 +193,20 @@ describe("the shop's subscriptions", () => {
     const apollo = new ApolloClient({ cache: new InMemoryCache(), link: new HttpLink({ uri: stack.routerUrl }) });
     const received: Array<{ stock: number }> = [];
     const subscription = apollo
-      .subscribe<{ productUpdated: { id: string; stock: number } }>({ query: gql`subscription($id: ID!) { productUpdated(id: $id) { id stock } }`, variables: { id: product.id } })
+      .subscribe<{ productUpdated: { id: string; stock: number } }>({
+        query: gql`subscription($id: ID!) { productUpdated(id: $id) { id stock } }`,
+        variables: { id: product.id },
+      })
       .subscribe({ next: (result) => result.data && received.push(result.data.productUpdated) });
     let stock = 3;
     await until(
       () => received.length > 0,
-      () => stack.gql(`mutation($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stock: $stock }) { id } }`, { id: product.id, stock: ++stock }, { token: admin.token }),
+      () =>
+        stack.gql(
+          `mutation($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stock: $stock }) { id } }`,
+          { id: product.id, stock: ++stock },
+          { token: admin.token },
+        ),
     );
     expect(received[0]?.stock).toBeGreaterThan(3);
     subscription.unsubscribe();
@@ -142,17 +221,29 @@ describe("the shop's subscriptions", () => {
       exchanges: [
         cacheExchange,
         fetchExchange,
-        subscriptionExchange({ forwardSubscription: (request) => ({ subscribe: (sink) => ({ unsubscribe: socket.subscribe({ ...request, query: request.query ?? "" }, sink) }) }) }),
+        subscriptionExchange({
+          forwardSubscription: (request) => ({
+            subscribe: (sink) => ({ unsubscribe: socket.subscribe({ ...request, query: request.query ?? "" }, sink) }),
+          }),
+        }),
       ],
     });
     const received: number[] = [];
     const { unsubscribe } = urql
-      .subscription<{ productUpdated: { stock: number } }>(`subscription($id: ID!) { productUpdated(id: $id) { id stock } }`, { id: product.id })
+      .subscription<{ productUpdated: { stock: number } }>(
+        `subscription($id: ID!) { productUpdated(id: $id) { id stock } }`,
+        { id: product.id },
+      )
       .subscribe((result) => result.data && received.push(result.data.productUpdated.stock));
     let stock = 3;
     await until(
       () => received.length > 0,
-      () => stack.gql(`mutation($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stock: $stock }) { id } }`, { id: product.id, stock: ++stock }, { token: admin.token }),
+      () =>
+        stack.gql(
+          `mutation($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stock: $stock }) { id } }`,
+          { id: product.id, stock: ++stock },
+          { token: admin.token },
+        ),
     );
     expect(received[0]).toBeGreaterThan(3);
     unsubscribe();
@@ -164,7 +255,8 @@ describe("the shop's subscriptions", () => {
     const controller = new AbortController();
     const received: number[] = [];
     const reading = (async () => {
-      for await (const { productUpdated } of sdk.productUpdated({ id: product.id }, { signal: controller.signal })) received.push(productUpdated.stock);
+      for await (const { productUpdated } of sdk.productUpdated({ id: product.id }, { signal: controller.signal }))
+        received.push(productUpdated.stock);
     })();
     let stock = 3;
     await until(

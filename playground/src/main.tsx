@@ -15,13 +15,24 @@ const http = createGraphiQLFetcher({ url });
 const fetcher: Fetcher = (params, options) => {
   let subscription = false;
   try {
-    subscription = getOperationAST(parse(params.query), params.operationName ?? undefined)?.operation === OperationTypeNode.SUBSCRIPTION;
+    subscription =
+      getOperationAST(parse(params.query), params.operationName ?? undefined)?.operation ===
+      OperationTypeNode.SUBSCRIPTION;
   } catch {
     // The router reports the syntax error.
   }
   if (!subscription) return http(params, options);
-  const client = createClient({ url, singleConnection: false, retryAttempts: 0, headers: () => (options?.headers ?? {}) as Record<string, string> });
-  return client.iterate({ query: params.query, operationName: params.operationName ?? undefined, variables: params.variables ?? undefined });
+  const client = createClient({
+    url,
+    singleConnection: false,
+    retryAttempts: 0,
+    headers: () => (options?.headers ?? {}) as Record<string, string>,
+  });
+  return client.iterate({
+    query: params.query,
+    operationName: params.operationName ?? undefined,
+    variables: params.variables ?? undefined,
+  });
 };
 
 const EXAMPLE = `# Welcome to the supergraph. Run this with ▶ (Ctrl-Enter).

@@ -31,7 +31,18 @@ describe("ROUTER_WORKERS", () => {
 describe("CORS headers", () => {
   it("allow by default what Apollo Client, urql and W3C tracing send", () => {
     expect(loadConfig({}).cors.allowHeaders).toEqual(
-      expect.arrayContaining(["content-type", "authorization", "apollographql-client-name", "apollographql-client-version", "traceparent", "tracestate", "x-request-id", "apollo-require-preflight", "x-apollo-operation-name", "accept"]),
+      expect.arrayContaining([
+        "content-type",
+        "authorization",
+        "apollographql-client-name",
+        "apollographql-client-version",
+        "traceparent",
+        "tracestate",
+        "x-request-id",
+        "apollo-require-preflight",
+        "x-apollo-operation-name",
+        "accept",
+      ]),
     );
   });
 
@@ -43,8 +54,13 @@ describe("CORS headers", () => {
 
 describe("PERSISTED_OPERATIONS_MANIFEST", () => {
   it("takes several files, comma-separated; the SDK's by default", () => {
-    expect(loadConfig({}).persistedOperations.manifestPaths).toEqual([expect.stringMatching(/sdk\/persisted-operations\.json$/)]);
-    expect(loadConfig({ PERSISTED_OPERATIONS_MANIFEST: "a.json, b.json" }).persistedOperations.manifestPaths).toEqual(["a.json", "b.json"]);
+    expect(loadConfig({}).persistedOperations.manifestPaths).toEqual([
+      expect.stringMatching(/sdk\/persisted-operations\.json$/),
+    ]);
+    expect(loadConfig({ PERSISTED_OPERATIONS_MANIFEST: "a.json, b.json" }).persistedOperations.manifestPaths).toEqual([
+      "a.json",
+      "b.json",
+    ]);
   });
 });
 
@@ -55,7 +71,8 @@ describe("MAX_BATCH_SIZE", () => {
   });
 
   it("refuses anything but a whole number, naming the setting", () => {
-    for (const value of ["-1", "2.5", "many"]) expect(() => loadConfig({ MAX_BATCH_SIZE: value })).toThrow(/MAX_BATCH_SIZE/);
+    for (const value of ["-1", "2.5", "many"])
+      expect(() => loadConfig({ MAX_BATCH_SIZE: value })).toThrow(/MAX_BATCH_SIZE/);
   });
 });
 
@@ -63,23 +80,35 @@ describe("cache byte budgets", () => {
   it("default to about 200 MiB in all, each one settable", () => {
     const { caches } = loadConfig({});
     expect(Object.values(caches).reduce((sum, bytes) => sum + bytes, 0)).toBeLessThanOrEqual(256 * 2 ** 20);
-    expect(loadConfig({ QUERY_PLAN_CACHE_MAX_BYTES: "1048576", DOCUMENT_CACHE_MAX_BYTES: "2048" }).caches).toMatchObject({ queryPlansBytes: 1048576, documentsBytes: 2048 });
+    expect(
+      loadConfig({ QUERY_PLAN_CACHE_MAX_BYTES: "1048576", DOCUMENT_CACHE_MAX_BYTES: "2048" }).caches,
+    ).toMatchObject({ queryPlansBytes: 1048576, documentsBytes: 2048 });
   });
 
   it("refuses budgets that would fill more than half the heap, saying what to change", () => {
-    expect(() => loadConfig({ RESPONSE_CACHE_MEMORY_MAX_BYTES: String(64 * 2 ** 30) })).toThrow(/more than half the heap limit .*--max-old-space-size/);
+    expect(() => loadConfig({ RESPONSE_CACHE_MEMORY_MAX_BYTES: String(64 * 2 ** 30) })).toThrow(
+      /more than half the heap limit .*--max-old-space-size/,
+    );
     expect(() => loadConfig({ REVOCATIONS_MAX_BYTES: "0" })).toThrow(/REVOCATIONS_MAX_BYTES/);
   });
 });
 
 describe("APOLLO_DISABLE_SECURITY_*", () => {
   it("keeps Apollo's planner limits on by default, and reads `true` as @apollo/gateway does", () => {
-    expect(loadConfig({}).queryPlannerSecurity).toEqual({ recursiveSelectionsLimitDisabled: false, nonLocalSelectionsLimitDisabled: false });
-    expect(loadConfig({ APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK: "true" }).queryPlannerSecurity.recursiveSelectionsLimitDisabled).toBe(true);
+    expect(loadConfig({}).queryPlannerSecurity).toEqual({
+      recursiveSelectionsLimitDisabled: false,
+      nonLocalSelectionsLimitDisabled: false,
+    });
+    expect(
+      loadConfig({ APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK: "true" }).queryPlannerSecurity
+        .recursiveSelectionsLimitDisabled,
+    ).toBe(true);
   });
 
   it("refuses a value the gateway would silently read as false, naming the setting", () => {
-    expect(() => loadConfig({ APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK: "1" })).toThrow(/APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK/);
+    expect(() => loadConfig({ APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK: "1" })).toThrow(
+      /APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK/,
+    );
   });
 });
 

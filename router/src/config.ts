@@ -1,18 +1,31 @@
 import { availableParallelism } from "node:os";
-import { getHeapStatistics } from "node:v8";
 import { fileURLToPath } from "node:url";
-import { bool, type CommonConfig, commonConfig, commonEnv, ConfigError, parseConfig, port } from "@supergraph/kit/runtime";
+import { getHeapStatistics } from "node:v8";
+import {
+  bool,
+  type CommonConfig,
+  ConfigError,
+  commonConfig,
+  commonEnv,
+  parseConfig,
+  port,
+} from "@supergraph/kit/runtime";
 import { z } from "zod";
+import { SUBGRAPHS, type SubgraphName } from "./gateway/subgraphs.ts";
 import { CORS_ALLOW_HEADERS, CORS_EXPOSE_HEADERS } from "./http/cors.ts";
 import type { QueryLimits } from "./protection/limits.ts";
 import type { PersistedOperationsMode } from "./protection/persisted-operations.ts";
-import { SUBGRAPHS, type SubgraphName } from "./gateway/subgraphs.ts";
 
 const MiB = 2 ** 20;
 const positive = (fallback: number) => z.coerce.number().int().positive().default(fallback);
 const list = z
   .string()
-  .transform((value) => value.split(",").map((item) => item.trim()).filter(Boolean))
+  .transform((value) =>
+    value
+      .split(",")
+      .map((item) => item.trim())
+      .filter(Boolean),
+  )
   .optional();
 
 const apolloFlag = z
@@ -245,7 +258,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
     trustedProxies: raw.TRUSTED_PROXIES ?? [],
     // Development answers any origin; production only the configured ones.
     corsOrigins: raw.CORS_ORIGINS ?? (common.env === "production" ? [] : ["*"]),
-    cors: { allowHeaders: raw.CORS_ALLOW_HEADERS ?? CORS_ALLOW_HEADERS, exposeHeaders: raw.CORS_EXPOSE_HEADERS ?? CORS_EXPOSE_HEADERS },
+    cors: {
+      allowHeaders: raw.CORS_ALLOW_HEADERS ?? CORS_ALLOW_HEADERS,
+      exposeHeaders: raw.CORS_EXPOSE_HEADERS ?? CORS_EXPOSE_HEADERS,
+    },
     limits: {
       depth: raw.LIMIT_DEPTH,
       aliases: raw.LIMIT_ALIASES,
@@ -256,7 +272,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
     persistedOperations: {
       // Off in development (explore freely); production should choose `only` or `log` explicitly.
       mode: raw.PERSISTED_OPERATIONS ?? "off",
-      manifestPaths: raw.PERSISTED_OPERATIONS_MANIFEST ?? [fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url))],
+      manifestPaths: raw.PERSISTED_OPERATIONS_MANIFEST ?? [
+        fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url)),
+      ],
     },
     queryPlanWarmup: raw.QUERY_PLAN_WARMUP ?? true,
     queryPlannerSecurity: {
@@ -290,7 +308,9 @@ export function disableApolloTelemetry(target: NodeJS.ProcessEnv = process.env):
 }
 
 const testEnv = z.object({
-  TEST_REDIS_URL: z.url({ protocol: /^rediss?$/, message: "must be a redis:// or rediss:// URL" }).default("redis://127.0.0.1:6379"),
+  TEST_REDIS_URL: z
+    .url({ protocol: /^rediss?$/, message: "must be a redis:// or rediss:// URL" })
+    .default("redis://127.0.0.1:6379"),
 });
 
 /** The tests' settings (`@supergraph/router/testing`): the Redis they use, at 127.0.0.1:6379 unless TEST_REDIS_URL says otherwise. */

@@ -1,6 +1,14 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { HeaderMap } from "@apollo/server";
-import { type CommonConfig, ErrorCode, InvalidTokenError, requestError, type VerifiedToken, verifyUserToken, type Viewer } from "@supergraph/kit/runtime";
+import {
+  type CommonConfig,
+  ErrorCode,
+  InvalidTokenError,
+  requestError,
+  type VerifiedToken,
+  type Viewer,
+  verifyUserToken,
+} from "@supergraph/kit/runtime";
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
 import { type CacheState, newCacheState } from "./cache/state.ts";
@@ -77,6 +85,12 @@ export function createContextFactory(deps: {
         },
       });
     }
-    return { viewer, requestId: String(request.id), cache: handoff?.cache ?? newCacheState(), execution: {}, clientIp: request.ip };
+    return {
+      viewer,
+      requestId: String(request.id),
+      cache: handoff?.cache ?? newCacheState(),
+      execution: {},
+      clientIp: request.ip,
+    };
   };
 }

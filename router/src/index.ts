@@ -1,7 +1,6 @@
 import cors from "@fastify/cors";
 import { createHttpServer, type Logger, listen, serviceLogger, tracingEnabled } from "@supergraph/kit/runtime";
 import type { DocumentNode } from "graphql";
-import { BoundedCache, heapEstimate } from "./process/bounded-cache.ts";
 import { createHitLane, handedOn } from "./cache/hit-lane.ts";
 import { serveInvalidation } from "./cache/invalidation-endpoint.ts";
 import { ResponseCache } from "./cache/response-cache.ts";
@@ -17,12 +16,13 @@ import { createGraphQLHandler } from "./http/graphql-handler.ts";
 import { servePlayground } from "./http/playground.ts";
 import { parseReplayedBodies } from "./http/replay-body.ts";
 import { enforceRequestTimeout } from "./http/request-timeout.ts";
+import { createFormatError } from "./plugins/format-error.ts";
+import { BoundedCache, heapEstimate } from "./process/bounded-cache.ts";
 import { createRouterMetrics } from "./process/metrics.ts";
 import { clusterMetrics, workerLabels } from "./process/workers.ts";
 import { createPersistedOperations } from "./protection/persisted-operations.ts";
 import { createRateLimiter } from "./protection/rate-limit.ts";
 import { createRevocations } from "./protection/revocations.ts";
-import { createFormatError } from "./plugins/format-error.ts";
 import { createHttpSubscriptions } from "./subscriptions/http.ts";
 import { createSubscriptionService } from "./subscriptions/service.ts";
 import { serveWebSocketSubscriptions } from "./subscriptions/websocket.ts";
@@ -40,13 +40,18 @@ export interface RunningRouter {
 }
 
 /** Starts the router: the federated gateway over the supergraph file, at `POST /graphql` (see README.md, "Life of a request"). */
-export async function startRouter(config: RouterConfig, logger: Logger = serviceLogger("router", config)): Promise<RunningRouter> {
+export async function startRouter(
+  config: RouterConfig,
+  logger: Logger = serviceLogger("router", config),
+): Promise<RunningRouter> {
   const metrics = createRouterMetrics(workerLabels());
   const persistedOperations = createPersistedOperations({ ...config.persistedOperations, logger });
   const queryPlans = new QueryPlanStore(metrics.queryPlanLookups, config.caches.queryPlansBytes);
   // Apollo Server's own default store weighs a document as its JSON, a quarter of its heap (#26).
   const documents = new BoundedCache<DocumentNode>("documents", config.caches.documentsBytes, heapEstimate);
-  const warmer = config.queryPlanWarmup ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger, {}, config.queryPlannerSecurity) : null;
+  const warmer = config.queryPlanWarmup
+    ? new QueryPlanWarmer(queryPlans, persistedOperations.documents, logger, {}, config.queryPlannerSecurity)
+    : null;
   let warming: Promise<unknown> | undefined;
   const store = createCacheStore({
     redisUrl: config.redisUrl,
@@ -66,10 +71,20 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     logger,
   });
   metrics.watchCaches(documents, queryPlans.plans, ...store.budgets, revocations.budget);
-  const { gateway, closeTransports, dataSources, urls, signInternalToken } = createGateway({ config, logger, metrics, revocations, queryPlans });
+  const { gateway, closeTransports, dataSources, urls, signInternalToken } = createGateway({
+    config,
+    logger,
+    metrics,
+    revocations,
+    queryPlans,
+  });
   const subscriptions = createSubscriptionService({
     limits: config.limits,
-    subscriptions: { perClient: config.subscriptions.perClient, maxBacklog: config.subscriptions.maxBacklog, revocationCheckMs: 30_000 },
+    subscriptions: {
+      perClient: config.subscriptions.perClient,
+      maxBacklog: config.subscriptions.maxBacklog,
+      revocationCheckMs: 30_000,
+    },
     allows: persistedOperations.allows,
     signInternalToken,
     revocations,
@@ -79,7 +94,11 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     onActive: (delta) => metrics.subscriptionsActive.inc(delta),
     onEvent: () => metrics.subscriptionEvents.inc(),
     onEnded: (reason) => metrics.subscriptionsEnded.inc({ reason }),
-    formatError: createFormatError({ logger, development: config.env === "development", hideSuggestions: config.env === "production" }),
+    formatError: createFormatError({
+      logger,
+      development: config.env === "development",
+      hideSuggestions: config.env === "production",
+    }),
   });
 
   let loaded = false;
@@ -90,7 +109,9 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
     // From now on the cache answers only with entries made under this schema.
     cache?.serve(apiSchema);
     // The gateway has just cleared its plans for this supergraph; plan the persisted operations again.
-    warming = warmer?.warm(coreSupergraphSdl).catch((error: unknown) => logger.error({ err: error }, "query plan warm-up failed"));
+    warming = warmer
+      ?.warm(coreSupergraphSdl)
+      .catch((error: unknown) => logger.error({ err: error }, "query plan warm-up failed"));
   });
   // Ready once the supergraph is loaded. Deliberately not tied to every subgraph being up: a dead subgraph
   // costs only the fields it serves (partial results), and pulling every router replica out of the load
@@ -100,7 +121,14 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   };
   // One of several workers (ROUTER_WORKERS): a scrape reaches one of them, and gets all of them.
   const metricsText = clusterMetrics(metrics.registry);
-  const http = createHttpServer({ logger, metrics, serveMetrics: false, bodyLimitBytes: config.bodyLimitBytes, trustedProxies: config.trustedProxies, readiness });
+  const http = createHttpServer({
+    logger,
+    metrics,
+    serveMetrics: false,
+    bodyLimitBytes: config.bodyLimitBytes,
+    trustedProxies: config.trustedProxies,
+    readiness,
+  });
   parseReplayedBodies(http.app);
   // The operators' port, which the public Ingress does not route to: the only one serving /metrics (#26).
   const internal = createHttpServer({ logger, metrics, metricsText, readiness });
@@ -116,11 +144,24 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   });
 
   if (config.responseCache.enabled) {
-    cache = new ResponseCache(store, compression, { ...config.responseCache, limits: config.limits, localCopiesBytes: config.caches.responseCopiesBytes });
+    cache = new ResponseCache(store, compression, {
+      ...config.responseCache,
+      limits: config.limits,
+      localCopiesBytes: config.caches.responseCopiesBytes,
+    });
     metrics.watchCaches(cache.copies);
     if (config.invalidationSharedKey) serveInvalidation(internal.app, cache, config.invalidationSharedKey);
   }
-  const apollo = createApolloServer({ gateway, config, kv: store.kv, documents, app: http.app, cache, metrics, logger });
+  const apollo = createApolloServer({
+    gateway,
+    config,
+    kv: store.kv,
+    documents,
+    app: http.app,
+    cache,
+    metrics,
+    logger,
+  });
   await apollo.start();
   // Listening (and so ready) only with the supergraph's plans warm (a newer supergraph may have superseded
   // the first warm-up meanwhile: its own is awaited too). Later reloads warm up in the background.
@@ -162,7 +203,12 @@ export async function startRouter(config: RouterConfig, logger: Logger = service
   });
   enforceRequestTimeout(http.app, "/graphql", config.routerTimeoutMs);
   const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;
-  const streams = createHttpSubscriptions({ service: subscriptions, jwt: config.jwt, clientIp: http.clientIp, heartbeatMs: 5_000 });
+  const streams = createHttpSubscriptions({
+    service: subscriptions,
+    jwt: config.jwt,
+    clientIp: http.clientIp,
+    heartbeatMs: 5_000,
+  });
   http.app.route({
     method: ["GET", "POST"],
     url: "/graphql",

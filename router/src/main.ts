@@ -1,5 +1,12 @@
 import cluster from "node:cluster";
-import { ConfigError, exitAfterLogs, handleShutdownSignals, type Logger, serviceLogger, startTracing } from "@supergraph/kit/runtime";
+import {
+  ConfigError,
+  exitAfterLogs,
+  handleShutdownSignals,
+  type Logger,
+  serviceLogger,
+  startTracing,
+} from "@supergraph/kit/runtime";
 import { loadConfig, startRouter } from "./index.ts";
 import { runPrimary } from "./process/workers.ts";
 

@@ -14,7 +14,9 @@ if (!name || problem) {
   process.exit(64);
 }
 const failed = (what: string, status: number) => {
-  console.error(`new:subgraph: ${what} failed; the files are written, fix the cause and run \`npm run setup && npm run codegen && npm run compose\`.`);
+  console.error(
+    `new:subgraph: ${what} failed; the files are written, fix the cause and run \`npm run setup && npm run codegen && npm run compose\`.`,
+  );
   process.exit(status);
 };
 const step = (what: string, command: string[]) => {
@@ -24,7 +26,9 @@ const step = (what: string, command: string[]) => {
 };
 
 const subgraph = await scaffoldSubgraph(root, name);
-console.log(`new:subgraph: wrote subgraphs/${name}/, prisma/${name}/ and its first migration, its registry line (port ${subgraph.port}) and its deploy lines.`);
+console.log(
+  `new:subgraph: wrote subgraphs/${name}/, prisma/${name}/ and its first migration, its registry line (port ${subgraph.port}) and its deploy lines.`,
+);
 step("installing and generating Prisma clients", ["scripts/setup.mjs"]);
 console.log("new:subgraph: generating its resolver types…");
 try {
@@ -34,6 +38,16 @@ try {
   failed("generating its resolver types", 1);
 }
 step("composing the supergraph", ["scripts/pnpm.mjs", "--filter", "@supergraph/router", "compose"]);
+// The written files and edited lines in the workspace's format (`npm test` checks it).
+step("formatting", [
+  "scripts/pnpm.mjs",
+  "exec",
+  "biome",
+  "format",
+  "--write",
+  `subgraphs/${name}`,
+  "packages/registry",
+]);
 console.log(`
   ✔ The ${name} subgraph is part of the supergraph. Next:
     - subgraphs/${name}/schema.graphql and src/resolvers/: your types and fields (then \`npm run codegen\`

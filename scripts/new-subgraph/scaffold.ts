@@ -15,15 +15,20 @@ export const REGISTRY_FILE = "packages/registry/src/subgraphs.ts";
 /** The registry's lines, read from its source (a copy's registry is not the one this process imported). */
 export function readRegistry(root: string): Array<{ name: string; port: number }> {
   const text = readFileSync(join(root, REGISTRY_FILE), "utf8");
-  return [...text.matchAll(/\{ name: "(\w+)", port: (\d+),/g)].map((match) => ({ name: match[1] ?? "", port: Number(match[2]) }));
+  return [...text.matchAll(/\{ name: "(\w+)", port: (\d+),/g)].map((match) => ({
+    name: match[1] ?? "",
+    port: Number(match[2]),
+  }));
 }
 
 /** Why `name` cannot be a new subgraph's name, or null when it can. */
 export function invalidName(root: string, name: string): string | null {
-  if (!/^[a-z][a-z0-9]{1,30}$/.test(name)) return "use 2-31 lowercase letters and digits, starting with a letter (it names env variables, a database and a package)";
+  if (!/^[a-z][a-z0-9]{1,30}$/.test(name))
+    return "use 2-31 lowercase letters and digits, starting with a letter (it names env variables, a database and a package)";
   if (name === "router") return "the router is not a subgraph";
   if (readRegistry(root).some((entry) => entry.name === name)) return `${REGISTRY_FILE} already lists it`;
-  for (const dir of [`subgraphs/${name}`, `prisma/${name}`]) if (existsSync(join(root, dir))) return `${dir} already exists`;
+  for (const dir of [`subgraphs/${name}`, `prisma/${name}`])
+    if (existsSync(join(root, dir))) return `${dir} already exists`;
   return null;
 }
 
@@ -31,15 +36,25 @@ export function invalidName(root: string, name: string): string | null {
 export async function scaffoldSubgraph(root: string, name: string): Promise<Subgraph> {
   const problem = invalidName(root, name);
   if (problem) throw new Error(`Cannot add a subgraph named ${JSON.stringify(name)}: ${problem}.`);
-  const subgraph: Subgraph = { name, port: Math.max(4000, ...readRegistry(root).map((entry) => entry.port)) + 1, calls: [] };
+  const subgraph: Subgraph = {
+    name,
+    port: Math.max(4000, ...readRegistry(root).map((entry) => entry.port)) + 1,
+    calls: [],
+  };
 
   for (const [path, content] of Object.entries(subgraphFiles(namesOf(name)))) {
     mkdirSync(dirname(join(root, path)), { recursive: true });
     writeFileSync(join(root, path), content);
   }
   const registry = readFileSync(join(root, REGISTRY_FILE), "utf8");
-  if (!registry.includes("\n] as const;")) throw new Error(`${REGISTRY_FILE} changed shape: add { name: "${name}", port: ${subgraph.port}, calls: [] } by hand.`);
-  writeFileSync(join(root, REGISTRY_FILE), registry.replace("\n] as const;", `\n  { name: "${name}", port: ${subgraph.port}, calls: [] },\n] as const;`));
+  if (!registry.includes("\n] as const;"))
+    throw new Error(
+      `${REGISTRY_FILE} changed shape: add { name: "${name}", port: ${subgraph.port}, calls: [] } by hand.`,
+    );
+  writeFileSync(
+    join(root, REGISTRY_FILE),
+    registry.replace("\n] as const;", `\n  { name: "${name}", port: ${subgraph.port}, calls: [] },\n] as const;`),
+  );
   wireSubgraph(root, subgraph);
   await createMigration(prismaProject(join(root, "prisma", name)), "init");
   return subgraph;
@@ -53,11 +68,21 @@ export async function scaffoldSubgraph(root: string, name: string): Promise<Subg
 export function generatePrismaClient(root: string, name: string): void {
   const require = createRequire(join(import.meta.dirname, "../../packages/db/package.json"));
   const prismaCli = join(dirname(require.resolve("prisma/package.json")), "build/index.js");
-  const result = spawnSync(process.execPath, [prismaCli, "generate", "--schema", join(root, "prisma", name, "schema.prisma")], {
-    encoding: "utf8",
-    env: { ...process.env, PRISMA_SCHEMA_ENGINE_BINARY: process.execPath, PRISMA_HIDE_UPDATE_MESSAGE: "1", CHECKPOINT_DISABLE: "1" },
-  });
-  if (result.status !== 0) throw new Error(`prisma generate failed for prisma/${name}:\n${result.stdout}${result.stderr}`);
+  const result = spawnSync(
+    process.execPath,
+    [prismaCli, "generate", "--schema", join(root, "prisma", name, "schema.prisma")],
+    {
+      encoding: "utf8",
+      env: {
+        ...process.env,
+        PRISMA_SCHEMA_ENGINE_BINARY: process.execPath,
+        PRISMA_HIDE_UPDATE_MESSAGE: "1",
+        CHECKPOINT_DISABLE: "1",
+      },
+    },
+  );
+  if (result.status !== 0)
+    throw new Error(`prisma generate failed for prisma/${name}:\n${result.stdout}${result.stderr}`);
 }
 
 /**
@@ -68,6 +93,10 @@ export function generateResolverTypes(root: string, name: string): void {
   const dir = join(root, "subgraphs", name);
   const require = createRequire(join(dir, "package.json"));
   const codegenCli = join(dirname(require.resolve("@graphql-codegen/cli/package.json")), "esm/bin.js");
-  const result = spawnSync(process.execPath, [codegenCli, "--config", "codegen.ts", "--silent"], { cwd: dir, encoding: "utf8" });
-  if (result.status !== 0) throw new Error(`graphql-codegen failed for subgraphs/${name}:\n${result.stdout}${result.stderr}`);
+  const result = spawnSync(process.execPath, [codegenCli, "--config", "codegen.ts", "--silent"], {
+    cwd: dir,
+    encoding: "utf8",
+  });
+  if (result.status !== 0)
+    throw new Error(`graphql-codegen failed for subgraphs/${name}:\n${result.stdout}${result.stderr}`);
 }

@@ -160,7 +160,11 @@ describe("the generated resolver types", () => {
 });
 `;
 
-const prismaSchema = ({ name, Type, many }: Names) => `// The ${name} subgraph's own database. No other subgraph reads or writes it.
+const prismaSchema = ({
+  name,
+  Type,
+  many,
+}: Names) => `// The ${name} subgraph's own database. No other subgraph reads or writes it.
 generator client {
   provider     = "prisma-client"
   output       = "../../subgraphs/${name}/src/generated/prisma"
@@ -181,7 +185,10 @@ model ${Type} {
 }
 `;
 
-const configTs = ({ name, Name }: Names) => `import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
+const configTs = ({
+  name,
+  Name,
+}: Names) => `import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 import { defaultPort } from "@supergraph/registry";
 
 export type ${Name}Config = SubgraphConfig;
@@ -315,7 +322,10 @@ import { Query } from "./query.ts";
 export const resolvers: Resolvers = { Query, ${Type}: ${Type}Resolvers };
 `;
 
-const queryTs = ({ one, many }: Names) => `import { connectionArgs, keysetConnection, validate } from "@supergraph/kit/subgraph";
+const queryTs = ({
+  one,
+  many,
+}: Names) => `import { connectionArgs, keysetConnection, validate } from "@supergraph/kit/subgraph";
 import type { QueryResolvers } from "../generated/resolvers.ts";
 
 export const Query = {
@@ -331,7 +341,10 @@ export const Query = {
 } satisfies QueryResolvers;
 `;
 
-const entityTs = ({ Type, one }: Names) => `import type { ${Type}Resolvers as ${Type}Fields } from "../generated/resolvers.ts";
+const entityTs = ({
+  Type,
+  one,
+}: Names) => `import type { ${Type}Resolvers as ${Type}Fields } from "../generated/resolvers.ts";
 
 export const ${Type}Resolvers = {
   __resolveReference: (reference, context) => context.loaders.${one}ById.load(reference.id),

@@ -5,6 +5,9 @@ import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { documentsModule, operationManifest } from "./operations.ts";
 
-writeFileSync(join(import.meta.dirname, "../persisted-operations.json"), `${JSON.stringify(operationManifest(), null, 2)}\n`);
+writeFileSync(
+  join(import.meta.dirname, "../persisted-operations.json"),
+  `${JSON.stringify(operationManifest(), null, 2)}\n`,
+);
 writeFileSync(join(import.meta.dirname, "../src/generated/documents.ts"), documentsModule());
 console.log("wrote sdk/persisted-operations.json and sdk/src/generated/documents.ts");

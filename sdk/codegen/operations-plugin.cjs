@@ -12,7 +12,8 @@ module.exports = {
     for (const { document } of documents) {
       for (const definition of document?.definitions ?? []) {
         if (definition.kind !== "OperationDefinition") continue;
-        if (!definition.name) throw new Error("Every operation in sdk/operations needs a name: it becomes the method's name.");
+        if (!definition.name)
+          throw new Error("Every operation in sdk/operations needs a name: it becomes the method's name.");
         names.push(definition.name.value);
         if (definition.operation === "subscription") subscriptions.add(definition.name.value);
       }

@@ -28,7 +28,9 @@ function sdkOperations() {
     .map((document) => {
       const text = document.toString();
       const ast = parse(text, { noLocation: true });
-      const definition = ast.definitions.find((node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION);
+      const definition = ast.definitions.find(
+        (node): node is OperationDefinitionNode => node.kind === Kind.OPERATION_DEFINITION,
+      );
       if (!definition?.name) throw new Error(`an SDK document has no named operation: ${text}`);
       return { name: definition.name.value, type: definition.operation, text, ast };
     })
@@ -53,7 +55,9 @@ export function operationManifest(): PersistedQueryManifest {
   return {
     format: "apollo-persisted-query-manifest",
     version: 1,
-    operations: sdkOperations().flatMap(({ name, type, text, ast }) => bodies(text, ast).map((body) => ({ id: sha256(body), name, type, body }))),
+    operations: sdkOperations().flatMap(({ name, type, text, ast }) =>
+      bodies(text, ast).map((body) => ({ id: sha256(body), name, type, body })),
+    ),
   };
 }
 
@@ -68,7 +72,9 @@ export function documentsModule(): string {
   ];
   for (const { name, type, ast } of sdkOperations()) {
     const result = `Types.${name}${pascal(type)}`;
-    lines.push(`export const ${name}Document = ${JSON.stringify(ast)} as unknown as TypedDocumentNode<${result}, ${result}Variables>;`);
+    lines.push(
+      `export const ${name}Document = ${JSON.stringify(ast)} as unknown as TypedDocumentNode<${result}, ${result}Variables>;`,
+    );
   }
   return `${lines.join("\n")}\n`;
 }

@@ -36,14 +36,30 @@ const CONSUMERS: Record<string, string> = {
   "bundler.ts": `${IMPORTS}\nimport manifest from "@supergraph/sdk/persisted-operations.json";\n${USE}\nexport const format: string = manifest.format;\n`,
 };
 const tsconfig = (module: string, moduleResolution: string, files: string[]) => ({
-  compilerOptions: { module, moduleResolution, target: "ES2022", lib: ["ES2022", "DOM"], types: [], strict: true, noEmit: true, resolveJsonModule: true, esModuleInterop: true, skipLibCheck: true },
+  compilerOptions: {
+    module,
+    moduleResolution,
+    target: "ES2022",
+    lib: ["ES2022", "DOM"],
+    types: [],
+    strict: true,
+    noEmit: true,
+    resolveJsonModule: true,
+    esModuleInterop: true,
+    skipLibCheck: true,
+  },
   files,
 });
 
 async function pack(packer: "npm" | "pnpm", destination: string): Promise<string> {
   mkdirSync(destination, { recursive: true });
   if (packer === "npm") await run("npm", ["pack", "--pack-destination", destination], { cwd: sdk });
-  else await run(process.execPath, [join(root, "scripts/pnpm.mjs"), "--dir", "sdk", "pack", "--pack-destination", destination], { cwd: root });
+  else
+    await run(
+      process.execPath,
+      [join(root, "scripts/pnpm.mjs"), "--dir", "sdk", "pack", "--pack-destination", destination],
+      { cwd: root },
+    );
   const [tarball] = readdirSync(destination).filter((name) => name.endsWith(".tgz"));
   return join(destination, tarball as string);
 }
@@ -60,9 +76,17 @@ describe("the packed SDK", () => {
       mkdirSync(app);
       writeFileSync(
         join(app, "package.json"),
-        JSON.stringify({ name: "app", private: true, dependencies: { "@supergraph/sdk": `file:${tarball}`, graphql: `file:${graphqlDir}` } }),
+        JSON.stringify({
+          name: "app",
+          private: true,
+          dependencies: { "@supergraph/sdk": `file:${tarball}`, graphql: `file:${graphqlDir}` },
+        }),
       );
-      await run("npm", ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock"], { cwd: app });
+      await run(
+        "npm",
+        ["install", "--prefer-offline", "--no-audit", "--no-fund", "--ignore-scripts", "--no-package-lock"],
+        { cwd: app },
+      );
 
       for (const [name, text] of Object.entries(CONSUMERS)) writeFileSync(join(app, name), text);
       const projects = {
@@ -72,13 +96,26 @@ describe("the packed SDK", () => {
       };
       for (const [file, config] of Object.entries(projects)) writeFileSync(join(app, file), JSON.stringify(config));
       const compiled = await Promise.all(
-        Object.keys(projects).map((file) => run(process.execPath, [tsc, "-p", file], { cwd: app }).catch((error: { stdout: string }) => error)),
+        Object.keys(projects).map((file) =>
+          run(process.execPath, [tsc, "-p", file], { cwd: app }).catch((error: { stdout: string }) => error),
+        ),
       );
       expect(compiled.map((result) => result.stdout)).toEqual(["", "", ""]);
 
       const check = `if (typeof sdk.createClient !== "function" || sdk.ProductsDocument.kind !== "Document" || !(new sdk.SupergraphError([], 500) instanceof Error)) throw new Error("bad exports");`;
-      await run(process.execPath, ["-e", `const sdk = require("@supergraph/sdk"); ${check} if (require("@supergraph/sdk/persisted-operations.json").format !== "apollo-persisted-query-manifest") throw new Error("no manifest");`], { cwd: app });
-      await run(process.execPath, ["--input-type=module", "-e", `const sdk = await import("@supergraph/sdk"); ${check}`], { cwd: app });
+      await run(
+        process.execPath,
+        [
+          "-e",
+          `const sdk = require("@supergraph/sdk"); ${check} if (require("@supergraph/sdk/persisted-operations.json").format !== "apollo-persisted-query-manifest") throw new Error("no manifest");`,
+        ],
+        { cwd: app },
+      );
+      await run(
+        process.execPath,
+        ["--input-type=module", "-e", `const sdk = await import("@supergraph/sdk"); ${check}`],
+        { cwd: app },
+      );
     }, 90_000);
   }
 });

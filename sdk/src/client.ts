@@ -1,6 +1,6 @@
 import type { DocumentTypeDecoration } from "@graphql-typed-document-node/core";
-import { SupergraphError, type GraphQLErrorEntry } from "./errors.ts";
 import type { Client as StreamClient } from "graphql-sse";
+import { type GraphQLErrorEntry, SupergraphError } from "./errors.ts";
 import { operations, subscriptions } from "./generated/operations.ts";
 
 export interface ClientOptions {
@@ -26,21 +26,25 @@ type ResultOf<D> = D extends DocumentTypeDecoration<infer R, any> ? R : never;
 // biome-ignore lint/suspicious/noExplicitAny: as above.
 type VariablesOf<D> = D extends DocumentTypeDecoration<any, infer V> ? V : never;
 // biome-ignore lint/complexity/noBannedTypes: `{} extends V` holds exactly when every variable is optional.
-type Method<D> = {} extends VariablesOf<D>
-  ? (variables?: VariablesOf<D>, init?: RequestInit) => Promise<ResultOf<D>>
-  : (variables: VariablesOf<D>, init?: RequestInit) => Promise<ResultOf<D>>;
+type Method<D> =
+  {} extends VariablesOf<D>
+    ? (variables?: VariablesOf<D>, init?: RequestInit) => Promise<ResultOf<D>>
+    : (variables: VariablesOf<D>, init?: RequestInit) => Promise<ResultOf<D>>;
 
 /** A subscription's events, each its data; ends when the subscription does (`break`, or `signal`). */
 // biome-ignore lint/complexity/noBannedTypes: as above.
-type SubscriptionMethod<D> = {} extends VariablesOf<D>
-  ? (variables?: VariablesOf<D>, options?: { signal?: AbortSignal }) => AsyncIterableIterator<ResultOf<D>>
-  : (variables: VariablesOf<D>, options?: { signal?: AbortSignal }) => AsyncIterableIterator<ResultOf<D>>;
+type SubscriptionMethod<D> =
+  {} extends VariablesOf<D>
+    ? (variables?: VariablesOf<D>, options?: { signal?: AbortSignal }) => AsyncIterableIterator<ResultOf<D>>
+    : (variables: VariablesOf<D>, options?: { signal?: AbortSignal }) => AsyncIterableIterator<ResultOf<D>>;
 
 /**
  * One typed async method per operation in sdk/operations, named after it: `client.products({ first: 2 })`;
  * subscriptions return async iterators: `for await (const { productUpdated } of client.productUpdated({ id }))`.
  */
-export type Client = { [K in keyof Operations]: Method<Operations[K]> } & { [K in keyof Subscriptions]: SubscriptionMethod<Subscriptions[K]> } & {
+export type Client = { [K in keyof Operations]: Method<Operations[K]> } & {
+  [K in keyof Subscriptions]: SubscriptionMethod<Subscriptions[K]>;
+} & {
   /** A client identical to this one but sending this token (e.g. after `logIn`). */
   withToken(token: string | undefined): Client;
 };
@@ -98,7 +102,8 @@ export function createClient(options: ClientOptions): Client {
     }
     const { payload, status } = answer;
     if (payload.errors?.length) throw new SupergraphError(payload.errors, status, payload.data ?? null);
-    if (payload.data === undefined || payload.data === null) throw new SupergraphError([{ message: `HTTP ${status} without data` }], status);
+    if (payload.data === undefined || payload.data === null)
+      throw new SupergraphError([{ message: `HTTP ${status} without data` }], status);
     return payload.data;
   }
 
@@ -124,13 +129,18 @@ export function createClient(options: ClientOptions): Client {
     ));
   async function* subscribe(document: string, variables: unknown, signal?: AbortSignal): AsyncGenerator<unknown> {
     const operationName = /\bsubscription\s+(\w+)/.exec(document)?.[1];
-    const events = (await streamClient()).iterate({ query: document, operationName, variables: variables as Record<string, unknown> });
+    const events = (await streamClient()).iterate({
+      query: document,
+      operationName,
+      variables: variables as Record<string, unknown>,
+    });
     const stop = () => void events.return?.();
     signal?.addEventListener("abort", stop, { once: true });
     try {
       for await (const result of events) {
         // The router ends a subscription with an error (token expired, shutdown, …): thrown, with its code.
-        if (result.errors?.length) throw new SupergraphError(result.errors as unknown as GraphQLErrorEntry[], 200, result.data ?? null);
+        if (result.errors?.length)
+          throw new SupergraphError(result.errors as unknown as GraphQLErrorEntry[], 200, result.data ?? null);
         yield result.data;
       }
     } catch (error) {
@@ -147,7 +157,8 @@ export function createClient(options: ClientOptions): Client {
   const subscriptionMethods = Object.fromEntries(
     Object.entries(subscriptions).map(([name, document]) => [
       name,
-      (variables?: unknown, subscribeOptions?: { signal?: AbortSignal }) => subscribe(document.toString(), variables ?? {}, subscribeOptions?.signal),
+      (variables?: unknown, subscribeOptions?: { signal?: AbortSignal }) =>
+        subscribe(document.toString(), variables ?? {}, subscribeOptions?.signal),
     ]),
   );
   return { ...methods, ...subscriptionMethods, withToken: (token) => createClient({ ...options, token }) } as Client;

@@ -3,8 +3,8 @@ import { join } from "node:path";
 import { generate } from "@graphql-codegen/cli";
 import { buildSchema, Kind, parse } from "graphql";
 import { describe, expect, it } from "vitest";
-import config from "../codegen.ts";
 import { documentsModule, operationManifest } from "../codegen/operations.ts";
+import config from "../codegen.ts";
 
 const sdkDir = join(import.meta.dirname, "..");
 

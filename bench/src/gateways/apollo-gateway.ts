@@ -7,5 +7,7 @@ import { startStandaloneServer } from "@apollo/server/standalone";
 
 const gateway = new ApolloGateway({ supergraphSdl: readFileSync(process.argv[2] ?? "", "utf8") });
 const server = new ApolloServer({ gateway });
-const { url } = await startStandaloneServer(server, { listen: { port: Number(process.env.PORT ?? 4000), host: "127.0.0.1" } });
+const { url } = await startStandaloneServer(server, {
+  listen: { port: Number(process.env.PORT ?? 4000), host: "127.0.0.1" },
+});
 console.log(`READY ${url}`);

@@ -27,7 +27,11 @@ function serve() {
   const plain = readFileSync(process.env.BODY_FILE ?? "");
   const br = process.env.ENCODING === "br";
   const body = br ? brotliCompressSync(plain, { params: { [constants.BROTLI_PARAM_QUALITY]: 4 } }) : plain;
-  const headers = { "content-type": "application/json", "content-length": body.length, ...(br ? { "content-encoding": "br" } : {}) };
+  const headers = {
+    "content-type": "application/json",
+    "content-length": body.length,
+    ...(br ? { "content-encoding": "br" } : {}),
+  };
   const server = createServer((request, response) => {
     request.resume();
     request.on("end", () => response.writeHead(200, headers).end(body));

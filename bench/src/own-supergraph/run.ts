@@ -15,7 +15,6 @@ import { routerImage } from "../router-image.ts";
 const repoRoot = join(import.meta.dirname, "../../..");
 const SUBGRAPHS = REGISTRY.map((subgraph) => subgraph.name);
 
-
 async function metric(url: string, prefix: string, labelFilter = ""): Promise<number> {
   const response = await fetch(new URL("/metrics", url));
   if (!response.ok) throw new Error(`GET /metrics on ${url} answered ${response.status}`);
@@ -49,13 +48,23 @@ async function waitHealthy(url: string, child: ChildProcess, what: string): Prom
   throw new Error(`${what} not ready after 120 s`);
 }
 
-
 async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Promise<BenchResult> {
   const children: ChildProcess[] = [];
   const databases = await Promise.all(
-    SUBGRAPHS.map(async (name) => (kind === "postgres" ? testDatabaseSettings(name) : { env: { DATA_DIR: mkdtempSync(join(tmpdir(), `bench-${name}-`)) }, drop: async () => {} })),
+    SUBGRAPHS.map(async (name) =>
+      kind === "postgres"
+        ? testDatabaseSettings(name)
+        : { env: { DATA_DIR: mkdtempSync(join(tmpdir(), `bench-${name}-`)) }, drop: async () => {} },
+    ),
   );
-  const common = { NODE_ENV: "development", LOG_LEVEL: "warn", HOST: "127.0.0.1", PASSWORD_HASH_COST: "12", JWT_SECRET: "b".repeat(40), INTERNAL_TOKEN_SECRET: "c".repeat(40) };
+  const common = {
+    NODE_ENV: "development",
+    LOG_LEVEL: "warn",
+    HOST: "127.0.0.1",
+    PASSWORD_HASH_COST: "12",
+    JWT_SECRET: "b".repeat(40),
+    INTERNAL_TOKEN_SECRET: "c".repeat(40),
+  };
   try {
     const urls: Record<string, string> = {};
     // In registry order: a subgraph starts after those it calls, and is given their URLs.
@@ -65,7 +74,12 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
       const child = spawnPinned(
         "others",
         ["--import", "tsx", join(repoRoot, entryPath(name))],
-        { ...common, ...databases[index]?.env, [portVariable(name)]: String(port), ...Object.fromEntries(calls.map((callee) => [urlVariable(callee), urls[callee] ?? ""])) },
+        {
+          ...common,
+          ...databases[index]?.env,
+          [portVariable(name)]: String(port),
+          ...Object.fromEntries(calls.map((callee) => [urlVariable(callee), urls[callee] ?? ""])),
+        },
         repoRoot,
       );
       children.push(child);
@@ -94,20 +108,46 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
     await waitHealthy(url, router, "router");
 
     // The demo data, with stock raised so occasional orders never run out during the run.
-    const customer = (await gql(url, `mutation { logIn(email: "customer@example.com", password: "customer-password") { token } }`)).logIn as { token: string };
-    const admin = (await gql(url, `mutation { logIn(email: "admin@example.com", password: "admin-password") { token } }`)).logIn as { token: string };
-    const page = (await gql(url, `{ products(first: 50) { edges { node { id } } } }`)).products as { edges: Array<{ node: { id: string } }> };
+    const customer = (
+      await gql(url, `mutation { logIn(email: "customer@example.com", password: "customer-password") { token } }`)
+    ).logIn as { token: string };
+    const admin = (
+      await gql(url, `mutation { logIn(email: "admin@example.com", password: "admin-password") { token } }`)
+    ).logIn as { token: string };
+    const page = (await gql(url, `{ products(first: 50) { edges { node { id } } } }`)).products as {
+      edges: Array<{ node: { id: string } }>;
+    };
     const ids = page.edges.map((edge) => edge.node.id);
-    for (const id of ids) await gql(url, `mutation($id: ID!) { updateProduct(id: $id, input: { stock: 1000000 }) { id } }`, { id }, admin.token);
+    for (const id of ids)
+      await gql(
+        url,
+        `mutation($id: ID!) { updateProduct(id: $id, input: { stock: 1000000 }) { id } }`,
+        { id },
+        admin.token,
+      );
 
     const auth = { authorization: `Bearer ${customer.token}` };
     const requests = [
-      { weight: 50, body: JSON.stringify({ query: `query List { products(first: 10) { totalCount edges { node { id name priceCents stock } } } }` }) },
+      {
+        weight: 50,
+        body: JSON.stringify({
+          query: `query List { products(first: 10) { totalCount edges { node { id name priceCents stock } } } }`,
+        }),
+      },
       ...ids.slice(0, 8).map((id) => ({
         weight: 25 / 8,
-        body: JSON.stringify({ query: `query ProductPage($id: ID!) { product(id: $id) { name priceCents posts { title author { name } } } }`, variables: { id } }),
+        body: JSON.stringify({
+          query: `query ProductPage($id: ID!) { product(id: $id) { name priceCents posts { title author { name } } } }`,
+          variables: { id },
+        }),
       })),
-      { weight: 20, headers: auth, body: JSON.stringify({ query: `query MyOrders { me { name orders { totalCents items { quantity product { name } } } } }` }) },
+      {
+        weight: 20,
+        headers: auth,
+        body: JSON.stringify({
+          query: `query MyOrders { me { name orders { totalCents items { quantity product { name } } } } }`,
+        }),
+      },
       {
         weight: 5,
         headers: auth,
@@ -119,18 +159,29 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
     ];
 
     const subgraphUrls = Object.values(urls);
-    const sql = async () => (await Promise.all(subgraphUrls.map((subgraphUrl) => metric(subgraphUrl, "db_query_duration_seconds_count")))).reduce((a, b) => a + b, 0);
+    const sql = async () =>
+      (
+        await Promise.all(subgraphUrls.map((subgraphUrl) => metric(subgraphUrl, "db_query_duration_seconds_count")))
+      ).reduce((a, b) => a + b, 0);
     const pid = nodePid(router);
     const sqlBefore = await sql();
     const hitsBefore = await metric(internalUrl, "response_cache_requests_total", 'result="hit"');
     const missesBefore = await metric(internalUrl, "response_cache_requests_total", 'result="miss"');
     const cpuBefore = cpuSeconds(pid);
-    const result = await load({ url, requests, connections: settings.connections, warmupSeconds: settings.warmupSeconds, durationSeconds: settings.seconds });
+    const result = await load({
+      url,
+      requests,
+      connections: settings.connections,
+      warmupSeconds: settings.warmupSeconds,
+      durationSeconds: settings.seconds,
+    });
     const cpu = cpuSeconds(pid) - cpuBefore;
     const total = (result.requests / settings.seconds) * (settings.seconds + settings.warmupSeconds);
     const hits = (await metric(internalUrl, "response_cache_requests_total", 'result="hit"')) - hitsBefore;
     const misses = (await metric(internalUrl, "response_cache_requests_total", 'result="miss"')) - missesBefore;
-    console.log(`  router (own supergraph, ${kind}): ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}`);
+    console.log(
+      `  router (own supergraph, ${kind}): ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}`,
+    );
     return {
       name: `router on ${kind === "postgres" ? "PostgreSQL" : "embedded Postgres (PGlite)"}`,
       scenario: "B: our supergraph, read-heavy mix (50% product list, 25% product page, 20% me+orders, 5% placeOrder)",
@@ -141,7 +192,9 @@ async function runOn(kind: "postgres" | "embedded", settings: RunSettings): Prom
       fetchesPerOp: null,
       cacheHitRate: hits + misses > 0 ? hits / (hits + misses) : null,
       sqlPerOp: Math.round((((await sql()) - sqlBefore) / total) * 100) / 100,
-      note: result.errorSample ? `first error: ${result.errorSample}` : "response cache on (in memory), every plugin on; subgraphs in development mode (migrated and seeded)",
+      note: result.errorSample
+        ? `first error: ${result.errorSample}`
+        : "response cache on (in memory), every plugin on; subgraphs in development mode (migrated and seeded)",
     };
   } finally {
     for (const child of children.reverse()) await stop(child);

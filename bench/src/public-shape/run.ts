@@ -45,11 +45,16 @@ interface GatewayDefinition {
   paced?: boolean;
   /** Headers every request carries (e.g. accept-encoding: a client that takes compressed answers). */
   headers?: Record<string, string>;
-  start(supergraphFile: string, port: number, settings: RunSettings): { args: string[]; env: NodeJS.ProcessEnv; ready: RegExp; path: string; cwd?: string };
+  start(
+    supergraphFile: string,
+    port: number,
+    settings: RunSettings,
+  ): { args: string[]; env: NodeJS.ProcessEnv; ready: RegExp; path: string; cwd?: string };
 }
 
 export const SCENARIO_A = "A: public gateway benchmark shape (TestQuery, 87 KB, 4 subgraphs)";
-export const SCENARIO_A_ALL_CORES = "A, all cores: nothing pinned, router with ROUTER_WORKERS=auto (one per core) and Redis";
+export const SCENARIO_A_ALL_CORES =
+  "A, all cores: nothing pinned, router with ROUTER_WORKERS=auto (one per core) and Redis";
 export const scenarioPaced = (connections: number, rate: number) =>
   `A, at a set rate: ${connections} connections sending about ${rate} req/s in all, below saturation`;
 
@@ -82,10 +87,19 @@ export const routerEnv = (supergraphFile: string, port: number, cache: boolean):
  * one worker per core (sharing Redis); `redis`: one router on Redis, as each replica of several is.
  */
 const router =
-  (options: { cache: boolean; env?: NodeJS.ProcessEnv; allCores?: boolean; redis?: boolean }): GatewayDefinition["start"] =>
+  (options: {
+    cache: boolean;
+    env?: NodeJS.ProcessEnv;
+    allCores?: boolean;
+    redis?: boolean;
+  }): GatewayDefinition["start"] =>
   (file, port, settings) => ({
     args: imageEntrypoint().slice(1),
-    env: { ...routerEnv(file, port, options.cache), ...(options.allCores ? clusterEnv(settings) : options.redis ? redisEnv(settings) : {}), ...options.env },
+    env: {
+      ...routerEnv(file, port, options.cache),
+      ...(options.allCores ? clusterEnv(settings) : options.redis ? redisEnv(settings) : {}),
+      ...options.env,
+    },
     ready: options.allCores ? /router workers listening/ : /router listening/,
     path: "/graphql",
     cwd: routerImage(),
@@ -96,7 +110,12 @@ const bare =
   (workers: number, encoding?: "br"): GatewayDefinition["start"] =>
   (file, port) => ({
     args: ["--import", "tsx", join(benchDir, "src/gateways/bare.ts")],
-    env: { PORT: String(port), BODY_FILE: join(dirname(file), "expected.json"), WORKERS: String(workers), ...(encoding ? { ENCODING: encoding } : {}) },
+    env: {
+      PORT: String(port),
+      BODY_FILE: join(dirname(file), "expected.json"),
+      WORKERS: String(workers),
+      ...(encoding ? { ENCODING: encoding } : {}),
+    },
     ready: /READY/,
     path: "/graphql",
   });
@@ -115,12 +134,22 @@ export const GATEWAYS: GatewayDefinition[] = [
   {
     name: "hive-gateway",
     note: "@graphql-hive/gateway 2.15.1, defaults",
-    start: (file, port) => ({ args: [hiveBin(), "supergraph", file, "--port", String(port), "--host", "127.0.0.1"], env: {}, ready: /Listening on/, path: "/graphql" }),
+    start: (file, port) => ({
+      args: [hiveBin(), "supergraph", file, "--port", String(port), "--host", "127.0.0.1"],
+      env: {},
+      ready: /Listening on/,
+      path: "/graphql",
+    }),
   },
   {
     name: "hive-gateway --jit",
     note: "Hive Gateway with JIT-compiled execution",
-    start: (file, port) => ({ args: [hiveBin(), "supergraph", file, "--jit", "--port", String(port), "--host", "127.0.0.1"], env: {}, ready: /Listening on/, path: "/graphql" }),
+    start: (file, port) => ({
+      args: [hiveBin(), "supergraph", file, "--jit", "--port", String(port), "--host", "127.0.0.1"],
+      env: {},
+      ready: /Listening on/,
+      path: "/graphql",
+    }),
   },
   {
     name: "hive-gateway --jit + dedupe (identical)",
@@ -218,8 +247,6 @@ const redisEnv = (settings: RunSettings): NodeJS.ProcessEnv => ({
 // With ROUTER_WORKERS, the workers share Redis (the router refuses several without it).
 const clusterEnv = (settings: RunSettings): NodeJS.ProcessEnv => ({ ROUTER_WORKERS: "auto", ...redisEnv(settings) });
 
-
-
 /** The benchmark's request: TestQuery, as every gateway is sent it. */
 export const TEST_BODY = JSON.stringify({ query: TEST_QUERY, operationName: "TestQuery" });
 
@@ -240,14 +267,21 @@ export async function startBenchSubgraphs(): Promise<BenchSubgraphs> {
   };
   try {
     for (const name of ["accounts", "products", "inventory", "reviews"]) {
-      const child = spawnPinned("others", ["--import", "tsx", join(import.meta.dirname, "subgraph-server.ts"), name], {});
+      const child = spawnPinned(
+        "others",
+        ["--import", "tsx", join(import.meta.dirname, "subgraph-server.ts"), name],
+        {},
+      );
       children.push(child);
       const [, port] = await waitFor(child, /LISTENING (\d+)/, `subgraph ${name}`);
       urls[name] = `http://127.0.0.1:${port}/graphql`;
     }
     const file = join(mkdtempSync(join(tmpdir(), "bench-")), "supergraph.graphql");
     writeFileSync(file, composeBenchSupergraph(urls));
-    writeFileSync(join(dirname(file), "operations.json"), JSON.stringify({ [createHash("sha256").update(TEST_QUERY).digest("hex")]: TEST_QUERY }));
+    writeFileSync(
+      join(dirname(file), "operations.json"),
+      JSON.stringify({ [createHash("sha256").update(TEST_QUERY).digest("hex")]: TEST_QUERY }),
+    );
     return { file, served: () => served(urls), stop: stopAll };
   } catch (error) {
     await stopAll();
@@ -258,7 +292,8 @@ export async function startBenchSubgraphs(): Promise<BenchSubgraphs> {
 /** Requests the subgraphs at `urls` have served so far. */
 async function served(urls: Record<string, string>): Promise<number> {
   let total = 0;
-  for (const url of Object.values(urls)) total += ((await (await fetch(url.replace("/graphql", "/count"))).json()) as { served: number }).served;
+  for (const url of Object.values(urls))
+    total += ((await (await fetch(url.replace("/graphql", "/count"))).json()) as { served: number }).served;
   return total;
 }
 
@@ -280,7 +315,9 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
       const core = gateway.allCores ? "all" : "gateway";
       const loadCore = gateway.allCores ? "all" : "others";
       // BENCH_CPU_PROFILE=<dir>: V8 CPU profiles of each gateway process (--cpu-prof), to see where time goes.
-      const profile = process.env.BENCH_CPU_PROFILE ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}/${gateway.name.replace(/\W+/g, "-")}`] : [];
+      const profile = process.env.BENCH_CPU_PROFILE
+        ? [`--cpu-prof`, `--cpu-prof-dir=${process.env.BENCH_CPU_PROFILE}/${gateway.name.replace(/\W+/g, "-")}`]
+        : [];
       const child = spawnPinned(core, [...profile, ...spec.args], spec.env, spec.cwd ?? repoRoot);
       try {
         await waitFor(child, spec.ready, gateway.name);
@@ -288,10 +325,16 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
         // Raw bytes (undici's request neither asks for nor undoes compression): compressed rows are
         // checked as the bytes on the wire.
         const post = async () => {
-          const response = await request(url, { method: "POST", headers: { "content-type": "application/json", ...gateway.headers }, body });
+          const response = await request(url, {
+            method: "POST",
+            headers: { "content-type": "application/json", ...gateway.headers },
+            body,
+          });
           const raw = Buffer.from(await response.body.arrayBuffer());
           const encoding = response.headers["content-encoding"];
-          const text = (encoding === "br" ? brotliDecompressSync(raw) : encoding === "gzip" ? gunzipSync(raw) : raw).toString();
+          const text = (
+            encoding === "br" ? brotliDecompressSync(raw) : encoding === "gzip" ? gunzipSync(raw) : raw
+          ).toString();
           return { raw, text, encoding, cache: response.headers["x-cache"] };
         };
         // The first gateway's answer is the reference every response of every gateway must match.
@@ -302,9 +345,13 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
         }
         const sameData = (text: string) => {
           const parsed = JSON.parse(text) as { data?: unknown; errors?: unknown };
-          return !parsed.errors && JSON.stringify(parsed.data) === JSON.stringify((JSON.parse(expected as string) as { data: unknown }).data);
+          return (
+            !parsed.errors &&
+            JSON.stringify(parsed.data) === JSON.stringify((JSON.parse(expected as string) as { data: unknown }).data)
+          );
         };
-        if (!sameData(first.text)) throw new Error(`${gateway.name} answers TestQuery differently: ${first.text.slice(0, 300)}`);
+        if (!sameData(first.text))
+          throw new Error(`${gateway.name} answers TestQuery differently: ${first.text.slice(0, 300)}`);
         const beforeOne = await served();
         let second = await post();
         const fetchesPerOp = (await served()) - beforeOne;
@@ -315,18 +362,39 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
           await new Promise((resolve) => setTimeout(resolve, 25));
           second = await post();
         }
-        if (gateway.headers?.["accept-encoding"] && (second.encoding !== gateway.headers["accept-encoding"] || !sameData(second.text))) {
-          throw new Error(`${gateway.name} did not answer in ${gateway.headers["accept-encoding"]} (content-encoding: ${second.encoding})`);
+        if (
+          gateway.headers?.["accept-encoding"] &&
+          (second.encoding !== gateway.headers["accept-encoding"] || !sameData(second.text))
+        ) {
+          throw new Error(
+            `${gateway.name} did not answer in ${gateway.headers["accept-encoding"]} (content-encoding: ${second.encoding})`,
+          );
         }
-        const reference = gateway.headers ? { expectedBase64: second.raw.toString("base64") } : { expected: first.text };
+        const reference = gateway.headers
+          ? { expectedBase64: second.raw.toString("base64") }
+          : { expected: first.text };
 
         const pid = nodePid(child);
-        const runs: Array<{ connections: number; rate?: number }> = [{ connections: settings.connections }, { connections: 1 }];
-        if (gateway.paced) for (const rate of settings.pacedRates ?? []) runs.push({ connections: settings.connections, rate });
+        const runs: Array<{ connections: number; rate?: number }> = [
+          { connections: settings.connections },
+          { connections: 1 },
+        ];
+        if (gateway.paced)
+          for (const rate of settings.pacedRates ?? []) runs.push({ connections: settings.connections, rate });
         for (const { connections, rate } of runs) {
           const duration = connections === 1 ? settings.unloadedSeconds : settings.seconds;
           // Every response must be byte-equal to this gateway's first answer, checked above.
-          const options = { url, body, headers: gateway.headers, connections, warmupSeconds: settings.warmupSeconds, durationSeconds: duration, ...reference, distinct: !gateway.identical, rate };
+          const options = {
+            url,
+            body,
+            headers: gateway.headers,
+            connections,
+            warmupSeconds: settings.warmupSeconds,
+            durationSeconds: duration,
+            ...reference,
+            distinct: !gateway.identical,
+            rate,
+          };
           const measure = async () => {
             const cpuBefore = treeCpuSeconds(pid);
             const result = await load(options, loadCore);
@@ -343,7 +411,9 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
           const { result, perRequest } = measured[Math.floor((measured.length - 1) / 2)] as (typeof measured)[number];
           // Each run's p99 too: at saturation it moves with the machine more than throughput does.
           const spread =
-            measured.length > 1 ? `median of ${measured.length} runs (${measured.map((run) => `${run.result.rps} req/s p99 ${run.result.p99} ms`).join(", ")}); ` : "";
+            measured.length > 1
+              ? `median of ${measured.length} runs (${measured.map((run) => `${run.result.rps} req/s p99 ${run.result.p99} ms`).join(", ")}); `
+              : "";
           results.push({
             name: gateway.name,
             scenario: rate ? scenarioPaced(connections, rate) : gateway.allCores ? SCENARIO_A_ALL_CORES : SCENARIO_A,
@@ -352,9 +422,14 @@ export async function runPublicShape(settings: RunSettings, only?: string[]): Pr
             cpuPer1k: Math.round(perRequest * 1000 * 1000) / 1000,
             rssMB: peakRssMB(pid),
             fetchesPerOp,
-            note: connections === settings.connections && !rate ? `${spread}${gateway.note}${result.errorSample ? `; first error: ${result.errorSample}` : ""}` : undefined,
+            note:
+              connections === settings.connections && !rate
+                ? `${spread}${gateway.note}${result.errorSample ? `; first error: ${result.errorSample}` : ""}`
+                : undefined,
           });
-          console.log(`  ${gateway.name} @${connections}${rate ? ` offered ${rate}/s` : ""}: ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}`);
+          console.log(
+            `  ${gateway.name} @${connections}${rate ? ` offered ${rate}/s` : ""}: ${result.rps} req/s, p99 ${result.p99} ms, errors ${result.errors}`,
+          );
         }
       } finally {
         await stop(child);

@@ -37,7 +37,9 @@ const server = createServer((request, response) => {
     }
     const result = await execute({ schema, document, variableValues: variables, operationName });
     // Static, public data: the response cache in front may keep it for a minute.
-    response.writeHead(200, { "content-type": "application/json", "cache-control": "max-age=60, public" }).end(JSON.stringify(result));
+    response
+      .writeHead(200, { "content-type": "application/json", "cache-control": "max-age=60, public" })
+      .end(JSON.stringify(result));
   });
 });
 server.keepAliveTimeout = 60_000;

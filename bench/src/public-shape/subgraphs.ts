@@ -15,7 +15,11 @@ export const BENCH_SUBGRAPHS: Record<string, { typeDefs: DocumentNode; resolvers
       type Query { me: User  user(id: ID!): User  users: [User] }
       type User @key(fields: "id") { id: ID!  name: String  username: String @shareable  birthday: Int }`),
     resolvers: {
-      Query: { me: () => USERS[0], user: (_: unknown, { id }: { id: string }) => USERS.find((user) => user.id === id), users: () => USERS },
+      Query: {
+        me: () => USERS[0],
+        user: (_: unknown, { id }: { id: string }) => USERS.find((user) => user.id === id),
+        users: () => USERS,
+      },
       User: { __resolveReference: ({ id }: { id: string }) => USERS.find((user) => user.id === id) },
     },
   },
@@ -39,7 +43,10 @@ export const BENCH_SUBGRAPHS: Record<string, { typeDefs: DocumentNode; resolvers
       }`),
     resolvers: {
       Product: {
-        __resolveReference: (reference: { upc: string; price?: number; weight?: number }) => ({ ...reference, inStock: IN_STOCK[reference.upc] }),
+        __resolveReference: (reference: { upc: string; price?: number; weight?: number }) => ({
+          ...reference,
+          inStock: IN_STOCK[reference.upc],
+        }),
         shippingEstimate: ({ price, weight }: { price?: number; weight?: number }) =>
           price === undefined ? null : price > 1000 ? 0 : weight === undefined ? null : Math.floor(weight / 2),
       },
@@ -57,7 +64,10 @@ export const BENCH_SUBGRAPHS: Record<string, { typeDefs: DocumentNode; resolvers
         author: () => ({ id: "1", username: "urigo" }),
       },
       User: { __resolveReference: ({ id }: { id: string }) => ({ id }), reviews: firstTwo },
-      Product: { __resolveReference: ({ upc }: { upc: string }) => ({ upc }), reviews: ({ upc }: { upc: string }) => reviewsOf(upc) },
+      Product: {
+        __resolveReference: ({ upc }: { upc: string }) => ({ upc }),
+        reviews: ({ upc }: { upc: string }) => reviewsOf(upc),
+      },
     },
   },
 };

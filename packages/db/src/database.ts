@@ -74,5 +74,12 @@ export function subgraphDatabase(
   project: () => PrismaProject,
 ): (logger: { info(message: string): void }, migrate: boolean) => Promise<Database> {
   return (logger, migrate) =>
-    openDatabase({ name, url: config.databaseUrl, dataDir: config.dataDir, project: project(), migrate, log: (message) => logger.info(message) });
+    openDatabase({
+      name,
+      url: config.databaseUrl,
+      dataDir: config.dataDir,
+      project: project(),
+      migrate,
+      log: (message) => logger.info(message),
+    });
 }

@@ -19,16 +19,20 @@ export async function startEmbeddedPostgres(dataDir: string | null, port = 0): P
   if (dataDir) {
     mkdirSync(dataDir, { recursive: true });
     // PGlite has no postmaster to arbitrate: two processes opening one data directory corrupt it.
-    release = await lockfile.lock(dataDir, {
-      lockfilePath: `${dataDir}.lock`,
-      stale: 15_000,
-      // The default throws from a timer (crashing the service) if the lock could not be refreshed in time,
-      // e.g. after a long pause in a debugger. The database is still ours: warn and go on.
-      onCompromised: (error) => console.warn(`embedded database lock: ${error.message}`),
-    }).catch((error) => {
-      if (error.code !== "ELOCKED") throw error;
-      throw new Error(`The embedded database in ${dataDir} is in use by another process (is \`npm run dev\` running?).`);
-    });
+    release = await lockfile
+      .lock(dataDir, {
+        lockfilePath: `${dataDir}.lock`,
+        stale: 15_000,
+        // The default throws from a timer (crashing the service) if the lock could not be refreshed in time,
+        // e.g. after a long pause in a debugger. The database is still ours: warn and go on.
+        onCompromised: (error) => console.warn(`embedded database lock: ${error.message}`),
+      })
+      .catch((error) => {
+        if (error.code !== "ELOCKED") throw error;
+        throw new Error(
+          `The embedded database in ${dataDir} is in use by another process (is \`npm run dev\` running?).`,
+        );
+      });
   }
   const db = dataDir ? await PGlite.create(dataDir) : await PGlite.create();
   // Without maxConnections the server accepts a single connection and a pg.Pool gets ECONNRESET.

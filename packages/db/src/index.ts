@@ -1,3 +1,4 @@
+export { createPrismaClient } from "./client.ts";
 export { type Database, type DatabaseOptions, openDatabase, subgraphDatabase } from "./database.ts";
 export { type EmbeddedPostgres, startEmbeddedPostgres } from "./embedded.ts";
 export {
@@ -9,4 +10,3 @@ export {
 } from "./migrations.ts";
 export { observeQueries, type QueryEvent, statementKind } from "./observe.ts";
 export { findPrismaProject } from "./project.ts";
-export { createPrismaClient } from "./client.ts";

@@ -33,7 +33,10 @@ function migrationDirectories(project: PrismaProject) {
       path: name,
       migrationFile: {
         path: "migration.sql",
-        content: { tag: "ok" as const, value: readFileSync(join(project.migrationsDir, name, "migration.sql"), "utf8") },
+        content: {
+          tag: "ok" as const,
+          value: readFileSync(join(project.migrationsDir, name, "migration.sql"), "utf8"),
+        },
       },
     }));
 }
@@ -66,7 +69,10 @@ export async function pendingSchemaChanges(project: PrismaProject): Promise<stri
   try {
     const current = { path: project.schemaPath, content: readFileSync(project.schemaPath, "utf8") };
     const from = existsSync(snapshotPath)
-      ? { tag: "schemaDatamodel" as const, files: [{ path: snapshotPath, content: readFileSync(snapshotPath, "utf8") }] }
+      ? {
+          tag: "schemaDatamodel" as const,
+          files: [{ path: snapshotPath, content: readFileSync(snapshotPath, "utf8") }],
+        }
       : { tag: "empty" as const };
     const result = await engine.diff({
       from,
@@ -88,11 +94,18 @@ export async function createMigration(project: PrismaProject, name: string, now 
   const sql = await pendingSchemaChanges(project);
   if (!sql) return null;
   const stamp = now.toISOString().replace(/\D/g, "").slice(0, 14);
-  const slug = name.toLowerCase().replace(/[^a-z0-9]+/g, "_").replace(/^_|_$/g, "") || "migration";
+  const slug =
+    name
+      .toLowerCase()
+      .replace(/[^a-z0-9]+/g, "_")
+      .replace(/^_|_$/g, "") || "migration";
   const dir = join(project.migrationsDir, `${stamp}_${slug}`);
   mkdirSync(dir, { recursive: true });
   writeFileSync(join(dir, "migration.sql"), `${sql}\n`);
-  writeFileSync(join(project.migrationsDir, "migration_lock.toml"), `# Do not edit: Prisma keeps this file.\n${LOCKFILE}`);
+  writeFileSync(
+    join(project.migrationsDir, "migration_lock.toml"),
+    `# Do not edit: Prisma keeps this file.\n${LOCKFILE}`,
+  );
   writeFileSync(join(project.migrationsDir, SNAPSHOT_FILE), readFileSync(project.schemaPath));
   return dir;
 }

@@ -71,7 +71,11 @@ export async function testDatabaseSettings(
 ): Promise<{ env: Record<string, string>; kind: TestDatabase["kind"]; drop(): Promise<void> }> {
   if (await realPostgresAvailable()) {
     const database = await createTestDatabase(subgraph);
-    return { env: { [`${subgraph.toUpperCase()}_DATABASE_URL`]: database.connectionString }, kind: "postgres", drop: database.drop };
+    return {
+      env: { [`${subgraph.toUpperCase()}_DATABASE_URL`]: database.connectionString },
+      kind: "postgres",
+      drop: database.drop,
+    };
   }
   const dataDir = await mkdtemp(join(tmpdir(), `supergraph-${subgraph}-`));
   return { env: { DATA_DIR: dataDir }, kind: "embedded", drop: () => rm(dataDir, { recursive: true, force: true }) };

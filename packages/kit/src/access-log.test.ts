@@ -37,14 +37,25 @@ describe("access lines", () => {
     for (const [index] of lines.entries()) {
       expect(sameTime(writes[index] as string)).toBe(sameTime(writes[index + lines.length] as string));
     }
-    expect(JSON.parse(writes[1] as string)).toMatchObject({ level: 30, service: "router", name: "router", ...lines[1], msg: "request" });
+    expect(JSON.parse(writes[1] as string)).toMatchObject({
+      level: 30,
+      service: "router",
+      name: "router",
+      ...lines[1],
+      msg: "request",
+    });
   });
 
   it("of one batch go to the destination in one write, in order", () => {
     const { writes, accessLogger } = serviceLogger();
     createAccessLog(accessLogger)(lines);
     expect(writes).toHaveLength(1);
-    expect((writes[0] as string).trimEnd().split("\n").map((text) => JSON.parse(text).reqId)).toEqual(lines.map((line) => line.reqId));
+    expect(
+      (writes[0] as string)
+        .trimEnd()
+        .split("\n")
+        .map((text) => JSON.parse(text).reqId),
+    ).toEqual(lines.map((line) => line.reqId));
   });
 
   it("follow the logger's level, also when it changes while running", () => {

@@ -43,7 +43,11 @@ const quoted = (value: string) => (PLAIN.test(value) ? `"${value}"` : JSON.strin
  */
 export function createAccessLog(logger: Logger): AccessLog {
   const internals = logger as unknown as Record<symbol, unknown>;
-  const stream = internals[symbols.streamSym] as { write(text: string): unknown; maxWrite?: unknown; [key: symbol]: unknown };
+  const stream = internals[symbols.streamSym] as {
+    write(text: string): unknown;
+    maxWrite?: unknown;
+    [key: symbol]: unknown;
+  };
   const serializers = internals[symbols.serializersSym] as Record<string, unknown>;
   const stringifiers = internals[symbols.stringifiersSym] as Record<string | symbol, unknown>;
   const rewrites =

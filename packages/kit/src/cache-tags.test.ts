@@ -28,14 +28,18 @@ const server = new ApolloServer({
     resolvers: {
       Query: {
         product: (_: unknown, { id }: { id: string }) => products.find((product) => product.id === id) ?? null,
-        products: (_: unknown, { search }: { search?: string }) => products.filter((product) => !search || product.name.includes(search)).map((node) => ({ node })),
+        products: (_: unknown, { search }: { search?: string }) =>
+          products.filter((product) => !search || product.name.includes(search)).map((node) => ({ node })),
         node: (_: unknown, { id }: { id: string }) => products.find((product) => product.id === id) ?? null,
         review: () => ({ product: products[0], author: "ann", body: "Good" }),
         count: () => products.length,
       },
       Mutation: { rename: () => products[0] },
       Node: { __resolveType: () => "Product" },
-      Product: { __resolveReference: (reference: { id: string }) => products.find((product) => product.id === reference.id) ?? null },
+      Product: {
+        __resolveReference: (reference: { id: string }) =>
+          products.find((product) => product.id === reference.id) ?? null,
+      },
     },
   }),
   plugins: [useCacheTags()],
@@ -50,14 +54,20 @@ async function extensionsOf(query: string, variables?: Record<string, unknown>) 
 
 describe("cache tags reported by a subgraph", () => {
   it("names the entities a root field returned and the entity types it read, whatever the aliases", async () => {
-    expect(await extensionsOf(`{ product(id: "1") { name } }`)).toEqual({ apolloCacheTags: expect.arrayContaining(["Product", "Product:1"]) });
+    expect(await extensionsOf(`{ product(id: "1") { name } }`)).toEqual({
+      apolloCacheTags: expect.arrayContaining(["Product", "Product:1"]),
+    });
     const aliased = await extensionsOf(`{ __cacheId: product(id: "2") { id: sku __typename } }`);
     expect(new Set(aliased?.apolloCacheTags as string[])).toEqual(new Set(["Product", "Product:2"]));
   });
 
   it("names the type of a list that came back empty", async () => {
-    expect(await extensionsOf(`{ products(search: "nothing") { node { name } } }`)).toEqual({ apolloCacheTags: ["Product"] });
-    expect(new Set((await extensionsOf(`{ products { node { name } } }`))?.apolloCacheTags as string[])).toEqual(new Set(["Product", "Product:1", "Product:2"]));
+    expect(await extensionsOf(`{ products(search: "nothing") { node { name } } }`)).toEqual({
+      apolloCacheTags: ["Product"],
+    });
+    expect(new Set((await extensionsOf(`{ products { node { name } } }`))?.apolloCacheTags as string[])).toEqual(
+      new Set(["Product", "Product:1", "Product:2"]),
+    );
   });
 
   it("tags an entity none of whose fields were resolved (only __typename), through an interface", async () => {
@@ -71,14 +81,19 @@ describe("cache tags reported by a subgraph", () => {
   });
 
   it("reports one list per entity of an _entities fetch, by position", async () => {
-    const extensions = await extensionsOf(`query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { name } } }`, {
-      r: [
-        { __typename: "Product", id: "2" },
-        { __typename: "Product", id: "9" },
-        { __typename: "Product", id: "1" },
-      ],
+    const extensions = await extensionsOf(
+      `query($r: [_Any!]!) { _entities(representations: $r) { ... on Product { name } } }`,
+      {
+        r: [
+          { __typename: "Product", id: "2" },
+          { __typename: "Product", id: "9" },
+          { __typename: "Product", id: "1" },
+        ],
+      },
+    );
+    expect(extensions).toEqual({
+      apolloEntityCacheTags: [["Product", "Product:2"], ["Product"], ["Product", "Product:1"]],
     });
-    expect(extensions).toEqual({ apolloEntityCacheTags: [["Product", "Product:2"], ["Product"], ["Product", "Product:1"]] });
   });
 
   it("reports nothing for a query that returns no entity type, nor for mutations", async () => {

@@ -1,10 +1,10 @@
 import type { ApolloServerPlugin, BaseContext } from "@apollo/server";
 import {
   type DocumentNode,
+  defaultTypeResolver,
   type GraphQLNamedType,
   type GraphQLObjectType,
   type GraphQLSchema,
-  defaultTypeResolver,
   getNamedType,
   isAbstractType,
   isObjectType,
@@ -38,7 +38,9 @@ function entityKeys(schema: GraphQLSchema): EntityKeys {
     keys = new Map();
     for (const type of Object.values(schema.getTypeMap())) {
       if (!isObjectType(type)) continue;
-      const key = [type.astNode, ...type.extensionASTNodes].flatMap((node) => node?.directives ?? []).find((directive) => directive.name.value === "key");
+      const key = [type.astNode, ...type.extensionASTNodes]
+        .flatMap((node) => node?.directives ?? [])
+        .find((directive) => directive.name.value === "key");
       const fields = key?.arguments?.find((argument) => argument.name.value === "fields")?.value;
       if (!fields || fields.kind !== Kind.STRING) continue;
       keys.set(type, /[{}()]/.test(fields.value) ? null : fields.value.trim().split(/\s+/));
@@ -64,7 +66,8 @@ function typeTags(schema: GraphQLSchema, document: DocumentNode, keys: EntityKey
   const typeInfo = new TypeInfo(schema);
   const addType = (type: GraphQLNamedType) => {
     if (isObjectType(type) && keys.has(type)) tags.add(type.name);
-    else if (isAbstractType(type)) for (const possible of schema.getPossibleTypes(type)) if (keys.has(possible)) tags.add(possible.name);
+    else if (isAbstractType(type))
+      for (const possible of schema.getPossibleTypes(type)) if (keys.has(possible)) tags.add(possible.name);
   };
   visit(
     document,
@@ -73,7 +76,11 @@ function typeTags(schema: GraphQLSchema, document: DocumentNode, keys: EntityKey
         const parent = typeInfo.getParentType();
         if (!parent) return;
         // On an abstract type only fields selected on it directly say anything (`_entities { ... on X }` reads X alone).
-        if (isAbstractType(parent) && !node.selections.some((selection) => selection.kind === Kind.FIELD && selection.name.value !== "__typename")) return;
+        if (
+          isAbstractType(parent) &&
+          !node.selections.some((selection) => selection.kind === Kind.FIELD && selection.name.value !== "__typename")
+        )
+          return;
         addType(parent);
       },
     }),
@@ -85,7 +92,8 @@ function typeTags(schema: GraphQLSchema, document: DocumentNode, keys: EntityKey
 function entityPosition(path: ResponsePath): number | null {
   let previous: ResponsePath | undefined;
   for (let current: ResponsePath | undefined = path; current; current = current.prev) {
-    if (!current.prev) return current.key === "_entities" && previous && typeof previous.key === "number" ? previous.key : null;
+    if (!current.prev)
+      return current.key === "_entities" && previous && typeof previous.key === "number" ? previous.key : null;
     previous = current;
   }
   return null;
@@ -143,7 +151,9 @@ export function useCacheTags<TContext extends BaseContext>(): ApolloServerPlugin
                     const name = (returned.resolveType ?? defaultTypeResolver)(item, contextValue, info, returned);
                     const named = typeof name === "string" ? schema.getType(name) : undefined;
                     if (named) tagEntity(named, item, into);
-                    else for (const possible of schema.getPossibleTypes(returned)) if (keys.has(possible)) into.add(`${possible.name}:*`);
+                    else
+                      for (const possible of schema.getPossibleTypes(returned))
+                        if (keys.has(possible)) into.add(`${possible.name}:*`);
                   }
                 }
               };
@@ -159,7 +169,9 @@ export function useCacheTags<TContext extends BaseContext>(): ApolloServerPlugin
           const count = Array.isArray(returned) ? returned.length : entities.length;
           result.extensions = {
             ...result.extensions,
-            ...(count > 0 ? { apolloEntityCacheTags: Array.from({ length: count }, (_, index) => [...(entities[index] ?? types)]) } : {}),
+            ...(count > 0
+              ? { apolloEntityCacheTags: Array.from({ length: count }, (_, index) => [...(entities[index] ?? types)]) }
+              : {}),
             ...(count === 0 ? { apolloCacheTags: [...root] } : {}),
           };
         },

@@ -4,7 +4,14 @@ import { ConfigError, loadSubgraphConfig } from "./config.ts";
 describe("subgraph config", () => {
   it("applies documented defaults in development", () => {
     const config = loadSubgraphConfig("users", 4001, {});
-    expect(config).toMatchObject({ env: "development", port: 4001, databaseUrl: undefined, dataDir: ".data", migrateOnStart: true, seedOnStart: true });
+    expect(config).toMatchObject({
+      env: "development",
+      port: 4001,
+      databaseUrl: undefined,
+      dataDir: ".data",
+      migrateOnStart: true,
+      seedOnStart: true,
+    });
   });
 
   // Regression (#26): the default was 0.0.0.0, so anyone on the network reached a development stack whose
@@ -15,7 +22,11 @@ describe("subgraph config", () => {
   });
 
   it("reads the subgraph's own prefixed settings", () => {
-    const config = loadSubgraphConfig("users", 4001, { USERS_PORT: "5001", USERS_DATABASE_URL: "postgres://db/users", PRODUCTS_PORT: "9" });
+    const config = loadSubgraphConfig("users", 4001, {
+      USERS_PORT: "5001",
+      USERS_DATABASE_URL: "postgres://db/users",
+      PRODUCTS_PORT: "9",
+    });
     expect(config.port).toBe(5001);
     expect(config.databaseUrl).toBe("postgres://db/users");
   });
@@ -23,7 +34,9 @@ describe("subgraph config", () => {
   it("bounds the log buffer: 16 MiB unless set, and not below 64 KiB", () => {
     expect(loadSubgraphConfig("users", 4001, {}).logBufferMaxBytes).toBe(16 * 1024 * 1024);
     expect(loadSubgraphConfig("users", 4001, { LOG_BUFFER_MAX_BYTES: "65536" }).logBufferMaxBytes).toBe(65536);
-    expect(() => loadSubgraphConfig("users", 4001, { LOG_BUFFER_MAX_BYTES: "1000" })).toThrow(/LOG_BUFFER_MAX_BYTES: must be at least 65536/);
+    expect(() => loadSubgraphConfig("users", 4001, { LOG_BUFFER_MAX_BYTES: "1000" })).toThrow(
+      /LOG_BUFFER_MAX_BYTES: must be at least 65536/,
+    );
   });
 
   it("names the variable to fix when a setting is invalid", () => {
@@ -34,7 +47,13 @@ describe("subgraph config", () => {
 
   it("requires real secrets in production and never seeds there", () => {
     expect(() => loadSubgraphConfig("users", 4001, { NODE_ENV: "production" })).toThrow(ConfigError);
-    expect(() => loadSubgraphConfig("users", 4001, { NODE_ENV: "production", JWT_SECRET: "short", INTERNAL_TOKEN_SECRET: "short" })).toThrow(/at least 32/);
+    expect(() =>
+      loadSubgraphConfig("users", 4001, {
+        NODE_ENV: "production",
+        JWT_SECRET: "short",
+        INTERNAL_TOKEN_SECRET: "short",
+      }),
+    ).toThrow(/at least 32/);
     const config = loadSubgraphConfig("users", 4001, {
       NODE_ENV: "production",
       JWT_SECRET: "j".repeat(32),

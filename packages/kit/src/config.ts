@@ -75,10 +75,9 @@ export interface CommonConfig {
 
 export function commonConfig(raw: z.output<typeof commonEnv>): CommonConfig {
   const production = raw.NODE_ENV === "production";
-  const missing = [
-    !raw.JWT_SECRET && "JWT_SECRET",
-    !raw.INTERNAL_TOKEN_SECRET && "INTERNAL_TOKEN_SECRET",
-  ].filter(Boolean);
+  const missing = [!raw.JWT_SECRET && "JWT_SECRET", !raw.INTERNAL_TOKEN_SECRET && "INTERNAL_TOKEN_SECRET"].filter(
+    Boolean,
+  );
   if (production && missing.length > 0) {
     throw new ConfigError(`${missing.join(" and ")} must be set when NODE_ENV=production (at least 32 characters).`);
   }

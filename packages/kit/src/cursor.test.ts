@@ -16,10 +16,9 @@ describe("cursors", () => {
     Buffer.from(`0000-01-01T00:00:00.000Z|${uuid}`).toString("base64url"),
     Buffer.from(`-000001-01-01T00:00:00.000Z|${uuid}`).toString("base64url"),
     Buffer.from(`+275760-09-13T00:00:00.000Z|${uuid}`).toString("base64url"),
-  ])(
-    "refuses %j with BAD_USER_INPUT",
-    (cursor) => {
-      expect(() => decodeCursor(cursor)).toThrow(expect.objectContaining({ extensions: expect.objectContaining({ code: "BAD_USER_INPUT" }) }));
-    },
-  );
+  ])("refuses %j with BAD_USER_INPUT", (cursor) => {
+    expect(() => decodeCursor(cursor)).toThrow(
+      expect.objectContaining({ extensions: expect.objectContaining({ code: "BAD_USER_INPUT" }) }),
+    );
+  });
 });

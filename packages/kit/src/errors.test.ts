@@ -24,11 +24,16 @@ const codes = Object.values(ErrorCode) as string[];
 
 describe("the closed set of error codes", () => {
   it("holds every code the services emit", () => {
-    const dirs = [join(root, "router/src"), join(root, "packages/kit/src"), ...readdirSync(join(root, "subgraphs")).map((name) => join(root, "subgraphs", name, "src"))];
+    const dirs = [
+      join(root, "router/src"),
+      join(root, "packages/kit/src"),
+      ...readdirSync(join(root, "subgraphs")).map((name) => join(root, "subgraphs", name, "src")),
+    ];
     const found = new Map<string, string>();
     for (const file of dirs.flatMap(sources)) {
       const text = readFileSync(file, "utf8");
-      for (const pattern of EMITTED) for (const match of text.matchAll(pattern)) found.set(match[1] as string, relative(root, file));
+      for (const pattern of EMITTED)
+        for (const match of text.matchAll(pattern)) found.set(match[1] as string, relative(root, file));
     }
     expect(found.size).toBeGreaterThan(10);
     for (const [code, file] of found) expect(codes, `${code} (in ${file})`).toContain(code);
@@ -43,7 +48,11 @@ describe("the closed set of error codes", () => {
     const api = readFileSync(join(root, "docs/api.md"), "utf8");
     const start = api.indexOf("| Code | HTTP");
     const end = api.indexOf("\n\n", start);
-    const rows = api.slice(start, end === -1 ? undefined : end).trim().split("\n").slice(2);
+    const rows = api
+      .slice(start, end === -1 ? undefined : end)
+      .trim()
+      .split("\n")
+      .slice(2);
     const listed = new Set<string>();
     for (const row of rows) {
       // First cell: the row's codes; second: their statuses, one for all or one each ("404 / 400").
@@ -52,12 +61,17 @@ describe("the closed set of error codes", () => {
       const statuses = [...statusCell.matchAll(/\d{3}/g)].map((match) => Number(match[0]));
       rowCodes.forEach((code, index) => {
         listed.add(code);
-        expect(httpStatusFor[code as ErrorCode], `${code}'s status in docs/api.md`).toBe(statuses.length === 1 ? statuses[0] : statuses[index]);
+        expect(httpStatusFor[code as ErrorCode], `${code}'s status in docs/api.md`).toBe(
+          statuses.length === 1 ? statuses[0] : statuses[index],
+        );
       });
     }
     expect(listed).toEqual(new Set(codes));
     const sdk = readFileSync(join(root, "sdk/src/errors.ts"), "utf8");
-    const union = sdk.slice(sdk.indexOf("export type ErrorCode"), sdk.indexOf(";", sdk.indexOf("export type ErrorCode")));
+    const union = sdk.slice(
+      sdk.indexOf("export type ErrorCode"),
+      sdk.indexOf(";", sdk.indexOf("export type ErrorCode")),
+    );
     expect(new Set([...union.matchAll(/"([A-Z_]+)"/g)].map((match) => match[1]))).toEqual(new Set(codes));
   });
 });

@@ -28,8 +28,12 @@ export interface EventBus<TEvents extends Record<string, [] | [unknown] | [strin
  * Yoga's own Redis event target speaks ioredis; this is the same small adapter over node-redis, the client
  * the rest of the workspace uses.
  */
-export function createEventBus<TEvents extends Record<string, [] | [unknown] | [string | number, unknown]>>(options: EventBusOptions): EventBus<TEvents> {
-  const target = options.redisUrl ? redisEventTarget(options.redisUrl, options.channelPrefix, options.logger) : undefined;
+export function createEventBus<TEvents extends Record<string, [] | [unknown] | [string | number, unknown]>>(
+  options: EventBusOptions,
+): EventBus<TEvents> {
+  const target = options.redisUrl
+    ? redisEventTarget(options.redisUrl, options.channelPrefix, options.logger)
+    : undefined;
   const pubSub = createPubSub<TEvents>({
     ...(target && { eventTarget: target.eventTarget as never }),
     repeaterBuffer: new SlidingBuffer(SUBSCRIBER_BUFFER),
@@ -63,7 +67,11 @@ function redisEventTarget(url: string, prefix: string, logger: Logger) {
       counts.set(topic, count + 1);
       if (count > 0) return;
       void subscriber.ready
-        .then(() => subscriber.client.subscribe(prefix + topic, (message) => super.dispatchEvent(new CustomEvent(topic, { detail: JSON.parse(message) }))))
+        .then(() =>
+          subscriber.client.subscribe(prefix + topic, (message) =>
+            super.dispatchEvent(new CustomEvent(topic, { detail: JSON.parse(message) })),
+          ),
+        )
         .catch((error: unknown) => logger.warn({ err: error, topic }, "events: could not subscribe"));
     }
     override removeEventListener(...[topic, listener, options]: Parameters<EventTarget["removeEventListener"]>): void {
@@ -88,7 +96,12 @@ function redisEventTarget(url: string, prefix: string, logger: Logger) {
   return {
     eventTarget,
     async close() {
-      await Promise.all([publisher.client.close?.() ?? publisher.client.quit(), subscriber.client.close?.() ?? subscriber.client.quit()].map((closing) => Promise.resolve(closing).catch(() => {})));
+      await Promise.all(
+        [
+          publisher.client.close?.() ?? publisher.client.quit(),
+          subscriber.client.close?.() ?? subscriber.client.quit(),
+        ].map((closing) => Promise.resolve(closing).catch(() => {})),
+      );
     },
   };
 }

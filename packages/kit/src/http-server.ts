@@ -1,7 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
 import proxyAddr from "@fastify/proxy-addr";
-import Fastify, { type FastifyBaseLogger, type FastifyError, type FastifyInstance, type FastifyReply, LogController } from "fastify";
+import Fastify, {
+  type FastifyBaseLogger,
+  type FastifyError,
+  type FastifyInstance,
+  type FastifyReply,
+  LogController,
+} from "fastify";
 import { type AccessLog, createAccessLog } from "./access-log.ts";
 import { APPLICATION_JSON, responseContentType } from "./content-type.ts";
 import { ErrorCode } from "./errors.ts";
@@ -65,7 +71,13 @@ export function requestId(headers: IncomingHttpHeaders): string {
  * `application/graphql-response+json` client gets; `jsonStatus` what an `application/json` one gets
  * where the GraphQL-over-HTTP spec asks for 200 (a body that is not JSON).
  */
-export function sendError(reply: FastifyReply, status: number, code: ErrorCode, message: string, options: { jsonStatus?: number; extensions?: Record<string, unknown> } = {}): FastifyReply {
+export function sendError(
+  reply: FastifyReply,
+  status: number,
+  code: ErrorCode,
+  message: string,
+  options: { jsonStatus?: number; extensions?: Record<string, unknown> } = {},
+): FastifyReply {
   const type = responseContentType(reply.request.headers.accept) ?? APPLICATION_JSON;
   return reply
     .code(type === APPLICATION_JSON ? (options.jsonStatus ?? status) : status)
@@ -95,7 +107,11 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
         if (front) front(request, response, () => handler(request, response));
         else handler(request, response);
       });
-      const { keepAliveTimeout, requestTimeout, connectionTimeout } = settings as { keepAliveTimeout?: number; requestTimeout?: number; connectionTimeout?: number };
+      const { keepAliveTimeout, requestTimeout, connectionTimeout } = settings as {
+        keepAliveTimeout?: number;
+        requestTimeout?: number;
+        connectionTimeout?: number;
+      };
       server.keepAliveTimeout = keepAliveTimeout ?? 72_000;
       server.requestTimeout = requestTimeout ?? 0;
       server.setTimeout(connectionTimeout ?? 0);
@@ -135,7 +151,15 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
   const logAccess = createAccessLog(options.logger.child({}, { redact: [] }));
   app.addHook("onResponse", (request, reply, done) => {
     if (!request.url.startsWith("/health") && request.url !== "/metrics") {
-      logAccess([{ reqId: request.id, method: request.method, url: request.url.split("?")[0] as string, statusCode: reply.statusCode, ms: Math.round(reply.elapsedTime) }]);
+      logAccess([
+        {
+          reqId: request.id,
+          method: request.method,
+          url: request.url.split("?")[0] as string,
+          statusCode: reply.statusCode,
+          ms: Math.round(reply.elapsedTime),
+        },
+      ]);
     }
     done();
   });
@@ -148,8 +172,14 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     if (error.code === "FST_ERR_CTP_BODY_TOO_LARGE") {
       return sendError(reply, 413, ErrorCode.PAYLOAD_TOO_LARGE, `The request body is larger than ${bodyLimit} bytes.`);
     }
-    if (error.code === "FST_ERR_CTP_INVALID_JSON_BODY" || error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" || error instanceof SyntaxError) {
-      return sendError(reply, 400, ErrorCode.BAD_REQUEST, `The request body is not valid JSON: ${error.message}`, { jsonStatus: 200 });
+    if (
+      error.code === "FST_ERR_CTP_INVALID_JSON_BODY" ||
+      error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ||
+      error instanceof SyntaxError
+    ) {
+      return sendError(reply, 400, ErrorCode.BAD_REQUEST, `The request body is not valid JSON: ${error.message}`, {
+        jsonStatus: 200,
+      });
     }
     if (error.code === "FST_ERR_HANDLER_TIMEOUT") {
       return sendError(reply, 504, ErrorCode.GATEWAY_TIMEOUT, "The request took too long and was abandoned.");
@@ -159,7 +189,9 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     }
     const status = error.statusCode && error.statusCode < 500 ? error.statusCode : 500;
     if (status >= 500) request.log.error({ err: error }, "request failed");
-    return status >= 500 ? sendError(reply, 500, ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error") : sendError(reply, status, ErrorCode.BAD_REQUEST, error.message);
+    return status >= 500
+      ? sendError(reply, 500, ErrorCode.INTERNAL_SERVER_ERROR, "Internal server error")
+      : sendError(reply, status, ErrorCode.BAD_REQUEST, error.message);
   });
 
   app.get("/health/live", async () => ({ status: "ok" }));

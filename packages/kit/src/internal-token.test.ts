@@ -6,8 +6,14 @@ const secret = "i".repeat(40);
 describe("internal tokens", () => {
   it("carries the caller and the viewer, or an anonymous viewer", () => {
     const viewer = { userId: "u1", role: "CUSTOMER" as const };
-    expect(verifyInternalToken(signInternalToken({ caller: "router", viewer }, secret), secret)).toEqual({ caller: "router", viewer });
-    expect(verifyInternalToken(signInternalToken({ caller: "orders", viewer: null }, secret), secret)).toEqual({ caller: "orders", viewer: null });
+    expect(verifyInternalToken(signInternalToken({ caller: "router", viewer }, secret), secret)).toEqual({
+      caller: "router",
+      viewer,
+    });
+    expect(verifyInternalToken(signInternalToken({ caller: "orders", viewer: null }, secret), secret)).toEqual({
+      caller: "orders",
+      viewer: null,
+    });
   });
 
   it("carries the client's address when the caller names one", () => {
@@ -20,7 +26,9 @@ describe("internal tokens", () => {
 
   it("rejects missing and forged tokens", () => {
     expect(verifyInternalToken(undefined, secret)).toBeNull();
-    expect(verifyInternalToken(signInternalToken({ caller: "router", viewer: null }, "x".repeat(40)), secret)).toBeNull();
+    expect(
+      verifyInternalToken(signInternalToken({ caller: "router", viewer: null }, "x".repeat(40)), secret),
+    ).toBeNull();
     expect(verifyInternalToken("garbage", secret)).toBeNull();
   });
 

@@ -16,7 +16,9 @@ export function invalidate(context: InvalidationContext, ...tags: string[]): voi
   for (const tag of tags) context.invalidations.add(tag);
 }
 
-export function useInvalidationReport<TContext extends BaseContext & InvalidationContext>(): ApolloServerPlugin<TContext> {
+export function useInvalidationReport<
+  TContext extends BaseContext & InvalidationContext,
+>(): ApolloServerPlugin<TContext> {
   return {
     async requestDidStart() {
       return {

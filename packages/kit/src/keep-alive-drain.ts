@@ -34,7 +34,8 @@ export function drainKeepAliveOnClose(server: Server, onListenerClose: () => voi
           // Node's own test for "no response in progress" (its closeIdleConnections uses it).
           const busy = socket._httpMessage && !socket._httpMessage.finished;
           const seen = quietSince.get(socket);
-          if (busy || !seen || seen.bytesRead !== socket.bytesRead) quietSince.set(socket, { at: now, bytesRead: socket.bytesRead });
+          if (busy || !seen || seen.bytesRead !== socket.bytesRead)
+            quietSince.set(socket, { at: now, bytesRead: socket.bytesRead });
           // A client that ignores the FIN does not hold the stop past another idle period.
           else if (now - seen.at >= 2 * idleMs) socket.destroy();
           else if (now - seen.at >= idleMs && !socket.writableEnded) socket.end();

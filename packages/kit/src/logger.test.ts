@@ -3,7 +3,13 @@ import { describe, expect, it } from "vitest";
 import { createAccessLog } from "./access-log.ts";
 import { createLogger, droppedLogLines, reportDrops } from "./logger.ts";
 
-const line = (index: number) => ({ reqId: `request-${index}`, method: "POST", url: "/graphql", statusCode: 200, ms: 1 });
+const line = (index: number) => ({
+  reqId: `request-${index}`,
+  method: "POST",
+  url: "/graphql",
+  statusCode: 200,
+  ms: 1,
+});
 
 describe("dropped log lines", () => {
   it("are counted line by line, also when a whole batch of access lines is dropped at once", async () => {
@@ -32,13 +38,22 @@ describe("access lines of a cluster worker", () => {
     const stream = { maxWrite: 1000, write: (text: string) => writes.push(text) };
     const logger = createLogger("router", "info", stream);
     // Some with characters of two UTF-8 bytes: pieces are measured in bytes.
-    const lines = Array.from({ length: 20 }, (_, index) => ({ ...line(index), url: index % 3 ? "/graphql" : `/graphql/${"é".repeat(300)}` }));
+    const lines = Array.from({ length: 20 }, (_, index) => ({
+      ...line(index),
+      url: index % 3 ? "/graphql" : `/graphql/${"é".repeat(300)}`,
+    }));
     createAccessLog(logger.child({}, { redact: [] }))(lines);
     expect(writes.length).toBeGreaterThan(1);
     for (const text of writes) {
       expect(Buffer.byteLength(text)).toBeLessThanOrEqual(1000);
       expect(text.endsWith("\n")).toBe(true);
     }
-    expect(writes.join("").trimEnd().split("\n").map((text) => JSON.parse(text).reqId)).toEqual(lines.map((entry) => entry.reqId));
+    expect(
+      writes
+        .join("")
+        .trimEnd()
+        .split("\n")
+        .map((text) => JSON.parse(text).reqId),
+    ).toEqual(lines.map((entry) => entry.reqId));
   });
 });

@@ -23,7 +23,12 @@ export function createErrorMasker(logger: Logger, exposeDetails: boolean, hideSu
     // 4xx status but no code, which Apollo then reports as INTERNAL_SERVER_ERROR: they are the client's.
     const status = (error as { extensions?: { http?: { status?: unknown } } } | undefined)?.extensions?.http?.status;
     if (typeof status === "number" && status >= 400 && status < 500) {
-      return { message: formatted.message, locations: formatted.locations, path: formatted.path, extensions: { code: "BAD_REQUEST" } };
+      return {
+        message: formatted.message,
+        locations: formatted.locations,
+        path: formatted.path,
+        extensions: { code: "BAD_REQUEST" },
+      };
     }
     const cause = unwrapResolverError(error);
     logger.error({ err: cause, path: formatted.path }, "unexpected error while resolving");

@@ -20,7 +20,12 @@ describe("NUL bytes in arguments (Postgres error 22021 was a 500, #26)", () => {
   it.each([
     ["an inline argument", `{ echo(text: "a\\u0000b") }`, {}, "text"],
     ["a variable", `query($t: String) { echo(text: $t) }`, { t: "a\u0000b" }, "text"],
-    ["a nested input field", `query($i: Item) { echo(item: $i) }`, { i: { lines: [{ name: "ok" }, { name: "\u0000" }] } }, "item.lines.1.name"],
+    [
+      "a nested input field",
+      `query($i: Item) { echo(item: $i) }`,
+      { i: { lines: [{ name: "ok" }, { name: "\u0000" }] } },
+      "item.lines.1.name",
+    ],
   ])("refuses %s with BAD_USER_INPUT naming the field", async (_label, source, variableValues, field) => {
     const result = await graphql({ schema, source, rootValue, variableValues });
     expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field });

@@ -13,8 +13,14 @@ function select(page: KeysetPage): Row[] {
   const compare = (a: Row, b: { createdAt: Date; id: string }) =>
     sign * (a.createdAt.getTime() - b.createdAt.getTime() || a.id.localeCompare(b.id));
   const bound = "OR" in page.where ? page.where.OR[1] : undefined;
-  const after = bound && "id" in bound ? { createdAt: bound.createdAt, id: "gt" in bound.id ? bound.id.gt : bound.id.lt } : undefined;
-  return [...rows].sort((a, b) => compare(a, b)).filter((row) => !after || compare(row, after) > 0).slice(0, page.take);
+  const after =
+    bound && "id" in bound
+      ? { createdAt: bound.createdAt, id: "gt" in bound.id ? bound.id.gt : bound.id.lt }
+      : undefined;
+  return [...rows]
+    .sort((a, b) => compare(a, b))
+    .filter((row) => !after || compare(row, after) > 0)
+    .slice(0, page.take);
 }
 
 async function walk(order: "asc" | "desc", first: number) {
@@ -22,7 +28,10 @@ async function walk(order: "asc" | "desc", first: number) {
   let after: string | null = null;
   for (;;) {
     const connection: { edges: Array<{ node: Row }>; pageInfo: { hasNextPage: boolean; endCursor: string | null } } =
-      await keysetConnection({ first, after }, order, { rows: async (page) => select(page), count: async () => rows.length });
+      await keysetConnection({ first, after }, order, {
+        rows: async (page) => select(page),
+        count: async () => rows.length,
+      });
     seen.push(...connection.edges.map((edge) => edge.node.id));
     if (!connection.pageInfo.hasNextPage) return seen;
     after = connection.pageInfo.endCursor;
@@ -47,7 +56,9 @@ describe("keyset pagination", () => {
       },
       count: async () => 0,
     };
-    await expect(keysetConnection({ after: "bogus" }, "asc", query)).rejects.toMatchObject({ extensions: { code: "BAD_USER_INPUT" } });
+    await expect(keysetConnection({ after: "bogus" }, "asc", query)).rejects.toMatchObject({
+      extensions: { code: "BAD_USER_INPUT" },
+    });
     expect(queried).toBe(false);
   });
 

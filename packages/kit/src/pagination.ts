@@ -39,7 +39,9 @@ export async function keysetConnection<T extends Position>(
   const position = args.after ? decodeCursor(args.after) : null;
   const after = <V>(value: V): After<V> => (order === "asc" ? { gt: value } : { lt: value });
   const page: KeysetPage = {
-    where: position ? { OR: [{ createdAt: after(position.createdAt) }, { createdAt: position.createdAt, id: after(position.id) }] } : {},
+    where: position
+      ? { OR: [{ createdAt: after(position.createdAt) }, { createdAt: position.createdAt, id: after(position.id) }] }
+      : {},
     orderBy: [{ createdAt: order }, { id: order }],
     take: limit + 1,
   };

@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
-import { parse, type DocumentNode } from "graphql";
+import { type DocumentNode, parse } from "graphql";
 
 /**
  * Reads a subgraph's `schema.graphql` from its package root. Sources (`src/index.ts`) and the built bundle

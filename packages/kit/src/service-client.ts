@@ -32,7 +32,11 @@ export interface CallOptions {
  */
 export function createServiceClient(options: ServiceClientOptions) {
   const sign = createInternalTokenSigner(options.caller, options.internalTokenSecret);
-  return async function call<T>(query: string, variables: Record<string, unknown>, callOptions: CallOptions = {}): Promise<T> {
+  return async function call<T>(
+    query: string,
+    variables: Record<string, unknown>,
+    callOptions: CallOptions = {},
+  ): Promise<T> {
     let body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
     try {
       const headers: Record<string, string> = {
@@ -51,13 +55,17 @@ export function createServiceClient(options: ServiceClientOptions) {
       });
       body = (await response.json()) as typeof body;
     } catch (error) {
-      const reason = error instanceof Error && error.name === "TimeoutError" ? `no answer within ${options.timeoutMs} ms` : String(error);
+      const reason =
+        error instanceof Error && error.name === "TimeoutError"
+          ? `no answer within ${options.timeoutMs} ms`
+          : String(error);
       throw new ServiceUnreachableError(`The ${options.target} service is unreachable: ${reason}`);
     }
     const first = body.errors?.[0];
     if (first) {
       const { code, stacktrace: _stacktrace, ...extensions } = first.extensions ?? {};
-      if (isErrorCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR) throw appError(code, first.message, extensions);
+      if (isErrorCode(code) && code !== ErrorCode.INTERNAL_SERVER_ERROR)
+        throw appError(code, first.message, extensions);
       throw new Error(`The ${options.target} service failed: ${first.message}`);
     }
     if (!body.data) throw new Error(`The ${options.target} service returned no data`);

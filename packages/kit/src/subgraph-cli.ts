@@ -3,8 +3,8 @@ import { ConfigError } from "./config.ts";
 import type { InvalidationContext } from "./invalidation.ts";
 import { exitAfterLogs, serviceLogger } from "./logger.ts";
 import { handleShutdownSignals } from "./shutdown.ts";
+import { type SubgraphSpec, startSubgraph } from "./subgraph.ts";
 import { startTracing } from "./tracing.ts";
-import { startSubgraph, type SubgraphSpec } from "./subgraph.ts";
 
 /**
  * A subgraph's process entry point (`src/main.ts`):
@@ -19,7 +19,11 @@ export async function runSubgraphCli<
   TDb extends { $disconnect(): Promise<void> },
   TContext extends BaseContext & InvalidationContext,
   TServices extends { close(): Promise<void> } | undefined = undefined,
->(loadSpec: () => SubgraphSpec<TDb, TContext, TServices>, command = process.argv[2] ?? "serve", args = process.argv.slice(3)): Promise<void> {
+>(
+  loadSpec: () => SubgraphSpec<TDb, TContext, TServices>,
+  command = process.argv[2] ?? "serve",
+  args = process.argv.slice(3),
+): Promise<void> {
   let spec: SubgraphSpec<TDb, TContext, TServices>;
   try {
     spec = loadSpec();

@@ -10,18 +10,18 @@ import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/ind
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyRequest } from "fastify";
 import type { DocumentNode } from "graphql";
+import { useCacheTags } from "./cache-tags.ts";
 import type { CommonConfig } from "./config.ts";
 import { ErrorCode, requestError } from "./errors.ts";
 import { createHttpServer, listen } from "./http-server.ts";
 import { INTERNAL_TOKEN_HEADER, type InternalIdentity, verifyInternalToken } from "./internal-token.ts";
+import { type InvalidationContext, useInvalidationReport } from "./invalidation.ts";
 import type { Logger } from "./logger.ts";
 import { createErrorMasker } from "./mask-errors.ts";
-import { refuseNulBytes } from "./nul-bytes.ts";
 import type { Metrics } from "./metrics.ts";
+import { refuseNulBytes } from "./nul-bytes.ts";
 import { useOperationMetrics } from "./operation-metrics.ts";
-import { useCacheTags } from "./cache-tags.ts";
 import { serveSubscriptions } from "./subscription-server.ts";
-import { type InvalidationContext, useInvalidationReport } from "./invalidation.ts";
 
 /**
  * A subgraph's resolver map, typed in the subgraph by the `Resolvers` generated from its schema.graphql.
@@ -56,7 +56,9 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
   const introspection = config.env !== "production";
   const development = config.env === "development";
   // buildSubgraphSchema types resolvers with an `unknown` context; ours are typed with the real one.
-  const schema = refuseNulBytes(buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }));
+  const schema = refuseNulBytes(
+    buildSubgraphSchema({ typeDefs: options.typeDefs, resolvers: options.resolvers as GraphQLResolverMap<unknown> }),
+  );
   const apollo = new ApolloServer<TContext>({
     schema,
     introspection,
@@ -87,14 +89,24 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
       const header = request.headers[INTERNAL_TOKEN_HEADER];
       const identity = verifyInternalToken(typeof header === "string" ? header : undefined, config.internalTokenSecret);
       if (!identity) {
-        throw requestError(ErrorCode.UNAUTHENTICATED, `The ${options.name} subgraph only accepts requests from the router.`);
+        throw requestError(
+          ErrorCode.UNAUTHENTICATED,
+          `The ${options.name} subgraph only accepts requests from the router.`,
+        );
       }
       return options.context(identity, request);
     },
   });
   http.app.route({ method: ["GET", "POST", "OPTIONS"], url: "/graphql", handler });
   const subscriptions = schema.getSubscriptionType()
-    ? serveSubscriptions({ name: options.name, server: http.app.server, schema, internalTokenSecret: config.internalTokenSecret, context: (identity) => options.context(identity), logger })
+    ? serveSubscriptions({
+        name: options.name,
+        server: http.app.server,
+        schema,
+        internalTokenSecret: config.internalTokenSecret,
+        context: (identity) => options.context(identity),
+        logger,
+      })
     : undefined;
   const url = await listen(http.app, config.host, config.port);
   logger.info({ url: `${url}/graphql` }, `${options.name} subgraph listening`);

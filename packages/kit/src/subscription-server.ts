@@ -1,5 +1,5 @@
 import type { Server } from "node:http";
-import { GraphQLError, type GraphQLSchema, OperationTypeNode, getOperationAST, parse, validate } from "graphql";
+import { GraphQLError, type GraphQLSchema, getOperationAST, OperationTypeNode, parse, validate } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { ErrorCode } from "./errors.ts";
@@ -23,7 +23,8 @@ export interface SubscriptionServerOptions<TContext> {
  */
 export function serveSubscriptions<TContext>(options: SubscriptionServerOptions<TContext>): { close(): Promise<void> } {
   const sockets = new WebSocketServer({ server: options.server, path: "/graphql" });
-  const verify = (token: unknown) => verifyInternalToken(typeof token === "string" ? token : undefined, options.internalTokenSecret);
+  const verify = (token: unknown) =>
+    verifyInternalToken(typeof token === "string" ? token : undefined, options.internalTokenSecret);
   const refused = (message: string, code: ErrorCode) => [new GraphQLError(message, { extensions: { code } })];
   const server = useServer(
     {
@@ -31,7 +32,11 @@ export function serveSubscriptions<TContext>(options: SubscriptionServerOptions<
       onConnect: (context) => verify(context.connectionParams?.[INTERNAL_TOKEN_HEADER]) !== null,
       onSubscribe: (_context, _id, payload) => {
         const identity = verify(payload.extensions?.[INTERNAL_TOKEN_HEADER]);
-        if (!identity) return refused(`The ${options.name} subgraph only accepts subscriptions from the router.`, ErrorCode.UNAUTHENTICATED);
+        if (!identity)
+          return refused(
+            `The ${options.name} subgraph only accepts subscriptions from the router.`,
+            ErrorCode.UNAUTHENTICATED,
+          );
         let document: ReturnType<typeof parse>;
         try {
           document = parse(payload.query);
@@ -41,7 +46,10 @@ export function serveSubscriptions<TContext>(options: SubscriptionServerOptions<
         const errors = validate(options.schema, document);
         if (errors.length) return errors;
         if (getOperationAST(document, payload.operationName)?.operation !== OperationTypeNode.SUBSCRIPTION) {
-          return refused("Only subscriptions are served over WebSocket; send queries and mutations with POST.", ErrorCode.BAD_REQUEST);
+          return refused(
+            "Only subscriptions are served over WebSocket; send queries and mutations with POST.",
+            ErrorCode.BAD_REQUEST,
+          );
         }
         return {
           schema: options.schema,

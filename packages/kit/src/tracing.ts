@@ -1,4 +1,4 @@
-import { context, propagation, SpanKind, SpanStatusCode, trace, type Span } from "@opentelemetry/api";
+import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -26,7 +26,9 @@ export function startTracing(service: string, endpoint: string | undefined): { s
   enabled = true;
   const provider = new NodeTracerProvider({
     resource: resourceFromAttributes({ "service.name": service }),
-    spanProcessors: [new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, "")}/v1/traces` }))],
+    spanProcessors: [
+      new BatchSpanProcessor(new OTLPTraceExporter({ url: `${endpoint.replace(/\/$/, "")}/v1/traces` })),
+    ],
   });
   provider.register();
   registerInstrumentations({ tracerProvider: provider, instrumentations: [new PrismaInstrumentation()] });
@@ -40,7 +42,11 @@ const spans = new WeakMap<FastifyRequest, Span>();
 export function traceRequests(app: FastifyInstance): void {
   app.addHook("onRequest", (request, _reply, done) => {
     const parent = propagation.extract(context.active(), request.headers);
-    const span = tracer().startSpan(`${request.method} ${request.url.split("?")[0]}`, { kind: SpanKind.SERVER }, parent);
+    const span = tracer().startSpan(
+      `${request.method} ${request.url.split("?")[0]}`,
+      { kind: SpanKind.SERVER },
+      parent,
+    );
     span.setAttribute("http.request_id", String(request.id));
     spans.set(request, span);
     context.with(trace.setSpan(parent, span), done);

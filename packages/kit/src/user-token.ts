@@ -54,7 +54,12 @@ export function verifyUserToken(token: string, jwtConfig: CommonConfig["jwt"]): 
     const reason = error instanceof jwt.TokenExpiredError ? "The token has expired." : "The token is invalid.";
     throw new InvalidTokenError(reason);
   }
-  if (typeof payload === "string" || typeof payload.sub !== "string" || !isRole(payload.role) || typeof payload.iat !== "number") {
+  if (
+    typeof payload === "string" ||
+    typeof payload.sub !== "string" ||
+    !isRole(payload.role) ||
+    typeof payload.iat !== "number"
+  ) {
     throw new InvalidTokenError("The token is invalid.");
   }
   if (typeof payload.exp !== "number") throw new InvalidTokenError("The token has no expiry.");

@@ -18,9 +18,13 @@ function deferred<T>() {
 function health() {
   const lines: string[] = [];
   let recoveries = 0;
-  const guard = new CacheHealth(createLogger("router", "info", { write: (line: string) => void lines.push(line) }), 1_000, async () => {
-    recoveries++;
-  });
+  const guard = new CacheHealth(
+    createLogger("router", "info", { write: (line: string) => void lines.push(line) }),
+    1_000,
+    async () => {
+      recoveries++;
+    },
+  );
   return { guard, lines, recoveries: () => recoveries };
 }
 

@@ -1,14 +1,14 @@
 import zlib from "node:zlib";
 import { createHttpServer, createLogger, listen, signUserToken } from "@supergraph/kit/runtime";
+import { buildSchema } from "graphql";
 import { request } from "undici";
 import { afterEach, describe, expect, it, vi } from "vitest";
-import { createCompression, type Encodable, type Encoding, varyWithAccept } from "../http/compression.ts";
 import { loadConfig } from "../config.ts";
+import { createCompression, type Encodable, type Encoding, varyWithAccept } from "../http/compression.ts";
 import { corsHeaders, corsOptions } from "../http/cors.ts";
 import { parseReplayedBodies } from "../http/replay-body.ts";
 import { createRouterMetrics } from "../process/metrics.ts";
 import { createRateLimiter } from "../protection/rate-limit.ts";
-import { buildSchema } from "graphql";
 import { createHitLane, handedOn as laneHandoff } from "./hit-lane.ts";
 import { entryKey, ResponseCache, type Scope } from "./response-cache.ts";
 import { memoryCacheStore } from "./testing.ts";
@@ -21,7 +21,9 @@ const jwt = loadConfig({}).jwt;
 const QUERY = "query Lamp { product(id: 1) { name } }";
 const ANSWER = '{"data":{"product":{"name":"Lamp"}}}';
 
-async function startLane(options: { perMinute?: number; allows?: (query: unknown) => boolean; origins?: string[]; compress?: boolean } = {}) {
+async function startLane(
+  options: { perMinute?: number; allows?: (query: unknown) => boolean; origins?: string[]; compress?: boolean } = {},
+) {
   const logs: string[] = [];
   const logger = createLogger("router", "info", { write: (line: string) => void logs.push(line) });
   const metrics = createRouterMetrics();
@@ -52,13 +54,24 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
   );
   http.app.post("/graphql", async (request) => {
     const handoff = laneHandoff(request.raw);
-    return { handedOn: true, body: request.body, missed: handoff?.cache.lookedUp === true, refresh: (handoff?.cache.refresh ?? null) !== null, spent: handoff?.decision };
+    return {
+      handedOn: true,
+      body: request.body,
+      missed: handoff?.cache.lookedUp === true,
+      refresh: (handoff?.cache.refresh ?? null) !== null,
+      spent: handoff?.decision,
+    };
   });
   http.setFrontDoor(
     createHitLane({
       cache,
       jwt,
-      rateLimit: createRateLimiter({ perMinute: options.perMinute ?? 1000, redis: undefined, keyPrefix: "t:", timeoutMs: 100 }),
+      rateLimit: createRateLimiter({
+        perMinute: options.perMinute ?? 1000,
+        redis: undefined,
+        keyPrefix: "t:",
+        timeoutMs: 100,
+      }),
       metrics,
       compression,
       allows: (request) => options.allows?.(request.query) ?? true,
@@ -78,13 +91,26 @@ async function startLane(options: { perMinute?: number; allows?: (query: unknown
     // Written `ageSeconds` ago.
     vi.useFakeTimers({ toFake: ["Date"], now: Date.now() - ageSeconds * 1000 });
     try {
-      await cache.write({ key, body, tags: [], generation: await store.tags.generation(), ttlSeconds: 60, cacheControl: "max-age=60, public", operationName: "Lamp", refresh: null });
+      await cache.write({
+        key,
+        body,
+        tags: [],
+        generation: await store.tags.generation(),
+        ttlSeconds: 60,
+        cacheControl: "max-age=60, public",
+        operationName: "Lamp",
+        refresh: null,
+      });
     } finally {
       vi.useRealTimers();
     }
   };
   const post = (body: unknown, headers: Record<string, string> = {}) =>
-    fetch(url, { method: "POST", headers: { "content-type": "application/json", ...headers }, body: typeof body === "string" ? body : JSON.stringify(body) });
+    fetch(url, {
+      method: "POST",
+      headers: { "content-type": "application/json", ...headers },
+      body: typeof body === "string" ? body : JSON.stringify(body),
+    });
   const close = () => http.app.close();
   running.push(close);
   return { url, logs, metrics, http, remember, post, compressions };
@@ -118,11 +144,20 @@ describe("cache-hit lane", () => {
   it("records every hit it serves: metrics and the access line", async () => {
     const lane = await startLane();
     await lane.remember("public", { query: QUERY });
-    await Promise.all(Array.from({ length: 20 }, () => lane.post({ query: QUERY }).then((response) => response.text())));
-    expect(await lane.metrics.registry.getSingleMetricAsString("response_cache_requests_total")).toMatch(/\{result="hit"[^}]*\} 20$/m);
+    await Promise.all(
+      Array.from({ length: 20 }, () => lane.post({ query: QUERY }).then((response) => response.text())),
+    );
+    expect(await lane.metrics.registry.getSingleMetricAsString("response_cache_requests_total")).toMatch(
+      /\{result="hit"[^}]*\} 20$/m,
+    );
     const durations = await lane.metrics.graphqlRequests.get();
-    expect(durations.values.find((value) => value.metricName?.endsWith("_count"))).toMatchObject({ labels: { operation: "Lamp", outcome: "ok" }, value: 20 });
-    const lines = lane.logs.map((line) => JSON.parse(line) as Record<string, unknown>).filter((line) => line.msg === "request");
+    expect(durations.values.find((value) => value.metricName?.endsWith("_count"))).toMatchObject({
+      labels: { operation: "Lamp", outcome: "ok" },
+      value: 20,
+    });
+    const lines = lane.logs
+      .map((line) => JSON.parse(line) as Record<string, unknown>)
+      .filter((line) => line.msg === "request");
     expect(lines).toHaveLength(20);
     expect(lines[0]).toMatchObject({ service: "router", method: "POST", url: "/graphql", statusCode: 200 });
   });
@@ -131,7 +166,13 @@ describe("cache-hit lane", () => {
     const lane = await startLane();
     const names = Array.from({ length: 30 }, (_, index) => `item${index}`);
     for (const name of names) await lane.remember("public", { query: `{ ${name} }` }, `{"data":{"${name}":1}}`);
-    const answers = await Promise.all(names.map((name) => lane.post({ query: `{ ${name} }` }, { "x-request-id": name }).then(async (response) => [response.headers.get("x-request-id"), await response.text()])));
+    const answers = await Promise.all(
+      names.map((name) =>
+        lane
+          .post({ query: `{ ${name} }` }, { "x-request-id": name })
+          .then(async (response) => [response.headers.get("x-request-id"), await response.text()]),
+      ),
+    );
     expect(answers).toEqual(names.map((name) => [name, `{"data":{"${name}":1}}`]));
   });
 
@@ -165,10 +206,14 @@ describe("cache-hit lane", () => {
     expect(await typeFor("*/*")).toBe("application/json; charset=utf-8");
     expect(await typeFor("application/json")).toBe("application/json; charset=utf-8");
     // What Apollo Client and urql send.
-    expect(await typeFor("application/graphql-response+json,application/json;q=0.9")).toBe("application/graphql-response+json; charset=utf-8");
-    expect(await typeFor("application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed")).toBe(
+    expect(await typeFor("application/graphql-response+json,application/json;q=0.9")).toBe(
       "application/graphql-response+json; charset=utf-8",
     );
+    expect(
+      await typeFor(
+        "application/graphql-response+json, application/graphql+json, application/json, text/event-stream, multipart/mixed",
+      ),
+    ).toBe("application/graphql-response+json; charset=utf-8");
     // Nothing the router offers: Apollo Server answers it (406), after the lane looked nothing up.
     expect(await typeFor("text/html")).toBe("handed on");
   });
@@ -180,7 +225,9 @@ describe("cache-hit lane", () => {
     const answers = await Promise.all(
       Array.from({ length: 10 }, async () => {
         const response = await lane.post({ query: QUERY });
-        return response.headers.get("x-cache") === "HIT" ? "hit" : ((await response.json()) as { missed: boolean; refresh: boolean });
+        return response.headers.get("x-cache") === "HIT"
+          ? "hit"
+          : ((await response.json()) as { missed: boolean; refresh: boolean });
       }),
     );
     // The one handed on skips the handler's lookup too (missed), and does not read the cache (refresh).
@@ -219,19 +266,35 @@ describe("cache-hit lane", () => {
     expect((await lane.post(`{"query":"${QUERY}","__proto__":{"x":1}}`, strict)).status).toBe(400);
     expect(await handedOn(await lane.post([{ query: QUERY }]))).toBe(true);
     // Bodies Apollo Server refuses with a 400 (the entry's operation, but fields of the wrong type).
-    for (const refused of [{ operationName: 1 }, { variables: "{}" }, { variables: [] }, { extensions: "x" }, { extensions: 1 }]) {
+    for (const refused of [
+      { operationName: 1 },
+      { variables: "{}" },
+      { variables: [] },
+      { extensions: "x" },
+      { extensions: 1 },
+    ]) {
       expect(await handedOn(await lane.post({ query: QUERY, ...refused })), JSON.stringify(refused)).toBe(true);
     }
-    expect((await lane.post({ query: QUERY, operationName: null, variables: null, extensions: {} })).headers.get("x-cache")).toBe("HIT");
-    expect(await handedOn(await fetch(lane.url, { method: "POST", headers: { "content-type": "text/plain" }, body }))).toBe(true);
-    expect(await handedOn(await fetch(`${lane.url}?debug=1`, { method: "POST", headers: { "content-type": "application/json" }, body }))).toBe(true);
+    expect(
+      (await lane.post({ query: QUERY, operationName: null, variables: null, extensions: {} })).headers.get("x-cache"),
+    ).toBe("HIT");
+    expect(
+      await handedOn(await fetch(lane.url, { method: "POST", headers: { "content-type": "text/plain" }, body })),
+    ).toBe(true);
+    expect(
+      await handedOn(
+        await fetch(`${lane.url}?debug=1`, { method: "POST", headers: { "content-type": "application/json" }, body }),
+      ),
+    ).toBe(true);
   });
 
   it("serves a private entry to its user only, and hands a refused token on", async () => {
     const lane = await startLane();
     const token = (userId: string) => signUserToken({ userId, role: "CUSTOMER" }, jwt);
     await lane.remember("private:u1", { query: QUERY }, '{"data":{"mine":1}}');
-    expect(await (await lane.post({ query: QUERY }, { authorization: `Bearer ${token("u1")}` })).text()).toBe('{"data":{"mine":1}}');
+    expect(await (await lane.post({ query: QUERY }, { authorization: `Bearer ${token("u1")}` })).text()).toBe(
+      '{"data":{"mine":1}}',
+    );
     expect(await handedOn(await lane.post({ query: QUERY }, { authorization: `Bearer ${token("u2")}` }))).toBe(true);
     expect(await handedOn(await lane.post({ query: QUERY }))).toBe(true);
     expect(await handedOn(await lane.post({ query: QUERY }, { authorization: "Bearer forged.token.here" }))).toBe(true);
@@ -250,11 +313,16 @@ describe("cache-hit lane", () => {
     await lane.remember("public", { query: QUERY });
     type HandedOn = { spent?: { allowed: boolean; retryAfterSeconds: number } };
     // Not looked up, so not spent here: the router's context spends it.
-    const badToken = (await (await lane.post({ query: "{ other }" }, { authorization: "Bearer nope" })).json()) as HandedOn;
+    const badToken = (await (
+      await lane.post({ query: "{ other }" }, { authorization: "Bearer nope" })
+    ).json()) as HandedOn;
     expect(badToken.spent).toBeUndefined();
     expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
     // A miss spends its point here, with the lookup, and carries the decision to the context.
-    expect(((await (await lane.post({ query: "{ other }" })).json()) as HandedOn).spent).toEqual({ allowed: true, retryAfterSeconds: 0 });
+    expect(((await (await lane.post({ query: "{ other }" })).json()) as HandedOn).spent).toEqual({
+      allowed: true,
+      retryAfterSeconds: 0,
+    });
     expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
     // The budget (3) is spent: a hit is handed on refused, to get its 429 there without spending again.
     const refused = (await (await lane.post({ query: QUERY })).json()) as HandedOn;
@@ -280,12 +348,30 @@ describe("cache-hit lane", () => {
 
   describe("compression", () => {
     // Big enough to be compressed (the threshold is 1 KB), and varied enough not to be trivial.
-    const BIG = JSON.stringify({ data: { products: Array.from({ length: 60 }, (_, index) => ({ id: String(index), name: `Lamp ${index}`, price: index * 37 })) } });
+    const BIG = JSON.stringify({
+      data: {
+        products: Array.from({ length: 60 }, (_, index) => ({
+          id: String(index),
+          name: `Lamp ${index}`,
+          price: index * 37,
+        })),
+      },
+    });
     const decode = (encoding: string | undefined, bytes: Buffer) =>
-      encoding === "br" ? zlib.brotliDecompressSync(bytes) : encoding === "gzip" ? zlib.gunzipSync(bytes) : encoding === "deflate" ? zlib.inflateSync(bytes) : bytes;
+      encoding === "br"
+        ? zlib.brotliDecompressSync(bytes)
+        : encoding === "gzip"
+          ? zlib.gunzipSync(bytes)
+          : encoding === "deflate"
+            ? zlib.inflateSync(bytes)
+            : bytes;
     /** The raw answer (undici's request neither asks for nor undoes compression), as a client sees it. */
     async function raw(url: string, body: unknown, headers: Record<string, string>) {
-      const response = await request(url, { method: "POST", headers: { "content-type": "application/json", origin: "https://app.example", ...headers }, body: JSON.stringify(body) });
+      const response = await request(url, {
+        method: "POST",
+        headers: { "content-type": "application/json", origin: "https://app.example", ...headers },
+        body: JSON.stringify(body),
+      });
       const bytes = Buffer.from(await response.body.arrayBuffer());
       const encoding = response.headers["content-encoding"] as string | undefined;
       return {
@@ -318,7 +404,11 @@ describe("cache-hit lane", () => {
         const hit = await raw(lane.url, { query: QUERY }, headers);
         const fastify = await raw(lane.url.replace(/graphql$/, "fastify"), { answer: BIG }, headers);
         expect(hit.cache, JSON.stringify(headers)).toBe("HIT");
-        expect({ encoding: hit.encoding, vary: hit.vary, text: hit.text }, JSON.stringify(headers)).toEqual({ encoding: fastify.encoding, vary: fastify.vary, text: BIG });
+        expect({ encoding: hit.encoding, vary: hit.vary, text: hit.text }, JSON.stringify(headers)).toEqual({
+          encoding: fastify.encoding,
+          vary: fastify.vary,
+          text: BIG,
+        });
         // The length is the bytes sent, compressed or not.
         expect(hit.length).toBe(hit.sent);
       }
@@ -332,18 +422,31 @@ describe("cache-hit lane", () => {
     it("sends small hits as they are, and none compressed when compression is off", async () => {
       const lane = await startLane();
       await lane.remember("public", { query: QUERY });
-      expect(await raw(lane.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({ cache: "HIT", encoding: undefined, text: ANSWER });
+      expect(await raw(lane.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({
+        cache: "HIT",
+        encoding: undefined,
+        text: ANSWER,
+      });
       const off = await startLane({ compress: false });
       await off.remember("public", { query: QUERY }, BIG);
-      expect(await raw(off.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({ cache: "HIT", encoding: undefined, vary: "Origin, Accept", text: BIG });
+      expect(await raw(off.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({
+        cache: "HIT",
+        encoding: undefined,
+        vary: "Origin, Accept",
+        text: BIG,
+      });
     });
 
     it("compresses an entry once per encoding, for all the clients that ask, at once or after", async () => {
       const lane = await startLane();
       await lane.remember("public", { query: QUERY }, BIG);
-      const answers = await Promise.all(Array.from({ length: 20 }, () => raw(lane.url, { query: QUERY }, { "accept-encoding": "br" })));
+      const answers = await Promise.all(
+        Array.from({ length: 20 }, () => raw(lane.url, { query: QUERY }, { "accept-encoding": "br" })),
+      );
       expect(new Set(answers.map((answer) => answer.text))).toEqual(new Set([BIG]));
-      expect(answers.every((answer) => answer.cache === "HIT" && answer.encoding === "br" && answer.sent < BIG.length / 3)).toBe(true);
+      expect(
+        answers.every((answer) => answer.cache === "HIT" && answer.encoding === "br" && answer.sent < BIG.length / 3),
+      ).toBe(true);
       expect(lane.compressions).toEqual(["br"]);
       await raw(lane.url, { query: QUERY }, { "accept-encoding": "gzip" });
       expect(lane.compressions).toEqual(["br", "gzip"]);

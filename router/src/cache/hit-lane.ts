@@ -1,12 +1,21 @@
 import type { IncomingMessage, ServerResponse } from "node:http";
-import { type AccessLine, type AccessLog, type CommonConfig, type FrontDoor, type Logger, operationLabel, requestId, responseContentType } from "@supergraph/kit/runtime";
+import {
+  type AccessLine,
+  type AccessLog,
+  type CommonConfig,
+  type FrontDoor,
+  type Logger,
+  operationLabel,
+  requestId,
+  responseContentType,
+} from "@supergraph/kit/runtime";
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
-import type { Revocations } from "../protection/revocations.ts";
-import type { RouterMetrics } from "../process/metrics.ts";
 import { type Compression, type Encoding, varyWithAccept, varyWithEncoding } from "../http/compression.ts";
 import { replayBody } from "../http/replay-body.ts";
+import type { RouterMetrics } from "../process/metrics.ts";
 import type { RateLimitDecision, RateLimiter } from "../protection/rate-limit.ts";
+import type { Revocations } from "../protection/revocations.ts";
 import { type CacheRequest, type Hit, hitHeaders, type ResponseCache } from "./response-cache.ts";
 import { type CacheState, newCacheState } from "./state.ts";
 
@@ -120,7 +129,10 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       const ms = performance.now() - answer.started;
       try {
         options.metrics.cacheResults.inc({ result: "hit" });
-        options.metrics.graphqlRequests.observe({ operation: operationLabel(operationNames, answer.hit.operationName), outcome: "ok" }, ms / 1000);
+        options.metrics.graphqlRequests.observe(
+          { operation: operationLabel(operationNames, answer.hit.operationName), outcome: "ok" },
+          ms / 1000,
+        );
       } catch {
         // Recording is best effort; the answers are already sent.
       }
@@ -135,7 +147,12 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
   }
 
   /** The answer to a request if it is a hit this lane may serve; null hands it on. */
-  async function check(request: IncomingMessage, response: ServerResponse, body: Buffer, started: number): Promise<Answer | null> {
+  async function check(
+    request: IncomingMessage,
+    response: ServerResponse,
+    body: Buffer,
+    started: number,
+  ): Promise<Answer | null> {
     // Not looked up (nor its rate-limit point spent) when Apollo Server must answer it: a 406.
     const contentType = responseContentType(request.headers.accept);
     if (!contentType) return null;
@@ -145,7 +162,8 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     } catch {
       return null;
     }
-    if (!params || typeof params !== "object" || Array.isArray(params) || !options.allows(params as CacheRequest)) return null;
+    if (!params || typeof params !== "object" || Array.isArray(params) || !options.allows(params as CacheRequest))
+      return null;
     let viewer: ReturnType<typeof identify>;
     try {
       viewer = identify(request.headers, options.jwt);
@@ -181,7 +199,16 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
           encoding = null;
         }
       }
-      return { response, id: requestId(request.headers), hit, contentType, body: bytes, encoding, origin: request.headers.origin, started };
+      return {
+        response,
+        id: requestId(request.headers),
+        hit,
+        contentType,
+        body: bytes,
+        encoding,
+        origin: request.headers.origin,
+        started,
+      };
     }
     // A request looked up here is not looked up again by the handler (with Redis, a round trip per scope).
     const cache = newCacheState(params as CacheRequest);

@@ -21,7 +21,14 @@ function sameKey(sent: string | undefined, key: string): boolean {
 export function serveInvalidation(app: FastifyInstance, cache: ResponseCache, sharedKey: string): void {
   app.post("/invalidation", async (request, reply) => {
     if (!sameKey(request.headers.authorization, sharedKey)) {
-      return reply.code(401).send({ errors: [{ message: "The invalidation endpoint needs the shared key in Authorization.", extensions: { code: "UNAUTHENTICATED" } }] });
+      return reply.code(401).send({
+        errors: [
+          {
+            message: "The invalidation endpoint needs the shared key in Authorization.",
+            extensions: { code: "UNAUTHENTICATED" },
+          },
+        ],
+      });
     }
     const body = request.body;
     const requests = Array.isArray(body) ? body : [body];

@@ -2,7 +2,14 @@ import { createHash } from "node:crypto";
 import { buildSchema } from "graphql";
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { createCompression } from "../http/compression.ts";
-import { type CacheRequest, entryKey, type Hit, ResponseCache, schemaFingerprint, type Write } from "./response-cache.ts";
+import {
+  type CacheRequest,
+  entryKey,
+  type Hit,
+  ResponseCache,
+  schemaFingerprint,
+  type Write,
+} from "./response-cache.ts";
 import type { CacheStore } from "./store.ts";
 import { hitFor, memoryCacheStore } from "./testing.ts";
 
@@ -39,11 +46,19 @@ async function writtenAgo<T>(ageSeconds: number, write: () => Promise<T>): Promi
 }
 
 /** A router's response cache on `store` (by default a store of its own; two routers may share one). */
-function responseCache(store: ConstructorParameters<typeof ResponseCache>[0] & Pick<CacheStore, "raw" | "claim"> = memoryCacheStore(), compression = false) {
-  const cache = new ResponseCache(store, createCompression({ enabled: compression, minBytes: 1 }), { maxEntryBytes: 1024 * 1024, maxTtlSeconds: 300, limits: LIMITS });
+function responseCache(
+  store: ConstructorParameters<typeof ResponseCache>[0] & Pick<CacheStore, "raw" | "claim"> = memoryCacheStore(),
+  compression = false,
+) {
+  const cache = new ResponseCache(store, createCompression({ enabled: compression, minBytes: 1 }), {
+    maxEntryBytes: 1024 * 1024,
+    maxTtlSeconds: 300,
+    limits: LIMITS,
+  });
   cache.serve(SCHEMA);
   // A version of the entry written `ageSeconds` ago, living `ttl` seconds.
-  const write = (ageSeconds: number, ttl: number) => writtenAgo(ageSeconds, () => cache.write(writeOf(KEY, { ttlSeconds: ttl })));
+  const write = (ageSeconds: number, ttl: number) =>
+    writtenAgo(ageSeconds, () => cache.write(writeOf(KEY, { ttlSeconds: ttl })));
   const hit = () => hitFor(cache, REQUEST);
   /** Whether a request that got this hit is to refresh its entry. */
   const claims = async (found: Hit) => (await cache.claimRefresh(found)) !== null;
@@ -201,7 +216,8 @@ describe("copies of an entry", () => {
     // their tags are counted (each copy also holds them parsed, and the tag store a key list for them).
     const tags = Array.from({ length: 60_000 }, (_, index) => `Review:${index}`);
     const requests = Array.from({ length: 25 }, (_, index) => ({ query: `{ reviews(page: ${index}) }` }));
-    for (const request of requests) await path.write(writeOf(entryKey(schemaFingerprint(SCHEMA, LIMITS), "public", request) as string, { tags }));
+    for (const request of requests)
+      await path.write(writeOf(entryKey(schemaFingerprint(SCHEMA, LIMITS), "public", request) as string, { tags }));
     const reads = vi.spyOn(store.raw, "get");
     await hitFor(path, requests[24] as (typeof requests)[number]);
     expect(reads).not.toHaveBeenCalled();
@@ -236,7 +252,13 @@ describe("entries and their keys", () => {
   it("are none for a body Apollo Server refuses, or variables too deep to serialise", () => {
     let deep: Record<string, unknown> = {};
     for (let depth = 0; depth < 5_000; depth++) deep = { nested: deep };
-    const refused: CacheRequest[] = [{ ...REQUEST, operationName: 1 }, { ...REQUEST, variables: "{}" }, { ...REQUEST, extensions: [] }, { extensions: { persistedQuery: { sha256Hash: "abc" } } }, { ...REQUEST, variables: deep }];
+    const refused: CacheRequest[] = [
+      { ...REQUEST, operationName: 1 },
+      { ...REQUEST, variables: "{}" },
+      { ...REQUEST, extensions: [] },
+      { extensions: { persistedQuery: { sha256Hash: "abc" } } },
+      { ...REQUEST, variables: deep },
+    ];
     for (const request of refused) expect(entryKey(fingerprint, "public", request)).toBeNull();
   });
 
@@ -255,7 +277,9 @@ describe("entries and their keys", () => {
     const generation = await path.tags.generation();
     await path.tags.purge(["Product"]);
     expect(await path.write(writeOf(KEY, { generation }))).toBe(false);
-    expect(await path.write(writeOf(KEY, { body: "x".repeat(2 * 1024 * 1024), generation: generation + 1 }))).toBe(false);
+    expect(await path.write(writeOf(KEY, { body: "x".repeat(2 * 1024 * 1024), generation: generation + 1 }))).toBe(
+      false,
+    );
     expect(await path.lookup(null, REQUEST)).toBeNull();
     expect(await path.write(writeOf(KEY, { tags: ["Product:1"], generation: generation + 1 }))).toBe(true);
     expect(await path.lookup(null, REQUEST)).not.toBeNull();

@@ -2,8 +2,8 @@ import { hash } from "node:crypto";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { type GraphQLSchema, printSchema } from "graphql";
 import { LRUCache } from "lru-cache";
-import type { ByteBudget } from "../process/bounded-cache.ts";
 import type { Compression, Encodable, Encoding } from "../http/compression.ts";
+import type { ByteBudget } from "../process/bounded-cache.ts";
 import type { CacheHealth } from "./health.ts";
 import type { CacheStore } from "./store.ts";
 import type { TagStore } from "./tag-store.ts";
@@ -125,7 +125,8 @@ function requestIdentity(request: CacheRequest): string | null {
   return `${queryId}\u0000${operationName ?? ""}\u0000${variablesText}`;
 }
 
-const keyOf = (fingerprint: string, scope: Scope, identity: string) => ENTRY_PREFIX + hash("sha256", `${fingerprint}\u0000${scope}\u0000${identity}`, "hex");
+const keyOf = (fingerprint: string, scope: Scope, identity: string) =>
+  ENTRY_PREFIX + hash("sha256", `${fingerprint}\u0000${scope}\u0000${identity}`, "hex");
 
 /** The store key of a request in a scope, under a schema's fingerprint (see requestIdentity); null: not cacheable. */
 export function entryKey(fingerprint: string, scope: Scope, request: CacheRequest): string | null {
@@ -193,7 +194,12 @@ export class ResponseCache {
   constructor(
     store: Pick<CacheStore, "raw" | "tags" | "health" | "claim" | "shortenClaim">,
     private readonly compression: Compression,
-    private readonly options: { maxEntryBytes: number; maxTtlSeconds: number; limits: unknown; localCopiesBytes?: number },
+    private readonly options: {
+      maxEntryBytes: number;
+      maxTtlSeconds: number;
+      limits: unknown;
+      localCopiesBytes?: number;
+    },
   ) {
     const maxBytes = options.localCopiesBytes ?? 64 * 2 ** 20;
     const local = new LRUCache<string, Decoded>({ maxSize: maxBytes, sizeCalculation: (entry) => entry.size });
@@ -279,10 +285,24 @@ export class ResponseCache {
     const snapshot = await this.health.run(() => this.tags.snapshotForWrite(write.tags, write.generation), null);
     if (!snapshot) return false;
     const ttl = Math.min(write.ttlSeconds, this.options.maxTtlSeconds);
-    const meta: EntryMeta = { e: snapshot.epoch, t: snapshot.tags, at: Date.now(), ttl, cc: write.cacheControl, op: write.operationName };
+    const meta: EntryMeta = {
+      e: snapshot.epoch,
+      t: snapshot.tags,
+      at: Date.now(),
+      ttl,
+      cc: write.cacheControl,
+      op: write.operationName,
+    };
     const body = Buffer.from(write.body);
     const header = JSON.stringify(meta);
-    this.local.set(write.key, { key: write.key, meta, header, body, expiresAt: copyExpiry(meta, meta.at, Number.POSITIVE_INFINITY), size: copySize(body, header) });
+    this.local.set(write.key, {
+      key: write.key,
+      meta,
+      header,
+      body,
+      expiresAt: copyExpiry(meta, meta.at, Number.POSITIVE_INFINITY),
+      size: copySize(body, header),
+    });
     await this.health.run(() => this.store.set(write.key, `${header}\n${write.body}`, { ttl }), undefined);
     return true;
   }
@@ -306,11 +326,13 @@ export class ResponseCache {
     const hold = { at: meta.at, until: end };
     this.refreshing.set(key, hold);
     const name = refreshClaimName(key, meta.at);
-    return this.health.run<boolean | "unreachable">(() => this.claim(name, end - now), "unreachable").then((taken) => {
-      // Another router has it: asked again after the retry interval, in case that one gives it back.
-      if (taken === false) hold.until = Math.min(hold.until, Date.now() + retryMs);
-      return taken === false ? null : { key, at: meta.at, retryMs, shared: taken === true };
-    });
+    return this.health
+      .run<boolean | "unreachable">(() => this.claim(name, end - now), "unreachable")
+      .then((taken) => {
+        // Another router has it: asked again after the retry interval, in case that one gives it back.
+        if (taken === false) hold.until = Math.min(hold.until, Date.now() + retryMs);
+        return taken === false ? null : { key, at: meta.at, retryMs, shared: taken === true };
+      });
   }
 
   /** Gives a claim back, for another request to try again after its retry interval: its refresh stored nothing. */
@@ -318,7 +340,8 @@ export class ResponseCache {
     const held = this.refreshing.get(claim.key);
     if (held?.at === claim.at) held.until = Math.min(held.until, Date.now() + claim.retryMs);
     // Only a claim this router took: one taken without the store must not shorten another router's.
-    if (claim.shared) void this.health.run(() => this.shortenClaim(refreshClaimName(claim.key, claim.at), claim.retryMs), undefined);
+    if (claim.shared)
+      void this.health.run(() => this.shortenClaim(refreshClaimName(claim.key, claim.at), claim.retryMs), undefined);
   }
 
   /** A hit's body in `encoding`, compressed once per copy and kept with it (the store holds identity bytes). */
@@ -368,7 +391,14 @@ export class ResponseCache {
       return local;
     }
     const body = Buffer.from(raw.slice(newline + 1));
-    const decoded = { key, meta, header, body, expiresAt: copyExpiry(meta, Date.now(), LOCAL_COPY_MS), size: copySize(body, header) };
+    const decoded = {
+      key,
+      meta,
+      header,
+      body,
+      expiresAt: copyExpiry(meta, Date.now(), LOCAL_COPY_MS),
+      size: copySize(body, header),
+    };
     this.local.set(key, decoded);
     return decoded;
   }

@@ -29,11 +29,26 @@ export interface CacheState {
 }
 
 export function newCacheState(request: CacheRequest | null = null): CacheState {
-  return { request, lookedUp: false, refresh: null, schema: undefined, query: false, generation: null, tags: new Set(), purges: new Set(), writing: false };
+  return {
+    request,
+    lookedUp: false,
+    refresh: null,
+    schema: undefined,
+    query: false,
+    generation: null,
+    tags: new Set(),
+    purges: new Set(),
+    writing: false,
+  };
 }
 
 /** Records one subgraph fetch of the operation: the tags it reported (or worked out for it), and its purges. */
-export function recordFetch(state: CacheState, subgraph: string, query: string, extensions: Record<string, unknown> | undefined): void {
+export function recordFetch(
+  state: CacheState,
+  subgraph: string,
+  query: string,
+  extensions: Record<string, unknown> | undefined,
+): void {
   for (const purge of reportedPurges(extensions)) state.purges.add(purge);
   if (!state.query || !state.schema || !state.tags) return;
   state.tags.add(`subgraph:${subgraph}`);

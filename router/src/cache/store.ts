@@ -64,7 +64,11 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     // Not awaited: the router serves (uncached) while Redis is unreachable, and reconnects by itself.
     redis.connect().catch((error) => health.fail(error));
     keyv = new Keyv<string>({
-      store: new KeyvRedis(redis, { namespace: `${options.keyPrefix}kv`, throwOnConnectError: false, throwOnErrors: true }),
+      store: new KeyvRedis(redis, {
+        namespace: `${options.keyPrefix}kv`,
+        throwOnConnectError: false,
+        throwOnErrors: true,
+      }),
       namespace: `${options.keyPrefix}kv`,
       throwOnErrors: true,
       useKeyPrefix: false,
@@ -73,7 +77,8 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     const client = redis;
     const claimKey = (name: string) => `${options.keyPrefix}claim:${name}`;
     const px = (ttlMs: number) => ({ type: "PX" as const, value: Math.max(1, Math.ceil(ttlMs)) });
-    claim = async (name, ttlMs) => (await client.set(claimKey(name), "1", { condition: "NX", expiration: px(ttlMs) })) === "OK";
+    claim = async (name, ttlMs) =>
+      (await client.set(claimKey(name), "1", { condition: "NX", expiration: px(ttlMs) })) === "OK";
     shortenClaim = async (name, ttlMs) => {
       await client.set(claimKey(name), "1", { condition: "XX", expiration: px(ttlMs) });
     };
@@ -81,8 +86,16 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
     // A bounded in-memory store. lru-cache's set() takes an options object where Keyv passes a TTL
     // number, so it is wrapped in the plain Map interface Keyv expects (Keyv keeps expiry itself).
     // Weighed by characters (keys and JSON are one byte each in V8's one-byte strings, nearly always).
-    const lru = new LRUCache<string, string>({ maxSize: options.memoryMaxBytes, sizeCalculation: (value, key) => key.length + value.length });
-    budgets.push({ name: "response_store", maxBytes: options.memoryMaxBytes, bytes: () => lru.calculatedSize, entries: () => lru.size });
+    const lru = new LRUCache<string, string>({
+      maxSize: options.memoryMaxBytes,
+      sizeCalculation: (value, key) => key.length + value.length,
+    });
+    budgets.push({
+      name: "response_store",
+      maxBytes: options.memoryMaxBytes,
+      bytes: () => lru.calculatedSize,
+      entries: () => lru.size,
+    });
     const mapLike = {
       get: (key: string) => lru.get(key),
       set: (key: string, value: string) => {
@@ -94,7 +107,10 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
       clear: () => lru.clear(),
     };
     keyv = new Keyv<string>({ store: mapLike, namespace: options.keyPrefix, throwOnErrors: true });
-    const memoryTags = new MemoryTagStore({ maxBytes: options.tagsMaxBytes, ttlMs: (options.maxTtlSeconds + 60) * 1000 });
+    const memoryTags = new MemoryTagStore({
+      maxBytes: options.tagsMaxBytes,
+      ttlMs: (options.maxTtlSeconds + 60) * 1000,
+    });
     budgets.push(memoryTags);
     tags = memoryTags;
     // Each claim's end by Date.now(), which the router's other expiries use (and tests can move).
@@ -114,7 +130,8 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   const adapter = new KeyvAdapter<string>(keyv as unknown as ConstructorParameters<typeof KeyvAdapter<string>>[0]);
   const kv: KeyValueCache<string> = {
     get: (key) => health.run(() => adapter.get(key), undefined),
-    set: (key: string, value: string, setOptions?: KeyValueCacheSetOptions) => health.run(() => adapter.set(key, value, setOptions), undefined),
+    set: (key: string, value: string, setOptions?: KeyValueCacheSetOptions) =>
+      health.run(() => adapter.set(key, value, setOptions), undefined),
     delete: (key) => health.run(() => adapter.delete(key), false),
   };
   return {

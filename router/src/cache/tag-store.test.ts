@@ -46,7 +46,15 @@ describe.runIf(redis)("RedisTagStore", () => {
         store.isCurrent(overlapping.epoch, overlapping.tags),
         store.isCurrent(many.epoch, many.tags),
         // Tags recorded wrongly: the review generations shifted by one place.
-        store.isCurrent(many.epoch, Object.fromEntries(reviews.map((review, index) => [review, many.tags[reviews[(index + 1) % reviews.length] as string] as number]))),
+        store.isCurrent(
+          many.epoch,
+          Object.fromEntries(
+            reviews.map((review, index) => [
+              review,
+              many.tags[reviews[(index + 1) % reviews.length] as string] as number,
+            ]),
+          ),
+        ),
         // A damaged entry's tags: not current, and the others of its turn still answered.
         store.isCurrent(current.epoch, null as unknown as Record<string, number>),
       ]);
@@ -63,7 +71,11 @@ describe.runIf(redis)("RedisTagStore", () => {
     const user = await written(store, ["User:8"]);
     const both = await written(store, ["Product:2", "User:8"]);
     await store.purge(["User:8"]);
-    const answers = await Promise.all([store.isCurrent(product.epoch, product.tags), store.isCurrent(user.epoch, user.tags), store.isCurrent(both.epoch, both.tags)]);
+    const answers = await Promise.all([
+      store.isCurrent(product.epoch, product.tags),
+      store.isCurrent(user.epoch, user.tags),
+      store.isCurrent(both.epoch, both.tags),
+    ]);
     expect(answers).toEqual([true, false, false]);
     await store.bumpEpoch();
     expect(await store.isCurrent(product.epoch, product.tags)).toBe(false);
@@ -86,7 +98,9 @@ describe.runIf(redis)("RedisTagStore", () => {
     const fresh = await written(store, tags);
     const reads = vi.spyOn(client, "mGet");
     try {
-      expect(await Promise.all([store.isCurrent(entry.epoch, entry.tags), store.isCurrent(fresh.epoch, fresh.tags)])).toEqual([false, true]);
+      expect(
+        await Promise.all([store.isCurrent(entry.epoch, entry.tags), store.isCurrent(fresh.epoch, fresh.tags)]),
+      ).toEqual([false, true]);
       expect(reads).toHaveBeenCalledTimes(2);
     } finally {
       reads.mockRestore();
@@ -97,11 +111,17 @@ describe.runIf(redis)("RedisTagStore", () => {
     const prefix = `${redis?.prefix}c:`;
     const entry = await written(new RedisTagStore(client, prefix, 600), ["Post:3"]);
     // A connection of its own, which goes away before the batch is read.
-    const lost = client.duplicate({ disableOfflineQueue: true, socket: { reconnectStrategy: false } }) as RedisClientType;
+    const lost = client.duplicate({
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: false },
+    }) as RedisClientType;
     lost.on("error", () => {});
     await lost.connect();
     const store = new RedisTagStore(lost, prefix, 600);
-    const answers = Promise.allSettled([store.isCurrent(entry.epoch, entry.tags), store.isCurrent(entry.epoch, entry.tags)]);
+    const answers = Promise.allSettled([
+      store.isCurrent(entry.epoch, entry.tags),
+      store.isCurrent(entry.epoch, entry.tags),
+    ]);
     lost.destroy();
     expect((await answers).map((answer) => answer.status)).toEqual(["rejected", "rejected"]);
   });

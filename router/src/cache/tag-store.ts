@@ -115,7 +115,10 @@ export class RedisTagStore implements TagStore {
     // One MGET: the counter and the tags are read at the same instant.
     const values = await this.client.mGet([this.generationKey(), this.epochKey(), ...tags.map(this.tagKey)]);
     if (Number(values[0] ?? 0) !== since) return null;
-    return { epoch: Number(values[1] ?? 0), tags: Object.fromEntries(tags.map((tag, index) => [tag, Number(values[index + 2] ?? 0)])) };
+    return {
+      epoch: Number(values[1] ?? 0),
+      tags: Object.fromEntries(tags.map((tag, index) => [tag, Number(values[index + 2] ?? 0)])),
+    };
   }
 
   /**
@@ -133,7 +136,10 @@ export class RedisTagStore implements TagStore {
     async (checks) => {
       const distinct = [...new Set(checks.map((check) => check.tags))];
       const lists = distinct.map((tags) => this.keysOf(tags));
-      const keys = lists.length === 1 ? (lists[0] as string[]) : [this.epochKey(), ...new Set(lists.flatMap((list) => list.slice(1)))];
+      const keys =
+        lists.length === 1
+          ? (lists[0] as string[])
+          : [this.epochKey(), ...new Set(lists.flatMap((list) => list.slice(1)))];
       const read = new Map<string, string | null>();
       // Read in pieces: one MGET of a hundred thousand keys (a turn's hits on many entries of many tags)
       // would hold Redis, for every other client, while it answers. All are still sent after the checks.
@@ -144,7 +150,14 @@ export class RedisTagStore implements TagStore {
       }
       const epoch = Number(read.get(this.epochKey()) ?? 0);
       // A list's keys are in the order of its tags' names (see keysOf), after the epoch's.
-      const current = new Map(distinct.map((tags, index) => [tags, Object.keys(tags).every((tag, at) => Number(read.get((lists[index] as string[])[at + 1] as string) ?? 0) === tags[tag])]));
+      const current = new Map(
+        distinct.map((tags, index) => [
+          tags,
+          Object.keys(tags).every(
+            (tag, at) => Number(read.get((lists[index] as string[])[at + 1] as string) ?? 0) === tags[tag],
+          ),
+        ]),
+      );
       return checks.map((check) => check.epoch === epoch && current.get(check.tags) === true);
     },
     { cache: false, batchScheduleFn: (run) => setImmediate(run), maxBatchSize: 1024 },

@@ -12,29 +12,44 @@ const schema = buildSchema(`
 
 describe("cache tags, router side", () => {
   it("purges each tag named, and the 'any entity of its type' tag of each type it touches", () => {
-    expect(new Set(purgeTags(["Product:42", "Product", "Post:1", "subgraph:posts"]))).toEqual(new Set(["Product:42", "Product", "Product:*", "Post:1", "Post:*", "subgraph:posts"]));
+    expect(new Set(purgeTags(["Product:42", "Product", "Post:1", "subgraph:posts"]))).toEqual(
+      new Set(["Product:42", "Product", "Product:*", "Post:1", "Post:*", "subgraph:posts"]),
+    );
   });
 
   it("purges an interface's entity as each of its object types (an @interfaceObject subgraph names the interface)", () => {
-    expect(new Set(purgeTags(["Media:7"], schema))).toEqual(new Set(["Media:7", "Media:*", "Book:7", "Book:*", "Movie:7", "Movie:*"]));
-    expect(new Set(purgeTags(["Media"], schema))).toEqual(new Set(["Media", "Media:*", "Book", "Book:*", "Movie", "Movie:*"]));
+    expect(new Set(purgeTags(["Media:7"], schema))).toEqual(
+      new Set(["Media:7", "Media:*", "Book:7", "Book:*", "Movie:7", "Movie:*"]),
+    );
+    expect(new Set(purgeTags(["Media"], schema))).toEqual(
+      new Set(["Media", "Media:*", "Book", "Book:*", "Movie", "Movie:*"]),
+    );
   });
 
   it("reads what a subgraph reported, in Apollo Router's convention; null when it reported nothing", () => {
     expect(reportedTags({ apolloCacheTags: ["Product", "Product:1", 3] })).toEqual(["Product", "Product:1"]);
-    expect(reportedTags({ apolloEntityCacheTags: [["Product:1"], ["Product:2", "Post"], "junk"] })).toEqual(["Product:1", "Product:2", "Post"]);
+    expect(reportedTags({ apolloEntityCacheTags: [["Product:1"], ["Product:2", "Post"], "junk"] })).toEqual([
+      "Product:1",
+      "Product:2",
+      "Post",
+    ]);
     expect(reportedTags({ apolloCacheTags: [] })).toEqual([]);
     expect(reportedTags({ other: 1 })).toBeNull();
     expect(reportedTags(undefined)).toBeNull();
   });
 
   it("reads purges in our format and in Apollo Router's invalidation requests", () => {
-    expect(reportedPurges({ invalidate: ["Product:1"], invalidation: [{ kind: "type", subgraph: "products", type: "Product" }, { kind: "cache_tag", subgraphs: ["posts"], cache_tag: "Post:9" }, { kind: "subgraph", subgraph: "users" }, { kind: "entity" }] })).toEqual([
-      "Product:1",
-      "Product",
-      "Post:9",
-      "subgraph:users",
-    ]);
+    expect(
+      reportedPurges({
+        invalidate: ["Product:1"],
+        invalidation: [
+          { kind: "type", subgraph: "products", type: "Product" },
+          { kind: "cache_tag", subgraphs: ["posts"], cache_tag: "Post:9" },
+          { kind: "subgraph", subgraph: "users" },
+          { kind: "entity" },
+        ],
+      }),
+    ).toEqual(["Product:1", "Product", "Post:9", "subgraph:users"]);
     expect(invalidationTags("Product")).toEqual([]);
   });
 
@@ -42,6 +57,8 @@ describe("cache tags, router side", () => {
     expect(new Set(fetchTags(schema, "{ media { id } }"))).toEqual(new Set(["Media:*", "Book:*", "Movie:*"]));
     expect(new Set(fetchTags(schema, "{ book { title author { name } } }"))).toEqual(new Set(["Book:*", "Author:*"]));
     // An entities fetch: `_entities` is not in the API schema; its fragments name the types.
-    expect(fetchTags(schema, "query($r: [_Any!]!) { _entities(representations: $r) { ... on Book { title } } }")).toEqual(["Book:*"]);
+    expect(
+      fetchTags(schema, "query($r: [_Any!]!) { _entities(representations: $r) { ... on Book { title } } }"),
+    ).toEqual(["Book:*"]);
   });
 });

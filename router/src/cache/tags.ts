@@ -33,7 +33,10 @@ export function purgeTags(names: Iterable<string>, schema?: GraphQLSchema): stri
     const typeName = colon < 0 ? name : name.slice(0, colon);
     const rest = colon < 0 ? "" : name.slice(colon);
     const type = schema?.getType(typeName);
-    const types = [typeName, ...(type && isAbstractType(type) ? schema?.getPossibleTypes(type).map((possible) => possible.name) ?? [] : [])];
+    const types = [
+      typeName,
+      ...(type && isAbstractType(type) ? (schema?.getPossibleTypes(type).map((possible) => possible.name) ?? []) : []),
+    ];
     for (const each of types) {
       tags.add(`${each}${rest}`);
       tags.add(`${each}:*`);
@@ -42,7 +45,8 @@ export function purgeTags(names: Iterable<string>, schema?: GraphQLSchema): stri
   return [...tags];
 }
 
-const strings = (value: unknown): string[] => (Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : []);
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((item): item is string => typeof item === "string") : [];
 
 /**
  * The tags a subgraph reported for one fetch (`apolloCacheTags`, `apolloEntityCacheTags`); null when it
@@ -85,7 +89,10 @@ export function fetchTags(schema: GraphQLSchema, query: string): string[] {
   let bySchema = fallbackTags.get(schema);
   if (!bySchema) {
     // By bytes, as the router's other caches (#26): subgraph queries are as long as clients make them.
-    bySchema = new LRUCache<string, string[]>({ maxSize: 4 * 2 ** 20, sizeCalculation: (tags, query) => query.length + tags.reduce((sum, tag) => sum + tag.length + 16, 64) });
+    bySchema = new LRUCache<string, string[]>({
+      maxSize: 4 * 2 ** 20,
+      sizeCalculation: (tags, query) => query.length + tags.reduce((sum, tag) => sum + tag.length + 16, 64),
+    });
     fallbackTags.set(schema, bySchema);
   }
   let tags = bySchema.get(query);

@@ -10,7 +10,15 @@ import { createCacheStore } from "./store.ts";
 
 /** The in-memory cache store (silent unless given a logger). */
 export const memoryCacheStore = (logger: Logger = createLogger("router", "silent", { write: () => {} })) =>
-  createCacheStore({ redisUrl: undefined, keyPrefix: "t:", timeoutMs: 100, maxTtlSeconds: 300, memoryMaxBytes: 256 * 2 ** 20, tagsMaxBytes: 8 * 2 ** 20, logger });
+  createCacheStore({
+    redisUrl: undefined,
+    keyPrefix: "t:",
+    timeoutMs: 100,
+    maxTtlSeconds: 300,
+    memoryMaxBytes: 256 * 2 ** 20,
+    tagsMaxBytes: 8 * 2 ** 20,
+    logger,
+  });
 
 /** The cache's hit for an anonymous request; throws if it has none. */
 export async function hitFor(cache: ResponseCache, request: CacheRequest): Promise<Hit> {
@@ -36,8 +44,13 @@ export async function deleteKeysOf(client: RedisClientType, prefix: string): Pro
  * A connection to the test Redis and a key prefix of the caller's own, whose keys `close` deletes;
  * undefined when no Redis answers (the test is then skipped, as the e2e suites' Redis cases are).
  */
-export async function testRedis(label: string): Promise<{ client: RedisClientType; prefix: string; close(): Promise<void> } | undefined> {
-  const client = createClient({ url: testRedisUrl, socket: { connectTimeout: 1000, reconnectStrategy: false } }) as RedisClientType;
+export async function testRedis(
+  label: string,
+): Promise<{ client: RedisClientType; prefix: string; close(): Promise<void> } | undefined> {
+  const client = createClient({
+    url: testRedisUrl,
+    socket: { connectTimeout: 1000, reconnectStrategy: false },
+  }) as RedisClientType;
   client.on("error", () => {});
   try {
     await client.connect();

@@ -22,7 +22,9 @@ describe("supergraph composition", () => {
   it("matches the checked-in public API schema, with nothing @inaccessible in it", () => {
     if ("errors" in result) throw new Error("composition failed");
     expect(readFileSync(join(routerDir, "api-schema.graphql"), "utf8")).toBe(result.apiSchemaSdl);
-    expect(result.apiSchemaSdl).not.toMatch(/reserveStock|releaseStock|existingProductIds|StockReservation|CacheControlScope/);
+    expect(result.apiSchemaSdl).not.toMatch(
+      /reserveStock|releaseStock|existingProductIds|StockReservation|CacheControlScope/,
+    );
   });
 
   it("routes to every subgraph the router knows", () => {

@@ -18,7 +18,10 @@ export interface Composition {
  * Routing URLs are the local defaults; the router overrides them with `<NAME>_URL` settings. `without`
  * leaves a subgraph out (tests of a supergraph that changes).
  */
-export function composeSupergraph(repoRoot: string, options: { without?: string } = {}): Composition | { errors: string[] } {
+export function composeSupergraph(
+  repoRoot: string,
+  options: { without?: string } = {},
+): Composition | { errors: string[] } {
   const result = composeServices(
     SUBGRAPHS.filter((subgraph) => subgraph.name !== options.without).map((subgraph) => ({
       name: subgraph.name,

@@ -3,9 +3,9 @@ import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { INTERNAL_TOKEN_HEADER, injectTraceContext } from "@supergraph/kit/runtime";
 import { recordFetch } from "../cache/state.ts";
 import type { RouterContext } from "../context.ts";
-import { SubgraphUnreachableError, type SubgraphFetcher } from "./fetcher.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
 import type { Revocations } from "../protection/revocations.ts";
+import { type SubgraphFetcher, SubgraphUnreachableError } from "./fetcher.ts";
 
 const MUTATION = /^\s*mutation\b/;
 
@@ -84,7 +84,10 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     }
   }
 
-  private async processTimed(options: GraphQLDataSourceProcessOptions<RouterContext>, retryable: boolean): Promise<GatewayGraphQLResponse> {
+  private async processTimed(
+    options: GraphQLDataSourceProcessOptions<RouterContext>,
+    retryable: boolean,
+  ): Promise<GatewayGraphQLResponse> {
     const end = this.metrics.subgraphFetches.startTimer({ subgraph: this.subgraph });
     try {
       const response = await this.processOnce(options, retryable);

@@ -11,7 +11,9 @@ export class SubgraphUnreachableError extends GraphQLError {
     detail: string,
   ) {
     super(
-      reason === "timeout" ? `The ${subgraph} subgraph did not answer within ${detail}.` : `The ${subgraph} subgraph is unreachable (${detail}).`,
+      reason === "timeout"
+        ? `The ${subgraph} subgraph did not answer within ${detail}.`
+        : `The ${subgraph} subgraph is unreachable (${detail}).`,
       { extensions: { code: ErrorCode.SERVICE_UNAVAILABLE, subgraph, reason } },
     );
   }
@@ -28,7 +30,10 @@ export interface SubgraphFetcher {
  * status, headers and the body as text, and both cost far more CPU per request (bench/README.md, "The hot
  * path"). The timeout is undici's own (headersTimeout/bodyTimeout), which needs no AbortSignal per request.
  */
-export function createSubgraphFetcher(subgraph: string, options: { timeoutMs: number; connections: number }): SubgraphFetcher {
+export function createSubgraphFetcher(
+  subgraph: string,
+  options: { timeoutMs: number; connections: number },
+): SubgraphFetcher {
   const agent = new Agent({
     connections: options.connections,
     keepAliveTimeout: 30_000,
@@ -36,7 +41,10 @@ export function createSubgraphFetcher(subgraph: string, options: { timeoutMs: nu
     headersTimeout: options.timeoutMs,
     bodyTimeout: options.timeoutMs,
   });
-  const fetcher = (async (url: string, init?: { method?: string; headers?: Record<string, string> | Headers; body?: string }) => {
+  const fetcher = (async (
+    url: string,
+    init?: { method?: string; headers?: Record<string, string> | Headers; body?: string },
+  ) => {
     let response: Dispatcher.ResponseData;
     let text: string;
     const started = Date.now();
@@ -51,7 +59,11 @@ export function createSubgraphFetcher(subgraph: string, options: { timeoutMs: nu
       text = await response.body.text();
     } catch (error) {
       const code = (error as { code?: string }).code ?? "";
-      if (code === "UND_ERR_HEADERS_TIMEOUT" || code === "UND_ERR_BODY_TIMEOUT" || Date.now() - started >= options.timeoutMs) {
+      if (
+        code === "UND_ERR_HEADERS_TIMEOUT" ||
+        code === "UND_ERR_BODY_TIMEOUT" ||
+        Date.now() - started >= options.timeoutMs
+      ) {
         throw new SubgraphUnreachableError(subgraph, "timeout", `${options.timeoutMs} ms`);
       }
       throw new SubgraphUnreachableError(subgraph, "connection", code || (error as Error).message);

@@ -10,7 +10,13 @@ import type { SubgraphName } from "./subgraphs.ts";
 import { supergraphFromFile } from "./supergraph.ts";
 
 /** The federated gateway over the supergraph file: one data source (and one connection pool) per subgraph. */
-export function createGateway(options: { config: RouterConfig; logger: Logger; metrics: RouterMetrics; revocations: Revocations; queryPlans: QueryPlanStore }) {
+export function createGateway(options: {
+  config: RouterConfig;
+  logger: Logger;
+  metrics: RouterMetrics;
+  revocations: Revocations;
+  queryPlans: QueryPlanStore;
+}) {
   const { config, logger, metrics, revocations } = options;
   const signInternalToken = createInternalTokenSigner("router", config.internalTokenSecret);
   const transports = new Map<string, SubgraphFetcher>();
@@ -27,10 +33,21 @@ export function createGateway(options: { config: RouterConfig; logger: Logger; m
       const target = { url: known?.url ?? url ?? "", timeoutMs: known?.timeoutMs ?? config.defaultSubgraphTimeoutMs };
       let transport = transports.get(name);
       if (!transport) {
-        transport = createSubgraphFetcher(name, { timeoutMs: target.timeoutMs, connections: config.subgraphMaxConnections });
+        transport = createSubgraphFetcher(name, {
+          timeoutMs: target.timeoutMs,
+          connections: config.subgraphMaxConnections,
+        });
         transports.set(name, transport);
       }
-      const dataSource = new RouterDataSource(name, target.url, transport, signInternalToken, metrics, config.coalesce, revocations);
+      const dataSource = new RouterDataSource(
+        name,
+        target.url,
+        transport,
+        signInternalToken,
+        metrics,
+        config.coalesce,
+        revocations,
+      );
       dataSources.set(name, dataSource);
       urls.set(name, target.url);
       return dataSource;

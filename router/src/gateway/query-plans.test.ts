@@ -22,7 +22,9 @@ import { QueryPlanStore, QueryPlanWarmer, queryPlanKey } from "./query-plans.ts"
 
 const root = join(import.meta.dirname, "../../..");
 const supergraphSdl = readFileSync(join(root, "router/supergraph.graphql"), "utf8");
-const manifest = JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as { operations: Array<{ body: string }> };
+const manifest = JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as {
+  operations: Array<{ body: string }>;
+};
 const documents = [...new Set(manifest.operations.map((operation) => operation.body))];
 const logger = createLogger("router", "silent");
 const nameOf = (document: string) => /\b(?:query|mutation)\s+(\w+)/.exec(document)?.[1] as string;
@@ -41,14 +43,19 @@ function sampleVariables(document: string): Record<string, unknown> {
     if (isListType(type)) return [sample(type.ofType)];
     if (isEnumType(type)) return type.getValues()[0]?.value;
     if (isInputObjectType(type)) {
-      const required = Object.values(type.getFields()).filter((field) => isNonNullType(field.type) && field.defaultValue === undefined);
+      const required = Object.values(type.getFields()).filter(
+        (field) => isNonNullType(field.type) && field.defaultValue === undefined,
+      );
       return Object.fromEntries(required.map((field) => [field.name, sample(field.type)]));
     }
     return { Int: 1, Float: 1, Boolean: true }[type.name] ?? "1";
   };
   const operation = parse(document).definitions.find((definition) => definition.kind === Kind.OPERATION_DEFINITION);
   return Object.fromEntries(
-    (operation?.variableDefinitions ?? []).map((definition) => [definition.variable.name.value, sample(typeFromAST(apiSchema, definition.type as NamedTypeNode) as GraphQLInputType)]),
+    (operation?.variableDefinitions ?? []).map((definition) => [
+      definition.variable.name.value,
+      sample(typeFromAST(apiSchema, definition.type as NamedTypeNode) as GraphQLInputType),
+    ]),
   );
 }
 const apiSchema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
@@ -56,8 +63,14 @@ const apiSchema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema(
 const unreachable = supergraphSdl.replaceAll(/http:\/\/[^"]+/g, "http://127.0.0.1:1/graphql");
 
 function counting() {
-  const lookups = new Counter({ name: "lookups", help: "-", labelNames: ["result"] as const, registers: [new Registry()] });
-  const count = async (result: "hit" | "miss") => (await lookups.get()).values.find((value) => value.labels.result === result)?.value ?? 0;
+  const lookups = new Counter({
+    name: "lookups",
+    help: "-",
+    labelNames: ["result"] as const,
+    registers: [new Registry()],
+  });
+  const count = async (result: "hit" | "miss") =>
+    (await lookups.get()).values.find((value) => value.labels.result === result)?.value ?? 0;
   return { lookups, count };
 }
 
@@ -82,7 +95,8 @@ describe("query plan warm-up", () => {
     await apollo.start();
     try {
       const document = documents.find((text) => nameOf(text) === "Products") as string;
-      const run = (operationName?: string) => apollo.executeOperation({ query: document, operationName, variables: { first: 1 } });
+      const run = (operationName?: string) =>
+        apollo.executeOperation({ query: document, operationName, variables: { first: 1 } });
 
       await run("Products");
       expect([await count("hit"), await count("miss")]).toEqual([0, 1]);
@@ -101,9 +115,16 @@ describe("query plan warm-up", () => {
     {
       // The gateway plans each operation as a request arrives.
       const made = new QueryPlanStore();
-      const apollo = new ApolloServer({ gateway: new ApolloGateway({ supergraphSdl: unreachable, queryPlannerConfig: { cache: made }, logger }) });
+      const apollo = new ApolloServer({
+        gateway: new ApolloGateway({ supergraphSdl: unreachable, queryPlannerConfig: { cache: made }, logger }),
+      });
       await apollo.start();
-      for (const document of documents) await apollo.executeOperation({ query: document, operationName: nameOf(document), variables: sampleVariables(document) });
+      for (const document of documents)
+        await apollo.executeOperation({
+          query: document,
+          operationName: nameOf(document),
+          variables: sampleVariables(document),
+        });
       await apollo.stop();
 
       const warmed = new QueryPlanStore();
@@ -120,7 +141,10 @@ describe("query plan warm-up", () => {
   it("plans an anonymous operation under the key of its text alone", async () => {
     const store = new QueryPlanStore();
     const document = "{ products(first: 1) { totalCount } }";
-    expect(await new QueryPlanWarmer(store, () => [document], logger).warm(supergraphSdl)).toMatchObject({ planned: 1, invalid: [] });
+    expect(await new QueryPlanWarmer(store, () => [document], logger).warm(supergraphSdl)).toMatchObject({
+      planned: 1,
+      invalid: [],
+    });
     expect(store.keys()).toEqual([queryPlanKey(document)]);
   });
 

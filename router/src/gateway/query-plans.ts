@@ -92,7 +92,10 @@ export class QueryPlanWarmer {
     private readonly logger: Logger,
     private readonly config: QueryPlannerConfig = {},
     /** Apollo's security limits, as the gateway applies them (config.queryPlannerSecurity). */
-    private readonly security: RouterConfig["queryPlannerSecurity"] = { recursiveSelectionsLimitDisabled: false, nonLocalSelectionsLimitDisabled: false },
+    private readonly security: RouterConfig["queryPlannerSecurity"] = {
+      recursiveSelectionsLimitDisabled: false,
+      nonLocalSelectionsLimitDisabled: false,
+    },
   ) {}
 
   /**
@@ -122,7 +125,9 @@ export class QueryPlanWarmer {
       let parsed: DocumentNode;
       try {
         parsed = parse(document);
-        operations = parsed.definitions.flatMap((definition) => (definition.kind === Kind.OPERATION_DEFINITION ? [definition] : []));
+        operations = parsed.definitions.flatMap((definition) =>
+          definition.kind === Kind.OPERATION_DEFINITION ? [definition] : [],
+        );
       } catch (error) {
         result.invalid.push({ operation: document.trim().slice(0, 60), reason: (error as Error).message });
         continue;
@@ -130,10 +135,16 @@ export class QueryPlanWarmer {
       for (const operation of operations) {
         const name = operation.name?.value;
         try {
-          const plan = planner.buildQueryPlan(operationFromDocument(apiSchema, parsed, { operationName: name }), this.security);
+          const plan = planner.buildQueryPlan(
+            operationFromDocument(apiSchema, parsed, { operationName: name }),
+            this.security,
+          );
           // A client may send a document of one operation without its name: the gateway then keys by the
           // query alone. (An anonymous operation among several cannot be run at all.)
-          const keys = [...(name ? [queryPlanKey(document, name)] : []), ...(operations.length === 1 ? [queryPlanKey(document)] : [])];
+          const keys = [
+            ...(name ? [queryPlanKey(document, name)] : []),
+            ...(operations.length === 1 ? [queryPlanKey(document)] : []),
+          ];
           if (generation !== this.generation) break;
           // No await between this check and the filing: a newer supergraph cannot slip in between.
           for (const key of keys) void this.store.set(key, plan);
@@ -149,7 +160,12 @@ export class QueryPlanWarmer {
       this.logger.info({ planned: result.planned }, "query plan warm-up superseded by a newer supergraph");
     } else if (result.invalid.length) {
       this.logger.warn(
-        { planned: result.planned, skipped: result.invalid.length, ms: result.ms, invalid: result.invalid.slice(0, 10) },
+        {
+          planned: result.planned,
+          skipped: result.invalid.length,
+          ms: result.ms,
+          invalid: result.invalid.slice(0, 10),
+        },
         `query plans warmed; ${result.invalid.length} persisted operation(s) could not be planned against this supergraph`,
       );
     } else {

@@ -48,11 +48,21 @@ export function createBatching(options: {
      * itself (as Apollo Server's own batching answers). The operations run at once, as Apollo Server
      * runs them: a client needing one after another sends them in separate requests.
      */
-    async answer(request: FastifyRequest, reply: FastifyReply, operations: object[], contentType: string): Promise<unknown> {
-      const results = await Promise.all(operations.map((operation) => options.answer(operationRequest(request, operation, contentType))));
+    async answer(
+      request: FastifyRequest,
+      reply: FastifyReply,
+      operations: object[],
+      contentType: string,
+    ): Promise<unknown> {
+      const results = await Promise.all(
+        operations.map((operation) => options.answer(operationRequest(request, operation, contentType))),
+      );
       // The request's timeout has answered it meanwhile.
       if (reply.sent) return reply;
-      return reply.code(200).type(contentType).send(`[${results.join(",")}]`);
+      return reply
+        .code(200)
+        .type(contentType)
+        .send(`[${results.join(",")}]`);
     },
   };
 }

@@ -62,11 +62,22 @@ export function createCompression(settings: CompressionSettings): Compression {
     async register(app) {
       if (!settings.enabled) return;
       // Responses only: request bodies are read as they come, as without the plugin.
-      await app.register(compress, { encodings: [...ENCODINGS], threshold: settings.minBytes, brotliOptions: BROTLI_OPTIONS, globalDecompression: false });
+      await app.register(compress, {
+        encodings: [...ENCODINGS],
+        threshold: settings.minBytes,
+        brotliOptions: BROTLI_OPTIONS,
+        globalDecompression: false,
+      });
     },
     choose(headers, size) {
       const accepted = headers["accept-encoding"];
-      if (!settings.enabled || size < settings.minBytes || accepted === undefined || headers["x-no-compression"] !== undefined) return null;
+      if (
+        !settings.enabled ||
+        size < settings.minBytes ||
+        accepted === undefined ||
+        headers["x-no-compression"] !== undefined
+      )
+        return null;
       return negotiate(accepted.toLowerCase().replace(GZIP_ALIASES, "gzip"), supported);
     },
     encode(holder, encoding) {
@@ -105,7 +116,10 @@ export function varyWithEncoding(vary: string | undefined): string {
 /** The headers of a body sent in `encoding`, as @fastify/compress sets them. */
 export function setEncodingHeaders(reply: FastifyReply, encoding: Encoding, length: number): void {
   const vary = reply.getHeader("vary");
-  reply.header("vary", varyWithEncoding(vary === undefined ? undefined : Array.isArray(vary) ? vary.join(", ") : String(vary)));
+  reply.header(
+    "vary",
+    varyWithEncoding(vary === undefined ? undefined : Array.isArray(vary) ? vary.join(", ") : String(vary)),
+  );
   reply.header("content-encoding", encoding);
   reply.header("content-length", length);
 }

@@ -48,9 +48,14 @@ export function corsOptions(origins: string[], headers: CorsHeaderLists = defaul
  * a flat list of names and values, as Node's `writeHead` takes them (the same list every time for a
  * request from no allowed origin).
  */
-export function corsHeaders(origins: string[], exposeHeaders: string[] = CORS_EXPOSE_HEADERS): (origin: string | undefined) => readonly string[] {
+export function corsHeaders(
+  origins: string[],
+  exposeHeaders: string[] = CORS_EXPOSE_HEADERS,
+): (origin: string | undefined) => readonly string[] {
   const any = origins.includes("*");
-  const exposed = exposeHeaders.length ? ["access-control-expose-headers", exposeHeaders.map((name) => name.toLowerCase()).join(", ")] : [];
+  const exposed = exposeHeaders.length
+    ? ["access-control-expose-headers", exposeHeaders.map((name) => name.toLowerCase()).join(", ")]
+    : [];
   const notAllowed = ["vary", "Origin", ...exposed];
   return (origin) => {
     const allowed = origin !== undefined && origin !== "" && (any || origins.includes(origin));

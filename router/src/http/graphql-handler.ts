@@ -1,13 +1,20 @@
 import { Readable } from "node:stream";
 import { type ApolloServer, HeaderMap, type HTTPGraphQLResponse } from "@apollo/server";
-import { APPLICATION_JSON, ErrorCode, type Logger, operationLabel, responseContentType, TRANSPORT_STATUSES } from "@supergraph/kit/runtime";
+import {
+  APPLICATION_JSON,
+  ErrorCode,
+  type Logger,
+  operationLabel,
+  responseContentType,
+  TRANSPORT_STATUSES,
+} from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { createBatching } from "./batching.ts";
 import { handedOn } from "../cache/hit-lane.ts";
 import { type CacheRequest, hitHeaders, type ResponseCache } from "../cache/response-cache.ts";
-import { type Compression, type Encodable, type Encoding, setEncodingHeaders, varyWithAccept } from "./compression.ts";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
+import { createBatching } from "./batching.ts";
+import { type Compression, type Encodable, type Encoding, setEncodingHeaders, varyWithAccept } from "./compression.ts";
 
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<RouterContext>;
@@ -69,7 +76,10 @@ const parseJson = (text: unknown): unknown => {
  * string (its variables and extensions are JSON); null for anything the cache does not answer.
  */
 function cacheRequestOf(request: FastifyRequest): CacheRequest | null {
-  if (request.method === "POST") return request.body && typeof request.body === "object" && !Array.isArray(request.body) ? (request.body as CacheRequest) : null;
+  if (request.method === "POST")
+    return request.body && typeof request.body === "object" && !Array.isArray(request.body)
+      ? (request.body as CacheRequest)
+      : null;
   if (request.method !== "GET") return null;
   const params = request.query as Record<string, unknown> | undefined;
   if (!params || typeof params !== "object") return null;
@@ -123,7 +133,12 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     const queryStart = request.url.indexOf("?");
     const search = queryStart >= 0 ? request.url.slice(queryStart) : "";
     const response = await options.apollo.executeHTTPGraphQLRequest({
-      httpGraphQLRequest: { method: request.method.toUpperCase(), headers, search: request.method === "GET" ? withResolvedQuery(search, request.query) : search, body: request.body },
+      httpGraphQLRequest: {
+        method: request.method.toUpperCase(),
+        headers,
+        search: request.method === "GET" ? withResolvedQuery(search, request.query) : search,
+        body: request.body,
+      },
       context,
     });
     return { ...response, status: specStatus(response.status ?? 200, response.headers.get("content-type")) };
@@ -132,10 +147,21 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   /** An operation's answer before it is sent: Apollo Server's response, or bytes sent more than once (a hit, a shared response). */
   type Answer =
     | { kind: "response"; response: HTTPGraphQLResponse }
-    | { kind: "bytes"; status: number; headers: Iterable<[string, string]>; bytes: Encodable; encode?: (encoding: Encoding) => Promise<Buffer> };
+    | {
+        kind: "bytes";
+        status: number;
+        headers: Iterable<[string, string]>;
+        bytes: Encodable;
+        encode?: (encoding: Encoding) => Promise<Buffer>;
+      };
 
   const fromApollo = (response: HTTPGraphQLResponse): Answer => ({ kind: "response", response });
-  const shared = (response: SharedResponse): Answer => ({ kind: "bytes", status: response.status, headers: response.headers, bytes: response });
+  const shared = (response: SharedResponse): Answer => ({
+    kind: "bytes",
+    status: response.status,
+    headers: response.headers,
+    bytes: response,
+  });
 
   async function send(reply: FastifyReply, answer: Answer): Promise<unknown> {
     const head = (status: number, headers: Iterable<[string, string]>) => {
@@ -143,11 +169,14 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       reply.header("vary", varyWithAccept(reply.getHeader("vary")));
       reply.code(status);
     };
-    if (answer.kind === "bytes") return sendBytes(reply, answer.bytes, () => head(answer.status, answer.headers), answer.encode);
+    if (answer.kind === "bytes")
+      return sendBytes(reply, answer.bytes, () => head(answer.status, answer.headers), answer.encode);
     const { response } = answer;
     head(response.status ?? 200, response.headers);
     // Sent once: @fastify/compress compresses it, if the client asks.
-    return reply.send(response.body.kind === "complete" ? response.body.string : Readable.from(response.body.asyncIterator));
+    return reply.send(
+      response.body.kind === "complete" ? response.body.string : Readable.from(response.body.asyncIterator),
+    );
   }
 
   /** An answer as one result of a batch: its JSON text (each result's errors stay in it). */
@@ -155,7 +184,11 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     if (answer.kind === "bytes") return answer.bytes.body.toString();
     if (answer.response.body.kind === "complete") return answer.response.body.string;
     // Not reached: each operation of a batch accepts only a single result (see batching.ts).
-    return JSON.stringify({ errors: [{ message: "Incremental delivery is not available in a batch.", extensions: { code: ErrorCode.BAD_REQUEST } }] });
+    return JSON.stringify({
+      errors: [
+        { message: "Incremental delivery is not available in a batch.", extensions: { code: ErrorCode.BAD_REQUEST } },
+      ],
+    });
   }
 
   /**
@@ -163,7 +196,12 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
    * `setHead` sets the status and headers, after the compression: a request that timed out meanwhile has
    * had its 504, which must not carry a hit's cache headers.
    */
-  async function sendBytes(reply: FastifyReply, bytes: Encodable, setHead: () => void, encode?: (encoding: Encoding) => Promise<Buffer>): Promise<unknown> {
+  async function sendBytes(
+    reply: FastifyReply,
+    bytes: Encodable,
+    setHead: () => void,
+    encode?: (encoding: Encoding) => Promise<Buffer>,
+  ): Promise<unknown> {
     const encoding = options.compression.choose(reply.request.headers, bytes.body.length);
     const encoded = encoding
       ? await (encode ? encode(encoding) : options.compression.encode(bytes, encoding)).catch((error: unknown) => {
@@ -209,8 +247,15 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
           end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
           const headers = hitHeaders(hit, contentType);
           const pairs: Array<[string, string]> = [];
-          for (let index = 0; index < headers.length; index += 2) pairs.push([headers[index] as string, headers[index + 1] as string]);
-          return { kind: "bytes", status: 200, headers: pairs, bytes: hit.entry, encode: (encoding) => cache.encoded(hit, encoding) };
+          for (let index = 0; index < headers.length; index += 2)
+            pairs.push([headers[index] as string, headers[index + 1] as string]);
+          return {
+            kind: "bytes",
+            status: 200,
+            headers: pairs,
+            bytes: hit.entry,
+            encode: (encoding) => cache.encoded(hit, encoding),
+          };
         }
       }
     }
@@ -226,7 +271,10 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         if (!state.writing) cache?.refreshStoredNothing(claim);
       }
     }
-    const body = request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body) ? request.body : null;
+    const body =
+      request.method === "POST" && request.body && typeof request.body === "object" && !Array.isArray(request.body)
+        ? request.body
+        : null;
     const operation = body ? coalescingKey(body) : getKey(request);
     if (!options.coalesce || operation === null) return fromApollo(await execute(request, async () => context));
     // The Accept header too: the leader's response carries the Content-Type chosen from it.
@@ -247,7 +295,11 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       const shareable = context.execution.operationType === "query" && response.body.kind === "complete";
       settle(
         shareable && response.body.kind === "complete"
-          ? { status: response.status ?? 200, headers: [...response.headers].filter(([name]) => name !== "x-request-id"), body: Buffer.from(response.body.string) }
+          ? {
+              status: response.status ?? 200,
+              headers: [...response.headers].filter(([name]) => name !== "x-request-id"),
+              body: Buffer.from(response.body.string),
+            }
           : null,
       );
       return fromApollo(response);
@@ -260,14 +312,22 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
     }
   }
 
-  const batching = createBatching({ maxBatchSize: options.maxBatchSize, answer: async (request) => resultText(await answer(request)) });
+  const batching = createBatching({
+    maxBatchSize: options.maxBatchSize,
+    answer: async (request) => resultText(await answer(request)),
+  });
 
   return {
     /** The route's preValidation hook: refuses batches that are empty, too large, or off (MAX_BATCH_SIZE=0). */
     checkBatch: batching.check,
     async handler(request: FastifyRequest, reply: FastifyReply): Promise<unknown> {
       if (request.method === "POST" && Array.isArray(request.body)) {
-        return batching.answer(request, reply, request.body as object[], responseContentType(request.headers.accept) ?? APPLICATION_JSON);
+        return batching.answer(
+          request,
+          reply,
+          request.body as object[],
+          responseContentType(request.headers.accept) ?? APPLICATION_JSON,
+        );
       }
       return send(reply, await answer(request));
     },

@@ -27,13 +27,19 @@ export async function servePlayground(
 ): Promise<((request: FastifyRequest, reply: FastifyReply) => Promise<FastifyReply | undefined>) | null> {
   const indexFile = join(dir, "index.html");
   if (!existsSync(indexFile)) {
-    logger.warn({ dir }, "playground not built (run `npm run build -w playground` or `npm run setup`); GET /graphql serves no page");
+    logger.warn(
+      { dir },
+      "playground not built (run `npm run build -w playground` or `npm run setup`); GET /graphql serves no page",
+    );
     return null;
   }
   const page = readFileSync(indexFile, "utf8");
   await app.register(fastifyStatic, { root: dir, prefix: "/playground/", index: false, immutable: true, maxAge: "1y" });
   return async (request, reply) => {
-    const wantsPage = request.method === "GET" && (request.headers.accept ?? "").includes("text/html") && !(request.query as { query?: unknown }).query;
+    const wantsPage =
+      request.method === "GET" &&
+      (request.headers.accept ?? "").includes("text/html") &&
+      !(request.query as { query?: unknown }).query;
     if (!wantsPage) return undefined;
     return reply.header("content-security-policy", CONTENT_SECURITY_POLICY).type("text/html; charset=utf-8").send(page);
   };

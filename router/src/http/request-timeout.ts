@@ -21,16 +21,19 @@ export function enforceRequestTimeout(app: FastifyInstance, url: string, timeout
     inflight.delete(reply);
     done();
   });
-  const sweep = setInterval(() => {
-    const overdue = Date.now() - timeoutMs;
-    for (const [reply, started] of inflight) {
-      if (started > overdue) continue;
-      inflight.delete(reply);
-      if (!reply.sent) {
-        sendError(reply, 504, ErrorCode.GATEWAY_TIMEOUT, "The request took too long and was abandoned.");
+  const sweep = setInterval(
+    () => {
+      const overdue = Date.now() - timeoutMs;
+      for (const [reply, started] of inflight) {
+        if (started > overdue) continue;
+        inflight.delete(reply);
+        if (!reply.sent) {
+          sendError(reply, 504, ErrorCode.GATEWAY_TIMEOUT, "The request took too long and was abandoned.");
+        }
       }
-    }
-  }, Math.max(50, Math.min(1_000, timeoutMs / 10)));
+    },
+    Math.max(50, Math.min(1_000, timeoutMs / 10)),
+  );
   sweep.unref();
   app.addHook("onClose", async () => clearInterval(sweep));
 }

@@ -3,7 +3,8 @@ import { ErrorCode } from "@supergraph/kit/runtime";
 import { GraphQLError } from "graphql";
 import type { RouterContext } from "../context.ts";
 
-const refusal = (code: ErrorCode, message: string) => new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
+const refusal = (code: ErrorCode, message: string) =>
+  new GraphQLError(message, { extensions: { code, http: { status: 400 } } });
 
 /**
  * Which operation of the document runs, decided before the gateway plans it: a client's mistake (an
@@ -19,10 +20,16 @@ export function useOperationResolution(): ApolloServerPlugin<RouterContext> {
           if (!operation) {
             throw refusal(
               ErrorCode.OPERATION_RESOLUTION_FAILURE,
-              request.operationName ? `The document has no operation named "${request.operationName}".` : "The document has several operations: say which to run in `operationName`.",
+              request.operationName
+                ? `The document has no operation named "${request.operationName}".`
+                : "The document has several operations: say which to run in `operationName`.",
             );
           }
-          if (operation.operation === "subscription") throw refusal(ErrorCode.BAD_REQUEST, "Subscriptions are not served over this transport; send queries and mutations.");
+          if (operation.operation === "subscription")
+            throw refusal(
+              ErrorCode.BAD_REQUEST,
+              "Subscriptions are not served over this transport; send queries and mutations.",
+            );
           contextValue.execution.operationType = operation.operation;
         },
       };

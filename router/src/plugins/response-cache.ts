@@ -1,8 +1,8 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { RouterContext } from "../context.ts";
-import type { RouterMetrics } from "../process/metrics.ts";
 import type { ResponseCache, Scope } from "../cache/response-cache.ts";
 import { entryKey } from "../cache/response-cache.ts";
+import type { RouterContext } from "../context.ts";
+import type { RouterMetrics } from "../process/metrics.ts";
 
 /**
  * The response cache's part in Apollo Server's pipeline. The client's operation is executed as sent:
@@ -26,7 +26,8 @@ export function useResponseCache(cache: ResponseCache, metrics: RouterMetrics): 
           contextValue.cache.query = operation?.operation === "query";
         },
         async executionDidStart({ contextValue }) {
-          if (contextValue.cache.query) contextValue.cache.generation = await cache.health.run(() => cache.tags.generation(), null);
+          if (contextValue.cache.query)
+            contextValue.cache.generation = await cache.health.run(() => cache.tags.generation(), null);
         },
         async willSendResponse({ response, contextValue, overallCachePolicy, operationName }) {
           const state = contextValue.cache;
@@ -36,12 +37,21 @@ export function useResponseCache(cache: ResponseCache, metrics: RouterMetrics): 
           // A refresh is a miss to its client (it was executed), counted apart.
           metrics.cacheResults.inc({ result: !eligible ? "bypass" : state.refresh ? "refresh" : "miss" });
 
-          if (!eligible || !state.schema || !state.request || !state.tags || state.generation === null || response.body.kind !== "single") return;
+          if (
+            !eligible ||
+            !state.schema ||
+            !state.request ||
+            !state.tags ||
+            state.generation === null ||
+            response.body.kind !== "single"
+          )
+            return;
           const result = response.body.singleResult;
           const policy = overallCachePolicy.policyIfCacheable();
           if (result.errors || result.data == null || !policy) return;
           const viewer = contextValue.viewer;
-          const scope: Scope | null = policy.scope === "PRIVATE" ? (viewer ? `private:${viewer.userId}` : null) : "public";
+          const scope: Scope | null =
+            policy.scope === "PRIVATE" ? (viewer ? `private:${viewer.userId}` : null) : "public";
           const key = scope && entryKey(cache.fingerprint(state.schema), scope, state.request);
           if (!key) return;
           state.writing = true;

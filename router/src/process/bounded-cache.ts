@@ -29,7 +29,10 @@ export class BoundedCache<V extends {}> implements KeyValueCache<V>, ByteBudget 
     readonly maxBytes: number,
     weigh: (value: V, key: string) => number,
   ) {
-    this.lru = new LRUCache<string, V>({ maxSize: maxBytes, sizeCalculation: (value, key) => Math.max(1, Math.ceil(weigh(value, key))) });
+    this.lru = new LRUCache<string, V>({
+      maxSize: maxBytes,
+      sizeCalculation: (value, key) => Math.max(1, Math.ceil(weigh(value, key))),
+    });
   }
 
   async get(key: string): Promise<V | undefined> {

@@ -18,8 +18,16 @@ export function createRouterMetrics(labels: Record<string, string> = {}) {
         for (const budget of budgets) this.set({ cache: budget.name }, read(budget));
       },
     });
-  cacheGauge("cache_size_bytes", "Bytes held by each of the router's in-process caches (documents, query plans, response store and copies, tags, revocations).", (budget) => budget.bytes());
-  cacheGauge("cache_max_bytes", "Each in-process cache's byte budget (its *_MAX_BYTES setting).", (budget) => budget.maxBytes);
+  cacheGauge(
+    "cache_size_bytes",
+    "Bytes held by each of the router's in-process caches (documents, query plans, response store and copies, tags, revocations).",
+    (budget) => budget.bytes(),
+  );
+  cacheGauge(
+    "cache_max_bytes",
+    "Each in-process cache's byte budget (its *_MAX_BYTES setting).",
+    (budget) => budget.maxBytes,
+  );
   cacheGauge("cache_entries", "Entries held by each in-process cache.", (budget) => budget.entries());
   return {
     /** Reports these caches' sizes on `/metrics`. */

@@ -51,12 +51,14 @@ export function runPrimary(config: RouterConfig, logger: Logger): void {
     if (listening.has(worker.id)) return;
     listening.add(worker.id);
     logger.info({ worker: worker.id, pid: worker.process.pid, port: address.port }, "router worker listening");
-    if (listening.size === config.workers) logger.info({ workers: config.workers }, `all ${config.workers} router workers listening`);
+    if (listening.size === config.workers)
+      logger.info({ workers: config.workers }, `all ${config.workers} router workers listening`);
   });
   cluster.on("message", (worker: Worker, message: MetricsRequest) => {
     if (message?.type !== METRICS_REQUEST) return;
     const answer = (response: Omit<MetricsResponse, "type" | "id">) => {
-      if (worker.isConnected()) worker.send({ type: METRICS_RESPONSE, id: message.id, ...response } satisfies MetricsResponse);
+      if (worker.isConnected())
+        worker.send({ type: METRICS_RESPONSE, id: message.id, ...response } satisfies MetricsResponse);
     };
     aggregator.clusterMetrics().then(
       (text) => answer({ text }),

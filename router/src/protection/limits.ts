@@ -1,7 +1,7 @@
 import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
-import { type GraphQLFormattedError, GraphQLError, Kind, type ValidationContext, type ValidationRule } from "graphql";
+import { GraphQLError, type GraphQLFormattedError, Kind, type ValidationContext, type ValidationRule } from "graphql";
 
 export interface QueryLimits {
   depth: number;
@@ -24,7 +24,9 @@ export const LimitCode = {
 // set. The rules below put theirs in `extensions.limit`, and `limitErrorCode` (in formatError) restores
 // it as the code, so clients can tell which limit they hit. The HTTP status stays 400.
 const reportWith = (limit: keyof typeof LimitCode) => (context: ValidationContext | null, error: GraphQLError) =>
-  context?.reportError(new GraphQLError(error.message.replace(/^Syntax Error: /, ""), { extensions: { limit: LimitCode[limit] } }));
+  context?.reportError(
+    new GraphQLError(error.message.replace(/^Syntax Error: /, ""), { extensions: { limit: LimitCode[limit] } }),
+  );
 
 /**
  * Hand-written because GraphQL Armor has no limit on root fields: a query can otherwise fan out to every
@@ -36,7 +38,9 @@ function maxRootFieldsRule(limit: number): ValidationRule {
       const count = operation.selectionSet.selections.filter((selection) => selection.kind === Kind.FIELD).length;
       if (count > limit) {
         context.reportError(
-          new GraphQLError(`Root field limit of ${limit} exceeded, found ${count}.`, { extensions: { limit: LimitCode.rootFields } }),
+          new GraphQLError(`Root field limit of ${limit} exceeded, found ${count}.`, {
+            extensions: { limit: LimitCode.rootFields },
+          }),
         );
       }
     },
@@ -61,6 +65,7 @@ const TOKEN_LIMIT = /Document contains more tha[nt] \d+ tokens/;
 export function limitErrorCode(formatted: GraphQLFormattedError): string | undefined {
   const limit = formatted.extensions?.limit;
   if (typeof limit === "string") return limit;
-  if (formatted.extensions?.code === "GRAPHQL_PARSE_FAILED" && TOKEN_LIMIT.test(formatted.message)) return LimitCode.tokens;
+  if (formatted.extensions?.code === "GRAPHQL_PARSE_FAILED" && TOKEN_LIMIT.test(formatted.message))
+    return LimitCode.tokens;
   return undefined;
 }

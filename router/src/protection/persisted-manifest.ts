@@ -19,12 +19,14 @@ export function parseManifest(text: string, path: string): Map<string, string> {
   const operations = new Map<string, string>();
   if ("format" in json) {
     const apollo = json as { format: unknown; version?: unknown; operations?: unknown };
-    if (apollo.format !== "apollo-persisted-query-manifest") return fail(`unknown format ${JSON.stringify(apollo.format)}`);
+    if (apollo.format !== "apollo-persisted-query-manifest")
+      return fail(`unknown format ${JSON.stringify(apollo.format)}`);
     if (apollo.version !== 1) return fail(`version ${JSON.stringify(apollo.version)}, only version 1 is known`);
     if (!Array.isArray(apollo.operations)) return fail("`operations` must be an array");
     for (const [index, operation] of apollo.operations.entries()) {
       const { id, body } = (operation ?? {}) as { id?: unknown; body?: unknown };
-      if (typeof id !== "string" || id === "" || typeof body !== "string") return fail(`operations[${index}] needs a string \`id\` and \`body\``);
+      if (typeof id !== "string" || id === "" || typeof body !== "string")
+        return fail(`operations[${index}] needs a string \`id\` and \`body\``);
       if (operations.has(id) && operations.get(id) !== body) return fail(`id ${id} is given two different bodies`);
       operations.set(id, body);
     }

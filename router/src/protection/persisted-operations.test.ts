@@ -58,10 +58,16 @@ describe("persisted-operations manifests", () => {
   });
 
   it("refuses to start on a manifest it cannot read, naming the file and the fix", () => {
-    expect(() => setUp({ "bad.json": JSON.stringify({ format: "apollo-persisted-query-manifest", version: 2, operations: [] }) })).toThrow(/bad\.json.*version 2/);
+    expect(() =>
+      setUp({ "bad.json": JSON.stringify({ format: "apollo-persisted-query-manifest", version: 2, operations: [] }) }),
+    ).toThrow(/bad\.json.*version 2/);
     expect(() => setUp({ "bad.json": "{ nope" })).toThrow(/bad\.json.*invalid JSON/);
     expect(() =>
-      createPersistedOperations({ mode: "only", manifestPaths: ["/nowhere/manifest.json"], logger: createLogger("router", "silent") }),
+      createPersistedOperations({
+        mode: "only",
+        manifestPaths: ["/nowhere/manifest.json"],
+        logger: createLogger("router", "silent"),
+      }),
     ).toThrow(/\/nowhere\/manifest\.json was not found/);
   });
 
@@ -82,7 +88,10 @@ describe("persisted-operations manifests", () => {
       "ops.json": apolloManifest([{ id: "a1", body: "query A { a }" }]),
       "other.json": JSON.stringify({ f1: "query F { f }" }),
     });
-    writeFileSync(join(dir, "ops.json"), '{ "format": "apollo-persisted-query-manifest", "version": 1, "operations": [');
+    writeFileSync(
+      join(dir, "ops.json"),
+      '{ "format": "apollo-persisted-query-manifest", "version": 1, "operations": [',
+    );
     await until(() => lines.some((line) => line.includes("not reloaded")));
     expect(lines.find((line) => line.includes("not reloaded"))).toMatch(/"level":50.*ops\.json/);
     expect(operations.allows(byId("a1"))).toBe(true);

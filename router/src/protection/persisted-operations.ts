@@ -46,7 +46,9 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
       const text = readFileSync(path, "utf8");
       files.set(path, { text, operations: parseManifest(text, path) });
     } else if (options.mode !== "off") {
-      throw new Error(`PERSISTED_OPERATIONS=${options.mode} needs every manifest in PERSISTED_OPERATIONS_MANIFEST; ${path} was not found`);
+      throw new Error(
+        `PERSISTED_OPERATIONS=${options.mode} needs every manifest in PERSISTED_OPERATIONS_MANIFEST; ${path} was not found`,
+      );
     }
   }
   rebuild();
@@ -65,7 +67,10 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
         files.set(path, { text, operations: parseManifest(text, path) });
         changed = true;
       } catch (error) {
-        options.logger.error({ err: error, path }, "persisted-operations manifest not reloaded; keeping its previous operations");
+        options.logger.error(
+          { err: error, path },
+          "persisted-operations manifest not reloaded; keeping its previous operations",
+        );
       }
     }
     if (!changed) return;
@@ -89,7 +94,10 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
         watchers.push(watcher);
       } catch (error) {
         // Out of inotify watches, say: the manifests still serve, only without reloads.
-        options.logger.warn({ err: error, folder }, "cannot watch the persisted-operations manifests; changes need a restart");
+        options.logger.warn(
+          { err: error, folder },
+          "cannot watch the persisted-operations manifests; changes need a restart",
+        );
       }
     }
   }
@@ -107,7 +115,10 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
   // A callback-style preHandler (no promise per request): `done()` lets the request on; a refusal
   // answers instead.
   function preHandler(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
-    const params = (request.method === "GET" ? request.query : request.body) as GraphQLParams | GraphQLParams[] | undefined;
+    const params = (request.method === "GET" ? request.query : request.body) as
+      | GraphQLParams
+      | GraphQLParams[]
+      | undefined;
     if (!params || typeof params !== "object") {
       done();
       return;
@@ -121,7 +132,12 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
         options.logger.warn({ operation: label(entry) }, "operation not in the persisted-operations manifest");
         continue;
       }
-      sendError(reply, 400, ErrorCode.QUERY_NOT_IN_SAFELIST, "Only persisted operations may run here: this document is not in the safelist.");
+      sendError(
+        reply,
+        400,
+        ErrorCode.QUERY_NOT_IN_SAFELIST,
+        "Only persisted operations may run here: this document is not in the safelist.",
+      );
       return;
     }
     done();
@@ -154,7 +170,10 @@ function persistedHash(params: GraphQLParams): unknown {
 function label(params: GraphQLParams): string {
   const hash = persistedHash(params);
   const query = typeof params.query === "string" ? params.query : undefined;
-  const name = typeof params.operationName === "string" ? params.operationName : /\b(?:query|mutation|subscription)\s+(\w+)/.exec(query ?? "")?.[1];
+  const name =
+    typeof params.operationName === "string"
+      ? params.operationName
+      : /\b(?:query|mutation|subscription)\s+(\w+)/.exec(query ?? "")?.[1];
   return `${name ?? "anonymous"} (${typeof hash === "string" ? hash : query ? sha256(query) : "no document"})`;
 }
 

@@ -15,7 +15,12 @@ describe.runIf(redis)("with Redis", () => {
   afterAll(() => redis?.close());
 
   it("spends a burst asked for at once as one by one: the budget's worth allowed, in order, the rest refused", async () => {
-    const limiter = createRateLimiter({ perMinute: 5, redis: redis?.client, keyPrefix: `${redis?.prefix}a:`, timeoutMs: 1000 });
+    const limiter = createRateLimiter({
+      perMinute: 5,
+      redis: redis?.client,
+      keyPrefix: `${redis?.prefix}a:`,
+      timeoutMs: 1000,
+    });
     const decisions = await Promise.all(Array.from({ length: 8 }, () => limiter("alice")));
     expect(allowed(decisions)).toEqual([true, true, true, true, true, false, false, false]);
     for (const refused of decisions.slice(5)) expect(refused.retryAfterSeconds).toBeGreaterThan(0);
@@ -24,9 +29,16 @@ describe.runIf(redis)("with Redis", () => {
   });
 
   it("counts each client on its own within a burst, and after what earlier requests spent", async () => {
-    const limiter = createRateLimiter({ perMinute: 3, redis: redis?.client, keyPrefix: `${redis?.prefix}b:`, timeoutMs: 1000 });
+    const limiter = createRateLimiter({
+      perMinute: 3,
+      redis: redis?.client,
+      keyPrefix: `${redis?.prefix}b:`,
+      timeoutMs: 1000,
+    });
     expect((await limiter("bob")).allowed).toBe(true);
-    const burst = await Promise.all(["bob", "carol", "bob", "carol", "bob", "carol", "carol"].map((key) => limiter(key)));
+    const burst = await Promise.all(
+      ["bob", "carol", "bob", "carol", "bob", "carol", "carol"].map((key) => limiter(key)),
+    );
     // Bob had 2 points left, Carol 3.
     expect(allowed(burst)).toEqual([true, true, true, true, false, true, false]);
   });
@@ -51,12 +63,21 @@ describe.runIf(redis)("with Redis", () => {
     // The commands still waiting fail now; their points were already counted in memory at the timeout.
     own.destroy();
     await blocked;
-    expect(allowed(await Promise.all([limiter("hana"), limiter("hana"), limiter("hana")]))).toEqual([true, true, false]);
+    expect(allowed(await Promise.all([limiter("hana"), limiter("hana"), limiter("hana")]))).toEqual([
+      true,
+      true,
+      false,
+    ]);
   });
 
   it("sends one command per client for a burst, not one per request", async () => {
     const client = redis?.client as RedisClientType;
-    const limiter = createRateLimiter({ perMinute: 100, redis: client, keyPrefix: `${redis?.prefix}c:`, timeoutMs: 1000 });
+    const limiter = createRateLimiter({
+      perMinute: 100,
+      redis: client,
+      keyPrefix: `${redis?.prefix}c:`,
+      timeoutMs: 1000,
+    });
     const evals = vi.spyOn(client, "eval");
     try {
       await Promise.all(["dan", "erin", "dan", "dan", "erin"].map((key) => limiter(key)));
@@ -70,7 +91,12 @@ describe.runIf(redis)("with Redis", () => {
 describe("in memory", () => {
   it("refuses past the budget, per client", async () => {
     const limiter = createRateLimiter({ perMinute: 2, redis: undefined, keyPrefix: "m:", timeoutMs: 100 });
-    expect(allowed(await Promise.all(["a", "a", "b", "a"].map((key) => limiter(key))))).toEqual([true, true, true, false]);
+    expect(allowed(await Promise.all(["a", "a", "b", "a"].map((key) => limiter(key))))).toEqual([
+      true,
+      true,
+      true,
+      false,
+    ]);
   });
 });
 
@@ -78,7 +104,11 @@ describe("with Redis down", () => {
   let down: RedisClientType;
   beforeAll(() => {
     // Never connected: commands fail at once, and the insurance limiter counts in memory.
-    down = createClient({ url: "redis://127.0.0.1:1", disableOfflineQueue: true, socket: { reconnectStrategy: false } }) as RedisClientType;
+    down = createClient({
+      url: "redis://127.0.0.1:1",
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: false },
+    }) as RedisClientType;
   });
 
   it("still spends a burst's points, in memory, each request as alone", async () => {

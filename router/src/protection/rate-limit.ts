@@ -11,14 +11,22 @@ export interface RateLimitDecision {
 export type RateLimiter = (clientKey: string) => Promise<RateLimitDecision>;
 
 const ALLOWED: RateLimitDecision = Object.freeze({ allowed: true, retryAfterSeconds: 0 });
-const refused = (msBeforeNext: number): RateLimitDecision => ({ allowed: false, retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)) });
+const refused = (msBeforeNext: number): RateLimitDecision => ({
+  allowed: false,
+  retryAfterSeconds: Math.max(1, Math.ceil(msBeforeNext / 1000)),
+});
 
 /**
  * A budget of requests per minute per client (rate-limiter-flexible). With Redis the counters are shared
  * by every router replica; without it, or while Redis fails or hangs, each router counts in memory:
  * limiting degrades, requests never fail because of the limiter itself.
  */
-export function createRateLimiter(options: { perMinute: number; redis: RedisClientType | undefined; keyPrefix: string; timeoutMs: number }): RateLimiter {
+export function createRateLimiter(options: {
+  perMinute: number;
+  redis: RedisClientType | undefined;
+  keyPrefix: string;
+  timeoutMs: number;
+}): RateLimiter {
   const base = { points: options.perMinute, duration: 60 };
   const memory = new RateLimiterMemory({ ...base, keyPrefix: `${options.keyPrefix}rl` });
   // In memory nothing can hang or be saved by batching: one call, no timer, per request.
@@ -52,11 +60,16 @@ export function createRateLimiter(options: { perMinute: number; redis: RedisClie
       timer = setTimeout(() => reject(new Error("rate limit store timed out")), options.timeoutMs);
     });
     return Promise.race([shared.consume(clientKey, points), timeout])
-      .catch((error: unknown) => (error instanceof RateLimiterRes ? Promise.reject(error) : memory.consume(clientKey, points)))
+      .catch((error: unknown) =>
+        error instanceof RateLimiterRes ? Promise.reject(error) : memory.consume(clientKey, points),
+      )
       .finally(() => clearTimeout(timer))
       .then(
         (spent) => ({ consumed: spent.consumedPoints, msBeforeNext: spent.msBeforeNext }),
-        (rejection: unknown) => (rejection instanceof RateLimiterRes ? { consumed: rejection.consumedPoints, msBeforeNext: rejection.msBeforeNext } : null),
+        (rejection: unknown) =>
+          rejection instanceof RateLimiterRes
+            ? { consumed: rejection.consumedPoints, msBeforeNext: rejection.msBeforeNext }
+            : null,
       );
   };
 
@@ -73,7 +86,9 @@ export function createRateLimiter(options: { perMinute: number; redis: RedisClie
     async (keys) => {
       const counts = new Map<string, number>();
       for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1);
-      const spent = new Map(await Promise.all([...counts].map(async ([key, count]) => [key, await spend(key, count)] as const)));
+      const spent = new Map(
+        await Promise.all([...counts].map(async ([key, count]) => [key, await spend(key, count)] as const)),
+      );
       const position = new Map<string, number>();
       return keys.map((key) => {
         const nth = (position.get(key) ?? 0) + 1;

@@ -2,7 +2,15 @@ import { createLogger } from "@supergraph/kit/runtime";
 import { describe, expect, it } from "vitest";
 import { createRevocations } from "./revocations.ts";
 
-const inMemory = () => createRevocations({ redis: undefined, keyPrefix: "t:", ttlSeconds: 900, timeoutMs: 50, maxBytes: 2 ** 20, logger: createLogger("test", "silent") });
+const inMemory = () =>
+  createRevocations({
+    redis: undefined,
+    keyPrefix: "t:",
+    ttlSeconds: 900,
+    timeoutMs: 50,
+    maxBytes: 2 ** 20,
+    logger: createLogger("test", "silent"),
+  });
 const now = () => Math.floor(Date.now() / 1000);
 const token = (overrides: { sessionId?: string; issuedAt?: number } = {}) => ({
   userId: "u1",
@@ -37,7 +45,14 @@ describe("revocations (in memory)", () => {
 
   it("holds at most REVOCATIONS_MAX_BYTES, and warns when it forgets a revocation early", async () => {
     const lines: string[] = [];
-    const revocations = createRevocations({ redis: undefined, keyPrefix: "t:", ttlSeconds: 900, timeoutMs: 50, maxBytes: 4096, logger: createLogger("test", "warn", { write: (line: string) => void lines.push(line) }) });
+    const revocations = createRevocations({
+      redis: undefined,
+      keyPrefix: "t:",
+      ttlSeconds: 900,
+      timeoutMs: 50,
+      maxBytes: 4096,
+      logger: createLogger("test", "warn", { write: (line: string) => void lines.push(line) }),
+    });
     for (let index = 0; index < 200; index++) await revocations.revoke([`session:s${index}`]);
     expect(revocations.budget.bytes()).toBeLessThanOrEqual(4096);
     expect(await revocations.isRevoked(token({ sessionId: "s199" }))).toBe(true);

@@ -44,7 +44,11 @@ export function createRevocations(options: {
     ttl: options.ttlSeconds * 1000,
     dispose: (_, entry, reason) => {
       // Without Redis a revocation forgotten early lets its tokens in again until they expire.
-      if (reason === "evict" && !options.redis) options.logger.warn({ entry }, "revocations: over REVOCATIONS_MAX_BYTES, the oldest forgotten before its tokens expire");
+      if (reason === "evict" && !options.redis)
+        options.logger.warn(
+          { entry },
+          "revocations: over REVOCATIONS_MAX_BYTES, the oldest forgotten before its tokens expire",
+        );
     },
   });
   const now = () => Math.floor(Date.now() / 1000);
@@ -61,7 +65,12 @@ export function createRevocations(options: {
   };
 
   return {
-    budget: { name: "revocations", maxBytes: options.maxBytes, bytes: () => memory.calculatedSize, entries: () => memory.size },
+    budget: {
+      name: "revocations",
+      maxBytes: options.maxBytes,
+      bytes: () => memory.calculatedSize,
+      entries: () => memory.size,
+    },
     async revoke(entries) {
       const valid = entries.filter((entry) => ENTRY.test(entry));
       const revokedAt = String(now());
@@ -71,7 +80,10 @@ export function createRevocations(options: {
       try {
         await bounded(Promise.all(valid.map((entry) => redis.set(key(entry), revokedAt, { EX: options.ttlSeconds }))));
       } catch (error) {
-        options.logger.error({ err: error, entries: valid }, "revocations: Redis failed; other replicas accept these tokens until they expire");
+        options.logger.error(
+          { err: error, entries: valid },
+          "revocations: Redis failed; other replicas accept these tokens until they expire",
+        );
       }
     },
 
@@ -86,7 +98,9 @@ export function createRevocations(options: {
       if (!options.redis) return false;
       const redis = options.redis;
       try {
-        const [sessionValue, userValue] = session ? await bounded(redis.mGet([key(session), key(user)])) : [null, await bounded(redis.get(key(user)))];
+        const [sessionValue, userValue] = session
+          ? await bounded(redis.mGet([key(session), key(user)]))
+          : [null, await bounded(redis.get(key(user)))];
         return refuses(token, sessionValue, userValue);
       } catch (error) {
         options.logger.warn({ err: error }, "revocations: Redis failed; token accepted (fail open)");

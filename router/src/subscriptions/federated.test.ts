@@ -68,7 +68,9 @@ const products = {
     type Query { product(id: ID!): Product }`),
   resolvers: {
     Query: { product: (_: unknown, { id }: { id: string }) => ({ id, name: `Product ${id}` }) },
-    Product: { __resolveReference: ({ id }: { id: string }) => (id === "missing" ? null : { id, name: `Product ${id}` }) },
+    Product: {
+      __resolveReference: ({ id }: { id: string }) => (id === "missing" ? null : { id, name: `Product ${id}` }),
+    },
   },
 };
 
@@ -102,7 +104,10 @@ beforeAll(async () => {
     { ...products, url: productsUrl },
   ]);
   if (composed.errors) throw new Error(composed.errors.map((error) => error.message).join("\n"));
-  federated = new FederatedSubscriptions(composed.supergraphSdl, new Map([["products", new RemoteGraphQLDataSource({ url: productsUrl })]]));
+  federated = new FederatedSubscriptions(
+    composed.supergraphSdl,
+    new Map([["products", new RemoteGraphQLDataSource({ url: productsUrl })]]),
+  );
   upstream = new SubgraphSubscriptionClients(new Map([["orders", ordersUrl]]), () => ({ token: "router" }));
 });
 
@@ -113,14 +118,26 @@ afterAll(async () => {
 });
 
 const requestContext = (variables: Record<string, unknown>) =>
-  ({ request: { variables }, context: {}, metrics: {}, logger: console, cache: undefined }) as unknown as GatewayGraphQLRequestContext;
+  ({
+    request: { variables },
+    context: {},
+    metrics: {},
+    logger: console,
+    cache: undefined,
+  }) as unknown as GatewayGraphQLRequestContext;
 
 describe("FederatedSubscriptions", () => {
   it("plans the primary subgraph's subscription with only the variables it uses", () => {
-    const planned = federated.plan(parse("subscription Watch($minimum: Int, $unused: Int) { orderUpdated(minimum: $minimum) { status product { name } } }"), "Watch", {
-      minimum: 2,
-      unused: 3,
-    });
+    const planned = federated.plan(
+      parse(
+        "subscription Watch($minimum: Int, $unused: Int) { orderUpdated(minimum: $minimum) { status product { name } } }",
+      ),
+      "Watch",
+      {
+        minimum: 2,
+        unused: 3,
+      },
+    );
     expect(planned.primary.subgraph).toBe("orders");
     expect(planned.primary.query).toMatch(/^subscription/);
     expect(planned.primary.query).toContain("orderUpdated");
@@ -137,7 +154,9 @@ describe("FederatedSubscriptions", () => {
     await subscribed;
     orderEvents.push({ orderUpdated: { id: "o1", status: "PLACED", product: { id: "p1" } } });
     const event = await first;
-    expect(await planned.complete(event.value, requestContext({}))).toEqual({ data: { updated: { status: "PLACED", product: { name: "Product p1" } } } });
+    expect(await planned.complete(event.value, requestContext({}))).toEqual({
+      data: { updated: { status: "PLACED", product: { name: "Product p1" } } },
+    });
 
     const second = events.next();
     orderEvents.push({ orderUpdated: { id: "o1", status: "SHIPPED", product: { id: "missing" } } });

@@ -1,8 +1,20 @@
-import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from "@apollo/gateway";
 import { operationFromDocument, type Schema, Supergraph } from "@apollo/federation-internals";
-import { type FetchNode, type PlanNode, type QueryPlan, QueryPlanner, type QueryPlannerConfig } from "@apollo/query-planner";
+import { buildOperationContext, executeQueryPlan, type GraphQLDataSource, type ServiceMap } from "@apollo/gateway";
+import {
+  type FetchNode,
+  type PlanNode,
+  type QueryPlan,
+  QueryPlanner,
+  type QueryPlannerConfig,
+} from "@apollo/query-planner";
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
-import { type DocumentNode, type ExecutionResult, type GraphQLSchema, OperationTypeNode, getOperationAST } from "graphql";
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  type GraphQLSchema,
+  getOperationAST,
+  OperationTypeNode,
+} from "graphql";
 
 /** What the primary subgraph is asked for: its share of the client's subscription. */
 export interface PrimaryRequest {
@@ -53,7 +65,11 @@ export class FederatedSubscriptions {
   }
 
   /** Plans a validated subscription document; throws a GraphQLError for one the planner refuses. */
-  plan(document: DocumentNode, operationName: string | undefined, variables: Record<string, unknown>): PlannedSubscription {
+  plan(
+    document: DocumentNode,
+    operationName: string | undefined,
+    variables: Record<string, unknown>,
+  ): PlannedSubscription {
     const definition = getOperationAST(document, operationName);
     if (definition?.operation !== OperationTypeNode.SUBSCRIPTION) throw new Error("not a subscription operation");
     const operation = operationFromDocument(this.apiSchema, document, { operationName });
@@ -62,8 +78,15 @@ export class FederatedSubscriptions {
     if (node?.kind !== "Subscription") throw new Error(`a subscription was planned as ${node?.kind ?? "nothing"}`);
     const primary = node.primary;
     const rest: PlanNode | undefined = node.rest;
-    const eventPlan: QueryPlan = { kind: "QueryPlan", node: rest ? { kind: "Sequence", nodes: [primary, rest] } : primary };
-    const operationContext = buildOperationContext({ schema: this.apiGraphQLSchema, operationDocument: document, operationName });
+    const eventPlan: QueryPlan = {
+      kind: "QueryPlan",
+      node: rest ? { kind: "Sequence", nodes: [primary, rest] } : primary,
+    };
+    const operationContext = buildOperationContext({
+      schema: this.apiGraphQLSchema,
+      operationDocument: document,
+      operationName,
+    });
     return {
       primary: {
         subgraph: primary.serviceName,
@@ -74,14 +97,25 @@ export class FederatedSubscriptions {
       complete: (event, requestContext) => {
         const serviceMap: ServiceMap = Object.fromEntries(this.dataSources);
         serviceMap[primary.serviceName] = replaying(primary, event, this.dataSources.get(primary.serviceName));
-        return executeQueryPlan(eventPlan, serviceMap, requestContext, operationContext, this.supergraphSchema, this.apiSchema);
+        return executeQueryPlan(
+          eventPlan,
+          serviceMap,
+          requestContext,
+          operationContext,
+          this.supergraphSchema,
+          this.apiSchema,
+        );
       },
     };
   }
 }
 
 /** The primary subgraph's data source for one event: its first fetch of the primary operation is the event. */
-function replaying(primary: FetchNode, event: GatewayGraphQLResponse, real: GraphQLDataSource | undefined): GraphQLDataSource {
+function replaying(
+  primary: FetchNode,
+  event: GatewayGraphQLResponse,
+  real: GraphQLDataSource | undefined,
+): GraphQLDataSource {
   let replayed = false;
   return {
     process(options) {

@@ -1,8 +1,17 @@
 import { once } from "node:events";
 import type { IncomingMessage } from "node:http";
-import { type CommonConfig, ErrorCode, httpStatusFor, isErrorCode, requestId, responseContentType, APPLICATION_JSON, TRANSPORT_STATUSES } from "@supergraph/kit/runtime";
+import {
+  APPLICATION_JSON,
+  type CommonConfig,
+  ErrorCode,
+  httpStatusFor,
+  isErrorCode,
+  requestId,
+  responseContentType,
+  TRANSPORT_STATUSES,
+} from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { type ExecutionResult, getOperationAST, GraphQLError, OperationTypeNode, parse } from "graphql";
+import { type ExecutionResult, GraphQLError, getOperationAST, OperationTypeNode, parse } from "graphql";
 import { createHandler } from "graphql-sse/lib/use/fastify";
 import { identify } from "../context.ts";
 import type { Subscriber, SubscriptionRequest, SubscriptionService } from "./service.ts";
@@ -89,7 +98,8 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
         if (response.destroyed) break;
         // A client that does not read holds the next event back; its subscription's backlog then fills
         // and ends it (service.ts), so nothing here grows without bound.
-        if (!response.write(part(JSON.stringify({ payload: result })))) await Promise.race([once(response, "drain"), once(response, "close")]).catch(() => {});
+        if (!response.write(part(JSON.stringify({ payload: result }))))
+          await Promise.race([once(response, "drain"), once(response, "close")]).catch(() => {});
       }
     } finally {
       clearInterval(heartbeat);
@@ -103,7 +113,12 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
       const accept = request.headers.accept ?? "";
       if (EVENT_STREAM.test(accept)) return "sse";
       const query = params(request).query;
-      if (typeof query !== "string" || !query.includes("subscription") || !isSubscription(query, params(request).operationName)) return null;
+      if (
+        typeof query !== "string" ||
+        !query.includes("subscription") ||
+        !isSubscription(query, params(request).operationName)
+      )
+        return null;
       return MULTIPART.test(accept) && SUBSCRIPTION_SPEC.test(accept) ? "multipart" : "refuse";
     },
 
@@ -115,9 +130,12 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
       if (kind === "multipart") return multipart(request, reply);
       sendRefusal(reply, {
         errors: [
-          new GraphQLError("A subscription needs a streaming response: send `Accept: multipart/mixed;subscriptionSpec=1.0` or `text/event-stream`, or use GraphQL over WebSocket.", {
-            extensions: { code: ErrorCode.BAD_REQUEST },
-          }),
+          new GraphQLError(
+            "A subscription needs a streaming response: send `Accept: multipart/mixed;subscriptionSpec=1.0` or `text/event-stream`, or use GraphQL over WebSocket.",
+            {
+              extensions: { code: ErrorCode.BAD_REQUEST },
+            },
+          ),
         ],
       });
     },
@@ -142,7 +160,10 @@ function params(request: FastifyRequest): SubscriptionRequest {
 
 function isSubscription(query: string, operationName: unknown): boolean {
   try {
-    return getOperationAST(parse(query), typeof operationName === "string" ? operationName : undefined)?.operation === OperationTypeNode.SUBSCRIPTION;
+    return (
+      getOperationAST(parse(query), typeof operationName === "string" ? operationName : undefined)?.operation ===
+      OperationTypeNode.SUBSCRIPTION
+    );
   } catch {
     // Apollo Server reports the syntax error.
     return false;
@@ -159,16 +180,26 @@ function refusalStatus(accept: string | undefined, result: ExecutionResult): { s
 
 function sendRefusal(reply: FastifyReply, result: ExecutionResult): void {
   const { status, type } = refusalStatus(reply.request.headers.accept, result);
-  void reply.code(status).type(type).send(JSON.stringify({ errors: result.errors?.map((error) => error.toJSON()) }));
+  void reply
+    .code(status)
+    .type(type)
+    .send(JSON.stringify({ errors: result.errors?.map((error) => error.toJSON()) }));
 }
 
 /** graphql-sse's way to answer with a status of our own instead of a stream. */
-function refusalResponse(request: FastifyRequest, result: ExecutionResult): [string, { status: number; statusText: string; headers: Record<string, string> }] {
+function refusalResponse(
+  request: FastifyRequest,
+  result: ExecutionResult,
+): [string, { status: number; statusText: string; headers: Record<string, string> }] {
   const code = result.errors?.[0]?.extensions?.code;
   const status = isErrorCode(code) ? httpStatusFor[code] : 400;
   return [
     JSON.stringify({ errors: result.errors?.map((error) => error.toJSON()) }),
-    { status, statusText: "", headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId(request.headers) } },
+    {
+      status,
+      statusText: "",
+      headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId(request.headers) },
+    },
   ];
 }
 

@@ -1,7 +1,23 @@
 import type { GraphQLDataSource } from "@apollo/gateway";
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
-import { ErrorCode, INTERNAL_TOKEN_HEADER, type Logger, type VerifiedToken, type Viewer } from "@supergraph/kit/runtime";
-import { type DocumentNode, type ExecutionResult, type GraphQLFormattedError, GraphQLError, getOperationAST, OperationTypeNode, parse, specifiedRules, validate } from "graphql";
+import {
+  ErrorCode,
+  INTERNAL_TOKEN_HEADER,
+  type Logger,
+  type VerifiedToken,
+  type Viewer,
+} from "@supergraph/kit/runtime";
+import {
+  type DocumentNode,
+  type ExecutionResult,
+  GraphQLError,
+  type GraphQLFormattedError,
+  getOperationAST,
+  OperationTypeNode,
+  parse,
+  specifiedRules,
+  validate,
+} from "graphql";
 import { limitErrorCode, limitValidationRules, type QueryLimits } from "../protection/limits.ts";
 import type { Revocations } from "../protection/revocations.ts";
 import { FederatedSubscriptions } from "./federated.ts";
@@ -65,18 +81,33 @@ const refusal = (code: ErrorCode, message: string, extensions: Record<string, un
  */
 export function createSubscriptionService(options: SubscriptionServiceOptions) {
   let federated: FederatedSubscriptions | undefined;
-  const upstream = new SubgraphSubscriptionClients(options.urls, () => ({ [INTERNAL_TOKEN_HEADER]: options.signInternalToken(null) }));
+  const upstream = new SubgraphSubscriptionClients(options.urls, () => ({
+    [INTERNAL_TOKEN_HEADER]: options.signInternalToken(null),
+  }));
   const perClient = new Map<string, number>();
   const live = new Set<(reason: EndReason) => void>();
 
   /** A result as the client gets it: its errors formatted (and masked) as a query's are. */
   const format = (result: ExecutionResult): ExecutionResult =>
-    result.errors ? ({ ...result, errors: result.errors.map((error) => options.formatError(typeof error.toJSON === "function" ? error.toJSON() : error, error)) } as unknown as ExecutionResult) : result;
+    result.errors
+      ? ({
+          ...result,
+          errors: result.errors.map((error) =>
+            options.formatError(typeof error.toJSON === "function" ? error.toJSON() : error, error),
+          ),
+        } as unknown as ExecutionResult)
+      : result;
 
-  function prepare(request: SubscriptionRequest): { document: DocumentNode; operationName: string | undefined; variables: Record<string, unknown> } | ExecutionResult {
+  function prepare(
+    request: SubscriptionRequest,
+  ):
+    | { document: DocumentNode; operationName: string | undefined; variables: Record<string, unknown> }
+    | ExecutionResult {
     if (!federated) return refusal(ErrorCode.SERVICE_UNAVAILABLE, "The supergraph is not loaded yet.");
-    if (typeof request.query !== "string" || request.query === "") return refusal(ErrorCode.BAD_REQUEST, "A subscription needs a `query` string.");
-    if (request.operationName != null && typeof request.operationName !== "string") return refusal(ErrorCode.BAD_REQUEST, "`operationName` must be a string.");
+    if (typeof request.query !== "string" || request.query === "")
+      return refusal(ErrorCode.BAD_REQUEST, "A subscription needs a `query` string.");
+    if (request.operationName != null && typeof request.operationName !== "string")
+      return refusal(ErrorCode.BAD_REQUEST, "`operationName` must be a string.");
     if (request.variables != null && (typeof request.variables !== "object" || Array.isArray(request.variables))) {
       return refusal(ErrorCode.BAD_REQUEST, "`variables` must be an object.");
     }
@@ -95,15 +126,22 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
       return {
         errors: errors.map((error) => {
           const limit = error.extensions.limit as string | undefined;
-          return new GraphQLError(error.message, { nodes: error.nodes, extensions: { code: limit ?? ErrorCode.GRAPHQL_VALIDATION_FAILED } });
+          return new GraphQLError(error.message, {
+            nodes: error.nodes,
+            extensions: { code: limit ?? ErrorCode.GRAPHQL_VALIDATION_FAILED },
+          });
         }),
       };
     }
     const operationName = (request.operationName as string | null | undefined) ?? undefined;
     const operation = getOperationAST(document, operationName);
-    if (!operation) return refusal(ErrorCode.OPERATION_RESOLUTION_FAILURE, "The document does not name one operation to run.");
+    if (!operation)
+      return refusal(ErrorCode.OPERATION_RESOLUTION_FAILURE, "The document does not name one operation to run.");
     if (operation.operation !== OperationTypeNode.SUBSCRIPTION) {
-      return refusal(ErrorCode.BAD_REQUEST, "Only subscriptions are served here; send queries and mutations with POST /graphql.");
+      return refusal(
+        ErrorCode.BAD_REQUEST,
+        "Only subscriptions are served here; send queries and mutations with POST /graphql.",
+      );
     }
     return { document, operationName, variables: (request.variables as Record<string, unknown> | null) ?? {} };
   }
@@ -115,16 +153,25 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
     },
 
     /** The subscription's results, or one result with the errors that refused it. */
-    async subscribe(request: SubscriptionRequest, subscriber: Subscriber): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+    async subscribe(
+      request: SubscriptionRequest,
+      subscriber: Subscriber,
+    ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
       const prepared = prepare(request);
       if (!("document" in prepared) || !federated) return prepared as ExecutionResult;
       const token = subscriber.token;
-      if (token && (await options.revocations.isRevoked(token))) return refusal(ErrorCode.UNAUTHENTICATED, "The token has been revoked: sign in again.");
-      if (token && token.expiresAt * 1000 <= Date.now()) return refusal(ErrorCode.UNAUTHENTICATED, "The token has expired.");
+      if (token && (await options.revocations.isRevoked(token)))
+        return refusal(ErrorCode.UNAUTHENTICATED, "The token has been revoked: sign in again.");
+      if (token && token.expiresAt * 1000 <= Date.now())
+        return refusal(ErrorCode.UNAUTHENTICATED, "The token has expired.");
       const client = token ? `user:${token.userId}` : `ip:${subscriber.clientIp}`;
       const count = perClient.get(client) ?? 0;
       if (count >= options.subscriptions.perClient) {
-        return refusal(ErrorCode.RATE_LIMITED, `At most ${options.subscriptions.perClient} subscriptions per client at once: end one first.`, { retryAfterSeconds: 1 });
+        return refusal(
+          ErrorCode.RATE_LIMITED,
+          `At most ${options.subscriptions.perClient} subscriptions per client at once: end one first.`,
+          { retryAfterSeconds: 1 },
+        );
       }
       let planned: ReturnType<FederatedSubscriptions["plan"]>;
       try {
@@ -134,12 +181,19 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         return refusal(ErrorCode.GRAPHQL_VALIDATION_FAILED, (error as Error).message);
       }
       const viewer = token && { userId: token.userId, role: token.role };
-      const events = upstream.subscribe(planned.primary, { [INTERNAL_TOKEN_HEADER]: options.signInternalToken(viewer, subscriber.clientIp) });
+      const events = upstream.subscribe(planned.primary, {
+        [INTERNAL_TOKEN_HEADER]: options.signInternalToken(viewer, subscriber.clientIp),
+      });
       perClient.set(client, count + 1);
       options.onActive?.(1);
       const requestContext = {
         request: { query: request.query, variables: prepared.variables, operationName: prepared.operationName },
-        context: { viewer, requestId: subscriber.requestId, clientIp: subscriber.clientIp, execution: { operationType: "subscription" } },
+        context: {
+          viewer,
+          requestId: subscriber.requestId,
+          clientIp: subscriber.clientIp,
+          execution: { operationType: "subscription" },
+        },
         metrics: {},
         logger: options.logger,
         cache: undefined,
@@ -219,7 +273,10 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
                 yield format({ errors: error as GraphQLError[] });
                 return;
               }
-              options.logger.warn({ err: error, subgraph: planned.primary.subgraph }, "subscription's subgraph connection ended");
+              options.logger.warn(
+                { err: error, subgraph: planned.primary.subgraph },
+                "subscription's subgraph connection ended",
+              );
               yield format(endedBecause("upstream", planned.primary.subgraph));
               return;
             }
@@ -251,7 +308,8 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
     /** Ends every subscription, waits (up to 2 s) for their last messages to go out, then closes the subgraph connections. */
     async close(): Promise<void> {
       this.endAll("shutdown");
-      for (const deadline = Date.now() + 2_000; live.size > 0 && Date.now() < deadline; ) await new Promise((resolve) => setTimeout(resolve, 10));
+      for (const deadline = Date.now() + 2_000; live.size > 0 && Date.now() < deadline; )
+        await new Promise((resolve) => setTimeout(resolve, 10));
       await upstream.dispose();
     },
   };
@@ -262,14 +320,29 @@ export type SubscriptionService = ReturnType<typeof createSubscriptionService>;
 function endedBecause(reason: EndReason, subgraph?: string): ExecutionResult {
   switch (reason) {
     case "expired":
-      return refusal(ErrorCode.UNAUTHENTICATED, "The token has expired: the subscription ended. Refresh the token and subscribe again.");
+      return refusal(
+        ErrorCode.UNAUTHENTICATED,
+        "The token has expired: the subscription ended. Refresh the token and subscribe again.",
+      );
     case "revoked":
       return refusal(ErrorCode.UNAUTHENTICATED, "The token has been revoked: the subscription ended.");
     case "shutdown":
-      return refusal(ErrorCode.SERVICE_UNAVAILABLE, "The router is shutting down: subscribe again (another replica will serve it) and refetch.", { reason: "shutdown" });
+      return refusal(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        "The router is shutting down: subscribe again (another replica will serve it) and refetch.",
+        { reason: "shutdown" },
+      );
     case "slow":
-      return refusal(ErrorCode.SERVICE_UNAVAILABLE, "Events arrived faster than this client read them: the subscription ended. Subscribe again and refetch.", { reason: "slow_consumer" });
+      return refusal(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        "Events arrived faster than this client read them: the subscription ended. Subscribe again and refetch.",
+        { reason: "slow_consumer" },
+      );
     case "upstream":
-      return refusal(ErrorCode.SERVICE_UNAVAILABLE, `The ${subgraph} subgraph's event stream ended: subscribe again and refetch.`, { subgraph, reason: "upstream" });
+      return refusal(
+        ErrorCode.SERVICE_UNAVAILABLE,
+        `The ${subgraph} subgraph's event stream ended: subscribe again and refetch.`,
+        { subgraph, reason: "upstream" },
+      );
   }
 }

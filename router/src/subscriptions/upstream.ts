@@ -23,7 +23,10 @@ export class SubgraphSubscriptionClients {
    * The primary subgraph's events for one client subscription. Ending the iteration (`return()`)
    * completes the subscription upstream; a lost connection ends it with an error, never a silent stop.
    */
-  subscribe(request: PrimaryRequest, extensions: Record<string, unknown>): AsyncIterableIterator<GatewayGraphQLResponse> {
+  subscribe(
+    request: PrimaryRequest,
+    extensions: Record<string, unknown>,
+  ): AsyncIterableIterator<GatewayGraphQLResponse> {
     const iterator = this.client(request.subgraph).iterate({
       query: request.query,
       operationName: request.operationName ?? null,

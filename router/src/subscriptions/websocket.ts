@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { type CommonConfig, ErrorCode, type VerifiedToken, requestId } from "@supergraph/kit/runtime";
+import { type CommonConfig, ErrorCode, requestId, type VerifiedToken } from "@supergraph/kit/runtime";
 import { type ExecutionResult, type FormattedExecutionResult, GraphQLError, parse } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
@@ -57,19 +57,32 @@ export function serveWebSocketSubscriptions(options: WebSocketOptions): { close(
         const authorization = params.authorization ?? params.Authorization;
         let token: VerifiedToken | null;
         try {
-          token = identify({ authorization: typeof authorization === "string" ? authorization : undefined }, options.jwt);
+          token = identify(
+            { authorization: typeof authorization === "string" ? authorization : undefined },
+            options.jwt,
+          );
         } catch {
           return false;
         }
         const request = context.extra.request;
-        connections.set(context.extra.socket, { subscriber: { token, clientIp: options.clientIp(request), requestId: requestId(request.headers) }, live: 0 });
+        connections.set(context.extra.socket, {
+          subscriber: { token, clientIp: options.clientIp(request), requestId: requestId(request.headers) },
+          live: 0,
+        });
         return true;
       },
       onSubscribe: async (context, _id, payload) => {
         const connection = connections.get(context.extra.socket);
-        if (!connection) return [new GraphQLError("The connection is not initialised.", { extensions: { code: ErrorCode.BAD_REQUEST } })];
+        if (!connection)
+          return [
+            new GraphQLError("The connection is not initialised.", { extensions: { code: ErrorCode.BAD_REQUEST } }),
+          ];
         if (connection.live >= options.maxPerConnection) {
-          return [new GraphQLError(`At most ${options.maxPerConnection} subscriptions per connection.`, { extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: 1 } })];
+          return [
+            new GraphQLError(`At most ${options.maxPerConnection} subscriptions per connection.`, {
+              extensions: { code: ErrorCode.RATE_LIMITED, retryAfterSeconds: 1 },
+            }),
+          ];
         }
         const started = await options.service.subscribe(payload, connection.subscriber);
         if (!(Symbol.asyncIterator in started)) return (started as ExecutionResult).errors ?? [];
@@ -82,7 +95,12 @@ export function serveWebSocketSubscriptions(options: WebSocketOptions): { close(
           }
         })();
         // The document is checked already; graphql-ws only reads its operation type to call `subscribe`.
-        return { schema: options.service.schema, document: parse(payload.query), operationName: payload.operationName, contextValue: { stream } };
+        return {
+          schema: options.service.schema,
+          document: parse(payload.query),
+          operationName: payload.operationName,
+          contextValue: { stream },
+        };
       },
       subscribe: (args) => (args.contextValue as { stream: AsyncGenerator<ExecutionResult> }).stream,
       onNext: (context, _id, _payload, _args, result) => {

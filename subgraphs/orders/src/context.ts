@@ -1,8 +1,8 @@
 import type { Logger, Viewer } from "@supergraph/kit/runtime";
 import type { InternalIdentity, InvalidationContext } from "@supergraph/kit/subgraph";
+import type { StockClient } from "./clients/stock.ts";
 import type { OrdersConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
-import type { StockClient } from "./clients/stock.ts";
 import type { Events } from "./events/index.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 

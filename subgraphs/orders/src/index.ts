@@ -1,11 +1,17 @@
 import { subgraphDatabase } from "@supergraph/db";
-import { type Logger } from "@supergraph/kit/runtime";
-import { createEventBus, loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
+import type { Logger } from "@supergraph/kit/runtime";
+import {
+  createEventBus,
+  loadSchemaFile,
+  type RunningSubgraph,
+  type SubgraphSpec,
+  startSubgraph,
+} from "@supergraph/kit/subgraph";
+import { createStockClient } from "./clients/stock.ts";
 import type { OrdersConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
-import { createStockClient } from "./clients/stock.ts";
 import type { Events, OrderEvents } from "./events/index.ts";
 import { resolvers } from "./resolvers/index.ts";
 

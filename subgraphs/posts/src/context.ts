@@ -1,8 +1,8 @@
 import type { Viewer } from "@supergraph/kit/runtime";
 import type { InternalIdentity, InvalidationContext } from "@supergraph/kit/subgraph";
+import type { ProductsClient } from "./clients/products.ts";
 import type { PostsConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
-import type { ProductsClient } from "./clients/products.ts";
 import type { Events } from "./events/index.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
 

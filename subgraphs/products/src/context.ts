@@ -21,5 +21,11 @@ export interface Context extends Deps, InvalidationContext {
 }
 
 export function createContext(deps: Deps, identity: InternalIdentity): Context {
-  return { ...deps, viewer: identity.viewer, caller: identity.caller, loaders: createLoaders(deps.db), invalidations: new Set() };
+  return {
+    ...deps,
+    viewer: identity.viewer,
+    caller: identity.caller,
+    loaders: createLoaders(deps.db),
+    invalidations: new Set(),
+  };
 }

@@ -1,6 +1,12 @@
 import { subgraphDatabase } from "@supergraph/db";
-import { type Logger } from "@supergraph/kit/runtime";
-import { createEventBus, loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
+import type { Logger } from "@supergraph/kit/runtime";
+import {
+  createEventBus,
+  loadSchemaFile,
+  type RunningSubgraph,
+  type SubgraphSpec,
+  startSubgraph,
+} from "@supergraph/kit/subgraph";
 import type { ProductsConfig } from "./config.ts";
 import { type Context, createContext } from "./context.ts";
 import { createDb, type Db, prismaProject } from "./data/db.ts";

@@ -24,5 +24,12 @@ export interface Context extends Deps, InvalidationContext {
 }
 
 export function createContext(deps: Deps, identity: InternalIdentity): Context {
-  return { ...deps, viewer: identity.viewer, clientIp: identity.clientIp, loaders: createLoaders(deps.db), invalidations: new Set(), revocations: new Set() };
+  return {
+    ...deps,
+    viewer: identity.viewer,
+    clientIp: identity.clientIp,
+    loaders: createLoaders(deps.db),
+    invalidations: new Set(),
+    revocations: new Set(),
+  };
 }

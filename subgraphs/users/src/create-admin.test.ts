@@ -1,6 +1,6 @@
 import { spawn } from "node:child_process";
 import { join } from "node:path";
-import { realPostgresAvailable, type TestDatabase, createTestDatabase } from "@supergraph/db/testing";
+import { createTestDatabase, realPostgresAvailable, type TestDatabase } from "@supergraph/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createDb, type Db } from "./data/db.ts";
 import { verifyPassword } from "./rules/passwords.ts";
@@ -10,12 +10,20 @@ import { verifyPassword } from "./rules/passwords.ts";
 
 const root = join(import.meta.dirname, "../../..");
 
-function createAdmin(args: string[], env: Record<string, string>, stdin = ""): Promise<{ code: number | null; stdout: string; stderr: string }> {
+function createAdmin(
+  args: string[],
+  env: Record<string, string>,
+  stdin = "",
+): Promise<{ code: number | null; stdout: string; stderr: string }> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ["--import", "tsx", join(import.meta.dirname, "main.ts"), "create-admin", ...args], {
-      cwd: root,
-      env: { NODE_ENV: "test", LOG_LEVEL: "silent", PASSWORD_HASH_COST: "10", ...env },
-    });
+    const child = spawn(
+      process.execPath,
+      ["--import", "tsx", join(import.meta.dirname, "main.ts"), "create-admin", ...args],
+      {
+        cwd: root,
+        env: { NODE_ENV: "test", LOG_LEVEL: "silent", PASSWORD_HASH_COST: "10", ...env },
+      },
+    );
     let stdout = "";
     let stderr = "";
     child.stdout.on("data", (chunk) => (stdout += chunk));
@@ -31,7 +39,8 @@ describe.runIf(await realPostgresAvailable())("create-admin", { timeout: 120_000
   let database: TestDatabase;
   let env: Record<string, string>;
   let db: Db;
-  const row = (email: string) => db.user.findUnique({ where: { email }, select: { id: true, name: true, role: true, passwordHash: true } });
+  const row = (email: string) =>
+    db.user.findUnique({ where: { email }, select: { id: true, name: true, role: true, passwordHash: true } });
 
   beforeAll(async () => {
     database = await createTestDatabase("users-admin");
@@ -44,7 +53,10 @@ describe.runIf(await realPostgresAvailable())("create-admin", { timeout: 120_000
   });
 
   it("creates an admin from arguments and ADMIN_PASSWORD, then leaves it as it is when run again", async () => {
-    const first = await createAdmin(["--email", "Boss@Example.com", "--name", "The Boss"], { ...env, ADMIN_PASSWORD: "first-admin-pw" });
+    const first = await createAdmin(["--email", "Boss@Example.com", "--name", "The Boss"], {
+      ...env,
+      ADMIN_PASSWORD: "first-admin-pw",
+    });
     expect(first.stderr).toBe("");
     expect(first.code).toBe(0);
     expect(first.stdout).toMatch(/^created admin boss@example\.com \(/);
@@ -52,7 +64,11 @@ describe.runIf(await realPostgresAvailable())("create-admin", { timeout: 120_000
     expect(created).toMatchObject({ name: "The Boss", role: "ADMIN" });
     expect(await verifyPassword("first-admin-pw", created?.passwordHash ?? "")).toBe(true);
 
-    const again = await createAdmin([], { ...env, ADMIN_EMAIL: "boss@example.com", ADMIN_PASSWORD: "another-password" });
+    const again = await createAdmin([], {
+      ...env,
+      ADMIN_EMAIL: "boss@example.com",
+      ADMIN_PASSWORD: "another-password",
+    });
     expect(again.code).toBe(0);
     expect(again.stdout).toMatch(/^already an admin, nothing changed: boss@example\.com/);
     expect((await row("boss@example.com"))?.passwordHash).toBe(created?.passwordHash);
@@ -67,7 +83,10 @@ describe.runIf(await realPostgresAvailable())("create-admin", { timeout: 120_000
   });
 
   it("promotes an existing customer, keeping their name and password, and needs no password for it", async () => {
-    const signedUp = await createAdmin(["--email", "cust@example.com", "--name", "Cus Tomer"], { ...env, ADMIN_PASSWORD: "customer-pw" });
+    const signedUp = await createAdmin(["--email", "cust@example.com", "--name", "Cus Tomer"], {
+      ...env,
+      ADMIN_PASSWORD: "customer-pw",
+    });
     expect(signedUp.code).toBe(0);
     await db.user.update({ where: { email: "cust@example.com" }, data: { role: "CUSTOMER" } });
     const before = await row("cust@example.com");
@@ -80,11 +99,20 @@ describe.runIf(await realPostgresAvailable())("create-admin", { timeout: 120_000
 
   it("refuses bad input with a message saying what to fix, exit code 64, and changes nothing", async () => {
     const noEmail = await createAdmin([], { ...env, ADMIN_PASSWORD: "whatever-pw" });
-    expect([noEmail.code, noEmail.stderr]).toEqual([64, expect.stringContaining("no email: pass --email or set ADMIN_EMAIL")]);
+    expect([noEmail.code, noEmail.stderr]).toEqual([
+      64,
+      expect.stringContaining("no email: pass --email or set ADMIN_EMAIL"),
+    ]);
     const badEmail = await createAdmin(["--email", "not-an-email"], { ...env, ADMIN_PASSWORD: "whatever-pw" });
-    expect([badEmail.code, badEmail.stderr]).toEqual([64, expect.stringContaining("the email must be a valid email address")]);
+    expect([badEmail.code, badEmail.stderr]).toEqual([
+      64,
+      expect.stringContaining("the email must be a valid email address"),
+    ]);
     const shortPassword = await createAdmin(["--email", "short@example.com"], env, "short\n");
-    expect([shortPassword.code, shortPassword.stderr]).toEqual([64, expect.stringContaining("the password must be at least 8 characters")]);
+    expect([shortPassword.code, shortPassword.stderr]).toEqual([
+      64,
+      expect.stringContaining("the password must be at least 8 characters"),
+    ]);
     expect(await row("short@example.com")).toBeNull();
     const unknownFlag = await createAdmin(["--email", "x@example.com", "--password", "in-argv-pw"], env);
     expect([unknownFlag.code, unknownFlag.stderr]).toEqual([64, expect.stringContaining("usage: create-admin")]);

@@ -1,16 +1,18 @@
 import { parseArgs } from "node:util";
-import { type Logger } from "@supergraph/kit/runtime";
+import type { Logger } from "@supergraph/kit/runtime";
 import { CommandError } from "@supergraph/kit/subgraph";
 import type { UsersConfig } from "./config.ts";
-import { AdminInputError, createAdmin } from "./rules/accounts.ts";
 import type { Db } from "./data/db.ts";
+import { AdminInputError, createAdmin } from "./rules/accounts.ts";
 
 const USAGE = "usage: create-admin --email <email> [--name <name>], password on stdin or in ADMIN_PASSWORD";
 
 /** Reads stdin to its end; the password is its first line. A terminal is refused: it would echo the password. */
 async function passwordFromStdin(): Promise<string | undefined> {
   if (process.stdin.isTTY) {
-    throw new CommandError(`no password: pipe it on stdin (e.g. \`printf %s "$PW" | … create-admin\`) or set ADMIN_PASSWORD\n${USAGE}`);
+    throw new CommandError(
+      `no password: pipe it on stdin (e.g. \`printf %s "$PW" | … create-admin\`) or set ADMIN_PASSWORD\n${USAGE}`,
+    );
   }
   let text = "";
   for await (const chunk of process.stdin) text += String(chunk);
@@ -26,7 +28,11 @@ export function createAdminCommand(config: UsersConfig) {
   return async (db: Db, args: string[], logger: Logger): Promise<void> => {
     let values: { email?: string; name?: string };
     try {
-      ({ values } = parseArgs({ args, options: { email: { type: "string" }, name: { type: "string" } }, strict: true }));
+      ({ values } = parseArgs({
+        args,
+        options: { email: { type: "string" }, name: { type: "string" } },
+        strict: true,
+      }));
     } catch (error) {
       throw new CommandError(`${error instanceof Error ? error.message : String(error)}\n${USAGE}`);
     }
@@ -36,11 +42,19 @@ export function createAdminCommand(config: UsersConfig) {
     try {
       const { outcome, user } = await createAdmin(
         db,
-        { email, name: values.name ?? config.createAdmin.name, password: async () => fromEnv ?? (await passwordFromStdin()) },
+        {
+          email,
+          name: values.name ?? config.createAdmin.name,
+          password: async () => fromEnv ?? (await passwordFromStdin()),
+        },
         config.passwordHashCost,
       );
       logger.info({ userId: user.id, outcome }, "create-admin done");
-      const said = { created: "created admin", promoted: "promoted to admin (name and password unchanged):", unchanged: "already an admin, nothing changed:" };
+      const said = {
+        created: "created admin",
+        promoted: "promoted to admin (name and password unchanged):",
+        unchanged: "already an admin, nothing changed:",
+      };
       process.stdout.write(`${said[outcome]} ${user.email} (${user.id})\n`);
     } catch (error) {
       if (error instanceof AdminInputError) throw new CommandError(`${error.message}\n${USAGE}`);

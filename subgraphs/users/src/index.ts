@@ -1,6 +1,6 @@
 import { subgraphDatabase } from "@supergraph/db";
-import { type Logger } from "@supergraph/kit/runtime";
-import { loadSchemaFile, type RunningSubgraph, startSubgraph, type SubgraphSpec } from "@supergraph/kit/subgraph";
+import type { Logger } from "@supergraph/kit/runtime";
+import { loadSchemaFile, type RunningSubgraph, type SubgraphSpec, startSubgraph } from "@supergraph/kit/subgraph";
 import { type AuthGuard, createAuthGuard } from "./auth/guard.ts";
 import { useRevocationReport } from "./auth/revocation-report.ts";
 import type { UsersConfig } from "./config.ts";

@@ -5,16 +5,17 @@
  * and the internal token the router signs for the subgraphs. Writing a subgraph takes the subgraph face
  * (`@supergraph/kit/subgraph`) besides this one.
  */
-export { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "../config.ts";
-export { appError, ErrorCode, httpStatusFor, isErrorCode, requestError, TRANSPORT_STATUSES } from "../errors.ts";
-export { APPLICATION_JSON, responseContentType } from "../content-type.ts";
+
 export { type AccessLine, type AccessLog, createAccessLog } from "../access-log.ts";
+export { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "../config.ts";
+export { APPLICATION_JSON, responseContentType } from "../content-type.ts";
+export { appError, ErrorCode, httpStatusFor, isErrorCode, requestError, TRANSPORT_STATUSES } from "../errors.ts";
 export { createHttpServer, type FrontDoor, listen, requestId, sendError } from "../http-server.ts";
 export { createInternalTokenSigner, INTERNAL_TOKEN_HEADER, signInternalToken } from "../internal-token.ts";
 export { createLogger, exitAfterLogs, type Logger, serviceLogger } from "../logger.ts";
 export { createErrorMasker } from "../mask-errors.ts";
 export { createMetrics, type Metrics } from "../metrics.ts";
 export { operationLabel, useOperationMetrics } from "../operation-metrics.ts";
-export { injectTraceContext, startTracing, tracingEnabled } from "../tracing.ts";
 export { handleShutdownSignals } from "../shutdown.ts";
+export { injectTraceContext, startTracing, tracingEnabled } from "../tracing.ts";
 export { InvalidTokenError, signUserToken, type VerifiedToken, type Viewer, verifyUserToken } from "../user-token.ts";

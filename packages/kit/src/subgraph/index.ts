@@ -9,19 +9,20 @@
  * to sibling subgraphs) and `rules/` (domain rules), the last two where it has any. Logging, config
  * parsing, error codes and the viewer type are in the runtime face (`@supergraph/kit/runtime`).
  */
+
+export { useCacheTags } from "../cache-tags.ts";
 export { loadSubgraphConfig, type SubgraphConfig } from "../config.ts";
 export { badUserInput, forbidden, notFound } from "../errors.ts";
+export { createEventBus, type EventBus } from "../events.ts";
+export { canAccess, requireAdmin, requireCaller, requireViewer } from "../guards.ts";
 export type { InternalIdentity } from "../internal-token.ts";
+export { entityTag, type InvalidationContext, invalidate, useInvalidationReport } from "../invalidation.ts";
+export { createByIdLoader, createGroupLoader, isUuid } from "../loaders.ts";
+export { connectionArgs, emptyConnection, keysetConnection } from "../pagination.ts";
+export { loadSchemaFile } from "../schema-file.ts";
+export { type CallOptions, createServiceClient, ServiceUnreachableError } from "../service-client.ts";
 export { type RunningSubgraph, type SubgraphPlugin, type SubgraphSpec, startSubgraph } from "../subgraph.ts";
+export { CommandError, runSubgraphCli } from "../subgraph-cli.ts";
 // The server alone, for a subgraph with no database of its own (tests' small subgraphs).
 export { startSubgraphServer } from "../subgraph-server.ts";
-export { createEventBus, type EventBus } from "../events.ts";
-export { loadSchemaFile } from "../schema-file.ts";
-export { CommandError, runSubgraphCli } from "../subgraph-cli.ts";
-export { canAccess, requireAdmin, requireCaller, requireViewer } from "../guards.ts";
-export { createByIdLoader, createGroupLoader, isUuid } from "../loaders.ts";
 export { validate } from "../validation.ts";
-export { connectionArgs, emptyConnection, keysetConnection } from "../pagination.ts";
-export { type CallOptions, createServiceClient, ServiceUnreachableError } from "../service-client.ts";
-export { useCacheTags } from "../cache-tags.ts";
-export { entityTag, type InvalidationContext, invalidate, useInvalidationReport } from "../invalidation.ts";

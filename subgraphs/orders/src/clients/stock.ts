@@ -45,7 +45,9 @@ export function createStockClient(config: OrdersConfig) {
         (data) => data.reserveStock.lines,
       ),
     release: (orderId: string, options?: CallOptions) =>
-      withRetries(() => call<{ releaseStock: { released: boolean } }>(RELEASE, { orderId }, options)).then(() => undefined),
+      withRetries(() => call<{ releaseStock: { released: boolean } }>(RELEASE, { orderId }, options)).then(
+        () => undefined,
+      ),
   };
 }
 export type StockClient = ReturnType<typeof createStockClient>;

@@ -9,7 +9,13 @@ const productId = (index: number) => `00000000-0000-4000-9000-${String(index + 1
  * catalogue's prices at seeding time, without taking stock. Idempotent (fixed ids).
  */
 const ORDERS = [
-  { id: "00000000-0000-4000-a000-000000000001", items: [{ product: 0, quantity: 1, unitPriceCents: 24900 }, { product: 4, quantity: 2, unitPriceCents: 700 }] },
+  {
+    id: "00000000-0000-4000-a000-000000000001",
+    items: [
+      { product: 0, quantity: 1, unitPriceCents: 24900 },
+      { product: 4, quantity: 2, unitPriceCents: 700 },
+    ],
+  },
   { id: "00000000-0000-4000-a000-000000000002", items: [{ product: 16, quantity: 3, unitPriceCents: 1900 }] },
 ];
 

@@ -11,7 +11,8 @@ export function createLoaders(db: Db) {
       (order) => order.buyerId,
     ),
     itemsByOrder: createGroupLoader(
-      (orderIds: string[]) => db.orderItem.findMany({ where: { orderId: { in: orderIds } }, orderBy: { position: "asc" } }),
+      (orderIds: string[]) =>
+        db.orderItem.findMany({ where: { orderId: { in: orderIds } }, orderBy: { position: "asc" } }),
       (item) => item.orderId,
     ),
   };

@@ -4,4 +4,11 @@ import { OrderItemResolvers, OrderResolvers, UserResolvers } from "./order.ts";
 import { Query } from "./query.ts";
 import { Subscription } from "./subscription.ts";
 
-export const resolvers: Resolvers = { Query, Mutation, Subscription, Order: OrderResolvers, OrderItem: OrderItemResolvers, User: UserResolvers };
+export const resolvers: Resolvers = {
+  Query,
+  Mutation,
+  Subscription,
+  Order: OrderResolvers,
+  OrderItem: OrderItemResolvers,
+  User: UserResolvers,
+};

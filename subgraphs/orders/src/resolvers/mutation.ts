@@ -1,4 +1,13 @@
-import { canAccess, entityTag, forbidden, invalidate, notFound, requireAdmin, requireViewer, validate } from "@supergraph/kit/subgraph";
+import {
+  canAccess,
+  entityTag,
+  forbidden,
+  invalidate,
+  notFound,
+  requireAdmin,
+  requireViewer,
+  validate,
+} from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import type { MutationResolvers } from "../generated/resolvers.ts";
 import { advanceOrder } from "../rules/fulfilment.ts";
@@ -9,7 +18,9 @@ export const MAX_QUANTITY = 100;
 
 const placeOrderInput = z.object({
   items: z
-    .array(z.object({ productId: z.uuid("must be a product id"), quantity: z.number().int().min(1, "must be at least 1") }))
+    .array(
+      z.object({ productId: z.uuid("must be a product id"), quantity: z.number().int().min(1, "must be at least 1") }),
+    )
     .min(1, "an order needs at least one line")
     .max(MAX_LINES, `at most ${MAX_LINES} lines`)
     // Lines naming the same product are merged; the merged quantity is what the bound applies to.

@@ -1,5 +1,9 @@
 import { canAccess, forbidden } from "@supergraph/kit/subgraph";
-import type { OrderItemResolvers as OrderItemFields, OrderResolvers as OrderFields, UserResolvers as UserFields } from "../generated/resolvers.ts";
+import type {
+  OrderResolvers as OrderFields,
+  OrderItemResolvers as OrderItemFields,
+  UserResolvers as UserFields,
+} from "../generated/resolvers.ts";
 
 export const OrderResolvers = {
   async __resolveReference(reference, { viewer, loaders }) {

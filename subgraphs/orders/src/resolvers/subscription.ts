@@ -14,6 +14,7 @@ export const Subscription = {
     },
     // Read when delivered, not from the request's loaders (a subscription's context lives for its whole
     // life): the order as it is now.
-    resolve: (event: { id: string }, _args: unknown, { db }: { db: Context["db"] }) => db.order.findUniqueOrThrow({ where: { id: event.id } }),
+    resolve: (event: { id: string }, _args: unknown, { db }: { db: Context["db"] }) =>
+      db.order.findUniqueOrThrow({ where: { id: event.id } }),
   },
 } satisfies SubscriptionResolvers;

@@ -14,11 +14,18 @@ export async function advanceOrder(db: Db, order: Order, to: OrderStatus): Promi
   for (let current = order; ; ) {
     if (current.status === to) return { order: current, changed: false };
     if (NEXT[current.status] !== to) {
-      throw appError(ErrorCode.CONFLICT, `An order that is ${current.status} cannot become ${to}: orders go PLACED → SHIPPED → DELIVERED.`, {
-        status: current.status,
-      });
+      throw appError(
+        ErrorCode.CONFLICT,
+        `An order that is ${current.status} cannot become ${to}: orders go PLACED → SHIPPED → DELIVERED.`,
+        {
+          status: current.status,
+        },
+      );
     }
-    const { count } = await db.order.updateMany({ where: { id: current.id, status: current.status }, data: { status: to } });
+    const { count } = await db.order.updateMany({
+      where: { id: current.id, status: current.status },
+      data: { status: to },
+    });
     const now = await db.order.findUniqueOrThrow({ where: { id: current.id } });
     if (count === 1) return { order: now, changed: true };
     current = now;

@@ -1,10 +1,10 @@
 import { randomUUID } from "node:crypto";
 import { appError, ErrorCode, type Logger, type Viewer } from "@supergraph/kit/runtime";
 import { ServiceUnreachableError } from "@supergraph/kit/subgraph";
-import type { Order, OrderItem } from "../generated/prisma/client.ts";
-import type { Db } from "../data/db.ts";
 import type { StockClient } from "../clients/stock.ts";
+import type { Db } from "../data/db.ts";
 import type { Events } from "../events/index.ts";
+import type { Order, OrderItem } from "../generated/prisma/client.ts";
 
 export type OrderWithItems = Order & { items: OrderItem[] };
 
@@ -41,7 +41,10 @@ export async function placeOrder(
       await deps.stock.release(orderId, callOptions);
       deps.logger.warn({ orderId, reason }, "order not placed; stock reservation released");
     } catch (error) {
-      deps.logger.error({ err: error, orderId, reason }, "stock release failed: release this order id to restore stock");
+      deps.logger.error(
+        { err: error, orderId, reason },
+        "stock release failed: release this order id to restore stock",
+      );
     }
   };
 
@@ -51,7 +54,10 @@ export async function placeOrder(
   } catch (error) {
     if (!(error instanceof ServiceUnreachableError)) throw error;
     await compensate("products unreachable");
-    throw appError(ErrorCode.SERVICE_UNAVAILABLE, "Stock could not be reserved right now; nothing was ordered. Try again.");
+    throw appError(
+      ErrorCode.SERVICE_UNAVAILABLE,
+      "Stock could not be reserved right now; nothing was ordered. Try again.",
+    );
   }
 
   const priceOf = new Map(reserved.map((line) => [line.productId, line.unitPriceCents]));

@@ -21,7 +21,10 @@ export function createProductsClient(config: PostsConfig) {
         return new Set(data.existingProductIds);
       } catch (error) {
         if (!(error instanceof ServiceUnreachableError)) throw error;
-        throw appError(ErrorCode.SERVICE_UNAVAILABLE, "Products could not be checked right now; nothing was saved. Try again.");
+        throw appError(
+          ErrorCode.SERVICE_UNAVAILABLE,
+          "Products could not be checked right now; nothing was saved. Try again.",
+        );
       }
     },
   };

@@ -7,10 +7,38 @@ const productId = (index: number) => `00000000-0000-4000-9000-${String(index + 1
 
 /** Demo posts, for development only: published reviews and guides, and one draft. Idempotent (fixed ids). */
 const POSTS = [
-  { id: "00000000-0000-4000-b000-000000000001", authorId: ADMIN_ID, title: "Dialling in your espresso", body: "Grind finer, tamp evenly, taste, repeat.", published: true, products: [0, 1, 12] },
-  { id: "00000000-0000-4000-b000-000000000002", authorId: CUSTOMER_ID, title: "My pour-over setup", body: "A kettle, a dripper and patience.", published: true, products: [2, 3, 4, 5] },
-  { id: "00000000-0000-4000-b000-000000000003", authorId: CUSTOMER_ID, title: "Cold brew notes (draft)", body: "Still experimenting with ratios.", published: false, products: [9] },
-  { id: "00000000-0000-4000-b000-000000000004", authorId: ADMIN_ID, title: "Beans of the month", body: "Our single origin pairs well with the moka pot.", published: true, products: [16, 11, 0] },
+  {
+    id: "00000000-0000-4000-b000-000000000001",
+    authorId: ADMIN_ID,
+    title: "Dialling in your espresso",
+    body: "Grind finer, tamp evenly, taste, repeat.",
+    published: true,
+    products: [0, 1, 12],
+  },
+  {
+    id: "00000000-0000-4000-b000-000000000002",
+    authorId: CUSTOMER_ID,
+    title: "My pour-over setup",
+    body: "A kettle, a dripper and patience.",
+    published: true,
+    products: [2, 3, 4, 5],
+  },
+  {
+    id: "00000000-0000-4000-b000-000000000003",
+    authorId: CUSTOMER_ID,
+    title: "Cold brew notes (draft)",
+    body: "Still experimenting with ratios.",
+    published: false,
+    products: [9],
+  },
+  {
+    id: "00000000-0000-4000-b000-000000000004",
+    authorId: ADMIN_ID,
+    title: "Beans of the month",
+    body: "Our single origin pairs well with the moka pot.",
+    published: true,
+    products: [16, 11, 0],
+  },
 ];
 
 export async function seed(db: Db): Promise<void> {

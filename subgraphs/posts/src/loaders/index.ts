@@ -23,7 +23,8 @@ export function createLoaders(db: Db) {
       (row) => row.productId,
     ),
     productIdsByPost: createGroupLoader(
-      (postIds: string[]) => db.postProduct.findMany({ where: { postId: { in: postIds } }, orderBy: { position: "asc" } }),
+      (postIds: string[]) =>
+        db.postProduct.findMany({ where: { postId: { in: postIds } }, orderBy: { position: "asc" } }),
       (link) => link.postId,
     ),
   };

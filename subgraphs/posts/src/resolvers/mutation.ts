@@ -1,4 +1,13 @@
-import { badUserInput, canAccess, entityTag, forbidden, invalidate, notFound, requireViewer, validate } from "@supergraph/kit/subgraph";
+import {
+  badUserInput,
+  canAccess,
+  entityTag,
+  forbidden,
+  invalidate,
+  notFound,
+  requireViewer,
+  validate,
+} from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import type { Context } from "../context.ts";
 import type { MutationResolvers } from "../generated/resolvers.ts";
@@ -14,13 +23,19 @@ const createInput = z.object({
   title,
   body,
   productIds: productIds.nullish().transform((ids) => ids ?? []),
-  published: z.boolean().nullish().transform((value) => value ?? false),
+  published: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? false),
 });
 const updateInput = z.object({
   title: title.nullish().transform((value) => value ?? undefined),
   body: body.nullish().transform((value) => value ?? undefined),
   productIds: productIds.nullish().transform((ids) => ids ?? undefined),
-  published: z.boolean().nullish().transform((value) => value ?? undefined),
+  published: z
+    .boolean()
+    .nullish()
+    .transform((value) => value ?? undefined),
 });
 
 /** Every named product must exist (asked of the products subgraph); otherwise nothing is written. */
@@ -51,7 +66,13 @@ export const Mutation = {
     const input = validate(createInput, args.input, "input");
     await checkProducts(context, input.productIds);
     const post = await context.db.post.create({
-      data: { authorId: viewer.userId, title: input.title, body: input.body, published: input.published, products: { create: links(input.productIds) } },
+      data: {
+        authorId: viewer.userId,
+        title: input.title,
+        body: input.body,
+        published: input.published,
+        products: { create: links(input.productIds) },
+      },
     });
     invalidate(context, "Post");
     if (post.published) announce(context, post.id, input.productIds);
@@ -62,7 +83,11 @@ export const Mutation = {
     const post = await ownPost(context, args.id);
     const { productIds: ids, ...fields } = validate(updateInput, args.input, "input");
     if (ids) await checkProducts(context, ids);
-    const linked = new Set((await context.db.postProduct.findMany({ where: { postId: post.id }, select: { productId: true } })).map((link) => link.productId));
+    const linked = new Set(
+      (await context.db.postProduct.findMany({ where: { postId: post.id }, select: { productId: true } })).map(
+        (link) => link.productId,
+      ),
+    );
     // One transaction: the new fields and the new product list land together, or neither does.
     const updated = await context.db.post.update({
       where: { id: post.id },

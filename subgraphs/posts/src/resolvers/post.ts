@@ -1,5 +1,9 @@
 import { canAccess } from "@supergraph/kit/subgraph";
-import type { PostResolvers as PostFields, ProductResolvers as ProductFields, UserResolvers as UserFields } from "../generated/resolvers.ts";
+import type {
+  PostResolvers as PostFields,
+  ProductResolvers as ProductFields,
+  UserResolvers as UserFields,
+} from "../generated/resolvers.ts";
 import { canRead, privateIf } from "../rules/visibility.ts";
 
 export const PostResolvers = {

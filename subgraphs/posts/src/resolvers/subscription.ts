@@ -12,6 +12,7 @@ export const Subscription = {
       }
     },
     // Read when delivered (a subscription's context lives as long as it does): the post as it is now.
-    resolve: (event: { id: string }, _args: unknown, { db }: Pick<Context, "db">) => db.post.findUniqueOrThrow({ where: { id: event.id } }),
+    resolve: (event: { id: string }, _args: unknown, { db }: Pick<Context, "db">) =>
+      db.post.findUniqueOrThrow({ where: { id: event.id } }),
   },
 } satisfies SubscriptionResolvers;

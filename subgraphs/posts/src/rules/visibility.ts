@@ -1,5 +1,5 @@
 import { maybeCacheControlFromInfo } from "@apollo/cache-control-types";
-import { type Viewer } from "@supergraph/kit/runtime";
+import type { Viewer } from "@supergraph/kit/runtime";
 import { canAccess } from "@supergraph/kit/subgraph";
 import type { GraphQLResolveInfo } from "graphql";
 import type { Post } from "../generated/prisma/client.ts";

@@ -35,7 +35,9 @@ function sameLines(reservation: Reservation, lines: StockLine[]): boolean {
   const wanted = [...lines].sort((a, b) => a.productId.localeCompare(b.productId));
   return (
     reservation.lines.length === wanted.length &&
-    reservation.lines.every((line, index) => line.productId === wanted[index]?.productId && line.quantity === wanted[index]?.quantity)
+    reservation.lines.every(
+      (line, index) => line.productId === wanted[index]?.productId && line.quantity === wanted[index]?.quantity,
+    )
   );
 }
 
@@ -79,8 +81,14 @@ export async function reserveStock(db: Db, orderId: string, lines: StockLine[]):
           RETURNING price_cents`;
         const row = rows[0];
         if (!row) {
-          const product = await tx.product.findFirst({ where: { id: line.productId, deletedAt: null }, select: { stock: true } });
-          if (!product) throw appError(ErrorCode.NOT_FOUND, `Product ${JSON.stringify(line.productId)} was not found.`, { productId: line.productId });
+          const product = await tx.product.findFirst({
+            where: { id: line.productId, deletedAt: null },
+            select: { stock: true },
+          });
+          if (!product)
+            throw appError(ErrorCode.NOT_FOUND, `Product ${JSON.stringify(line.productId)} was not found.`, {
+              productId: line.productId,
+            });
           throw appError(
             ErrorCode.INSUFFICIENT_STOCK,
             `Only ${product.stock} left of product ${line.productId}; ${line.quantity} requested.`,

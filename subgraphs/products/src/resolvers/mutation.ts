@@ -1,4 +1,13 @@
-import { badUserInput, entityTag, invalidate, isUuid, notFound, requireAdmin, requireCaller, validate } from "@supergraph/kit/subgraph";
+import {
+  badUserInput,
+  entityTag,
+  invalidate,
+  isUuid,
+  notFound,
+  requireAdmin,
+  requireCaller,
+  validate,
+} from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import { releaseStock, reserveStock } from "../data/stock.ts";
 import { Prisma } from "../generated/prisma/client.ts";
@@ -62,7 +71,8 @@ export const Mutation = {
       invalidate(context, "Product");
       return product;
     } catch (error) {
-      if (isPrismaError(error, "P2002")) throw badUserInput(`SKU ${JSON.stringify(input.sku)} is already used.`, "input.sku");
+      if (isPrismaError(error, "P2002"))
+        throw badUserInput(`SKU ${JSON.stringify(input.sku)} is already used.`, "input.sku");
       throw error;
     }
   },
@@ -88,7 +98,10 @@ export const Mutation = {
     if (!isUuid(args.id)) throw notFound("Product", args.id);
     try {
       // Soft delete: orders and posts keep referring to the product, so its row stays.
-      const product = await context.db.product.update({ where: { id: args.id, deletedAt: null }, data: { deletedAt: new Date() } });
+      const product = await context.db.product.update({
+        where: { id: args.id, deletedAt: null },
+        data: { deletedAt: new Date() },
+      });
       invalidate(context, entityTag("Product", product.id), "Product");
       return product;
     } catch (error) {

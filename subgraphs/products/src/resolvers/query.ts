@@ -29,7 +29,12 @@ export const Query = {
     const filter: Prisma.ProductWhereInput = {
       deletedAt: null,
       ...(pattern
-        ? { OR: [{ name: { contains: pattern, mode: "insensitive" } }, { sku: { contains: pattern, mode: "insensitive" } }] }
+        ? {
+            OR: [
+              { name: { contains: pattern, mode: "insensitive" } },
+              { sku: { contains: pattern, mode: "insensitive" } },
+            ],
+          }
         : {}),
     };
     return keysetConnection(page, "asc", {

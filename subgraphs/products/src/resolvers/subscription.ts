@@ -7,10 +7,12 @@ export const Subscription = {
     async *subscribe(_parent, { id }, { db, events }) {
       if (!isUuid(id)) throw badUserInput("id must be a product id.", "id");
       // Refused at the start rather than silent forever.
-      if (!(await db.product.findFirst({ where: { id, deletedAt: null }, select: { id: true } }))) throw notFound("Product", id);
+      if (!(await db.product.findFirst({ where: { id, deletedAt: null }, select: { id: true } })))
+        throw notFound("Product", id);
       yield* events.subscribe("productUpdated", id);
     },
     // Read when delivered (a subscription's context lives as long as it does): the product as it is now.
-    resolve: (event: { id: string }, _args: unknown, { db }: Pick<Context, "db">) => db.product.findUniqueOrThrow({ where: { id: event.id } }),
+    resolve: (event: { id: string }, _args: unknown, { db }: Pick<Context, "db">) =>
+      db.product.findUniqueOrThrow({ where: { id: event.id } }),
   },
 } satisfies SubscriptionResolvers;

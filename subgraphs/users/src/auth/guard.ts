@@ -13,7 +13,11 @@ type Operation = "signUp" | "logIn";
  * the hash slots (per process), with their metrics. One per process; sign-up and log-in go through it.
  */
 export function createAuthGuard(config: UsersConfig, metrics: Metrics, logger: Logger) {
-  const inFlight = new Gauge({ name: "password_hashes_in_flight", help: "Password hashes running now.", registers: [metrics.registry] });
+  const inFlight = new Gauge({
+    name: "password_hashes_in_flight",
+    help: "Password hashes running now.",
+    registers: [metrics.registry],
+  });
   const slots = new HashSlots({ ...config.passwordHashing, onChange: (running) => inFlight.set(running) });
   new Gauge({
     name: "password_hashes_in_flight_max",
@@ -41,7 +45,12 @@ export function createAuthGuard(config: UsersConfig, metrics: Metrics, logger: L
     redis.on("error", (error) => logger.warn({ err: error }, "log-in limits: Redis failed; counting in memory"));
     redis.connect().catch(() => {});
   }
-  const limits = createLoginLimits({ ...config.loginLimits, redis, keyPrefix: config.redis.keyPrefix, timeoutMs: config.redis.timeoutMs });
+  const limits = createLoginLimits({
+    ...config.loginLimits,
+    redis,
+    keyPrefix: config.redis.keyPrefix,
+    timeoutMs: config.redis.timeoutMs,
+  });
 
   let unknownEmailHash: Promise<string> | undefined;
 
@@ -72,10 +81,12 @@ export function createAuthGuard(config: UsersConfig, metrics: Metrics, logger: L
 
     /** A hash of nothing, verified when the email is unknown, so a wrong email costs what a wrong password does. */
     unknownEmailHash(): Promise<string> {
-      unknownEmailHash ??= guard.hash("logIn", () => dummyHash(config.passwordHashCost)).catch((error: unknown) => {
-        unknownEmailHash = undefined;
-        throw error;
-      });
+      unknownEmailHash ??= guard
+        .hash("logIn", () => dummyHash(config.passwordHashCost))
+        .catch((error: unknown) => {
+          unknownEmailHash = undefined;
+          throw error;
+        });
       return unknownEmailHash;
     },
 

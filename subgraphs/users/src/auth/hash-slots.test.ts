@@ -12,7 +12,12 @@ function deferred() {
 describe("HashSlots", () => {
   it("runs at most `concurrency` tasks at once and hands a freed slot to the next waiter", async () => {
     const seen: number[] = [];
-    const slots = new HashSlots({ concurrency: 2, maxQueue: 10, maxWaitMs: 1000, onChange: (running) => seen.push(running) });
+    const slots = new HashSlots({
+      concurrency: 2,
+      maxQueue: 10,
+      maxWaitMs: 1000,
+      onChange: (running) => seen.push(running),
+    });
     const gates = Array.from({ length: 5 }, deferred);
     let running = 0;
     let most = 0;

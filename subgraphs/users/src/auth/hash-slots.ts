@@ -46,7 +46,8 @@ export class HashSlots {
       this.changed(this.running + 1);
       return Promise.resolve();
     }
-    if (this.waiting.length >= this.options.maxQueue) return Promise.reject(new NoHashSlotError("all password hash slots are busy and the queue is full"));
+    if (this.waiting.length >= this.options.maxQueue)
+      return Promise.reject(new NoHashSlotError("all password hash slots are busy and the queue is full"));
     return new Promise((resolve, reject) => {
       const waiter = {
         grant: () => {

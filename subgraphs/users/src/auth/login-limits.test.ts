@@ -4,7 +4,12 @@ import { createLoginLimits, LoginThrottledError } from "./login-limits.ts";
 
 const settings = { maxConsecutiveFails: 3, blockSeconds: 60, maxFailsPerIpPerDay: 5, timeoutMs: 500 };
 
-async function failures(limits: ReturnType<typeof createLoginLimits>, email: string, ip: string | undefined, count: number) {
+async function failures(
+  limits: ReturnType<typeof createLoginLimits>,
+  email: string,
+  ip: string | undefined,
+  count: number,
+) {
   for (let attempt = 0; attempt < count; attempt++) await limits.begin(email, ip);
 }
 
@@ -22,7 +27,9 @@ describe("log-in limits (in memory)", () => {
 
   it("counts a parallel burst before any of it finishes", async () => {
     const limits = createLoginLimits({ ...settings, keyPrefix: "b:" });
-    const burst = await Promise.allSettled(Array.from({ length: 6 }, () => limits.begin("burst@example.com", "10.0.0.9")));
+    const burst = await Promise.allSettled(
+      Array.from({ length: 6 }, () => limits.begin("burst@example.com", "10.0.0.9")),
+    );
     expect(burst.filter((outcome) => outcome.status === "fulfilled")).toHaveLength(3);
   });
 
@@ -51,7 +58,10 @@ describe("log-in limits (in memory)", () => {
 
 const redisUrl = process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379";
 const redis = await (async () => {
-  const client = createClient({ url: redisUrl, socket: { connectTimeout: 500, reconnectStrategy: false } }) as RedisClientType;
+  const client = createClient({
+    url: redisUrl,
+    socket: { connectTimeout: 500, reconnectStrategy: false },
+  }) as RedisClientType;
   client.on("error", () => {});
   try {
     await client.connect();
@@ -64,7 +74,8 @@ const redis = await (async () => {
 describe.runIf(redis)("log-in limits shared through Redis", () => {
   const prefix = `test:users-login:${process.pid}-${Date.now()}:`;
   afterAll(async () => {
-    for await (const keys of (redis as RedisClientType).scanIterator({ MATCH: `${prefix}*` })) if (keys.length) await redis?.del(keys);
+    for await (const keys of (redis as RedisClientType).scanIterator({ MATCH: `${prefix}*` }))
+      if (keys.length) await redis?.del(keys);
     await redis?.close();
   });
 
@@ -81,7 +92,11 @@ describe.runIf(redis)("log-in limits shared through Redis", () => {
   });
 
   it("counts in memory while Redis is unreachable, instead of failing log-ins", async () => {
-    const down = createClient({ url: "redis://127.0.0.1:1", disableOfflineQueue: true, socket: { reconnectStrategy: false } }) as RedisClientType;
+    const down = createClient({
+      url: "redis://127.0.0.1:1",
+      disableOfflineQueue: true,
+      socket: { reconnectStrategy: false },
+    }) as RedisClientType;
     down.on("error", () => {});
     await down.connect().catch(() => {});
     const limits = createLoginLimits({ ...settings, redis: down, keyPrefix: prefix });

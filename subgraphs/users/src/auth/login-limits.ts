@@ -49,12 +49,21 @@ export function createLoginLimits(options: LoginLimitsOptions) {
     const settings = { keyPrefix: `${options.keyPrefix}login:${name}`, points, duration, blockDuration };
     const memory = new RateLimiterMemory(settings);
     if (!options.redis) return memory;
-    const shared = new RateLimiterRedis({ ...settings, storeClient: options.redis, useRedisPackage: true, rejectIfRedisNotReady: true });
+    const shared = new RateLimiterRedis({
+      ...settings,
+      storeClient: options.redis,
+      useRedisPackage: true,
+      rejectIfRedisNotReady: true,
+    });
     return new RLWrapperTimeouts({ limiter: shared, timeoutMs: options.timeoutMs, insuranceLimiter: memory });
   };
   const byAccount = limiter("account", options.maxConsecutiveFails, DAY_SECONDS, options.blockSeconds);
   const byClient = limiter("client", options.maxFailsPerIpPerDay, DAY_SECONDS, 0);
-  const quietly = (work: Promise<unknown>) => work.then(() => {}, () => {});
+  const quietly = (work: Promise<unknown>) =>
+    work.then(
+      () => {},
+      () => {},
+    );
 
   return {
     /**
@@ -67,12 +76,19 @@ export function createLoginLimits(options: LoginLimitsOptions) {
       const spends: Array<[RateLimiterAbstract, string]> = [[byAccount, account]];
       if (clientIp) spends.push([byClient, clientIp]);
       const outcomes = await Promise.allSettled(spends.map(([limit, key]) => limit.consume(key)));
-      const refusals = outcomes.flatMap((outcome) => (outcome.status === "rejected" && outcome.reason instanceof RateLimiterRes ? [outcome.reason] : []));
-      const giveBack = () => Promise.all(spends.map(([limit, key], index) => outcomes[index]?.status === "fulfilled" && quietly(limit.reward(key))));
+      const refusals = outcomes.flatMap((outcome) =>
+        outcome.status === "rejected" && outcome.reason instanceof RateLimiterRes ? [outcome.reason] : [],
+      );
+      const giveBack = () =>
+        Promise.all(
+          spends.map(([limit, key], index) => outcomes[index]?.status === "fulfilled" && quietly(limit.reward(key))),
+        );
       if (refusals.length > 0) {
         // Only what was refused stays spent: a blocked client does not also run down the account's count.
         await giveBack();
-        throw new LoginThrottledError(Math.max(1, ...refusals.map((refusal) => Math.ceil(refusal.msBeforeNext / 1000))));
+        throw new LoginThrottledError(
+          Math.max(1, ...refusals.map((refusal) => Math.ceil(refusal.msBeforeNext / 1000))),
+        );
       }
       return {
         async succeeded() {

@@ -6,5 +6,9 @@ export type Db = PrismaClient;
 export const prismaProject = () => findPrismaProject("users", import.meta.url);
 
 export function createDb(connection: { connectionString: string; poolSize: number }, metrics?: Metrics): Db {
-  return createPrismaClient(PrismaClient, connection, metrics && ((statement, seconds) => metrics.dbQueries.observe({ statement }, seconds)));
+  return createPrismaClient(
+    PrismaClient,
+    connection,
+    metrics && ((statement, seconds) => metrics.dbQueries.observe({ statement }, seconds)),
+  );
 }

@@ -15,16 +15,27 @@ export interface Issued {
   sessionId: string;
 }
 
-export type Rotation = { kind: "rotated"; user: User; issued: Issued } | { kind: "reused"; sessionId: string } | { kind: "invalid" };
+export type Rotation =
+  | { kind: "rotated"; user: User; issued: Issued }
+  | { kind: "reused"; sessionId: string }
+  | { kind: "invalid" };
 
 async function issue(db: Db, userId: string, sessionId: string, ttlSeconds: number): Promise<Issued> {
   const refreshToken = randomBytes(32).toString("base64url");
-  await db.refreshToken.create({ data: { tokenHash: hash(refreshToken), familyId: sessionId, userId, expiresAt: new Date(Date.now() + ttlSeconds * 1000) } });
+  await db.refreshToken.create({
+    data: {
+      tokenHash: hash(refreshToken),
+      familyId: sessionId,
+      userId,
+      expiresAt: new Date(Date.now() + ttlSeconds * 1000),
+    },
+  });
   return { refreshToken, sessionId };
 }
 
 /** A new session (log-in, sign-up): a new family with its first token. */
-export const startSession = (db: Db, userId: string, ttlSeconds: number): Promise<Issued> => issue(db, userId, randomUUID(), ttlSeconds);
+export const startSession = (db: Db, userId: string, ttlSeconds: number): Promise<Issued> =>
+  issue(db, userId, randomUUID(), ttlSeconds);
 
 /** Replaces a refresh token by a new one of its family; a revoked one presented again revokes the family. */
 export async function rotate(db: Db, token: string, ttlSeconds: number): Promise<Rotation> {
@@ -37,14 +48,20 @@ export async function rotate(db: Db, token: string, ttlSeconds: number): Promise
   if (found.revokedAt) return reuse();
   if (found.expiresAt.getTime() <= Date.now() || found.user.disabledAt) return { kind: "invalid" };
   // The conditional update decides: of two refreshes with one token at once, one wins, the other is a reuse.
-  const claimed = await db.refreshToken.updateMany({ where: { id: found.id, revokedAt: null }, data: { revokedAt: new Date() } });
+  const claimed = await db.refreshToken.updateMany({
+    where: { id: found.id, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
   if (claimed.count === 0) return reuse();
   return { kind: "rotated", user: found.user, issued: await issue(db, found.userId, found.familyId, ttlSeconds) };
 }
 
 /** Revokes every token of a session. */
 export async function endSession(db: Db, sessionId: string): Promise<void> {
-  await db.refreshToken.updateMany({ where: { familyId: sessionId, revokedAt: null }, data: { revokedAt: new Date() } });
+  await db.refreshToken.updateMany({
+    where: { familyId: sessionId, revokedAt: null },
+    data: { revokedAt: new Date() },
+  });
 }
 
 /** Revokes every token of every session of a user. */

@@ -1,6 +1,6 @@
 import type { UsersConfig } from "../config.ts";
-import type { Db } from "./db.ts";
 import { hashPassword } from "../rules/passwords.ts";
+import type { Db } from "./db.ts";
 
 /**
  * Demo accounts, for development only. Fixed ids let the other subgraphs' seeds refer to these users
@@ -19,8 +19,20 @@ export const SEED_USERS = {
 export async function seed(db: Db, config: UsersConfig): Promise<void> {
   const { admin, customer } = SEED_USERS;
   const rows = [
-    { id: admin.id, name: admin.name, email: config.seedAdmin.email, password: config.seedAdmin.password, role: "ADMIN" as const },
-    { id: customer.id, name: customer.name, email: customer.email, password: customer.password, role: "CUSTOMER" as const },
+    {
+      id: admin.id,
+      name: admin.name,
+      email: config.seedAdmin.email,
+      password: config.seedAdmin.password,
+      role: "ADMIN" as const,
+    },
+    {
+      id: customer.id,
+      name: customer.name,
+      email: customer.email,
+      password: customer.password,
+      role: "CUSTOMER" as const,
+    },
   ];
   for (const { password, ...row } of rows) {
     const existing = await db.user.findFirst({ where: { OR: [{ id: row.id }, { email: row.email }] } });

@@ -1,13 +1,21 @@
 import { appError, ErrorCode, signUserToken } from "@supergraph/kit/runtime";
-import { badUserInput, entityTag, invalidate, notFound, requireAdmin, requireViewer, validate } from "@supergraph/kit/subgraph";
+import {
+  badUserInput,
+  entityTag,
+  invalidate,
+  notFound,
+  requireAdmin,
+  requireViewer,
+  validate,
+} from "@supergraph/kit/subgraph";
 import { z } from "zod";
 import { revoke } from "../auth/revocation-report.ts";
 import type { Context } from "../context.ts";
-import { accountEmail as email, accountName, accountPassword } from "../rules/accounts.ts";
-import { hashPassword, verifyPassword } from "../rules/passwords.ts";
 import { endSession, endSessionsOf, type Issued, rotate, sessionOf, startSession } from "../data/refresh-tokens.ts";
 import { Prisma, type User } from "../generated/prisma/client.ts";
 import type { MutationResolvers } from "../generated/resolvers.ts";
+import { accountName, accountPassword, accountEmail as email } from "../rules/accounts.ts";
+import { hashPassword, verifyPassword } from "../rules/passwords.ts";
 import { SELF_VIEW } from "./user.ts";
 
 const signUpInput = z.object({ email, password: accountPassword, name: accountName });
@@ -24,7 +32,9 @@ const signIn = async (user: User, context: Context) =>
 export const Mutation = {
   async signUp(_, args, context) {
     const input = validate(signUpInput, args.input, "input");
-    const passwordHash = await context.guard.hash("signUp", () => hashPassword(input.password, context.config.passwordHashCost));
+    const passwordHash = await context.guard.hash("signUp", () =>
+      hashPassword(input.password, context.config.passwordHashCost),
+    );
     let user: User;
     try {
       user = await context.db.user.create({ data: { email: input.email, name: input.name, passwordHash } });
@@ -66,7 +76,10 @@ export const Mutation = {
     if (rotation.kind === "rotated") return authPayload(rotation.user, rotation.issued, context);
     if (rotation.kind === "reused") {
       revoke(context, `session:${rotation.sessionId}`);
-      throw appError(ErrorCode.UNAUTHENTICATED, "This refresh token was already used: its session is ended. Sign in again.");
+      throw appError(
+        ErrorCode.UNAUTHENTICATED,
+        "This refresh token was already used: its session is ended. Sign in again.",
+      );
     }
     throw appError(ErrorCode.UNAUTHENTICATED, "The refresh token is invalid or expired. Sign in again.");
   },
@@ -84,7 +97,9 @@ export const Mutation = {
     requireAdmin(context.viewer);
     const user = await context.loaders.userById.load(args.id);
     if (!user) throw notFound("User", args.id);
-    const disabled = user.disabledAt ? user : await context.db.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } });
+    const disabled = user.disabledAt
+      ? user
+      : await context.db.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } });
     await endSessionsOf(context.db, user.id);
     revoke(context, `user:${user.id}`);
     invalidate(context, entityTag("User", user.id));

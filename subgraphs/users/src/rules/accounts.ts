@@ -1,10 +1,16 @@
 import { z } from "zod";
-import { Prisma, type User } from "../generated/prisma/client.ts";
 import type { Db } from "../data/db.ts";
+import { Prisma, type User } from "../generated/prisma/client.ts";
 import { hashPassword } from "./passwords.ts";
 
-export const accountEmail = z.email("must be a valid email address").max(254).transform((value) => value.toLowerCase());
-export const accountPassword = z.string().min(8, "must be at least 8 characters").max(200, "must be at most 200 characters");
+export const accountEmail = z
+  .email("must be a valid email address")
+  .max(254)
+  .transform((value) => value.toLowerCase());
+export const accountPassword = z
+  .string()
+  .min(8, "must be at least 8 characters")
+  .max(200, "must be at most 200 characters");
 export const accountName = z.string().trim().min(1, "must not be empty").max(100, "must be at most 100 characters");
 
 export type AdminOutcome = "created" | "promoted" | "unchanged";
@@ -32,7 +38,8 @@ export async function createAdmin(
   const email = parse(accountEmail, input.email ?? "", "the email");
   const existing = await db.user.findUnique({ where: { email } });
   if (existing?.role === "ADMIN") return { outcome: "unchanged", user: existing };
-  if (existing) return { outcome: "promoted", user: await db.user.update({ where: { id: existing.id }, data: { role: "ADMIN" } }) };
+  if (existing)
+    return { outcome: "promoted", user: await db.user.update({ where: { id: existing.id }, data: { role: "ADMIN" } }) };
   const name = parse(accountName, input.name ?? "Administrator", "the name");
   const password = parse(accountPassword, (await input.password()) ?? "", "the password");
   try {
