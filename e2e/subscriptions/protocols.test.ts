@@ -30,6 +30,7 @@ beforeAll(async () => {
         QUERY_PLAN_WARMUP: "false",
         SUBSCRIPTIONS_PER_CONNECTION: "2",
         SUBSCRIPTIONS_PER_CLIENT: "3",
+        CORS_ORIGINS: "https://shop.example",
       }),
     ),
   );
@@ -124,13 +125,15 @@ describe("subscriptions through the router", () => {
       }
       return found;
     };
+    // One read pending at a time: a read abandoned to the timeout would take its chunk with it.
+    let pending: ReturnType<typeof reader.read> | undefined;
     for (let attempt = 0; attempt < 100 && (await payloads()).length === 0; attempt++) {
       live.publish({ n: ++tick, item: { id: "m" } });
-      const chunk = await Promise.race([
-        reader.read(),
-        new Promise<null>((resolve) => setTimeout(() => resolve(null), 50)),
-      ]);
-      if (chunk && !chunk.done) text += decoder.decode(chunk.value, { stream: true });
+      pending ??= reader.read();
+      const chunk = await Promise.race([pending, new Promise<null>((resolve) => setTimeout(() => resolve(null), 50))]);
+      if (!chunk) continue;
+      pending = undefined;
+      if (!chunk.done) text += decoder.decode(chunk.value, { stream: true });
     }
     expect((await payloads())[0]).toEqual({
       payload: { data: { ticks: { n: expect.any(Number), item: { name: "Item m" } } } },
@@ -215,5 +218,44 @@ describe("subscriptions through the router", () => {
     const third = client.iterate({ query: "subscription { ticks { n } }" });
     await expect(third.next()).rejects.toMatchObject([{ extensions: { code: "RATE_LIMITED" } }]);
     for (const events of open) await events.return?.();
+  });
+
+  it("refuses subscriptions past the per-client limit, over all of the client's connections", async () => {
+    const dave = tokenFor("dave");
+    const [one, two] = [wsClient({ authorization: dave }), wsClient({ authorization: dave })];
+    const open = [
+      one.iterate({ query: "subscription { ticks { n } }" }),
+      one.iterate({ query: "subscription { ticks { n } }" }),
+      two.iterate({ query: "subscription { ticks { n } }" }),
+    ];
+    for (const events of open) await firstResult(events.next(), () => live.publish({ n: ++tick, item: item() }));
+    const fourth = two.iterate({ query: "subscription { ticks { n } }" });
+    await expect(fourth.next()).rejects.toMatchObject([
+      { message: expect.stringContaining("per client"), extensions: { code: "RATE_LIMITED" } },
+    ]);
+    for (const events of open) await events.return?.();
+  });
+
+  it("refuses a WebSocket opened by a page from an origin CORS does not admit", async () => {
+    const status = (origin: string) =>
+      new Promise<number>((resolve) => {
+        const socket = new WebSocket(wsUrl, "graphql-transport-ws", { origin });
+        socket.on("open", () => {
+          socket.close();
+          resolve(101);
+        });
+        socket.on("unexpected-response", (_request, response) => resolve(response.statusCode ?? 0));
+        socket.on("error", () => {});
+      });
+    expect(await status("https://evil.example")).toBe(403);
+    expect(await status("https://shop.example")).toBe(101);
+  });
+
+  it("closes a connection that sends a message outside the protocol, with 4400", async () => {
+    const socket = new WebSocket(wsUrl, "graphql-transport-ws");
+    await new Promise((resolve) => socket.on("open", resolve));
+    const closed = new Promise<number>((resolve) => socket.on("close", (code) => resolve(code)));
+    socket.send("{ not json");
+    expect(await closed).toBe(4400);
   });
 });
