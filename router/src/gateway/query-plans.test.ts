@@ -23,9 +23,19 @@ import { QueryPlanStore, QueryPlanWarmer, queryPlanKey } from "./query-plans.ts"
 const root = join(import.meta.dirname, "../../..");
 const supergraphSdl = readFileSync(join(root, "router/supergraph.graphql"), "utf8");
 const manifest = JSON.parse(readFileSync(join(root, "sdk/persisted-operations.json"), "utf8")) as {
-  operations: Array<{ body: string }>;
+  operations: Array<{ body: string; type: string }>;
 };
-const documents = [...new Set(manifest.operations.map((operation) => operation.body))];
+// The gateway never executes subscriptions (the router's subscriptions/ plans them): only the rest is warmed.
+const documents = [
+  ...new Set(
+    manifest.operations.filter((operation) => operation.type !== "subscription").map((operation) => operation.body),
+  ),
+];
+const subscriptions = [
+  ...new Set(
+    manifest.operations.filter((operation) => operation.type === "subscription").map((operation) => operation.body),
+  ),
+];
 const logger = createLogger("router", "silent");
 const nameOf = (document: string) => /\b(?:query|mutation)\s+(\w+)/.exec(document)?.[1] as string;
 
@@ -85,6 +95,14 @@ describe("query plan warm-up", () => {
       // Sent without its name, a one-operation document is keyed by its text alone.
       expect(store.has(queryPlanKey(document))).toBe(true);
     }
+  });
+
+  it("leaves subscriptions out: the gateway never executes them", async () => {
+    expect(subscriptions.length).toBeGreaterThan(0);
+    const store = new QueryPlanStore();
+    const result = await new QueryPlanWarmer(store, () => subscriptions, logger).warm(supergraphSdl);
+    expect(result).toMatchObject({ planned: 0, invalid: [], current: true });
+    expect(store.keys()).toEqual([]);
   });
 
   it("the gateway executes with the warmed plans: no planning while a request waits", async () => {

@@ -3,7 +3,7 @@ import { operationFromDocument, Supergraph } from "@apollo/federation-internals"
 import { type QueryPlan, type QueryPlanCache, QueryPlanner, type QueryPlannerConfig } from "@apollo/query-planner";
 import type { KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
 import type { Logger } from "@supergraph/kit/runtime";
-import { type DocumentNode, Kind, type OperationDefinitionNode, parse } from "graphql";
+import { type DocumentNode, Kind, type OperationDefinitionNode, OperationTypeNode, parse } from "graphql";
 import type { Counter } from "prom-client";
 import type { RouterConfig } from "../config.ts";
 import { BoundedCache, heapEstimate } from "../process/bounded-cache.ts";
@@ -133,6 +133,8 @@ export class QueryPlanWarmer {
         continue;
       }
       for (const operation of operations) {
+        // The gateway never executes a subscription (subscriptions/ plans its own): nothing to warm.
+        if (operation.operation === OperationTypeNode.SUBSCRIPTION) continue;
         const name = operation.name?.value;
         try {
           const plan = planner.buildQueryPlan(

@@ -27,6 +27,7 @@ export interface HttpSubscriptionOptions {
 const MULTIPART = /multipart\/mixed/i;
 const SUBSCRIPTION_SPEC = /subscriptionSpec="?1\.0"?/i;
 const EVENT_STREAM = /text\/event-stream/i;
+const JSON_TYPES = /application\/(graphql-response\+json|graphql\+json|json)|\*\/\*/i;
 const BOUNDARY = "graphql";
 
 /**
@@ -111,15 +112,15 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
     /** Whether the request is a subscription (or asks for a stream) that this serves instead of Apollo Server. */
     handles(request: FastifyRequest): "sse" | "multipart" | "refuse" | null {
       const accept = request.headers.accept ?? "";
+      const { query, operationName } = params(request);
+      const subscription =
+        typeof query === "string" && query.includes("subscription") && isSubscription(query, operationName);
+      // Clients list every type they can read (urql: JSON types, then text/event-stream and multipart/mixed):
+      // a query or mutation goes to an event stream only for a client that reads nothing else.
+      if (!subscription) return EVENT_STREAM.test(accept) && !JSON_TYPES.test(accept) ? "sse" : null;
+      if (MULTIPART.test(accept) && SUBSCRIPTION_SPEC.test(accept)) return "multipart";
       if (EVENT_STREAM.test(accept)) return "sse";
-      const query = params(request).query;
-      if (
-        typeof query !== "string" ||
-        !query.includes("subscription") ||
-        !isSubscription(query, params(request).operationName)
-      )
-        return null;
-      return MULTIPART.test(accept) && SUBSCRIPTION_SPEC.test(accept) ? "multipart" : "refuse";
+      return "refuse";
     },
 
     async handle(kind: "sse" | "multipart" | "refuse", request: FastifyRequest, reply: FastifyReply): Promise<void> {
