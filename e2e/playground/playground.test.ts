@@ -80,6 +80,7 @@ it.runIf(available)(
       const page = await browser.newPage();
       await page.goto(stack.routerUrl);
       await page.locator(".graphiql-container").waitFor({ timeout: 20_000 });
+      await page.locator(".graphiql-query-editor .CodeMirror").waitFor({ timeout: 20_000 });
       // GraphiQL's editor is CodeMirror 5: its instance hangs off its element.
       await page.evaluate((query) => {
         const editor = (
