@@ -13,7 +13,8 @@ import { createProduct, type SignedIn, type Stack, signUp, signUpAdmin, startSta
 let stack: Stack;
 let admin: SignedIn;
 beforeAll(async () => {
-  stack = await startStack();
+  // Revocations are checked twice a second here (30 s by default), so that a test can see one end a subscription.
+  stack = await startStack({ routerEnv: { SUBSCRIPTION_REVOCATION_CHECK_MS: "500" } });
   admin = await signUpAdmin(stack);
 });
 const clients: Client[] = [];
@@ -38,7 +39,7 @@ function ws(token?: string): Client {
 function collect(client: Client, query: string, variables: Record<string, unknown> = {}) {
   const results: Array<{
     data?: Record<string, unknown> | null;
-    errors?: Array<{ extensions?: Record<string, unknown> }>;
+    errors?: Array<{ message?: string; extensions?: Record<string, unknown> }>;
   }> = [];
   const stop = client.subscribe(
     { query, variables },
@@ -270,5 +271,19 @@ describe("the shop's subscriptions", () => {
     const refused = await anonymous.next().catch((error: unknown) => error);
     expect(refused).toBeInstanceOf(SupergraphError);
     expect((refused as SupergraphError).code).toBe("UNAUTHENTICATED");
+  });
+
+  it("ends a live subscription when its token is revoked (deleteMe), with UNAUTHENTICATED", async () => {
+    const carol = await signUp(stack, "Carol Live");
+    const watch = collect(ws(carol.token), ORDER_UPDATED);
+    const product = await createProduct(stack, admin, { stock: 50 });
+    await until(
+      () => watch.results.length > 0,
+      () => stack.gql(PLACE, { input: { items: [{ productId: product.id, quantity: 1 }] } }, { token: carol.token }),
+    );
+    const deleted = await stack.gql(`mutation { deleteMe(password: "correct horse") }`, {}, { token: carol.token });
+    expect(deleted.errors).toBeUndefined();
+    await until(() => watch.results.some((result) => result.errors?.[0]?.extensions?.code === "UNAUTHENTICATED"));
+    expect(watch.results.at(-1)?.errors?.[0]?.message).toMatch(/revoked/);
   });
 });

@@ -83,6 +83,7 @@ export const env = commonEnv.extend({
   SUBSCRIPTION_MESSAGE_MAX_BYTES: positive(64 * 1024),
   SUBSCRIPTION_MAX_BACKLOG: positive(100),
   SUBSCRIPTION_PING_INTERVAL_MS: positive(30_000),
+  SUBSCRIPTION_REVOCATION_CHECK_MS: positive(30_000),
   // Read by @apollo/gateway itself, exactly as "true"; parsed here so the plan warm-up plans as the gateway does.
   APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK: apolloFlag,
   APOLLO_DISABLE_SECURITY_NON_LOCAL_SELECTIONS_CHECK: apolloFlag,
@@ -180,6 +181,8 @@ export interface RouterConfig extends CommonConfig {
     maxBacklog: number;
     /** WebSocket pings (a connection silent for two is dropped); multipart heartbeats are every 5 s, as Apollo's spec asks. */
     pingIntervalMs: number;
+    /** How often a live subscription's token is checked against revocations (logOut, deleteMe, disableUser). */
+    revocationCheckMs: number;
   };
 }
 
@@ -290,6 +293,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       messageMaxBytes: raw.SUBSCRIPTION_MESSAGE_MAX_BYTES,
       maxBacklog: raw.SUBSCRIPTION_MAX_BACKLOG,
       pingIntervalMs: raw.SUBSCRIPTION_PING_INTERVAL_MS,
+      revocationCheckMs: raw.SUBSCRIPTION_REVOCATION_CHECK_MS,
     },
     playground: {
       enabled: raw.PLAYGROUND ?? common.env !== "production",

@@ -83,7 +83,7 @@ export async function startRouter(
     subscriptions: {
       perClient: config.subscriptions.perClient,
       maxBacklog: config.subscriptions.maxBacklog,
-      revocationCheckMs: 30_000,
+      revocationCheckMs: config.subscriptions.revocationCheckMs,
     },
     allows: persistedOperations.allows,
     signInternalToken,
