@@ -18,20 +18,24 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
+/** Headless Chromium with nothing of its own talking to the network. */
+const launchChromium = () =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      "--no-sandbox",
+      "--disable-gpu",
+      "--disable-background-networking",
+      "--disable-component-update",
+      "--disable-sync",
+      "--no-first-run",
+    ],
+  });
+
 it.runIf(available)(
   "renders GraphiQL from the router, runs the example operation, and talks to no other host",
   async () => {
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       const origin = new URL(stack.routerUrl).origin;
@@ -65,17 +69,7 @@ it.runIf(available)(
   async () => {
     const admin: SignedIn = await signUpAdmin(stack);
     const product = await createProduct(stack, admin, { name: "Playground Live", stock: 1 });
-    const browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        "--no-sandbox",
-        "--disable-gpu",
-        "--disable-background-networking",
-        "--disable-component-update",
-        "--disable-sync",
-        "--no-first-run",
-      ],
-    });
+    const browser = await launchChromium();
     try {
       const page = await browser.newPage();
       await page.goto(stack.routerUrl);
