@@ -29,13 +29,23 @@ export interface Stack {
     variables?: Record<string, unknown>,
     options?: RequestOptions,
   ): Promise<GqlResult<T>>;
-  /** Another router in front of the same subgraphs (e.g. a second replica sharing Redis). */
+  /**
+   * Another process of subgraph `name` on the same database and settings (with REDIS_URL in `env`, its events
+   * reach the other's subscribers). Needs real Postgres: an embedded database belongs to one process.
+   */
+  startReplica(name: SubgraphName): Promise<{ url: string; close(): Promise<void> }>;
+  /**
+   * Another router (e.g. a second replica sharing Redis), in front of the same subgraphs unless `env` points
+   * it elsewhere (`ORDERS_URL`: a replica's, see `urlVariable`).
+   */
   startRouter(
     env?: Record<string, string>,
     logger?: Logger,
   ): Promise<{ url: string; internalUrl: string; close(): Promise<void> }>;
   close(): Promise<void>;
 }
+
+export type SubgraphName = "users" | "products" | "orders" | "posts";
 
 export interface RequestOptions {
   token?: string;
@@ -100,36 +110,34 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
     const own = (name: string, db: Record<string, string>, extra: Record<string, string> = {}) =>
       env({ [portVariable(name)]: "0", ...db, ...extra });
+    const running: Record<string, { url: string }> = {};
     // The URLs of the subgraphs `name` calls directly (its registry line's `calls`), started before it.
-    const callees = (name: string, started: Record<string, { url: string }>) =>
-      Object.fromEntries(subgraph(name).calls.map((callee) => [urlVariable(callee), started[callee]?.url ?? ""]));
-    const productsSubgraph = await products.startProductsSubgraph(
-      products.loadConfig(own("products", productsDb)),
-      quiet("products"),
-    );
+    const callees = (name: SubgraphName) =>
+      Object.fromEntries(subgraph(name).calls.map((callee) => [urlVariable(callee), running[callee]?.url ?? ""]));
+    // Each subgraph's start with its settings: once for the stack, again for a replica (startReplica).
+    const starts = {
+      users: () => users.startUsersSubgraph(users.loadConfig(own("users", usersDb, options.usersEnv)), quiet("users")),
+      products: () =>
+        products.startProductsSubgraph(products.loadConfig(own("products", productsDb)), quiet("products")),
+      orders: () =>
+        orders.startOrdersSubgraph(orders.loadConfig(own("orders", ordersDb, callees("orders"))), quiet("orders")),
+      posts: () => posts.startPostsSubgraph(posts.loadConfig(own("posts", postsDb, callees("posts"))), quiet("posts")),
+    };
+    const productsSubgraph = await starts.products();
     cleanup.push(() => productsSubgraph.close());
+    running.products = productsSubgraph;
     const [usersSubgraph, ordersSubgraph, postsSubgraph] = await Promise.all([
-      users.startUsersSubgraph(users.loadConfig(own("users", usersDb, options.usersEnv)), quiet("users")),
-      orders.startOrdersSubgraph(
-        orders.loadConfig(own("orders", ordersDb, callees("orders", { products: productsSubgraph }))),
-        quiet("orders"),
-      ),
-      posts.startPostsSubgraph(
-        posts.loadConfig(own("posts", postsDb, callees("posts", { products: productsSubgraph }))),
-        quiet("posts"),
-      ),
+      starts.users(),
+      starts.orders(),
+      starts.posts(),
     ]);
     cleanup.push(
       () => usersSubgraph.close(),
       () => ordersSubgraph.close(),
       () => postsSubgraph.close(),
     );
-    const running: Record<string, { url: string }> = {
-      users: usersSubgraph,
-      products: productsSubgraph,
-      orders: ordersSubgraph,
-      posts: postsSubgraph,
-    };
+    Object.assign(running, { users: usersSubgraph, orders: ordersSubgraph, posts: postsSubgraph });
+    const databaseKind = databases[0]?.kind ?? "embedded";
 
     const routerFor = async (extra: Record<string, string>, logger: Logger = quiet("router")) => {
       const started = await startRouter(
@@ -154,8 +162,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       products: productsSubgraph,
       orders: ordersSubgraph,
       posts: postsSubgraph,
-      databaseKind: databases[0]?.kind ?? "embedded",
+      databaseKind,
       gql: (query, variables, requestOptions) => gql(router.url, query, variables, requestOptions),
+      startReplica: async (name) => {
+        if (databaseKind === "embedded")
+          throw new Error(`A replica of ${name} needs real Postgres to share its database.`);
+        const replica = await starts[name]();
+        cleanup.push(() => replica.close());
+        return { url: replica.url, close: () => replica.close() };
+      },
       startRouter: (extra = {}, logger) => routerFor({ ...options.routerEnv, ...extra }, logger),
       close: () => closeAll(cleanup),
     };
