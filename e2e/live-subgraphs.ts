@@ -55,17 +55,9 @@ interface TicksContext {
   invalidations: Set<string>;
 }
 
-/**
- * With `redisUrl`, ticks travel over Redis under `channelPrefix`: two of these started with the same ones are
- * two replicas of one service, and a tick published by either reaches the subscribers of both.
- */
-export async function startLive(options: { redisUrl?: string; channelPrefix?: string } = {}): Promise<LiveSupergraph> {
+export async function startLive(): Promise<LiveSupergraph> {
   const logger = createLogger("ticks", "silent");
-  const events = createEventBus<{ tick: [TickEvent] }>({
-    redisUrl: options.redisUrl,
-    channelPrefix: options.channelPrefix ?? "live:",
-    logger,
-  });
+  const events = createEventBus<{ tick: [TickEvent] }>({ channelPrefix: "live:", logger });
   let last = 0;
   const resolvers = {
     Query: { lastTick: () => last },

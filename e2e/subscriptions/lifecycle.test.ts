@@ -4,10 +4,9 @@ import { afterAll, afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
 import { testEnv } from "../harness.ts";
 import { type LiveSupergraph, startLive } from "../live-subgraphs.ts";
-import { redisAvailable, redisUrl, uniquePrefix } from "../redis.ts";
 
-// A subscription's life beyond its events: across replicas (Redis), at shutdown, and with a client that
-// falls behind.
+// A subscription's life beyond its events: at shutdown, and with a client that falls behind (across
+// replicas: replicas.test.ts).
 
 type Router = Awaited<ReturnType<typeof startRouter>>;
 const openRouter = (supergraphPath: string, env: Record<string, string> = {}) =>
@@ -35,40 +34,6 @@ async function publishUntil(publish: () => void, until: () => boolean): Promise<
   }
   expect(until()).toBe(true);
 }
-
-describe.skipIf(!(await redisAvailable()))("subscriptions across replicas", () => {
-  it("a subscriber of router A receives what a replica behind router B published", async () => {
-    const channelPrefix = uniquePrefix("live");
-    const [one, two] = await Promise.all([
-      startLive({ redisUrl, channelPrefix }),
-      startLive({ redisUrl, channelPrefix }),
-    ]);
-    cleanup.push(
-      () => one.close(),
-      () => two.close(),
-    );
-    const [a, b] = await Promise.all([
-      openRouter(one.supergraphPath, { REDIS_URL: redisUrl }),
-      openRouter(two.supergraphPath, { REDIS_URL: redisUrl }),
-    ]);
-    cleanup.push(
-      () => a.close(),
-      () => b.close(),
-    );
-    const received: unknown[] = [];
-    const events = subscriber(a).iterate({ query: "subscription { ticks { n item { name } } }" });
-    void (async () => {
-      for await (const result of events) received.push(result);
-    })();
-    // Published on the second replica only, the one router A does not talk to.
-    await publishUntil(
-      () => two.publish({ n: 7, item: { id: "r" } }),
-      () => received.length > 0,
-    );
-    expect(received[0]).toEqual({ data: { ticks: { n: 7, item: { name: "Item r" } } } });
-    await events.return?.();
-  });
-});
 
 describe("subscriptions at the router's edges", () => {
   let live: LiveSupergraph;
