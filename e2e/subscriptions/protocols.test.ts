@@ -116,9 +116,10 @@ describe("subscriptions through the router", () => {
     const reader = (response.body as ReadableStream<Uint8Array>).getReader();
     const decoder = new TextDecoder();
     let text = "";
+    // As Apollo Client and urql read it: a part once the boundary after it has arrived.
     const payloads = async () => {
       const found: unknown[] = [];
-      for (const part of text.split("\r\n--graphql")) {
+      for (const part of text.split("\r\n--graphql").slice(0, -1)) {
         const json = part.split("\r\n\r\n")[1];
         if (!json || json === "{}") continue;
         found.push(JSON.parse(json));
@@ -138,6 +139,9 @@ describe("subscriptions through the router", () => {
     expect((await payloads())[0]).toEqual({
       payload: { data: { ticks: { n: expect.any(Number), item: { name: "Item m" } } } },
     });
+    // Regression: each part used to be closed only by the next one's boundary, so Apollo Client got every event
+    // at the next event or heartbeat (5 s later). What was read ends with a closed part.
+    expect(text.endsWith("\r\n--graphql")).toBe(true);
     controller.abort();
   });
 

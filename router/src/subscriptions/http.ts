@@ -89,9 +89,11 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
       "cache-control": "no-cache",
       "x-request-id": requestId(request.headers),
     });
-    // Headers now: the client's fetch resolves, and it sees the stream begin before the first event.
-    response.flushHeaders();
-    const part = (json: string) => `\r\n--${BOUNDARY}\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}`;
+    // Headers and the first boundary now: the client's fetch resolves, and it sees the stream begin before the first event.
+    response.write(`\r\n--${BOUNDARY}`);
+    // Each part closes with the boundary after it: Apollo Client and urql read a part only once that boundary has
+    // arrived, so a part without it would wait for the next event or heartbeat (5 s).
+    const part = (json: string) => `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}\r\n--${BOUNDARY}`;
     const heartbeat = setInterval(() => response.write(part("{}")), options.heartbeatMs);
     response.once("close", () => void stream.return(undefined));
     try {
@@ -104,7 +106,7 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
       }
     } finally {
       clearInterval(heartbeat);
-      if (!response.destroyed) response.end(`\r\n--${BOUNDARY}--\r\n`);
+      if (!response.destroyed) response.end("--\r\n");
     }
   }
 
