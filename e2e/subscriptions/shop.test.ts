@@ -1,4 +1,11 @@
 import { ApolloClient, gql, HttpLink, InMemoryCache } from "@apollo/client/core";
+import {
+  ApolloClient as ApolloClient4,
+  gql as gql4,
+  HttpLink as HttpLink4,
+  InMemoryCache as InMemoryCache4,
+} from "@apollo/client-4";
+import { GraphQLWsLink } from "@apollo/client-4/link/subscriptions";
 import { createClient as createSdk, SupergraphError } from "@supergraph/sdk";
 import { cacheExchange, fetchExchange, subscriptionExchange, Client as UrqlClient } from "@urql/core";
 import { type Client, createClient } from "graphql-ws";
@@ -8,7 +15,7 @@ import { createProduct, type SignedIn, type Stack, signUp, signUpAdmin, startSta
 
 // The shop's own events through the real router and subgraphs: each completed from the other subgraphs,
 // equal to what a query answers right after, private where it must be, and received by the clients
-// frontends use (Apollo Client's multipart HTTP, urql over WebSocket).
+// frontends use (Apollo Client 3 and 4 over multipart HTTP and WebSocket, urql over WebSocket).
 
 let stack: Stack;
 let admin: SignedIn;
@@ -55,6 +62,30 @@ async function until(ready: () => boolean, act?: () => Promise<unknown>, attempt
     await new Promise((resolve) => setTimeout(resolve, 100));
   }
   expect(ready()).toBe(true);
+}
+
+// With __typename, as Apollo Client and urql add it: an event and a query read compare as they are.
+const PRODUCT_UPDATED = `subscription($id: ID!) { productUpdated(id: $id) { __typename id name stock } }`;
+const PRODUCT = `query($id: ID!) { product(id: $id) { __typename id name stock } }`;
+
+/**
+ * Changes the product's stock until a client's subscription receives an event, then waits for its last
+ * event to equal what a query reads right after the last change.
+ */
+async function expectLive(productId: string, received: unknown[]): Promise<void> {
+  let stock = 3;
+  await until(
+    () => received.length > 0,
+    () =>
+      stack.gql(
+        `mutation($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stock: $stock }) { id } }`,
+        { id: productId, stock: ++stock },
+        { token: admin.token },
+      ),
+  );
+  const read = await stack.gql<{ product: unknown }>(PRODUCT, { id: productId });
+  expect(read.data?.product).toMatchObject({ id: productId, stock });
+  await until(() => JSON.stringify(received.at(-1)) === JSON.stringify(read.data?.product));
 }
 
 const ORDER_UPDATED = `subscription { orderUpdated { id status totalCents items { quantity product { name stock } } buyer { name } } }`;
@@ -190,26 +221,37 @@ describe("the shop's subscriptions", () => {
   });
 
   it("reaches Apollo Client 3 over its default HttpLink (multipart HTTP subscriptions)", async () => {
-    const product = await createProduct(stack, admin, { name: "Apollo Live", stock: 3 });
+    const product = await createProduct(stack, admin, { name: "Apollo 3 Live", stock: 3 });
     const apollo = new ApolloClient({ cache: new InMemoryCache(), link: new HttpLink({ uri: stack.routerUrl }) });
-    const received: Array<{ stock: number }> = [];
+    const received: unknown[] = [];
     const subscription = apollo
-      .subscribe<{ productUpdated: { id: string; stock: number } }>({
-        query: gql`subscription($id: ID!) { productUpdated(id: $id) { id stock } }`,
-        variables: { id: product.id },
-      })
+      .subscribe<{ productUpdated: unknown }>({ query: gql(PRODUCT_UPDATED), variables: { id: product.id } })
       .subscribe({ next: (result) => result.data && received.push(result.data.productUpdated) });
-    let stock = 3;
-    await until(
-      () => received.length > 0,
-      () =>
-        stack.gql(
-          `mutation($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stock: $stock }) { id } }`,
-          { id: product.id, stock: ++stock },
-          { token: admin.token },
-        ),
-    );
-    expect(received[0]?.stock).toBeGreaterThan(3);
+    await expectLive(product.id, received);
+    subscription.unsubscribe();
+    apollo.stop();
+  });
+
+  it("reaches Apollo Client 4 over its default HttpLink (multipart HTTP subscriptions)", async () => {
+    const product = await createProduct(stack, admin, { name: "Apollo 4 Live", stock: 3 });
+    const apollo = new ApolloClient4({ cache: new InMemoryCache4(), link: new HttpLink4({ uri: stack.routerUrl }) });
+    const received: unknown[] = [];
+    const subscription = apollo
+      .subscribe<{ productUpdated: unknown }>({ query: gql4(PRODUCT_UPDATED), variables: { id: product.id } })
+      .subscribe({ next: (result) => result.data && received.push(result.data.productUpdated) });
+    await expectLive(product.id, received);
+    subscription.unsubscribe();
+    apollo.stop();
+  });
+
+  it("reaches Apollo Client 4 over WebSocket (GraphQLWsLink with graphql-ws)", async () => {
+    const product = await createProduct(stack, admin, { name: "Apollo 4 WS Live", stock: 3 });
+    const apollo = new ApolloClient4({ cache: new InMemoryCache4(), link: new GraphQLWsLink(ws()) });
+    const received: unknown[] = [];
+    const subscription = apollo
+      .subscribe<{ productUpdated: unknown }>({ query: gql4(PRODUCT_UPDATED), variables: { id: product.id } })
+      .subscribe({ next: (result) => result.data && received.push(result.data.productUpdated) });
+    await expectLive(product.id, received);
     subscription.unsubscribe();
     apollo.stop();
   });
@@ -229,24 +271,11 @@ describe("the shop's subscriptions", () => {
         }),
       ],
     });
-    const received: number[] = [];
+    const received: unknown[] = [];
     const { unsubscribe } = urql
-      .subscription<{ productUpdated: { stock: number } }>(
-        `subscription($id: ID!) { productUpdated(id: $id) { id stock } }`,
-        { id: product.id },
-      )
-      .subscribe((result) => result.data && received.push(result.data.productUpdated.stock));
-    let stock = 3;
-    await until(
-      () => received.length > 0,
-      () =>
-        stack.gql(
-          `mutation($id: ID!, $stock: Int!) { updateProduct(id: $id, input: { stock: $stock }) { id } }`,
-          { id: product.id, stock: ++stock },
-          { token: admin.token },
-        ),
-    );
-    expect(received[0]).toBeGreaterThan(3);
+      .subscription<{ productUpdated: unknown }>(PRODUCT_UPDATED, { id: product.id })
+      .subscribe((result) => result.data && received.push(result.data.productUpdated));
+    await expectLive(product.id, received);
     unsubscribe();
   });
 
