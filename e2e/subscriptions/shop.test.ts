@@ -15,7 +15,7 @@ import { createProduct, type SignedIn, type Stack, signUp, signUpAdmin, startSta
 
 // The shop's own events through the real router and subgraphs: each completed from the other subgraphs,
 // equal to what a query answers right after, private where it must be, and received by the clients
-// frontends use (Apollo Client 3 and 4 over multipart HTTP and WebSocket, urql over WebSocket).
+// frontends use (Apollo Client 3 and 4 over multipart HTTP and WebSocket, urql over WebSocket and HTTP).
 
 let stack: Stack;
 let admin: SignedIn;
@@ -270,6 +270,23 @@ describe("the shop's subscriptions", () => {
           }),
         }),
       ],
+    });
+    const received: unknown[] = [];
+    const { unsubscribe } = urql
+      .subscription<{ productUpdated: unknown }>(PRODUCT_UPDATED, { id: product.id })
+      .subscribe((result) => result.data && received.push(result.data.productUpdated));
+    await expectLive(product.id, received);
+    unsubscribe();
+  });
+
+  // Regression: urql's `Accept: text/event-stream, multipart/mixed` got a 404 from graphql-sse, which serves only
+  // an exact `text/event-stream`.
+  it("reaches urql over HTTP (fetchExchange with fetchSubscriptions: SSE)", async () => {
+    const product = await createProduct(stack, admin, { name: "Urql HTTP Live", stock: 3 });
+    const urql = new UrqlClient({
+      url: stack.routerUrl,
+      exchanges: [cacheExchange, fetchExchange],
+      fetchSubscriptions: true,
     });
     const received: unknown[] = [];
     const { unsubscribe } = urql

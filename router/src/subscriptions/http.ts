@@ -127,6 +127,9 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
 
     async handle(kind: "sse" | "multipart" | "refuse", request: FastifyRequest, reply: FastifyReply): Promise<void> {
       if (kind === "sse") {
+        // graphql-sse serves only an exact `Accept: text/event-stream` (404 otherwise), and clients list more
+        // (urql: `text/event-stream, multipart/mixed`); the stream is chosen already.
+        request.headers.accept = "text/event-stream";
         reply.hijack();
         return sse(request, reply);
       }
