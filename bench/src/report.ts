@@ -47,6 +47,8 @@ export interface SubscriptionResult {
   cpuMsPer1kEvents: number | null;
   /** CPU in % of one core over the measured window of each process on the other core (subgraphs, the clients). */
   othersCpuPercent: Record<string, number>;
+  /** SQL statements of every subgraph over the measured window (the mutations' included), per event delivered. */
+  sqlPerEvent: number | null;
   /** The router's peak RSS before the subscribers connected, and over the whole run. */
   idleRssMB: number;
   rssMB: number;
@@ -106,12 +108,12 @@ function subscriptionTable(rows: SubscriptionResult[]): string[] {
   const lines = [
     `## Subscriptions: productUpdated to N graphql-ws subscribers (one connection each), one price change at a time, ${rows[0]?.seconds} s each, on ${rows[0]?.database}`,
     "",
-    "| subscribers | mutations/s | events/s | response→delivery p50 ms | p99 ms | max ms | lost | router CPU | CPU ms/1k events | RSS MB idle → peak | other core's CPU |",
-    "|---|---|---|---|---|---|---|---|---|---|---|",
+    "| subscribers | mutations/s | events/s | response→delivery p50 ms | p99 ms | max ms | lost | router CPU | CPU ms/1k events | RSS MB idle → peak | SQL/event | other core's CPU |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
   ];
   for (const row of rows)
     lines.push(
-      `| ${row.subscribers} | ${row.mutationsPerSecond} | ${row.eventsPerSecond} | ${row.p50} | ${row.p99} | ${row.max} | ${row.lost}/${row.lost + row.delivered} | ${row.routerCpuPercent}% | ${row.cpuMsPer1kEvents ?? "–"} | ${row.idleRssMB} → ${row.rssMB} | ${Object.entries(
+      `| ${row.subscribers} | ${row.mutationsPerSecond} | ${row.eventsPerSecond} | ${row.p50} | ${row.p99} | ${row.max} | ${row.lost}/${row.lost + row.delivered} | ${row.routerCpuPercent}% | ${row.cpuMsPer1kEvents ?? "–"} | ${row.idleRssMB} → ${row.rssMB} | ${row.sqlPerEvent ?? "–"} | ${Object.entries(
         row.othersCpuPercent,
       )
         .map(([name, percent]) => `${name} ${percent}%`)

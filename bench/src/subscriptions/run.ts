@@ -1,5 +1,5 @@
 import { join } from "node:path";
-import { adminToken, bestDatabase, gql, startOwnSupergraph } from "../own-supergraph/stack.ts";
+import { adminToken, bestDatabase, gql, metric, startOwnSupergraph } from "../own-supergraph/stack.ts";
 import { cpuSeconds, nodePid, peakRssMB, spawnPinned, stop, waitFor } from "../processes.ts";
 import type { SubscriptionResult } from "../report.ts";
 import type { SubscriptionClientOptions, SubscriptionClientResult } from "./clients.ts";
@@ -60,9 +60,16 @@ async function runWith(subscribers: number, settings: SubscriptionSettings): Pro
       const others = { ...stack.subgraphPids, clients: nodePid(clients) };
       const cpuBefore = cpuSeconds(pid);
       const othersBefore = Object.values(others).map(cpuSeconds);
+      const sql = async () =>
+        (await Promise.all(stack.subgraphUrls.map((url) => metric(url, "db_query_duration_seconds_count")))).reduce(
+          (a, b) => a + b,
+          0,
+        );
+      const sqlBefore = await sql();
       const [line] = await resultLine;
       const cpu = cpuSeconds(pid) - cpuBefore;
       const othersCpu = Object.values(others).map((other, index) => cpuSeconds(other) - (othersBefore[index] ?? 0));
+      const statements = (await sql()) - sqlBefore;
       const result = JSON.parse(line) as SubscriptionClientResult;
       const round = (value: number, places = 1) => Math.round(value * 10 ** places) / 10 ** places;
       console.log(
@@ -87,6 +94,7 @@ async function runWith(subscribers: number, settings: SubscriptionSettings): Pro
           Object.keys(others).map((name, index) => [name, round(((othersCpu[index] ?? 0) / result.seconds) * 100, 0)]),
         ),
         cpuMsPer1kEvents: result.delivered ? round((cpu * 1000 * 1000) / result.delivered, 1) : null,
+        sqlPerEvent: result.delivered ? round(statements / result.delivered, 2) : null,
         idleRssMB,
         rssMB: peakRssMB(pid),
         database: kind === "postgres" ? "PostgreSQL" : "embedded Postgres (PGlite)",
