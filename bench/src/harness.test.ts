@@ -1,11 +1,15 @@
 import { createServer } from "node:http";
 import type { AddressInfo } from "node:net";
 import { brotliCompressSync } from "node:zlib";
+import { buildSchema } from "graphql";
+import { useServer } from "graphql-ws/use/ws";
 import { afterAll, describe, expect, it } from "vitest";
+import { WebSocketServer } from "ws";
 import { runLoad } from "./load.ts";
 import { canPair, parseEnvList, runPair } from "./pair.ts";
 import { runPublicShape } from "./public-shape/run.ts";
 import { removeRouterImage, routerImage } from "./router-image.ts";
+import { runSubscriptionClients } from "./subscriptions/clients.ts";
 import { runWrk, useWrk } from "./wrk.ts";
 
 describe("the load generator", () => {
@@ -251,5 +255,80 @@ describe("the open loop", () => {
     expect(result.rps).toBeLessThan(220);
     expect(result.p50).toBeLessThan(20);
     expect(result.p99).toBeGreaterThan(50);
+  });
+});
+
+describe("the subscription clients", () => {
+  it("count each event a subscriber misses as lost, and time deliveries from the mutation's response", async () => {
+    // A stand-in router: each mutation is answered, then its event published 20 ms later, except that the
+    // first subscriber misses every fifth price.
+    const queues: Array<(price: number) => void> = [];
+    const prices: number[] = [];
+    const dropped = new Set<number>();
+    const server = createServer((request, response) => {
+      let body = "";
+      request.on("data", (chunk) => {
+        body += chunk;
+      });
+      request.on("end", () => {
+        const price = (JSON.parse(body) as { variables: { price: number } }).variables.price;
+        prices.push(price);
+        response.writeHead(200, { "content-type": "application/json" }).end('{"data":{"updateProduct":{"id":"1"}}}');
+        setTimeout(() => {
+          for (const [index, push] of queues.entries()) {
+            if (index === 0 && price % 5 === 0) dropped.add(price);
+            else push(price);
+          }
+        }, 20);
+      });
+    });
+    const schema = buildSchema(
+      "type Product { id: ID! priceCents: Int! } type Query { _: Int } type Subscription { productUpdated(id: ID!): Product! }",
+    );
+    const roots = {
+      subscription: {
+        productUpdated: async function* () {
+          const waiting: number[] = [];
+          let wake: (() => void) | undefined;
+          queues.push((price) => {
+            waiting.push(price);
+            wake?.();
+          });
+          for (;;) {
+            const price = waiting.shift();
+            if (price === undefined) await new Promise<void>((resolve) => (wake = resolve));
+            else yield { productUpdated: { id: "1", priceCents: price } };
+          }
+        },
+      },
+    };
+    const sockets = new WebSocketServer({ server, path: "/graphql" });
+    const graphqlWs = useServer({ schema, roots }, sockets);
+    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+    const result = await runSubscriptionClients({
+      url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+      token: "t",
+      productId: "1",
+      query: "subscription($id: ID!) { productUpdated(id: $id) { id priceCents } }",
+      subscribers: 3,
+      warmupSeconds: 0,
+      durationSeconds: 1,
+      deliveryTimeoutMs: 100,
+    });
+    await graphqlWs.dispose();
+    sockets.close();
+    server.close();
+    // The measured mutations are the last ones sent.
+    const measured = prices.slice(-result.mutations);
+    const missed = measured.filter((price) => dropped.has(price)).length;
+    expect(result.mutations).toBeGreaterThan(3);
+    expect(missed).toBeGreaterThan(0);
+    expect(result.expected).toBe(3 * result.mutations);
+    expect(result.expected - result.delivered).toBe(missed);
+    expect(result.timeouts).toBe(missed);
+    expect(result.errors).toBe(0);
+    // Published 20 ms after the response: no delivery can be timed earlier than that.
+    expect(result.p50).toBeGreaterThanOrEqual(19);
+    expect(result.beforeResponse).toBe(0);
   });
 });

@@ -22,6 +22,40 @@ export interface BenchResult {
   note?: string;
 }
 
+/** A row of the subscriptions scenario: N subscribers on one product's changes, one change at a time. */
+export interface SubscriptionResult {
+  subscribers: number;
+  /** WebSocket connections (one per subscriber). */
+  connections: number;
+  /** The measured window, after the subscribers were live and a warm-up. */
+  seconds: number;
+  mutations: number;
+  mutationsPerSecond: number;
+  /** Events received per second, over all subscribers. */
+  eventsPerSecond: number;
+  /** Milliseconds from the mutation's response to each delivery (negative: delivered before the response). */
+  p50: number;
+  p99: number;
+  max: number;
+  delivered: number;
+  /** Subscribers × mutations, minus the events received (within 5 s of each mutation). */
+  lost: number;
+  beforeResponse: number;
+  errors: number;
+  /** The router's CPU over the measured window, in % of one core, and per 1,000 events delivered. */
+  routerCpuPercent: number;
+  cpuMsPer1kEvents: number | null;
+  /** CPU in % of one core over the measured window of each process on the other core (subgraphs, the clients). */
+  othersCpuPercent: Record<string, number>;
+  /** SQL statements of every subgraph over the measured window (the mutations' included), per event delivered. */
+  sqlPerEvent: number | null;
+  /** The router's peak RSS before the subscribers connected, and over the whole run. */
+  idleRssMB: number;
+  rssMB: number;
+  database: string;
+  note?: string;
+}
+
 /** The figures a load run contributes to a result row. */
 export const loadFigures = ({ rps, p50, p95, p99, errors, requests }: LoadResult) => ({
   rps,
@@ -36,7 +70,11 @@ const ratio = (value: number | null | undefined, base: number | null | undefined
   value === null || value === undefined || !base ? "" : ` (${(value / base).toFixed(2)}×)`;
 
 /** The Markdown table: every figure with its ratio to plain @apollo/gateway in the same run and scenario. */
-export function toMarkdown(results: BenchResult[], meta: Record<string, string>): string {
+export function toMarkdown(
+  results: BenchResult[],
+  meta: Record<string, string>,
+  subscriptions: SubscriptionResult[] = [],
+): string {
   const lines = [
     `# Benchmark ${meta.date}`,
     "",
@@ -62,7 +100,29 @@ export function toMarkdown(results: BenchResult[], meta: Record<string, string>)
     const notes = rows.filter((row) => row.note).map((row) => `- ${row.name}: ${row.note}`);
     lines.push("", ...notes, ...(notes.length ? [""] : []));
   }
+  if (subscriptions.length) lines.push(...subscriptionTable(subscriptions));
   return `${lines.join("\n")}\n`;
+}
+
+function subscriptionTable(rows: SubscriptionResult[]): string[] {
+  const lines = [
+    `## Subscriptions: productUpdated to N graphql-ws subscribers (one connection each), one price change at a time, ${rows[0]?.seconds} s each, on ${rows[0]?.database}`,
+    "",
+    "| subscribers | mutations/s | events/s | response→delivery p50 ms | p99 ms | max ms | lost | router CPU | CPU ms/1k events | RSS MB idle → peak | SQL/event | other core's CPU |",
+    "|---|---|---|---|---|---|---|---|---|---|---|---|",
+  ];
+  for (const row of rows)
+    lines.push(
+      `| ${row.subscribers} | ${row.mutationsPerSecond} | ${row.eventsPerSecond} | ${row.p50} | ${row.p99} | ${row.max} | ${row.lost}/${row.lost + row.delivered} | ${row.routerCpuPercent}% | ${row.cpuMsPer1kEvents ?? "–"} | ${row.idleRssMB} → ${row.rssMB} | ${row.sqlPerEvent ?? "–"} | ${Object.entries(
+        row.othersCpuPercent,
+      )
+        .map(([name, percent]) => `${name} ${percent}%`)
+        .join(", ")} |`,
+    );
+  const notes = rows
+    .filter((row) => row.note || row.errors)
+    .map((row) => `- ${row.subscribers} subscribers: ${row.errors} errors${row.note ? `; ${row.note}` : ""}`);
+  return [...lines, "", ...notes, ...(notes.length ? [""] : [])];
 }
 
 export function machineDescription(): string {
@@ -74,13 +134,14 @@ export function writeResults(
   dir: string,
   results: BenchResult[],
   meta: Record<string, string>,
+  subscriptions: SubscriptionResult[] = [],
 ): { json: string; markdown: string } {
   mkdirSync(dir, { recursive: true });
   const stamp = meta.date ?? new Date().toISOString();
   const base = join(dir, stamp.replace(/[:]/g, "-"));
   const json = `${base}.json`;
   const markdown = `${base}.md`;
-  writeFileSync(json, `${JSON.stringify({ meta, results }, null, 2)}\n`);
-  writeFileSync(markdown, toMarkdown(results, meta));
+  writeFileSync(json, `${JSON.stringify({ meta, results, subscriptions }, null, 2)}\n`);
+  writeFileSync(markdown, toMarkdown(results, meta, subscriptions));
   return { json, markdown };
 }
