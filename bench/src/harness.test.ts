@@ -6,11 +6,16 @@ import { useServer } from "graphql-ws/use/ws";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { runLoad } from "./load.ts";
+import { benchNode, imageNodeMajor } from "./node-binary.ts";
 import { canPair, parseEnvList, runPair } from "./pair.ts";
 import { runPublicShape } from "./public-shape/run.ts";
 import { removeRouterImage, routerImage } from "./router-image.ts";
 import { runSubscriptionClients } from "./subscriptions/clients.ts";
 import { runWrk, useWrk } from "./wrk.ts";
+
+// The harness's machinery runs on the Node running the tests; real runs fetch the image's (node-binary.ts).
+process.env.BENCH_NODE ??= "current";
+const current = benchNode("current");
 
 describe("the load generator", () => {
   it("counts every response that differs from the reference as an error, not just failed requests", async () => {
@@ -126,11 +131,16 @@ describe("the public-shape benchmark", () => {
       // A holds few log lines: were its output not read, it would drop lines within a fraction of a second,
       // and the pair refuse to count it. (Not the 64 KB minimum: with the rest of the suite running on both
       // cores, this test's own process can pause reading for longer than 64 KB of lines take to write.)
-      const a = { label: "A" as const, dir: routerImage(), env: { LOG_BUFFER_MAX_BYTES: String(512 * 1024) } };
+      const a = {
+        label: "A" as const,
+        dir: routerImage(),
+        env: { LOG_BUFFER_MAX_BYTES: String(512 * 1024) },
+        node: current,
+      };
       const rounds = await runPair({
         ...settings,
         a,
-        b: { label: "B", dir: routerImage(), env: { LOG_LEVEL: "warn" } },
+        b: { label: "B", dir: routerImage(), env: { LOG_LEVEL: "warn" }, node: current },
       });
       expect(rounds.map((round) => round.round)).toEqual([1, 2]);
       for (const { a, b, ratio, stealPercent } of rounds) {
@@ -145,16 +155,16 @@ describe("the public-shape benchmark", () => {
       const uncached = runPair({
         ...settings,
         rounds: 1,
-        a: { label: "A", dir: routerImage(), env: {} },
-        b: { label: "B", dir: routerImage(), env: { RESPONSE_CACHE: "false" } },
+        a: { label: "A", dir: routerImage(), env: {}, node: current },
+        b: { label: "B", dir: routerImage(), env: { RESPONSE_CACHE: "false" }, node: current },
       });
       await expect(uncached).rejects.toThrow(/router B did not answer from its cache/);
       // A side whose answers go wrong under load (here refused: its rate limit is spent) is not counted as cheaper.
       const refusing = runPair({
         ...settings,
         rounds: 1,
-        a: { label: "A", dir: routerImage(), env: {} },
-        b: { label: "B", dir: routerImage(), env: { RATE_LIMIT_PER_MINUTE: "100" } },
+        a: { label: "A", dir: routerImage(), env: {}, node: current },
+        b: { label: "B", dir: routerImage(), env: { RATE_LIMIT_PER_MINUTE: "100" }, node: current },
       });
       await expect(refusing).rejects.toThrow(/router B gave \d+ wrong or failed answers in round 1/);
       // wrk runs whole seconds: anything else would skew CPU per hit, so it is refused before anything starts.
@@ -330,5 +340,14 @@ describe("the subscription clients", () => {
     // Published 20 ms after the response: no delivery can be timed earlier than that.
     expect(result.p50).toBeGreaterThanOrEqual(19);
     expect(result.beforeResponse).toBe(0);
+  });
+});
+
+describe("the Node benchmarked processes run on", () => {
+  it("is the major version the router's image ships, a path, or the bench's own; an unknown path is refused", () => {
+    expect(imageNodeMajor()).toBeGreaterThanOrEqual(20);
+    expect(benchNode("current")).toEqual({ path: process.execPath, version: process.version });
+    expect(benchNode(process.execPath).version).toBe(process.version);
+    expect(() => benchNode("/no/such/node")).toThrow(/BENCH_NODE/);
   });
 });

@@ -16,6 +16,7 @@
 //   BENCH_PAIR_A, BENCH_PAIR_B  image layouts to run (`npm run layout -- router <dir>`, the folder it
 //                               prints); either defaults to one assembled from the current sources
 //   BENCH_PAIR_A_ENV, BENCH_PAIR_B_ENV  settings added to that side's router, "NAME=value NAME=value"
+//   BENCH_PAIR_A_NODE, BENCH_PAIR_B_NODE  the Node that side runs on (current, image or a path; BENCH_NODE's)
 //   BENCH_PAIR_ROUNDS (10), BENCH_SECONDS (10) measured per round after BENCH_WARMUP_SECONDS (3),
 //   BENCH_CONNECTIONS (50, half to each side)
 // Writes bench/results/<date>-pair.md.
@@ -26,6 +27,7 @@ import { request } from "undici";
 import { imageEntrypoint } from "../../scripts/image-layout.ts";
 import { freePort, load, nodePid, pinned, spawnPinned, stop, treeCpuSeconds } from "./processes.ts";
 import { routerEnv, startBenchSubgraphs, TEST_BODY } from "./public-shape/run.ts";
+import { benchNode, type NodeBinary } from "./node-binary.ts";
 import { machineDescription } from "./report.ts";
 import { routerImage } from "./router-image.ts";
 import { useWrk } from "./wrk.ts";
@@ -53,6 +55,8 @@ export interface Side {
   label: "A" | "B";
   dir: string;
   env: Record<string, string>;
+  /** The Node it runs on (see node-binary.ts). */
+  node: NodeBinary;
 }
 
 interface Running extends Side {
@@ -79,7 +83,12 @@ function runFolder(given: string, what: string): string {
 function side(label: "A" | "B"): Side {
   const given = process.env[`BENCH_PAIR_${label}`];
   const dir = given ? runFolder(given, `BENCH_PAIR_${label}`) : routerImage();
-  return { label, dir, env: parseEnvList(process.env[`BENCH_PAIR_${label}_ENV`], `BENCH_PAIR_${label}_ENV`) };
+  return {
+    label,
+    dir,
+    env: parseEnvList(process.env[`BENCH_PAIR_${label}_ENV`], `BENCH_PAIR_${label}_ENV`),
+    node: benchNode(process.env[`BENCH_PAIR_${label}_NODE`]),
+  };
 }
 
 /**
@@ -141,7 +150,7 @@ async function startRouter(
 ): Promise<{ child: ChildProcess; url: string; internalUrl: string }> {
   const [port, internalPort] = [await freePort(), await freePort()];
   const env = { ...routerEnv(supergraphFile, port, true), INTERNAL_PORT: String(internalPort), ...target.env };
-  const child = spawnPinned("gateway", imageEntrypoint().slice(1), env, target.dir);
+  const child = spawnPinned("gateway", imageEntrypoint().slice(1), env, target.dir, target.node.path);
   try {
     await ready(child, `http://127.0.0.1:${port}/health/ready`, `router ${target.label}`, drain(child));
     return { child, url: `http://127.0.0.1:${port}/graphql`, internalUrl: `http://127.0.0.1:${internalPort}` };
@@ -330,7 +339,7 @@ async function main(): Promise<void> {
   const ratios = rounds.map((round) => round.ratio);
   const date = new Date().toISOString().slice(0, 19);
   const describe = (target: Side) =>
-    `${target.dir}${
+    `${target.dir} on Node ${target.node.version}${
       Object.keys(target.env).length
         ? ` with ${Object.entries(target.env)
             .map(([name, value]) => `${name}=${value}`)

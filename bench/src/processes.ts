@@ -4,6 +4,7 @@ import { createServer } from "node:net";
 import { cpus } from "node:os";
 import { join } from "node:path";
 import type { LoadOptions, LoadResult } from "./load.ts";
+import { benchNode } from "./node-binary.ts";
 import { runWrk, useWrk } from "./wrk.ts";
 
 // Where each process runs. With two or more cores and `taskset`, the gateway under test gets core 0 to
@@ -22,9 +23,15 @@ export const pinning = taskset
 /** `all`: not pinned, for the all-core runs (several router workers, and their load generator). */
 export type Core = "gateway" | "others" | "all";
 
-/** A Node process on the given core. */
-export function spawnPinned(core: Core, args: string[], env: NodeJS.ProcessEnv, cwd?: string): ChildProcess {
-  return spawnOn(core, [process.execPath, ...args], env, cwd);
+/** A Node process on the given core, on the benchmark's Node (see node-binary.ts) unless `node` names another. */
+export function spawnPinned(
+  core: Core,
+  args: string[],
+  env: NodeJS.ProcessEnv,
+  cwd?: string,
+  node: string = benchNode().path,
+): ChildProcess {
+  return spawnOn(core, [node, ...args], env, cwd);
 }
 
 /** Any command on the given core. */

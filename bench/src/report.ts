@@ -2,6 +2,7 @@ import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
 import type { LoadResult } from "./load.ts";
+import { benchNode } from "./node-binary.ts";
 
 export interface BenchResult {
   name: string;
@@ -127,7 +128,7 @@ function subscriptionTable(rows: SubscriptionResult[]): string[] {
 
 export function machineDescription(): string {
   const cores = cpus();
-  return `${cores.length} × ${cores[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}`;
+  return `${cores.length} × ${cores[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; benchmarked processes on Node ${benchNode().version}`;
 }
 
 export function writeResults(
