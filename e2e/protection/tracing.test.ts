@@ -13,12 +13,14 @@ interface ExportedSpan {
   traceId: string;
   spanId: string;
   parentSpanId?: string;
+  attributes?: Array<{ key: string; value: Record<string, unknown> }>;
 }
 
 const spans: ExportedSpan[] = [];
 let collector: Server;
 let collectorUrl: string;
 const database = await testDatabaseSettings("users");
+const productsDatabase = await testDatabaseSettings("products");
 
 beforeAll(async () => {
   collector = createServer((request, response) => {
@@ -48,6 +50,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await new Promise((resolve) => collector.close(resolve));
   await database.drop();
+  await productsDatabase.drop();
 });
 
 const start = (entry: string, env: Record<string, string>, listening: RegExp) =>
@@ -82,4 +85,45 @@ it("follows one request from the router into a subgraph and down to its SQL, in 
   expect(byId.get(usersServer?.parentSpanId ?? "")?.service).toBe("router");
   const sql = trace.filter((span) => span.service === "users" && span.name.startsWith("prisma:"));
   expect(sql.length, "Prisma's spans are in the same trace").toBeGreaterThan(0);
+});
+
+it("follows a subscription from the client's trace: one span from its start to its end, with why it ended", async () => {
+  const products = await start(
+    "subgraphs/products/src/main.ts",
+    { PRODUCTS_PORT: "0", ...productsDatabase.env },
+    /"url":"(http:[^"]+)","msg":"products subgraph listening"/,
+  );
+  const router = await start(
+    "router/src/main.ts",
+    { PORT: "0", PRODUCTS_URL: products.url, RESPONSE_CACHE: "false" },
+    ROUTER_LISTENING,
+  );
+  const traceId = "4bf92f3577b34da6a3ce929d0e0e4736";
+  const parentId = "00f067aa0ba902b7";
+  // Over SSE, for a product that does not exist: the products subgraph refuses it, which ends it.
+  const response = await fetch(router.url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      traceparent: `00-${traceId}-${parentId}-01`,
+    },
+    body: JSON.stringify({
+      query: "subscription Watch($id: ID!) { productUpdated(id: $id) { id } }",
+      variables: { id: "00000000-0000-4000-8000-00000000dead" },
+    }),
+  });
+  expect(await response.text()).toContain("errors");
+  router.child.kill("SIGTERM");
+  products.child.kill("SIGTERM");
+  expect(await router.exit).toBe(0);
+  expect(await products.exit).toBe(0);
+
+  const subscription = spans.find((span) => span.service === "router" && span.name === "subscription Watch");
+  expect(subscription, "the router's subscription span").toBeDefined();
+  expect(subscription?.traceId).toBe(traceId);
+  expect(subscription?.parentSpanId).toBe(parentId);
+  expect(subscription?.attributes).toEqual(
+    expect.arrayContaining([{ key: "supergraph.subscription.end_reason", value: { stringValue: "refused" } }]),
+  );
 });

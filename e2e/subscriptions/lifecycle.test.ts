@@ -2,15 +2,22 @@ import { loadConfig, startRouter } from "@supergraph/router";
 import { type Client, createClient } from "graphql-ws";
 import { afterAll, afterEach, describe, expect, it } from "vitest";
 import WebSocket from "ws";
-import { testEnv } from "../harness.ts";
+import { capturingLogger, testEnv } from "../harness.ts";
 import { type LiveSupergraph, startLive } from "../live-subgraphs.ts";
 
 // A subscription's life beyond its events: at shutdown, and with a client that falls behind (across
 // replicas: replicas.test.ts).
 
 type Router = Awaited<ReturnType<typeof startRouter>>;
-const openRouter = (supergraphPath: string, env: Record<string, string> = {}) =>
-  startRouter(loadConfig(testEnv({ PORT: "0", SUPERGRAPH_PATH: supergraphPath, QUERY_PLAN_WARMUP: "false", ...env })));
+const openRouter = (
+  supergraphPath: string,
+  env: Record<string, string> = {},
+  logger?: Parameters<typeof startRouter>[1],
+) =>
+  startRouter(
+    loadConfig(testEnv({ PORT: "0", SUPERGRAPH_PATH: supergraphPath, QUERY_PLAN_WARMUP: "false", ...env })),
+    logger,
+  );
 
 const cleanup: Array<() => Promise<unknown>> = [];
 afterEach(async () => {
@@ -101,4 +108,46 @@ describe("subscriptions at the router's edges", () => {
     expect(metrics).toMatch(/subscriptions_ended_total\{reason="slow"[^}]*\} 1/);
     expect(metrics).toMatch(/subscriptions_active(\{[^}]*\})? 0/);
   }, 20_000);
+
+  it("logs a subscription's start and its end (request id, subgraph, events delivered, duration, why it ended), and gives back what a client ended at once", async () => {
+    const ticks = await liveOnce();
+    const { logger, lines } = capturingLogger("router", "info");
+    const router = await openRouter(ticks.supergraphPath, {}, logger);
+    cleanup.push(() => router.close());
+    const received: unknown[] = [];
+    const events = subscriber(router).iterate({ query: "subscription Watch { ticks { n item { name } } }" });
+    const done = (async () => {
+      for await (const result of events) {
+        received.push(result);
+        break; // the client ends it after its first event
+      }
+    })();
+    await publishUntil(
+      () => ticks.publish({ n: 1, item: { id: "logged" } }),
+      () => received.length > 0,
+    );
+    await done;
+    const logged = async (message: string) => {
+      for (let attempt = 0; attempt < 50; attempt++) {
+        const line = lines.map((text) => JSON.parse(text)).find((entry) => entry.msg === message);
+        if (line) return line;
+        await new Promise((resolve) => setTimeout(resolve, 20));
+      }
+      throw new Error(`no "${message}" line in ${lines.join("")}`);
+    };
+    const started = await logged("subscription started");
+    expect(started).toMatchObject({ operation: "Watch", subgraph: "ticks", reqId: expect.any(String) });
+    const ended = await logged("subscription ended");
+    expect(ended).toMatchObject({
+      reqId: started.reqId,
+      operation: "Watch",
+      subgraph: "ticks",
+      events: 1,
+      reason: "client",
+      ms: expect.any(Number),
+    });
+    // Ended by the client while it waited for the next event: given back at once, not at the next event.
+    const metrics = await (await fetch(`${router.internalUrl}/metrics`)).text();
+    expect(metrics).toMatch(/subscriptions_active(\{[^}]*\})? 0/);
+  });
 });

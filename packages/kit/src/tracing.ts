@@ -1,4 +1,4 @@
-import { context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
+import { type Attributes, context, propagation, type Span, SpanKind, SpanStatusCode, trace } from "@opentelemetry/api";
 import { OTLPTraceExporter } from "@opentelemetry/exporter-trace-otlp-http";
 import { registerInstrumentations } from "@opentelemetry/instrumentation";
 import { resourceFromAttributes } from "@opentelemetry/resources";
@@ -65,4 +65,32 @@ export function traceRequests(app: FastifyInstance): void {
 /** Adds the active trace's `traceparent` to an outgoing request's headers. */
 export function injectTraceContext(setHeader: (name: string, value: string) => void): void {
   propagation.inject(context.active(), undefined, { set: (_carrier, key, value) => setHeader(key, value) });
+}
+
+export interface OperationSpan {
+  /** Runs a step of the operation inside its span (its fetches and their subgraphs' spans join the trace). */
+  run<T>(step: () => T): T;
+  end(attributes: Attributes, failed: boolean): void;
+}
+
+/**
+ * A server span for an operation that outlives the request that started it (a subscription), continuing
+ * the trace in that request's headers. A no-op span when this process exports no traces.
+ */
+export function startOperationSpan(
+  name: string,
+  headers: Record<string, string | string[] | undefined>,
+  attributes: Attributes,
+): OperationSpan {
+  const parent = propagation.extract(context.active(), headers);
+  const span = tracer().startSpan(name, { kind: SpanKind.SERVER, attributes }, parent);
+  const active = trace.setSpan(parent, span);
+  return {
+    run: (step) => context.with(active, step),
+    end(endAttributes, failed) {
+      span.setAttributes(endAttributes);
+      if (failed) span.setStatus({ code: SpanStatusCode.ERROR });
+      span.end();
+    },
+  };
 }

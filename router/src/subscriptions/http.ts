@@ -44,6 +44,7 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
     token: identify(request.headers, options.jwt),
     clientIp: options.clientIp(request.raw),
     requestId: requestId(request.headers),
+    headers: request.headers,
   });
 
   const sse = createHandler<{ stream: AsyncGenerator<ExecutionResult> }>({

@@ -1,9 +1,11 @@
+import type { IncomingHttpHeaders } from "node:http";
 import type { GraphQLDataSource } from "@apollo/gateway";
 import type { GatewayGraphQLRequestContext, GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import {
   ErrorCode,
   INTERNAL_TOKEN_HEADER,
   type Logger,
+  startOperationSpan,
   type VerifiedToken,
   type Viewer,
 } from "@supergraph/kit/runtime";
@@ -35,6 +37,8 @@ export interface Subscriber {
   token: VerifiedToken | null;
   clientIp: string;
   requestId: string;
+  /** The request that opened it (the WebSocket upgrade, or the stream's POST): its trace context is continued. */
+  headers: IncomingHttpHeaders;
 }
 
 export interface SubscriptionLimits {
@@ -98,10 +102,14 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         } as unknown as ExecutionResult)
       : result;
 
-  function prepare(
-    request: SubscriptionRequest,
-  ):
-    | { document: DocumentNode; operationName: string | undefined; variables: Record<string, unknown> }
+  function prepare(request: SubscriptionRequest):
+    | {
+        document: DocumentNode;
+        operationName: string | undefined;
+        /** The operation's own name, as logs and spans show it (null: anonymous). */
+        name: string | null;
+        variables: Record<string, unknown>;
+      }
     | ExecutionResult {
     if (!federated) return refusal(ErrorCode.SERVICE_UNAVAILABLE, "The supergraph is not loaded yet.");
     if (typeof request.query !== "string" || request.query === "")
@@ -143,7 +151,12 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         "Only subscriptions are served here; send queries and mutations with POST /graphql.",
       );
     }
-    return { document, operationName, variables: (request.variables as Record<string, unknown> | null) ?? {} };
+    return {
+      document,
+      operationName,
+      name: operation.name?.value ?? null,
+      variables: (request.variables as Record<string, unknown> | null) ?? {},
+    };
   }
 
   return {
@@ -156,6 +169,8 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
     async subscribe(
       request: SubscriptionRequest,
       subscriber: Subscriber,
+      /** Called once when a subscription that started ends, whoever ends it. */
+      onEnd?: () => void,
     ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
       const prepared = prepare(request);
       if (!("document" in prepared) || !federated) return prepared as ExecutionResult;
@@ -186,6 +201,21 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
       });
       perClient.set(client, count + 1);
       options.onActive?.(1);
+      // Logged and traced as a query is, from its start to its end (an access line is written when a request ends).
+      const started = Date.now();
+      const about = {
+        reqId: subscriber.requestId,
+        operation: prepared.name,
+        subgraph: planned.primary.subgraph,
+      };
+      options.logger.info(about, "subscription started");
+      const span = startOperationSpan(`subscription ${prepared.name ?? planned.primary.subgraph}`, subscriber.headers, {
+        "graphql.operation.type": "subscription",
+        "graphql.operation.name": prepared.name ?? "",
+        "http.request_id": subscriber.requestId,
+        "supergraph.subgraph": planned.primary.subgraph,
+      });
+      let delivered = 0;
       const requestContext = {
         request: { query: request.query, variables: prepared.variables, operationName: prepared.operationName },
         context: {
@@ -199,12 +229,13 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         cache: undefined,
       } as unknown as GatewayGraphQLRequestContext;
 
-      let endedBy: EndReason | undefined;
-      let resolveEnded: (reason: EndReason) => void = () => {};
-      const ended = new Promise<EndReason>((resolve) => {
+      // "client": the client ended it (its generator's return()), which nothing is sent for.
+      let endedBy: EndReason | "client" | undefined;
+      let resolveEnded: (reason: EndReason | "client") => void = () => {};
+      const ended = new Promise<EndReason | "client">((resolve) => {
         resolveEnded = resolve;
       });
-      const end = (reason: EndReason) => {
+      const end = (reason: EndReason | "client") => {
         endedBy ??= reason;
         resolveEnded(reason);
       };
@@ -254,6 +285,7 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
       async function* results(): AsyncGenerator<ExecutionResult> {
         try {
           while (true) {
+            if (endedBy === "client") return;
             if (endedBy) {
               options.onEnded?.(endedBy);
               yield format(endedBecause(endedBy));
@@ -262,7 +294,8 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
             const event = backlog.shift();
             if (event) {
               options.onEvent?.();
-              yield format(await planned.complete(event, requestContext));
+              delivered++;
+              yield format(await span.run(() => planned.complete(event, requestContext)));
               continue;
             }
             if (upstreamEnded) {
@@ -283,11 +316,51 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
             await Promise.race([new Promise<void>((resolve) => (wake = resolve)), ended]);
           }
         } finally {
-          release();
-          await events.return?.();
+          await finish();
         }
       }
-      return results();
+      /** Everything a subscription holds, given back once however it ends (also if its results were never read). */
+      let finished = false;
+      async function finish(): Promise<void> {
+        if (finished) return;
+        finished = true;
+        release();
+        onEnd?.();
+        // Why it ended: the router's reason, the subgraph's end (complete, refused, or its connection lost), or the client's going away.
+        const reason =
+          endedBy ??
+          (!upstreamEnded
+            ? "client"
+            : upstreamEnded.error === undefined
+              ? "complete"
+              : Array.isArray(upstreamEnded.error)
+                ? "refused"
+                : "upstream");
+        options.logger.info({ ...about, events: delivered, ms: Date.now() - started, reason }, "subscription ended");
+        span.end(
+          { "supergraph.subscription.events": delivered, "supergraph.subscription.end_reason": reason },
+          reason === "upstream",
+        );
+        await events.return?.();
+      }
+      // A generator waiting for its next event runs a return() only after that event, and one never started
+      // does not run its finally at all: the client's end (graphql-ws's complete, a closed stream) would hold
+      // the subscription, its upstream and its place in the client's limit. Ending it first wakes the wait.
+      let begun = false;
+      const generator = results();
+      const generatorNext = generator.next.bind(generator);
+      const generatorReturn = generator.return.bind(generator);
+      generator.next = (...args) => {
+        begun = true;
+        return generatorNext(...args);
+      };
+      generator.return = async (value) => {
+        end("client");
+        const result = await generatorReturn(value);
+        if (!begun) await finish();
+        return result;
+      };
+      return generator;
     },
 
     /** The schema clients' subscriptions are checked against (of the supergraph in service). */

@@ -66,7 +66,12 @@ export function serveWebSocketSubscriptions(options: WebSocketOptions): { close(
         }
         const request = context.extra.request;
         connections.set(context.extra.socket, {
-          subscriber: { token, clientIp: options.clientIp(request), requestId: requestId(request.headers) },
+          subscriber: {
+            token,
+            clientIp: options.clientIp(request),
+            requestId: requestId(request.headers),
+            headers: request.headers,
+          },
           live: 0,
         });
         return true;
@@ -84,16 +89,11 @@ export function serveWebSocketSubscriptions(options: WebSocketOptions): { close(
             }),
           ];
         }
-        const started = await options.service.subscribe(payload, connection.subscriber);
+        // Counted until it ends, however it ends (a wrapping generator would see the client's end only at the next event).
+        const started = await options.service.subscribe(payload, connection.subscriber, () => connection.live--);
         if (!(Symbol.asyncIterator in started)) return (started as ExecutionResult).errors ?? [];
         connection.live++;
-        const stream = (async function* () {
-          try {
-            yield* started;
-          } finally {
-            connection.live--;
-          }
-        })();
+        const stream = started;
         // The document is checked already; graphql-ws only reads its operation type to call `subscribe`.
         return {
           schema: options.service.schema,

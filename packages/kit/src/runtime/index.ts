@@ -17,5 +17,11 @@ export { createErrorMasker } from "../mask-errors.ts";
 export { createMetrics, type Metrics } from "../metrics.ts";
 export { operationLabel, useOperationMetrics } from "../operation-metrics.ts";
 export { handleShutdownSignals } from "../shutdown.ts";
-export { injectTraceContext, startTracing, tracingEnabled } from "../tracing.ts";
+export {
+  injectTraceContext,
+  type OperationSpan,
+  startOperationSpan,
+  startTracing,
+  tracingEnabled,
+} from "../tracing.ts";
 export { InvalidTokenError, signUserToken, type VerifiedToken, type Viewer, verifyUserToken } from "../user-token.ts";
