@@ -204,6 +204,46 @@ describe("subscriptions through the router", () => {
     await bob.return?.();
   });
 
+  it("shares one subgraph subscription and one completion among identical subscriptions of one viewer, never across viewers", async () => {
+    const gauge = async (name: string) => {
+      const metrics = await (await fetch(`${router.internalUrl}/metrics`)).text();
+      return Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\d+)$`, "m").exec(metrics)?.[1]);
+    };
+    const query = "subscription { ticks { n item { name } } }";
+    // Two anonymous subscribers from one address (on two connections), and a signed-in one.
+    const first = wsClient().iterate({ query });
+    const second = wsClient().iterate({ query });
+    const dave = wsClient({ authorization: tokenFor("dave") }).iterate({ query });
+    const [secondsFirst, davesFirst] = [second.next(), dave.next()];
+    await firstResult(first.next(), () => live.publish({ n: ++tick, item: item() }));
+    await firstResult(secondsFirst, () => live.publish({ n: ++tick, item: item() }));
+    await firstResult(davesFirst, () => live.publish({ n: ++tick, item: item() }));
+    expect(await gauge("subscriptions_active")).toBe(3);
+    expect(await gauge("subscription_upstreams_active")).toBe(2);
+    // One event, each subscriber's copy the same.
+    live.publish({ n: 5000, item: { id: "shared" } });
+    const upTo5000 = async (events: AsyncIterableIterator<unknown>) => {
+      let result: unknown;
+      do result = (await events.next()).value;
+      while ((result as { data: { ticks: { n: number } } }).data.ticks.n !== 5000);
+      return result;
+    };
+    const expected = { data: { ticks: { n: 5000, item: { name: "Item shared" } } } };
+    expect(await Promise.all([upTo5000(first), upTo5000(second), upTo5000(dave)])).toEqual([
+      expected,
+      expected,
+      expected,
+    ]);
+    // The shared one stays open while one member is left, and closes with the last.
+    await first.return?.();
+    expect(await gauge("subscription_upstreams_active")).toBe(2);
+    await second.return?.();
+    await dave.return?.();
+    for (let attempt = 0; attempt < 50 && (await gauge("subscription_upstreams_active")) > 0; attempt++)
+      await new Promise((resolve) => setTimeout(resolve, 20));
+    expect(await gauge("subscription_upstreams_active")).toBe(0);
+  });
+
   it("ends a subscription when its token expires", async () => {
     const events = wsClient({ authorization: tokenFor("carol", 2) }).iterate({ query: "subscription { ticks { n } }" });
     const results: unknown[] = [];

@@ -93,6 +93,7 @@ export async function startRouter(
     logger,
     onActive: (delta) => metrics.subscriptionsActive.inc(delta),
     onEvent: () => metrics.subscriptionEvents.inc(),
+    onUpstreams: (size) => metrics.subscriptionUpstreams.set(size),
     onEnded: (reason) => metrics.subscriptionsEnded.inc({ reason }),
     formatError: createFormatError({
       logger,

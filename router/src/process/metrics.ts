@@ -81,6 +81,11 @@ export function createRouterMetrics(labels: Record<string, string> = {}) {
       help: "Live subscriptions, over every protocol.",
       registers,
     }),
+    subscriptionUpstreams: new Gauge({
+      name: "subscription_upstreams_active",
+      help: "Subscriptions open at the subgraphs: identical subscriptions of one viewer share one.",
+      registers,
+    }),
     subscriptionEvents: new Counter({
       name: "subscription_events_total",
       help: "Subscription events delivered to clients (each completed from the other subgraphs).",

@@ -23,6 +23,7 @@ import {
 import { limitErrorCode, limitValidationRules, type QueryLimits } from "../protection/limits.ts";
 import type { Revocations } from "../protection/revocations.ts";
 import { FederatedSubscriptions } from "./federated.ts";
+import { SharedUpstreams } from "./shared.ts";
 import { SubgraphSubscriptionClients } from "./upstream.ts";
 
 export interface SubscriptionRequest {
@@ -64,6 +65,8 @@ export interface SubscriptionServiceOptions {
   logger: Logger;
   onActive?: (delta: number) => void;
   onEvent?: () => void;
+  /** The number of subscriptions open at the subgraphs (identical ones share one, see shared.ts). */
+  onUpstreams?: (size: number) => void;
   onEnded?: (reason: EndReason) => void;
   /** Every error a client sees goes through the router's formatError, as a query's do (masking, codes). */
   formatError: (formatted: GraphQLFormattedError, error: unknown) => GraphQLFormattedError;
@@ -88,6 +91,7 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
   const upstream = new SubgraphSubscriptionClients(options.urls, () => ({
     [INTERNAL_TOKEN_HEADER]: options.signInternalToken(null),
   }));
+  const shared = new SharedUpstreams(options.onUpstreams);
   const perClient = new Map<string, number>();
   const live = new Set<(reason: EndReason) => void>();
 
@@ -196,9 +200,6 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         return refusal(ErrorCode.GRAPHQL_VALIDATION_FAILED, (error as Error).message);
       }
       const viewer = token && { userId: token.userId, role: token.role };
-      const events = upstream.subscribe(planned.primary, {
-        [INTERNAL_TOKEN_HEADER]: options.signInternalToken(viewer, subscriber.clientIp),
-      });
       perClient.set(client, count + 1);
       options.onActive?.(1);
       // Logged and traced as a query is, from its start to its end (an access line is written when a request ends).
@@ -260,27 +261,31 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         options.onActive?.(-1);
       };
 
-      // Events are read from the subgraph as they come, into a bounded backlog: a client that reads slower
+      // Events are taken from the subgraph as they come, into a bounded backlog: a client that reads slower
       // than events arrive is ended (and counted), never buffered for without bound.
       const backlog: GatewayGraphQLResponse[] = [];
       let upstreamEnded: { error?: unknown } | undefined;
       let wake: () => void = () => {};
-      void (async () => {
-        try {
-          for await (const event of events) {
-            if (backlog.length >= options.subscriptions.maxBacklog) {
-              end("slow");
-              break;
-            }
-            backlog.push(event);
+      // Identical subscriptions of one viewer share the subgraph's subscription and each event's completion (shared.ts).
+      const membership = shared.join(
+        JSON.stringify([request.query, prepared.operationName ?? null, prepared.variables, viewer]),
+        () =>
+          upstream.subscribe(planned.primary, {
+            [INTERNAL_TOKEN_HEADER]: options.signInternalToken(viewer, subscriber.clientIp),
+          }),
+        {
+          event(event) {
+            if (endedBy) return;
+            if (backlog.length >= options.subscriptions.maxBacklog) end("slow");
+            else backlog.push(event);
             wake();
-          }
-          upstreamEnded = {};
-        } catch (error) {
-          upstreamEnded = { error };
-        }
-        wake();
-      })();
+          },
+          ended(outcome) {
+            upstreamEnded = outcome;
+            wake();
+          },
+        },
+      );
 
       async function* results(): AsyncGenerator<ExecutionResult> {
         try {
@@ -295,7 +300,9 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
             if (event) {
               options.onEvent?.();
               delivered++;
-              yield format(await span.run(() => planned.complete(event, requestContext)));
+              yield format(
+                await membership.complete(event, () => span.run(() => planned.complete(event, requestContext))),
+              );
               continue;
             }
             if (upstreamEnded) {
@@ -341,7 +348,7 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
           { "supergraph.subscription.events": delivered, "supergraph.subscription.end_reason": reason },
           reason === "upstream",
         );
-        await events.return?.();
+        membership.leave();
       }
       // A generator waiting for its next event runs a return() only after that event, and one never started
       // does not run its finally at all: the client's end (graphql-ws's complete, a closed stream) would hold
