@@ -97,6 +97,8 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
     const part = (json: string) => `\r\ncontent-type: application/json; charset=utf-8\r\n\r\n${json}\r\n--${BOUNDARY}`;
     const heartbeat = setInterval(() => response.write(part("{}")), options.heartbeatMs);
     response.once("close", () => void stream.return(undefined));
+    // A client that went away while the subscription was being checked closed before the listener was there.
+    if (response.destroyed) void stream.return(undefined);
     try {
       for await (const result of stream) {
         if (response.destroyed) break;

@@ -23,7 +23,7 @@ import {
 import { limitErrorCode, limitValidationRules, type QueryLimits } from "../protection/limits.ts";
 import type { Revocations } from "../protection/revocations.ts";
 import { FederatedSubscriptions } from "./federated.ts";
-import { SharedUpstreams } from "./shared.ts";
+import { type Membership, SharedUpstreams } from "./shared.ts";
 import { SubgraphSubscriptionClients } from "./upstream.ts";
 
 export interface SubscriptionRequest {
@@ -92,6 +92,8 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
     [INTERNAL_TOKEN_HEADER]: options.signInternalToken(null),
   }));
   const shared = new SharedUpstreams(options.onUpstreams);
+  /** Which supergraph subscriptions are planned against: only those planned against the same one share. */
+  let generation = 0;
   const perClient = new Map<string, number>();
   const live = new Set<(reason: EndReason) => void>();
 
@@ -167,6 +169,7 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
     /** Plans every later subscription against this supergraph (live ones keep theirs). */
     update(supergraphSdl: string): void {
       federated = new FederatedSubscriptions(supergraphSdl, options.dataSources);
+      generation++;
     },
 
     /** The subscription's results, or one result with the errors that refused it. */
@@ -200,6 +203,49 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         return refusal(ErrorCode.GRAPHQL_VALIDATION_FAILED, (error as Error).message);
       }
       const viewer = token && { userId: token.userId, role: token.role };
+
+      // "client": the client ended it (its generator's return()), which nothing is sent for.
+      let endedBy: EndReason | "client" | undefined;
+      // Events are taken from the subgraph as they come, into a bounded backlog: a client that reads slower
+      // than events arrive is ended (and counted), never buffered for without bound.
+      const backlog: GatewayGraphQLResponse[] = [];
+      let upstreamEnded: { error?: unknown } | undefined;
+      let wake: () => void = () => {};
+      const end = (reason: EndReason | "client") => {
+        endedBy ??= reason;
+        wake();
+      };
+      // Identical subscriptions of one viewer, planned against the same supergraph, share the subgraph's
+      // subscription and each event's completion (shared.ts).
+      let membership: Membership;
+      try {
+        membership = shared.join(
+          JSON.stringify([generation, request.query, prepared.operationName ?? null, prepared.variables, viewer]),
+          () =>
+            upstream.subscribe(planned.primary, {
+              [INTERNAL_TOKEN_HEADER]: options.signInternalToken(viewer, subscriber.clientIp),
+            }),
+          {
+            event(event) {
+              if (endedBy) return;
+              if (backlog.length >= options.subscriptions.maxBacklog) end("slow");
+              else backlog.push(event);
+              wake();
+            },
+            ended(outcome) {
+              upstreamEnded = outcome;
+              wake();
+            },
+          },
+        );
+      } catch (error) {
+        options.logger.error({ err: error, subgraph: planned.primary.subgraph }, "subscription could not be opened");
+        return refusal(
+          ErrorCode.SERVICE_UNAVAILABLE,
+          `The ${planned.primary.subgraph} subgraph cannot be subscribed to.`,
+        );
+      }
+
       perClient.set(client, count + 1);
       options.onActive?.(1);
       // Logged and traced as a query is, from its start to its end (an access line is written when a request ends).
@@ -210,6 +256,7 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         subgraph: planned.primary.subgraph,
       };
       options.logger.info(about, "subscription started");
+      // A shared completion runs in the span of the member that asked for it first.
       const span = startOperationSpan(`subscription ${prepared.name ?? planned.primary.subgraph}`, subscriber.headers, {
         "graphql.operation.type": "subscription",
         "graphql.operation.name": prepared.name ?? "",
@@ -230,16 +277,6 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         cache: undefined,
       } as unknown as GatewayGraphQLRequestContext;
 
-      // "client": the client ended it (its generator's return()), which nothing is sent for.
-      let endedBy: EndReason | "client" | undefined;
-      let resolveEnded: (reason: EndReason | "client") => void = () => {};
-      const ended = new Promise<EndReason | "client">((resolve) => {
-        resolveEnded = resolve;
-      });
-      const end = (reason: EndReason | "client") => {
-        endedBy ??= reason;
-        resolveEnded(reason);
-      };
       live.add(end);
       const timers: NodeJS.Timeout[] = [];
       if (token) {
@@ -260,32 +297,6 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         else perClient.delete(client);
         options.onActive?.(-1);
       };
-
-      // Events are taken from the subgraph as they come, into a bounded backlog: a client that reads slower
-      // than events arrive is ended (and counted), never buffered for without bound.
-      const backlog: GatewayGraphQLResponse[] = [];
-      let upstreamEnded: { error?: unknown } | undefined;
-      let wake: () => void = () => {};
-      // Identical subscriptions of one viewer share the subgraph's subscription and each event's completion (shared.ts).
-      const membership = shared.join(
-        JSON.stringify([request.query, prepared.operationName ?? null, prepared.variables, viewer]),
-        () =>
-          upstream.subscribe(planned.primary, {
-            [INTERNAL_TOKEN_HEADER]: options.signInternalToken(viewer, subscriber.clientIp),
-          }),
-        {
-          event(event) {
-            if (endedBy) return;
-            if (backlog.length >= options.subscriptions.maxBacklog) end("slow");
-            else backlog.push(event);
-            wake();
-          },
-          ended(outcome) {
-            upstreamEnded = outcome;
-            wake();
-          },
-        },
-      );
 
       async function* results(): AsyncGenerator<ExecutionResult> {
         try {
@@ -320,7 +331,10 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
               yield format(endedBecause("upstream", planned.primary.subgraph));
               return;
             }
-            await Promise.race([new Promise<void>((resolve) => (wake = resolve)), ended]);
+            // Woken by an event, the upstream's end or this subscription's (end() wakes it too).
+            await new Promise<void>((resolve) => {
+              wake = resolve;
+            });
           }
         } finally {
           await finish();
@@ -352,19 +366,14 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
       }
       // A generator waiting for its next event runs a return() only after that event, and one never started
       // does not run its finally at all: the client's end (graphql-ws's complete, a closed stream) would hold
-      // the subscription, its upstream and its place in the client's limit. Ending it first wakes the wait.
-      let begun = false;
+      // the subscription, its upstream and its place in the client's limit. Ending it first wakes the wait;
+      // finish() then gives back what a generator never started still holds (it runs once either way).
       const generator = results();
-      const generatorNext = generator.next.bind(generator);
       const generatorReturn = generator.return.bind(generator);
-      generator.next = (...args) => {
-        begun = true;
-        return generatorNext(...args);
-      };
       generator.return = async (value) => {
         end("client");
         const result = await generatorReturn(value);
-        if (!begun) await finish();
+        await finish();
         return result;
       };
       return generator;

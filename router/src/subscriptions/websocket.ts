@@ -89,10 +89,20 @@ export function serveWebSocketSubscriptions(options: WebSocketOptions): { close(
             }),
           ];
         }
-        // Counted until it ends, however it ends (a wrapping generator would see the client's end only at the next event).
-        const started = await options.service.subscribe(payload, connection.subscriber, () => connection.live--);
-        if (!(Symbol.asyncIterator in started)) return (started as ExecutionResult).errors ?? [];
+        // Counted from before the checks (a burst of subscribe messages must not pass the limit together) until
+        // it ends, however it ends (a wrapping generator would see the client's end only at the next event).
         connection.live++;
+        let started: Awaited<ReturnType<SubscriptionService["subscribe"]>>;
+        try {
+          started = await options.service.subscribe(payload, connection.subscriber, () => connection.live--);
+        } catch (error) {
+          connection.live--;
+          throw error;
+        }
+        if (!(Symbol.asyncIterator in started)) {
+          connection.live--;
+          return (started as ExecutionResult).errors ?? [];
+        }
         const stream = started;
         // The document is checked already; graphql-ws only reads its operation type to call `subscribe`.
         return {
