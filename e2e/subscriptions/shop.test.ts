@@ -1,7 +1,6 @@
 import { ApolloClient, gql, HttpLink, InMemoryCache } from "@apollo/client/core";
 import {
   ApolloClient as ApolloClient4,
-  gql as gql4,
   HttpLink as HttpLink4,
   InMemoryCache as InMemoryCache4,
 } from "@apollo/client-4";
@@ -220,41 +219,41 @@ describe("the shop's subscriptions", () => {
     watch.stop();
   });
 
-  it("reaches Apollo Client 3 over its default HttpLink (multipart HTTP subscriptions)", async () => {
-    const product = await createProduct(stack, admin, { name: "Apollo 3 Live", stock: 3 });
-    const apollo = new ApolloClient({ cache: new InMemoryCache(), link: new HttpLink({ uri: stack.routerUrl }) });
+  /** What the Apollo Client tests use of a client, whichever its major version and link. */
+  interface ApolloSubscriber {
+    subscribe(options: { query: ReturnType<typeof gql>; variables: { id: string } }): {
+      subscribe(observer: { next(result: { data?: unknown }): void }): { unsubscribe(): void };
+    };
+    stop(): void;
+  }
+  async function expectApolloLive(name: string, apollo: ApolloSubscriber): Promise<void> {
+    const product = await createProduct(stack, admin, { name, stock: 3 });
     const received: unknown[] = [];
-    const subscription = apollo
-      .subscribe<{ productUpdated: unknown }>({ query: gql(PRODUCT_UPDATED), variables: { id: product.id } })
-      .subscribe({ next: (result) => result.data && received.push(result.data.productUpdated) });
+    const subscription = apollo.subscribe({ query: gql(PRODUCT_UPDATED), variables: { id: product.id } }).subscribe({
+      next: (result) => result.data && received.push((result.data as { productUpdated: unknown }).productUpdated),
+    });
     await expectLive(product.id, received);
     subscription.unsubscribe();
     apollo.stop();
-  });
+  }
 
-  it("reaches Apollo Client 4 over its default HttpLink (multipart HTTP subscriptions)", async () => {
-    const product = await createProduct(stack, admin, { name: "Apollo 4 Live", stock: 3 });
-    const apollo = new ApolloClient4({ cache: new InMemoryCache4(), link: new HttpLink4({ uri: stack.routerUrl }) });
-    const received: unknown[] = [];
-    const subscription = apollo
-      .subscribe<{ productUpdated: unknown }>({ query: gql4(PRODUCT_UPDATED), variables: { id: product.id } })
-      .subscribe({ next: (result) => result.data && received.push(result.data.productUpdated) });
-    await expectLive(product.id, received);
-    subscription.unsubscribe();
-    apollo.stop();
-  });
+  it("reaches Apollo Client 3 over its default HttpLink (multipart HTTP subscriptions)", () =>
+    expectApolloLive(
+      "Apollo 3 Live",
+      new ApolloClient({ cache: new InMemoryCache(), link: new HttpLink({ uri: stack.routerUrl }) }),
+    ));
 
-  it("reaches Apollo Client 4 over WebSocket (GraphQLWsLink with graphql-ws)", async () => {
-    const product = await createProduct(stack, admin, { name: "Apollo 4 WS Live", stock: 3 });
-    const apollo = new ApolloClient4({ cache: new InMemoryCache4(), link: new GraphQLWsLink(ws()) });
-    const received: unknown[] = [];
-    const subscription = apollo
-      .subscribe<{ productUpdated: unknown }>({ query: gql4(PRODUCT_UPDATED), variables: { id: product.id } })
-      .subscribe({ next: (result) => result.data && received.push(result.data.productUpdated) });
-    await expectLive(product.id, received);
-    subscription.unsubscribe();
-    apollo.stop();
-  });
+  it("reaches Apollo Client 4 over its default HttpLink (multipart HTTP subscriptions)", () =>
+    expectApolloLive(
+      "Apollo 4 Live",
+      new ApolloClient4({ cache: new InMemoryCache4(), link: new HttpLink4({ uri: stack.routerUrl }) }),
+    ));
+
+  it("reaches Apollo Client 4 over WebSocket (GraphQLWsLink with graphql-ws)", () =>
+    expectApolloLive(
+      "Apollo 4 WS Live",
+      new ApolloClient4({ cache: new InMemoryCache4(), link: new GraphQLWsLink(ws()) }),
+    ));
 
   it("reaches urql over WebSocket (subscriptionExchange with graphql-ws)", async () => {
     const product = await createProduct(stack, admin, { name: "Urql Live", stock: 3 });

@@ -103,13 +103,12 @@ export function serveWebSocketSubscriptions(options: WebSocketOptions): { close(
           connection.live--;
           return (started as ExecutionResult).errors ?? [];
         }
-        const stream = started;
         // The document is checked already; graphql-ws only reads its operation type to call `subscribe`.
         return {
           schema: options.service.schema,
           document: parse(payload.query),
           operationName: payload.operationName,
-          contextValue: { stream },
+          contextValue: { stream: started },
         };
       },
       subscribe: (args) => (args.contextValue as { stream: AsyncGenerator<ExecutionResult> }).stream,
