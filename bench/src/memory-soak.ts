@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { testDatabaseSettings } from "@supergraph/db/testing";
 import { imageEntrypoint } from "../../scripts/image-layout.ts";
+import { SERVICE_ENV } from "./own-supergraph/stack.ts";
 import { freePort, spawnPinned, stop } from "./processes.ts";
 
 // Run by hand (not a test): the router's peak RSS under a flood of queries it has never seen, each a new
@@ -54,14 +55,6 @@ async function waitReady(url: string, child: ChildProcess, what: string): Promis
 const children: ChildProcess[] = [];
 const databases = await Promise.all(SUBGRAPHS.map((name) => testDatabaseSettings(name)));
 try {
-  const common = {
-    NODE_ENV: "development",
-    LOG_LEVEL: "warn",
-    HOST: "127.0.0.1",
-    PASSWORD_HASH_COST: "12",
-    JWT_SECRET: "b".repeat(40),
-    INTERNAL_TOKEN_SECRET: "c".repeat(40),
-  };
   const urls: Record<string, string> = {};
   for (const [index, name] of SUBGRAPHS.entries()) {
     const port = await freePort();
@@ -70,7 +63,7 @@ try {
       "others",
       ["--import", "tsx", join(here, `subgraphs/${name}/src/main.ts`)],
       {
-        ...common,
+        ...SERVICE_ENV,
         ...databases[index]?.env,
         [`${name.toUpperCase()}_PORT`]: String(port),
         PRODUCTS_URL: urls.products ?? "",
@@ -87,7 +80,7 @@ try {
     "gateway",
     [...flags, "--import", "tsx", join(repo, "router/src/main.ts")],
     {
-      ...common,
+      ...SERVICE_ENV,
       NODE_ENV: "production",
       NODE_OPTIONS: nodeOptions,
       PORT: String(port),

@@ -12,6 +12,16 @@ import { routerImage } from "../router-image.ts";
 const repoRoot = join(import.meta.dirname, "../../..");
 const SUBGRAPHS = REGISTRY.map((subgraph) => subgraph.name);
 
+/** What every service of our supergraph runs with in the bench (quiet logs, cheap password hashing, fixed secrets). */
+export const SERVICE_ENV = {
+  NODE_ENV: "development",
+  LOG_LEVEL: "warn",
+  HOST: "127.0.0.1",
+  PASSWORD_HASH_COST: "12",
+  JWT_SECRET: "b".repeat(40),
+  INTERNAL_TOKEN_SECRET: "c".repeat(40),
+};
+
 export type DatabaseKind = "postgres" | "embedded";
 
 export interface OwnSupergraph {
@@ -85,14 +95,6 @@ export async function startOwnSupergraph(
     for (const child of children.reverse()) await stop(child);
     await Promise.all(databases.map((database) => database.drop()));
   };
-  const common = {
-    NODE_ENV: "development",
-    LOG_LEVEL: "warn",
-    HOST: "127.0.0.1",
-    PASSWORD_HASH_COST: "12",
-    JWT_SECRET: "b".repeat(40),
-    INTERNAL_TOKEN_SECRET: "c".repeat(40),
-  };
   try {
     const urls: Record<string, string> = {};
     const subgraphPids: Record<string, number> = {};
@@ -104,7 +106,7 @@ export async function startOwnSupergraph(
         "others",
         ["--import", "tsx", join(repoRoot, entryPath(name))],
         {
-          ...common,
+          ...SERVICE_ENV,
           ...databases[index]?.env,
           [portVariable(name)]: String(port),
           ...Object.fromEntries(calls.map((callee) => [urlVariable(callee), urls[callee] ?? ""])),
@@ -120,7 +122,7 @@ export async function startOwnSupergraph(
       "gateway",
       ["dist/main.js"],
       {
-        ...common,
+        ...SERVICE_ENV,
         NODE_ENV: "production",
         LOG_LEVEL: "info",
         PORT: String(routerPort),
