@@ -128,7 +128,6 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
       if (!answer.response.writableEnded) continue;
       const ms = performance.now() - answer.started;
       try {
-        options.metrics.cacheResults.inc({ result: "hit" });
         options.metrics.graphqlRequests.observe(
           { operation: operationLabel(operationNames, answer.hit.operationName), outcome: "ok" },
           ms / 1000,
@@ -137,6 +136,11 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
         // Recording is best effort; the answers are already sent.
       }
       lines.push({ reqId: answer.id, method: "POST", url: "/graphql", statusCode: 200, ms: Math.round(ms) });
+    }
+    try {
+      if (lines.length > 0) options.metrics.cacheResults.inc({ result: "hit" }, lines.length);
+    } catch {
+      // Best effort, as above.
     }
     try {
       // The batch's access lines in one write (see createAccessLog).
