@@ -19,6 +19,8 @@
 //   BENCH_PAIR_A_NODE, BENCH_PAIR_B_NODE  the Node that side runs on (current, image or a path; BENCH_NODE's)
 //   BENCH_PAIR_ROUNDS (10), BENCH_SECONDS (10) measured per round after BENCH_WARMUP_SECONDS (3),
 //   BENCH_CONNECTIONS (50, half to each side)
+//   BENCH_PAIR_IDENTICAL=1      every request the same bytes; by default each is distinct (a nonce in its
+//                               extensions, the same cache entry), as the bench's cache-hit rows send them
 // Writes bench/results/<date>-pair.md.
 import type { ChildProcess } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
@@ -43,7 +45,7 @@ export function parseEnvList(text: string | undefined, what: string): Record<str
   return env;
 }
 
-const median = (values: readonly number[]): number => {
+export const median = (values: readonly number[]): number => {
   const sorted = [...values].sort((a, b) => a - b);
   const middle = Math.floor(sorted.length / 2);
   return sorted.length % 2
@@ -193,6 +195,8 @@ export interface PairSettings {
   warmupSeconds: number;
   /** Per side. */
   connections: number;
+  /** Every request the same bytes (else each distinct, as the bench's cache-hit rows send them). */
+  identical: boolean;
   /** Called with each round's figures as it ends. */
   onRound?: (round: PairRound) => void;
 }
@@ -218,7 +222,7 @@ async function measure(router: Running, settings: PairSettings): Promise<RoundFi
     warmupSeconds,
     durationSeconds: seconds,
     expected: router.expected,
-    distinct: false,
+    distinct: !settings.identical,
   });
   const cpu = treeCpuSeconds(pid) - before;
   // CPU over warm-up and measurement, per request measured and warmed alike (same rate).
@@ -332,6 +336,7 @@ async function main(): Promise<void> {
     seconds: Number(process.env.BENCH_SECONDS ?? 10),
     warmupSeconds: Number(process.env.BENCH_WARMUP_SECONDS ?? 3),
     connections: Math.max(1, Math.floor(Number(process.env.BENCH_CONNECTIONS ?? 50) / 2)),
+    identical: process.env.BENCH_PAIR_IDENTICAL === "1",
     onRound: (round) => console.log(row(round)),
   };
   console.log(HEADER.join("\n"));
@@ -349,7 +354,7 @@ async function main(): Promise<void> {
   const markdown = [
     `# Pair ${date}: B's CPU per cache hit over A's, ${median(ratios).toFixed(3)} (median of ${ratios.length} rounds)`,
     "",
-    `- machine: ${machineDescription()}; both routers pinned to core 0, each loaded by its own wrk on core 1 with ${settings.connections} connections, ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up per round`,
+    `- machine: ${machineDescription()}; both routers pinned to core 0, each loaded by its own wrk on core 1 with ${settings.connections} connections (${settings.identical ? "every request the same bytes" : "each request distinct, one cache entry"}), ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up per round`,
     `- A: ${describe(settings.a)}`,
     `- B: ${describe(settings.b)}`,
     `- ratios by round: ${ratios.map((ratio) => ratio.toFixed(3)).join(", ")}`,
