@@ -7,6 +7,7 @@ import { afterAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
 import { runLoad } from "./load.ts";
 import { benchNode, imageNodeMajor } from "./node-binary.ts";
+import { runHitsVsBare } from "./hits-vs-bare.ts";
 import { canPair, parseEnvList, runPair } from "./pair.ts";
 import { runPublicShape } from "./public-shape/run.ts";
 import { removeRouterImage, routerImage } from "./router-image.ts";
@@ -169,6 +170,23 @@ describe("the public-shape benchmark", () => {
       await expect(refusing).rejects.toThrow(/router B gave \d+ wrong or failed answers in round 1/);
       // wrk runs whole seconds: anything else would skew CPU per hit, so it is refused before anything starts.
       await expect(runPair({ ...settings, seconds: 1.5, a, b: a })).rejects.toThrow(/must be whole seconds/);
+    },
+  );
+
+  it.runIf(canPair())(
+    "loads cache hits and the bare server in turn, every answer checked (npm run bench:hits)",
+    { timeout: 120_000 },
+    async () => {
+      const rounds = await runHitsVsBare({ rounds: 2, seconds: 1, warmupSeconds: 1, connections: 2 });
+      expect(rounds.map((round) => round.round)).toEqual([1, 2]);
+      for (const { router, bare } of rounds) {
+        expect([router.errors, bare.errors]).toEqual([0, 0]);
+        for (const figures of [router, bare]) {
+          expect(figures.rps).toBeGreaterThan(0);
+          expect(figures.p99).toBeGreaterThan(0);
+          expect(figures.usPerRequest).toBeGreaterThan(0);
+        }
+      }
     },
   );
 });
