@@ -111,7 +111,13 @@ async function startLane(
       headers: { "content-type": "application/json", ...headers },
       body: typeof body === "string" ? body : JSON.stringify(body),
     });
-  const close = () => http.app.close();
+  // Its keep-alive connections (fetch keeps them) ended at once: a stopping server would wait a second
+  // for them to be idle (keep-alive-drain.ts), in every test.
+  const close = async () => {
+    const closing = http.app.close();
+    http.app.server.closeAllConnections();
+    await closing;
+  };
   running.push(close);
   return { url, logs, metrics, http, remember, post, compressions };
 }
