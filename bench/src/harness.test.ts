@@ -5,9 +5,9 @@ import { buildSchema } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { afterAll, describe, expect, it } from "vitest";
 import { WebSocketServer } from "ws";
+import { runHitsVsBare } from "./hits-vs-bare.ts";
 import { runLoad } from "./load.ts";
 import { benchNode, imageNodeMajor } from "./node-binary.ts";
-import { runHitsVsBare } from "./hits-vs-bare.ts";
 import { canPair, parseEnvList, runPair } from "./pair.ts";
 import { runPublicShape } from "./public-shape/run.ts";
 import { removeRouterImage, routerImage } from "./router-image.ts";
@@ -177,7 +177,11 @@ describe("the public-shape benchmark", () => {
     "loads cache hits and the bare server in turn, every answer checked (npm run bench:hits)",
     { timeout: 120_000 },
     async () => {
-      const rounds = await runHitsVsBare({ rounds: 2, seconds: 1, warmupSeconds: 1, connections: 2 });
+      const settings = { rounds: 2, seconds: 1, warmupSeconds: 1, connections: 2 };
+      // Refused before anything starts: no rounds, or seconds wrk cannot run.
+      await expect(runHitsVsBare({ ...settings, rounds: 0 })).rejects.toThrow(/not a count of rounds/);
+      await expect(runHitsVsBare({ ...settings, seconds: 1.5 })).rejects.toThrow(/must be whole seconds/);
+      const rounds = await runHitsVsBare(settings);
       expect(rounds.map((round) => round.round)).toEqual([1, 2]);
       for (const { router, bare } of rounds) {
         expect([router.errors, bare.errors]).toEqual([0, 0]);

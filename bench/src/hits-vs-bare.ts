@@ -2,11 +2,12 @@
 // saturated p99 of a hit next to the bare server's own in the same phase of the machine.
 //
 // Why not the rows of `npm run bench`: there each gateway's runs come one after the other, and on this
-// kind of VM the bare server's p99 at saturation moved from 3 to 24 ms between runs minutes apart
-// (bench/README.md, "Variance"): a ratio of two such rows says more about the minutes than the router.
+// kind of VM a saturated p99 moves by half or more between runs minutes apart (bench/README.md,
+// "Variance"): a ratio of two such rows says as much about the minutes as about the router.
 // Here the router (cache on, as it ships) and the bare server run at once, both pinned to the same core,
-// and are loaded one at a time, in turn (which goes first alternates by round), so each round's two
-// figures come from the same few seconds of the machine. Needs taskset, two cores and wrk.
+// and are loaded one at a time, in turn (which goes first alternates by round; new processes of both
+// every round), so each round's two figures come from the same minute of the machine. Needs taskset,
+// two cores and wrk.
 //
 // Settings (environment): BENCH_HITS_ROUNDS (6), BENCH_SECONDS (10) measured per run after
 // BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (50). Writes bench/results/<date>-hits-vs-bare.md.
@@ -17,7 +18,7 @@ import { request } from "undici";
 import { canPair, median } from "./pair.ts";
 import { freePort, load, nodePid, spawnPinned, stop, treeCpuSeconds, waitFor } from "./processes.ts";
 import { GATEWAYS, startBenchSubgraphs, TEST_BODY } from "./public-shape/run.ts";
-import { machineDescription } from "./report.ts";
+import { machineDescription, sourcesDescription } from "./report.ts";
 
 const ROUTER = "router cache-hit";
 const BARE = "bare node http (same bytes)";
@@ -105,15 +106,10 @@ async function measure(target: Running, expected: string, settings: HitsSettings
   };
 }
 
-/** The router and the bare server on the public shape's subgraphs, loaded in turn for `rounds` rounds. */
-export async function runHitsVsBare(settings: HitsSettings): Promise<HitsRound[]> {
-  if (!canPair()) throw new Error("bench:hits needs taskset and two or more cores, and wrk (apt-get install wrk)");
-  const stack = await startBenchSubgraphs();
-  const started: Running[] = [];
-  const rounds: HitsRound[] = [];
+/** The router, its answer to TestQuery checked and stored, then the bare server sending that answer. */
+async function startBoth(supergraphFile: string): Promise<{ router: Running; bare: Running; expected: string }> {
+  const router = await start(ROUTER, supergraphFile);
   try {
-    const router = await start(ROUTER, stack.file);
-    started.push(router);
     // The router's answer is what the bare server sends (its BODY_FILE) and what every response must be.
     const expected = (await post(router.url)).text;
     if (!(JSON.parse(expected) as { data?: unknown }).data)
@@ -121,26 +117,54 @@ export async function runHitsVsBare(settings: HitsSettings): Promise<HitsRound[]
     const second = await post(router.url);
     if (second.cache !== "HIT" || second.text !== expected)
       throw new Error(`the router did not answer from its cache (x-cache: ${second.cache})`);
-    writeFileSync(join(dirname(stack.file), "expected.json"), expected);
-    const bare = await start(BARE, stack.file);
-    started.push(bare);
+    writeFileSync(join(dirname(supergraphFile), "expected.json"), expected);
+    return { router, bare: await start(BARE, supergraphFile), expected };
+  } catch (error) {
+    await stop(router.child);
+    throw error;
+  }
+}
+
+/** The router and the bare server on the public shape's subgraphs, loaded in turn for `rounds` rounds. */
+export async function runHitsVsBare(settings: HitsSettings): Promise<HitsRound[]> {
+  if (!canPair()) throw new Error("bench:hits needs taskset and two or more cores, and wrk (apt-get install wrk)");
+  if (!Number.isInteger(settings.rounds) || settings.rounds < 1)
+    throw new Error(`rounds: ${settings.rounds} is not a count of rounds`);
+  // wrk runs whole seconds, and CPU per request divides by them.
+  if (
+    ![settings.seconds, settings.warmupSeconds].every(Number.isInteger) ||
+    settings.seconds < 1 ||
+    settings.warmupSeconds < 0
+  )
+    throw new Error(
+      `seconds (${settings.seconds}) and warm-up seconds (${settings.warmupSeconds}) must be whole seconds, at least 1 and 0`,
+    );
+  const stack = await startBenchSubgraphs();
+  const rounds: HitsRound[] = [];
+  try {
     for (let round = 1; round <= settings.rounds; round++) {
-      const order = round % 2 ? [router, bare] : [bare, router];
-      const figures = new Map<Running, RunFigures>();
-      for (const target of order) figures.set(target, await measure(target, expected, settings));
-      const result = { round, router: figures.get(router) as RunFigures, bare: figures.get(bare) as RunFigures };
-      for (const [name, figure] of [
-        [ROUTER, result.router],
-        [BARE, result.bare],
-      ] as const) {
-        if (figure.errors > 0)
-          throw new Error(`${name} gave ${figure.errors} wrong or failed answers in round ${round}`);
+      // New processes every round, as in bench:pair: one process can run a few percent off another of
+      // the same build for its whole life.
+      const { router, bare, expected } = await startBoth(stack.file);
+      try {
+        const order = round % 2 ? [router, bare] : [bare, router];
+        const figures = new Map<Running, RunFigures>();
+        for (const target of order) figures.set(target, await measure(target, expected, settings));
+        const result = { round, router: figures.get(router) as RunFigures, bare: figures.get(bare) as RunFigures };
+        for (const [name, figure] of [
+          [ROUTER, result.router],
+          [BARE, result.bare],
+        ] as const) {
+          if (figure.errors > 0)
+            throw new Error(`${name} gave ${figure.errors} wrong or failed answers in round ${round}`);
+        }
+        rounds.push(result);
+        settings.onRound?.(result);
+      } finally {
+        await Promise.all([stop(router.child), stop(bare.child)]);
       }
-      rounds.push(result);
-      settings.onRound?.(result);
     }
   } finally {
-    await Promise.all(started.map((target) => stop(target.child)));
     await stack.stop();
   }
   return rounds;
@@ -168,7 +192,8 @@ async function main(): Promise<void> {
   const markdown = [
     `# Cache hits and the bare server, in turn ${date}: p99 ${of((r) => r.router.p99)} ms against ${of((r) => r.bare.p99)} ms (medians of ${rounds.length} rounds)`,
     "",
-    `- machine: ${machineDescription()}; both pinned to core 0, loaded in turn by wrk on core 1 with ${settings.connections} connections (each request distinct, one cache entry), ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up per run`,
+    `- machine: ${machineDescription()}; both pinned to core 0, loaded in turn by wrk on core 1 with ${settings.connections} connections (each request distinct, one cache entry), ${settings.seconds} s after ${settings.warmupSeconds} s of warm-up per run; new processes of both every round`,
+    `- router: the current sources (${sourcesDescription()}), as it ships`,
     `- medians by round: hits/bare throughput ${of((r) => r.router.rps / r.bare.rps).toFixed(2)}, hits/bare p99 ${of((r) => r.router.p99 / r.bare.p99).toFixed(2)}, hits/bare CPU per request ${of((r) => r.router.usPerRequest / r.bare.usPerRequest).toFixed(2)}`,
     "",
     ...HEADER,

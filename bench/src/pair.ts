@@ -30,7 +30,7 @@ import { imageEntrypoint } from "../../scripts/image-layout.ts";
 import { benchNode, type NodeBinary } from "./node-binary.ts";
 import { freePort, load, nodePid, pinned, spawnPinned, stop, treeCpuSeconds } from "./processes.ts";
 import { routerEnv, startBenchSubgraphs, TEST_BODY } from "./public-shape/run.ts";
-import { machineDescription } from "./report.ts";
+import { machineDescription, sourcesDescription } from "./report.ts";
 import { routerImage } from "./router-image.ts";
 import { useWrk } from "./wrk.ts";
 
@@ -344,7 +344,7 @@ async function main(): Promise<void> {
   const ratios = rounds.map((round) => round.ratio);
   const date = new Date().toISOString().slice(0, 19);
   const describe = (target: Side) =>
-    `${target.dir} on Node ${target.node.version}${
+    `${target.dir === routerImage() ? `the current sources (${sourcesDescription()})` : target.dir} on Node ${target.node.version}${
       Object.keys(target.env).length
         ? ` with ${Object.entries(target.env)
             .map(([name, value]) => `${name}=${value}`)

@@ -1,3 +1,4 @@
+import { execFileSync } from "node:child_process";
 import { mkdirSync, writeFileSync } from "node:fs";
 import { cpus, totalmem } from "node:os";
 import { join } from "node:path";
@@ -129,6 +130,21 @@ function subscriptionTable(rows: SubscriptionResult[]): string[] {
 export function machineDescription(): string {
   const cores = cpus();
   return `${cores.length} × ${cores[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; benchmarked processes on Node ${benchNode().version}`;
+}
+
+/** The commit the current sources are at, `+changes` when the work tree differs from it. */
+export function sourcesDescription(): string {
+  const git = (...args: string[]) =>
+    execFileSync("git", args, {
+      cwd: import.meta.dirname,
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+    }).trim();
+  try {
+    return `${git("rev-parse", "--short", "HEAD")}${git("status", "--porcelain", "--untracked-files=no") ? "+changes" : ""}`;
+  } catch {
+    return "unknown (not a git checkout)";
+  }
 }
 
 export function writeResults(

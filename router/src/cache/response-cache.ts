@@ -5,9 +5,9 @@ import { LRUCache } from "lru-cache";
 import type { Compression, Encodable, Encoding } from "../http/compression.ts";
 import type { ByteBudget } from "../process/bounded-cache.ts";
 import type { CacheHealth } from "./health.ts";
+import { querySha256 } from "./query-hash.ts";
 import type { CacheStore } from "./store.ts";
 import type { TagStore } from "./tag-store.ts";
-import { sha256 } from "./sha256.ts";
 import { purgeTags } from "./tags.ts";
 
 // The router's response cache: whole query responses, stored once as the exact bytes a client was sent,
@@ -110,24 +110,24 @@ function requestIdentity(request: CacheRequest): string | null {
   const { query, operationName, variables, extensions } = request;
   if (operationName != null && typeof operationName !== "string") return null;
   if ((variables != null && !isRecord(variables)) || (extensions != null && !isRecord(extensions))) return null;
-  let queryId: string;
-  if (typeof query === "string") queryId = sha256(query);
-  else {
-    const sent = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
-    if (typeof sent !== "string" || !/^[0-9a-fA-F]{64}$/.test(sent)) return null;
-    queryId = sent.toLowerCase();
-  }
   let variablesText = "{}";
   try {
     if (variables) variablesText = JSON.stringify(variables);
   } catch {
     return null;
   }
+  let queryId: string;
+  if (typeof query === "string") queryId = querySha256(query);
+  else {
+    const sent = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
+    if (typeof sent !== "string" || !/^[0-9a-fA-F]{64}$/.test(sent)) return null;
+    queryId = sent.toLowerCase();
+  }
   return `${queryId}\u0000${operationName ?? ""}\u0000${variablesText}`;
 }
 
 const keyOf = (fingerprint: string, scope: Scope, identity: string) =>
-  ENTRY_PREFIX + sha256(`${fingerprint}\u0000${scope}\u0000${identity}`);
+  ENTRY_PREFIX + hash("sha256", `${fingerprint}\u0000${scope}\u0000${identity}`, "hex");
 
 /** The store key of a request in a scope, under a schema's fingerprint (see requestIdentity); null: not cacheable. */
 export function entryKey(fingerprint: string, scope: Scope, request: CacheRequest): string | null {
