@@ -392,6 +392,29 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     await router.close();
   });
 
+  it("refuses what Apollo Server refuses even when the query is cached: a hash that is not its query's, a version other than 1", async () => {
+    const query = `query ApqMismatch { products(first: 2) { totalCount } }`;
+    const sha256Hash = createHash("sha256").update(query).digest("hex");
+    expect(await untilHit(() => stack.gql(query))).toBe("HIT");
+    for (const persistedQuery of [
+      { version: 1, sha256Hash: createHash("sha256").update("x").digest("hex") },
+      { version: 1, sha256Hash: sha256Hash.toUpperCase() },
+      { version: 2, sha256Hash },
+    ]) {
+      for (const accept of ["application/graphql-response+json", "application/json"]) {
+        const response = await fetch(stack.routerUrl, {
+          method: "POST",
+          headers: { "content-type": "application/json", accept },
+          body: JSON.stringify({ query, extensions: { persistedQuery } }),
+        });
+        const body = (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> };
+        expect(response.headers.get("x-cache"), JSON.stringify(persistedQuery)).not.toBe("HIT");
+        expect(body.data, JSON.stringify(persistedQuery)).toBeUndefined();
+        expect(body.errors?.[0]?.extensions?.code, JSON.stringify(persistedQuery)).toBe("BAD_REQUEST");
+      }
+    }
+  });
+
   it("keeps automatic persisted queries in the same store", async () => {
     const query = `query Apq { products(first: 1) { totalCount } }`;
     const sha256Hash = createHash("sha256").update(query).digest("hex");

@@ -104,7 +104,8 @@ export function schemaFingerprint(schema: GraphQLSchema, limits: unknown): strin
  * What identifies a request's answer under any scope: the query's SHA-256 (the hash an automatic
  * persisted query or a trusted document is sent by, so hash-only requests find it too), the operation
  * name and the variables. Null for what is not a cacheable request: a body Apollo Server refuses (it gets
- * its 400 there, not another request's entry), or variables too deep to serialise.
+ * its 400 there, not another request's entry: a malformed parameter, a persisted-query hash that is not
+ * the query's), or variables too deep to serialise.
  */
 function requestIdentity(request: CacheRequest): string | null {
   const { query, operationName, variables, extensions } = request;
@@ -116,14 +117,22 @@ function requestIdentity(request: CacheRequest): string | null {
   } catch {
     return null;
   }
-  let queryId: string;
-  if (typeof query === "string") queryId = querySha256(query);
-  else {
-    const sent = (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
-    if (typeof sent !== "string" || !/^[0-9a-fA-F]{64}$/.test(sent)) return null;
-    queryId = sent.toLowerCase();
-  }
+  const queryId = queryIdOf(query, extensions);
+  if (queryId === null) return null;
   return `${queryId}\u0000${operationName ?? ""}\u0000${variablesText}`;
+}
+
+/**
+ * The query's SHA-256, by Apollo Server's rules for an automatic persisted query: version 1, and a hash
+ * that is the query's when both are sent (compared exactly, as it does). Null for what it refuses.
+ */
+function queryIdOf(query: unknown, extensions: unknown): string | null {
+  const persisted = (extensions as { persistedQuery?: unknown } | undefined)?.persistedQuery;
+  if (!persisted) return typeof query === "string" && query !== "" ? querySha256(query) : null;
+  const { version, sha256Hash } = persisted as { version?: unknown; sha256Hash?: unknown };
+  if (version !== 1 || typeof sha256Hash !== "string") return null;
+  if (typeof query === "string") return querySha256(query) === sha256Hash ? sha256Hash : null;
+  return query === undefined && /^[0-9a-f]{64}$/.test(sha256Hash) ? sha256Hash : null;
 }
 
 const keyOf = (fingerprint: string, scope: Scope, identity: string) =>
