@@ -27,50 +27,60 @@ describe("GraphQL-over-HTTP server audit", () => {
 });
 
 describe("the status a client sees, by the media type it accepts", () => {
-  const post = (body: string, accept?: string) =>
+  const post = (body: string, accept?: string, authorization?: string) =>
     fetch(stack.routerUrl, {
       method: "POST",
-      headers: { "content-type": "application/json", ...(accept ? { accept } : {}) },
+      headers: {
+        "content-type": "application/json",
+        ...(accept ? { accept } : {}),
+        ...(authorization ? { authorization } : {}),
+      },
       body,
     });
-  const cases: Array<[string, string, string, number]> = [
+  // [what, body, code, status for application/json, status for application/graphql-response+json]. The
+  // spec: a well-formed request's errors are 200 in application/json; one that is not well-formed (a body
+  // that is not JSON, invalid parameters) is 400 whatever the media type.
+  const cases: Array<[string, string, string, number, number]> = [
     [
       "an unknown operation name",
       JSON.stringify({ query: "query A { __typename }", operationName: "B" }),
       "OPERATION_RESOLUTION_FAILURE",
+      200,
       400,
     ],
     [
       "several operations and no name",
       JSON.stringify({ query: "query A { __typename } query B { __typename }" }),
       "OPERATION_RESOLUTION_FAILURE",
+      200,
       400,
     ],
-    ["a subscription", JSON.stringify({ query: "subscription { __typename }" }), "BAD_REQUEST", 400],
-    ["a validation failure", JSON.stringify({ query: "{ nope }" }), "GRAPHQL_VALIDATION_FAILED", 400],
-    ["malformed JSON", '{"query":', "BAD_REQUEST", 400],
-    ["a refused token", JSON.stringify({ query: "{ __typename }" }), "UNAUTHENTICATED", 401],
+    ["a subscription", JSON.stringify({ query: "subscription { __typename }" }), "BAD_REQUEST", 200, 400],
+    ["a document that does not parse", JSON.stringify({ query: "{" }), "GRAPHQL_PARSE_FAILED", 200, 400],
+    ["a validation failure", JSON.stringify({ query: "{ nope }" }), "GRAPHQL_VALIDATION_FAILED", 200, 400],
+    ["a refused token", JSON.stringify({ query: "{ __typename }" }), "UNAUTHENTICATED", 200, 401],
+    ["malformed JSON", '{"query":', "BAD_REQUEST", 400, 400],
+    ["an empty body", "", "BAD_REQUEST", 400, 400],
+    ["no query", JSON.stringify({ qeury: "{ __typename }" }), "BAD_REQUEST", 400, 400],
+    ["a query that is not a string", JSON.stringify({ query: 5 }), "BAD_REQUEST", 400, 400],
+    [
+      "variables that are not a map",
+      JSON.stringify({ query: "{ __typename }", variables: [7] }),
+      "BAD_REQUEST",
+      400,
+      400,
+    ],
+    ["a body that is not an object", "null", "BAD_REQUEST", 400, 400],
   ];
-  for (const [what, body, code, status] of cases) {
-    it(`${what}: 200 for application/json, ${status} for application/graphql-response+json, ${code} in both`, async () => {
+  for (const [what, body, code, jsonStatus, status] of cases) {
+    it(`${what}: ${jsonStatus} for application/json, ${status} for application/graphql-response+json, ${code} in both`, async () => {
       for (const [accept, expected, type] of [
-        ["application/json", 200, "application/json"],
-        [undefined, 200, "application/json"],
-        ["*/*", 200, "application/json"],
+        ["application/json", jsonStatus, "application/json"],
+        [undefined, jsonStatus, "application/json"],
+        ["*/*", jsonStatus, "application/json"],
         ["application/graphql-response+json, application/json;q=0.9", status, "application/graphql-response+json"],
       ] as const) {
-        const response =
-          code === "UNAUTHENTICATED"
-            ? await fetch(stack.routerUrl, {
-                method: "POST",
-                headers: {
-                  "content-type": "application/json",
-                  authorization: "Bearer forged",
-                  ...(accept ? { accept } : {}),
-                },
-                body,
-              })
-            : await post(body, accept);
+        const response = await post(body, accept, code === "UNAUTHENTICATED" ? "Bearer forged" : undefined);
         expect(response.status, `${what}, accept ${accept}`).toBe(expected);
         expect(response.headers.get("content-type"), `${what}, accept ${accept}`).toContain(type);
         const json = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
@@ -78,6 +88,15 @@ describe("the status a client sees, by the media type it accepts", () => {
       }
     });
   }
+
+  it("a GET without a query: 400 for every client", async () => {
+    for (const accept of ["application/json", "application/graphql-response+json"]) {
+      const response = await fetch(stack.routerUrl, { headers: { accept } });
+      expect(response.status, accept).toBe(400);
+      const json = (await response.json()) as { errors: Array<{ extensions: { code: string } }> };
+      expect(json.errors[0]?.extensions.code, accept).toBe("BAD_REQUEST");
+    }
+  });
 });
 
 it("lists Accept in Vary on a cacheable GET, a miss and a hit alike (its Content-Type follows Accept)", async () => {

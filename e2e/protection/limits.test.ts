@@ -39,12 +39,12 @@ describe("requests that never reach GraphQL", () => {
     expect(garbage.status).toBe(413);
   });
 
-  it("answers malformed JSON with a clear message: 400 (200 to application/json clients, as the spec asks)", async () => {
+  it("answers malformed JSON with a clear message: 400 to every client, as the spec asks", async () => {
     const result = await post(stack.routerUrl, `{"query": "{ __typename }"`, {
       accept: "application/graphql-response+json",
     });
     expect(result.status).toBe(400);
-    expect((await post(stack.routerUrl, `{"query": "{ __typename }"`)).status).toBe(200);
+    expect((await post(stack.routerUrl, `{"query": "{ __typename }"`)).status).toBe(400);
     expect(result.body.errors?.[0]).toMatchObject({ extensions: { code: "BAD_REQUEST" } });
     expect(result.body.errors?.[0]?.message).toMatch(/not valid JSON/);
   });
@@ -91,13 +91,27 @@ describe("CSRF and CORS", () => {
     expect(mutation.status).toBe(405);
   });
 
-  it("refuses a form-encoded POST", async () => {
-    const response = await fetch(stack.routerUrl, {
-      method: "POST",
-      headers: { "content-type": "application/x-www-form-urlencoded" },
-      body: "query=%7B__typename%7D",
-    });
-    expect(response.status).toBeGreaterThanOrEqual(400);
+  it("refuses a POST of any body but JSON (a form, text: simple cross-site requests) with 415", async () => {
+    for (const [type, body] of [
+      ["application/x-www-form-urlencoded", "query=%7B__typename%7D"],
+      ["text/plain", '{"query":"{ __typename }"}'],
+      ["text/plain;charset=utf-8", '{"query":"{ __typename }"}'],
+      [
+        "multipart/form-data; boundary=x",
+        '--x\r\ncontent-disposition: form-data; name="query"\r\n\r\n{ __typename }\r\n--x--',
+      ],
+    ]) {
+      for (const accept of ["application/json", "application/graphql-response+json"]) {
+        const response = await fetch(stack.routerUrl, {
+          method: "POST",
+          headers: { "content-type": type as string, accept },
+          body,
+        });
+        expect(response.status, `${type}, ${accept}`).toBe(415);
+        const json = (await response.json()) as { errors?: Array<{ extensions?: { code?: string } }> };
+        expect(json.errors?.[0]?.extensions?.code, `${type}, ${accept}`).toBe("UNSUPPORTED_MEDIA_TYPE");
+      }
+    }
   });
 
   it("allows only the configured origins", async () => {

@@ -67,20 +67,19 @@ export function requestId(headers: IncomingHttpHeaders): string {
 
 /**
  * An HTTP-level refusal in the GraphQL error shape, in the media type the client's Accept prefers (so
- * clients parse every error the same way, code included). `status` is what an
- * `application/graphql-response+json` client gets; `jsonStatus` what an `application/json` one gets
- * where the GraphQL-over-HTTP spec asks for 200 (a body that is not JSON).
+ * clients parse every error the same way, code included), with the same status for either: the
+ * GraphQL-over-HTTP spec asks for a 4xx for a request that is not well-formed, whatever the media type.
  */
 export function sendError(
   reply: FastifyReply,
   status: number,
   code: ErrorCode,
   message: string,
-  options: { jsonStatus?: number; extensions?: Record<string, unknown> } = {},
+  options: { extensions?: Record<string, unknown> } = {},
 ): FastifyReply {
   const type = responseContentType(reply.request.headers.accept) ?? APPLICATION_JSON;
   return reply
-    .code(type === APPLICATION_JSON ? (options.jsonStatus ?? status) : status)
+    .code(status)
     .type(type)
     .send(JSON.stringify({ errors: [{ message, extensions: { ...options.extensions, code } }] }));
 }
@@ -133,6 +132,8 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     return503OnClosing: false,
   });
 
+  // JSON bodies only: a text POST (as a form, a "simple" cross-site request) gets the 415 of every other type.
+  app.removeContentTypeParser("text/plain");
   if (tracingEnabled()) traceRequests(app);
   // Hooks on every request take Fastify's callback form: an async hook costs a promise and a microtask
   // turn per request, measurable on a cache hit.
@@ -177,9 +178,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       error.code === "FST_ERR_CTP_EMPTY_JSON_BODY" ||
       error instanceof SyntaxError
     ) {
-      return sendError(reply, 400, ErrorCode.BAD_REQUEST, `The request body is not valid JSON: ${error.message}`, {
-        jsonStatus: 200,
-      });
+      return sendError(reply, 400, ErrorCode.BAD_REQUEST, `The request body is not valid JSON: ${error.message}`);
     }
     if (error.code === "FST_ERR_HANDLER_TIMEOUT") {
       return sendError(reply, 504, ErrorCode.GATEWAY_TIMEOUT, "The request took too long and was abandoned.");

@@ -15,6 +15,7 @@ import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
 import { createBatching } from "./batching.ts";
 import { type Compression, type Encodable, type Encoding, setEncodingHeaders, varyWithAccept } from "./compression.ts";
+import { isWellFormed } from "./well-formed.ts";
 
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<RouterContext>;
@@ -46,11 +47,14 @@ function getKey(request: FastifyRequest): string | null {
 /**
  * GraphQL-over-HTTP: an `application/json` response to a well-formed request is 200, its errors (codes
  * included) in the body — clients such as Apollo Client 3 read them only from a 200; an
- * `application/graphql-response+json` one keeps the status of its error. Refusals of the transport keep
- * theirs for every client (TRANSPORT_STATUSES).
+ * `application/graphql-response+json` one keeps the status of its error. A request that is not
+ * well-formed (invalid parameters) keeps its 400 for every client, as do refusals of the transport
+ * (TRANSPORT_STATUSES).
  */
-function specStatus(status: number, contentType: string | undefined): number {
-  return status >= 400 && !TRANSPORT_STATUSES.has(status) && contentType?.startsWith("application/json") ? 200 : status;
+function specStatus(status: number, contentType: string | undefined, wellFormed: () => boolean): number {
+  return status >= 400 && !TRANSPORT_STATUSES.has(status) && contentType?.startsWith("application/json") && wellFormed()
+    ? 200
+    : status;
 }
 
 /** A POST body as the coalescing key; null (not coalesced) for one too deeply nested to serialise. */
@@ -141,7 +145,10 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       },
       context,
     });
-    return { ...response, status: specStatus(response.status ?? 200, response.headers.get("content-type")) };
+    const status = specStatus(response.status ?? 200, response.headers.get("content-type"), () =>
+      isWellFormed(request),
+    );
+    return { ...response, status };
   }
 
   /** An operation's answer before it is sent: Apollo Server's response, or bytes sent more than once (a hit, a shared response). */

@@ -20,7 +20,11 @@ export function useErrorStatus(): ApolloServerPlugin<RouterContext> {
           const { data, errors } = response.body.singleResult;
           if (data !== null && data !== undefined) return;
           const code = errors?.[0]?.extensions?.code;
-          if (response.http.status !== undefined || !isErrorCode(code)) return;
+          // Apollo Server answers an unknown persisted query with 200 itself; a response with no data must
+          // not be 2xx in application/graphql-response+json (Apollo Client and urql retry on the code either way).
+          const persisted =
+            code === ErrorCode.PERSISTED_QUERY_NOT_FOUND || code === ErrorCode.PERSISTED_QUERY_NOT_SUPPORTED;
+          if ((response.http.status !== undefined && !persisted) || !isErrorCode(code)) return;
           response.http.status = httpStatusFor[code];
           const retryAfter = errors?.[0]?.extensions?.retryAfterSeconds;
           if (code === ErrorCode.RATE_LIMITED && typeof retryAfter === "number" && retryAfter > 0) {
