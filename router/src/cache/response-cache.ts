@@ -5,7 +5,6 @@ import { LRUCache } from "lru-cache";
 import type { Compression, Encodable, Encoding } from "../http/compression.ts";
 import type { ByteBudget } from "../process/bounded-cache.ts";
 import type { CacheHealth } from "./health.ts";
-import { querySha256 } from "./query-hash.ts";
 import type { CacheStore } from "./store.ts";
 import type { TagStore } from "./tag-store.ts";
 import { purgeTags } from "./tags.ts";
@@ -128,10 +127,10 @@ function requestIdentity(request: CacheRequest): string | null {
  */
 function queryIdOf(query: unknown, extensions: unknown): string | null {
   const persisted = (extensions as { persistedQuery?: unknown } | undefined)?.persistedQuery;
-  if (!persisted) return typeof query === "string" && query !== "" ? querySha256(query) : null;
+  if (!persisted) return typeof query === "string" && query !== "" ? hash("sha256", query, "hex") : null;
   const { version, sha256Hash } = persisted as { version?: unknown; sha256Hash?: unknown };
   if (version !== 1 || typeof sha256Hash !== "string") return null;
-  if (typeof query === "string") return querySha256(query) === sha256Hash ? sha256Hash : null;
+  if (typeof query === "string") return hash("sha256", query, "hex") === sha256Hash ? sha256Hash : null;
   return query === undefined && /^[0-9a-f]{64}$/.test(sha256Hash) ? sha256Hash : null;
 }
 
