@@ -94,6 +94,15 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       `mutation { logIn(email: "${customer.email}", password: "correct horse") { token } }`,
     );
     expect(mutation.headers.get("x-cache")).toBe("BYPASS");
+    // Nor does it tell any other cache to keep one: a product's fields are public for 120 s when read.
+    const product = await createProduct(stack, admin, { name: "No store" });
+    const update = await stack.gql(
+      `mutation($id: ID!) { updateProduct(id: $id, input: { name: "No store either" }) { id name priceCents } }`,
+      { id: product.id },
+      { token: admin.token },
+    );
+    expect(update.errors).toBeUndefined();
+    expect([update.headers.get("x-cache"), update.headers.get("cache-control")]).toEqual(["BYPASS", "no-store"]);
   });
 
   describe("purges what a mutation changed, before the mutation returns", () => {

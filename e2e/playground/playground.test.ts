@@ -45,6 +45,8 @@ it.runIf(available)(
       const response = await page.goto(stack.routerUrl);
       expect(response?.status()).toBe(200);
       expect(response?.headers()["content-security-policy"]).toContain("connect-src 'self'");
+      // The same URL answers JSON to other Accept headers.
+      expect(response?.headers().vary?.split(/,\s*/)).toContain("Accept");
       await page.locator(".graphiql-container").waitFor({ timeout: 20_000 });
       await expect.poll(() => page.locator(".graphiql-query-editor").innerText()).toContain("query Catalogue");
 

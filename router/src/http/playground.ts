@@ -3,6 +3,7 @@ import { join } from "node:path";
 import fastifyStatic from "@fastify/static";
 import type { Logger } from "@supergraph/kit/runtime";
 import type { FastifyInstance, FastifyReply, FastifyRequest } from "fastify";
+import { varyWithAccept } from "./compression.ts";
 
 // The page may talk to this router and nothing else; GraphiQL inlines styles.
 const CONTENT_SECURITY_POLICY = [
@@ -41,6 +42,11 @@ export async function servePlayground(
       (request.headers.accept ?? "").includes("text/html") &&
       !(request.query as { query?: unknown }).query;
     if (!wantsPage) return undefined;
-    return reply.header("content-security-policy", CONTENT_SECURITY_POLICY).type("text/html; charset=utf-8").send(page);
+    // The same URL answers JSON to other Accept headers: a shared cache must keep the two apart.
+    return reply
+      .header("content-security-policy", CONTENT_SECURITY_POLICY)
+      .header("vary", varyWithAccept(reply.getHeader("vary")))
+      .type("text/html; charset=utf-8")
+      .send(page);
   };
 }
