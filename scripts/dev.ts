@@ -6,7 +6,7 @@ import { type ChildProcess, spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
-import { defaultPort, portVariable } from "@supergraph/registry";
+import { defaultPort, portVariable, urlVariable } from "@supergraph/registry";
 import { prettyFactory } from "pino-pretty";
 import { composeSupergraph } from "../router/src/gateway/compose.ts";
 import { ROUTER_ENTRY, SUBGRAPH_NAMES, subgraphEntry } from "./services.ts";
@@ -14,6 +14,12 @@ import { cpuTicks, type Outcome, probe, waitUntilReady } from "./wait-ready.ts";
 
 const root = join(import.meta.dirname, "..");
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "development" };
+// A subgraph moved to another port is reached there (by the router, and by the subgraphs that call it),
+// not at the supergraph's routing URL, where another stack may be listening.
+for (const name of SUBGRAPH_NAMES) {
+  const moved = env[portVariable(name)];
+  if (moved && !env[urlVariable(name)]) env[urlVariable(name)] = `http://127.0.0.1:${moved}/graphql`;
+}
 const pretty = prettyFactory({
   colorize: process.stdout.isTTY,
   ignore: "pid,hostname,service,name",
