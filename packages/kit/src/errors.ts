@@ -2,7 +2,7 @@ import { GraphQLError } from "graphql";
 
 /**
  * The closed set of error codes clients can see in `extensions.code`, from the subgraphs' resolvers, the
- * router and Apollo Server alike (a test fails when code anywhere emits another, and the README's table
+ * router and Apollo Server alike (a test fails when code anywhere emits another, and docs/api.md's table
  * and the SDK's type are checked against it). Anything else that goes wrong is an internal error: logged
  * with its cause, masked as INTERNAL_SERVER_ERROR for clients.
  */
