@@ -201,6 +201,14 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
         init.map((container: Any) => container.args?.join(" ")),
         deployment.metadata.name,
       ).toContain("migrate");
+      // The command reads the service's whole configuration, which in production refuses to load
+      // without the two secrets (packages/kit/src/config.ts): without them the pod would never start.
+      const migrate = init.find((container: Any) => container.args?.join(" ") === "migrate");
+      const names = (migrate.env ?? []).map((variable: Any) => variable.name);
+      const subgraph = deployment.metadata.name.toUpperCase();
+      expect(names, deployment.metadata.name).toEqual(
+        expect.arrayContaining(["JWT_SECRET", "INTERNAL_TOKEN_SECRET", `${subgraph}_DATABASE_URL`]),
+      );
     }
   });
 
