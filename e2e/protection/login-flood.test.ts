@@ -66,6 +66,30 @@ describe("log-in brute-force limits, through the router", () => {
     expect(later.data?.logIn.token).toEqual(expect.any(String));
   });
 
+  it("counts deleteMe's password check as a log-in: a stolen token cannot guess the password past the limits", async () => {
+    const owner = await signUp(stack, "Deletable");
+    const deleteMe = (password: string) =>
+      gql<{ deleteMe: boolean }>(
+        stack.routerUrl,
+        `mutation($password: String!) { deleteMe(password: $password) }`,
+        { password },
+        { token: owner.token, headers: { "x-forwarded-for": newClient() } },
+      );
+    for (let attempt = 0; attempt < 3; attempt++) {
+      const wrong = await deleteMe(`guess-${attempt}`);
+      expect([wrong.status, code(wrong)]).toEqual([401, "UNAUTHENTICATED"]);
+    }
+    // Blocked now, for deleteMe and logIn alike, the right password included.
+    const blocked = await deleteMe("correct horse");
+    expect([blocked.status, code(blocked)]).toEqual([429, "RATE_LIMITED"]);
+    expect(Number(blocked.headers.get("retry-after"))).toBeGreaterThan(0);
+    const logIn = await logInFrom(stack.routerUrl, newClient(), owner.email, "correct horse");
+    expect(logIn.status).toBe(429);
+    await sleep(Number(blocked.headers.get("retry-after")) * 1000 + 100);
+    const deleted = await deleteMe("correct horse");
+    expect([deleted.status, deleted.data?.deleteMe]).toEqual([200, true]);
+  });
+
   it("resets an account's count of failures on a successful log-in: N more failures are allowed after it, not one more", async () => {
     const owner = await signUp(stack, "Forgetful");
     const attempt = (password: string) => logInFrom(stack.routerUrl, newClient(), owner.email, password);

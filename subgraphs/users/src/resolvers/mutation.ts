@@ -110,9 +110,18 @@ export const Mutation = {
     const viewer = requireViewer(context.viewer);
     const user = await context.db.user.findUnique({ where: { id: viewer.userId } });
     if (!user) throw appError(ErrorCode.UNAUTHENTICATED, "This account no longer exists.");
-    if (!(await context.guard.hash("logIn", () => verifyPassword(args.password, user.passwordHash)))) {
-      throw appError(ErrorCode.UNAUTHENTICATED, "Wrong password.");
+    // A password check like a log-in's, under the same limits: else a stolen access token could guess the
+    // password here, past the per-account and per-client failure limits.
+    const attempt = await context.guard.beginLogIn(user.email, context.clientIp);
+    let valid: boolean;
+    try {
+      valid = await context.guard.hash("logIn", () => verifyPassword(args.password, user.passwordHash));
+    } catch (error) {
+      await attempt.abandoned();
+      throw error;
     }
+    if (!valid) throw appError(ErrorCode.UNAUTHENTICATED, "Wrong password.");
+    await attempt.succeeded();
     // Its refresh tokens go with it (ON DELETE CASCADE); its access tokens are refused by the router.
     await context.db.user.deleteMany({ where: { id: user.id } });
     revoke(context, `user:${user.id}`);
