@@ -119,3 +119,21 @@ describe("disableApolloTelemetry", () => {
     expect(env.APOLLO_TELEMETRY_DISABLED).toBe("true");
   });
 });
+
+describe("TRUSTED_PROXIES", () => {
+  it("takes addresses, CIDR ranges and proxy-addr's names", () => {
+    expect(loadConfig({ TRUSTED_PROXIES: "10.0.0.0/8, 172.16.0.0/12,loopback, ::1" }).trustedProxies).toEqual([
+      "10.0.0.0/8",
+      "172.16.0.0/12",
+      "loopback",
+      "::1",
+    ]);
+  });
+
+  it("refuses anything else at start-up, naming the setting (it was a stack trace from the proxy library)", () => {
+    for (const value of ["10.0.0.0/8;172.16.0.0/12", "ingress-nginx", "10.0.0.0/33"]) {
+      expect(() => loadConfig({ TRUSTED_PROXIES: value }), value).toThrow(ConfigError);
+      expect(() => loadConfig({ TRUSTED_PROXIES: value }), value).toThrow(/TRUSTED_PROXIES/);
+    }
+  });
+});

@@ -9,6 +9,7 @@ import {
   commonEnv,
   parseConfig,
   port,
+  trustedProxiesError,
 } from "@supergraph/kit/runtime";
 import { z } from "zod";
 import { SUBGRAPHS, type SubgraphName } from "./gateway/subgraphs.ts";
@@ -55,7 +56,14 @@ export const env = commonEnv.extend({
   RESPONSE_CACHE_LOCAL_MAX_BYTES: positive(64 * MiB),
   RESPONSE_CACHE_TAGS_MAX_BYTES: positive(8 * MiB),
   REVOCATIONS_MAX_BYTES: positive(4 * MiB),
-  TRUSTED_PROXIES: list,
+  TRUSTED_PROXIES: list.superRefine((items, context) => {
+    const error = items && trustedProxiesError(items);
+    if (error)
+      context.addIssue({
+        code: "custom",
+        message: `${error} (comma-separated addresses, CIDR ranges or loopback, linklocal, uniquelocal)`,
+      });
+  }),
   CORS_ORIGINS: list,
   CORS_ALLOW_HEADERS: list,
   CORS_EXPOSE_HEADERS: list,

@@ -65,6 +65,16 @@ export function requestId(headers: IncomingHttpHeaders): string {
   return typeof header === "string" && REQUEST_ID.test(header) ? header : randomUUID();
 }
 
+/** Why a TRUSTED_PROXIES list is refused, as @fastify/proxy-addr reads it (addresses, CIDR ranges, `loopback`…); null when it is not. */
+export function trustedProxiesError(trusted: readonly string[]): string | null {
+  try {
+    proxyAddr.compile([...trusted]);
+    return null;
+  } catch (error) {
+    return error instanceof Error ? error.message : String(error);
+  }
+}
+
 /**
  * An HTTP-level refusal in the GraphQL error shape, in the media type the client's Accept prefers (so
  * clients parse every error the same way, code included), with the same status for either: the

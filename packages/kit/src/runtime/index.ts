@@ -10,7 +10,7 @@ export { type AccessLine, type AccessLog, createAccessLog } from "../access-log.
 export { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "../config.ts";
 export { APPLICATION_JSON, responseContentType } from "../content-type.ts";
 export { appError, ErrorCode, httpStatusFor, isErrorCode, requestError, TRANSPORT_STATUSES } from "../errors.ts";
-export { createHttpServer, type FrontDoor, listen, requestId, sendError } from "../http-server.ts";
+export { createHttpServer, type FrontDoor, listen, requestId, sendError, trustedProxiesError } from "../http-server.ts";
 export { createInternalTokenSigner, INTERNAL_TOKEN_HEADER, signInternalToken } from "../internal-token.ts";
 export { createLogger, exitAfterLogs, type Logger, serviceLogger } from "../logger.ts";
 export { createErrorMasker } from "../mask-errors.ts";
