@@ -137,3 +137,15 @@ describe("TRUSTED_PROXIES", () => {
     }
   });
 });
+
+describe("INTERNAL_PORT", () => {
+  it("must differ from PORT, naming both (it was EADDRINUSE after the public port listened)", () => {
+    expect(() => loadConfig({ PORT: "4100", INTERNAL_PORT: "4100" })).toThrow(ConfigError);
+    expect(() => loadConfig({ PORT: "4100", INTERNAL_PORT: "4100" })).toThrow(
+      /INTERNAL_PORT \(4100\) must differ from PORT/,
+    );
+    expect(loadConfig({ PORT: "4100", INTERNAL_PORT: "4190" }).internalPort).toBe(4190);
+    expect(loadConfig({ PORT: "0", INTERNAL_PORT: "0" }).internalPort).toBe(0);
+    expect(() => loadConfig({ PORT: "9090" })).toThrow(/INTERNAL_PORT \(9090\) must differ/);
+  });
+});

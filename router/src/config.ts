@@ -216,6 +216,12 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       `Invalid configuration for the router:\n  - ROUTER_TIMEOUT_MS (${raw.ROUTER_TIMEOUT_MS}) must be longer than every subgraph timeout (the longest is ${slowest}).`,
     );
   }
+  const internalPort = raw.INTERNAL_PORT ?? (raw.PORT === 0 ? 0 : 9090);
+  if (internalPort !== 0 && internalPort === raw.PORT) {
+    throw new ConfigError(
+      `Invalid configuration for the router:\n  - INTERNAL_PORT (${internalPort}) must differ from PORT: the internal port (metrics, invalidation) is never the public one.`,
+    );
+  }
   const workers = raw.ROUTER_WORKERS === "auto" ? availableParallelism() : Number(raw.ROUTER_WORKERS ?? 1);
   // Workers share nothing in memory: each would cache, purge and count rate limits on its own, so a
   // mutation through one worker could leave another serving stale data. Redis makes them one router.
@@ -245,7 +251,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
     caches,
     port: raw.PORT,
     // A free port too when PORT is 0 (tests start many routers at once).
-    internalPort: raw.INTERNAL_PORT ?? (raw.PORT === 0 ? 0 : 9090),
+    internalPort,
     invalidationSharedKey: raw.INVALIDATION_SHARED_KEY,
     // `../supergraph.graphql` is the router package's root from both src/ and dist/.
     supergraphPath: raw.SUPERGRAPH_PATH ?? fileURLToPath(new URL("../supergraph.graphql", import.meta.url)),
