@@ -12,13 +12,12 @@
 // Settings (environment): BENCH_HITS_ROUNDS (6), BENCH_SECONDS (10) measured per run after
 // BENCH_WARMUP_SECONDS (3), BENCH_CONNECTIONS (50). Writes bench/results/<date>-hits-vs-bare.md.
 import type { ChildProcess } from "node:child_process";
-import { mkdirSync, writeFileSync } from "node:fs";
+import { writeFileSync } from "node:fs";
 import { dirname, join } from "node:path";
-import { request } from "undici";
-import { canPair, median } from "./pair.ts";
+import { checkRounds, median, post } from "./pair.ts";
 import { freePort, load, nodePid, spawnPinned, stop, treeCpuSeconds, waitFor } from "./processes.ts";
 import { GATEWAYS, startBenchSubgraphs, TEST_BODY } from "./public-shape/run.ts";
-import { machineDescription, sourcesDescription } from "./report.ts";
+import { machineDescription, sourcesDescription, writeResultFile } from "./report.ts";
 
 const ROUTER = "router cache-hit";
 const BARE = "bare node http (same bytes)";
@@ -72,15 +71,6 @@ async function start(name: string, supergraphFile: string): Promise<Running> {
   return { name, child, url: `http://127.0.0.1:${port}${spec.path}` };
 }
 
-async function post(url: string): Promise<{ text: string; cache: unknown }> {
-  const response = await request(url, {
-    method: "POST",
-    headers: { "content-type": "application/json" },
-    body: TEST_BODY,
-  });
-  return { text: await response.body.text(), cache: response.headers["x-cache"] };
-}
-
 async function measure(target: Running, expected: string, settings: HitsSettings): Promise<RunFigures> {
   const pid = nodePid(target.child);
   const before = treeCpuSeconds(pid);
@@ -127,18 +117,7 @@ async function startBoth(supergraphFile: string): Promise<{ router: Running; bar
 
 /** The router and the bare server on the public shape's subgraphs, loaded in turn for `rounds` rounds. */
 export async function runHitsVsBare(settings: HitsSettings): Promise<HitsRound[]> {
-  if (!canPair()) throw new Error("bench:hits needs taskset and two or more cores, and wrk (apt-get install wrk)");
-  if (!Number.isInteger(settings.rounds) || settings.rounds < 1)
-    throw new Error(`rounds: ${settings.rounds} is not a count of rounds`);
-  // wrk runs whole seconds, and CPU per request divides by them.
-  if (
-    ![settings.seconds, settings.warmupSeconds].every(Number.isInteger) ||
-    settings.seconds < 1 ||
-    settings.warmupSeconds < 0
-  )
-    throw new Error(
-      `seconds (${settings.seconds}) and warm-up seconds (${settings.warmupSeconds}) must be whole seconds, at least 1 and 0`,
-    );
+  checkRounds("bench:hits", settings);
   const stack = await startBenchSubgraphs();
   const rounds: HitsRound[] = [];
   try {
@@ -200,11 +179,7 @@ async function main(): Promise<void> {
     ...rounds.map(row),
     "",
   ].join("\n");
-  const dir = join(import.meta.dirname, "../results");
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${date.replace(/:/g, "-")}-hits-vs-bare.md`);
-  writeFileSync(file, markdown);
-  console.log(`\n${markdown}\nWritten: ${file}`);
+  writeResultFile(date, "hits-vs-bare", markdown);
 }
 
 if (process.argv[1] === import.meta.filename) await main();

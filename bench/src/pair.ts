@@ -23,14 +23,14 @@
 //                               extensions, the same cache entry), as the bench's cache-hit rows send them
 // Writes bench/results/<date>-pair.md.
 import type { ChildProcess } from "node:child_process";
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
+import { existsSync, readFileSync } from "node:fs";
 import { join } from "node:path";
 import { request } from "undici";
 import { imageEntrypoint } from "../../scripts/image-layout.ts";
 import { benchNode, type NodeBinary } from "./node-binary.ts";
 import { freePort, load, nodePid, pinned, spawnPinned, stop, treeCpuSeconds } from "./processes.ts";
 import { routerEnv, startBenchSubgraphs, TEST_BODY } from "./public-shape/run.ts";
-import { machineDescription, sourcesDescription } from "./report.ts";
+import { machineDescription, sourcesDescription, writeResultFile } from "./report.ts";
 import { routerImage } from "./router-image.ts";
 import { useWrk } from "./wrk.ts";
 
@@ -137,7 +137,7 @@ async function ready(
 }
 
 /** A request for TestQuery, as its bytes and whether it was a cache hit. */
-async function post(url: string): Promise<{ text: string; cache: unknown }> {
+export async function post(url: string): Promise<{ text: string; cache: unknown }> {
   const response = await request(url, {
     method: "POST",
     headers: { "content-type": "application/json" },
@@ -257,21 +257,22 @@ async function droppedLogLines(internalUrl: string): Promise<number> {
  */
 export const canPair = (): boolean => pinned() && useWrk();
 
+/** Refuses, before anything starts, settings a run of rounds cannot measure (a `bench:pair` or `bench:hits`). */
+export function checkRounds(what: string, settings: { rounds: number; seconds: number; warmupSeconds: number }): void {
+  if (!canPair()) throw new Error(`${what} needs taskset and two or more cores, and wrk (apt-get install wrk)`);
+  if (!Number.isInteger(settings.rounds) || settings.rounds < 1)
+    throw new Error(`rounds: ${settings.rounds} is not a count of rounds`);
+  // wrk runs whole seconds, and CPU per request divides by them.
+  const { seconds, warmupSeconds } = settings;
+  if (!Number.isInteger(seconds) || seconds < 1 || !Number.isInteger(warmupSeconds) || warmupSeconds < 0)
+    throw new Error(
+      `seconds (${seconds}) and warm-up seconds (${warmupSeconds}) must be whole seconds, at least 1 and 0`,
+    );
+}
+
 /** Both routers on the public shape's subgraphs, loaded at once for `rounds` rounds. */
 export async function runPair(settings: PairSettings): Promise<PairRound[]> {
-  if (!canPair()) throw new Error("bench:pair needs taskset and two or more cores, and wrk (apt-get install wrk)");
-  if (!(settings.rounds >= 1)) throw new Error(`rounds: ${settings.rounds} is not a count of rounds`);
-  // wrk runs whole seconds, and CPU per hit divides by them.
-  if (
-    !Number.isInteger(settings.seconds) ||
-    settings.seconds < 1 ||
-    !Number.isInteger(settings.warmupSeconds) ||
-    settings.warmupSeconds < 0
-  ) {
-    throw new Error(
-      `seconds (${settings.seconds}) and warm-up seconds (${settings.warmupSeconds}) must be whole seconds, at least 1 and 0`,
-    );
-  }
+  checkRounds("bench:pair", settings);
   const stack = await startBenchSubgraphs();
   const rounds: PairRound[] = [];
   try {
@@ -363,11 +364,7 @@ async function main(): Promise<void> {
     ...rounds.map(row),
     "",
   ].join("\n");
-  const dir = join(import.meta.dirname, "../results");
-  mkdirSync(dir, { recursive: true });
-  const file = join(dir, `${date.replace(/:/g, "-")}-pair.md`);
-  writeFileSync(file, markdown);
-  console.log(`\n${markdown}\nWritten: ${file}`);
+  writeResultFile(date, "pair", markdown);
 }
 
 if (process.argv[1] === import.meta.filename) await main();

@@ -132,6 +132,16 @@ export function machineDescription(): string {
   return `${cores.length} × ${cores[0]?.model.trim() ?? "unknown CPU"}, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; benchmarked processes on Node ${benchNode().version}`;
 }
 
+/** Writes a run's Markdown as `bench/results/<date>-<kind>.md` and prints it; the file's path. */
+export function writeResultFile(date: string, kind: string, markdown: string): string {
+  const dir = join(import.meta.dirname, "../results");
+  mkdirSync(dir, { recursive: true });
+  const file = join(dir, `${date.replace(/:/g, "-")}-${kind}.md`);
+  writeFileSync(file, markdown);
+  console.log(`\n${markdown}\nWritten: ${file}`);
+  return file;
+}
+
 /** The commit the current sources are at, `+changes` when the work tree differs from it. */
 export function sourcesDescription(): string {
   const git = (...args: string[]) =>
