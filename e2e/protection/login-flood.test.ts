@@ -149,6 +149,36 @@ describe("log-in brute-force limits, through the router", () => {
   });
 });
 
+describe("sign-ups per client address, through the router", () => {
+  let stack: Stack;
+
+  beforeAll(async () => {
+    stack = await startStack({
+      usersEnv: { SIGNUP_MAX_PER_IP_PER_HOUR: "2" },
+      routerEnv: { TRUSTED_PROXIES: "127.0.0.1" },
+    });
+  });
+  afterAll(() => stack?.close());
+
+  it("refuses a client's sign-ups beyond the hour's allowance with 429 and Retry-After, before hashing; other clients still sign up", async () => {
+    const signUpFrom = (ip: string) =>
+      gql<{ signUp: { token: string } }>(
+        stack.routerUrl,
+        SIGN_UP,
+        { input: { email: uniqueEmail(), name: "Flood", password: "correct horse" } },
+        { headers: { "x-forwarded-for": ip } },
+      );
+    const flooder = newClient();
+    for (let signUp = 0; signUp < 2; signUp++) expect((await signUpFrom(flooder)).status).toBe(200);
+    const refused = await signUpFrom(flooder);
+    expect([refused.status, code(refused)]).toEqual([429, "RATE_LIMITED"]);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(await metricTotal(stack.users.url, 'auth_refusals_total{operation="signUp",reason="rate_limited"')).toBe(1);
+    const other = await signUpFrom(newClient());
+    expect([other.status, other.data?.signUp.token]).toEqual([200, expect.any(String)]);
+  });
+});
+
 describe("password hashes in flight, through the router", () => {
   let stack: Stack;
 

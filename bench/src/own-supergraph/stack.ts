@@ -18,6 +18,8 @@ export const SERVICE_ENV = {
   LOG_LEVEL: "warn",
   HOST: "127.0.0.1",
   PASSWORD_HASH_COST: "12",
+  // The load signs its users up from one address.
+  SIGNUP_MAX_PER_IP_PER_HOUR: "1000000",
   JWT_SECRET: "b".repeat(40),
   INTERNAL_TOKEN_SECRET: "c".repeat(40),
 };

@@ -21,6 +21,7 @@ export const env = z.object({
   LOGIN_MAX_CONSECUTIVE_FAILS: positive(10),
   LOGIN_BLOCK_SECONDS: positive(15 * 60),
   LOGIN_MAX_FAILS_PER_IP_PER_DAY: positive(100),
+  SIGNUP_MAX_PER_IP_PER_HOUR: positive(20),
   /** How long a session lasts without a refresh; each refresh starts it again. */
   REFRESH_TOKEN_TTL_DAYS: positive(30),
   /** Inputs of the `create-admin` command only (arguments win over these). */
@@ -34,7 +35,12 @@ export interface UsersConfig extends SubgraphConfig {
   passwordHashCost: number;
   passwordHashing: { concurrency: number; maxQueue: number; maxWaitMs: number };
   redis: { url: string | undefined; keyPrefix: string; timeoutMs: number };
-  loginLimits: { maxConsecutiveFails: number; blockSeconds: number; maxFailsPerIpPerDay: number };
+  loginLimits: {
+    maxConsecutiveFails: number;
+    blockSeconds: number;
+    maxFailsPerIpPerDay: number;
+    maxSignUpsPerIpPerHour: number;
+  };
   refreshTokenTtlSeconds: number;
   createAdmin: { email: string | undefined; name: string | undefined; password: string | undefined };
 }
@@ -55,6 +61,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): UsersConfig
       maxConsecutiveFails: raw.LOGIN_MAX_CONSECUTIVE_FAILS,
       blockSeconds: raw.LOGIN_BLOCK_SECONDS,
       maxFailsPerIpPerDay: raw.LOGIN_MAX_FAILS_PER_IP_PER_DAY,
+      maxSignUpsPerIpPerHour: raw.SIGNUP_MAX_PER_IP_PER_HOUR,
     },
     refreshTokenTtlSeconds: raw.REFRESH_TOKEN_TTL_DAYS * 24 * 60 * 60,
     createAdmin: { email: raw.ADMIN_EMAIL, name: raw.ADMIN_NAME, password: raw.ADMIN_PASSWORD },

@@ -29,7 +29,7 @@ export function createAuthGuard(config: UsersConfig, metrics: Metrics, logger: L
   });
   const refusals = new Counter({
     name: "auth_refusals_total",
-    help: "Sign-ups and log-ins refused before hashing: rate_limited (log-in limits) or busy (no hash slot in time).",
+    help: "Sign-ups and log-ins refused before hashing: rate_limited (log-in or sign-up limits) or busy (no hash slot in time).",
     labelNames: ["operation", "reason"] as const,
     registers: [metrics.registry],
   });
@@ -63,6 +63,23 @@ export function createAuthGuard(config: UsersConfig, metrics: Metrics, logger: L
         if (!(error instanceof NoHashSlotError)) throw error;
         refusals.inc({ operation, reason: "busy" });
         throw appError(ErrorCode.SERVICE_UNAVAILABLE, "Too many sign-ins at once: retry in a moment.");
+      }
+    },
+
+    /** Spends the client's sign-ups for the hour before any hashing; RATE_LIMITED (with `retryAfterSeconds`) when spent. */
+    async beginSignUp(clientIp: string | undefined): Promise<void> {
+      try {
+        await limits.beginSignUp(clientIp);
+      } catch (error) {
+        if (!(error instanceof LoginThrottledError)) throw error;
+        refusals.inc({ operation: "signUp", reason: "rate_limited" });
+        throw appError(
+          ErrorCode.RATE_LIMITED,
+          "Too many sign-ups from this address: retry after the time in Retry-After.",
+          {
+            retryAfterSeconds: error.retryAfterSeconds,
+          },
+        );
       }
     },
 

@@ -2,7 +2,13 @@ import { createClient, type RedisClientType } from "@redis/client";
 import { afterAll, describe, expect, it } from "vitest";
 import { createLoginLimits, LoginThrottledError } from "./login-limits.ts";
 
-const settings = { maxConsecutiveFails: 3, blockSeconds: 60, maxFailsPerIpPerDay: 5, timeoutMs: 500 };
+const settings = {
+  maxConsecutiveFails: 3,
+  blockSeconds: 60,
+  maxFailsPerIpPerDay: 5,
+  maxSignUpsPerIpPerHour: 2,
+  timeoutMs: 500,
+};
 
 async function failures(
   limits: ReturnType<typeof createLoginLimits>,
@@ -48,6 +54,17 @@ describe("log-in limits (in memory)", () => {
     await expect(limits.begin("fresh@example.com", "10.0.0.5")).rejects.toBeInstanceOf(LoginThrottledError);
     // A refused client does not run down the account it tried: that account still has all its attempts.
     await failures(limits, "fresh@example.com", "10.0.0.6", 3);
+  });
+
+  it("limits a client's sign-ups per hour, each address on its own, and none without an address", async () => {
+    const limits = createLoginLimits({ ...settings, keyPrefix: "s:" });
+    await limits.beginSignUp("10.0.1.1");
+    await limits.beginSignUp("10.0.1.1");
+    const refusal = await limits.beginSignUp("10.0.1.1").catch((error: unknown) => error);
+    expect(refusal).toBeInstanceOf(LoginThrottledError);
+    expect((refusal as LoginThrottledError).retryAfterSeconds).toBeGreaterThan(3500);
+    await expect(limits.beginSignUp("10.0.1.2")).resolves.toBeUndefined();
+    for (let signUp = 0; signUp < 5; signUp++) await limits.beginSignUp(undefined);
   });
 
   it("counts only the account when the caller named no client address", async () => {

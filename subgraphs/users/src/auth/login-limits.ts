@@ -14,6 +14,8 @@ export interface LoginLimitsOptions {
   blockSeconds: number;
   /** Failed log-ins one client address may make in a day. */
   maxFailsPerIpPerDay: number;
+  /** Sign-ups one client address may make in an hour (each costs a password hash). */
+  maxSignUpsPerIpPerHour: number;
   /** Shared counters for every replica; without it each process counts in memory. */
   redis?: RedisClientType;
   keyPrefix: string;
@@ -35,6 +37,7 @@ export class LoginThrottledError extends Error {
 }
 
 const DAY_SECONDS = 24 * 60 * 60;
+const HOUR_SECONDS = 60 * 60;
 
 /**
  * Brute-force limits on log-in, after rate-limiter-flexible's login recipe: consecutive failures per
@@ -59,6 +62,7 @@ export function createLoginLimits(options: LoginLimitsOptions) {
   };
   const byAccount = limiter("account", options.maxConsecutiveFails, DAY_SECONDS, options.blockSeconds);
   const byClient = limiter("client", options.maxFailsPerIpPerDay, DAY_SECONDS, 0);
+  const signUpsByClient = limiter("signup", options.maxSignUpsPerIpPerHour, HOUR_SECONDS, 0);
   const quietly = (work: Promise<unknown>) =>
     work.then(
       () => {},
@@ -66,6 +70,20 @@ export function createLoginLimits(options: LoginLimitsOptions) {
     );
 
   return {
+    /**
+     * Spends one of the client address's sign-ups for the hour, before any hashing; throws
+     * LoginThrottledError when they are spent. Without an address (no router in front) nothing counts.
+     */
+    async beginSignUp(clientIp: string | undefined): Promise<void> {
+      if (!clientIp) return;
+      try {
+        await signUpsByClient.consume(clientIp);
+      } catch (error) {
+        if (!(error instanceof RateLimiterRes)) throw error;
+        throw new LoginThrottledError(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+      }
+    },
+
     /**
      * Spends one point per limit for this email and client address; throws LoginThrottledError (with the
      * longest wait) when any is exhausted. Without an address (no router in front) only the account counts.

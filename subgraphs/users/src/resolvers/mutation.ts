@@ -32,6 +32,8 @@ const signIn = async (user: User, context: Context) =>
 export const Mutation = {
   async signUp(_, args, context) {
     const input = validate(signUpInput, args.input, "input");
+    // Each sign-up costs a password hash: one client cannot take every hash slot of the pod.
+    await context.guard.beginSignUp(context.clientIp);
     const passwordHash = await context.guard.hash("signUp", () =>
       hashPassword(input.password, context.config.passwordHashCost),
     );
