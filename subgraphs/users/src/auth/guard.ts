@@ -54,6 +54,13 @@ export function createAuthGuard(config: UsersConfig, metrics: Metrics, logger: L
 
   let unknownEmailHash: Promise<string> | undefined;
 
+  /** A limit's refusal as the client sees it (429 with Retry-After), counted; anything else thrown as it is. */
+  const throttled = (operation: Operation, message: string, error: unknown): never => {
+    if (!(error instanceof LoginThrottledError)) throw error;
+    refusals.inc({ operation, reason: "rate_limited" });
+    throw appError(ErrorCode.RATE_LIMITED, message, { retryAfterSeconds: error.retryAfterSeconds });
+  };
+
   const guard = {
     /** Runs a hash in a slot, or refuses with SERVICE_UNAVAILABLE when none frees up in time. */
     async hash<T>(operation: Operation, task: () => Promise<T>): Promise<T> {
@@ -68,32 +75,37 @@ export function createAuthGuard(config: UsersConfig, metrics: Metrics, logger: L
 
     /** Spends the client's sign-ups for the hour before any hashing; RATE_LIMITED (with `retryAfterSeconds`) when spent. */
     async beginSignUp(clientIp: string | undefined): Promise<void> {
-      try {
-        await limits.beginSignUp(clientIp);
-      } catch (error) {
-        if (!(error instanceof LoginThrottledError)) throw error;
-        refusals.inc({ operation: "signUp", reason: "rate_limited" });
-        throw appError(
-          ErrorCode.RATE_LIMITED,
-          "Too many sign-ups from this address: retry after the time in Retry-After.",
-          {
-            retryAfterSeconds: error.retryAfterSeconds,
-          },
+      await limits
+        .beginSignUp(clientIp)
+        .catch((error: unknown) =>
+          throttled("signUp", "Too many sign-ups from this address: retry after the time in Retry-After.", error),
         );
-      }
     },
 
-    /** Spends the log-in limits before any hashing; RATE_LIMITED (with `retryAfterSeconds`) when exhausted. */
-    async beginLogIn(email: string, clientIp: string | undefined): Promise<LoginAttempt> {
+    /**
+     * A password check under the log-in limits (logIn, and anything else that asks for the password): the
+     * limits are spent before it (RATE_LIMITED when exhausted), given back if it fails to run, and the
+     * account's count reset when it passes. `check` hashes, in a slot, and gives null for a wrong password.
+     */
+    async checkPassword<T>(
+      email: string,
+      clientIp: string | undefined,
+      check: () => Promise<T | null>,
+    ): Promise<T | null> {
+      const attempt = await limits
+        .begin(email, clientIp)
+        .catch((error: unknown) =>
+          throttled("logIn", "Too many failed log-ins: retry after the time in Retry-After.", error),
+        );
+      let passed: T | null;
       try {
-        return await limits.begin(email, clientIp);
+        passed = await check();
       } catch (error) {
-        if (!(error instanceof LoginThrottledError)) throw error;
-        refusals.inc({ operation: "logIn", reason: "rate_limited" });
-        throw appError(ErrorCode.RATE_LIMITED, "Too many failed log-ins: retry after the time in Retry-After.", {
-          retryAfterSeconds: error.retryAfterSeconds,
-        });
+        await attempt.abandoned();
+        throw error;
       }
+      if (passed !== null) await attempt.succeeded();
+      return passed;
     },
 
     /** A hash of nothing, verified when the email is unknown, so a wrong email costs what a wrong password does. */

@@ -53,21 +53,15 @@ export const Mutation = {
 
   async logIn(_, args, context) {
     // Limits first: a throttled attempt costs no query and no hash. Unknown emails spend points too.
-    const attempt = await context.guard.beginLogIn(args.email.slice(0, 254), context.clientIp);
-    let valid: boolean;
-    let user: User | null;
-    try {
+    const user = await context.guard.checkPassword(args.email.slice(0, 254), context.clientIp, async () => {
       const parsed = email.safeParse(args.email);
-      user = parsed.success ? await context.db.user.findUnique({ where: { email: parsed.data } }) : null;
+      const found = parsed.success ? await context.db.user.findUnique({ where: { email: parsed.data } }) : null;
       // Same work and the same answer whether the email or the password is wrong: nothing tells which.
-      const stored = user?.passwordHash ?? (await context.guard.unknownEmailHash());
-      valid = await context.guard.hash("logIn", () => verifyPassword(args.password, stored));
-    } catch (error) {
-      await attempt.abandoned();
-      throw error;
-    }
-    if (!user || !valid) throw appError(ErrorCode.UNAUTHENTICATED, "Wrong email or password.");
-    await attempt.succeeded();
+      const stored = found?.passwordHash ?? (await context.guard.unknownEmailHash());
+      const valid = await context.guard.hash("logIn", () => verifyPassword(args.password, stored));
+      return valid ? found : null;
+    });
+    if (!user) throw appError(ErrorCode.UNAUTHENTICATED, "Wrong email or password.");
     // Told only to whoever knows the password.
     if (user.disabledAt) throw appError(ErrorCode.FORBIDDEN, "This account is disabled.");
     return signIn(user, context);
@@ -114,16 +108,10 @@ export const Mutation = {
     if (!user) throw appError(ErrorCode.UNAUTHENTICATED, "This account no longer exists.");
     // A password check like a log-in's, under the same limits: else a stolen access token could guess the
     // password here, past the per-account and per-client failure limits.
-    const attempt = await context.guard.beginLogIn(user.email, context.clientIp);
-    let valid: boolean;
-    try {
-      valid = await context.guard.hash("logIn", () => verifyPassword(args.password, user.passwordHash));
-    } catch (error) {
-      await attempt.abandoned();
-      throw error;
-    }
+    const valid = await context.guard.checkPassword(user.email, context.clientIp, async () =>
+      (await context.guard.hash("logIn", () => verifyPassword(args.password, user.passwordHash))) ? true : null,
+    );
     if (!valid) throw appError(ErrorCode.UNAUTHENTICATED, "Wrong password.");
-    await attempt.succeeded();
     // Its refresh tokens go with it (ON DELETE CASCADE); its access tokens are refused by the router.
     await context.db.user.deleteMany({ where: { id: user.id } });
     revoke(context, `user:${user.id}`);
