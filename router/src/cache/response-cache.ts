@@ -3,6 +3,7 @@ import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import { type GraphQLSchema, printSchema } from "graphql";
 import { LRUCache } from "lru-cache";
 import type { Compression, Encodable, Encoding } from "../http/compression.ts";
+import { hasWellFormedParams } from "../http/well-formed.ts";
 import type { ByteBudget } from "../process/bounded-cache.ts";
 import type { CacheHealth } from "./health.ts";
 import type { CacheStore } from "./store.ts";
@@ -88,8 +89,6 @@ export interface Write {
   refresh: RefreshClaim | null;
 }
 
-const isRecord = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
-
 /**
  * The schema an entry was made under, in its key: an entry never outlives its schema (a reload that
  * removed a field misses, then is refused by validation), and routers serving different supergraphs
@@ -107,9 +106,8 @@ export function schemaFingerprint(schema: GraphQLSchema, limits: unknown): strin
  * the query's), or variables too deep to serialise.
  */
 function requestIdentity(request: CacheRequest): string | null {
+  if (!hasWellFormedParams(request)) return null;
   const { query, operationName, variables, extensions } = request;
-  if (operationName != null && typeof operationName !== "string") return null;
-  if ((variables != null && !isRecord(variables)) || (extensions != null && !isRecord(extensions))) return null;
   let variablesText = "{}";
   try {
     if (variables) variablesText = JSON.stringify(variables);

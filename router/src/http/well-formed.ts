@@ -24,10 +24,22 @@ export function isWellFormed(request: FastifyRequest): boolean {
   const get = request.method === "GET";
   const params = get ? request.query : request.body;
   if (!isMap(params)) return false;
-  const { query, operationName, variables, extensions } = params as Record<string, unknown>;
-  const [vars, exts] = get ? [decoded(variables), decoded(extensions)] : [variables, extensions];
+  const fields = params as Record<string, unknown>;
+  return hasWellFormedParams(
+    get ? { ...fields, variables: decoded(fields.variables), extensions: decoded(fields.extensions) } : fields,
+  );
+}
+
+/** The parameters of a request, its JSON ones decoded (a GET's), are those of a well-formed one (see isWellFormed). */
+export function hasWellFormedParams(params: {
+  query?: unknown;
+  operationName?: unknown;
+  variables?: unknown;
+  extensions?: unknown;
+}): boolean {
+  const { query, operationName, variables, extensions } = params;
   if (operationName != null && typeof operationName !== "string") return false;
-  if ((vars != null && !isMap(vars)) || (exts != null && !isMap(exts))) return false;
+  if ((variables != null && !isMap(variables)) || (extensions != null && !isMap(extensions))) return false;
   if (query !== undefined) return typeof query === "string" && query !== "";
-  return isMap(exts) && "persistedQuery" in (exts as object);
+  return isMap(extensions) && "persistedQuery" in (extensions as object);
 }
