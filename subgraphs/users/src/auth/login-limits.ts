@@ -38,6 +38,8 @@ export class LoginThrottledError extends Error {
 
 const DAY_SECONDS = 24 * 60 * 60;
 const HOUR_SECONDS = 60 * 60;
+/** How long a refusal lasts, in whole seconds, at least one (for Retry-After). */
+const waitSeconds = (refusal: RateLimiterRes) => Math.max(1, Math.ceil(refusal.msBeforeNext / 1000));
 
 /**
  * Brute-force limits on log-in, after rate-limiter-flexible's login recipe: consecutive failures per
@@ -80,7 +82,7 @@ export function createLoginLimits(options: LoginLimitsOptions) {
         await signUpsByClient.consume(clientIp);
       } catch (error) {
         if (!(error instanceof RateLimiterRes)) throw error;
-        throw new LoginThrottledError(Math.max(1, Math.ceil(error.msBeforeNext / 1000)));
+        throw new LoginThrottledError(waitSeconds(error));
       }
     },
 
@@ -104,9 +106,7 @@ export function createLoginLimits(options: LoginLimitsOptions) {
       if (refusals.length > 0) {
         // Only what was refused stays spent: a blocked client does not also run down the account's count.
         await giveBack();
-        throw new LoginThrottledError(
-          Math.max(1, ...refusals.map((refusal) => Math.ceil(refusal.msBeforeNext / 1000))),
-        );
+        throw new LoginThrottledError(Math.max(...refusals.map(waitSeconds)));
       }
       return {
         async succeeded() {
