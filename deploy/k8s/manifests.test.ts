@@ -202,14 +202,24 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
         deployment.metadata.name,
       ).toContain("migrate");
       // The command reads the service's whole configuration, which in production refuses to load
-      // without the two secrets (packages/kit/src/config.ts): without them the pod would never start.
+      // without its secrets (packages/kit/src/config.ts): without them the pod would never start.
       const migrate = init.find((container: Any) => container.args?.join(" ") === "migrate");
       const names = (migrate.env ?? []).map((variable: Any) => variable.name);
       const subgraph = deployment.metadata.name.toUpperCase();
       expect(names, deployment.metadata.name).toEqual(
-        expect.arrayContaining(["JWT_SECRET", "INTERNAL_TOKEN_SECRET", `${subgraph}_DATABASE_URL`]),
+        expect.arrayContaining(["INTERNAL_TOKEN_SECRET", `${subgraph}_DATABASE_URL`]),
       );
     }
+  });
+
+  it("gives the access tokens' secret only to the services that sign or verify them", () => {
+    // Whoever holds JWT_SECRET can mint an admin's token: the router verifies tokens, users signs them.
+    const holders = supergraph.flatMap((deployment) =>
+      [...(deployment.spec.template.spec.initContainers ?? []), ...deployment.spec.template.spec.containers]
+        .filter((container: Any) => (container.env ?? []).some((variable: Any) => variable.name === "JWT_SECRET"))
+        .map((container: Any) => `${deployment.metadata.name}/${container.name}`),
+    );
+    expect(holders.sort()).toEqual(["router/router", "users/migrate", "users/users"]);
   });
 
   it("spreads pods across nodes and lets Prometheus scrape /metrics", () => {

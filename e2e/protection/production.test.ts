@@ -81,13 +81,13 @@ it.each([
 
 it("suggests no schema names at a subgraph either", async () => {
   const secrets = loadConfig(testEnv());
+  // Without JWT_SECRET, which only the router and users are given (whoever holds it can mint tokens).
   const subgraph = await startProductsSubgraph(
     loadProductsConfig(
       testEnv({
         NODE_ENV: "production",
         PRODUCTS_PORT: "0",
         PRODUCTS_DATABASE_URL: stack.products.connectionString,
-        JWT_SECRET: secrets.jwt.secret,
         INTERNAL_TOKEN_SECRET: secrets.internalTokenSecret,
       }),
     ),

@@ -10,6 +10,8 @@ import {
   parseConfig,
   port,
   trustedProxiesError,
+  type UserTokenConfig,
+  userTokenEnv,
 } from "@supergraph/kit/runtime";
 import { z } from "zod";
 import { SUBGRAPHS, type SubgraphName } from "./gateway/subgraphs.ts";
@@ -34,7 +36,7 @@ const apolloFlag = z
   .optional()
   .transform((value) => value === "true");
 
-export const env = commonEnv.extend({
+export const env = commonEnv.extend(userTokenEnv.shape).extend({
   PORT: port(4000),
   INTERNAL_PORT: z.coerce.number().int().min(0).max(65535).optional(),
   INVALIDATION_SHARED_KEY: z.string().min(32, "must be at least 32 characters").optional(),
@@ -108,6 +110,8 @@ export const subgraphEnv = z.object(
 );
 
 export interface RouterConfig extends CommonConfig {
+  /** Verifies the users' access tokens (the users subgraph signs them). */
+  jwt: UserTokenConfig;
   port: number;
   /** The port for operators, never exposed publicly: `/metrics`, `POST /invalidation`, health. */
   internalPort: number;
@@ -197,7 +201,7 @@ export interface RouterConfig extends CommonConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfig {
   const raw = parseConfig("the router", env, source);
   const perSubgraph = parseConfig("the router", subgraphEnv, source) as Record<string, string | number | undefined>;
-  const common = commonConfig(raw);
+  const common = commonConfig(raw, "userTokens");
   const subgraphs = Object.fromEntries(
     SUBGRAPHS.map((subgraph) => {
       const prefix = subgraph.name.toUpperCase();

@@ -1,10 +1,10 @@
 import type { IncomingHttpHeaders, IncomingMessage } from "node:http";
 import { HeaderMap } from "@apollo/server";
 import {
-  type CommonConfig,
   ErrorCode,
   InvalidTokenError,
   requestError,
+  type UserTokenConfig,
   type VerifiedToken,
   type Viewer,
   verifyUserToken,
@@ -35,7 +35,7 @@ export interface RouterContext {
  * malformed, expired, forged, wrong issuer or audience — is refused with 401, never downgraded to
  * anonymous (a client with a broken token should find out, not silently see less).
  */
-export function identify(headers: IncomingHttpHeaders, jwtConfig: CommonConfig["jwt"]): VerifiedToken | null {
+export function identify(headers: IncomingHttpHeaders, jwtConfig: UserTokenConfig): VerifiedToken | null {
   const header = headers.authorization;
   // An empty header presents no credentials (the playground's Headers tab starts with one to fill in).
   if (header === undefined || header.trim() === "") return null;
@@ -60,7 +60,7 @@ export function rateLimitKey(viewer: Viewer | null, clientIp: () => string): str
  * client's traffic never spends another's budget.
  */
 export function createContextFactory(deps: {
-  jwt: CommonConfig["jwt"];
+  jwt: UserTokenConfig;
   rateLimit: RateLimiter;
   metrics: RouterMetrics;
   revocations: Revocations;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ConfigError, loadSubgraphConfig } from "./config.ts";
+import { loadSubgraphConfig } from "./config.ts";
 
 describe("subgraph config", () => {
   it("applies documented defaults in development", () => {
@@ -46,19 +46,28 @@ describe("subgraph config", () => {
   });
 
   it("requires real secrets in production and never seeds there", () => {
-    expect(() => loadSubgraphConfig("users", 4001, { NODE_ENV: "production" })).toThrow(ConfigError);
+    expect(() => loadSubgraphConfig("products", 4002, { NODE_ENV: "production" })).toThrow(
+      /^INTERNAL_TOKEN_SECRET must be set/,
+    );
     expect(() =>
-      loadSubgraphConfig("users", 4001, {
-        NODE_ENV: "production",
-        JWT_SECRET: "short",
-        INTERNAL_TOKEN_SECRET: "short",
-      }),
+      loadSubgraphConfig("products", 4002, { NODE_ENV: "production", INTERNAL_TOKEN_SECRET: "short" }),
     ).toThrow(/at least 32/);
-    const config = loadSubgraphConfig("users", 4001, {
+    const config = loadSubgraphConfig("products", 4002, {
       NODE_ENV: "production",
-      JWT_SECRET: "j".repeat(32),
       INTERNAL_TOKEN_SECRET: "i".repeat(32),
     });
     expect(config).toMatchObject({ seedOnStart: false, migrateOnStart: false });
+  });
+
+  it("gives the access tokens' secret only to a subgraph that signs them", () => {
+    const secrets = { NODE_ENV: "production", JWT_SECRET: "j".repeat(32), INTERNAL_TOKEN_SECRET: "i".repeat(32) };
+    expect(loadSubgraphConfig("products", 4002, secrets)).not.toHaveProperty("jwt");
+    expect(loadSubgraphConfig("users", 4001, secrets, "userTokens").jwt).toMatchObject({ secret: "j".repeat(32) });
+    expect(() => loadSubgraphConfig("users", 4001, { NODE_ENV: "production" }, "userTokens")).toThrow(
+      "JWT_SECRET and INTERNAL_TOKEN_SECRET must be set",
+    );
+    expect(() => loadSubgraphConfig("users", 4001, { ...secrets, JWT_SECRET: "short" }, "userTokens")).toThrow(
+      /JWT_SECRET: must be at least 32/,
+    );
   });
 });

@@ -43,16 +43,30 @@ export const commonEnv = z.object({
   // Loopback unless told otherwise: development runs with public secrets anyone could mint admin tokens
   // with. Container images set HOST=0.0.0.0 themselves (deploy/docker/Dockerfile, deploy/k8s).
   HOST: z.string().default("127.0.0.1"),
-  JWT_SECRET: secret.optional(),
-  JWT_ISSUER: z.string().default("supergraph"),
-  JWT_AUDIENCE: z.string().default("supergraph-clients"),
-  /** Access tokens are short-lived: a revocation the router missed (its Redis down) lasts at most this long. */
-  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().positive().default(900),
   INTERNAL_TOKEN_SECRET: secret.optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z.url("must be the collector's base URL, e.g. http://otel-collector:4318").optional(),
 });
+
+/**
+ * Settings of the users' access tokens, read only by the services that sign or verify them (the router and
+ * users): whoever holds JWT_SECRET can mint an admin's token, so no other service is given it.
+ */
+export const userTokenEnv = z.object({
+  JWT_SECRET: secret.optional(),
+  JWT_ISSUER: z.string().default("supergraph"),
+  JWT_AUDIENCE: z.string().default("supergraph-clients"),
+  /** Access tokens are short-lived: a revocation the router missed (its Redis down) lasts at most this long. */
+  JWT_EXPIRES_IN_SECONDS: z.coerce.number().int().positive().default(900),
+});
+
+export interface UserTokenConfig {
+  secret: string;
+  issuer: string;
+  audience: string;
+  expiresInSeconds: number;
+}
 
 export interface CommonConfig {
   env: "development" | "production" | "test";
@@ -60,7 +74,6 @@ export interface CommonConfig {
   /** The most log output held while stdout is not read; lines beyond it are dropped and counted. */
   logBufferMaxBytes: number;
   host: string;
-  jwt: { secret: string; issuer: string; audience: string; expiresInSeconds: number };
   /** Signs what the router forwards to subgraphs and what services send each other. */
   internalTokenSecret: string;
   /** OTLP/HTTP collector for traces; tracing is off when unset. */
@@ -73,11 +86,22 @@ export interface CommonConfig {
   };
 }
 
-export function commonConfig(raw: z.output<typeof commonEnv>): CommonConfig {
+/** The common settings; with `userTokens`, the access tokens' too (see userTokenEnv). */
+export function commonConfig(raw: z.output<typeof commonEnv>): CommonConfig;
+export function commonConfig(
+  raw: z.output<typeof commonEnv> & z.output<typeof userTokenEnv>,
+  userTokens: "userTokens",
+): CommonConfig & { jwt: UserTokenConfig };
+export function commonConfig(
+  raw: z.output<typeof commonEnv> & Partial<z.output<typeof userTokenEnv>>,
+  userTokens?: "userTokens",
+): CommonConfig & { jwt?: UserTokenConfig } {
   const production = raw.NODE_ENV === "production";
-  const missing = [!raw.JWT_SECRET && "JWT_SECRET", !raw.INTERNAL_TOKEN_SECRET && "INTERNAL_TOKEN_SECRET"].filter(
-    Boolean,
-  );
+  // Every secret missing is named at once: an operator fixes them in one go.
+  const missing = [
+    userTokens && !raw.JWT_SECRET && "JWT_SECRET",
+    !raw.INTERNAL_TOKEN_SECRET && "INTERNAL_TOKEN_SECRET",
+  ].filter(Boolean);
   if (production && missing.length > 0) {
     throw new ConfigError(`${missing.join(" and ")} must be set when NODE_ENV=production (at least 32 characters).`);
   }
@@ -86,18 +110,22 @@ export function commonConfig(raw: z.output<typeof commonEnv>): CommonConfig {
     logLevel: raw.LOG_LEVEL,
     logBufferMaxBytes: raw.LOG_BUFFER_MAX_BYTES,
     host: raw.HOST,
-    jwt: {
-      secret: raw.JWT_SECRET ?? `${DEV_SECRET}-jwt`,
-      issuer: raw.JWT_ISSUER,
-      audience: raw.JWT_AUDIENCE,
-      expiresInSeconds: raw.JWT_EXPIRES_IN_SECONDS,
-    },
+    ...(userTokens && { jwt: userTokenConfig(raw as z.output<typeof userTokenEnv>) }),
     internalTokenSecret: raw.INTERNAL_TOKEN_SECRET ?? `${DEV_SECRET}-internal`,
     otlpEndpoint: raw.OTEL_EXPORTER_OTLP_ENDPOINT,
     shutdown: {
       drainDelayMs: raw.SHUTDOWN_DRAIN_DELAY_MS ?? (production ? 5_000 : 0),
       timeoutMs: raw.SHUTDOWN_TIMEOUT_MS,
     },
+  };
+}
+
+function userTokenConfig(raw: z.output<typeof userTokenEnv>): UserTokenConfig {
+  return {
+    secret: raw.JWT_SECRET ?? `${DEV_SECRET}-jwt`,
+    issuer: raw.JWT_ISSUER,
+    audience: raw.JWT_AUDIENCE,
+    expiresInSeconds: raw.JWT_EXPIRES_IN_SECONDS,
   };
 }
 
@@ -127,20 +155,36 @@ export const subgraphEnv = commonEnv.extend({
 });
 
 /**
- * Reads a subgraph's settings: shared ones (JWT_SECRET, DATA_DIR, …) and its own, prefixed with its name
- * (USERS_PORT, USERS_DATABASE_URL), so one environment can configure every service without clashes.
+ * Reads a subgraph's settings: shared ones (DATA_DIR, …) and its own, prefixed with its name (USERS_PORT,
+ * USERS_DATABASE_URL), so one environment can configure every service without clashes. With
+ * `userTokens`, the access tokens' settings too (JWT_SECRET, …): only for a subgraph that signs them.
  */
-export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJS.ProcessEnv): SubgraphConfig {
+export function loadSubgraphConfig(name: string, defaultPort: number, env: NodeJS.ProcessEnv): SubgraphConfig;
+export function loadSubgraphConfig(
+  name: string,
+  defaultPort: number,
+  env: NodeJS.ProcessEnv,
+  userTokens: "userTokens",
+): SubgraphConfig & { jwt: UserTokenConfig };
+export function loadSubgraphConfig(
+  name: string,
+  defaultPort: number,
+  env: NodeJS.ProcessEnv,
+  userTokens?: "userTokens",
+): SubgraphConfig & { jwt?: UserTokenConfig } {
   const prefix = name.toUpperCase();
   const own = { PORT: env[`${prefix}_PORT`] ?? String(defaultPort), DATABASE_URL: env[`${prefix}_DATABASE_URL`] };
-  let raw: z.output<typeof subgraphEnv>;
+  let raw: z.output<typeof subgraphEnv> & Partial<z.output<typeof userTokenEnv>>;
   try {
-    raw = parseConfig(`the ${name} subgraph`, subgraphEnv, { ...env, ...own });
+    const schema = userTokens ? subgraphEnv.extend(userTokenEnv.shape) : subgraphEnv;
+    raw = parseConfig(`the ${name} subgraph`, schema, { ...env, ...own });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigError(error.message.replace(/- (PORT|DATABASE_URL):/g, `- ${prefix}_$1:`));
   }
-  const common = commonConfig(raw);
+  const common = userTokens
+    ? commonConfig(raw as z.output<typeof subgraphEnv> & z.output<typeof userTokenEnv>, userTokens)
+    : commonConfig(raw);
   return {
     ...common,
     port: raw.PORT,

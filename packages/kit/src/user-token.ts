@@ -1,5 +1,5 @@
 import jwt from "jsonwebtoken";
-import type { CommonConfig } from "./config.ts";
+import type { UserTokenConfig } from "./config.ts";
 
 export type Role = "CUSTOMER" | "ADMIN";
 
@@ -24,7 +24,7 @@ export interface VerifiedToken extends Viewer {
 const ALGORITHM = "HS256";
 
 /** Issues the bearer token clients send as `Authorization: Bearer <jwt>` (the users subgraph does this). */
-export function signUserToken(viewer: Viewer, jwtConfig: CommonConfig["jwt"], sessionId?: string): string {
+export function signUserToken(viewer: Viewer, jwtConfig: UserTokenConfig, sessionId?: string): string {
   return jwt.sign({ role: viewer.role, ...(sessionId && { sid: sessionId }) }, jwtConfig.secret, {
     algorithm: ALGORITHM,
     subject: viewer.userId,
@@ -42,7 +42,7 @@ export class InvalidTokenError extends Error {
  * Verifies signature, algorithm, issuer, audience and expiry; throws InvalidTokenError otherwise. A token
  * without `exp` is refused: it would never expire (jsonwebtoken accepts it by default).
  */
-export function verifyUserToken(token: string, jwtConfig: CommonConfig["jwt"]): VerifiedToken {
+export function verifyUserToken(token: string, jwtConfig: UserTokenConfig): VerifiedToken {
   let payload: string | jwt.JwtPayload;
   try {
     payload = jwt.verify(token, jwtConfig.secret, {

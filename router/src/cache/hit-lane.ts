@@ -2,12 +2,12 @@ import type { IncomingMessage, ServerResponse } from "node:http";
 import {
   type AccessLine,
   type AccessLog,
-  type CommonConfig,
   type FrontDoor,
   type Logger,
   operationLabel,
   requestId,
   responseContentType,
+  type UserTokenConfig,
 } from "@supergraph/kit/runtime";
 import secureJson from "secure-json-parse";
 import { identify, rateLimitKey } from "../context.ts";
@@ -24,7 +24,7 @@ const MAX_BODY_BYTES = 64 * 1024;
 
 export interface HitLaneOptions {
   cache: ResponseCache;
-  jwt: CommonConfig["jwt"];
+  jwt: UserTokenConfig;
   rateLimit: RateLimiter;
   /** A revoked token's request is never served here: handed on, the router refuses it with 401. */
   revocations?: Revocations;

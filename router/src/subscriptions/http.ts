@@ -2,13 +2,13 @@ import { once } from "node:events";
 import type { IncomingMessage } from "node:http";
 import {
   APPLICATION_JSON,
-  type CommonConfig,
   ErrorCode,
   httpStatusFor,
   isErrorCode,
   requestId,
   responseContentType,
   TRANSPORT_STATUSES,
+  type UserTokenConfig,
 } from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
 import { type ExecutionResult, GraphQLError, getOperationAST, OperationTypeNode, parse } from "graphql";
@@ -18,7 +18,7 @@ import type { Subscriber, SubscriptionRequest, SubscriptionService } from "./ser
 
 export interface HttpSubscriptionOptions {
   service: SubscriptionService;
-  jwt: CommonConfig["jwt"];
+  jwt: UserTokenConfig;
   clientIp: (request: IncomingMessage) => string;
   /** A multipart stream sends an empty part this often, so proxies and clients know it is alive. */
   heartbeatMs: number;

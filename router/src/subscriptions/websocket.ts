@@ -1,6 +1,6 @@
 import type { IncomingMessage, Server } from "node:http";
 import type { Duplex } from "node:stream";
-import { type CommonConfig, ErrorCode, requestId, type VerifiedToken } from "@supergraph/kit/runtime";
+import { ErrorCode, requestId, type UserTokenConfig, type VerifiedToken } from "@supergraph/kit/runtime";
 import { type ExecutionResult, type FormattedExecutionResult, GraphQLError, parse } from "graphql";
 import { CloseCode } from "graphql-ws";
 import { useServer } from "graphql-ws/use/ws";
@@ -11,7 +11,7 @@ import type { Subscriber, SubscriptionService } from "./service.ts";
 export interface WebSocketOptions {
   server: Server;
   service: SubscriptionService;
-  jwt: CommonConfig["jwt"];
+  jwt: UserTokenConfig;
   /** Whether a browser page from this origin may open a connection (the CORS allow-list). */
   allowsOrigin: (origin: string | undefined) => boolean;
   clientIp: (request: IncomingMessage) => string;

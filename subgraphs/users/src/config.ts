@@ -1,4 +1,4 @@
-import { parseConfig } from "@supergraph/kit/runtime";
+import { parseConfig, type UserTokenConfig } from "@supergraph/kit/runtime";
 import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 import { defaultPort } from "@supergraph/registry";
 import { z } from "zod";
@@ -31,6 +31,8 @@ export const env = z.object({
 });
 
 export interface UsersConfig extends SubgraphConfig {
+  /** Signs the users' access tokens (the router verifies them). */
+  jwt: UserTokenConfig;
   seedAdmin: { email: string; password: string };
   passwordHashCost: number;
   passwordHashing: { concurrency: number; maxQueue: number; maxWaitMs: number };
@@ -48,7 +50,7 @@ export interface UsersConfig extends SubgraphConfig {
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): UsersConfig {
   const raw = parseConfig("the users subgraph", env, source);
   return {
-    ...loadSubgraphConfig("users", defaultPort("users"), source),
+    ...loadSubgraphConfig("users", defaultPort("users"), source, "userTokens"),
     seedAdmin: { email: raw.SEED_ADMIN_EMAIL, password: raw.SEED_ADMIN_PASSWORD },
     passwordHashCost: raw.PASSWORD_HASH_COST,
     passwordHashing: {

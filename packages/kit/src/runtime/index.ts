@@ -7,7 +7,17 @@
  */
 
 export { type AccessLine, type AccessLog, createAccessLog } from "../access-log.ts";
-export { bool, type CommonConfig, ConfigError, commonConfig, commonEnv, parseConfig, port } from "../config.ts";
+export {
+  bool,
+  type CommonConfig,
+  ConfigError,
+  commonConfig,
+  commonEnv,
+  parseConfig,
+  port,
+  type UserTokenConfig,
+  userTokenEnv,
+} from "../config.ts";
 export { APPLICATION_JSON, responseContentType } from "../content-type.ts";
 export { appError, ErrorCode, httpStatusFor, isErrorCode, requestError, TRANSPORT_STATUSES } from "../errors.ts";
 export { createHttpServer, type FrontDoor, listen, requestId, sendError, trustedProxiesError } from "../http-server.ts";
