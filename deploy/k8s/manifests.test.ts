@@ -283,11 +283,18 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
           peer.namespaceSelector
             ? `namespace:${peer.namespaceSelector.matchLabels["kubernetes.io/metadata.name"]}`
             : (peer.podSelector.matchLabels?.["app.kubernetes.io/name"] ??
-              peer.podSelector.matchExpressions?.[0]?.values.join(",")),
+              peer.podSelector.matchExpressions?.[0]?.values.join(",") ??
+              Object.entries(peer.podSelector.matchLabels ?? {})
+                .map(([key, value]) => `${key}=${value}`)
+                .join(",")),
         )
         .sort();
     };
-    expect(allowedFrom("router")).toEqual(["namespace:ingress-nginx", "namespace:monitoring"]);
+    expect(allowedFrom("router")).toEqual([
+      "namespace:ingress-nginx",
+      "namespace:monitoring",
+      "supergraph/cache-invalidator=true",
+    ]);
     for (const { name } of SUBGRAPHS)
       expect(allowedFrom(name), name).toEqual(["namespace:monitoring", "router", ...callersOf(name)].sort());
     expect(allowedFrom("products")).toEqual(["namespace:monitoring", "orders", "posts", "router"]);
@@ -325,7 +332,34 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     for (const path of ofKind("Ingress").flatMap((ingress) =>
       ingress.spec.rules.flatMap((rule: Any) => rule.http.paths),
     )) {
+      expect(path.backend.service.name).toBe("router");
       expect([4000, "http"]).toContain(path.backend.service.port.number ?? path.backend.service.port.name);
+    }
+  });
+
+  it("lets labelled jobs of the namespace purge the response cache on the internal port, with the shared key", () => {
+    const router = supergraph.find((deployment) => deployment.metadata.name === "router").spec.template.spec
+      .containers[0];
+    const key = router.env.find((variable: Any) => variable.name === "INVALIDATION_SHARED_KEY");
+    // From the Secret, and optional: without the key the endpoint is off and the router still starts.
+    expect(key.valueFrom.secretKeyRef).toEqual({
+      name: expect.stringMatching(/^supergraph-secrets/),
+      key: "INVALIDATION_SHARED_KEY",
+      optional: true,
+    });
+    const internal = ofKind("Service").find((each) => each.metadata.name === "router-internal");
+    expect(internal.spec.ports.map((port: Any) => [port.port, port.targetPort])).toEqual([[9090, "internal"]]);
+    // Only the internal port is opened to them.
+    const rules = ofKind("NetworkPolicy").flatMap((policy) => policy.spec.ingress ?? []);
+    const invalidators = rules.filter((rule: Any) =>
+      rule.from?.some((peer: Any) => peer.podSelector?.matchLabels?.["supergraph/cache-invalidator"] === "true"),
+    );
+    expect(invalidators.flatMap((rule: Any) => rule.ports.map((port: Any) => port.port))).toEqual([9090]);
+    if (overlay === "dev") {
+      const secret = ofKind("Secret").find((each) => each.metadata.name.startsWith("supergraph-secrets"));
+      const value = Buffer.from(secret.data.INVALIDATION_SHARED_KEY, "base64").toString();
+      // The router refuses a shorter key at start-up (router/src/config.ts).
+      expect(value.length).toBeGreaterThanOrEqual(32);
     }
   });
 
