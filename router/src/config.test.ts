@@ -149,3 +149,13 @@ describe("INTERNAL_PORT", () => {
     expect(() => loadConfig({ PORT: "9090" })).toThrow(/INTERNAL_PORT \(9090\) must differ/);
   });
 });
+
+describe("SUPERGRAPH_PATH", () => {
+  it("names a path where there is no supergraph file before anything starts", () => {
+    for (const path of ["/nonexistent/supergraph.graphql", import.meta.dirname]) {
+      expect(() => loadConfig({ SUPERGRAPH_PATH: path })).toThrow(ConfigError);
+      expect(() => loadConfig({ SUPERGRAPH_PATH: path })).toThrow(`SUPERGRAPH_PATH: no readable file at ${path}`);
+    }
+    expect(loadConfig({}).supergraphPath).toMatch(/supergraph\.graphql$/);
+  });
+});

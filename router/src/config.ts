@@ -1,3 +1,4 @@
+import { accessSync, constants, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { getHeapStatistics } from "node:v8";
@@ -198,6 +199,21 @@ export interface RouterConfig extends CommonConfig {
   };
 }
 
+/** The supergraph file the router serves: checked here, so a wrong path is named before anything starts. */
+function supergraphPath(given: string | undefined): string {
+  // `../supergraph.graphql` is the router package's root from both src/ and dist/.
+  const path = given ?? fileURLToPath(new URL("../supergraph.graphql", import.meta.url));
+  try {
+    accessSync(path, constants.R_OK);
+    if (statSync(path).isFile()) return path;
+  } catch {
+    // Named below.
+  }
+  throw new ConfigError(
+    `Invalid configuration for the router:\n  - SUPERGRAPH_PATH: no readable file at ${path} (compose one with \`npm run compose\`, or point SUPERGRAPH_PATH at one).`,
+  );
+}
+
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfig {
   const raw = parseConfig("the router", env, source);
   const perSubgraph = parseConfig("the router", subgraphEnv, source) as Record<string, string | number | undefined>;
@@ -257,8 +273,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
     // A free port too when PORT is 0 (tests start many routers at once).
     internalPort,
     invalidationSharedKey: raw.INVALIDATION_SHARED_KEY,
-    // `../supergraph.graphql` is the router package's root from both src/ and dist/.
-    supergraphPath: raw.SUPERGRAPH_PATH ?? fileURLToPath(new URL("../supergraph.graphql", import.meta.url)),
+    supergraphPath: supergraphPath(raw.SUPERGRAPH_PATH),
     watchSupergraph: raw.WATCH_SUPERGRAPH ?? common.env === "development",
     subgraphs,
     subgraphMaxConnections: raw.SUBGRAPH_MAX_CONNECTIONS,
