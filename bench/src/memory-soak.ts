@@ -5,12 +5,14 @@ import { parseArgs } from "node:util";
 import { testDatabaseSettings } from "@supergraph/db/testing";
 import { imageEntrypoint } from "../../scripts/image-layout.ts";
 import { SERVICE_ENV } from "./own-supergraph/stack.ts";
-import { freePort, spawnPinned, stop } from "./processes.ts";
+import { freePort, nodePid, spawnPinned, stop } from "./processes.ts";
 
 // Run by hand (not a test): the router's peak RSS under a flood of queries it has never seen, each a new
 // document, plan and cache entry (#26). The router runs from `--repo`'s sources with the Dockerfile's node
 // flags plus the NODE_OPTIONS of that repo's Kubernetes manifest, the response cache in memory (no Redis:
-// the most the process itself can hold). Subgraphs come from this repo, on real PostgreSQL.
+// the most the process itself can hold). Subgraphs come from this repo, on real PostgreSQL, with the
+// Dockerfile's node flags and the NODE_OPTIONS of its subgraph manifest; their peak RSS and heap in use
+// are reported too (bench/README.md, "Subgraph memory").
 //   node --import tsx bench/src/memory-soak.ts [--repo /path/to/other/checkout] [--seconds 60] [--connections 16]
 const here = join(import.meta.dirname, "../..");
 const SUBGRAPHS = ["users", "products", "orders", "posts"] as const;
@@ -23,10 +25,10 @@ const { values: args } = parseArgs({
 });
 const repo = args.repo as string;
 
-/** The router container's NODE_OPTIONS in `repo`'s manifest, if it sets any. */
-function manifestNodeOptions(): string {
-  const manifest = readFileSync(join(repo, "deploy/k8s/base/router.yaml"), "utf8");
-  return /name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(manifest)?.[1] ?? "";
+/** The NODE_OPTIONS of a container in a manifest of `root`, if it sets any. */
+function manifestNodeOptions(root: string, manifest: string): string {
+  const text = readFileSync(join(root, "deploy/k8s/base", manifest), "utf8");
+  return /name: NODE_OPTIONS\s+value: "([^"]*)"/.exec(text)?.[1] ?? "";
 }
 
 const rssMB = (pid: number): number => {
@@ -61,9 +63,10 @@ try {
     urls[name] = `http://127.0.0.1:${port}/graphql`;
     const child = spawnPinned(
       "others",
-      ["--import", "tsx", join(here, `subgraphs/${name}/src/main.ts`)],
+      [...imageEntrypoint().slice(1, -1), "--import", "tsx", join(here, `subgraphs/${name}/src/main.ts`)],
       {
         ...SERVICE_ENV,
+        NODE_OPTIONS: manifestNodeOptions(here, "subgraph/subgraph.yaml"),
         ...databases[index]?.env,
         [`${name.toUpperCase()}_PORT`]: String(port),
         PRODUCTS_URL: urls.products ?? "",
@@ -75,7 +78,7 @@ try {
   }
   const [port, internalPort] = [await freePort(), await freePort()];
   const flags = imageEntrypoint().slice(1, -1);
-  const nodeOptions = manifestNodeOptions();
+  const nodeOptions = manifestNodeOptions(repo, "router.yaml");
   const router = spawnPinned(
     "gateway",
     [...flags, "--import", "tsx", join(repo, "router/src/main.ts")],
@@ -98,7 +101,7 @@ try {
   await waitReady(url, router, "router");
   const pid = router.pid ?? 0;
   console.log(
-    `router from ${repo}: node ${[...flags, nodeOptions].filter(Boolean).join(" ")}; idle RSS ${rssMB(pid)} MB`,
+    `router from ${repo}: node ${[...flags, nodeOptions].filter(Boolean).join(" ")}; idle RSS ${rssMB(pid)} MB; subgraphs' ${SUBGRAPHS.map((name, index) => `${name} ${rssMB(nodePid(children[index] as ChildProcess))}`).join(", ")} MB`,
   );
 
   let sent = 0;
@@ -106,10 +109,13 @@ try {
   let peak = 0;
   const samples: number[] = [];
   const ends = Date.now() + Number(args.seconds) * 1000;
+  const subgraphPeaks: Record<string, number> = {};
   const sampler = setInterval(() => {
     const rss = rssMB(pid);
     peak = Math.max(peak, rss);
     samples.push(rss);
+    for (const [index, name] of SUBGRAPHS.entries())
+      subgraphPeaks[name] = Math.max(subgraphPeaks[name] ?? 0, rssMB(nodePid(children[index] as ChildProcess)));
   }, 500);
   // Every query new: its own operation name and aliases, so a new document, plan and response entry;
   // eight root fields, as an app's page query might have.
@@ -132,6 +138,19 @@ try {
     }),
   );
   clearInterval(sampler);
+  // Each subgraph's heap now (its own /metrics): what the load left live, next to its peak RSS.
+  const subgraphHeapUsedMB = Object.fromEntries(
+    await Promise.all(
+      SUBGRAPHS.map(async (name) => {
+        const text = await fetch(new URL("/metrics", urls[name])).then(
+          (response) => response.text(),
+          () => "",
+        );
+        const bytes = Number(/^nodejs_heap_size_used_bytes(?:\{[^}]*\})? (\S+)/m.exec(text)?.[1] ?? Number.NaN);
+        return [name, Math.round(bytes / 2 ** 20)];
+      }),
+    ),
+  );
   const metrics = await fetch(`http://127.0.0.1:${internalPort}/metrics`).then(
     (response) => response.text(),
     () => "",
@@ -151,6 +170,8 @@ try {
         peakRssMB: peak,
         lastRssMB: samples.at(-1),
         rssEvery10s: samples.filter((_, index) => index % 20 === 19),
+        subgraphPeakRssMB: subgraphPeaks,
+        subgraphHeapUsedMB,
         heapUsed: series("nodejs_heap_size_used_bytes"),
         cacheSizeBytes: series("cache_size_bytes"),
       },

@@ -7,6 +7,7 @@ import {
 import { buildSubgraphSchema } from "@apollo/subgraph";
 // Type only: @apollo/subgraph does not re-export its resolver map type from the package root.
 import type { GraphQLResolverMap } from "@apollo/subgraph/dist/schema-helper/index.js";
+import { InMemoryLRUCache } from "@apollo/utils.keyvaluecache";
 import { fastifyApolloDrainPlugin, fastifyApolloHandler } from "@as-integrations/fastify";
 import type { FastifyRequest } from "fastify";
 import type { DocumentNode } from "graphql";
@@ -22,6 +23,8 @@ import type { Metrics } from "./metrics.ts";
 import { refuseNulBytes } from "./nul-bytes.ts";
 import { useOperationMetrics } from "./operation-metrics.ts";
 import { serveSubscriptions } from "./subscription-server.ts";
+
+const DOCUMENT_STORE_JSON_BYTES = 4 * 2 ** 20;
 
 /**
  * A subgraph's resolver map, typed in the subgraph by the `Resolvers` generated from its schema.graphql.
@@ -61,6 +64,9 @@ export async function startSubgraphServer<TContext extends BaseContext & Invalid
   );
   const apollo = new ApolloServer<TContext>({
     schema,
+    // Apollo's default store holds 30 MiB of documents' JSON, about 120 MiB of heap (four times), and
+    // a flood of distinct operations fills it: this one about 16 MiB (bench/README.md, "Subgraph memory").
+    documentStore: new InMemoryLRUCache<DocumentNode>({ maxSize: DOCUMENT_STORE_JSON_BYTES }),
     introspection,
     // Without introspection, "Did you mean …?" would reveal the schema field by field.
     hideSchemaDetailsFromClientErrors: !introspection,
