@@ -106,55 +106,27 @@ type Query {
 }
 `;
 
-const codegenTs = ({ name, Type }: Names) => `import type { CodegenConfig } from "@graphql-codegen/cli";
+const codegenTs = ({ name, Type }: Names) => `import { resolverCodegen } from "@supergraph/kit/codegen";
 
 /**
  * \`pnpm --filter @supergraph/${name} codegen\`: resolver types from schema.graphql, each GraphQL type's
- * parent being what the resolvers return for it (mappers). Checked in; src/generated.test.ts fails when
- * they are stale.
+ * parent being what the resolvers return for it. Checked in; src/generated.test.ts fails when stale.
  */
-const config: CodegenConfig = {
-  schema: "schema.graphql",
-  emitLegacyCommonJSImports: false,
-  generates: {
-    "src/generated/resolvers.ts": {
-      plugins: ["typescript", "typescript-resolvers"],
-      config: {
-        federation: true,
-        mapperTypeSuffix: "Model",
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { ID: "string" },
-        contextType: "../context.ts#Context",
-        mappers: {
-          ${Type}: "./prisma/client.ts#${Type}",
-        },
-      },
-    },
-  },
-};
-export default config;
+export default resolverCodegen({
+  ${Type}: "./prisma/client.ts#${Type}",
+});
 `;
 
 const generatedTestTs = ({ name }: Names) => `import { readFileSync } from "node:fs";
 import { join } from "node:path";
-import { generate } from "@graphql-codegen/cli";
+import { generatedFiles } from "@supergraph/kit/codegen";
 import { describe, expect, it } from "vitest";
 import config from "../codegen.ts";
 
-const packageDir = join(import.meta.dirname, "..");
-
 describe("the generated resolver types", () => {
   it("are up to date with schema.graphql (run \`pnpm --filter @supergraph/${name} codegen\` if this fails)", async () => {
-    const previous = process.cwd();
-    process.chdir(packageDir);
-    try {
-      const files = await generate({ ...config, silent: true }, false);
-      for (const file of files) {
-        expect(readFileSync(join(packageDir, file.filename), "utf8"), file.filename).toBe(file.content);
-      }
-    } finally {
-      process.chdir(previous);
+    for (const file of await generatedFiles(join(import.meta.dirname, ".."), config)) {
+      expect(readFileSync(file.path, "utf8"), file.filename).toBe(file.content);
     }
   });
 });

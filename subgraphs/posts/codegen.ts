@@ -1,30 +1,11 @@
-import type { CodegenConfig } from "@graphql-codegen/cli";
+import { resolverCodegen } from "@supergraph/kit/codegen";
 
 /**
  * `pnpm --filter @supergraph/posts codegen`: resolver types from schema.graphql, each GraphQL type's
- * parent being what the resolvers return for it (mappers). Checked in; src/generated.test.ts fails when
- * they are stale.
+ * parent being what the resolvers return for it. Checked in; src/generated.test.ts fails when stale.
  */
-const config: CodegenConfig = {
-  schema: "schema.graphql",
-  emitLegacyCommonJSImports: false,
-  generates: {
-    "src/generated/resolvers.ts": {
-      plugins: ["typescript", "typescript-resolvers"],
-      config: {
-        federation: true,
-        mapperTypeSuffix: "Model",
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { ID: "string" },
-        contextType: "../context.ts#Context",
-        mappers: {
-          Post: "./prisma/client.ts#Post",
-          User: "../data/models.ts#Reference",
-          Product: "../data/models.ts#Reference",
-        },
-      },
-    },
-  },
-};
-export default config;
+export default resolverCodegen({
+  Post: "./prisma/client.ts#Post",
+  User: "../data/models.ts#Reference",
+  Product: "../data/models.ts#Reference",
+});

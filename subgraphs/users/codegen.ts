@@ -1,28 +1,9 @@
-import type { CodegenConfig } from "@graphql-codegen/cli";
+import { resolverCodegen } from "@supergraph/kit/codegen";
 
 /**
  * `pnpm --filter @supergraph/users codegen`: resolver types from schema.graphql, each GraphQL type's
- * parent being what the resolvers return for it (mappers). Checked in; src/generated.test.ts fails when
- * they are stale.
+ * parent being what the resolvers return for it. Checked in; src/generated.test.ts fails when stale.
  */
-const config: CodegenConfig = {
-  schema: "schema.graphql",
-  emitLegacyCommonJSImports: false,
-  generates: {
-    "src/generated/resolvers.ts": {
-      plugins: ["typescript", "typescript-resolvers"],
-      config: {
-        federation: true,
-        mapperTypeSuffix: "Model",
-        useTypeImports: true,
-        enumsAsTypes: true,
-        scalars: { ID: "string" },
-        contextType: "../context.ts#Context",
-        mappers: {
-          User: "./prisma/client.ts#User",
-        },
-      },
-    },
-  },
-};
-export default config;
+export default resolverCodegen({
+  User: "./prisma/client.ts#User",
+});
