@@ -10,7 +10,7 @@ export const env = z.object({
   SEED_ADMIN_PASSWORD: z.string().min(8).default("admin-password"),
   /** log2 of scrypt's cost N; 17 is OWASP's minimum for password storage. Tests lower it for speed. */
   PASSWORD_HASH_COST: z.coerce.number().int().min(10).max(20).default(17),
-  /** Hashes at once per process. At cost 17 each holds 128 MiB: 2 keep a pod under its 512 MiB limit. */
+  /** Hashes at once per process. At cost 17 each holds 128 MiB: the users pod's memory limit counts 2. */
   PASSWORD_HASH_CONCURRENCY: positive(2),
   PASSWORD_HASH_QUEUE_LENGTH: z.coerce.number().int().min(0).default(16),
   PASSWORD_HASH_QUEUE_MS: positive(2_000),
