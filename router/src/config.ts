@@ -5,9 +5,9 @@ import { getHeapStatistics } from "node:v8";
 import {
   bool,
   type CommonConfig,
-  ConfigError,
   commonConfig,
   commonEnv,
+  invalidConfig,
   parseConfig,
   port,
   trustedProxiesError,
@@ -209,9 +209,9 @@ function supergraphPath(given: string | undefined): string {
   } catch {
     // Named below.
   }
-  throw new ConfigError(
-    `Invalid configuration for the router:\n  - SUPERGRAPH_PATH: no readable file at ${path} (compose one with \`npm run compose\`, or point SUPERGRAPH_PATH at one).`,
-  );
+  throw invalidConfig("the router", [
+    `SUPERGRAPH_PATH: no readable file at ${path} (compose one with \`npm run compose\`, or point SUPERGRAPH_PATH at one).`,
+  ]);
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfig {
@@ -232,23 +232,23 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
   ) as RouterConfig["subgraphs"];
   const slowest = Math.max(...Object.values(subgraphs).map((subgraph) => subgraph.timeoutMs));
   if (slowest >= raw.ROUTER_TIMEOUT_MS) {
-    throw new ConfigError(
-      `Invalid configuration for the router:\n  - ROUTER_TIMEOUT_MS (${raw.ROUTER_TIMEOUT_MS}) must be longer than every subgraph timeout (the longest is ${slowest}).`,
-    );
+    throw invalidConfig("the router", [
+      `ROUTER_TIMEOUT_MS (${raw.ROUTER_TIMEOUT_MS}) must be longer than every subgraph timeout (the longest is ${slowest}).`,
+    ]);
   }
   const internalPort = raw.INTERNAL_PORT ?? (raw.PORT === 0 ? 0 : 9090);
   if (internalPort !== 0 && internalPort === raw.PORT) {
-    throw new ConfigError(
-      `Invalid configuration for the router:\n  - INTERNAL_PORT (${internalPort}) must differ from PORT: the internal port (metrics, invalidation) is never the public one.`,
-    );
+    throw invalidConfig("the router", [
+      `INTERNAL_PORT (${internalPort}) must differ from PORT: the internal port (metrics, invalidation) is never the public one.`,
+    ]);
   }
   const workers = raw.ROUTER_WORKERS === "auto" ? availableParallelism() : Number(raw.ROUTER_WORKERS ?? 1);
   // Workers share nothing in memory: each would cache, purge and count rate limits on its own, so a
   // mutation through one worker could leave another serving stale data. Redis makes them one router.
   if (workers > 1 && !raw.REDIS_URL) {
-    throw new ConfigError(
-      `Invalid configuration for the router:\n  - ROUTER_WORKERS (${raw.ROUTER_WORKERS}) needs REDIS_URL: several workers must share one response cache, its purges and the rate limits.`,
-    );
+    throw invalidConfig("the router", [
+      `ROUTER_WORKERS (${raw.ROUTER_WORKERS}) needs REDIS_URL: several workers must share one response cache, its purges and the rate limits.`,
+    ]);
   }
   const caches = {
     documentsBytes: raw.DOCUMENT_CACHE_MAX_BYTES,
@@ -262,9 +262,9 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
   const total = Object.values(caches).reduce((sum, bytes) => sum + bytes, 0);
   const heapLimit = getHeapStatistics().heap_size_limit;
   if (total > heapLimit / 2) {
-    throw new ConfigError(
-      `Invalid configuration for the router:\n  - the cache budgets (DOCUMENT_CACHE_MAX_BYTES, QUERY_PLAN_CACHE_MAX_BYTES, RESPONSE_CACHE_*_MAX_BYTES, REVOCATIONS_MAX_BYTES) add up to ${Math.round(total / MiB)} MiB, more than half the heap limit (${Math.round(heapLimit / MiB)} MiB): lower them, or raise --max-old-space-size with the container's memory limit.`,
-    );
+    throw invalidConfig("the router", [
+      `the cache budgets (DOCUMENT_CACHE_MAX_BYTES, QUERY_PLAN_CACHE_MAX_BYTES, RESPONSE_CACHE_*_MAX_BYTES, REVOCATIONS_MAX_BYTES) add up to ${Math.round(total / MiB)} MiB, more than half the heap limit (${Math.round(heapLimit / MiB)} MiB): lower them, or raise --max-old-space-size with the container's memory limit.`,
+    ]);
   }
   return {
     ...common,

@@ -15,8 +15,17 @@ export function parseConfig<S extends z.ZodType>(service: string, schema: S, env
   const cleaned = Object.fromEntries(Object.entries(env).filter(([, value]) => value !== undefined && value !== ""));
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
-  const lines = result.error.issues.map((issue) => `  - ${issue.path.join(".") || "(config)"}: ${issue.message}`);
-  throw new ConfigError(`Invalid configuration for ${service}:\n${lines.join("\n")}`);
+  throw invalidConfig(
+    service,
+    result.error.issues.map((issue) => `${issue.path.join(".") || "(config)"}: ${issue.message}`),
+  );
+}
+
+/** A refused configuration, in one format wherever it is found (a schema, a rule across settings, a file). */
+export function invalidConfig(service: string, problems: readonly string[]): ConfigError {
+  return new ConfigError(
+    `Invalid configuration for ${service}:\n${problems.map((problem) => `  - ${problem}`).join("\n")}`,
+  );
 }
 
 const DEV_SECRET = "development-only-secret-do-not-use-in-production";

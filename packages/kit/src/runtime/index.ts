@@ -13,6 +13,7 @@ export {
   ConfigError,
   commonConfig,
   commonEnv,
+  invalidConfig,
   parseConfig,
   port,
   type UserTokenConfig,
