@@ -4,7 +4,7 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { createTestDatabase } from "@supergraph/db/testing";
 import { SUBGRAPHS } from "@supergraph/registry";
-import { afterAll, describe, expect, it, onTestFinished } from "vitest";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { assembleImageLayout, imageEntrypoint, layoutWorkDir } from "../../scripts/image-layout.ts";
 
 // What the Dockerfile's build stage does, without Docker (scripts/image-layout.ts): bundle each service,
@@ -97,83 +97,80 @@ describe("each image's layout, built and run without Docker", { timeout: BUILD_T
     },
   );
 
-  it("router: starts from the built output, answers health checks, and stops on SIGTERM", async () => {
-    const dir = assemble("router");
-    const health: number[] = [];
-    const started = await run(
-      dir,
-      [],
-      { ...production, PORT: "0", PERSISTED_OPERATIONS: "only", PLAYGROUND: "true" },
-      {
-        match: /"url":"(http:[^"]+)\/graphql","msg":"router listening"/,
-        check: async ([, base]) => {
-          // The health endpoints, and the playground page (its files come from the image's layout too).
-          for (const path of ["/health/live", "/health/ready", "/graphql"]) {
-            health.push((await fetch(`${base}${path}`, { headers: { accept: "text/html" } })).status);
-          }
-        },
-      },
-    );
-    expect(started.output).toContain("router listening");
-    expect(health).toEqual([200, 200, 200]);
-    expect(started.output).toContain('"msg":"stopped"');
-    expect(started.code).toBe(0);
-  });
-
-  it("router: runs several workers from the built output (each forked from dist/main.js)", async () => {
-    const dir = join(work, "router/service");
-    // Redis answers in CI; were it down, the router would still start (its cache fails open).
-    const env = {
-      ...production,
-      PORT: "0",
-      ROUTER_WORKERS: "2",
-      REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
-      RESPONSE_CACHE_KEY_PREFIX: `image-layout:${process.pid}:`,
-    };
-    let workers = new Set<string>();
-    const started = await run(dir, [], env, {
-      // Each worker names the internal port (INTERNAL_PORT=0 with PORT=0: one random port, shared by both workers).
-      match: /^(?=[\s\S]*all 2 router workers listening)[\s\S]*?"internalUrl":"(http:[^"]+)"/,
-      check: async ([, internalUrl]) => {
-        const scrape = await (await fetch(`${internalUrl}/metrics`)).text();
-        workers = new Set([...scrape.matchAll(/worker="(\d+)"/g)].map((match) => match[1] as string));
-      },
+  // The router's layout is assembled once, by `npm run layout` into a folder outside the workspace (where
+  // its links must still hold), and every router test runs from there.
+  describe("router", () => {
+    let target = "";
+    let layout: Awaited<ReturnType<typeof cli>>;
+    beforeAll(async () => {
+      target = join(mkdtempSync(join(tmpdir(), "layout-")), "router");
+      layout = await cli(["router", target]);
+    }, BUILD_TIMEOUT_MS);
+    afterAll(() => {
+      if (target) rmSync(dirname(target), { recursive: true, force: true });
     });
-    expect(workers, started.output).toEqual(new Set(["1", "2"]));
-    expect(started.output.match(/"msg":"stopped"/g)).toHaveLength(2);
-    expect(started.code).toBe(0);
-  });
+    const dir = () => join(target, "service");
 
-  it("router: `npm run layout` puts the image's layout in a folder of one's choosing, which runs from there", async () => {
-    // Outside the workspace, where the layout's links must still hold.
-    const target = join(mkdtempSync(join(tmpdir(), "layout-")), "router");
-    onTestFinished(() => rmSync(dirname(target), { recursive: true, force: true }));
-    const layout = await cli(["router", target]);
-    expect(layout.code, layout.output).toBe(0);
-    expect(layout.output).toContain(`cd ${join(target, "service")} && ${imageEntrypoint().join(" ")}`);
-    const started = await run(
-      join(target, "service"),
-      [],
-      { ...production, PORT: "0" },
-      {
-        match: /"url":"(http:[^"]+)\/graphql","msg":"router listening"/,
-        check: async ([, base]) => {
-          expect((await fetch(`${base}/health/ready`)).status).toBe(200);
+    it("`npm run layout` puts the image's layout in a folder of one's choosing, and refuses one that holds anything", async () => {
+      expect(layout.code, layout.output).toBe(0);
+      expect(layout.output).toContain(`cd ${dir()} && ${imageEntrypoint().join(" ")}`);
+      expect(existsSync(join(dir(), "dist/main.js"))).toBe(true);
+      // Not over a folder that holds anything: an earlier layout's files would stay and be loaded.
+      const again = await cli(["router", target]);
+      expect(again.code).toBe(1);
+      expect(again.output).toContain("is not empty");
+      expect((await cli(["gateway", join(dirname(target), "other")])).code).toBe(64);
+    });
+
+    it("starts from the built output, answers health checks, and stops on SIGTERM", async () => {
+      const health: number[] = [];
+      const started = await run(
+        dir(),
+        [],
+        { ...production, PORT: "0", PERSISTED_OPERATIONS: "only", PLAYGROUND: "true" },
+        {
+          match: /"url":"(http:[^"]+)\/graphql","msg":"router listening"/,
+          check: async ([, base]) => {
+            // The health endpoints, and the playground page (its files come from the image's layout too).
+            for (const path of ["/health/live", "/health/ready", "/graphql"]) {
+              health.push((await fetch(`${base}${path}`, { headers: { accept: "text/html" } })).status);
+            }
+          },
         },
-      },
-    );
-    expect(started.code, started.output).toBe(0);
-    // Not over a folder that holds anything: an earlier layout's files would stay and be loaded.
-    const again = await cli(["router", target]);
-    expect(again.code).toBe(1);
-    expect(again.output).toContain("is not empty");
-    expect((await cli(["gateway", join(dirname(target), "other")])).code).toBe(64);
-  });
+      );
+      expect(started.output).toContain("router listening");
+      expect(health).toEqual([200, 200, 200]);
+      expect(started.output).toContain('"msg":"stopped"');
+      expect(started.code).toBe(0);
+    });
 
-  it("refuses to start with a clear message when production secrets are missing", async () => {
-    const dir = join(work, "router/service");
-    const result = await run(dir, [], { NODE_ENV: "production" });
-    expect(result.code).toBe(78);
-    expect(result.output).toContain("JWT_SECRET and INTERNAL_TOKEN_SECRET must be set when NODE_ENV=production");
+    it("runs several workers from the built output (each forked from dist/main.js)", async () => {
+      // Redis answers in CI; were it down, the router would still start (its cache fails open).
+      const env = {
+        ...production,
+        PORT: "0",
+        ROUTER_WORKERS: "2",
+        REDIS_URL: process.env.TEST_REDIS_URL ?? "redis://127.0.0.1:6379",
+        RESPONSE_CACHE_KEY_PREFIX: `image-layout:${process.pid}:`,
+      };
+      let workers = new Set<string>();
+      const started = await run(dir(), [], env, {
+        // Each worker names the internal port (INTERNAL_PORT=0 with PORT=0: one random port, shared by both workers).
+        match: /^(?=[\s\S]*all 2 router workers listening)[\s\S]*?"internalUrl":"(http:[^"]+)"/,
+        check: async ([, internalUrl]) => {
+          const scrape = await (await fetch(`${internalUrl}/metrics`)).text();
+          workers = new Set([...scrape.matchAll(/worker="(\d+)"/g)].map((match) => match[1] as string));
+        },
+      });
+      expect(workers, started.output).toEqual(new Set(["1", "2"]));
+      expect(started.output.match(/"msg":"stopped"/g)).toHaveLength(2);
+      expect(started.code).toBe(0);
+    });
+
+    it("refuses to start with a clear message when production secrets are missing", async () => {
+      const result = await run(dir(), [], { NODE_ENV: "production" });
+      expect(result.code).toBe(78);
+      expect(result.output).toContain("JWT_SECRET and INTERNAL_TOKEN_SECRET must be set when NODE_ENV=production");
+    });
   });
 });
