@@ -35,7 +35,6 @@ const packageJson = ({ name }: Names) => `{
   "scripts": {
     "start": "tsx src/main.ts",
     "build": "tsx ../../scripts/bundle.ts",
-    "typecheck": "tsc --noEmit",
     "lint": "biome lint src",
     "codegen": "graphql-codegen --config codegen.ts"
   },
