@@ -22,10 +22,8 @@ const TTL_SECONDS = 10;
 const withRedis = await redisAvailable();
 const stores = withRedis ? (["memory", "redis"] as const) : (["memory"] as const);
 const sleepUntil = (at: number) => new Promise((resolve) => setTimeout(resolve, Math.max(0, at - Date.now())));
-// Each test mostly waits for its entries' windows, on a stack of its suite's own: the suites run at once,
-// the tests of each one after another (they share its subgraphs, and a write purges what the other reads).
 
-describe.concurrent.each(stores)("response cache refresh (%s store)", (kind) => {
+describe.each(stores)("response cache refresh (%s store)", (kind) => {
   let stack: Stack;
   let admin: SignedIn;
   const prefix = uniquePrefix(`refresh-${kind}`);
@@ -55,7 +53,7 @@ describe.concurrent.each(stores)("response cache refresh (%s store)", (kind) => 
     return { cache: response.headers.get("x-cache"), age: Number(response.headers.get("age")), json };
   };
 
-  it.sequential("refreshes a hot entry once before it expires, serving every other request from it, whichever way requests arrive", async () => {
+  it("refreshes a hot entry once before it expires, serving every other request from it, whichever way requests arrive", async () => {
     const refreshes = () => metricTotal(stack.routerInternalUrl, 'response_cache_requests_total{result="refresh"');
     const productsServed = () => graphqlRequestCount(stack.products.url);
     // One entry read in front of Fastify (the hit lane), one through it (the router's handler).
@@ -115,7 +113,7 @@ describe.concurrent.each(stores)("response cache refresh (%s store)", (kind) => 
     expect((await productsServed()) - servedBefore).toBe(2);
   });
 
-  it.sequential("has a refresh that stored nothing given back, and tried again by another request a moment later", async () => {
+  it("has a refresh that stored nothing given back, and tried again by another request a moment later", async () => {
     // The products subgraph behind a proxy that can fail: the first refresh gets an error, not an entry.
     const proxy = await delayingProxy(stack.products.url);
     const router = await stack.startRouter({ PRODUCTS_URL: proxy.url });
@@ -156,74 +154,71 @@ describe.concurrent.each(stores)("response cache refresh (%s store)", (kind) => 
 
 // Routers sharing Redis (replicas, or ROUTER_WORKERS as here) each see a hot entry's window: one of them
 // refreshes it, the others serve it and then the refreshed version.
-(withRedis ? describe.concurrent : describe.concurrent.skip)(
-  "response cache refresh across router workers sharing Redis",
-  () => {
-    let stack: Stack;
-    let admin: SignedIn;
-    let router: ServiceProcess;
-    const prefix = uniquePrefix("refresh-workers");
+describe.runIf(withRedis)("response cache refresh across router workers sharing Redis", () => {
+  let stack: Stack;
+  let admin: SignedIn;
+  let router: ServiceProcess;
+  const prefix = uniquePrefix("refresh-workers");
 
-    beforeAll(async () => {
-      stack = await startStack();
-      admin = await signUpAdmin(stack);
-      router = await startRouterWorkers(stack, 2, {
-        REDIS_URL: redisUrl,
-        RESPONSE_CACHE_KEY_PREFIX: prefix,
-        RESPONSE_CACHE_MAX_TTL_SECONDS: String(TTL_SECONDS),
-      });
+  beforeAll(async () => {
+    stack = await startStack();
+    admin = await signUpAdmin(stack);
+    router = await startRouterWorkers(stack, 2, {
+      REDIS_URL: redisUrl,
+      RESPONSE_CACHE_KEY_PREFIX: prefix,
+      RESPONSE_CACHE_MAX_TTL_SECONDS: String(TTL_SECONDS),
     });
-    afterAll(async () => {
-      if (router && router.child.exitCode === null) router.child.kill("SIGKILL");
-      await stack?.close();
-      await deleteKeys(prefix);
-    });
+  });
+  afterAll(async () => {
+    if (router && router.child.exitCode === null) router.child.kill("SIGKILL");
+    await stack?.close();
+    await deleteKeys(prefix);
+  });
 
-    it("is refreshed by one worker, not one per worker", async () => {
-      const product = await createProduct(stack, admin, { name: "Evergreen Shelf" });
-      const query = {
-        query: `query Shelf($id: ID!) { product(id: $id) { name priceCents } }`,
-        variables: { id: product.id },
-      };
-      const expected = { product: { name: product.name, priceCents: product.priceCents } };
-      // Each connection goes to the next worker: every request below is answered by both in turn.
-      const read = (requestId?: string) =>
-        postOnNewConnection(router.url, query, requestId ? { "x-request-id": requestId } : {});
+  it("is refreshed by one worker, not one per worker", async () => {
+    const product = await createProduct(stack, admin, { name: "Evergreen Shelf" });
+    const query = {
+      query: `query Shelf($id: ID!) { product(id: $id) { name priceCents } }`,
+      variables: { id: product.id },
+    };
+    const expected = { product: { name: product.name, priceCents: product.priceCents } };
+    // Each connection goes to the next worker: every request below is answered by both in turn.
+    const read = (requestId?: string) =>
+      postOnNewConnection(router.url, query, requestId ? { "x-request-id": requestId } : {});
 
-      expect((await read()).cache).toBe("MISS");
-      const stored = Date.now();
-      let hits = 0;
-      for (let attempt = 0; attempt < 40 && hits < 4; attempt++) {
-        hits = (await read()).cache === "HIT" ? hits + 1 : 0;
-        if (hits === 0) await sleepUntil(Date.now() + 25);
-      }
-      expect(hits).toBe(4);
+    expect((await read()).cache).toBe("MISS");
+    const stored = Date.now();
+    let hits = 0;
+    for (let attempt = 0; attempt < 40 && hits < 4; attempt++) {
+      hits = (await read()).cache === "HIT" ? hits + 1 : 0;
+      if (hits === 0) await sleepUntil(Date.now() + 25);
+    }
+    expect(hits).toBe(4);
 
-      const servedBefore = await graphqlRequestCount(stack.products.url);
-      await sleepUntil(stored + TTL_SECONDS * 1000 * 0.95);
-      const ids = Array.from({ length: 8 }, (_, index) => `refresh-burst-${index}`);
-      const burst = await Promise.all(ids.map(read));
-      expect(burst.map((result) => result.cache).sort()).toEqual([
-        "HIT",
-        "HIT",
-        "HIT",
-        "HIT",
-        "HIT",
-        "HIT",
-        "HIT",
-        "MISS",
-      ]);
-      for (const result of burst) expect(result.json.data).toEqual(expected);
-      expect((await graphqlRequestCount(stack.products.url)) - servedBefore).toBe(1);
-      expect(await workersServing(router, ids)).toEqual(new Set([1, 2]));
+    const servedBefore = await graphqlRequestCount(stack.products.url);
+    await sleepUntil(stored + TTL_SECONDS * 1000 * 0.95);
+    const ids = Array.from({ length: 8 }, (_, index) => `refresh-burst-${index}`);
+    const burst = await Promise.all(ids.map(read));
+    expect(burst.map((result) => result.cache).sort()).toEqual([
+      "HIT",
+      "HIT",
+      "HIT",
+      "HIT",
+      "HIT",
+      "HIT",
+      "HIT",
+      "MISS",
+    ]);
+    for (const result of burst) expect(result.json.data).toEqual(expected);
+    expect((await graphqlRequestCount(stack.products.url)) - servedBefore).toBe(1);
+    expect(await workersServing(router, ids)).toEqual(new Set([1, 2]));
 
-      // After the first entry's end, both workers serve the refreshed one.
-      await sleepUntil(stored + TTL_SECONDS * 1000 + 500);
-      for (const result of await Promise.all(Array.from({ length: 4 }, () => read()))) {
-        expect(result).toMatchObject({ cache: "HIT", json: { data: expected } });
-        expect(result.age).toBeLessThan(3);
-      }
-      expect((await graphqlRequestCount(stack.products.url)) - servedBefore).toBe(1);
-    });
-  },
-);
+    // After the first entry's end, both workers serve the refreshed one.
+    await sleepUntil(stored + TTL_SECONDS * 1000 + 500);
+    for (const result of await Promise.all(Array.from({ length: 4 }, () => read()))) {
+      expect(result).toMatchObject({ cache: "HIT", json: { data: expected } });
+      expect(result.age).toBeLessThan(3);
+    }
+    expect((await graphqlRequestCount(stack.products.url)) - servedBefore).toBe(1);
+  });
+});
