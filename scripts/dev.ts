@@ -1,18 +1,23 @@
 // `npm run dev`: composes the supergraph, then starts every subgraph and the router, each as its own
 // process (as in production: one crashing does not take the others down). In development each subgraph
 // migrates and seeds its own database at start-up, on embedded Postgres unless <NAME>_DATABASE_URL is set.
-// Ctrl-C stops everything gracefully.
+// Each runs under `tsx watch`: a change to any file it imports restarts it (gracefully: SIGTERM). A change
+// to a subgraph's schema.graphql restarts that subgraph, regenerates its resolver types and recomposes the
+// supergraph, which the router reloads by itself. Ctrl-C stops everything gracefully.
 import { type ChildProcess, spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
+import { readFileSync, watch, writeFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { defaultPort, portVariable, urlVariable } from "@supergraph/registry";
 import { prettyFactory } from "pino-pretty";
 import { composeSupergraph } from "../router/src/gateway/compose.ts";
+import { generateResolverTypes } from "./resolver-types.ts";
 import { ROUTER_ENTRY, SUBGRAPH_NAMES, subgraphEntry } from "./services.ts";
-import { cpuTicks, type Outcome, probe, waitUntilReady } from "./wait-ready.ts";
+import { type Outcome, probe, treeCpuTicks, waitUntilReady } from "./wait-ready.ts";
 
 const root = join(import.meta.dirname, "..");
+const tsxCli = createRequire(join(root, "package.json")).resolve("tsx/cli");
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "development" };
 // A subgraph moved to another port is reached there (by the router, and by the subgraphs that call it),
 // not at the supergraph's routing URL, where another stack may be listening.
@@ -26,13 +31,26 @@ const pretty = prettyFactory({
   translateTime: "HH:MM:ss",
 });
 
-const composed = composeSupergraph(root);
-if ("errors" in composed) {
-  console.error(`Composition failed:\n${composed.errors.map((error) => `  - ${error}`).join("\n")}`);
+const schemaFile = (name: string) => join(root, "subgraphs", name, "schema.graphql");
+const supergraphFile = join(root, "router/supergraph.graphql");
+
+/** Composes the subgraphs' schemas and writes the supergraph (only if it changed: the router reloads it); errors listed. */
+function compose(): string[] {
+  const composed = composeSupergraph(root);
+  if ("errors" in composed) return composed.errors;
+  if (readFileSync(supergraphFile, "utf8") !== composed.supergraphSdl) {
+    writeFileSync(supergraphFile, composed.supergraphSdl);
+    writeFileSync(join(root, "router/api-schema.graphql"), composed.apiSchemaSdl);
+  }
+  return [];
+}
+const listed = (errors: string[]) => errors.map((error) => `  - ${error}`).join("\n");
+
+const errors = compose();
+if (errors.length > 0) {
+  console.error(`Composition failed:\n${listed(errors)}`);
   process.exit(1);
 }
-writeFileSync(join(root, "router/supergraph.graphql"), composed.supergraphSdl);
-writeFileSync(join(root, "router/api-schema.graphql"), composed.apiSchemaSdl);
 
 interface Service {
   name: string;
@@ -45,8 +63,10 @@ interface Service {
 const services: Service[] = [];
 let stopping = false;
 
-function start(name: string, entry: string): Service {
-  const child = spawn(process.execPath, ["--import", "tsx", entry], {
+/** Runs `entry` under `tsx watch` (restarted when a file it imports, or one of `include`, changes). */
+function start(name: string, entry: string, include: string[] = []): Service {
+  const watchArgs = ["watch", "--clear-screen=false", ...include.flatMap((path) => ["--include", path])];
+  const child = spawn(process.execPath, [tsxCli, ...watchArgs, entry], {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
@@ -79,7 +99,8 @@ function start(name: string, entry: string): Service {
 const watched = (service: Service, url: string) => ({
   ready: () => probe(url),
   exited: () => service.hasExited,
-  progress: () => service.linesPrinted + cpuTicks(service.child.pid),
+  // The CPU of the service under its watcher too.
+  progress: () => service.linesPrinted + treeCpuTicks(service.child.pid),
 });
 
 /**
@@ -118,7 +139,7 @@ const failed: string[] = [];
 const waiting: string[] = [];
 await Promise.all(
   SUBGRAPH_NAMES.map(async (name) => {
-    const service = start(name, subgraphEntry(name));
+    const service = start(name, subgraphEntry(name), [schemaFile(name)]);
     const { outcome, late } = await waitReady(service, `http://127.0.0.1:${port(name)}/health/ready`);
     void late.then((result) => {
       if (outcome === "silent" && result === "ready" && !stopping) console.log(`\n✔ ${name} is ready after all.\n`);
@@ -151,5 +172,35 @@ console.log(`
     Try:  curl -s ${url} -H 'content-type: application/json' \\
             -d '{"query":"{ products(first: 3) { totalCount edges { node { name priceCents stock } } } }"}'
 
+  Editing a service's code restarts it; editing a subgraph's schema.graphql also recomposes the supergraph.
   Ctrl-C stops everything.
 `);
+
+// A subgraph's schema edited: its resolver types generated again and the supergraph recomposed (the
+// subgraph restarts by itself, under tsx watch). Editors save in several steps: each file settles first.
+const settling = new Map<string, NodeJS.Timeout>();
+for (const name of SUBGRAPH_NAMES) {
+  // The folder, not the file: an editor that saves by renaming replaces the file a watch would follow.
+  watch(join(root, "subgraphs", name), (_event, file) => {
+    if (file !== "schema.graphql" || stopping) return;
+    clearTimeout(settling.get(name));
+    settling.set(
+      name,
+      setTimeout(() => {
+        const failed = compose();
+        if (failed.length > 0) {
+          console.error(
+            `\n✖ ${name}'s schema does not compose; the router keeps the last supergraph:\n${listed(failed)}\n`,
+          );
+          return;
+        }
+        console.log(`\n✔ supergraph recomposed after subgraphs/${name}/schema.graphql changed\n`);
+        try {
+          generateResolverTypes(root, name);
+        } catch (error) {
+          console.error(`\n✖ ${name}'s resolver types could not be generated:\n${(error as Error).message}\n`);
+        }
+      }, 200),
+    );
+  }).unref();
+}

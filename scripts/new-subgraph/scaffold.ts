@@ -10,6 +10,8 @@ import { wireSubgraph } from "../../deploy/registry.ts";
 import { createMigration, prismaProject } from "../../packages/db/src/index.ts";
 import { namesOf, subgraphFiles } from "./templates.ts";
 
+export { generateResolverTypes } from "../resolver-types.ts";
+
 export const REGISTRY_FILE = "packages/registry/src/subgraphs.ts";
 
 /** The registry's lines, read from its source (a copy's registry is not the one this process imported). */
@@ -83,20 +85,4 @@ export function generatePrismaClient(root: string, name: string): void {
   );
   if (result.status !== 0)
     throw new Error(`prisma generate failed for prisma/${name}:\n${result.stdout}${result.stderr}`);
-}
-
-/**
- * The subgraph's `codegen` script: src/generated/resolvers.ts from its schema.graphql, with the
- * @graphql-codegen/cli its own package.json declares (so only after its dependencies are installed).
- */
-export function generateResolverTypes(root: string, name: string): void {
-  const dir = join(root, "subgraphs", name);
-  const require = createRequire(join(dir, "package.json"));
-  const codegenCli = join(dirname(require.resolve("@graphql-codegen/cli/package.json")), "esm/bin.js");
-  const result = spawnSync(process.execPath, [codegenCli, "--config", "codegen.ts", "--silent"], {
-    cwd: dir,
-    encoding: "utf8",
-  });
-  if (result.status !== 0)
-    throw new Error(`graphql-codegen failed for subgraphs/${name}:\n${result.stdout}${result.stderr}`);
 }
