@@ -1,12 +1,12 @@
 // `npm run dev`: composes the supergraph, then starts every subgraph and the router, each as its own
 // process (as in production: one crashing does not take the others down). In development each subgraph
 // migrates and seeds its own database at start-up, on embedded Postgres unless <NAME>_DATABASE_URL is set.
-// Each runs under `tsx watch`: a change to any file it imports restarts it (gracefully: SIGTERM). A change
-// to a subgraph's schema.graphql restarts that subgraph, regenerates its resolver types and recomposes the
-// supergraph, which the router reloads by itself. Ctrl-C stops everything gracefully.
+// A change to a service's code restarts it: gracefully (SIGTERM, and the next one starts once it has
+// exited, so an embedded database is closed and unlocked first). A change to a subgraph's schema.graphql
+// also regenerates its resolver types and recomposes the supergraph, which the router reloads by itself.
+// Ctrl-C stops everything gracefully.
 import { type ChildProcess, spawn } from "node:child_process";
-import { readFileSync, watch, writeFileSync } from "node:fs";
-import { createRequire } from "node:module";
+import { watch, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { createInterface } from "node:readline";
 import { defaultPort, portVariable, urlVariable } from "@supergraph/registry";
@@ -14,10 +14,9 @@ import { prettyFactory } from "pino-pretty";
 import { composeSupergraph } from "../router/src/gateway/compose.ts";
 import { generateResolverTypes } from "./resolver-types.ts";
 import { ROUTER_ENTRY, SUBGRAPH_NAMES, subgraphEntry } from "./services.ts";
-import { type Outcome, probe, treeCpuTicks, waitUntilReady } from "./wait-ready.ts";
+import { cpuTicks, type Outcome, probe, waitUntilReady } from "./wait-ready.ts";
 
 const root = join(import.meta.dirname, "..");
-const tsxCli = createRequire(join(root, "package.json")).resolve("tsx/cli");
 const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: process.env.NODE_ENV ?? "development" };
 // A subgraph moved to another port is reached there (by the router, and by the subgraphs that call it),
 // not at the supergraph's routing URL, where another stack may be listening.
@@ -31,47 +30,62 @@ const pretty = prettyFactory({
   translateTime: "HH:MM:ss",
 });
 
-const schemaFile = (name: string) => join(root, "subgraphs", name, "schema.graphql");
-const supergraphFile = join(root, "router/supergraph.graphql");
-
-/** Composes the subgraphs' schemas and writes the supergraph (only if it changed: the router reloads it); errors listed. */
+/** Composes the subgraphs' schemas and writes the supergraph (the router reloads it); what went wrong, if anything. */
 function compose(): string[] {
-  const composed = composeSupergraph(root);
-  if ("errors" in composed) return composed.errors;
-  if (readFileSync(supergraphFile, "utf8") !== composed.supergraphSdl) {
-    writeFileSync(supergraphFile, composed.supergraphSdl);
-    writeFileSync(join(root, "router/api-schema.graphql"), composed.apiSchemaSdl);
+  let composed: ReturnType<typeof composeSupergraph>;
+  try {
+    composed = composeSupergraph(root);
+  } catch (error) {
+    // A schema that does not parse (saved half-typed) throws rather than failing to compose.
+    return [(error as Error).message];
   }
+  if ("errors" in composed) return composed.errors;
+  writeFileSync(join(root, "router/supergraph.graphql"), composed.supergraphSdl);
+  writeFileSync(join(root, "router/api-schema.graphql"), composed.apiSchemaSdl);
   return [];
 }
 const listed = (errors: string[]) => errors.map((error) => `  - ${error}`).join("\n");
 
-const errors = compose();
-if (errors.length > 0) {
-  console.error(`Composition failed:\n${listed(errors)}`);
+const failedToCompose = compose();
+if (failedToCompose.length > 0) {
+  console.error(`Composition failed:\n${listed(failedToCompose)}`);
   process.exit(1);
 }
 
-interface Service {
-  name: string;
-  child: ChildProcess;
-  exited: Promise<number | null>;
-  hasExited: boolean;
-  linesPrinted: number;
-  lastLines: string[];
+/** A service of the supergraph: its process, replaced by a new one at each restart. */
+class Service {
+  child!: ChildProcess;
+  exited!: Promise<number | null>;
+  hasExited = false;
+  linesPrinted = 0;
+  readonly lastLines: string[] = [];
+  /** A restart under way, and whether another change came in meanwhile. */
+  restarting?: Promise<void>;
+  changedAgain = false;
+  stoppedForRestart = false;
+  constructor(
+    readonly name: string,
+    readonly entry: string,
+  ) {}
 }
 const services: Service[] = [];
 let stopping = false;
 
-/** Runs `entry` under `tsx watch` (restarted when a file it imports, or one of `include`, changes). */
-function start(name: string, entry: string, include: string[] = []): Service {
-  const watchArgs = ["watch", "--clear-screen=false", ...include.flatMap((path) => ["--include", path])];
-  const child = spawn(process.execPath, [tsxCli, ...watchArgs, entry], {
+function start(name: string, entry: string): Service {
+  const service = new Service(name, entry);
+  spawnProcess(service);
+  services.push(service);
+  return service;
+}
+
+/** Starts the service's process (again). */
+function spawnProcess(service: Service): void {
+  const { name, lastLines } = service;
+  const child = spawn(process.execPath, ["--import", "tsx", service.entry], {
     cwd: root,
     env,
     stdio: ["ignore", "pipe", "pipe"],
   });
-  const lastLines: string[] = [];
   const print = (line: string) => {
     service.linesPrinted++;
     lastLines.push(line);
@@ -87,20 +101,50 @@ function start(name: string, entry: string, include: string[] = []): Service {
   createInterface({ input: child.stdout! }).on("line", print);
   createInterface({ input: child.stderr! }).on("line", print);
   const exited = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
-  const service: Service = { name, child, exited, hasExited: false, linesPrinted: 0, lastLines };
+  service.child = child;
+  service.exited = exited;
+  service.hasExited = false;
+  service.stoppedForRestart = false;
   exited.then((code) => {
     service.hasExited = true;
-    if (!stopping) console.error(`\n✖ ${name} exited (code ${code}). The other services keep running.\n`);
+    if (!stopping && !service.stoppedForRestart)
+      console.error(
+        `\n✖ ${name} exited (code ${code}). The other services keep running; saving a change to its code restarts it.\n`,
+      );
   });
-  services.push(service);
-  return service;
+}
+
+/**
+ * Restarts a service after a change: SIGTERM, then its next process once this one has exited (never two
+ * at once: an embedded database admits one). Changes during a restart make one more restart after it.
+ */
+function restart(service: Service, why: string): void {
+  if (stopping) return;
+  if (service.restarting) {
+    service.changedAgain = true;
+    return;
+  }
+  service.restarting = (async () => {
+    do {
+      service.changedAgain = false;
+      console.log(`\n↻ ${service.name}: ${why} changed; restarting it\n`);
+      if (!service.hasExited) {
+        service.stoppedForRestart = true;
+        service.child.kill("SIGTERM");
+        await service.exited;
+      }
+      if (stopping) return;
+      spawnProcess(service);
+    } while (service.changedAgain);
+  })().finally(() => {
+    service.restarting = undefined;
+  });
 }
 
 const watched = (service: Service, url: string) => ({
   ready: () => probe(url),
   exited: () => service.hasExited,
-  // The CPU of the service under its watcher too.
-  progress: () => service.linesPrinted + treeCpuTicks(service.child.pid),
+  progress: () => service.linesPrinted + cpuTicks(service.child.pid),
 });
 
 /**
@@ -118,6 +162,8 @@ async function waitReady(service: Service, url: string): Promise<{ outcome: Outc
 
 async function stopAll(): Promise<void> {
   stopping = true;
+  // A restart under way has its old process stopping: let it end before the new one is looked at.
+  await Promise.all(services.map((service) => service.restarting));
   for (const service of services) service.child.kill("SIGTERM");
   const timer = setTimeout(() => {
     for (const service of services) service.child.kill("SIGKILL");
@@ -137,9 +183,10 @@ for (const signal of ["SIGINT", "SIGTERM"] as const) {
 const port = (name: string) => Number(env[portVariable(name)] ?? defaultPort(name));
 const failed: string[] = [];
 const waiting: string[] = [];
+const subgraphServices = SUBGRAPH_NAMES.map((name) => start(name, subgraphEntry(name)));
 await Promise.all(
-  SUBGRAPH_NAMES.map(async (name) => {
-    const service = start(name, subgraphEntry(name), [schemaFile(name)]);
+  subgraphServices.map(async (service) => {
+    const { name } = service;
     const { outcome, late } = await waitReady(service, `http://127.0.0.1:${port(name)}/health/ready`);
     void late.then((result) => {
       if (outcome === "silent" && result === "ready" && !stopping) console.log(`\n✔ ${name} is ready after all.\n`);
@@ -172,35 +219,65 @@ console.log(`
     Try:  curl -s ${url} -H 'content-type: application/json' \\
             -d '{"query":"{ products(first: 3) { totalCount edges { node { name priceCents stock } } } }"}'
 
-  Editing a service's code restarts it; editing a subgraph's schema.graphql also recomposes the supergraph.
+  Saving a change to a service's code restarts it; to a subgraph's schema.graphql, also recomposes.
   Ctrl-C stops everything.
 `);
 
-// A subgraph's schema edited: its resolver types generated again and the supergraph recomposed (the
-// subgraph restarts by itself, under tsx watch). Editors save in several steps: each file settles first.
-const settling = new Map<string, NodeJS.Timeout>();
-for (const name of SUBGRAPH_NAMES) {
-  // The folder, not the file: an editor that saves by renaming replaces the file a watch would follow.
-  watch(join(root, "subgraphs", name), (_event, file) => {
-    if (file !== "schema.graphql" || stopping) return;
-    clearTimeout(settling.get(name));
-    settling.set(
-      name,
-      setTimeout(() => {
-        const failed = compose();
-        if (failed.length > 0) {
-          console.error(
-            `\n✖ ${name}'s schema does not compose; the router keeps the last supergraph:\n${listed(failed)}\n`,
-          );
-          return;
-        }
-        console.log(`\n✔ supergraph recomposed after subgraphs/${name}/schema.graphql changed\n`);
-        try {
-          generateResolverTypes(root, name);
-        } catch (error) {
-          console.error(`\n✖ ${name}'s resolver types could not be generated:\n${(error as Error).message}\n`);
-        }
-      }, 200),
+// What each service runs: its own sources, and the workspace packages every service imports. Tests are
+// not run by the services, and a subgraph's resolver types are types only (erased when it runs).
+const shared = ["packages/kit/src", "packages/db/src", "packages/registry/src"];
+const sources = new Map<Service, string[]>([
+  [router, ["router/src", ...shared]],
+  ...subgraphServices.map((service): [Service, string[]] => [service, [`subgraphs/${service.name}/src`, ...shared]]),
+]);
+const runs = (file: string) =>
+  /\.(ts|js|json|graphql)$/.test(file) && !file.endsWith(".test.ts") && !file.endsWith("generated/resolvers.ts");
+
+// Editors save in several steps, and one edit can touch several files: each service waits for a quiet
+// moment, then (its schema first, if that changed) restarts once.
+const settling = new Map<Service, NodeJS.Timeout>();
+const schemaChanged = new Set<Service>();
+function changed(service: Service, file: string): void {
+  clearTimeout(settling.get(service));
+  settling.set(
+    service,
+    setTimeout(() => {
+      if (schemaChanged.delete(service)) followSchema(service);
+      restart(service, file);
+    }, 200),
+  );
+}
+
+/** After a subgraph's schema changed: the supergraph recomposed (the router reloads it) and its resolver types. */
+function followSchema(service: Service): void {
+  const errors = compose();
+  if (errors.length > 0) {
+    console.error(
+      `\n✖ ${service.name}'s schema does not compose; the router keeps the last supergraph:\n${listed(errors)}\n`,
     );
+    return;
+  }
+  try {
+    generateResolverTypes(root, service.name);
+  } catch (error) {
+    console.error(`\n✖ ${service.name}'s resolver types could not be generated:\n${(error as Error).message}\n`);
+  }
+  console.log(`\n✔ supergraph recomposed after subgraphs/${service.name}/schema.graphql changed\n`);
+}
+
+for (const dir of new Set([...sources.values()].flat())) {
+  watch(join(root, dir), { recursive: true }, (_event, file) => {
+    if (!file || !runs(file)) return;
+    for (const [service, dirs] of sources) if (dirs.includes(dir)) changed(service, join(dir, file));
+  }).unref();
+}
+
+// A subgraph's schema: the folder is watched, not the file (an editor that saves by renaming replaces
+// the file a watch would follow).
+for (const service of subgraphServices) {
+  watch(join(root, "subgraphs", service.name), (_event, file) => {
+    if (file !== "schema.graphql" || stopping) return;
+    schemaChanged.add(service);
+    changed(service, `subgraphs/${service.name}/schema.graphql`);
   }).unref();
 }

@@ -1,7 +1,7 @@
 // How `npm run dev` waits for a service: as long as it is alive and making progress, however slow the
 // machine. A fixed deadline reported healthy services as failed on a loaded machine (all four subgraphs
 // "did not start" at 120 s, then answered); only a service that exited, or went quiet, is reported.
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 
 export interface Watched {
   /** One readiness probe: true once the service answers ready. */
@@ -50,20 +50,6 @@ export function cpuTicks(pid: number | undefined): number {
   } catch {
     return 0;
   }
-}
-
-/** The CPU ticks of a process and of every process under it (a service run by a watcher, say). */
-export function treeCpuTicks(pid: number | undefined): number {
-  let total = cpuTicks(pid);
-  try {
-    for (const task of readdirSync(`/proc/${pid}/task`)) {
-      for (const child of readFileSync(`/proc/${pid}/task/${task}/children`, "utf8").split(" ").filter(Boolean))
-        total += treeCpuTicks(Number(child));
-    }
-  } catch {
-    // Not Linux, or gone: its own ticks (or none).
-  }
-  return total;
 }
 
 /** One readiness probe of a `/health/ready` URL, never hanging longer than `timeoutMs`. */

@@ -167,8 +167,10 @@ describe("the public-shape benchmark", () => {
         a: { label: "A", dir: routerImage(), env: {}, node: current },
         b: { label: "B", dir: routerImage(), env: { RATE_LIMIT_PER_MINUTE: "100" }, node: current },
       });
-      await expect(uncached).rejects.toThrow(/router B did not answer from its cache/);
-      await expect(refusing).rejects.toThrow(/router B gave \d+ wrong or failed answers in round 1/);
+      await Promise.all([
+        expect(uncached).rejects.toThrow(/router B did not answer from its cache/),
+        expect(refusing).rejects.toThrow(/router B gave \d+ wrong or failed answers in round 1/),
+      ]);
       // wrk runs whole seconds: anything else would skew CPU per hit, so it is refused before anything starts.
       await expect(runPair({ ...settings, seconds: 1.5, a, b: a })).rejects.toThrow(/must be whole seconds/);
     },

@@ -105,6 +105,8 @@ describe("each image's layout, built and run without Docker", { timeout: BUILD_T
     beforeAll(async () => {
       target = join(mkdtempSync(join(tmpdir(), "layout-")), "router");
       layout = await cli(["router", target]);
+      // Every router test runs from it: without it they could only hang.
+      if (layout.code !== 0) throw new Error(`npm run layout failed:\n${layout.output}`);
     }, BUILD_TIMEOUT_MS);
     afterAll(() => {
       if (target) rmSync(dirname(target), { recursive: true, force: true });

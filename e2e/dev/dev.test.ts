@@ -94,7 +94,7 @@ describe("npm run dev", { timeout: 180_000 }, () => {
     copyWorkspace();
     const env: NodeJS.ProcessEnv = { ...process.env, NODE_ENV: "development", LOG_LEVEL: "info" };
     for (const name of SUBGRAPH_NAMES) {
-      const database = await testDatabaseSettings(`dev_${name}`);
+      const database = await testDatabaseSettings(name);
       cleanup.push(() => database.drop());
       Object.assign(env, database.env);
       env[portVariable(name)] = String(await freePort());
@@ -106,6 +106,8 @@ describe("npm run dev", { timeout: 180_000 }, () => {
       cwd: copy,
       env,
       stdio: ["ignore", "pipe", "pipe"],
+      // Its own process group, as a terminal's: Ctrl-C is sent to the group (see the end of the test).
+      detached: true,
     });
     dev.stdout?.on("data", (chunk: Buffer) => {
       output += chunk.toString();
@@ -114,12 +116,12 @@ describe("npm run dev", { timeout: 180_000 }, () => {
       output += chunk.toString();
     });
     cleanup.push(() => {
-      if (dev.exitCode === null) dev.kill("SIGKILL");
+      if (dev.exitCode === null && dev.pid) process.kill(-dev.pid, "SIGKILL");
     });
     await printed(/Supergraph ready\n/, 0);
   }, 180_000);
 
-  it("restarts a subgraph whose code or schema changed, recomposes the supergraph, and stops on SIGTERM", async () => {
+  it("restarts a subgraph whose code or schema changed, recomposes the supergraph, and stops gracefully on Ctrl-C", async () => {
     expect((await query("{ products(first: 1) { totalCount } }")).data?.products).toMatchObject({
       totalCount: expect.any(Number),
     });
@@ -138,24 +140,36 @@ describe("npm run dev", { timeout: 180_000 }, () => {
       ),
     );
     writeFileSync(schema, original.replace("type Query {", "type Query {\n  devProbe: String"));
-    await until("{ devProbe }", "devProbe", "edited");
     await printed(/supergraph recomposed after subgraphs\/products\/schema\.graphql changed/, from);
+    await until("{ devProbe }", "devProbe", "edited");
     expect(readFileSync(join(copy, "router/supergraph.graphql"), "utf8")).toContain("devProbe: String");
     // The resolver types follow the schema.
     expect(readFileSync(join(copy, "subgraphs/products/src/generated/resolvers.ts"), "utf8")).toContain("devProbe");
 
-    // A schema that does not compose: said, and the router keeps the last supergraph.
+    // A schema that does not compose: said, the router keeps the last supergraph, and the subgraph, which
+    // cannot start on it, is reported.
     const broken = output.length;
     writeFileSync(schema, original.replace("type Query {", "type Query {\n  devProbe: NoSuchType"));
     await printed(/products's schema does not compose; the router keeps the last supergraph/, broken);
+    await printed(/products exited \(code 1\)/, broken);
     expect(readFileSync(join(copy, "router/supergraph.graphql"), "utf8")).toContain("devProbe: String");
+    // One that does not parse (saved half-typed) is said too, and dev goes on.
+    const half = output.length;
+    writeFileSync(schema, `${original}\ntype Half {`);
+    await printed(/products's schema does not compose[^\n]*\n[^\n]*Syntax Error/, half);
     // Mended: served again.
+    const mended = output.length;
     writeFileSync(schema, original.replace("type Query {", "type Query {\n  devProbe: String"));
+    await printed(/products subgraph listening/, mended);
     await until("{ devProbe }", "devProbe", "edited");
 
+    // Ctrl-C, as a terminal sends it (to the whole group): every service stops gracefully, and so does dev.
+    const stopped = output.length;
     const exited = new Promise<number | null>((resolve) => dev.once("exit", resolve));
-    dev.kill("SIGTERM");
+    process.kill(-(dev.pid as number), "SIGINT");
     expect(await exited).toBe(0);
+    for (const name of ["router", ...SUBGRAPH_NAMES])
+      expect(output.slice(stopped), name).toMatch(new RegExp(`\\[${name.padEnd(8)}\\][^\\n]*stopped`));
     expect((await query("{ devProbe }")).errors?.[0]).toMatch(/ECONNREFUSED|fetch failed/);
   });
 });
