@@ -162,6 +162,11 @@ describe("npm run dev", { timeout: 180_000 }, () => {
     writeFileSync(schema, original.replace("type Query {", "type Query {\n  devProbe: String"));
     await printed(/products subgraph listening/, mended);
     await until("{ devProbe }", "devProbe", "edited");
+    // Code alone (a resolver, deep in src/): the subgraph restarts on it.
+    const recoded = output.length;
+    writeFileSync(resolvers, readFileSync(resolvers, "utf8").replace('() => "edited"', '() => "edited again"'));
+    await printed(/↻ products: subgraphs\/products\/src\/resolvers\/query\.ts changed/, recoded);
+    await until("{ devProbe }", "devProbe", "edited again");
 
     // Ctrl-C, as a terminal sends it (to the whole group): every service stops gracefully, and so does dev.
     const stopped = output.length;
