@@ -32,13 +32,7 @@ const pretty = prettyFactory({
 
 /** Composes the subgraphs' schemas and writes the supergraph (the router reloads it); what went wrong, if anything. */
 function compose(): string[] {
-  let composed: ReturnType<typeof composeSupergraph>;
-  try {
-    composed = composeSupergraph(root);
-  } catch (error) {
-    // A schema that does not parse (saved half-typed) throws rather than failing to compose.
-    return [(error as Error).message];
-  }
+  const composed = composeSupergraph(root);
   if ("errors" in composed) return composed.errors;
   writeFileSync(join(root, "router/supergraph.graphql"), composed.supergraphSdl);
   writeFileSync(join(root, "router/api-schema.graphql"), composed.apiSchemaSdl);
@@ -238,6 +232,7 @@ const runs = (file: string) =>
 const settling = new Map<Service, NodeJS.Timeout>();
 const schemaChanged = new Set<Service>();
 function changed(service: Service, file: string): void {
+  if (stopping) return;
   clearTimeout(settling.get(service));
   settling.set(
     service,
@@ -276,7 +271,7 @@ for (const dir of new Set([...sources.values()].flat())) {
 // the file a watch would follow).
 for (const service of subgraphServices) {
   watch(join(root, "subgraphs", service.name), (_event, file) => {
-    if (file !== "schema.graphql" || stopping) return;
+    if (file !== "schema.graphql") return;
     schemaChanged.add(service);
     changed(service, `subgraphs/${service.name}/schema.graphql`);
   }).unref();

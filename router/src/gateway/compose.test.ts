@@ -1,4 +1,5 @@
-import { readFileSync } from "node:fs";
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { Kind, parse } from "graphql";
 import { describe, expect, it } from "vitest";
@@ -36,5 +37,25 @@ describe("supergraph composition", () => {
     expect(graphs.map((value) => value.name.value).sort()).toEqual(
       SUBGRAPHS.map((subgraph) => subgraph.name.toUpperCase()).sort(),
     );
+  });
+
+  it("reports a schema that cannot be parsed or read as a composition error, naming its file", () => {
+    const copy = mkdtempSync(join(tmpdir(), "compose-"));
+    try {
+      for (const subgraph of SUBGRAPHS) {
+        cpSync(join(routerDir, "..", subgraph.schema), join(copy, subgraph.schema), { recursive: true });
+      }
+      const [first, second] = SUBGRAPHS;
+      if (!first || !second) throw new Error("fewer than two subgraphs");
+      writeFileSync(join(copy, first.schema), "type Half {");
+      rmSync(join(copy, second.schema));
+      const broken = composeSupergraph(copy);
+      expect("errors" in broken && broken.errors).toEqual([
+        expect.stringMatching(new RegExp(`^${first.schema}: Syntax Error`)),
+        expect.stringMatching(new RegExp(`^${second.schema}: ENOENT`)),
+      ]);
+    } finally {
+      rmSync(copy, { recursive: true, force: true });
+    }
   });
 });

@@ -22,13 +22,19 @@ export function composeSupergraph(
   repoRoot: string,
   options: { without?: string } = {},
 ): Composition | { errors: string[] } {
-  const result = composeServices(
-    SUBGRAPHS.filter((subgraph) => subgraph.name !== options.without).map((subgraph) => ({
-      name: subgraph.name,
-      url: defaultSubgraphUrl(subgraph.defaultPort),
-      typeDefs: parse(readFileSync(join(repoRoot, subgraph.schema), "utf8")),
-    })),
-  );
+  const services = [];
+  const unreadable: string[] = [];
+  for (const subgraph of SUBGRAPHS.filter((candidate) => candidate.name !== options.without)) {
+    try {
+      const typeDefs = parse(readFileSync(join(repoRoot, subgraph.schema), "utf8"));
+      services.push({ name: subgraph.name, url: defaultSubgraphUrl(subgraph.defaultPort), typeDefs });
+    } catch (error) {
+      // A schema that cannot be read or parsed (saved half-typed) is a composition error like any other.
+      unreadable.push(`${subgraph.schema}: ${(error as Error).message}`);
+    }
+  }
+  if (unreadable.length > 0) return { errors: unreadable };
+  const result = composeServices(services);
   if (result.errors) return { errors: result.errors.map((error) => error.message) };
   const supergraphSdl = `${result.supergraphSdl.trim()}\n`;
   const apiSchema = Supergraph.build(supergraphSdl).apiSchema().toGraphQLJSSchema();
