@@ -18,13 +18,21 @@ afterAll(async () => {
   for (const step of cleanup.reverse()) await step();
 });
 
-const freePort = () =>
-  new Promise<number>((resolve) => {
-    const server = createServer().listen(0, "127.0.0.1", () => {
-      const address = server.address();
-      server.close(() => resolve(typeof address === "object" && address ? address.port : 0));
+/**
+ * A port free now, below the kernel's ephemeral range (32768 and up): dev's services bind theirs seconds
+ * later, and a port from listen(0) could be taken meanwhile by any connection of the other tests.
+ */
+async function freePort(): Promise<number> {
+  for (;;) {
+    const port = 20_000 + Math.floor(Math.random() * 12_000);
+    const free = await new Promise<boolean>((resolve) => {
+      const server = createServer()
+        .once("error", () => resolve(false))
+        .listen(port, "127.0.0.1", () => server.close(() => resolve(true)));
     });
-  });
+    if (free) return port;
+  }
+}
 
 /** The workspace's files without installed or generated state, and its packages' node_modules linked. */
 function copyWorkspace(): void {
