@@ -7,12 +7,13 @@ import { createPersistedQueryLink } from "@apollo/client/link/persisted-queries"
 import { relayStylePagination } from "@apollo/client/utilities";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProduct, type SignedIn, type Stack, signUp, signUpAdmin, startStack } from "../harness.ts";
-import { PAGE, type Page, PRODUCT, type ProductData, recordingFetch, SET_PRICE, sha256 } from "./documents.ts";
+import { LOG_IN, PAGE, type Page, PRODUCT, type ProductData, recordingFetch, SET_PRICE, sha256 } from "./documents.ts";
 
 let stack: Stack;
 let admin: SignedIn;
 beforeAll(async () => {
-  stack = await startStack();
+  // Two wrong passwords in a row block an account (the lockout test below).
+  stack = await startStack({ usersEnv: { LOGIN_MAX_CONSECUTIVE_FAILS: "2" } });
   admin = await signUpAdmin(stack);
 });
 afterAll(async () => {
@@ -76,6 +77,34 @@ describe("Apollo Client 3", () => {
     expect(fetched.calls).toEqual([
       { method: "POST", status: 200, contentType: "application/json; charset=utf-8", body: expect.any(String) },
     ]);
+  });
+
+  it("reads a log-in lockout's RATE_LIMITED from error.graphQLErrors too: a refusal of the users subgraph is a GraphQL error (200)", async () => {
+    const user = await signUp(stack, "AC3 Locked Out");
+    const fetched = recordingFetch();
+    const logIn = (password: string) =>
+      client({ fetch: fetched.fetch })
+        .mutate({ mutation: gql(LOG_IN), variables: { email: user.email, password } })
+        .catch((error: unknown) => error as ApolloError);
+    for (const _ of [1, 2])
+      expect((await logIn("wrong password")).graphQLErrors[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    const blocked = await logIn("correct horse");
+    expect(blocked).toBeInstanceOf(ApolloError);
+    expect(blocked.graphQLErrors[0]?.extensions?.code).toBe("RATE_LIMITED");
+    expect(blocked.graphQLErrors[0]?.extensions?.retryAfterSeconds).toBeGreaterThan(0);
+    expect(fetched.calls.map((call) => call.status)).toEqual([200, 200, 200]);
+  });
+
+  it("gets a refusal of the transport (413: a body over the limit) as error.networkError, its code in result.errors", async () => {
+    const failure = await client()
+      .query({ query: gql(PRODUCT), variables: { id: "x".repeat(3 * 1024 * 1024) } })
+      .catch((error: unknown) => error as ApolloError);
+    const network = failure.networkError as {
+      statusCode?: number;
+      result?: { errors?: { extensions?: { code?: string } }[] };
+    };
+    expect(network.statusCode).toBe(413);
+    expect(network.result?.errors?.[0]?.extensions?.code).toBe("PAYLOAD_TOO_LARGE");
   });
 
   it("runs automatic persisted queries by hash over GET (createPersistedQueryLink with useGETForHashedQueries)", async () => {

@@ -7,12 +7,13 @@ import { PersistedQueryLink } from "@apollo/client-4/link/persisted-queries";
 import { relayStylePagination } from "@apollo/client-4/utilities";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createProduct, type SignedIn, type Stack, signUp, signUpAdmin, startStack } from "../harness.ts";
-import { PAGE, type Page, PRODUCT, type ProductData, recordingFetch, SET_PRICE, sha256 } from "./documents.ts";
+import { LOG_IN, PAGE, type Page, PRODUCT, type ProductData, recordingFetch, SET_PRICE, sha256 } from "./documents.ts";
 
 let stack: Stack;
 let admin: SignedIn;
 beforeAll(async () => {
-  stack = await startStack();
+  // Two wrong passwords in a row block an account (the lockout test below).
+  stack = await startStack({ usersEnv: { LOGIN_MAX_CONSECUTIVE_FAILS: "2" } });
   admin = await signUpAdmin(stack);
 });
 afterAll(async () => {
@@ -82,6 +83,23 @@ describe("Apollo Client 4", () => {
         body: expect.any(String),
       },
     ]);
+  });
+
+  it("reads a log-in lockout's RATE_LIMITED with CombinedGraphQLErrors, answered 429", async () => {
+    const user = await signUp(stack, "AC4 Locked Out");
+    const fetched = recordingFetch();
+    const logIn = (password: string) =>
+      client({ fetch: fetched.fetch })
+        .mutate({ mutation: gql(LOG_IN), variables: { email: user.email, password } })
+        .catch((error: unknown) => error);
+    for (const _ of [1, 2]) {
+      const failure = await logIn("wrong password");
+      expect(CombinedGraphQLErrors.is(failure) && failure.errors[0]?.extensions?.code).toBe("UNAUTHENTICATED");
+    }
+    const blocked = await logIn("correct horse");
+    expect(CombinedGraphQLErrors.is(blocked)).toBe(true);
+    expect(CombinedGraphQLErrors.is(blocked) && blocked.errors[0]?.extensions?.code).toBe("RATE_LIMITED");
+    expect(fetched.calls.map((call) => call.status)).toEqual([401, 401, 429]);
   });
 
   it("runs automatic persisted queries by hash over GET (PersistedQueryLink with useGETForHashedQueries)", async () => {

@@ -12,6 +12,8 @@ export const PRODUCT = `query ProductById($id: ID!) { product(id: $id) { id name
 // Only the id comes back: a refetch, not the mutation's result, brings the new price into a client's cache.
 export const SET_PRICE = `mutation SetPrice($id: ID!, $priceCents: Int!) { updateProduct(id: $id, input: { priceCents: $priceCents }) { id } }`;
 
+export const LOG_IN = `mutation LogIn($email: String!, $password: String!) { logIn(email: $email, password: $password) { token } }`;
+
 export interface Page {
   products: {
     edges: Array<{ cursor: string; node: { id: string; name: string; priceCents: number } }>;

@@ -49,12 +49,20 @@ function getKey(request: FastifyRequest): string | null {
  * included) in the body — clients such as Apollo Client 3 read them only from a 200; an
  * `application/graphql-response+json` one keeps the status of its error. A request that is not
  * well-formed (invalid parameters) keeps its 400 for every client, as do refusals of the transport
- * (TRANSPORT_STATUSES).
+ * (TRANSPORT_STATUSES) made before the operation ran. One that ran (its answer has `data`) is a GraphQL
+ * result whatever its code: a subgraph's RATE_LIMITED (a log-in lockout) is a field error like the others.
  */
-function specStatus(status: number, contentType: string | undefined, wellFormed: () => boolean): number {
-  return status >= 400 && !TRANSPORT_STATUSES.has(status) && contentType?.startsWith("application/json") && wellFormed()
-    ? 200
-    : status;
+function specStatus(status: number, response: HTTPGraphQLResponse, wellFormed: () => boolean): number {
+  if (status < 400 || !response.headers.get("content-type")?.startsWith("application/json")) return status;
+  if (TRANSPORT_STATUSES.has(status) && !ran(response)) return status;
+  return wellFormed() ? 200 : status;
+}
+
+/** Whether an answer is an operation's result (it has `data`, null included), not a refusal before it ran. */
+function ran(response: HTTPGraphQLResponse): boolean {
+  if (response.body.kind !== "complete") return true;
+  const parsed = parseJson(response.body.string);
+  return typeof parsed === "object" && parsed !== null && Object.hasOwn(parsed, "data");
 }
 
 /** A POST body as the coalescing key; null (not coalesced) for one too deeply nested to serialise. */
@@ -145,9 +153,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       },
       context,
     });
-    const status = specStatus(response.status ?? 200, response.headers.get("content-type"), () =>
-      isWellFormed(request),
-    );
+    const status = specStatus(response.status ?? 200, response, () => isWellFormed(request));
     return { ...response, status };
   }
 

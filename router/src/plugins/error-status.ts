@@ -7,7 +7,7 @@ import type { RouterContext } from "../context.ts";
  * as a whole — no data at all — and its first error carries one of our codes, the HTTP status says so
  * too (400 BAD_USER_INPUT, 401, 403, 404, 409, 429), for clients that accept
  * `application/graphql-response+json` (the handler answers `application/json` clients 200, see
- * specStatus; 429 for every client). Subgraphs' statuses do not cross the gateway, so the router derives
+ * specStatus). Subgraphs' statuses do not cross the gateway, so the router derives
  * it from the code; a subgraph's RATE_LIMITED also gets its `Retry-After` header from
  * `extensions.retryAfterSeconds`.
  */
