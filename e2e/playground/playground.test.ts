@@ -41,6 +41,12 @@ it.runIf(available)(
       const origin = new URL(stack.routerUrl).origin;
       const requested: string[] = [];
       page.on("request", (request) => requested.push(request.url()));
+      // What a developer would see in the browser's console (a missing favicon's 404 among them).
+      const consoleErrors: string[] = [];
+      page.on("console", (message) => {
+        if (message.type() === "error") consoleErrors.push(message.text());
+      });
+      page.on("pageerror", (error) => consoleErrors.push(error.message));
 
       const response = await page.goto(stack.routerUrl);
       expect(response?.status()).toBe(200);
@@ -60,6 +66,7 @@ it.runIf(available)(
       );
       expect(elsewhere).toEqual([]);
       expect(requested.some((url) => url.startsWith(`${origin}/playground/assets/`))).toBe(true);
+      expect(consoleErrors).toEqual([]);
     } finally {
       await browser.close();
     }
