@@ -71,6 +71,8 @@ describe("the status a client sees, by the media type it accepts", () => {
       400,
     ],
     ["a body that is not an object", "null", "BAD_REQUEST", 400, 400],
+    ["a body that is a JSON string", '"{ __typename }"', "BAD_REQUEST", 400, 400],
+    ["an empty object", "{}", "BAD_REQUEST", 400, 400],
   ];
   for (const [what, body, code, jsonStatus, status] of cases) {
     it(`${what}: ${jsonStatus} for application/json, ${status} for application/graphql-response+json, ${code} in both`, async () => {
@@ -88,6 +90,18 @@ describe("the status a client sees, by the media type it accepts", () => {
       }
     });
   }
+
+  it("says what a body that is not an operation lacks, not that its Content-Type is wrong", async () => {
+    for (const [body, message] of [
+      ["{}", "GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension."],
+      ["null", "The request body must be a JSON object"],
+      ['"{ __typename }"', "The request body must be a JSON object"],
+      ["5", "The request body must be a JSON object"],
+    ]) {
+      const json = (await (await post(body, "application/json")).json()) as { errors: Array<{ message: string }> };
+      expect(json.errors[0]?.message, body).toContain(message);
+    }
+  });
 
   it("a GET without a query: 400 for every client", async () => {
     for (const accept of ["application/json", "application/graphql-response+json"]) {

@@ -91,6 +91,19 @@ describe("CSRF and CORS", () => {
     expect(mutation.status).toBe(405);
   });
 
+  it("answers another method on /graphql with 405, Allow and a GraphQL error, before reading its body", async () => {
+    for (const method of ["PUT", "PATCH", "DELETE"]) {
+      const response = await fetch(stack.routerUrl, {
+        method,
+        headers: { "content-type": "text/plain" },
+        body: "not even JSON",
+      });
+      expect([method, response.status, response.headers.get("allow")]).toEqual([method, 405, "GET, POST"]);
+      const body = (await response.json()) as { errors: { extensions: { code: string } }[] };
+      expect(body.errors[0]?.extensions.code).toBe("BAD_REQUEST");
+    }
+  });
+
   it("refuses a POST of any body but JSON (a form, text: simple cross-site requests) with 415", async () => {
     for (const [type, body] of [
       ["application/x-www-form-urlencoded", "query=%7B__typename%7D"],

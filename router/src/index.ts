@@ -1,5 +1,13 @@
 import cors from "@fastify/cors";
-import { createHttpServer, type Logger, listen, serviceLogger, tracingEnabled } from "@supergraph/kit/runtime";
+import {
+  createHttpServer,
+  ErrorCode,
+  type Logger,
+  listen,
+  sendError,
+  serviceLogger,
+  tracingEnabled,
+} from "@supergraph/kit/runtime";
 import type { DocumentNode } from "graphql";
 import { createHitLane, handedOn } from "./cache/hit-lane.ts";
 import { serveInvalidation } from "./cache/invalidation-endpoint.ts";
@@ -16,6 +24,7 @@ import { createGraphQLHandler } from "./http/graphql-handler.ts";
 import { servePlayground } from "./http/playground.ts";
 import { parseReplayedBodies } from "./http/replay-body.ts";
 import { enforceRequestTimeout } from "./http/request-timeout.ts";
+import { refuseNonOperationBody } from "./http/well-formed.ts";
 import { createFormatError } from "./plugins/format-error.ts";
 import { BoundedCache, heapEstimate } from "./process/bounded-cache.ts";
 import { createRouterMetrics } from "./process/metrics.ts";
@@ -214,12 +223,25 @@ export async function startRouter(
     method: ["GET", "POST"],
     url: "/graphql",
     onRequest: playground ? [playground] : [],
-    preValidation: graphql.checkBatch,
+    preValidation: [refuseNonOperationBody, graphql.checkBatch],
     preHandler: persistedOperations.preHandler,
     handler: (request, reply) => {
       const stream = streams.handles(request);
       return stream ? streams.handle(stream, request, reply) : graphql.handler(request, reply);
     },
+  });
+  // Any other method: a GraphQL error naming the methods this URL takes (not Fastify's 404), before any body is read.
+  http.app.route({
+    method: ["PUT", "PATCH", "DELETE"],
+    url: "/graphql",
+    onRequest: (request, reply) =>
+      sendError(
+        reply.header("allow", "GET, POST"),
+        405,
+        ErrorCode.BAD_REQUEST,
+        `${request.method} is not a GraphQL request: send queries with GET or POST, mutations with POST.`,
+      ),
+    handler: () => {},
   });
   const allowsOrigin = corsHeaders(config.corsOrigins, []);
   const webSockets = serveWebSocketSubscriptions({

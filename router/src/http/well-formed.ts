@@ -1,4 +1,5 @@
-import type { FastifyRequest } from "fastify";
+import { ErrorCode, sendError } from "@supergraph/kit/runtime";
+import type { FastifyReply, FastifyRequest } from "fastify";
 
 const isMap = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
 
@@ -42,4 +43,25 @@ export function hasWellFormedParams(params: {
   if ((variables != null && !isMap(variables)) || (extensions != null && !isMap(extensions))) return false;
   if (query !== undefined) return typeof query === "string" && query !== "";
   return isMap(extensions) && "persistedQuery" in (extensions as object);
+}
+
+/**
+ * A preValidation hook: a POST body that is neither an operation (a JSON object with keys) nor a batch (an
+ * array) gets a 400 that says so. Apollo Server's own message for it ("POST body missing, invalid
+ * Content-Type, or JSON object has no keys") blames a Content-Type that was right.
+ */
+export function refuseNonOperationBody(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  const body = request.body;
+  if (request.method !== "POST" || Array.isArray(body) || (isMap(body) && Object.keys(body as object).length > 0)) {
+    done();
+    return;
+  }
+  sendError(
+    reply,
+    400,
+    ErrorCode.BAD_REQUEST,
+    isMap(body)
+      ? "GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension."
+      : "The request body must be a JSON object (an operation: its `query`, `variables`, …) or an array of them (a batch).",
+  );
 }
