@@ -30,6 +30,10 @@ function client(options: { token?: string; link?: ApolloLink; fetch?: typeof fet
   });
 }
 
+const failed = (): never => {
+  throw new Error("the request should have failed");
+};
+
 describe("Apollo Client 3", () => {
   it("pages through products with relayStylePagination, merging the pages in the cache", async () => {
     const search = `AC3 Page ${Date.now()}`;
@@ -85,7 +89,7 @@ describe("Apollo Client 3", () => {
     const logIn = (password: string) =>
       client({ fetch: fetched.fetch })
         .mutate({ mutation: gql(LOG_IN), variables: { email: user.email, password } })
-        .catch((error: unknown) => error as ApolloError);
+        .then(failed, (error: unknown) => error as ApolloError);
     for (const _ of [1, 2])
       expect((await logIn("wrong password")).graphQLErrors[0]?.extensions?.code).toBe("UNAUTHENTICATED");
     const blocked = await logIn("correct horse");
@@ -98,7 +102,7 @@ describe("Apollo Client 3", () => {
   it("gets a refusal of the transport (413: a body over the limit) as error.networkError, its code in result.errors", async () => {
     const failure = await client()
       .query({ query: gql(PRODUCT), variables: { id: "x".repeat(3 * 1024 * 1024) } })
-      .catch((error: unknown) => error as ApolloError);
+      .then(failed, (error: unknown) => error as ApolloError);
     const network = failure.networkError as {
       statusCode?: number;
       result?: { errors?: { extensions?: { code?: string } }[] };

@@ -97,7 +97,7 @@ describe("the status a client sees, by the media type it accepts", () => {
       ["null", "The request body must be a JSON object"],
       ['"{ __typename }"', "The request body must be a JSON object"],
       ["5", "The request body must be a JSON object"],
-    ]) {
+    ] as const) {
       const json = (await (await post(body, "application/json")).json()) as { errors: Array<{ message: string }> };
       expect(json.errors[0]?.message, body).toContain(message);
     }

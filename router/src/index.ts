@@ -234,7 +234,7 @@ export async function startRouter(
   http.app.route({
     method: ["PUT", "PATCH", "DELETE"],
     url: "/graphql",
-    onRequest: (request, reply) =>
+    onRequest: async (request, reply) =>
       sendError(
         reply.header("allow", "GET, POST"),
         405,
