@@ -144,7 +144,7 @@ export function deployDrift(root: string, subgraphs: readonly Subgraph[]): strin
 }
 
 /** Inserts `line` after the last line matching `after`; throws when none does (the file changed shape). */
-function insertAfterLast(text: string, after: RegExp, line: string, file: string): string {
+export function insertAfterLast(text: string, after: RegExp, line: string, file: string): string {
   const lines = text.split("\n");
   const index = lines.findLastIndex((candidate) => after.test(candidate));
   if (index < 0) throw new Error(`${file}: no line matches ${after}; add the new subgraph's line by hand.`);

@@ -60,7 +60,13 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
   let subgraph: ServiceProcess | undefined;
 
   it("scaffolds a subgraph that typechecks, composes, starts on its own database and answers through the router", async () => {
-    for (const path of ["packages/registry", "deploy", "tsconfig.base.json"]) {
+    for (const path of [
+      "packages/registry",
+      "deploy",
+      "tsconfig.base.json",
+      "docs/configuration.md",
+      "sdk/operations",
+    ]) {
       cpSync(join(root, path), join(copy, path), {
         recursive: true,
         filter: (source) => !source.includes("node_modules"),
@@ -75,6 +81,13 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
     expect(readdirSync(join(copy, "prisma/gadgets/migrations")).some((entry) => /^\d{14}_init$/.test(entry))).toBe(
       true,
     );
+    // Its variables documented (docs/configuration.test.ts fails on one without a row), with its port.
+    const documented = readFileSync(join(copy, "docs/configuration.md"), "utf8");
+    for (const variable of ["GADGETS_URL", "GADGETS_TIMEOUT_MS", "GADGETS_DATABASE_URL"])
+      expect(documented).toContain(`| \`${variable}\` |`);
+    expect(documented).toContain(`| \`GADGETS_PORT\` | \`${added.port}\` |`);
+    // A name whose variables are others' (REDIS_URL) is refused before anything is written.
+    await expect(scaffoldSubgraph(copy, "redis")).rejects.toThrow("REDIS_URL is already a setting");
     expect(
       deployDrift(copy, [...readRegistry(root).map((entry) => ({ ...entry, calls: [] })), added]).filter((problem) =>
         problem.includes("gadgets"),
@@ -140,6 +153,20 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
     expect(answer.errors).toBeUndefined();
     expect(answer.data?.gadgets).toMatchObject({ edges: [{}, {}], pageInfo: { hasNextPage: true }, totalCount: 3 });
     expect(answer.data?.gadget).toMatchObject({ id: first, name: "First gadget" });
+    // The SDK's operations it wrote run as they are.
+    const sdkOperations = readFileSync(join(copy, "sdk/operations/gadgets.graphql"), "utf8");
+    for (const [operationName, variables] of [
+      ["Gadget", { id: first }],
+      ["Gadgets", { first: 1 }],
+    ] as const) {
+      const response = await fetch(router.url, {
+        method: "POST",
+        headers: { "content-type": "application/json" },
+        body: JSON.stringify({ query: sdkOperations, operationName, variables }),
+      });
+      const result = (await response.json()) as { data?: Record<string, unknown>; errors?: unknown };
+      expect([operationName, result.errors]).toEqual([operationName, undefined]);
+    }
     expect(await typecheck).toBe("");
   });
 });

@@ -1,6 +1,7 @@
 // `npm run new:subgraph <name>`: a working subgraph in one step. Writes subgraphs/<name>/ and
-// prisma/<name>/ (schema and first migration), adds its line to the registry and to the deploy files,
-// installs and generates its Prisma client and resolver types, and recomposes router/supergraph.graphql.
+// prisma/<name>/ (schema and first migration) and sdk/operations/<name>.graphql, adds its line to the
+// registry, the deploy files and docs/configuration.md, installs and generates its Prisma client and
+// resolver types, recomposes router/supergraph.graphql and regenerates the SDK.
 import { spawnSync } from "node:child_process";
 import { join } from "node:path";
 import { envPrefix } from "@supergraph/registry";
@@ -27,7 +28,7 @@ const step = (what: string, command: string[]) => {
 
 const subgraph = await scaffoldSubgraph(root, name);
 console.log(
-  `new:subgraph: wrote subgraphs/${name}/, prisma/${name}/ and its first migration, its registry line (port ${subgraph.port}) and its deploy lines.`,
+  `new:subgraph: wrote subgraphs/${name}/, prisma/${name}/ and its first migration, sdk/operations/${name}.graphql, its registry line (port ${subgraph.port}), its deploy lines and its rows in docs/configuration.md.`,
 );
 step("installing and generating Prisma clients", ["scripts/setup.mjs"]);
 console.log("new:subgraph: generating its resolver types…");
@@ -38,6 +39,7 @@ try {
   failed("generating its resolver types", 1);
 }
 step("composing the supergraph", ["scripts/pnpm.mjs", "--filter", "@supergraph/router", "compose"]);
+step("generating the SDK's operations", ["scripts/pnpm.mjs", "--filter", "@supergraph/sdk", "codegen"]);
 // The written files and edited lines in the workspace's format (`npm test` checks it).
 step("formatting", [
   "scripts/pnpm.mjs",
@@ -50,8 +52,9 @@ step("formatting", [
 ]);
 console.log(`
   ✔ The ${name} subgraph is part of the supergraph. Next:
-    - subgraphs/${name}/schema.graphql and src/resolvers/: your types and fields (then \`npm run codegen\`
-      for their resolver types, and \`npm run compose\`)
+    - subgraphs/${name}/schema.graphql and src/resolvers/: your types and fields (then \`npm run compose\`
+      and \`npm run codegen\` for their resolver types and the SDK)
+    - sdk/operations/${name}.graphql: an operation for every query and mutation field (the SDK's test asks)
     - prisma/${name}/schema.prisma: your tables (then \`npm run db:migration -- ${name} <change>\`)
     - if it calls another subgraph directly: \`calls\` in its line of packages/registry/src/subgraphs.ts
       (deploy/registry.test.ts then says which deploy lines to add)

@@ -1,18 +1,23 @@
 // What `npm run new:subgraph <name>` writes, on any repository root (the command's is the checkout; the
-// e2e test's is a temporary copy): the subgraph's folder, its Prisma schema and first migration, its line
-// in the registry, and its lines in the deploy files.
+// e2e test's is a temporary copy): the subgraph's folder, its Prisma schema and first migration, its SDK
+// operations, its line in the registry, its lines in the deploy files and its rows in docs/configuration.md.
 import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import type { Subgraph } from "@supergraph/registry";
-import { wireSubgraph } from "../../deploy/registry.ts";
+import { envPrefix, type Subgraph } from "@supergraph/registry";
+import { insertAfterLast, wireSubgraph } from "../../deploy/registry.ts";
 import { createMigration, prismaProject } from "../../packages/db/src/index.ts";
 import { namesOf, subgraphFiles } from "./templates.ts";
 
 export { generateResolverTypes } from "../resolver-types.ts";
 
 export const REGISTRY_FILE = "packages/registry/src/subgraphs.ts";
+const CONFIGURATION_DOC = "docs/configuration.md";
+
+/** The variables a subgraph named `name` adds (the router's and its own). */
+const variablesOf = (name: string) =>
+  ["URL", "TIMEOUT_MS", "PORT", "DATABASE_URL"].map((suffix) => `${envPrefix(name)}_${suffix}`);
 
 /** The registry's lines, read from its source (a copy's registry is not the one this process imported). */
 export function readRegistry(root: string): Array<{ name: string; port: number }> {
@@ -28,6 +33,10 @@ export function invalidName(root: string, name: string): string | null {
   if (!/^[a-z][a-z0-9]{1,30}$/.test(name))
     return "use 2-31 lowercase letters and digits, starting with a letter (it names env variables, a database and a package)";
   if (name === "router") return "the router is not a subgraph";
+  // REDIS_URL, INTERNAL_PORT, SUBGRAPH_TIMEOUT_MS…: a name whose variables are already others'.
+  const documented = readFileSync(join(root, CONFIGURATION_DOC), "utf8");
+  const taken = variablesOf(name).find((variable) => documented.includes(`| \`${variable}\` |`));
+  if (taken) return `${taken} is already a setting (${CONFIGURATION_DOC})`;
   if (readRegistry(root).some((entry) => entry.name === name)) return `${REGISTRY_FILE} already lists it`;
   for (const dir of [`subgraphs/${name}`, `prisma/${name}`])
     if (existsSync(join(root, dir))) return `${dir} already exists`;
@@ -58,8 +67,40 @@ export async function scaffoldSubgraph(root: string, name: string): Promise<Subg
     registry.replace("\n] as const;", `\n  { name: "${name}", port: ${subgraph.port}, calls: [] },\n] as const;`),
   );
   wireSubgraph(root, subgraph);
+  documentVariables(root, subgraph);
   await createMigration(prismaProject(join(root, "prisma", name)), "init");
   return subgraph;
+}
+
+/** Its variables' rows in docs/configuration.md, beside the other subgraphs' (docs/configuration.test.ts wants one each). */
+function documentVariables(root: string, { name, port }: Subgraph): void {
+  const [url, timeout, ownPort, database] = variablesOf(name);
+  const rows: Array<[RegExp, string]> = [
+    [
+      /^\| `[A-Z0-9]+_URL` \| unset: the routing URL in the supergraph/,
+      `| \`${url}\` | unset: the routing URL in the supergraph (\`http://127.0.0.1:${port}/graphql\`) | where the ${name} subgraph is |`,
+    ],
+    [
+      /^\| `[A-Z0-9]+_TIMEOUT_MS` \| unset: `SUBGRAPH_TIMEOUT_MS`/,
+      `| \`${timeout}\` | unset: \`SUBGRAPH_TIMEOUT_MS\` | the ${name} subgraph's timeout |`,
+    ],
+    [
+      /^\| `[A-Z0-9]+_PORT` \| `\d+` \| the \w+ subgraph's port \|$/,
+      `| \`${ownPort}\` | \`${port}\` | the ${name} subgraph's port |`,
+    ],
+    [
+      /^\| `[A-Z0-9]+_DATABASE_URL` \| unset: embedded Postgres/,
+      `| \`${database}\` | unset: embedded Postgres | as above, the ${name} database |`,
+    ],
+  ];
+  const file = join(root, CONFIGURATION_DOC);
+  writeFileSync(
+    file,
+    rows.reduce(
+      (text, [after, row]) => insertAfterLast(text, after, row, CONFIGURATION_DOC),
+      readFileSync(file, "utf8"),
+    ),
+  );
 }
 
 /**

@@ -323,6 +323,36 @@ export const ${Type}Resolvers = {
 } satisfies ${Type}Fields;
 `;
 
+/** The SDK's operations for its queries (sdk/src/generated.test.ts wants one for every public root field). */
+const sdkOperations = ({ Type, one, many }: Names) => `fragment ${Type}Fields on ${Type} {
+  id
+  name
+  createdAt
+}
+
+query ${Type}($id: ID!) {
+  ${one}(id: $id) {
+    ...${Type}Fields
+  }
+}
+
+query ${Type}s($first: Int, $after: String) {
+  ${many}(first: $first, after: $after) {
+    totalCount
+    edges {
+      cursor
+      node {
+        ...${Type}Fields
+      }
+    }
+    pageInfo {
+      hasNextPage
+      endCursor
+    }
+  }
+}
+`;
+
 /** The new files, by path from the repository root. */
 export function subgraphFiles(names: Names): Record<string, string> {
   const dir = `subgraphs/${names.name}`;
@@ -344,5 +374,6 @@ export function subgraphFiles(names: Names): Record<string, string> {
     [`${dir}/src/resolvers/query.ts`]: queryTs(names),
     [`${dir}/src/resolvers/${names.Type.toLowerCase()}.ts`]: entityTs(names),
     [`prisma/${names.name}/schema.prisma`]: prismaSchema(names),
+    [`sdk/operations/${names.name}.graphql`]: sdkOperations(names),
   };
 }
