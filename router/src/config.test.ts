@@ -159,3 +159,13 @@ describe("SUPERGRAPH_PATH", () => {
     expect(loadConfig({}).supergraphPath).toMatch(/supergraph\.graphql$/);
   });
 });
+
+describe("<NAME>_URL", () => {
+  it("takes an http(s) URL and refuses anything else, naming the setting (it failed on the first query)", () => {
+    expect(loadConfig({ USERS_URL: "https://users.internal/graphql" }).subgraphs.users.url).toBe(
+      "https://users.internal/graphql",
+    );
+    for (const value of ["users:4001/graphql", "ftp://users/graphql"])
+      expect(() => loadConfig({ USERS_URL: value })).toThrow(/USERS_URL: must be an http\(s\) URL/);
+  });
+});

@@ -104,7 +104,10 @@ export const env = commonEnv.extend(userTokenEnv.shape).extend({
 export const subgraphEnv = z.object(
   Object.fromEntries(
     SUBGRAPHS.flatMap((subgraph) => [
-      [`${subgraph.name.toUpperCase()}_URL`, z.url("must be an http(s) URL").optional()],
+      [
+        `${subgraph.name.toUpperCase()}_URL`,
+        z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).optional(),
+      ],
       [`${subgraph.name.toUpperCase()}_TIMEOUT_MS`, z.coerce.number().int().positive().optional()],
     ]),
   ),

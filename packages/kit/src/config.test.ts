@@ -55,12 +55,33 @@ describe("subgraph config", () => {
     const config = loadSubgraphConfig("products", 4002, {
       NODE_ENV: "production",
       INTERNAL_TOKEN_SECRET: "i".repeat(32),
+      PRODUCTS_DATABASE_URL: "postgres://db/products",
     });
     expect(config).toMatchObject({ seedOnStart: false, migrateOnStart: false });
   });
 
+  it("refuses to run production on an embedded database by accident: a database URL, or DATA_DIR on purpose", () => {
+    const secrets = { NODE_ENV: "production", INTERNAL_TOKEN_SECRET: "i".repeat(32) };
+    expect(() => loadSubgraphConfig("products", 4002, secrets)).toThrow(
+      "PRODUCTS_DATABASE_URL must be set when NODE_ENV=production",
+    );
+    // With the secrets missing too, both at once.
+    expect(() => loadSubgraphConfig("products", 4002, { NODE_ENV: "production" })).toThrow(
+      /INTERNAL_TOKEN_SECRET must be set[\s\S]*PRODUCTS_DATABASE_URL must be set/,
+    );
+    expect(loadSubgraphConfig("products", 4002, { ...secrets, DATA_DIR: "/var/lib/products" }).databaseUrl).toBe(
+      undefined,
+    );
+    expect(loadSubgraphConfig("products", 4002, { NODE_ENV: "development" }).databaseUrl).toBe(undefined);
+  });
+
   it("gives the access tokens' secret only to a subgraph that signs them", () => {
-    const secrets = { NODE_ENV: "production", JWT_SECRET: "j".repeat(32), INTERNAL_TOKEN_SECRET: "i".repeat(32) };
+    const secrets = {
+      NODE_ENV: "production",
+      JWT_SECRET: "j".repeat(32),
+      INTERNAL_TOKEN_SECRET: "i".repeat(32),
+      DATA_DIR: "/data",
+    };
     expect(loadSubgraphConfig("products", 4002, secrets)).not.toHaveProperty("jwt");
     expect(loadSubgraphConfig("users", 4001, secrets, "userTokens").jwt).toMatchObject({ secret: "j".repeat(32) });
     expect(() => loadSubgraphConfig("users", 4001, { NODE_ENV: "production" }, "userTokens")).toThrow(

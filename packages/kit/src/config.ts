@@ -55,7 +55,9 @@ export const commonEnv = z.object({
   INTERNAL_TOKEN_SECRET: secret.optional(),
   SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).optional(),
-  OTEL_EXPORTER_OTLP_ENDPOINT: z.url("must be the collector's base URL, e.g. http://otel-collector:4318").optional(),
+  OTEL_EXPORTER_OTLP_ENDPOINT: z
+    .url({ protocol: /^https?$/, message: "must be the collector's base URL, e.g. http://otel-collector:4318" })
+    .optional(),
 });
 
 /**
@@ -191,15 +193,28 @@ export function loadSubgraphConfig(
     if (!(error instanceof ConfigError)) throw error;
     throw new ConfigError(error.message.replace(/- (PORT|DATABASE_URL):/g, `- ${prefix}_$1:`));
   }
-  const common = userTokens
-    ? commonConfig(raw as z.output<typeof subgraphEnv> & z.output<typeof userTokenEnv>, userTokens)
-    : commonConfig(raw);
+  // A Secret's key missing or misspelt must not start production on an empty embedded database.
+  const noDatabase =
+    raw.NODE_ENV === "production" && !raw.DATABASE_URL && env.DATA_DIR === undefined
+      ? `${prefix}_DATABASE_URL must be set when NODE_ENV=production (or DATA_DIR, to run on an embedded database on purpose).`
+      : null;
+  let common: CommonConfig & { jwt?: UserTokenConfig };
+  try {
+    common = userTokens
+      ? commonConfig(raw as z.output<typeof subgraphEnv> & z.output<typeof userTokenEnv>, userTokens)
+      : commonConfig(raw);
+  } catch (error) {
+    // Every problem at once, as parseConfig reports them.
+    if (noDatabase && error instanceof ConfigError) throw new ConfigError(`${error.message}\n${noDatabase}`);
+    throw error;
+  }
+  if (noDatabase) throw new ConfigError(noDatabase);
   return {
     ...common,
     port: raw.PORT,
     databaseUrl: raw.DATABASE_URL,
     dataDir: raw.DATA_DIR,
-    // Production applies migrations with `db:migrate` (a Job) and is never seeded with demo data.
+    // Production applies migrations with its `migrate` command (an init container) and is never seeded with demo data.
     migrateOnStart: raw.MIGRATE_ON_START ?? common.env !== "production",
     seedOnStart: (raw.SEED_ON_START ?? true) && common.env === "development",
     cacheDefaultMaxAge: raw.CACHE_DEFAULT_MAX_AGE,

@@ -5,7 +5,7 @@ import { z } from "zod";
 
 export const env = z.object({
   /** The products subgraph, called directly (not through the router) to reserve and release stock. */
-  PRODUCTS_URL: z.url().default(defaultUrl("products")),
+  PRODUCTS_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).default(defaultUrl("products")),
   /** Each stock call's timeout; a timed-out reservation is retried (it is idempotent). */
   STOCK_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   STOCK_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(3),

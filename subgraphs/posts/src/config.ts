@@ -5,7 +5,7 @@ import { z } from "zod";
 
 export const env = z.object({
   /** The products subgraph, asked directly which product ids exist when a post names products. */
-  PRODUCTS_URL: z.url().default(defaultUrl("products")),
+  PRODUCTS_URL: z.url({ protocol: /^https?$/, message: "must be an http(s) URL" }).default(defaultUrl("products")),
   /**
    * Not PRODUCTS_TIMEOUT_MS: that is the router's timeout for the products subgraph (`<NAME>_TIMEOUT_MS`),
    * and one ConfigMap (deploy/k8s) holds the settings of every service.
