@@ -18,7 +18,21 @@ describe("subgraph config", () => {
   // public secrets mint admin tokens.
   it("listens on loopback only unless HOST says otherwise", () => {
     expect(loadSubgraphConfig("users", 4001, {}).host).toBe("127.0.0.1");
-    expect(loadSubgraphConfig("users", 4001, { HOST: "0.0.0.0" }).host).toBe("0.0.0.0");
+    const secret = "s".repeat(32);
+    expect(loadSubgraphConfig("products", 4002, { HOST: "0.0.0.0", INTERNAL_TOKEN_SECRET: secret }).host).toBe(
+      "0.0.0.0",
+    );
+  });
+
+  it("refuses another interface while a development secret is in use, naming what to set", () => {
+    expect(() => loadSubgraphConfig("products", 4002, { HOST: "0.0.0.0" })).toThrow(
+      /HOST=0\.0\.0\.0 .*development INTERNAL_TOKEN_SECRET.*set INTERNAL_TOKEN_SECRET/,
+    );
+    expect(() =>
+      loadSubgraphConfig("users", 4001, { HOST: "192.168.1.20", INTERNAL_TOKEN_SECRET: "s".repeat(32) }, "userTokens"),
+    ).toThrow(/development JWT_SECRET, which are public/);
+    for (const host of ["localhost", "127.0.0.2", "::1"])
+      expect(loadSubgraphConfig("products", 4002, { HOST: host }).host).toBe(host);
   });
 
   it("reads the subgraph's own prefixed settings", () => {

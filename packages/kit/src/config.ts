@@ -40,6 +40,8 @@ export const bool = z
 export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
 const secret = z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 48`)");
 
+const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+
 /** Settings every service shares. Secrets have a development default and are required in production. */
 export const commonEnv = z.object({
   NODE_ENV: nodeEnv,
@@ -115,6 +117,12 @@ export function commonConfig(
   ].filter(Boolean);
   if (production && missing.length > 0) {
     throw new ConfigError(`${missing.join(" and ")} must be set when NODE_ENV=production (at least 32 characters).`);
+  }
+  // The development secrets are in the source: on an interface others reach, anyone could mint tokens.
+  if (missing.length > 0 && !isLoopback(raw.HOST)) {
+    throw new ConfigError(
+      `HOST=${raw.HOST} would let others reach a service using the development ${missing.join(" and ")}, which are public: set ${missing.join(" and ")} (at least 32 characters), or keep HOST on loopback.`,
+    );
   }
   return {
     env: raw.NODE_ENV,
