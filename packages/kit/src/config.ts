@@ -21,6 +21,25 @@ export function parseConfig<S extends z.ZodType>(service: string, schema: S, env
   );
 }
 
+/**
+ * Two parts of a service's configuration, checked apart (a subgraph's own settings and the kit's), with
+ * every problem of both reported at once: an operator fixes them in one go.
+ */
+export function checkedTogether<A, B>(first: () => A, second: () => B): [A, B] {
+  const results: unknown[] = [];
+  const problems: string[] = [];
+  for (const load of [first, second]) {
+    try {
+      results.push(load());
+    } catch (error) {
+      if (!(error instanceof ConfigError)) throw error;
+      problems.push(error.message);
+    }
+  }
+  if (problems.length > 0) throw new ConfigError(problems.join("\n"));
+  return results as [A, B];
+}
+
 /** A refused configuration, in one format wherever it is found (a schema, a rule across settings, a file). */
 export function invalidConfig(service: string, problems: readonly string[]): ConfigError {
   return new ConfigError(

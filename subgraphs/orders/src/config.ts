@@ -1,4 +1,4 @@
-import { parseConfig } from "@supergraph/kit/runtime";
+import { checkedTogether, parseConfig } from "@supergraph/kit/runtime";
 import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 import { defaultPort, defaultUrl } from "@supergraph/registry";
 import { z } from "zod";
@@ -18,9 +18,12 @@ export interface OrdersConfig extends SubgraphConfig {
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): OrdersConfig {
-  const raw = parseConfig("the orders subgraph", env, source);
+  const [raw, base] = checkedTogether(
+    () => parseConfig("the orders subgraph", env, source),
+    () => loadSubgraphConfig("orders", defaultPort("orders"), source),
+  );
   return {
-    ...loadSubgraphConfig("orders", defaultPort("orders"), source),
+    ...base,
     productsUrl: raw.PRODUCTS_URL,
     stockTimeoutMs: raw.STOCK_TIMEOUT_MS,
     stockAttempts: raw.STOCK_ATTEMPTS,

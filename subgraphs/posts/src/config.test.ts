@@ -13,3 +13,14 @@ describe("the posts subgraph's call to products", () => {
     expect(() => loadConfig({ PRODUCT_LOOKUP_TIMEOUT_MS: "soon" })).toThrow(/PRODUCT_LOOKUP_TIMEOUT_MS/);
   });
 });
+
+describe("the posts subgraph's configuration", () => {
+  it("reports its own settings' problems and the shared ones at once", () => {
+    expect(() => loadConfig({ PRODUCT_LOOKUP_TIMEOUT_MS: "soon", POSTS_DATABASE_URL: "mysql://db/posts" })).toThrow(
+      /PRODUCT_LOOKUP_TIMEOUT_MS[\s\S]*POSTS_DATABASE_URL/,
+    );
+    expect(() => loadConfig({ PRODUCTS_URL: "products:4002/graphql" })).toThrow(
+      /PRODUCTS_URL: must be an http\(s\) URL/,
+    );
+  });
+});

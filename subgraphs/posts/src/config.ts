@@ -1,4 +1,4 @@
-import { parseConfig } from "@supergraph/kit/runtime";
+import { checkedTogether, parseConfig } from "@supergraph/kit/runtime";
 import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 import { defaultPort, defaultUrl } from "@supergraph/registry";
 import { z } from "zod";
@@ -19,9 +19,12 @@ export interface PostsConfig extends SubgraphConfig {
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): PostsConfig {
-  const raw = parseConfig("the posts subgraph", env, source);
+  const [raw, base] = checkedTogether(
+    () => parseConfig("the posts subgraph", env, source),
+    () => loadSubgraphConfig("posts", defaultPort("posts"), source),
+  );
   return {
-    ...loadSubgraphConfig("posts", defaultPort("posts"), source),
+    ...base,
     productsUrl: raw.PRODUCTS_URL,
     productsTimeoutMs: raw.PRODUCT_LOOKUP_TIMEOUT_MS,
   };

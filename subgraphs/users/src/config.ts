@@ -1,4 +1,4 @@
-import { parseConfig, type UserTokenConfig } from "@supergraph/kit/runtime";
+import { checkedTogether, parseConfig, type UserTokenConfig } from "@supergraph/kit/runtime";
 import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 import { defaultPort } from "@supergraph/registry";
 import { z } from "zod";
@@ -48,9 +48,12 @@ export interface UsersConfig extends SubgraphConfig {
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): UsersConfig {
-  const raw = parseConfig("the users subgraph", env, source);
+  const [raw, base] = checkedTogether(
+    () => parseConfig("the users subgraph", env, source),
+    () => loadSubgraphConfig("users", defaultPort("users"), source, "userTokens"),
+  );
   return {
-    ...loadSubgraphConfig("users", defaultPort("users"), source, "userTokens"),
+    ...base,
     seedAdmin: { email: raw.SEED_ADMIN_EMAIL, password: raw.SEED_ADMIN_PASSWORD },
     passwordHashCost: raw.PASSWORD_HASH_COST,
     passwordHashing: {

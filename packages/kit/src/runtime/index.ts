@@ -11,6 +11,7 @@ export {
   bool,
   type CommonConfig,
   ConfigError,
+  checkedTogether,
   commonConfig,
   commonEnv,
   invalidConfig,
