@@ -169,3 +169,17 @@ describe("<NAME>_URL", () => {
       expect(() => loadConfig({ USERS_URL: value })).toThrow(/USERS_URL: must be an http\(s\) URL/);
   });
 });
+
+describe("PERSISTED_OPERATIONS_MANIFEST", () => {
+  it("must name files that exist when persisted operations are on: named before anything starts (exit 78)", () => {
+    expect(() =>
+      loadConfig({ PERSISTED_OPERATIONS: "only", PERSISTED_OPERATIONS_MANIFEST: "/nowhere/manifest.json" }),
+    ).toThrow(
+      /PERSISTED_OPERATIONS_MANIFEST: PERSISTED_OPERATIONS=only needs every manifest.*\/nowhere\/manifest\.json/,
+    );
+    expect(
+      loadConfig({ PERSISTED_OPERATIONS: "off", PERSISTED_OPERATIONS_MANIFEST: "/nowhere/manifest.json" })
+        .persistedOperations.mode,
+    ).toBe("off");
+  });
+});

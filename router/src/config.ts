@@ -1,4 +1,4 @@
-import { accessSync, constants, statSync } from "node:fs";
+import { accessSync, constants, existsSync, statSync } from "node:fs";
 import { availableParallelism } from "node:os";
 import { fileURLToPath } from "node:url";
 import { getHeapStatistics } from "node:v8";
@@ -245,6 +245,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       `INTERNAL_PORT (${internalPort}) must differ from PORT: the internal port (metrics, invalidation) is never the public one.`,
     ]);
   }
+  const persistedOperations = {
+    // Off in development (explore freely); production should choose `only` or `log` explicitly.
+    mode: raw.PERSISTED_OPERATIONS ?? "off",
+    manifestPaths: raw.PERSISTED_OPERATIONS_MANIFEST ?? [
+      fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url)),
+    ],
+  };
+  const missingManifests = persistedOperations.manifestPaths.filter((path) => !existsSync(path));
+  if (persistedOperations.mode !== "off" && missingManifests.length > 0) {
+    throw invalidConfig("the router", [
+      `PERSISTED_OPERATIONS_MANIFEST: PERSISTED_OPERATIONS=${persistedOperations.mode} needs every manifest it names; there is no file at ${missingManifests.join(", ")}.`,
+    ]);
+  }
   const workers = raw.ROUTER_WORKERS === "auto" ? availableParallelism() : Number(raw.ROUTER_WORKERS ?? 1);
   // Workers share nothing in memory: each would cache, purge and count rate limits on its own, so a
   // mutation through one worker could leave another serving stale data. Redis makes them one router.
@@ -308,13 +321,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       rootFields: raw.LIMIT_ROOT_FIELDS,
       cost: raw.LIMIT_COST,
     },
-    persistedOperations: {
-      // Off in development (explore freely); production should choose `only` or `log` explicitly.
-      mode: raw.PERSISTED_OPERATIONS ?? "off",
-      manifestPaths: raw.PERSISTED_OPERATIONS_MANIFEST ?? [
-        fileURLToPath(new URL("../../sdk/persisted-operations.json", import.meta.url)),
-      ],
-    },
+    persistedOperations,
     queryPlanWarmup: raw.QUERY_PLAN_WARMUP ?? true,
     queryPlannerSecurity: {
       recursiveSelectionsLimitDisabled: raw.APOLLO_DISABLE_SECURITY_RECURSIVE_SELECTIONS_CHECK,

@@ -53,7 +53,7 @@ export const nodeEnv = z.enum(["development", "production", "test"]).default("de
 export const port = (fallback: number) => z.coerce.number().int().min(0).max(65535).default(fallback);
 /** An optional on/off switch; callers choose the default, which may depend on NODE_ENV. */
 export const bool = z
-  .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false" })
+  .enum(["true", "false", "1", "0", "yes", "no"], { message: "expected true or false (or 1/0, yes/no)" })
   .transform((value) => ["true", "1", "yes"].includes(value))
   .optional();
 export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
