@@ -17,7 +17,12 @@ export function createErrorMasker(logger: Logger, exposeDetails: boolean, hideSu
     const code = formatted.extensions?.code;
     if (code !== ErrorCode.INTERNAL_SERVER_ERROR && typeof code === "string") {
       const message = hideSuggestions ? formatted.message.replace(SUGGESTION, "") : formatted.message;
-      return message === formatted.message ? formatted : { ...formatted, message };
+      // An expected refusal: its code and message say it all, and a development stack trace of where it
+      // was raised is noise to the client (unexpected errors keep theirs, below).
+      const { stacktrace, ...extensions } = formatted.extensions ?? {};
+      return message === formatted.message && stacktrace === undefined
+        ? formatted
+        : { ...formatted, message, extensions };
     }
     // Apollo Server refuses some malformed requests (an APQ hash that does not match the query) with a
     // 4xx status but no code, which Apollo then reports as INTERNAL_SERVER_ERROR: they are the client's.
