@@ -1,6 +1,7 @@
-import { readdirSync, readFileSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { isDeepStrictEqual } from "node:util";
+import { SUBGRAPHS } from "@supergraph/registry";
 import { describe, expect, it } from "vitest";
 
 // docs/configuration.md against the config schemas, the one source of every variable and default: a
@@ -8,9 +9,8 @@ import { describe, expect, it } from "vitest";
 // schema's (or, for an on/off switch defaulted in code, what loadConfig({}) does).
 
 const root = join(import.meta.dirname, "..");
-const subgraphNames = readdirSync(join(root, "subgraphs"), { withFileTypes: true })
-  .filter((entry) => entry.isDirectory())
-  .map((entry) => entry.name);
+// The registry's subgraphs, not the folders: a removed subgraph's leftovers (node_modules) are not one.
+const subgraphNames = SUBGRAPHS.map((subgraph) => subgraph.name);
 
 interface Schema {
   shape: Record<string, { safeParse(value: unknown): { success: boolean; data?: unknown } }>;
