@@ -94,6 +94,7 @@ describe("the status a client sees, by the media type it accepts", () => {
   it("says what a body that is not an operation lacks, not that its Content-Type is wrong", async () => {
     for (const [body, message] of [
       ["{}", "GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension."],
+      ['[{ "query": "{ __typename }" }, {}]', "GraphQL operations must contain a non-empty `query`"],
       ["null", "The request body must be a JSON object"],
       ['"{ __typename }"', "The request body must be a JSON object"],
       ["5", "The request body must be a JSON object"],

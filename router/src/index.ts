@@ -230,13 +230,14 @@ export async function startRouter(
       return stream ? streams.handle(stream, request, reply) : graphql.handler(request, reply);
     },
   });
-  // Any other method: a GraphQL error naming the methods this URL takes (not Fastify's 404), before any body is read.
+  // PUT, PATCH and DELETE: a GraphQL error naming the methods this URL takes (Fastify would answer 404),
+  // before any body is read. OPTIONS is CORS's preflight; HEAD is the GET route's.
   http.app.route({
     method: ["PUT", "PATCH", "DELETE"],
     url: "/graphql",
     onRequest: async (request, reply) =>
       sendError(
-        reply.header("allow", "GET, POST"),
+        reply.header("allow", "GET, HEAD, POST"),
         405,
         ErrorCode.BAD_REQUEST,
         `${request.method} is not a GraphQL request: send queries with GET or POST, mutations with POST.`,

@@ -34,7 +34,9 @@ export function invalidName(root: string, name: string): string | null {
     return "use 2-31 lowercase letters and digits, starting with a letter (it names env variables, a database and a package)";
   if (name === "router") return "the router is not a subgraph";
   // REDIS_URL, INTERNAL_PORT, SUBGRAPH_TIMEOUT_MS…: a name whose variables are already others'.
-  const documented = readFileSync(join(root, CONFIGURATION_DOC), "utf8");
+  const documented = existsSync(join(root, CONFIGURATION_DOC))
+    ? readFileSync(join(root, CONFIGURATION_DOC), "utf8")
+    : "";
   const taken = variablesOf(name).find((variable) => documented.includes(`| \`${variable}\` |`));
   if (taken) return `${taken} is already a setting (${CONFIGURATION_DOC})`;
   if (readRegistry(root).some((entry) => entry.name === name)) return `${REGISTRY_FILE} already lists it`;
@@ -53,27 +55,30 @@ export async function scaffoldSubgraph(root: string, name: string): Promise<Subg
     calls: [],
   };
 
-  for (const [path, content] of Object.entries(subgraphFiles(namesOf(name)))) {
-    mkdirSync(dirname(join(root, path)), { recursive: true });
-    writeFileSync(join(root, path), content);
-  }
+  // The edits of files that may have changed shape are made in memory first: a refusal writes nothing.
   const registry = readFileSync(join(root, REGISTRY_FILE), "utf8");
   if (!registry.includes("\n] as const;"))
     throw new Error(
       `${REGISTRY_FILE} changed shape: add { name: "${name}", port: ${subgraph.port}, calls: [] } by hand.`,
     );
+  const documented = withVariableRows(readFileSync(join(root, CONFIGURATION_DOC), "utf8"), subgraph);
+
+  for (const [path, content] of Object.entries(subgraphFiles(namesOf(name)))) {
+    mkdirSync(dirname(join(root, path)), { recursive: true });
+    writeFileSync(join(root, path), content);
+  }
   writeFileSync(
     join(root, REGISTRY_FILE),
     registry.replace("\n] as const;", `\n  { name: "${name}", port: ${subgraph.port}, calls: [] },\n] as const;`),
   );
   wireSubgraph(root, subgraph);
-  documentVariables(root, subgraph);
+  writeFileSync(join(root, CONFIGURATION_DOC), documented);
   await createMigration(prismaProject(join(root, "prisma", name)), "init");
   return subgraph;
 }
 
-/** Its variables' rows in docs/configuration.md, beside the other subgraphs' (docs/configuration.test.ts wants one each). */
-function documentVariables(root: string, { name, port }: Subgraph): void {
+/** docs/configuration.md with its variables' rows beside the other subgraphs' (docs/configuration.test.ts wants one each). */
+function withVariableRows(doc: string, { name, port }: Subgraph): string {
   const [url, timeout, ownPort, database] = variablesOf(name);
   const rows: Array<[RegExp, string]> = [
     [
@@ -93,14 +98,7 @@ function documentVariables(root: string, { name, port }: Subgraph): void {
       `| \`${database}\` | unset: embedded Postgres | as above, the ${name} database |`,
     ],
   ];
-  const file = join(root, CONFIGURATION_DOC);
-  writeFileSync(
-    file,
-    rows.reduce(
-      (text, [after, row]) => insertAfterLast(text, after, row, CONFIGURATION_DOC),
-      readFileSync(file, "utf8"),
-    ),
-  );
+  return rows.reduce((text, [after, row]) => insertAfterLast(text, after, row, CONFIGURATION_DOC), doc);
 }
 
 /**

@@ -25,13 +25,17 @@ describe("subgraph config", () => {
   });
 
   it("refuses another interface while a development secret is in use, naming what to set", () => {
+    for (const host of ["::", "10.0.0.5", "::ffff:10.0.0.5", "example.com"])
+      expect(() => loadSubgraphConfig("products", 4002, { HOST: host }), host).toThrow(
+        /development INTERNAL_TOKEN_SECRET/,
+      );
     expect(() => loadSubgraphConfig("products", 4002, { HOST: "0.0.0.0" })).toThrow(
       /HOST=0\.0\.0\.0 .*development INTERNAL_TOKEN_SECRET.*set INTERNAL_TOKEN_SECRET/,
     );
     expect(() =>
       loadSubgraphConfig("users", 4001, { HOST: "192.168.1.20", INTERNAL_TOKEN_SECRET: "s".repeat(32) }, "userTokens"),
     ).toThrow(/development JWT_SECRET, which are public/);
-    for (const host of ["localhost", "127.0.0.2", "::1"])
+    for (const host of ["localhost", "127.0.0.2", "::1", "0:0:0:0:0:0:0:1", "::ffff:127.0.0.1"])
       expect(loadSubgraphConfig("products", 4002, { HOST: host }).host).toBe(host);
   });
 
@@ -83,6 +87,8 @@ describe("subgraph config", () => {
     expect(() => loadSubgraphConfig("products", 4002, { NODE_ENV: "production" })).toThrow(
       /INTERNAL_TOKEN_SECRET must be set[\s\S]*PRODUCTS_DATABASE_URL must be set/,
     );
+    // An empty DATA_DIR (`DATA_DIR=` in a manifest) is unset, not a choice.
+    expect(() => loadSubgraphConfig("products", 4002, { ...secrets, DATA_DIR: "" })).toThrow(/PRODUCTS_DATABASE_URL/);
     expect(loadSubgraphConfig("products", 4002, { ...secrets, DATA_DIR: "/var/lib/products" }).databaseUrl).toBe(
       undefined,
     );

@@ -1,3 +1,4 @@
+import { BlockList, isIP } from "node:net";
 import { z } from "zod";
 import { DEFAULT_LOG_BUFFER_MAX_BYTES } from "./logger.ts";
 
@@ -59,7 +60,17 @@ export const bool = z
 export const logLevel = z.enum(["fatal", "error", "warn", "info", "debug", "trace", "silent"]).default("info");
 const secret = z.string().min(32, "must be at least 32 characters (e.g. `openssl rand -base64 48`)");
 
-const isLoopback = (host: string) => host === "localhost" || host === "::1" || /^127\.\d+\.\d+\.\d+$/.test(host);
+const loopback = new BlockList();
+loopback.addSubnet("127.0.0.0", 8, "ipv4");
+loopback.addAddress("::1", "ipv6");
+
+/** 127.0.0.0/8 (also IPv4-mapped), ::1 in any spelling, or localhost. */
+function isLoopback(host: string): boolean {
+  if (host === "localhost") return true;
+  const address = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/i.exec(host)?.[1] ?? host;
+  const family = isIP(address);
+  return family !== 0 && loopback.check(address, family === 4 ? "ipv4" : "ipv6");
+}
 
 /** Settings every service shares. Secrets have a development default and are required in production. */
 export const commonEnv = z.object({
@@ -222,7 +233,7 @@ export function loadSubgraphConfig(
   }
   // A Secret's key missing or misspelt must not start production on an empty embedded database.
   const noDatabase =
-    raw.NODE_ENV === "production" && !raw.DATABASE_URL && env.DATA_DIR === undefined
+    raw.NODE_ENV === "production" && !raw.DATABASE_URL && !env.DATA_DIR
       ? `${prefix}_DATABASE_URL must be set when NODE_ENV=production (or DATA_DIR, to run on an embedded database on purpose).`
       : null;
   let common: CommonConfig & { jwt?: UserTokenConfig };

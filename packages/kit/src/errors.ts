@@ -41,8 +41,8 @@ export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode];
 /**
  * The HTTP status of a response whose operation failed as a whole with this code, for clients that accept
  * `application/graphql-response+json`. `application/json` clients get 200 for every well-formed request
- * (the GraphQL-over-HTTP spec; Apollo Client 3 reads error codes only from a 200), except the statuses in
- * TRANSPORT_STATUSES.
+ * (the GraphQL-over-HTTP spec; Apollo Client 3 reads error codes only from a 200), except a refusal made
+ * before the operation ran with one of the TRANSPORT_STATUSES.
  */
 export const httpStatusFor: Record<ErrorCode, number> = {
   BAD_USER_INPUT: 400,
@@ -72,8 +72,10 @@ export const httpStatusFor: Record<ErrorCode, number> = {
 };
 
 /**
- * Statuses every client gets, whatever the media type: refusals of the transport (a method, a media type,
- * a body size, a rate, a deadline) that clients and proxies act on.
+ * Statuses every client gets, whatever the media type, for a refusal made before the operation ran (an
+ * answer with no `data`): refusals of the transport (a method, a media type, a body size, a rate, a
+ * deadline) that clients and proxies act on. The same status on an operation's result (a subgraph's
+ * RATE_LIMITED) follows the media type like any other code.
  */
 export const TRANSPORT_STATUSES: ReadonlySet<number> = new Set([405, 406, 413, 415, 429, 504]);
 

@@ -1,5 +1,6 @@
 import { ErrorCode, sendError } from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { EMPTY_OPERATION } from "./well-formed.ts";
 
 /**
  * Operation batching (Apollo's `BatchHttpLink`): a POST whose JSON body is an array of operations, answered
@@ -35,7 +36,9 @@ export function createBatching(options: {
               ? `A batch may hold at most ${options.maxBatchSize} operations; this one has ${body.length}.`
               : body.some((operation) => !operation || typeof operation !== "object" || Array.isArray(operation))
                 ? "Each operation in a batch must be a JSON object."
-                : null;
+                : body.some((operation) => Object.keys(operation).length === 0)
+                  ? EMPTY_OPERATION
+                  : null;
       if (refusal) {
         sendError(reply, 400, ErrorCode.BAD_REQUEST, refusal);
         return;

@@ -154,6 +154,8 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       context,
     });
     const status = specStatus(response.status ?? 200, response, () => isWellFormed(request));
+    // Retry-After means nothing on a 200 (a log-in lockout answered to an application/json client).
+    if (status === 200 && response.status === 429) response.headers.delete("retry-after");
     return { ...response, status };
   }
 

@@ -45,6 +45,9 @@ export function hasWellFormedParams(params: {
   return isMap(extensions) && "persistedQuery" in (extensions as object);
 }
 
+/** Said of an operation that is an empty object (Apollo Server's own message blames the Content-Type). */
+export const EMPTY_OPERATION = "GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension.";
+
 /**
  * A preValidation hook: a POST body that is neither an operation (a JSON object with keys) nor a batch (an
  * array) gets a 400 that says so. Apollo Server's own message for it ("POST body missing, invalid
@@ -61,7 +64,7 @@ export function refuseNonOperationBody(request: FastifyRequest, reply: FastifyRe
     400,
     ErrorCode.BAD_REQUEST,
     isMap(body)
-      ? "GraphQL operations must contain a non-empty `query` or a `persistedQuery` extension."
+      ? EMPTY_OPERATION
       : "The request body must be a JSON object (an operation: its `query`, `variables`, …) or an array of them (a batch).",
   );
 }
