@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { BaseContext } from "@apollo/server";
 import { ConfigError } from "./config.ts";
 import type { InvalidationContext } from "./invalidation.ts";
@@ -9,7 +10,8 @@ import { startTracing } from "./tracing.ts";
 /**
  * A subgraph's process entry point (`src/main.ts`):
  *   serve   (default) start the subgraph; SIGTERM/SIGINT stop it gracefully
- *   migrate apply pending migrations to its database and exit (`npm run db:migrate`, the Kubernetes Job)
+ *   migrate apply pending migrations to its database and exit (`npm run db:migrate`, the pods' init
+ *           container); it needs the database's settings alone, no secret
  *   seed    migrate, load the demo data and exit
  *   <name>  one of the subgraph's own `commands` (e.g. users' create-admin): migrate, run it with the
  *           remaining arguments, exit. A CommandError is a mistake of the operator's: its message alone
@@ -24,6 +26,12 @@ export async function runSubgraphCli<
   command = process.argv[2] ?? "serve",
   args = process.argv.slice(3),
 ): Promise<void> {
+  if (command === "migrate") {
+    // Migrating signs and verifies no token: a random stand-in for a secret it is not given lets its
+    // container (a Kubernetes init container, compose's <name>-migrate) hold the database's URL alone.
+    for (const secret of ["INTERNAL_TOKEN_SECRET", "JWT_SECRET"])
+      process.env[secret] ||= randomBytes(32).toString("base64url");
+  }
   let spec: SubgraphSpec<TDb, TContext, TServices>;
   try {
     spec = loadSpec();
