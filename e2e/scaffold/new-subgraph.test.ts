@@ -66,6 +66,7 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
       "tsconfig.base.json",
       "docs/configuration.md",
       "sdk/operations",
+      "router/api-schema.graphql",
     ]) {
       cpSync(join(root, path), join(copy, path), {
         recursive: true,
@@ -88,6 +89,10 @@ describe("npm run new:subgraph", { timeout: 120_000 }, () => {
     expect(documented).toContain(`| \`GADGETS_PORT\` | \`${added.port}\` |`);
     // A name whose variables are others' (REDIS_URL) is refused before anything is written.
     await expect(scaffoldSubgraph(copy, "redis")).rejects.toThrow("REDIS_URL is already a setting");
+    // So is one whose entity type would clash with another subgraph's (`user` beside `users`).
+    await expect(scaffoldSubgraph(copy, "user")).rejects.toThrow(
+      "the type User it would own is already in the supergraph",
+    );
     expect(
       deployDrift(copy, [...readRegistry(root).map((entry) => ({ ...entry, calls: [] })), added]).filter((problem) =>
         problem.includes("gadgets"),

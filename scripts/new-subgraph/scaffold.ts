@@ -14,6 +14,7 @@ export { generateResolverTypes } from "../resolver-types.ts";
 
 export const REGISTRY_FILE = "packages/registry/src/subgraphs.ts";
 const CONFIGURATION_DOC = "docs/configuration.md";
+const API_SCHEMA = "router/api-schema.graphql";
 
 /** The variables a subgraph named `name` adds (the router's and its own). */
 const variablesOf = (name: string) =>
@@ -39,6 +40,15 @@ export function invalidName(root: string, name: string): string | null {
     : "";
   const taken = variablesOf(name).find((variable) => documented.includes(`| \`${variable}\` |`));
   if (taken) return `${taken} is already a setting (${CONFIGURATION_DOC})`;
+  // `user` beside `users`: its entity type or query fields would clash with another subgraph's.
+  // Read as text: the scripts do not depend on graphql (the printed schema has one definition per line).
+  const api = existsSync(join(root, API_SCHEMA)) ? readFileSync(join(root, API_SCHEMA), "utf8") : "";
+  const { Type, one, many } = namesOf(name);
+  if (new RegExp(`^(type|interface|union|enum|input|scalar) ${Type}\\b`, "m").test(api))
+    return `the type ${Type} it would own is already in the supergraph (${API_SCHEMA})`;
+  const query = /^type Query \{([\s\S]*?)^\}/m.exec(api)?.[1] ?? "";
+  const field = [one, many].find((candidate) => new RegExp(`^  ${candidate}[(:]`, "m").test(query));
+  if (field) return `the query field ${field} it would add is already in the supergraph (${API_SCHEMA})`;
   if (readRegistry(root).some((entry) => entry.name === name)) return `${REGISTRY_FILE} already lists it`;
   for (const dir of [`subgraphs/${name}`, `prisma/${name}`])
     if (existsSync(join(root, dir))) return `${dir} already exists`;
