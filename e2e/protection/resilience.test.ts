@@ -1,3 +1,4 @@
+import { connect } from "node:net";
 import { createLogger } from "@supergraph/kit/runtime";
 import * as posts from "@supergraph/posts";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -101,6 +102,28 @@ describe("the router's own timeout", () => {
     expect(result.errors?.[0]?.extensions?.code).toBe("GATEWAY_TIMEOUT");
     await router.close();
     await Promise.all([slowUsers.close(), slowOrders.close()]);
+  });
+});
+
+describe("a request sent slowly", () => {
+  it("gets 408 and its connection closed once ROUTER_TIMEOUT_MS has passed without the whole body", async () => {
+    const router = await stack.startRouter({ SUBGRAPH_TIMEOUT_MS: "1000", ROUTER_TIMEOUT_MS: "1200" });
+    const { hostname, port } = new URL(router.url);
+    const socket = connect(Number(port), hostname);
+    let received = "";
+    socket.on("data", (chunk) => {
+      received += chunk.toString();
+    });
+    const closed = new Promise<number>((resolve) => socket.on("close", () => resolve(Date.now())));
+    const started = Date.now();
+    // A cache-hit-sized body (the lane reads those itself), one byte at a time.
+    socket.write("POST /graphql HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n");
+    const drip = setInterval(() => socket.writable && socket.write("{"), 200);
+    const ended = await closed;
+    clearInterval(drip);
+    expect(received).toMatch(/^HTTP\/1\.1 408/);
+    expect(ended - started).toBeLessThan(5_000);
+    await router.close();
   });
 });
 

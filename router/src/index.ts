@@ -138,6 +138,8 @@ export async function startRouter(
     bodyLimitBytes: config.bodyLimitBytes,
     trustedProxies: config.trustedProxies,
     readiness,
+    // Receiving the request is part of the whole request's time (the cache-hit lane reads bodies itself).
+    requestTimeoutMs: config.routerTimeoutMs,
   });
   parseReplayedBodies(http.app);
   // The operators' port, which the public Ingress does not route to: the only one serving /metrics (#26).

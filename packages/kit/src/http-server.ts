@@ -32,6 +32,12 @@ export interface HttpServerOptions {
    * @default true
    */
   serveMetrics?: boolean;
+  /**
+   * How long a client has to send its whole request, headers and body; past it the connection gets 408
+   * and is closed. Without it, a body sent a byte at a time held its connection for as long as it took.
+   * @default 30_000
+   */
+  requestTimeoutMs?: number;
 }
 
 /**
@@ -112,17 +118,20 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     // The server Fastify would create, with the same settings, and a front door. (With a server of
     // its own, Fastify listens on one address only: HOST=localhost means IPv4 or IPv6, not both.)
     serverFactory: (handler, settings) => {
-      const server = createServer((request, response) => {
+      const requestTimeout = options.requestTimeoutMs ?? 30_000;
+      // Node checks the requests' deadlines at this interval (30 s by default, so up to twice the timeout).
+      const connectionsCheckingInterval = Math.max(250, Math.min(30_000, Math.floor(requestTimeout / 4)));
+      const server = createServer({ connectionsCheckingInterval }, (request, response) => {
         if (front) front(request, response, () => handler(request, response));
         else handler(request, response);
       });
-      const { keepAliveTimeout, requestTimeout, connectionTimeout } = settings as {
+      const { keepAliveTimeout, connectionTimeout } = settings as {
         keepAliveTimeout?: number;
-        requestTimeout?: number;
         connectionTimeout?: number;
       };
       server.keepAliveTimeout = keepAliveTimeout ?? 72_000;
-      server.requestTimeout = requestTimeout ?? 0;
+      server.requestTimeout = requestTimeout;
+      server.headersTimeout = Math.min(server.headersTimeout, requestTimeout);
       server.setTimeout(connectionTimeout ?? 0);
       drainKeepAliveOnClose(server, () => {
         listenerClosed = true;
