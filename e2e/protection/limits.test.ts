@@ -55,6 +55,11 @@ describe("query limits, checked before execution", () => {
     ["depth", `{ me { posts { products { posts { author { name } } } } } }`, "DEPTH_LIMIT_EXCEEDED"],
     ["aliases", `{ a: me { id } b: me { id } c: me { id } d: me { id } }`, "ALIAS_LIMIT_EXCEEDED"],
     ["root fields", `{ me { id } post(id: "x") { id } product(id: "x") { id } }`, "ROOT_FIELD_LIMIT_EXCEEDED"],
+    [
+      "root fields, spread through fragments",
+      `{ me { id } ...F ... on Query { product(id: "x") { id } } } fragment F on Query { post(id: "x") { id } }`,
+      "ROOT_FIELD_LIMIT_EXCEEDED",
+    ],
     ["tokens", `{ ${Array.from({ length: 30 }, () => "me { id }").join(" ")} }`, "TOKEN_LIMIT_EXCEEDED"],
     ["cost", `{ products { edges { node { posts { author { posts { title } } } } } } }`, "COST_LIMIT_EXCEEDED"],
   ];

@@ -1,7 +1,14 @@
 import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
-import { GraphQLError, type GraphQLFormattedError, Kind, type ValidationContext, type ValidationRule } from "graphql";
+import {
+  GraphQLError,
+  type GraphQLFormattedError,
+  Kind,
+  type SelectionNode,
+  type ValidationContext,
+  type ValidationRule,
+} from "graphql";
 
 export interface QueryLimits {
   depth: number;
@@ -30,21 +37,35 @@ const reportWith = (limit: keyof typeof LimitCode) => (context: ValidationContex
 
 /**
  * Hand-written because GraphQL Armor has no limit on root fields: a query can otherwise fan out to every
- * subgraph at once through many top-level fields (each alias counts).
+ * subgraph at once through many top-level fields (each alias counts, and so does each field a fragment
+ * spreads at the top level: `{ ...F }` is no way around it).
  */
 function maxRootFieldsRule(limit: number): ValidationRule {
-  return (context) => ({
-    OperationDefinition(operation) {
-      const count = operation.selectionSet.selections.filter((selection) => selection.kind === Kind.FIELD).length;
-      if (count > limit) {
-        context.reportError(
-          new GraphQLError(`Root field limit of ${limit} exceeded, found ${count}.`, {
-            extensions: { limit: LimitCode.rootFields },
-          }),
-        );
-      }
-    },
-  });
+  return (context) => {
+    /** The fields a selection set selects at its own level, through fragments (each fragment once). */
+    const count = (selections: readonly SelectionNode[], seen: Set<string>): number =>
+      selections.reduce((total, selection) => {
+        if (selection.kind === Kind.FIELD) return total + 1;
+        if (selection.kind === Kind.INLINE_FRAGMENT) return total + count(selection.selectionSet.selections, seen);
+        const name = selection.name.value;
+        const fragment = context.getFragment(name);
+        // A cycle or an unknown fragment is reported by graphql-js's own rules.
+        if (!fragment || seen.has(name)) return total;
+        return total + count(fragment.selectionSet.selections, new Set([...seen, name]));
+      }, 0);
+    return {
+      OperationDefinition(operation) {
+        const found = count(operation.selectionSet.selections, new Set());
+        if (found > limit) {
+          context.reportError(
+            new GraphQLError(`Root field limit of ${limit} exceeded, found ${found}.`, {
+              extensions: { limit: LimitCode.rootFields },
+            }),
+          );
+        }
+      },
+    };
+  };
 }
 
 /** Validation rules enforcing the limits, checked before any planning or execution. */
