@@ -303,3 +303,58 @@ describe("subscriptions through the router", () => {
     expect(await closed).toBe(4400);
   });
 });
+
+describe("the router's rate limit", () => {
+  let limited: Router;
+  beforeAll(async () => {
+    limited = await startRouter(
+      loadConfig(
+        testEnv({
+          PORT: "0",
+          SUPERGRAPH_PATH: live.supergraphPath,
+          QUERY_PLAN_WARMUP: "false",
+          RATE_LIMIT_PER_MINUTE: "2",
+        }),
+      ),
+    );
+  });
+  afterAll(() => limited?.close());
+
+  it("is spent by every subscription a client starts, over WebSocket as by a query", async () => {
+    const client = createWsClient({
+      url: limited.url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: tokenFor("erin") },
+      retryAttempts: 0,
+      lazy: true,
+    });
+    clients.push(client);
+    const open = [
+      client.iterate({ query: "subscription { ticks { n } }" }),
+      client.iterate({ query: "subscription { ticks { n } }" }),
+    ];
+    for (const events of open) await firstResult(events.next(), () => live.publish({ n: ++tick, item: item() }));
+    const third = client.iterate({ query: "subscription { ticks { n } }" });
+    await expect(third.next()).rejects.toMatchObject([
+      { extensions: { code: "RATE_LIMITED", retryAfterSeconds: expect.any(Number) } },
+    ]);
+    for (const events of open) await events.return?.();
+  });
+
+  it("shares one budget between queries and subscriptions over HTTP: past it, a stream is refused with 429", async () => {
+    const authorization = tokenFor("frank");
+    const post = (accept: string, query: string) =>
+      fetch(limited.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept, authorization },
+        body: JSON.stringify({ query }),
+      });
+    for (const _ of [1, 2]) expect((await post("application/json", "{ __typename }")).status).toBe(200);
+    const refused = await post("text/event-stream", "subscription { ticks { n } }");
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThan(0);
+    expect(((await refused.json()) as { errors: { extensions: { code: string } }[] }).errors[0]?.extensions.code).toBe(
+      "RATE_LIMITED",
+    );
+  });
+});

@@ -80,6 +80,13 @@ export async function startRouter(
     logger,
   });
   metrics.watchCaches(documents, queryPlans.plans, ...store.budgets, revocations.budget);
+  // One budget per client for everything it sends: queries, mutations and subscriptions alike.
+  const rateLimit = createRateLimiter({
+    perMinute: config.rateLimitPerMinute,
+    redis: store.redis,
+    keyPrefix: config.responseCache.keyPrefix,
+    timeoutMs: config.redisTimeoutMs,
+  });
   const { gateway, closeTransports, dataSources, urls, signInternalToken } = createGateway({
     config,
     logger,
@@ -97,6 +104,8 @@ export async function startRouter(
     allows: persistedOperations.allows,
     signInternalToken,
     revocations,
+    rateLimit,
+    onRateLimited: () => metrics.rateLimited.inc(),
     urls,
     dataSources,
     logger,
@@ -147,13 +156,6 @@ export async function startRouter(
   await http.app.register(cors, corsOptions(config.corsOrigins, config.cors));
   const compression = createCompression(config.compression);
   await compression.register(http.app);
-
-  const rateLimit = createRateLimiter({
-    perMinute: config.rateLimitPerMinute,
-    redis: store.redis,
-    keyPrefix: config.responseCache.keyPrefix,
-    timeoutMs: config.redisTimeoutMs,
-  });
 
   if (config.responseCache.enabled) {
     cache = new ResponseCache(store, compression, {

@@ -187,10 +187,17 @@ function refusalStatus(accept: string | undefined, result: ExecutionResult): { s
   return { status: type === APPLICATION_JSON && !TRANSPORT_STATUSES.has(status) ? 200 : status, type };
 }
 
+/** A rate-limited refusal's Retry-After, as a query's 429 has it. */
+function retryAfter(result: ExecutionResult): Record<string, string> {
+  const seconds = result.errors?.[0]?.extensions?.retryAfterSeconds;
+  return typeof seconds === "number" && seconds > 0 ? { "retry-after": String(Math.ceil(seconds)) } : {};
+}
+
 function sendRefusal(reply: FastifyReply, result: ExecutionResult): void {
   const { status, type } = refusalStatus(reply.request.headers.accept, result);
   void reply
     .code(status)
+    .headers(retryAfter(result))
     .type(type)
     .send(JSON.stringify({ errors: result.errors?.map((error) => error.toJSON()) }));
 }
@@ -207,7 +214,11 @@ function refusalResponse(
     {
       status,
       statusText: "",
-      headers: { "content-type": "application/json; charset=utf-8", "x-request-id": requestId(request.headers) },
+      headers: {
+        "content-type": "application/json; charset=utf-8",
+        "x-request-id": requestId(request.headers),
+        ...retryAfter(result),
+      },
     },
   ];
 }

@@ -20,7 +20,9 @@ import {
   specifiedRules,
   validate,
 } from "graphql";
+import { rateLimitKey } from "../context.ts";
 import { limitErrorCode, limitValidationRules, type QueryLimits } from "../protection/limits.ts";
+import type { RateLimiter } from "../protection/rate-limit.ts";
 import type { Revocations } from "../protection/revocations.ts";
 import { FederatedSubscriptions } from "./federated.ts";
 import { type Membership, SharedUpstreams } from "./shared.ts";
@@ -58,6 +60,9 @@ export interface SubscriptionServiceOptions {
   allows: (request: { query?: string; extensions?: unknown }) => boolean;
   signInternalToken: (viewer: Viewer | null, clientIp?: string) => string;
   revocations: Revocations;
+  /** The router's rate limit: each subscription a client starts spends a point, as a query does. */
+  rateLimit: RateLimiter;
+  onRateLimited?: () => void;
   /** Each subgraph's URL (its subscriptions are served over WebSocket at the same address). */
   urls: ReadonlyMap<string, string>;
   /** The gateway's data sources, filled as it builds them: events are completed with the same fetches. */
@@ -179,9 +184,21 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
       /** Called once when a subscription that started ends, whoever ends it. */
       onEnd?: () => void,
     ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
+      const token = subscriber.token;
+      // Spent before anything is parsed or planned: starting subscriptions costs what sending queries does.
+      const decision = await options.rateLimit(rateLimitKey(token, () => subscriber.clientIp));
+      if (!decision.allowed) {
+        options.onRateLimited?.();
+        return refusal(
+          ErrorCode.RATE_LIMITED,
+          "Too many requests: slow down and retry after the time in Retry-After.",
+          {
+            retryAfterSeconds: decision.retryAfterSeconds,
+          },
+        );
+      }
       const prepared = prepare(request);
       if (!("document" in prepared) || !federated) return prepared as ExecutionResult;
-      const token = subscriber.token;
       if (token && (await options.revocations.isRevoked(token)))
         return refusal(ErrorCode.UNAUTHENTICATED, "The token has been revoked: sign in again.");
       if (token && token.expiresAt * 1000 <= Date.now())
