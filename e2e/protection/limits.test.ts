@@ -70,6 +70,18 @@ describe("query limits, checked before execution", () => {
     expect(result.data ?? null).toBeNull();
   });
 
+  it("costs `first` given as a variable as it costs it written in the query", async () => {
+    const query = `query Page($n: Int) { products(first: $n) { edges { node { name } } } }`;
+    const over = await gql(strict.url, query, { n: 10 });
+    expect([over.status, over.errors?.[0]?.extensions?.code]).toEqual([400, "COST_LIMIT_EXCEEDED"]);
+    expect(over.errors?.[0]?.message).toMatch(/Cost limit of 40 exceeded/);
+    const within = await gql(strict.url, query, { n: 2 });
+    expect([within.status, within.errors]).toEqual([200, undefined]);
+    // As written in the query: the same refusal.
+    const literal = await gql(strict.url, `{ products(first: 10) { edges { node { name } } } }`);
+    expect(literal.errors?.[0]?.extensions?.code).toBe("COST_LIMIT_EXCEEDED");
+  });
+
   it("runs a query within every limit", async () => {
     const result = await gql(strict.url, `{ me { id } }`);
     expect(result.status).toBe(200);

@@ -13,6 +13,7 @@ import { useErrorStatus } from "../plugins/error-status.ts";
 import { createFormatError } from "../plugins/format-error.ts";
 import { useOperationResolution } from "../plugins/operation-resolution.ts";
 import { useResponseCache } from "../plugins/response-cache.ts";
+import { useVariableCost } from "../plugins/variable-cost.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
 import { limitValidationRules } from "../protection/limits.ts";
 
@@ -60,6 +61,7 @@ export function createApolloServer(options: {
       useOperationMetrics(metrics),
       useErrorStatus(),
       useOperationResolution(),
+      useVariableCost(config.limits),
       ...(options.cache ? [useResponseCache(options.cache, metrics)] : []),
     ],
   });

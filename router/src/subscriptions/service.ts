@@ -21,7 +21,7 @@ import {
   validate,
 } from "graphql";
 import { rateLimitKey } from "../context.ts";
-import { limitErrorCode, limitValidationRules, type QueryLimits } from "../protection/limits.ts";
+import { limitErrorCode, limitValidationRules, type QueryLimits, variableCostError } from "../protection/limits.ts";
 import type { RateLimiter } from "../protection/rate-limit.ts";
 import type { Revocations } from "../protection/revocations.ts";
 import { FederatedSubscriptions } from "./federated.ts";
@@ -162,12 +162,10 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         "Only subscriptions are served here; send queries and mutations with POST /graphql.",
       );
     }
-    return {
-      document,
-      operationName,
-      name: operation.name?.value ?? null,
-      variables: (request.variables as Record<string, unknown> | null) ?? {},
-    };
+    const variables = (request.variables as Record<string, unknown> | null) ?? {};
+    const cost = variableCostError(federated.schema, document, operationName, variables, options.limits);
+    if (cost) return { errors: [cost] };
+    return { document, operationName, name: operation.name?.value ?? null, variables };
   }
 
   return {

@@ -1,0 +1,20 @@
+import type { ApolloServerPlugin } from "@apollo/server";
+import { GraphQLError } from "graphql";
+import type { RouterContext } from "../context.ts";
+import { type QueryLimits, variableCostError } from "../protection/limits.ts";
+
+/** The cost limit with the request's variables in place, before anything is planned (see variableCostError). */
+export function useVariableCost(limits: QueryLimits): ApolloServerPlugin<RouterContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, request }) {
+          const error = variableCostError(schema, document, request.operationName, request.variables, limits);
+          // A limit's refusal is a 400, as validation's are (Apollo Server answers 500 to what this hook throws otherwise).
+          if (error)
+            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+        },
+      };
+    },
+  };
+}
