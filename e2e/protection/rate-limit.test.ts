@@ -53,6 +53,21 @@ describe.each(stores)("rate limiting (%s)", (kind) => {
     await router.close();
   });
 
+  it("spends a point for a refused token too: a flood of forged tokens is limited by its address", async () => {
+    const behindProxy = await stack.startRouter({ ...env, TRUSTED_PROXIES: "127.0.0.1" });
+    const forged = () =>
+      gql(
+        behindProxy.url,
+        `{ __typename }`,
+        {},
+        { token: "forged.token.here", headers: { "x-forwarded-for": "203.0.113.9" } },
+      );
+    const statuses: number[] = [];
+    for (let request = 0; request < 6; request++) statuses.push((await forged()).status);
+    expect(statuses).toEqual([401, 401, 401, 401, 401, 429]);
+    await behindProxy.close();
+  });
+
   it("limits anonymous clients by IP, believing X-Forwarded-For only from trusted proxies", async () => {
     const behindProxy = await stack.startRouter({ ...env, TRUSTED_PROXIES: "127.0.0.1" });
     const from = (ip: string) => gql(behindProxy.url, `{ __typename }`, {}, { headers: { "x-forwarded-for": ip } });

@@ -67,24 +67,35 @@ export function createContextFactory(deps: {
   /** What the cache-hit lane already did for a request it looked up and handed on: its point spent, its cache state. */
   handedOn?: (request: IncomingMessage) => { decision: RateLimitDecision; cache: CacheState } | undefined;
 }) {
+  /** The answer to a client over its budget (and counted). */
+  const tooMany = (decision: RateLimitDecision) => {
+    deps.metrics.rateLimited.inc();
+    return new GraphQLError("Too many requests: slow down and retry after the time in Retry-After.", {
+      extensions: {
+        code: "RATE_LIMITED",
+        retryAfterSeconds: decision.retryAfterSeconds,
+        http: { status: 429, headers: new HeaderMap([["retry-after", String(decision.retryAfterSeconds)]]) },
+      },
+    });
+  };
   return async (request: FastifyRequest): Promise<RouterContext> => {
-    const viewer = identify(request.headers, deps.jwt);
-    // A valid signature is not enough: the session may have been logged out, the account deleted.
-    if (viewer && (await deps.revocations.isRevoked(viewer))) {
-      throw requestError(ErrorCode.UNAUTHENTICATED, "The token has been revoked: sign in again.");
-    }
     const handoff = deps.handedOn?.(request.raw);
-    const decision = handoff?.decision ?? (await deps.rateLimit(rateLimitKey(viewer, () => request.ip)));
-    if (!decision.allowed) {
-      deps.metrics.rateLimited.inc();
-      throw new GraphQLError("Too many requests: slow down and retry after the time in Retry-After.", {
-        extensions: {
-          code: "RATE_LIMITED",
-          retryAfterSeconds: decision.retryAfterSeconds,
-          http: { status: 429, headers: new HeaderMap([["retry-after", String(decision.retryAfterSeconds)]]) },
-        },
-      });
+    let viewer: VerifiedToken | null;
+    try {
+      viewer = identify(request.headers, deps.jwt);
+      // A valid signature is not enough: the session may have been logged out, the account deleted.
+      if (viewer && (await deps.revocations.isRevoked(viewer))) {
+        throw requestError(ErrorCode.UNAUTHENTICATED, "The token has been revoked: sign in again.");
+      }
+    } catch (error) {
+      // A refused token spends a point too (its address's, unless the hit lane spent one): refusing is
+      // cheap, but a flood of forged tokens must not be free.
+      const decision = handoff?.decision ?? (await deps.rateLimit(rateLimitKey(null, () => request.ip)));
+      if (!decision.allowed) throw tooMany(decision);
+      throw error;
     }
+    const decision = handoff?.decision ?? (await deps.rateLimit(rateLimitKey(viewer, () => request.ip)));
+    if (!decision.allowed) throw tooMany(decision);
     return {
       viewer,
       requestId: String(request.id),
