@@ -358,3 +358,32 @@ describe("the router's rate limit", () => {
     );
   });
 });
+
+describe("an event stream's refusals, as a query's", () => {
+  const stream = (body: unknown, authorization?: string) =>
+    fetch(router.url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        accept: "text/event-stream",
+        ...(authorization ? { authorization } : {}),
+      },
+      body: JSON.stringify(body),
+    });
+  const errorsOf = async (response: Response) =>
+    ((await response.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] }).errors;
+
+  it("answers parameters that are not one operation's with 400 BAD_REQUEST (a batch, variables that are not a map)", async () => {
+    for (const body of [[{ query: "{ __typename }" }], { query: "subscription { ticks { n } }", variables: [1] }]) {
+      const response = await stream(body);
+      expect(response.status, JSON.stringify(body)).toBe(400);
+      expect((await errorsOf(response))[0]?.extensions).toEqual({ code: "BAD_REQUEST" });
+    }
+  });
+
+  it("refuses a forged token with its code, and nothing meant for the router only", async () => {
+    const response = await stream({ query: "subscription { ticks { n } }" }, "Bearer forged.token.here");
+    expect(response.status).toBe(401);
+    expect((await errorsOf(response))[0]?.extensions).toEqual({ code: "UNAUTHENTICATED" });
+  });
+});

@@ -14,6 +14,7 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 import { type ExecutionResult, GraphQLError, getOperationAST, OperationTypeNode, parse } from "graphql";
 import { createHandler } from "graphql-sse/lib/use/fastify";
 import { identify } from "../context.ts";
+import { isWellFormed } from "../http/well-formed.ts";
 import type { Subscriber, SubscriptionRequest, SubscriptionService } from "./service.ts";
 
 export interface HttpSubscriptionOptions {
@@ -130,6 +131,24 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
 
     async handle(kind: "sse" | "multipart" | "refuse", request: FastifyRequest, reply: FastifyReply): Promise<void> {
       if (kind === "sse") {
+        // graphql-sse answers malformed parameters (a batch, `variables` that are not a map) with messages
+        // of its own and no code: refused here as a query's are, 400 for every client.
+        if (!isWellFormed(request)) {
+          void reply
+            .code(400)
+            .type(APPLICATION_JSON)
+            .send(
+              refusalBody({
+                errors: [
+                  new GraphQLError(
+                    "An event stream takes one operation: a non-empty `query` string, and `variables` and `extensions` that are maps.",
+                    { extensions: { code: ErrorCode.BAD_REQUEST } },
+                  ),
+                ],
+              }),
+            );
+          return;
+        }
         // graphql-sse serves only an exact `Accept: text/event-stream` (404 otherwise), and clients list more
         // (urql: `text/event-stream, multipart/mixed`); the stream is chosen already.
         request.headers.accept = "text/event-stream";
@@ -187,6 +206,16 @@ function refusalStatus(accept: string | undefined, result: ExecutionResult): { s
   return { status: type === APPLICATION_JSON && !TRANSPORT_STATUSES.has(status) ? 200 : status, type };
 }
 
+/** A refusal's JSON, as a query's: `extensions.http` (a status for Apollo Server) is not the client's. */
+function refusalBody(result: ExecutionResult): string {
+  return JSON.stringify({
+    errors: result.errors?.map((error) => {
+      const { http: _, ...extensions } = error.extensions ?? {};
+      return { ...error.toJSON(), extensions };
+    }),
+  });
+}
+
 /** A rate-limited refusal's Retry-After, as a query's 429 has it. */
 function retryAfter(result: ExecutionResult): Record<string, string> {
   const seconds = result.errors?.[0]?.extensions?.retryAfterSeconds;
@@ -195,11 +224,7 @@ function retryAfter(result: ExecutionResult): Record<string, string> {
 
 function sendRefusal(reply: FastifyReply, result: ExecutionResult): void {
   const { status, type } = refusalStatus(reply.request.headers.accept, result);
-  void reply
-    .code(status)
-    .headers(retryAfter(result))
-    .type(type)
-    .send(JSON.stringify({ errors: result.errors?.map((error) => error.toJSON()) }));
+  void reply.code(status).headers(retryAfter(result)).type(type).send(refusalBody(result));
 }
 
 /** graphql-sse's way to answer with a status of our own instead of a stream. */
@@ -210,7 +235,7 @@ function refusalResponse(
   const code = result.errors?.[0]?.extensions?.code;
   const status = isErrorCode(code) ? httpStatusFor[code] : 400;
   return [
-    JSON.stringify({ errors: result.errors?.map((error) => error.toJSON()) }),
+    refusalBody(result),
     {
       status,
       statusText: "",
