@@ -387,3 +387,46 @@ describe("an event stream's refusals, as a query's", () => {
     expect((await errorsOf(response))[0]?.extensions).toEqual({ code: "UNAUTHENTICATED" });
   });
 });
+
+describe("WebSocket connections from one address", () => {
+  let capped: Router;
+  beforeAll(async () => {
+    capped = await startRouter(
+      loadConfig(
+        testEnv({
+          PORT: "0",
+          SUPERGRAPH_PATH: live.supergraphPath,
+          QUERY_PLAN_WARMUP: "false",
+          SUBSCRIPTION_CONNECTIONS_PER_ADDRESS: "2",
+        }),
+      ),
+    );
+  });
+  afterAll(() => capped?.close());
+
+  const open = () =>
+    new Promise<{ status: number; socket?: WebSocket }>((resolve) => {
+      const socket = new WebSocket(capped.url.replace(/^http/, "ws"), "graphql-transport-ws");
+      socket.on("open", () => resolve({ status: 101, socket }));
+      socket.on("unexpected-response", (_request, response) => resolve({ status: response.statusCode ?? 0 }));
+      socket.on("error", () => {});
+    });
+
+  it("are capped at SUBSCRIPTION_CONNECTIONS_PER_ADDRESS (429 at the upgrade); one that closes frees its place", async () => {
+    const [first, second] = [await open(), await open()];
+    expect([first.status, second.status]).toEqual([101, 101]);
+    expect((await open()).status).toBe(429);
+    const closed = new Promise((resolve) => first.socket?.once("close", resolve));
+    first.socket?.close();
+    await closed;
+    let again = await open();
+    // The router sees the close a moment after the client does.
+    for (let attempt = 0; attempt < 20 && again.status !== 101; attempt++) {
+      await new Promise((resolve) => setTimeout(resolve, 50));
+      again = await open();
+    }
+    expect(again.status).toBe(101);
+    again.socket?.close();
+    second.socket?.close();
+  });
+});

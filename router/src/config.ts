@@ -91,6 +91,7 @@ export const env = commonEnv.extend(userTokenEnv.shape).extend({
   PLAYGROUND_DIR: z.string().optional(),
   SUBSCRIPTIONS_PER_CLIENT: positive(20),
   SUBSCRIPTIONS_PER_CONNECTION: positive(20),
+  SUBSCRIPTION_CONNECTIONS_PER_ADDRESS: positive(100),
   SUBSCRIPTION_MESSAGE_MAX_BYTES: positive(64 * 1024),
   SUBSCRIPTION_MAX_BACKLOG: positive(100),
   SUBSCRIPTION_PING_INTERVAL_MS: positive(30_000),
@@ -191,6 +192,8 @@ export interface RouterConfig extends CommonConfig {
     perClient: number;
     /** Live subscriptions on one WebSocket connection. */
     perConnection: number;
+    /** Open WebSocket connections from one client address. */
+    connectionsPerAddress: number;
     /** The largest WebSocket message a client may send. */
     messageMaxBytes: number;
     /** Events waiting for a slow client before its subscription is ended. */
@@ -333,6 +336,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
     subscriptions: {
       perClient: raw.SUBSCRIPTIONS_PER_CLIENT,
       perConnection: raw.SUBSCRIPTIONS_PER_CONNECTION,
+      connectionsPerAddress: raw.SUBSCRIPTION_CONNECTIONS_PER_ADDRESS,
       messageMaxBytes: raw.SUBSCRIPTION_MESSAGE_MAX_BYTES,
       maxBacklog: raw.SUBSCRIPTION_MAX_BACKLOG,
       pingIntervalMs: raw.SUBSCRIPTION_PING_INTERVAL_MS,

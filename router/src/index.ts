@@ -257,6 +257,7 @@ export async function startRouter(
     allowsOrigin: (origin) => origin === undefined || allowsOrigin(origin).includes("access-control-allow-origin"),
     clientIp: http.clientIp,
     maxPerConnection: config.subscriptions.perConnection,
+    maxConnectionsPerAddress: config.subscriptions.connectionsPerAddress,
     maxMessageBytes: config.subscriptions.messageMaxBytes,
     maxBufferedBytes: 4 * 1024 * 1024,
     pingIntervalMs: config.subscriptions.pingIntervalMs,

@@ -19,8 +19,12 @@ const SUBSCRIPTION = `subscription Watch($id: ID!) { productUpdated(id: $id) { i
 
 async function runWith(subscribers: number, settings: SubscriptionSettings): Promise<SubscriptionResult> {
   const kind = await bestDatabase();
-  // Every subscriber is anonymous, from one address: one client to the router's per-client limit.
-  const stack = await startOwnSupergraph(kind, { SUBSCRIPTIONS_PER_CLIENT: String(Math.max(subscribers, 20)) });
+  // Every subscriber is anonymous, from one address, on a connection of its own: one client to the
+  // router's per-client limits.
+  const stack = await startOwnSupergraph(kind, {
+    SUBSCRIPTIONS_PER_CLIENT: String(Math.max(subscribers, 20)),
+    SUBSCRIPTION_CONNECTIONS_PER_ADDRESS: String(Math.max(subscribers, 100)),
+  });
   // Read as a log shipper would, so that lines do not pile up in the router's buffer.
   stack.router.stdout?.resume();
   try {

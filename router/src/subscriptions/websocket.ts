@@ -17,6 +17,8 @@ export interface WebSocketOptions {
   clientIp: (request: IncomingMessage) => string;
   /** Live subscriptions on one connection. */
   maxPerConnection: number;
+  /** Open connections from one client address: idle ones cost a file handle each. */
+  maxConnectionsPerAddress: number;
   /** The largest message a client may send. */
   maxMessageBytes: number;
   /** A connection whose unsent messages pass this is closed (a slow consumer never grows our memory). */
@@ -40,12 +42,30 @@ interface Connection {
  */
 export function serveWebSocketSubscriptions(options: WebSocketOptions): { close(): Promise<void> } {
   const sockets = new WebSocketServer({ noServer: true, maxPayload: options.maxMessageBytes });
+  const perAddress = new Map<string, number>();
   const upgrade = (request: IncomingMessage, socket: Duplex, head: Buffer) => {
     const path = request.url?.split("?")[0];
     if (path !== "/graphql") return refuseUpgrade(socket, 404, "Not Found");
     // A page on another site must not open a connection in its visitor's name (browsers send Origin; other clients need not).
     if (!options.allowsOrigin(request.headers.origin)) return refuseUpgrade(socket, 403, "Forbidden");
-    sockets.handleUpgrade(request, socket, head, (ws) => sockets.emit("connection", ws, request));
+    const address = options.clientIp(request);
+    const open = perAddress.get(address) ?? 0;
+    if (open >= options.maxConnectionsPerAddress) return refuseUpgrade(socket, 429, "Too Many Requests");
+    perAddress.set(address, open + 1);
+    let counted = true;
+    const release = () => {
+      if (!counted) return;
+      counted = false;
+      const left = (perAddress.get(address) ?? 1) - 1;
+      if (left > 0) perAddress.set(address, left);
+      else perAddress.delete(address);
+    };
+    // Counted from the upgrade until the socket closes, whether or not the handshake completes.
+    socket.once("close", release);
+    sockets.handleUpgrade(request, socket, head, (ws) => {
+      ws.once("close", release);
+      sockets.emit("connection", ws, request);
+    });
   };
   options.server.on("upgrade", upgrade);
   const connections = new WeakMap<WebSocket, Connection>();
