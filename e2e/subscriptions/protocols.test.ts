@@ -20,20 +20,19 @@ const tokenFor = (userId: string, expiresInSeconds = 900) =>
 let tick = 0;
 const item = () => ({ id: `i${tick}` });
 
+/** A router on the live test subgraphs, with these settings. */
+const routerWith = (env: Record<string, string>) =>
+  startRouter(
+    loadConfig(testEnv({ PORT: "0", SUPERGRAPH_PATH: live.supergraphPath, QUERY_PLAN_WARMUP: "false", ...env })),
+  );
+
 beforeAll(async () => {
   live = await startLive();
-  router = await startRouter(
-    loadConfig(
-      testEnv({
-        PORT: "0",
-        SUPERGRAPH_PATH: live.supergraphPath,
-        QUERY_PLAN_WARMUP: "false",
-        SUBSCRIPTIONS_PER_CONNECTION: "2",
-        SUBSCRIPTIONS_PER_CLIENT: "3",
-        CORS_ORIGINS: "https://shop.example",
-      }),
-    ),
-  );
+  router = await routerWith({
+    SUBSCRIPTIONS_PER_CONNECTION: "2",
+    SUBSCRIPTIONS_PER_CLIENT: "3",
+    CORS_ORIGINS: "https://shop.example",
+  });
   wsUrl = router.url.replace(/^http/, "ws");
 });
 afterAll(async () => {
@@ -307,16 +306,7 @@ describe("subscriptions through the router", () => {
 describe("the router's rate limit", () => {
   let limited: Router;
   beforeAll(async () => {
-    limited = await startRouter(
-      loadConfig(
-        testEnv({
-          PORT: "0",
-          SUPERGRAPH_PATH: live.supergraphPath,
-          QUERY_PLAN_WARMUP: "false",
-          RATE_LIMIT_PER_MINUTE: "2",
-        }),
-      ),
-    );
+    limited = await routerWith({ RATE_LIMIT_PER_MINUTE: "2" });
   });
   afterAll(() => limited?.close());
 
@@ -391,16 +381,7 @@ describe("an event stream's refusals, as a query's", () => {
 describe("WebSocket connections from one address", () => {
   let capped: Router;
   beforeAll(async () => {
-    capped = await startRouter(
-      loadConfig(
-        testEnv({
-          PORT: "0",
-          SUPERGRAPH_PATH: live.supergraphPath,
-          QUERY_PLAN_WARMUP: "false",
-          SUBSCRIPTION_CONNECTIONS_PER_ADDRESS: "2",
-        }),
-      ),
-    );
+    capped = await routerWith({ SUBSCRIPTION_CONNECTIONS_PER_ADDRESS: "2" });
   });
   afterAll(() => capped?.close());
 

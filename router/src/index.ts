@@ -235,13 +235,13 @@ export async function startRouter(
     },
   });
   // PUT, PATCH and DELETE: a GraphQL error naming the methods this URL takes (Fastify would answer 404),
-  // before any body is read. OPTIONS is CORS's preflight; HEAD is the GET route's.
+  // before any body is read. OPTIONS is CORS's preflight; HEAD reaches Apollo Server, which answers 405 with the same Allow.
   http.app.route({
     method: ["PUT", "PATCH", "DELETE"],
     url: "/graphql",
     onRequest: async (request, reply) =>
       sendError(
-        reply.header("allow", "GET, HEAD, POST"),
+        reply.header("allow", "GET, POST"),
         405,
         ErrorCode.BAD_REQUEST,
         `${request.method} is not a GraphQL request: send queries with GET or POST, mutations with POST.`,
