@@ -49,6 +49,9 @@ export function identify(headers: IncomingHttpHeaders, jwtConfig: UserTokenConfi
   }
 }
 
+/** What a client over its rate limit is told, whatever it sent. */
+export const TOO_MANY_REQUESTS = "Too many requests: slow down and retry after the time in Retry-After.";
+
 /** Whose budget a request spends: its user's when signed in, else its client address's. */
 export function rateLimitKey(viewer: Viewer | null, clientIp: () => string): string {
   return viewer ? `user:${viewer.userId}` : `ip:${clientIp()}`;
@@ -70,7 +73,7 @@ export function createContextFactory(deps: {
   /** The answer to a client over its budget (and counted). */
   const tooMany = (decision: RateLimitDecision) => {
     deps.metrics.rateLimited.inc();
-    return new GraphQLError("Too many requests: slow down and retry after the time in Retry-After.", {
+    return new GraphQLError(TOO_MANY_REQUESTS, {
       extensions: {
         code: "RATE_LIMITED",
         retryAfterSeconds: decision.retryAfterSeconds,

@@ -236,17 +236,15 @@ export function loadSubgraphConfig(
     raw.NODE_ENV === "production" && !raw.DATABASE_URL && !env.DATA_DIR
       ? `${prefix}_DATABASE_URL must be set when NODE_ENV=production (or DATA_DIR, to run on an embedded database on purpose).`
       : null;
-  let common: CommonConfig & { jwt?: UserTokenConfig };
-  try {
-    common = userTokens
-      ? commonConfig(raw as z.output<typeof subgraphEnv> & z.output<typeof userTokenEnv>, userTokens)
-      : commonConfig(raw);
-  } catch (error) {
-    // Every problem at once, as parseConfig reports them.
-    if (noDatabase && error instanceof ConfigError) throw new ConfigError(`${error.message}\n${noDatabase}`);
-    throw error;
-  }
-  if (noDatabase) throw new ConfigError(noDatabase);
+  const [common] = checkedTogether(
+    (): CommonConfig & { jwt?: UserTokenConfig } =>
+      userTokens
+        ? commonConfig(raw as z.output<typeof subgraphEnv> & z.output<typeof userTokenEnv>, userTokens)
+        : commonConfig(raw),
+    () => {
+      if (noDatabase) throw new ConfigError(noDatabase);
+    },
+  );
   return {
     ...common,
     port: raw.PORT,

@@ -8,8 +8,8 @@ export function useVariableCost(limits: QueryLimits): ApolloServerPlugin<RouterC
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, request }) {
-          const error = variableCostError(schema, document, request.operationName, request.variables, limits);
+        async didResolveOperation({ schema, document, operation, request }) {
+          const error = variableCostError(schema, document, operation, request.variables, limits);
           // A limit's refusal is a 400, as validation's are (Apollo Server answers 500 to what this hook throws otherwise).
           if (error)
             throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });

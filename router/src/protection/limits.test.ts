@@ -1,4 +1,4 @@
-import { buildSchema, parse } from "graphql";
+import { buildSchema, type DocumentNode, getOperationAST, parse } from "graphql";
 import { describe, expect, it } from "vitest";
 import { type QueryLimits, variableCostError } from "./limits.ts";
 
@@ -8,8 +8,9 @@ const schema = buildSchema(`
   type Query { items(first: Int, filter: Filter): [Item!]! }
 `);
 const limits: QueryLimits = { depth: 10, aliases: 10, tokens: 1000, rootFields: 10, cost: 50 };
-const cost = (query: string, variables?: Record<string, unknown>) =>
-  variableCostError(schema, parse(query), undefined, variables, limits)?.message ?? null;
+const costOf = (document: DocumentNode, variables?: Record<string, unknown>) =>
+  variableCostError(schema, document, getOperationAST(document), variables, limits);
+const cost = (query: string, variables?: Record<string, unknown>) => costOf(parse(query), variables)?.message ?? null;
 
 describe("variableCostError", () => {
   const page = "query Page($n: Int, $filter: Filter) { items(first: $n, filter: $filter) { id name } }";
@@ -28,7 +29,7 @@ describe("variableCostError", () => {
   });
 
   it("carries the cost limit's code", () => {
-    const error = variableCostError(schema, parse(page), "Page", { n: 100 }, limits);
+    const error = costOf(parse(page), { n: 100 });
     expect(error?.extensions.code).toBe("COST_LIMIT_EXCEEDED");
   });
 });

@@ -7,9 +7,9 @@ import {
   GraphQLError,
   type GraphQLFormattedError,
   type GraphQLSchema,
-  getOperationAST,
   isInputType,
   Kind,
+  type OperationDefinitionNode,
   type SelectionNode,
   typeFromAST,
   type ValidationContext,
@@ -100,11 +100,10 @@ export function limitValidationRules(limits: QueryLimits): ValidationRule[] {
 export function variableCostError(
   schema: GraphQLSchema,
   document: DocumentNode,
-  operationName: string | null | undefined,
+  operation: OperationDefinitionNode | null | undefined,
   variables: Readonly<Record<string, unknown>> | null | undefined,
   limits: QueryLimits,
 ): GraphQLError | null {
-  const operation = getOperationAST(document, operationName);
   if (!operation?.variableDefinitions?.length) return null;
   const values = new Map<string, ValueNode>();
   for (const definition of operation.variableDefinitions) {

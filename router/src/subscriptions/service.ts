@@ -20,7 +20,7 @@ import {
   specifiedRules,
   validate,
 } from "graphql";
-import { rateLimitKey } from "../context.ts";
+import { rateLimitKey, TOO_MANY_REQUESTS } from "../context.ts";
 import { limitErrorCode, limitValidationRules, type QueryLimits, variableCostError } from "../protection/limits.ts";
 import type { RateLimiter } from "../protection/rate-limit.ts";
 import type { Revocations } from "../protection/revocations.ts";
@@ -163,7 +163,7 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
       );
     }
     const variables = (request.variables as Record<string, unknown> | null) ?? {};
-    const cost = variableCostError(federated.schema, document, operationName, variables, options.limits);
+    const cost = variableCostError(federated.schema, document, operation, variables, options.limits);
     if (cost) return { errors: [cost] };
     return { document, operationName, name: operation.name?.value ?? null, variables };
   }
@@ -183,17 +183,13 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
       onEnd?: () => void,
     ): Promise<AsyncGenerator<ExecutionResult> | ExecutionResult> {
       const token = subscriber.token;
+      // Whose budget and live subscriptions these are: the same key as its queries'.
+      const client = rateLimitKey(token, () => subscriber.clientIp);
       // Spent before anything is parsed or planned: starting subscriptions costs what sending queries does.
-      const decision = await options.rateLimit(rateLimitKey(token, () => subscriber.clientIp));
+      const decision = await options.rateLimit(client);
       if (!decision.allowed) {
         options.onRateLimited?.();
-        return refusal(
-          ErrorCode.RATE_LIMITED,
-          "Too many requests: slow down and retry after the time in Retry-After.",
-          {
-            retryAfterSeconds: decision.retryAfterSeconds,
-          },
-        );
+        return refusal(ErrorCode.RATE_LIMITED, TOO_MANY_REQUESTS, { retryAfterSeconds: decision.retryAfterSeconds });
       }
       const prepared = prepare(request);
       if (!("document" in prepared) || !federated) return prepared as ExecutionResult;
@@ -201,7 +197,6 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         return refusal(ErrorCode.UNAUTHENTICATED, "The token has been revoked: sign in again.");
       if (token && token.expiresAt * 1000 <= Date.now())
         return refusal(ErrorCode.UNAUTHENTICATED, "The token has expired.");
-      const client = token ? `user:${token.userId}` : `ip:${subscriber.clientIp}`;
       const count = perClient.get(client) ?? 0;
       if (count >= options.subscriptions.perClient) {
         return refusal(
