@@ -5,7 +5,7 @@ import { spawnSync } from "node:child_process";
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from "node:fs";
 import { createRequire } from "node:module";
 import { dirname, join } from "node:path";
-import { envPrefix, type Subgraph } from "@supergraph/registry";
+import { databaseVariable, envPrefix, portVariable, type Subgraph, urlVariable } from "@supergraph/registry";
 import { insertAfterLast, wireSubgraph } from "../../deploy/registry.ts";
 import { createMigration, prismaProject } from "../../packages/db/src/index.ts";
 import { namesOf, subgraphFiles } from "./templates.ts";
@@ -17,8 +17,12 @@ const CONFIGURATION_DOC = "docs/configuration.md";
 const API_SCHEMA = "router/api-schema.graphql";
 
 /** The variables a subgraph named `name` adds (the router's and its own). */
-const variablesOf = (name: string) =>
-  ["URL", "TIMEOUT_MS", "PORT", "DATABASE_URL"].map((suffix) => `${envPrefix(name)}_${suffix}`);
+const variablesOf = (name: string) => [
+  urlVariable(name),
+  `${envPrefix(name)}_TIMEOUT_MS`,
+  portVariable(name),
+  databaseVariable(name),
+];
 
 /** The registry's lines, read from its source (a copy's registry is not the one this process imported). */
 export function readRegistry(root: string): Array<{ name: string; port: number }> {
