@@ -23,8 +23,8 @@ afterAll(() => stack?.close());
 const QUERY = `{
   me {
     name
-    orders { totalCents items { quantity product { name } } }
-    posts { title products { name posts { title author { name } } } }
+    orders(first: 10) { totalCents items { quantity product { name } } }
+    posts(first: 10) { title products { name posts(first: 10) { title author { name } } } }
   }
 }`;
 

@@ -42,3 +42,30 @@ export function createGroupLoader<K, T>(
     return keys.map((key) => groups.get(key) ?? []);
   });
 }
+
+/** One parent's slice of a list field: its newest `first` rows (`first` checked, see sliceSize). */
+export interface SliceKey {
+  id: string;
+  first: number;
+}
+
+/**
+ * A per-request loader of list fields' slices (each user's newest 20 posts): all `load(key)` calls made in
+ * one tick become one query, whatever mix of parents and `first`s they ask. `fetchMany(keys)` limits each
+ * key's rows in SQL, in the order to return, and tags each row with `slice`, its key's index in `keys`.
+ */
+export function createSliceLoader<K extends SliceKey, T>(
+  fetchMany: (keys: K[]) => Promise<Array<T & { slice: number }>>,
+): DataLoader<K, T[], string> {
+  return new DataLoader<K, T[], string>(
+    async (keys) => {
+      const asked = keys.filter((key) => isUuid(key.id));
+      const rows = asked.length > 0 ? await fetchMany(asked) : [];
+      const slices = new Map(asked.map((key): [K, T[]] => [key, []]));
+      for (const row of rows) slices.get(asked[row.slice] as K)?.push(row);
+      return keys.map((key) => slices.get(key) ?? []);
+    },
+    // Keys are objects: equal ones (whatever their property order) share one load.
+    { cacheKeyFn: (key) => JSON.stringify(key, Object.keys(key).sort()) },
+  );
+}

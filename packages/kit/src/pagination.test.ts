@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectionArgs, type KeysetPage, keysetConnection } from "./pagination.ts";
+import { connectionArgs, type KeysetPage, keysetConnection, sliceSize } from "./pagination.ts";
 
 const rows = Array.from({ length: 5 }, (_, index) => ({
   id: `00000000-0000-4000-8000-00000000000${index}`,
@@ -66,5 +66,18 @@ describe("keyset pagination", () => {
     expect(connectionArgs.safeParse({ first: 0 }).success).toBe(false);
     expect(connectionArgs.safeParse({ first: 101 }).success).toBe(false);
     expect(connectionArgs.safeParse({ first: 100, after: null }).success).toBe(true);
+  });
+});
+
+describe("sliceSize", () => {
+  it("is `first`, 20 when absent or null, and refuses anything outside 1-100 with BAD_USER_INPUT", () => {
+    expect(sliceSize({ first: 7 })).toBe(7);
+    expect(sliceSize({})).toBe(20);
+    expect(sliceSize({ first: null })).toBe(20);
+    for (const first of [0, 101, 2.5]) {
+      expect(() => sliceSize({ first })).toThrow(
+        expect.objectContaining({ extensions: expect.objectContaining({ code: "BAD_USER_INPUT", field: "first" }) }),
+      );
+    }
   });
 });

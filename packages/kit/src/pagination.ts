@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { decodeCursor, type Position, toConnection } from "./cursor.ts";
+import { validate } from "./validation.ts";
 
 /**
  * `first` and `after`, as every connection field takes them; a field adds its own filters with
@@ -12,6 +13,14 @@ export const connectionArgs = z.object({
 export type ConnectionArgs = z.output<typeof connectionArgs>;
 
 const DEFAULT_PAGE_SIZE = 20;
+
+/**
+ * The size of a list field's slice, its `first: Int = 20` argument (e.g. `User.posts`): 1–100 as a
+ * connection's page, BAD_USER_INPUT otherwise. An explicit null means the default: the list stays bounded.
+ */
+export function sliceSize(args: { first?: number | null }): number {
+  return validate(connectionArgs.pick({ first: true }), args).first ?? DEFAULT_PAGE_SIZE;
+}
 
 type After<T> = { gt: T } | { lt: T };
 

@@ -61,7 +61,7 @@ export type Order = {
   buyer?: Maybe<User>;
   createdAt: Scalars['String']['output'];
   id: Scalars['ID']['output'];
-  /** Lines in the order the buyer gave them. */
+  /** Lines in the order the buyer gave them (at most 20). */
   items: Array<OrderItem>;
   status: OrderStatus;
   /** Sum of quantity × unit price over the items. */
@@ -124,10 +124,16 @@ export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
   /**
-   * This user's orders, newest first. Only the user themselves and admins may read them (FORBIDDEN otherwise).
-   * Null when the orders subgraph is unavailable, with an error naming it; the user's other fields stay.
+   * This user's orders: the newest `first` (1–100, default 20). Only the user themselves and admins may read
+   * them (FORBIDDEN otherwise). Null when the orders subgraph is unavailable, with an error naming it; the
+   * user's other fields stay.
    */
   orders?: Maybe<Array<Order>>;
+};
+
+
+export type UserOrdersArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -307,7 +313,7 @@ export type SubscriptionResolvers<ContextType = Context, ParentType extends Reso
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  orders?: Resolver<Maybe<Array<ResolversTypes['Order']>>, ParentType, ContextType>;
+  orders?: Resolver<Maybe<Array<ResolversTypes['Order']>>, ParentType, ContextType, RequireFields<UserOrdersArgs, 'first'>>;
 };
 
 export type Resolvers<ContextType = Context> = {

@@ -1,15 +1,13 @@
-import { createByIdLoader, createGroupLoader } from "@supergraph/kit/subgraph";
+import { createByIdLoader, createGroupLoader, createSliceLoader, type SliceKey } from "@supergraph/kit/subgraph";
 import type { Db } from "../data/db.ts";
+import { newestOrdersByBuyer } from "../data/newest-orders.ts";
 
 /** Fresh loaders per request: one SQL statement per batch, whatever the number of orders or buyers. */
 export function createLoaders(db: Db) {
   return {
     orderById: createByIdLoader((ids) => db.order.findMany({ where: { id: { in: ids } } })),
-    ordersByBuyer: createGroupLoader(
-      (buyerIds: string[]) =>
-        db.order.findMany({ where: { buyerId: { in: buyerIds } }, orderBy: [{ createdAt: "desc" }, { id: "desc" }] }),
-      (order) => order.buyerId,
-    ),
+    /** Each buyer's newest orders. */
+    ordersByBuyer: createSliceLoader((keys: SliceKey[]) => newestOrdersByBuyer(db, keys)),
     itemsByOrder: createGroupLoader(
       (orderIds: string[]) =>
         db.orderItem.findMany({ where: { orderId: { in: orderIds } }, orderBy: { position: "asc" } }),

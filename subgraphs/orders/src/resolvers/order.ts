@@ -1,4 +1,4 @@
-import { canAccess, forbidden } from "@supergraph/kit/subgraph";
+import { canAccess, forbidden, sliceSize } from "@supergraph/kit/subgraph";
 import type {
   OrderResolvers as OrderFields,
   OrderItemResolvers as OrderItemFields,
@@ -21,8 +21,8 @@ export const OrderItemResolvers = {
 } satisfies OrderItemFields;
 
 export const UserResolvers = {
-  orders(user, _args, { viewer, loaders }) {
+  orders(user, args, { viewer, loaders }) {
     if (!canAccess(viewer, user.id)) throw forbidden("Only the user themselves and admins can see their orders.");
-    return loaders.ordersByBuyer.load(user.id);
+    return loaders.ordersByBuyer.load({ id: user.id, first: sliceSize(args) });
   },
 } satisfies UserFields;

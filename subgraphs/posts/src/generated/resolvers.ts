@@ -70,7 +70,10 @@ export type Post = {
   body: Scalars['String']['output'];
   createdAt: Scalars['String']['output'];
   id: Scalars['ID']['output'];
-  /** The products the post is about. Resolved by the products subgraph: null (with an error naming it) when it is unavailable. */
+  /**
+   * The products the post is about (at most 20). Resolved by the products subgraph: null (with an error naming
+   * it) when it is unavailable.
+   */
   products?: Maybe<Array<Product>>;
   published: Scalars['Boolean']['output'];
   title: Scalars['String']['output'];
@@ -94,10 +97,15 @@ export type Product = {
   __typename?: 'Product';
   id: Scalars['ID']['output'];
   /**
-   * Published posts about this product, newest first. Null when the posts subgraph is unavailable, with an
-   * error naming it; the product's other fields stay.
+   * Published posts about this product: the newest `first` (1–100, default 20). Null when the posts subgraph
+   * is unavailable, with an error naming it; the product's other fields stay.
    */
   posts?: Maybe<Array<Post>>;
+};
+
+
+export type ProductPostsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 export type Query = {
@@ -148,10 +156,15 @@ export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
   /**
-   * This user's posts, newest first; drafts only for the author themselves and admins. Null when the posts
-   * subgraph is unavailable, with an error naming it; the user's other fields stay.
+   * This user's posts: the newest `first` (1–100, default 20); drafts only for the author themselves and
+   * admins. Null when the posts subgraph is unavailable, with an error naming it; the user's other fields stay.
    */
   posts?: Maybe<Array<Post>>;
+};
+
+
+export type UserPostsArgs = {
+  first?: InputMaybe<Scalars['Int']['input']>;
 };
 
 
@@ -338,7 +351,7 @@ export type PostEdgeResolvers<ContextType = Context, ParentType extends Resolver
 export type ProductResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Product'] = ResolversParentTypes['Product'], FederationReferenceType extends FederationReferenceTypes['Product'] = FederationReferenceTypes['Product']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['Product']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  posts?: Resolver<Maybe<Array<ResolversTypes['Post']>>, ParentType, ContextType>;
+  posts?: Resolver<Maybe<Array<ResolversTypes['Post']>>, ParentType, ContextType, RequireFields<ProductPostsArgs, 'first'>>;
 };
 
 export type QueryResolvers<ContextType = Context, ParentType extends ResolversParentTypes['Query'] = ResolversParentTypes['Query']> = {
@@ -353,7 +366,7 @@ export type SubscriptionResolvers<ContextType = Context, ParentType extends Reso
 export type UserResolvers<ContextType = Context, ParentType extends ResolversParentTypes['User'] = ResolversParentTypes['User'], FederationReferenceType extends FederationReferenceTypes['User'] = FederationReferenceTypes['User']> = {
   __resolveReference?: ReferenceResolver<Maybe<ResolversTypes['User']> | FederationReferenceType, FederationReferenceType, ContextType>;
   id?: Resolver<ResolversTypes['ID'], ParentType, ContextType>;
-  posts?: Resolver<Maybe<Array<ResolversTypes['Post']>>, ParentType, ContextType>;
+  posts?: Resolver<Maybe<Array<ResolversTypes['Post']>>, ParentType, ContextType, RequireFields<UserPostsArgs, 'first'>>;
 };
 
 export type Resolvers<ContextType = Context> = {

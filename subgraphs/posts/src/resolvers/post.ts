@@ -1,4 +1,4 @@
-import { canAccess } from "@supergraph/kit/subgraph";
+import { canAccess, sliceSize } from "@supergraph/kit/subgraph";
 import type {
   PostResolvers as PostFields,
   ProductResolvers as ProductFields,
@@ -20,14 +20,16 @@ export const PostResolvers = {
 } satisfies PostFields;
 
 export const UserResolvers = {
-  async posts(user, _args, { viewer, loaders }, info) {
-    const posts = await loaders.postsByAuthor.load(user.id);
-    privateIf(info, canAccess(viewer, user.id));
-    return canAccess(viewer, user.id) ? posts : posts.filter((post) => post.published);
+  posts(user, args, { viewer, loaders }, info) {
+    const first = sliceSize(args);
+    // Drafts are filtered in the query, before the limit: a reader gets up to `first` posts they may see.
+    const drafts = canAccess(viewer, user.id);
+    privateIf(info, drafts);
+    return loaders.postsByAuthor.load({ id: user.id, first, drafts });
   },
 } satisfies UserFields;
 
 export const ProductResolvers = {
-  posts: async (product, _args, { loaders }) =>
-    (await loaders.publishedPostsByProduct.load(product.id)).map((row) => row.post),
+  posts: (product, args, { loaders }) =>
+    loaders.publishedPostsByProduct.load({ id: product.id, first: sliceSize(args) }),
 } satisfies ProductFields;

@@ -143,6 +143,7 @@ export type StockLineInput = {
 
 export type StockReservation = {
   __typename?: 'StockReservation';
+  /** At most 100 (reserveStock's cap). */
   lines: Array<StockReservationLine>;
   orderId: Scalars['ID']['output'];
   released: Scalars['Boolean']['output'];
