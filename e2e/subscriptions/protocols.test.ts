@@ -349,6 +349,41 @@ describe("the router's rate limit", () => {
   });
 });
 
+describe("the cost limit, for subscriptions as for queries", () => {
+  let strict: Router;
+  beforeAll(async () => {
+    strict = await routerWith({ LIMIT_COST: "1" });
+  });
+  afterAll(() => strict?.close());
+
+  it("refuses a subscription over the limit with its code, over WebSocket and over HTTP", async () => {
+    // ticks (an object: 1) + item (another: 1)
+    const query = "subscription { ticks { n item { name } } }";
+    const client = createWsClient({
+      url: strict.url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+    });
+    clients.push(client);
+    await expect(client.iterate({ query }).next()).rejects.toMatchObject([
+      { message: "Cost limit of 1 exceeded, found 2.", extensions: { code: "COST_LIMIT_EXCEEDED" } },
+    ]);
+    const response = await fetch(strict.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query }),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: "COST_LIMIT_EXCEEDED" } }] });
+    const within = client.iterate({ query: "subscription { ticks { n } }" });
+    expect(await firstResult(within.next(), () => live.publish({ n: ++tick, item: item() }))).toMatchObject({
+      data: { ticks: { n: expect.any(Number) } },
+    });
+    await within.return?.();
+  });
+});
+
 describe("an event stream's refusals, as a query's", () => {
   const stream = (body: unknown, authorization?: string) =>
     fetch(router.url, {

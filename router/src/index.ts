@@ -29,6 +29,7 @@ import { createFormatError } from "./plugins/format-error.ts";
 import { BoundedCache, heapEstimate } from "./process/bounded-cache.ts";
 import { createRouterMetrics } from "./process/metrics.ts";
 import { clusterMetrics, workerLabels } from "./process/workers.ts";
+import { createCostLimit } from "./protection/cost.ts";
 import { createPersistedOperations } from "./protection/persisted-operations.ts";
 import { createRateLimiter } from "./protection/rate-limit.ts";
 import { createRevocations } from "./protection/revocations.ts";
@@ -94,8 +95,10 @@ export async function startRouter(
     revocations,
     queryPlans,
   });
+  const costLimit = createCostLimit({ limit: config.limits.cost, defaultListSize: config.limits.listSize });
   const subscriptions = createSubscriptionService({
     limits: config.limits,
+    costLimit,
     subscriptions: {
       perClient: config.subscriptions.perClient,
       maxBacklog: config.subscriptions.maxBacklog,
@@ -124,9 +127,10 @@ export async function startRouter(
   let cache: ResponseCache | null = null;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     loaded = true;
+    costLimit.update(coreSupergraphSdl);
     subscriptions.update(coreSupergraphSdl);
     // From now on the cache answers only with entries made under this schema.
-    cache?.serve(apiSchema);
+    cache?.serve(apiSchema, costLimit.rules());
     // The gateway has just cleared its plans for this supergraph; plan the persisted operations again.
     warming = warmer
       ?.warm(coreSupergraphSdl)
@@ -173,6 +177,7 @@ export async function startRouter(
     documents,
     app: http.app,
     cache,
+    costLimit,
     metrics,
     logger,
   });

@@ -64,7 +64,7 @@ const tsconfig = () => `{
 `;
 
 const schemaGraphql = ({ name, Type, one, many }: Names) => `extend schema
-  @link(url: "https://specs.apollo.dev/federation/v2.7", import: ["@key", "@shareable", "@inaccessible"])
+  @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@shareable", "@inaccessible", "@listSize"])
 
 # Cache hints (@apollo/server's cache-control): this subgraph's responses carry a Cache-Control header
 # computed from them, which the router's response cache follows. Unhinted object fields are uncacheable.
@@ -101,7 +101,10 @@ type ${Type}Connection @cacheControl(maxAge: 60) {
 type Query {
   ${one}(id: ID!): ${Type} @cacheControl(maxAge: 60)
   "Newest first. \`first\` is 1–100 (default 20)."
-  ${many}(first: Int, after: String): ${Type}Connection! @cacheControl(maxAge: 60)
+  # @listSize is what the router's cost limit reads to bound a list: give every list field one.
+  ${many}(first: Int, after: String): ${Type}Connection!
+    @listSize(assumedSize: 20, slicingArguments: ["first"], sizedFields: ["edges"], requireOneSlicingArgument: false)
+    @cacheControl(maxAge: 60)
 }
 `;
 

@@ -229,8 +229,12 @@ export class ResponseCache {
     return fingerprint;
   }
 
-  /** The router now serves `schema`: lookups find only entries made under it. */
-  serve(schema: GraphQLSchema): void {
+  /**
+   * The router now serves `schema`: lookups find only entries made under it. `rules` is what else of the
+   * supergraph decides what may run and is not in the API schema (its `@listSize` and `@cost`).
+   */
+  serve(schema: GraphQLSchema, rules?: unknown): void {
+    if (rules !== undefined) this.fingerprints.set(schema, schemaFingerprint(schema, [this.options.limits, rules]));
     this.current = this.fingerprint(schema);
     this.currentSchema = schema;
   }

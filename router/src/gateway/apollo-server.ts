@@ -9,12 +9,13 @@ import type { DocumentNode } from "graphql";
 import type { ResponseCache } from "../cache/response-cache.ts";
 import type { RouterConfig } from "../config.ts";
 import type { RouterContext } from "../context.ts";
+import { useCostLimit } from "../plugins/cost-limit.ts";
 import { useErrorStatus } from "../plugins/error-status.ts";
 import { createFormatError } from "../plugins/format-error.ts";
 import { useOperationResolution } from "../plugins/operation-resolution.ts";
 import { useResponseCache } from "../plugins/response-cache.ts";
-import { useVariableCost } from "../plugins/variable-cost.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
+import type { CostLimit } from "../protection/cost.ts";
 import { limitValidationRules } from "../protection/limits.ts";
 
 /** Apollo Server over the gateway, with every plugin the router runs (each hook is called in this order). */
@@ -28,6 +29,7 @@ export function createApolloServer(options: {
   /** The public server, drained by Apollo Server as it stops. */
   app: FastifyInstance;
   cache: ResponseCache | null;
+  costLimit: CostLimit;
   metrics: RouterMetrics;
   logger: Logger;
 }): ApolloServer<RouterContext> {
@@ -61,7 +63,7 @@ export function createApolloServer(options: {
       useOperationMetrics(metrics),
       useErrorStatus(),
       useOperationResolution(),
-      useVariableCost(config.limits),
+      useCostLimit(options.costLimit),
       ...(options.cache ? [useResponseCache(options.cache, metrics)] : []),
     ],
   });

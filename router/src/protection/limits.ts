@@ -1,22 +1,12 @@
-import { costLimitRule } from "@escape.tech/graphql-armor-cost-limit";
 import { maxAliasesRule } from "@escape.tech/graphql-armor-max-aliases";
 import { maxDepthRule } from "@escape.tech/graphql-armor-max-depth";
 import {
-  astFromValue,
-  type DocumentNode,
   GraphQLError,
   type GraphQLFormattedError,
-  type GraphQLSchema,
-  isInputType,
   Kind,
-  type OperationDefinitionNode,
   type SelectionNode,
-  typeFromAST,
   type ValidationContext,
   type ValidationRule,
-  type ValueNode,
-  validate,
-  visit,
 } from "graphql";
 
 export interface QueryLimits {
@@ -25,7 +15,9 @@ export interface QueryLimits {
   /** Passed to graphql-js's parser (`parseOptions.maxTokens`), which stops reading past it. */
   tokens: number;
   rootFields: number;
+  /** The estimated cost an operation may have (cost.ts), with the list size assumed where the schema gives none. */
   cost: number;
+  listSize: number;
 }
 
 export const LimitCode = {
@@ -78,52 +70,14 @@ function maxRootFieldsRule(limit: number): ValidationRule {
 }
 
 const common = { propagateOnRejection: false, exposeLimits: true } as const;
-const costRule = (limits: QueryLimits) =>
-  costLimitRule({ ...common, maxCost: limits.cost, onReject: [reportWith("cost")] }) as unknown as ValidationRule;
-
-/** Validation rules enforcing the limits, checked before any planning or execution. */
+/** Validation rules enforcing the limits, checked before any planning or execution (the cost limit, which
+ * needs the variables, runs just after: cost.ts). */
 export function limitValidationRules(limits: QueryLimits): ValidationRule[] {
   return [
     maxDepthRule({ ...common, n: limits.depth, onReject: [reportWith("depth")] }) as unknown as ValidationRule,
     maxAliasesRule({ ...common, n: limits.aliases, onReject: [reportWith("aliases")] }) as unknown as ValidationRule,
-    costRule(limits),
     maxRootFieldsRule(limits.rootFields),
   ];
-}
-
-/**
- * The cost limit again, with the operation's variables in place: GraphQL Armor's rule multiplies by
- * `first`/`last` only when they are written in the document, so `products(first: $n)` cost one item at
- * validation, whatever `$n` was. The error to answer with, or null when within the limit (or when there
- * are no variables, which validation already covered).
- */
-export function variableCostError(
-  schema: GraphQLSchema,
-  document: DocumentNode,
-  operation: OperationDefinitionNode | null | undefined,
-  variables: Readonly<Record<string, unknown>> | null | undefined,
-  limits: QueryLimits,
-): GraphQLError | null {
-  if (!operation?.variableDefinitions?.length) return null;
-  const values = new Map<string, ValueNode>();
-  for (const definition of operation.variableDefinitions) {
-    const name = definition.variable.name.value;
-    const type = typeFromAST(schema, definition.type);
-    let value: ValueNode | null | undefined = definition.defaultValue;
-    try {
-      if (variables?.[name] !== undefined && type && isInputType(type)) value = astFromValue(variables[name], type);
-    } catch {
-      // A value its type cannot print: left a variable, as validation saw it.
-    }
-    if (value) values.set(name, value);
-  }
-  const inlined = visit(document, {
-    // Definitions keep their variables; only uses take the values.
-    VariableDefinition: () => false,
-    Variable: (node) => values.get(node.name.value),
-  });
-  const [error] = validate(schema, inlined, [costRule(limits)]);
-  return error ? new GraphQLError(error.message, { extensions: { code: LimitCode.cost } }) : null;
 }
 
 // graphql-js words it "more that N tokens" (sic); match either spelling.

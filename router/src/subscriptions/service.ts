@@ -21,7 +21,8 @@ import {
   validate,
 } from "graphql";
 import { rateLimitKey, TOO_MANY_REQUESTS } from "../context.ts";
-import { limitErrorCode, limitValidationRules, type QueryLimits, variableCostError } from "../protection/limits.ts";
+import type { CostLimit } from "../protection/cost.ts";
+import { limitErrorCode, limitValidationRules, type QueryLimits } from "../protection/limits.ts";
 import type { RateLimiter } from "../protection/rate-limit.ts";
 import type { Revocations } from "../protection/revocations.ts";
 import { FederatedSubscriptions } from "./federated.ts";
@@ -55,6 +56,7 @@ export interface SubscriptionLimits {
 
 export interface SubscriptionServiceOptions {
   limits: QueryLimits;
+  costLimit: CostLimit;
   subscriptions: SubscriptionLimits;
   /** Whether the persisted-operations rule lets this operation run (see persisted-operations.ts). */
   allows: (request: { query?: string; extensions?: unknown }) => boolean;
@@ -163,7 +165,7 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
       );
     }
     const variables = (request.variables as Record<string, unknown> | null) ?? {};
-    const cost = variableCostError(federated.schema, document, operation, variables, options.limits);
+    const cost = options.costLimit.check(federated.schema, document, operation, variables);
     if (cost) return { errors: [cost] };
     return { document, operationName, name: operation.name?.value ?? null, variables };
   }

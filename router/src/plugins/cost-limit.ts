@@ -1,15 +1,15 @@
 import type { ApolloServerPlugin } from "@apollo/server";
 import { GraphQLError } from "graphql";
 import type { RouterContext } from "../context.ts";
-import { type QueryLimits, variableCostError } from "../protection/limits.ts";
+import type { CostLimit } from "../protection/cost.ts";
 
-/** The cost limit with the request's variables in place, before anything is planned (see variableCostError). */
-export function useVariableCost(limits: QueryLimits): ApolloServerPlugin<RouterContext> {
+/** The cost limit with the request's variables in place, before anything is planned (see protection/cost.ts). */
+export function useCostLimit(costLimit: CostLimit): ApolloServerPlugin<RouterContext> {
   return {
     async requestDidStart() {
       return {
         async didResolveOperation({ schema, document, operation, request }) {
-          const error = variableCostError(schema, document, operation, request.variables, limits);
+          const error = operation && costLimit.check(schema, document, operation, request.variables);
           // A limit's refusal is a 400, as validation's are (Apollo Server answers 500 to what this hook throws otherwise).
           if (error)
             throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });

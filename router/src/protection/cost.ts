@@ -1,0 +1,198 @@
+import { COST_VERSIONS, costIdentity, type NamedSchemaElement, Supergraph } from "@apollo/federation-internals";
+import {
+  type DocumentNode,
+  type FieldNode,
+  type FragmentDefinitionNode,
+  GraphQLError,
+  GraphQLIncludeDirective,
+  type GraphQLNamedType,
+  type GraphQLSchema,
+  GraphQLSkipDirective,
+  getArgumentValues,
+  getDirectiveValues,
+  getNamedType,
+  getNullableType,
+  getVariableValues,
+  isCompositeType,
+  isInterfaceType,
+  isListType,
+  isObjectType,
+  Kind,
+  type OperationDefinitionNode,
+  OperationTypeNode,
+  type SelectionNode,
+} from "graphql";
+import { LimitCode } from "./limits.ts";
+
+/** `@listSize` on a field, as the IBM cost spec and Apollo Router's demand control read it. */
+interface ListSize {
+  assumedSize?: number;
+  slicingArguments: readonly string[];
+  sizedFields: readonly string[];
+}
+
+/** What the supergraph says about costs: `@listSize` by field, `@cost` by field or type (schema coordinates). */
+export interface CostDirectives {
+  listSizes: ReadonlyMap<string, ListSize>;
+  weights: ReadonlyMap<string, number>;
+}
+
+const NONE: CostDirectives = { listSizes: new Map(), weights: new Map() };
+
+/** The supergraph's `@listSize` and `@cost` applications (the subgraphs' own, which composition keeps). */
+export function costDirectives(supergraphSdl: string): CostDirectives {
+  const { schema } = Supergraph.build(supergraphSdl, { validateSupergraph: false });
+  const feature = schema.coreFeatures?.getByIdentity(costIdentity);
+  const spec = feature && COST_VERSIONS.find(feature.url.version);
+  if (!spec) return NONE;
+  const coordinate = (element: unknown) => (element as NamedSchemaElement<never, never, never>).coordinate;
+  const listSizes = new Map<string, ListSize>();
+  for (const application of spec.listSizeDirective(schema)?.applications() ?? []) {
+    const { assumedSize, slicingArguments, sizedFields } = application.arguments();
+    listSizes.set(coordinate(application.parent), {
+      assumedSize: assumedSize ?? undefined,
+      slicingArguments: slicingArguments ?? [],
+      sizedFields: sizedFields ?? [],
+    });
+  }
+  const weights = new Map<string, number>();
+  for (const application of spec.costDirective(schema)?.applications() ?? []) {
+    weights.set(coordinate(application.parent), application.arguments().weight);
+  }
+  return { listSizes, weights };
+}
+
+/**
+ * An operation's estimated cost, as the IBM GraphQL cost spec defines it and Apollo Router's demand
+ * control computes it: a field of an object, interface or union type costs 1 and a scalar or enum 0
+ * (unless `@cost` says otherwise), a mutation adds 10, and a list multiplies its items' cost by its size:
+ * the largest slicing argument given (`first`), else a size its parent's slicing argument gives it
+ * (`sizedFields`: a connection's `edges`), else its `assumedSize`, else `defaultListSize`. Hand-written:
+ * GraphQL Armor's cost rule knows no schema (it costs every list as one item unless `first` is written in
+ * the document), and graphql-query-complexity's estimators cannot see a parent's `sizedFields`.
+ * Fragments count every type condition's fields (an upper bound); `@skip`/`@include` are honoured.
+ * Null when the variables cannot be coerced (execution refuses them with its own error).
+ */
+export function operationCost(
+  schema: GraphQLSchema,
+  directives: CostDirectives,
+  document: DocumentNode,
+  operation: OperationDefinitionNode,
+  rawVariables: Readonly<Record<string, unknown>> | null | undefined,
+  defaultListSize: number,
+): number | null {
+  const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
+  if (coerced.errors) return null;
+  const variables = coerced.coerced;
+  const fragments = new Map<string, FragmentDefinitionNode>();
+  for (const definition of document.definitions) {
+    if (definition.kind === Kind.FRAGMENT_DEFINITION) fragments.set(definition.name.value, definition);
+  }
+  // A fragment's cost, once per size its enclosing field gives it: without it, fragments spreading
+  // fragments ten times each over a few levels would be walked ten to the power of the levels.
+  const fragmentCosts = new Map<string, number>();
+
+  const included = (node: SelectionNode) =>
+    !getDirectiveValues(GraphQLSkipDirective, node, variables)?.if &&
+    getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
+
+  /** The largest slicing argument given, if any. */
+  const sliced = (listSize: ListSize | undefined, args: Record<string, unknown>) => {
+    const given = (listSize?.slicingArguments ?? []).map((name) => args[name]).filter((v) => typeof v === "number");
+    return given.length > 0 ? Math.max(0, ...(given as number[])) : undefined;
+  };
+
+  const fieldCost = (parent: GraphQLNamedType, node: FieldNode, parentSizes: ReadonlyMap<string, number>) => {
+    if (!isObjectType(parent) && !isInterfaceType(parent)) return 0; // a union's only field is __typename
+    const field = parent.getFields()[node.name.value];
+    if (!field) return 0; // __typename, or introspection (not a subgraph's work)
+    const coordinate = `${parent.name}.${field.name}`;
+    const type = getNamedType(field.type);
+    const weight =
+      directives.weights.get(coordinate) ?? directives.weights.get(type.name) ?? (isCompositeType(type) ? 1 : 0);
+    let args: Record<string, unknown> = {};
+    try {
+      args = getArgumentValues(field, node, variables);
+    } catch {
+      // An argument execution will refuse: costed without it.
+    }
+    const listSize = directives.listSizes.get(coordinate);
+    const slice = sliced(listSize, args);
+    const childSizes = new Map<string, number>();
+    const sizeForChildren = slice ?? listSize?.assumedSize;
+    if (sizeForChildren !== undefined)
+      for (const name of listSize?.sizedFields ?? []) childSizes.set(name, sizeForChildren);
+    const children = node.selectionSet ? selectionsCost(type, node.selectionSet.selections, childSizes) : 0;
+    const isList = isListType(getNullableType(field.type));
+    const size = isList ? (slice ?? parentSizes.get(field.name) ?? listSize?.assumedSize ?? defaultListSize) : 1;
+    return size * (weight + children);
+  };
+
+  const selectionsCost = (
+    parent: GraphQLNamedType,
+    selections: readonly SelectionNode[],
+    sizes: ReadonlyMap<string, number>,
+  ): number => {
+    let total = 0;
+    for (const selection of selections) {
+      if (!included(selection)) continue;
+      if (selection.kind === Kind.FIELD) total += fieldCost(parent, selection, sizes);
+      else if (selection.kind === Kind.INLINE_FRAGMENT) {
+        const type = selection.typeCondition ? schema.getType(selection.typeCondition.name.value) : parent;
+        if (type) total += selectionsCost(type, selection.selectionSet.selections, sizes);
+      } else {
+        const fragment = fragments.get(selection.name.value);
+        const type = fragment && schema.getType(fragment.typeCondition.name.value);
+        if (!fragment || !type) continue;
+        const key = `${fragment.name.value}|${[...sizes].join()}`;
+        let cost = fragmentCosts.get(key);
+        if (cost === undefined) {
+          cost = selectionsCost(type, fragment.selectionSet.selections, sizes);
+          fragmentCosts.set(key, cost);
+        }
+        total += cost;
+      }
+    }
+    return total;
+  };
+
+  const root = schema.getRootType(operation.operation);
+  if (!root) return null;
+  return (
+    (operation.operation === OperationTypeNode.MUTATION ? 10 : 0) +
+    selectionsCost(root, operation.selectionSet.selections, new Map())
+  );
+}
+
+/**
+ * The cost limit, following the supergraph the router serves: `update` on every load or reload, `check`
+ * for every operation with its variables in place, before anything is planned.
+ */
+export function createCostLimit(options: { limit: number; defaultListSize: number }) {
+  let directives = NONE;
+  return {
+    update(supergraphSdl: string): void {
+      directives = costDirectives(supergraphSdl);
+    },
+
+    /** The directives in force, as plain data (the response cache keys its entries with them). */
+    rules(): unknown {
+      return [[...directives.listSizes], [...directives.weights]];
+    },
+
+    /** The error to answer with, or null when the operation is within the limit. */
+    check(
+      schema: GraphQLSchema,
+      document: DocumentNode,
+      operation: OperationDefinitionNode,
+      variables: Readonly<Record<string, unknown>> | null | undefined,
+    ): GraphQLError | null {
+      const cost = operationCost(schema, directives, document, operation, variables, options.defaultListSize);
+      if (cost === null || cost <= options.limit) return null;
+      return new GraphQLError(`Cost limit of ${options.limit} exceeded, found ${cost}.`, {
+        extensions: { code: LimitCode.cost },
+      });
+    },
+  };
+}
+export type CostLimit = ReturnType<typeof createCostLimit>;
