@@ -49,6 +49,36 @@ describe("the typed SDK against the real router", () => {
     expect((await me.myOrders()).me?.orders?.map((order) => order.id)).toEqual([placeOrder.id]);
   });
 
+  it("reads a list past its first slice: `after` the last item of the slice before", async () => {
+    const admin = await signUpAdmin(stack);
+    const lamp = await createProduct(stack, admin, { name: "Sliced Lamp", stock: 10 });
+    const client = createClient({ url: stack.routerUrl });
+    const input = { email: uniqueEmail("slices"), password: "sdk-password", name: "Sly" };
+    const me = client.withToken((await client.signUp({ input })).signUp.token);
+    const placed: string[] = [];
+    const written: string[] = [];
+    for (let n = 0; n < 3; n++) {
+      placed.push((await me.placeOrder({ input: { items: [{ productId: lamp.id, quantity: 1 }] } })).placeOrder.id);
+      const post = { title: `Post ${n}`, body: "…", productIds: [lamp.id], published: true };
+      written.push((await me.createPost({ input: post })).createPost.id);
+    }
+    const ids = (list: Array<{ id: string }> | null | undefined) => list?.map((item) => item.id) ?? [];
+    const lists = {
+      orders: async (first?: number, after?: string) => ids((await me.myOrders({ first, after })).me?.orders),
+      "my posts": async (first?: number, after?: string) => ids((await me.myPosts({ first, after })).me?.posts),
+      "the product's posts": async (first?: number, after?: string) =>
+        ids((await client.product({ id: lamp.id, first, after })).product?.posts),
+    };
+    for (const [name, read] of Object.entries(lists)) {
+      const all = await read();
+      expect(all.toSorted(), name).toEqual((name === "orders" ? placed : written).toSorted());
+      const first = await read(2);
+      expect([...first, ...(await read(2, first.at(-1)))], name).toEqual(all);
+    }
+    const unknown = (await me.myOrders({ after: lamp.id }).catch((error: unknown) => error)) as SupergraphError;
+    expect(unknown.has("BAD_USER_INPUT")).toBe(true);
+  });
+
   it("throws a typed error carrying each extensions.code", async () => {
     const client = createClient({ url: stack.routerUrl });
     const failure = await client

@@ -1,4 +1,5 @@
 import DataLoader from "dataloader";
+import { badUserInput } from "./errors.ts";
 
 const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
@@ -43,27 +44,42 @@ export function createGroupLoader<K, T>(
   });
 }
 
-/** One parent's slice of a list field: its newest `first` rows (`first` checked, see sliceSize). */
+/**
+ * One parent's slice of a list field: its newest `first` rows, or the `first` rows after the row `after`
+ * (the last of the slice before), newest first (`first` checked, see sliceArgs).
+ */
 export interface SliceKey {
   id: string;
   first: number;
+  after: string | null;
 }
+
+/** What a list field's `after` that is not one of the items that list shows its reader gets. */
+const unknownAfter = () => badUserInput("after: must be the id of an item of this list", "after");
 
 /**
  * A per-request loader of list fields' slices (each user's newest 20 posts): all `load(key)` calls made in
- * one tick become one query, whatever mix of parents and `first`s they ask. `fetchMany(keys)` limits each
- * key's rows in SQL, in the order to return, and tags each row with `slice`, its key's index in `keys`.
+ * one tick become one query, whatever mix of parents, `first`s and `after`s they ask. `fetchMany(keys)`
+ * limits each key's rows in SQL, in the order to return, and tags each row with `slice`, its key's index in
+ * `keys`; for a key with `after`, its rows start with the `after` row itself, under the same conditions as
+ * the others (so `first` + 1 of them). The loader checks that row is there and drops it: an `after` that is
+ * not an item of that list as its reader sees it (unknown, not a UUID, another parent's, hidden from the
+ * reader) fails the load with BAD_USER_INPUT, as does any `after` of a parent id that is not a UUID.
  */
-export function createSliceLoader<K extends SliceKey, T>(
+export function createSliceLoader<K extends SliceKey, T extends { id: string }>(
   fetchMany: (keys: K[]) => Promise<Array<T & { slice: number }>>,
 ): DataLoader<K, T[], string> {
   return new DataLoader<K, T[], string>(
     async (keys) => {
-      const asked = keys.filter((key) => isUuid(key.id));
+      const asked = keys.filter((key) => isUuid(key.id) && (key.after === null || isUuid(key.after)));
       const rows = asked.length > 0 ? await fetchMany(asked) : [];
       const slices = new Map(asked.map((key): [K, T[]] => [key, []]));
       for (const row of rows) slices.get(asked[row.slice] as K)?.push(row);
-      return keys.map((key) => slices.get(key) ?? []);
+      return keys.map((key) => {
+        const slice = slices.get(key);
+        if (key.after === null) return slice ?? [];
+        return slice?.[0]?.id === key.after ? slice.slice(1) : unknownAfter();
+      });
     },
     // Keys are objects: equal ones (whatever their property order) share one load.
     { cacheKeyFn: (key) => JSON.stringify(key, Object.keys(key).sort()) },

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { connectionArgs, type KeysetPage, keysetConnection, sliceSize } from "./pagination.ts";
+import { connectionArgs, type KeysetPage, keysetConnection, sliceArgs } from "./pagination.ts";
 
 const rows = Array.from({ length: 5 }, (_, index) => ({
   id: `00000000-0000-4000-8000-00000000000${index}`,
@@ -69,15 +69,20 @@ describe("keyset pagination", () => {
   });
 });
 
-describe("sliceSize", () => {
-  it("is `first`, 20 when absent or null, and refuses anything outside 1-100 with BAD_USER_INPUT", () => {
-    expect(sliceSize({ first: 7 })).toBe(7);
-    expect(sliceSize({})).toBe(20);
-    expect(sliceSize({ first: null })).toBe(20);
+describe("sliceArgs", () => {
+  it("has `first`, 20 when absent or null, and refuses anything outside 1-100 with BAD_USER_INPUT", () => {
+    expect(sliceArgs({ first: 7 }).first).toBe(7);
+    expect(sliceArgs({}).first).toBe(20);
+    expect(sliceArgs({ first: null }).first).toBe(20);
     for (const first of [0, 101, 2.5]) {
-      expect(() => sliceSize({ first })).toThrow(
+      expect(() => sliceArgs({ first })).toThrow(
         expect.objectContaining({ extensions: expect.objectContaining({ code: "BAD_USER_INPUT", field: "first" }) }),
       );
     }
+  });
+
+  it("has `after`, null when absent (createSliceLoader checks it as it loads)", () => {
+    expect(sliceArgs({ after: "x" })).toEqual({ first: 20, after: "x" });
+    expect(sliceArgs({ first: 3 })).toEqual({ first: 3, after: null });
   });
 });

@@ -15,11 +15,16 @@ export type ConnectionArgs = z.output<typeof connectionArgs>;
 const DEFAULT_PAGE_SIZE = 20;
 
 /**
- * The size of a list field's slice, its `first: Int = 20` argument (e.g. `User.posts`): 1–100 as a
- * connection's page, BAD_USER_INPUT otherwise. An explicit null means the default: the list stays bounded.
+ * The slice a list field's `first: Int = 20` and `after: ID` arguments ask for (e.g. `User.posts`): `first`
+ * is 1–100 as a connection's page, BAD_USER_INPUT otherwise, and an explicit null means the default (the
+ * list stays bounded). `after` is checked as it is loaded (createSliceLoader).
  */
-export function sliceSize(args: { first?: number | null }): number {
-  return validate(connectionArgs.pick({ first: true }), args).first ?? DEFAULT_PAGE_SIZE;
+export function sliceArgs(args: { first?: number | null; after?: string | null }): {
+  first: number;
+  after: string | null;
+} {
+  const first = validate(connectionArgs.pick({ first: true }), args).first ?? DEFAULT_PAGE_SIZE;
+  return { first, after: args.after ?? null };
 }
 
 type After<T> = { gt: T } | { lt: T };

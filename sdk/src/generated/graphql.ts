@@ -73,7 +73,10 @@ export type OrderQueryVariables = Exact<{
 
 export type OrderQuery = { order: { id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> } | null };
 
-export type MyOrdersQueryVariables = Exact<{ [key: string]: never; }>;
+export type MyOrdersQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
 
 
 export type MyOrdersQuery = { me: { id: string, orders: Array<{ id: string, status: OrderStatus, totalCents: number, createdAt: string, buyer: { id: string, name: string } | null, items: Array<{ quantity: number, unitPriceCents: number, product: { id: string, name: string } | null }> }> | null } | null };
@@ -123,7 +126,10 @@ export type PostsQueryVariables = Exact<{
 
 export type PostsQuery = { posts: { totalCount: number, edges: Array<{ cursor: string, node: { id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null } }>, pageInfo: { hasNextPage: boolean, endCursor: string | null } } };
 
-export type MyPostsQueryVariables = Exact<{ [key: string]: never; }>;
+export type MyPostsQueryVariables = Exact<{
+  first?: number | null | undefined;
+  after?: string | null | undefined;
+}>;
 
 
 export type MyPostsQuery = { me: { id: string, posts: Array<{ id: string, title: string, body: string, published: boolean, createdAt: string, updatedAt: string, author: { id: string, name: string } | null, products: Array<{ id: string, name: string }> | null }> | null } | null };
@@ -161,6 +167,8 @@ export type ProductFieldsFragment = { id: string, sku: string, name: string, des
 
 export type ProductQueryVariables = Exact<{
   id: string;
+  first?: number | null | undefined;
+  after?: string | null | undefined;
 }>;
 
 
@@ -362,10 +370,10 @@ export const OrderDocumentString = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<OrderQuery, OrderQueryVariables>;
 export const MyOrdersDocumentString = new TypedDocumentString(`
-    query MyOrders {
+    query MyOrders($first: Int, $after: ID) {
   me {
     id
-    orders {
+    orders(first: $first, after: $after) {
       ...OrderFields
     }
   }
@@ -539,10 +547,10 @@ export const PostsDocumentString = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<PostsQuery, PostsQueryVariables>;
 export const MyPostsDocumentString = new TypedDocumentString(`
-    query MyPosts {
+    query MyPosts($first: Int, $after: ID) {
   me {
     id
-    posts {
+    posts(first: $first, after: $after) {
       ...PostFields
     }
   }
@@ -637,10 +645,10 @@ export const PostPublishedDocumentString = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<PostPublishedSubscription, PostPublishedSubscriptionVariables>;
 export const ProductDocumentString = new TypedDocumentString(`
-    query Product($id: ID!) {
+    query Product($id: ID!, $first: Int, $after: ID) {
   product(id: $id) {
     ...ProductFields
-    posts {
+    posts(first: $first, after: $after) {
       id
       title
       author {

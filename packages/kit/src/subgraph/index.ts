@@ -18,7 +18,7 @@ export { canAccess, requireAdmin, requireCaller, requireViewer } from "../guards
 export type { InternalIdentity } from "../internal-token.ts";
 export { entityTag, type InvalidationContext, invalidate, useInvalidationReport } from "../invalidation.ts";
 export { createByIdLoader, createGroupLoader, createSliceLoader, isUuid, type SliceKey } from "../loaders.ts";
-export { connectionArgs, emptyConnection, keysetConnection, sliceSize } from "../pagination.ts";
+export { connectionArgs, emptyConnection, keysetConnection, sliceArgs } from "../pagination.ts";
 export { loadSchemaFile } from "../schema-file.ts";
 export { type CallOptions, createServiceClient, ServiceUnreachableError } from "../service-client.ts";
 export { type RunningSubgraph, type SubgraphPlugin, type SubgraphSpec, startSubgraph } from "../subgraph.ts";

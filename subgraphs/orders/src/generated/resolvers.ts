@@ -124,15 +124,17 @@ export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
   /**
-   * This user's orders: the newest `first` (1–100, default 20). Only the user themselves and admins may read
-   * them (FORBIDDEN otherwise). Null when the orders subgraph is unavailable, with an error naming it; the
-   * user's other fields stay.
+   * This user's orders: the newest `first` (1–100, default 20), after the order `after` if given. To read
+   * further, pass the id of the last order of a slice as `after`; an `after` that is not one of this user's
+   * orders is BAD_USER_INPUT. Only the user themselves and admins may read them (FORBIDDEN otherwise). Null
+   * when the orders subgraph is unavailable, with an error naming it; the user's other fields stay.
    */
   orders?: Maybe<Array<Order>>;
 };
 
 
 export type UserOrdersArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 

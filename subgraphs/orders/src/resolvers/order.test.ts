@@ -7,7 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, loadConfig, startOrdersSubgraph } from "../index.ts";
 
 // Security review: User.orders returned every order of the user, unbounded. It now returns the newest
-// `first` (1–100, default 20). The subgraph runs over HTTP on a database of its own; the router's calls are
+// `first` (1–100, default 20). A later review: the orders past the newest 100 could no longer be read;
+// `after` continues the list. The subgraph runs over HTTP on a database of its own; the router's calls are
 // made as it makes them (`_entities`).
 
 let orders: RunningSubgraph<Db>;
@@ -57,17 +58,22 @@ const statements = async () =>
     .filter((value) => value.metricName === "db_query_duration_seconds_count")
     .reduce((sum, value) => sum + value.value, 0);
 
-/** `count` orders of a new buyer, one minute apart; returns the buyer and the ids, newest first. */
-async function placeOrders(count: number) {
+/**
+ * `count` orders of a new buyer, one minute apart, or `tiesOf` at a time at the same instant; returns the
+ * buyer and the ids, newest first (and, within a tie, by id as the list orders them).
+ */
+async function placeOrders(count: number, tiesOf = 1) {
   const buyerId = randomUUID();
   const rows = Array.from({ length: count }, (_, index) => ({
     id: randomUUID(),
     buyerId,
     totalCents: 100 * (index + 1),
-    createdAt: new Date(Date.UTC(2026, 0, 1) + index * 60_000),
+    createdAt: new Date(Date.UTC(2026, 0, 1) + Math.floor(index / tiesOf) * 60_000),
   }));
   await orders.db.order.createMany({ data: rows });
-  return { buyerId, viewer: { userId: buyerId, role: "CUSTOMER" } as Viewer, ids: rows.reverse().map((row) => row.id) };
+  // Postgres orders UUIDs as their lower-case text sorts.
+  const newestFirst = rows.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
+  return { buyerId, viewer: { userId: buyerId, role: "CUSTOMER" } as Viewer, ids: newestFirst.map((row) => row.id) };
 }
 
 const ids = (result: Result<Listed>) => result.data?._entities.map((user) => user.orders?.map((order) => order.id));
@@ -121,21 +127,66 @@ describe("User.orders", () => {
     expect(result.errors?.[0]?.message).toBe("first: must be between 1 and 100");
   });
 
-  it("loads many users' orders, whatever their `first`s, with one SQL statement", async () => {
+  it("loads many users' orders, whatever their `first`s and `after`s, with one SQL statement", async () => {
     const buyers = await Promise.all([placeOrders(3), placeOrders(5), placeOrders(1)]);
     const admin: Viewer = { userId: randomUUID(), role: "ADMIN" };
+    // `after` is an order of the first buyer only: the others' `c` is refused, in the same statement.
+    const after = buyers[0]?.ids[0];
     const before = await statements();
-    const result = await users<{ a: Listed["orders"]; b: Listed["orders"] }>(
+    const result = await users<{ a: Listed["orders"]; b: Listed["orders"]; c: Listed["orders"] }>(
       buyers.map((buyer) => buyer.buyerId),
-      `a: orders(first: 2) { id } b: orders { id }`,
+      `a: orders(first: 2) { id } b: orders { id } c: orders(first: 1, after: "${after}") { id }`,
       admin,
     );
     expect(await statements()).toBe(before + 1);
     expect(result.data?._entities).toEqual(
-      buyers.map((buyer) => ({
+      buyers.map((buyer, index) => ({
         a: buyer.ids.slice(0, 2).map((id) => ({ id })),
         b: buyer.ids.map((id) => ({ id })),
+        c: index === 0 ? buyer.ids.slice(1, 2).map((id) => ({ id })) : null,
       })),
     );
+    expect(result.errors?.map((error) => error.extensions?.field)).toEqual(["after", "after"]);
+  });
+});
+
+describe("the `after` of User.orders", () => {
+  it("continues the list exactly where the slice before ended, across orders placed at the same instant", async () => {
+    // Three orders per instant: slices of 2 end inside a tie as often as not.
+    const { buyerId, viewer, ids: newest } = await placeOrders(11, 3);
+    const read: string[][] = [];
+    for (let after: string | undefined; ; ) {
+      const args = after ? `first: 2, after: "${after}"` : "first: 2";
+      const result = await users([buyerId], `orders(${args}) { id }`, viewer);
+      expect(result.errors).toBeUndefined();
+      const slice = ids(result)?.[0] ?? [];
+      if (slice.length === 0) break;
+      read.push(slice);
+      after = slice.at(-1);
+    }
+    expect(read).toEqual(Array.from({ length: 6 }, (_, n) => newest.slice(2 * n, 2 * n + 2)));
+    // Past the 100 the largest slice holds.
+    const many = await placeOrders(130);
+    const first = ids(await users([many.buyerId], `orders(first: 100) { id }`, many.viewer))?.[0] ?? [];
+    const rest = await users([many.buyerId], `orders(first: 100, after: "${first.at(-1)}") { id }`, many.viewer);
+    expect([...first, ...(ids(rest)?.[0] ?? [])]).toEqual(many.ids);
+  });
+
+  it("refuses, with BAD_USER_INPUT on `after`, an `after` that is not one of this user's orders", async () => {
+    const mine = await placeOrders(2);
+    const theirs = await placeOrders(2);
+    for (const [what, after] of [
+      ["an unknown id", randomUUID()],
+      ["not a UUID", "not-a-uuid"],
+      ["another user's order", theirs.ids[0]],
+    ]) {
+      const result = await users([mine.buyerId], `orders(after: "${after}") { id }`, mine.viewer);
+      expect(result.data?._entities, what).toEqual([{ orders: null }]);
+      expect(result.errors?.map((error) => [error.message, error.extensions?.code, error.extensions?.field])).toEqual([
+        ["after: must be the id of an item of this list", "BAD_USER_INPUT", "after"],
+      ]);
+    }
+    // The last order is one: after it, the list is simply over.
+    expect(ids(await users([mine.buyerId], `orders(after: "${mine.ids[1]}") { id }`, mine.viewer))).toEqual([[]]);
   });
 });

@@ -1,4 +1,4 @@
-import { canAccess, forbidden, sliceSize } from "@supergraph/kit/subgraph";
+import { canAccess, forbidden, sliceArgs } from "@supergraph/kit/subgraph";
 import type {
   OrderResolvers as OrderFields,
   OrderItemResolvers as OrderItemFields,
@@ -23,6 +23,6 @@ export const OrderItemResolvers = {
 export const UserResolvers = {
   orders(user, args, { viewer, loaders }) {
     if (!canAccess(viewer, user.id)) throw forbidden("Only the user themselves and admins can see their orders.");
-    return loaders.ordersByBuyer.load({ id: user.id, first: sliceSize(args) });
+    return loaders.ordersByBuyer.load({ id: user.id, ...sliceArgs(args) });
   },
 } satisfies UserFields;

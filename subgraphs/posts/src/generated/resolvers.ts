@@ -97,14 +97,18 @@ export type Product = {
   __typename?: 'Product';
   id: Scalars['ID']['output'];
   /**
-   * Published posts about this product: the newest `first` (1–100, default 20). Null when the posts subgraph
-   * is unavailable, with an error naming it; the product's other fields stay.
+   * Published posts about this product: the newest `first` (1–100, default 20), after the post `after` if
+   * given. To read further, pass the id of the last post of a slice as `after`; an `after` that is not a
+   * published post about this product (another's, a draft, one unpublished or deleted since) is
+   * BAD_USER_INPUT. Null when the posts subgraph is unavailable, with an error naming it; the product's other
+   * fields stay.
    */
   posts?: Maybe<Array<Post>>;
 };
 
 
 export type ProductPostsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 
@@ -156,14 +160,18 @@ export type User = {
   __typename?: 'User';
   id: Scalars['ID']['output'];
   /**
-   * This user's posts: the newest `first` (1–100, default 20); drafts only for the author themselves and
-   * admins. Null when the posts subgraph is unavailable, with an error naming it; the user's other fields stay.
+   * This user's posts: the newest `first` (1–100, default 20), after the post `after` if given; drafts only
+   * for the author themselves and admins. To read further, pass the id of the last post of a slice as
+   * `after`; an `after` that is not one of the posts this list shows the reader (another author's, a draft
+   * they may not see, one deleted since) is BAD_USER_INPUT. Null when the posts subgraph is unavailable, with
+   * an error naming it; the user's other fields stay.
    */
   posts?: Maybe<Array<Post>>;
 };
 
 
 export type UserPostsArgs = {
+  after?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
 };
 

@@ -7,8 +7,9 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, loadConfig, startPostsSubgraph } from "../index.ts";
 
 // Security review: User.posts and Product.posts returned every row, so nesting them made answers grow
-// with the square of the data. They now return the newest `first` (1–100, default 20). The subgraph runs
-// over HTTP on a database of its own; the router's calls are made as it makes them (`_entities`).
+// with the square of the data. They now return the newest `first` (1–100, default 20). A later review: the
+// posts past the newest 100 could no longer be read; `after` continues a list. The subgraph runs over HTTP
+// on a database of its own; the router's calls are made as it makes them (`_entities`).
 
 let posts: RunningSubgraph<Db>;
 let drop: () => Promise<void>;
@@ -61,10 +62,14 @@ const statements = async () =>
     .reduce((sum, value) => sum + value.value, 0);
 
 /**
- * `count` posts by `authorId` about `productId`, one minute apart; every `draftEvery`th one (counting
- * from the newest) is a draft. Returns the ids, newest first.
+ * `count` posts by `authorId` about `productId`, one minute apart, or `tiesOf` at a time at the same
+ * instant; every `draftEvery`th one (counting from the newest) is a draft. Returns the ids, newest first
+ * (and, within a tie, by id as the lists order them).
  */
-async function writePosts(count: number, options: { authorId?: string; productId?: string; draftEvery?: number } = {}) {
+async function writePosts(
+  count: number,
+  options: { authorId?: string; productId?: string; draftEvery?: number; tiesOf?: number } = {},
+) {
   const authorId = options.authorId ?? randomUUID();
   const productId = options.productId ?? randomUUID();
   const start = Date.UTC(2026, 0, 1);
@@ -74,11 +79,12 @@ async function writePosts(count: number, options: { authorId?: string; productId
     title: `Post ${index}`,
     body: "…",
     published: !options.draftEvery || (count - 1 - index) % options.draftEvery !== 0,
-    createdAt: new Date(start + index * 60_000),
+    createdAt: new Date(start + Math.floor(index / (options.tiesOf ?? 1)) * 60_000),
   }));
   await posts.db.post.createMany({ data: rows });
   await posts.db.postProduct.createMany({ data: rows.map((row) => ({ postId: row.id, productId, position: 0 })) });
-  const newestFirst = rows.reverse();
+  // Postgres orders UUIDs as their lower-case text sorts.
+  const newestFirst = rows.sort((a, b) => b.createdAt.getTime() - a.createdAt.getTime() || (a.id < b.id ? 1 : -1));
   return {
     authorId,
     productId,
@@ -158,6 +164,83 @@ describe("the `first` of User.posts and Product.posts", () => {
   });
 });
 
+/** Reads the posts of one parent slice after slice of `first`, each `after` the last id of the one before. */
+async function readInSlices(parent: { __typename: string; id: string }, first: number, viewer: Viewer | null = null) {
+  const read: string[][] = [];
+  for (let after: string | undefined; ; ) {
+    const args = after ? `first: ${first}, after: "${after}"` : `first: ${first}`;
+    const result = await entities<Listed>([parent], `... on ${parent.__typename} { posts(${args}) { id } }`, viewer);
+    expect(result.errors).toBeUndefined();
+    const slice = ids(result)?.[0] ?? [];
+    if (slice.length === 0) return read;
+    read.push(slice);
+    after = slice.at(-1);
+  }
+}
+
+describe("the `after` of User.posts and Product.posts", () => {
+  it("continues each list exactly where the slice before ended, across posts written at the same instant", async () => {
+    // Three posts per instant: slices of 2 end inside a tie as often as not.
+    const { authorId, productId, all, published } = await writePosts(14, { draftEvery: 5, tiesOf: 3 });
+    const author: Viewer = { userId: authorId, role: "CUSTOMER" };
+    const inTwos = (list: string[]) =>
+      Array.from({ length: Math.ceil(list.length / 2) }, (_, n) => list.slice(2 * n, 2 * n + 2));
+    expect(await readInSlices({ __typename: "Product", id: productId }, 2)).toEqual(inTwos(published));
+    expect(await readInSlices({ __typename: "User", id: authorId }, 2)).toEqual(inTwos(published));
+    expect(await readInSlices({ __typename: "User", id: authorId }, 2, author)).toEqual(inTwos(all));
+  });
+
+  it("continues after a draft for its author and admins, and refuses it (as an unknown id) to anyone else", async () => {
+    const { authorId, productId, all, published } = await writePosts(6, { draftEvery: 3 });
+    const draft = all[0] ?? "";
+    expect(published).not.toContain(draft);
+    const after = `posts(first: 2, after: "${draft}") { id }`;
+    const user = [{ __typename: "User", id: authorId }];
+    const admin: Viewer = { userId: randomUUID(), role: "ADMIN" };
+    for (const viewer of [{ userId: authorId, role: "CUSTOMER" } as Viewer, admin]) {
+      expect(ids(await entities<Listed>(user, `... on User { ${after} }`, viewer))).toEqual([all.slice(1, 3)]);
+    }
+    const stranger: Viewer = { userId: randomUUID(), role: "CUSTOMER" };
+    const refusals = [
+      await entities<Listed>(user, `... on User { ${after} }`, stranger),
+      await entities<Listed>(user, `... on User { ${after} }`),
+      await entities<Listed>([{ __typename: "Product", id: productId }], `... on Product { ${after} }`, admin),
+    ];
+    const unknown = await entities<Listed>(user, `... on User { posts(after: "${randomUUID()}") { id } }`, stranger);
+    for (const result of [...refusals, unknown]) {
+      expect(result.data?._entities).toEqual([{ posts: null }]);
+      expect(result.errors?.map((error) => [error.message, error.extensions?.code, error.extensions?.field])).toEqual([
+        ["after: must be the id of an item of this list", "BAD_USER_INPUT", "after"],
+      ]);
+    }
+  });
+
+  it("refuses, with BAD_USER_INPUT on `after`, an `after` that is not an item of that very list", async () => {
+    const mine = await writePosts(3);
+    const theirs = await writePosts(3);
+    const cases: Array<[string, { __typename: string; id: string }, string]> = [
+      ["an unknown id", { __typename: "Product", id: mine.productId }, randomUUID()],
+      ["not a UUID", { __typename: "Product", id: mine.productId }, "not-a-uuid"],
+      ["a post about another product", { __typename: "Product", id: mine.productId }, theirs.all[1] ?? ""],
+      ["another author's post", { __typename: "User", id: mine.authorId }, theirs.all[1] ?? ""],
+      ["not a UUID", { __typename: "User", id: mine.authorId }, "not-a-uuid"],
+    ];
+    for (const [what, parent, after] of cases) {
+      const result = await entities<Listed>(
+        [parent],
+        `... on ${parent.__typename} { posts(after: "${after}") { id } }`,
+      );
+      expect(result.errors?.[0]?.extensions, `${parent.__typename}: ${what}`).toMatchObject({
+        code: "BAD_USER_INPUT",
+        field: "after",
+      });
+    }
+    // The last item of a list is one: after it, the list is simply over.
+    const afterLast = `... on User { posts(after: "${mine.all.at(-1)}") { id } }`;
+    expect(ids(await entities<Listed>([{ __typename: "User", id: mine.authorId }], afterLast))).toEqual([[]]);
+  });
+});
+
 describe("batching", () => {
   it("loads each field's lists for many parents, whatever their `first`s, with one SQL statement", async () => {
     const written = await Promise.all([
@@ -172,20 +255,24 @@ describe("batching", () => {
         __typename: typename,
         id: typename === "Product" ? list.productId : list.authorId,
       }));
+      const visible = written.map((list, index) => (typename === "User" && index === 0 ? list.all : list.published));
+      // `after` is an item of the first parent's list only: the others' `c` is refused, in the same statement.
+      const after = visible[0]?.[0];
       const before = await statements();
-      const result = await entities<{ a: Listed["posts"]; b: Listed["posts"] }>(
+      const result = await entities<{ a: Listed["posts"]; b: Listed["posts"]; c: Listed["posts"] }>(
         representations,
-        `... on ${typename} { a: posts(first: 2) { id } b: posts { id } }`,
+        `... on ${typename} { a: posts(first: 2) { id } b: posts { id } c: posts(first: 2, after: "${after}") { id } }`,
         reader,
       );
       expect(await statements(), typename).toBe(before + 1);
-      const visible = written.map((list, index) => (typename === "User" && index === 0 ? list.all : list.published));
       expect(result.data?._entities).toEqual(
-        visible.map((list) => ({
+        visible.map((list, index) => ({
           a: list.slice(0, 2).map((id) => ({ id })),
           b: list.map((id) => ({ id })),
+          c: index === 0 ? list.slice(1, 3).map((id) => ({ id })) : null,
         })),
       );
+      expect(result.errors?.map((error) => error.extensions?.field)).toEqual(["after", "after"]);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { canAccess, sliceSize } from "@supergraph/kit/subgraph";
+import { canAccess, sliceArgs } from "@supergraph/kit/subgraph";
 import type {
   PostResolvers as PostFields,
   ProductResolvers as ProductFields,
@@ -21,15 +21,14 @@ export const PostResolvers = {
 
 export const UserResolvers = {
   posts(user, args, { viewer, loaders }, info) {
-    const first = sliceSize(args);
+    const slice = sliceArgs(args);
     // Drafts are filtered in the query, before the limit: a reader gets up to `first` posts they may see.
     const drafts = canAccess(viewer, user.id);
     privateIf(info, drafts);
-    return loaders.postsByAuthor.load({ id: user.id, first, drafts });
+    return loaders.postsByAuthor.load({ id: user.id, ...slice, drafts });
   },
 } satisfies UserFields;
 
 export const ProductResolvers = {
-  posts: (product, args, { loaders }) =>
-    loaders.publishedPostsByProduct.load({ id: product.id, first: sliceSize(args) }),
+  posts: (product, args, { loaders }) => loaders.publishedPostsByProduct.load({ id: product.id, ...sliceArgs(args) }),
 } satisfies ProductFields;

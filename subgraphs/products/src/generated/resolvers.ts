@@ -112,7 +112,7 @@ export type ProductEdge = {
 
 export type Query = {
   __typename?: 'Query';
-  /** For the posts service: which of these ids are existing (not deleted) products. */
+  /** For the posts service: which of these ids (at most 100) are existing (not deleted) products. */
   existingProductIds: Array<Scalars['ID']['output']>;
   product?: Maybe<Product>;
   /** Products, oldest first. `first` is 1–100 (default 20); `search` matches name or SKU. */
