@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { gql, type Stack, startStack } from "../harness.ts";
+import { gql, type Stack, signUp, startStack } from "../harness.ts";
 
 let stack: Stack;
 let strict: { url: string; close(): Promise<void> };
@@ -101,10 +101,24 @@ describe("query limits, checked before execution", () => {
   });
 
   it("has defaults that let a walk through every subgraph run", async () => {
-    const result = await stack.gql(
+    const { token } = await signUp(stack, "Walker");
+    const result = await stack.gql<{ me: { orders: unknown[]; posts: unknown[] } }>(
       `{ me { orders(first: 5) { items { product { name } } } posts(first: 5) { products { name posts(first: 5) { author { name } } } } } }`,
+      {},
+      { token },
     );
     expect([result.status, result.errors]).toEqual([200, undefined]);
+    expect(result.data?.me).toEqual({ orders: [], posts: [] });
+  });
+
+  it("refuses variables it cannot read with 400 BAD_USER_INPUT, as execution would, and never a 500", async () => {
+    const invalid = await gql(strict.url, `query P($n: Int) { products(first: $n) { totalCount } }`, { n: "many" });
+    expect([invalid.status, invalid.errors?.[0]?.extensions?.code]).toEqual([400, "BAD_USER_INPUT"]);
+    expect(invalid.errors?.[0]?.message).toMatch(/Variable "\$n" got invalid value "many"/);
+    // Valid for its type, but null where the directive needs a Boolean.
+    const nullIf = await gql(strict.url, `query P($b: Boolean = true) { me @include(if: $b) { id } }`, { b: null });
+    expect([nullIf.status, nullIf.errors?.[0]?.extensions?.code]).toEqual([400, "BAD_USER_INPUT"]);
+    expect(nullIf.errors?.[0]?.message).toBe('Argument "if" of non-null type "Boolean!" must not be null.');
   });
 });
 

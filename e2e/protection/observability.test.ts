@@ -83,6 +83,10 @@ describe("metrics", () => {
     expect(value(productsAfter, "db_query_duration_seconds_count")).toBeGreaterThan(
       value(productsBefore, "db_query_duration_seconds_count"),
     );
+    // The first was executed, and costed 1 (the second may have been a cache hit, never costed).
+    expect(
+      value(after, "graphql_operation_cost_sum") - value(before, "graphql_operation_cost_sum"),
+    ).toBeGreaterThanOrEqual(1);
     expect(after).toContain("rate_limit_rejections_total");
     expect(after).toContain("process_cpu_seconds_total");
   });

@@ -382,6 +382,34 @@ describe("the cost limit, for subscriptions as for queries", () => {
     });
     await within.return?.();
   });
+
+  it("refuses variables it cannot read with 400 BAD_USER_INPUT, over WebSocket and over HTTP", async () => {
+    // Costed by what the variables leave in: one it cannot read is refused, never left uncosted.
+    const request = {
+      query: "subscription S($b: Boolean!) { ticks { n item @include(if: $b) { name } } }",
+      variables: { b: "yes" },
+    };
+    const client = createWsClient({
+      url: strict.url.replace(/^http/, "ws"),
+      webSocketImpl: WebSocket,
+      retryAttempts: 0,
+      lazy: true,
+    });
+    clients.push(client);
+    await expect(client.iterate(request).next()).rejects.toMatchObject([
+      {
+        message: expect.stringContaining('Variable "$b" got invalid value "yes"'),
+        extensions: { code: "BAD_USER_INPUT" },
+      },
+    ]);
+    const response = await fetch(strict.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify(request),
+    });
+    expect(response.status).toBe(400);
+    expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: "BAD_USER_INPUT" } }] });
+  });
 });
 
 describe("an event stream's refusals, as a query's", () => {

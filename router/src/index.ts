@@ -95,7 +95,12 @@ export async function startRouter(
     revocations,
     queryPlans,
   });
-  const costLimit = createCostLimit({ limit: config.limits.cost, defaultListSize: config.limits.listSize });
+  const costLimit = createCostLimit({
+    limit: config.limits.cost,
+    defaultListSize: config.limits.listSize,
+    logger,
+    onCost: (cost) => metrics.operationCost.observe(cost),
+  });
   const subscriptions = createSubscriptionService({
     limits: config.limits,
     costLimit,
@@ -127,10 +132,10 @@ export async function startRouter(
   let cache: ResponseCache | null = null;
   gateway.onSchemaLoadOrUpdate(({ apiSchema, coreSupergraphSdl }) => {
     loaded = true;
-    costLimit.update(coreSupergraphSdl);
+    costLimit.update(apiSchema, coreSupergraphSdl);
     subscriptions.update(coreSupergraphSdl);
     // From now on the cache answers only with entries made under this schema.
-    cache?.serve(apiSchema, costLimit.rules());
+    cache?.serve(apiSchema);
     // The gateway has just cleared its plans for this supergraph; plan the persisted operations again.
     warming = warmer
       ?.warm(coreSupergraphSdl)
@@ -164,7 +169,7 @@ export async function startRouter(
   if (config.responseCache.enabled) {
     cache = new ResponseCache(store, compression, {
       ...config.responseCache,
-      limits: config.limits,
+      rules: (schema) => [config.limits, costLimit.describe(schema)],
       localCopiesBytes: config.caches.responseCopiesBytes,
     });
     metrics.watchCaches(cache.copies);

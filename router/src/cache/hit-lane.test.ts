@@ -38,7 +38,11 @@ async function startLane(
       return real.encode(holder, encoding);
     },
   };
-  const cache = new ResponseCache(store, compression, { maxEntryBytes: 1024 * 1024, maxTtlSeconds: 300, limits: {} });
+  const cache = new ResponseCache(store, compression, {
+    maxEntryBytes: 1024 * 1024,
+    maxTtlSeconds: 300,
+    rules: () => ({}),
+  });
   const schema = buildSchema("type Query { product(id: Int): Int }");
   cache.serve(schema);
   const http = createHttpServer({ logger, metrics, readiness: async () => {} });

@@ -53,7 +53,7 @@ function responseCache(
   const cache = new ResponseCache(store, createCompression({ enabled: compression, minBytes: 1 }), {
     maxEntryBytes: 1024 * 1024,
     maxTtlSeconds: 300,
-    limits: LIMITS,
+    rules: () => LIMITS,
   });
   cache.serve(SCHEMA);
   // A version of the entry written `ageSeconds` ago, living `ttl` seconds.

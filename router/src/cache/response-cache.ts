@@ -92,10 +92,11 @@ export interface Write {
 /**
  * The schema an entry was made under, in its key: an entry never outlives its schema (a reload that
  * removed a field misses, then is refused by validation), and routers serving different supergraphs
- * through one store never share entries. The query limits are in it too: they decide what may run.
+ * through one store never share entries. `rules` are in it too: what else decides what may run under
+ * it (the query limits, the supergraph's cost directives).
  */
-export function schemaFingerprint(schema: GraphQLSchema, limits: unknown): string {
-  return hash("sha256", `${printSchema(schema)}\u0000${JSON.stringify(limits)}`, "hex").slice(0, 32);
+export function schemaFingerprint(schema: GraphQLSchema, rules: unknown): string {
+  return hash("sha256", `${printSchema(schema)}\u0000${JSON.stringify(rules)}`, "hex").slice(0, 32);
 }
 
 /**
@@ -204,7 +205,8 @@ export class ResponseCache {
     private readonly options: {
       maxEntryBytes: number;
       maxTtlSeconds: number;
-      limits: unknown;
+      /** What decides what may run under a schema, as plain data (see schemaFingerprint). */
+      rules: (schema: GraphQLSchema) => unknown;
       localCopiesBytes?: number;
     },
   ) {
@@ -223,18 +225,14 @@ export class ResponseCache {
   fingerprint(schema: GraphQLSchema): string {
     let fingerprint = this.fingerprints.get(schema);
     if (!fingerprint) {
-      fingerprint = schemaFingerprint(schema, this.options.limits);
+      fingerprint = schemaFingerprint(schema, this.options.rules(schema));
       this.fingerprints.set(schema, fingerprint);
     }
     return fingerprint;
   }
 
-  /**
-   * The router now serves `schema`: lookups find only entries made under it. `rules` is what else of the
-   * supergraph decides what may run and is not in the API schema (its `@listSize` and `@cost`).
-   */
-  serve(schema: GraphQLSchema, rules?: unknown): void {
-    if (rules !== undefined) this.fingerprints.set(schema, schemaFingerprint(schema, [this.options.limits, rules]));
+  /** The router now serves `schema`: lookups find only entries made under it. */
+  serve(schema: GraphQLSchema): void {
     this.current = this.fingerprint(schema);
     this.currentSchema = schema;
   }

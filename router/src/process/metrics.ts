@@ -71,6 +71,12 @@ export function createRouterMetrics(labels: Record<string, string> = {}) {
       help: "Requests answered with the response of an identical operation already executing (single-flight).",
       registers,
     }),
+    operationCost: new Histogram({
+      name: "graphql_operation_cost",
+      help: "Each operation's estimated cost, those LIMIT_COST refuses included (its sum over count: the mean cost).",
+      buckets: [1, 10, 50, 100, 250, 500, 1000, 2500, 5000, 10_000, 50_000, 100_000],
+      registers,
+    }),
     rateLimited: new Counter({
       name: "rate_limit_rejections_total",
       help: "Requests refused with 429 because their client was over its budget.",

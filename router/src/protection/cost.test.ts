@@ -1,7 +1,18 @@
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { composeServices } from "@apollo/composition";
-import { buildSchema, getOperationAST, Kind, parse } from "graphql";
+import { createLogger } from "@supergraph/kit/runtime";
+import {
+  buildSchema,
+  type GraphQLObjectType,
+  getNamedType,
+  getNullableType,
+  getOperationAST,
+  isListType,
+  isObjectType,
+  Kind,
+  parse,
+} from "graphql";
 import { describe, expect, it } from "vitest";
 import { loadConfig } from "../config.ts";
 import { type CostDirectives, costDirectives, createCostLimit, operationCost } from "./cost.ts";
@@ -87,18 +98,44 @@ describe("operationCost", () => {
     const spreads = (next: string) => Array.from({ length: 10 }, () => `...${next}`).join(" ");
     const fragments = Array.from({ length: levels }, (_, level) =>
       level === levels - 1
-        ? `fragment F${level} on Item { id }`
+        ? `fragment F${level} on Item { related { id } }`
         : `fragment F${level} on Item { id ${spreads(`F${level + 1}`)} }`,
     ).join("\n");
-    const started = performance.now();
-    // Fragments that only select scalars cost nothing, however often they are spread; what matters here
-    // is that the walk finishes (10^12 visits without the memo).
-    expect(cost(`{ item(id: "1") { ...F0 } } ${fragments}`)).toBe(1);
-    expect(performance.now() - started).toBeLessThan(1000);
+    // 10^11 spreads of the last fragment, each a list of 5 items: counted, and walked once each (10^12
+    // visits would never finish).
+    expect(cost(`{ item(id: "1") { ...F0 } } ${fragments}`)).toBe(1 + 5 * 10 ** 11);
   });
 
-  it("leaves variables that cannot be coerced to execution's own error", () => {
-    expect(cost(`query Page($n: Int) { items(first: $n) { totalCount } }`, { n: "many" })).toBeNull();
+  it("gives the error of a variable that is null where a directive or an argument needs a value", () => {
+    expect(cost(`query Q($b: Boolean = true) { item(id: "1") @include(if: $b) { id } }`, { b: null })).toMatchObject([
+      { message: 'Argument "if" of non-null type "Boolean!" must not be null.' },
+    ]);
+    expect(cost(`query Q($id: ID = "1") { item(id: $id) { id } }`, { id: null })).toMatchObject([
+      { message: expect.stringContaining('"id" of non-null type "ID!" must not be null') },
+    ]);
+  });
+
+  it("slices a list or a connection without @listSize by its `first` or `last`, as Relay pages are", () => {
+    const paged = buildSchema(`
+      type Query { feed(first: Int, last: Int): FeedConnection! tags(first: Int): [Tag!]! }
+      type FeedConnection { edges: [FeedEdge!]! nodes: [Tag!]! }
+      type FeedEdge { node: Tag! }
+      type Tag { id: ID! }
+    `);
+    const none: CostDirectives = { listSizes: new Map(), weights: new Map() };
+    const costIn = (query: string) => {
+      const document = parse(query);
+      return operationCost(paged, none, document, getOperationAST(document) ?? never(), {}, 10);
+    };
+    expect(costIn(`{ feed(first: 100) { edges { node { id } } } }`)).toBe(1 + 100 * 2);
+    expect(costIn(`{ feed(first: 2, last: 30) { nodes { id } } }`)).toBe(1 + 30);
+    expect(costIn(`{ tags(first: 50) { id } }`)).toBe(50);
+    expect(costIn(`{ feed { edges { node { id } } } }`)).toBe(1 + 10 * 2);
+  });
+
+  it("gives the variables' coercion errors instead of a cost", () => {
+    const result = cost(`query Page($n: Int) { items(first: $n) { totalCount } }`, { n: "many" });
+    expect(result).toMatchObject([{ message: expect.stringContaining('Variable "$n" got invalid value "many"') }]);
   });
 });
 
@@ -161,10 +198,32 @@ describe("the default limit", () => {
   });
 });
 
+describe("the supergraph's lists", () => {
+  it("are each bounded by @listSize, on the field or as a connection's sized field", () => {
+    const root = join(import.meta.dirname, "../../..");
+    const apiSchema = buildSchema(readFileSync(join(root, "router/api-schema.graphql"), "utf8"));
+    const { listSizes } = costDirectives(readFileSync(join(root, "router/supergraph.graphql"), "utf8"));
+    const sized = new Set<string>();
+    for (const [coordinate, listSize] of listSizes) {
+      const [typeName, fieldName] = coordinate.split(".");
+      const field = (apiSchema.getType(typeName ?? "") as GraphQLObjectType | undefined)?.getFields()[fieldName ?? ""];
+      const type = field && getNamedType(field.type).name;
+      for (const name of listSize.sizedFields) sized.add(`${type}.${name}`);
+    }
+    const unbounded = Object.values(apiSchema.getTypeMap())
+      .filter((type) => isObjectType(type) && !type.name.startsWith("__"))
+      .flatMap((type) => Object.values((type as GraphQLObjectType).getFields()).map((field) => ({ type, field })))
+      .filter(({ field }) => isListType(getNullableType(field.type)))
+      .map(({ type, field }) => `${type.name}.${field.name}`)
+      .filter((coordinate) => !listSizes.has(coordinate) && !sized.has(coordinate));
+    expect(unbounded).toEqual([]);
+  });
+});
+
 describe("createCostLimit", () => {
   it("refuses an operation over the limit with its code, and lets one within it run", () => {
     // No supergraph loaded: every list at the default size.
-    const limit = createCostLimit({ limit: 30, defaultListSize: 10 });
+    const limit = createCostLimit({ limit: 30, defaultListSize: 10, logger: createLogger("test", "silent") });
     const check = (query: string) => {
       const document = parse(query);
       return limit.check(schema, document, getOperationAST(document) ?? never(), {});
@@ -173,6 +232,33 @@ describe("createCostLimit", () => {
     const error = check(`{ everything { parts { id } } }`);
     expect(error?.message).toBe("Cost limit of 30 exceeded, found 110.");
     expect(error?.extensions.code).toBe("COST_LIMIT_EXCEEDED");
+    // Variables it cannot coerce are refused as execution refuses them.
+    const document = parse(`query Page($n: Int) { everything { related(first: $n) { id } } }`);
+    const invalid = limit.check(schema, document, getOperationAST(document) ?? never(), { n: "many" });
+    expect(invalid?.extensions.code).toBe("BAD_USER_INPUT");
+    expect(invalid?.message).toMatch(/Variable "\$n" got invalid value "many"/);
+  });
+
+  it("costs an operation with the directives of the schema it was validated against", () => {
+    const limit = createCostLimit({ limit: 5, defaultListSize: 10, logger: createLogger("test", "silent") });
+    const older = buildSchema("type Query { a: [A!] } type A { id: ID! }");
+    const newer = buildSchema("type Query { a: [A!] } type A { id: ID! }");
+    const supergraphWith = (size: number) => {
+      const typeDefs = parse(`
+        extend schema @link(url: "https://specs.apollo.dev/federation/v2.9", import: ["@key", "@listSize"])
+        type Query { a: [A!] @listSize(assumedSize: ${size}) }
+        type A @key(fields: "id") { id: ID! }
+      `);
+      return composeServices([{ name: "a", url: "http://a", typeDefs }]).supergraphSdl ?? never();
+    };
+    limit.update(older, supergraphWith(3));
+    limit.update(newer, supergraphWith(7));
+    const document = parse("{ a { id } }");
+    const operation = getOperationAST(document) ?? never();
+    // Validated before the reload: still costed 3 items; after it, 7.
+    expect(limit.check(older, document, operation, {})).toBeNull();
+    expect(limit.check(newer, document, operation, {})?.message).toBe("Cost limit of 5 exceeded, found 7.");
+    expect(limit.describe(older)).not.toEqual(limit.describe(newer));
   });
 });
 

@@ -1,9 +1,11 @@
 import { COST_VERSIONS, costIdentity, type NamedSchemaElement, Supergraph } from "@apollo/federation-internals";
+import { ErrorCode, type Logger } from "@supergraph/kit/runtime";
 import {
   type DocumentNode,
   type FieldNode,
   type FragmentDefinitionNode,
   GraphQLError,
+  type GraphQLField,
   GraphQLIncludeDirective,
   type GraphQLNamedType,
   type GraphQLSchema,
@@ -62,16 +64,25 @@ export function costDirectives(supergraphSdl: string): CostDirectives {
   return { listSizes, weights };
 }
 
+/** A field without `@listSize` that takes `first` or `last`, read as Relay pages are (see operationCost). */
+function pagedBy(field: GraphQLField<unknown, unknown>, isList: boolean): ListSize | undefined {
+  const slicingArguments = field.args.map((arg) => arg.name).filter((name) => name === "first" || name === "last");
+  if (slicingArguments.length === 0) return undefined;
+  return { slicingArguments, sizedFields: isList ? [] : ["edges", "nodes"] };
+}
+
 /**
- * An operation's estimated cost, as the IBM GraphQL cost spec defines it and Apollo Router's demand
- * control computes it: a field of an object, interface or union type costs 1 and a scalar or enum 0
- * (unless `@cost` says otherwise), a mutation adds 10, and a list multiplies its items' cost by its size:
- * the largest slicing argument given (`first`), else a size its parent's slicing argument gives it
- * (`sizedFields`: a connection's `edges`), else its `assumedSize`, else `defaultListSize`. Hand-written:
- * GraphQL Armor's cost rule knows no schema (it costs every list as one item unless `first` is written in
- * the document), and graphql-query-complexity's estimators cannot see a parent's `sizedFields`.
- * Fragments count every type condition's fields (an upper bound); `@skip`/`@include` are honoured.
- * Null when the variables cannot be coerced (execution refuses them with its own error).
+ * An operation's estimated cost, modelled on the IBM GraphQL cost spec as Apollo Router's demand control
+ * applies it: a field of an object, interface or union type costs 1 and a scalar or enum 0 (unless `@cost`
+ * says otherwise), a mutation adds 10, and a list multiplies its items' cost by its size: the largest
+ * slicing argument given, else a size its parent's slicing argument gives it (`sizedFields`: a
+ * connection's `edges`), else its `assumedSize`, else `defaultListSize`. A field without `@listSize` is
+ * sliced by its `first`/`last`, and sizes its `edges`/`nodes` by them when it is not a list itself (the
+ * Relay convention), so a subgraph that says nothing is still costed by its pages. Fragments count every
+ * type condition's fields (an upper bound); `@skip`/`@include` are honoured.
+ * The variables' errors instead, when they cannot be coerced or leave an argument or a directive that
+ * needs a value with null: execution would refuse them, and costing without them would cost nothing the
+ * fields they slice.
  */
 export function operationCost(
   schema: GraphQLSchema,
@@ -80,9 +91,9 @@ export function operationCost(
   operation: OperationDefinitionNode,
   rawVariables: Readonly<Record<string, unknown>> | null | undefined,
   defaultListSize: number,
-): number | null {
+): number | readonly GraphQLError[] {
   const coerced = getVariableValues(schema, operation.variableDefinitions ?? [], rawVariables ?? {});
-  if (coerced.errors) return null;
+  if (coerced.errors) return coerced.errors;
   const variables = coerced.coerced;
   const fragments = new Map<string, FragmentDefinitionNode>();
   for (const definition of document.definitions) {
@@ -92,6 +103,7 @@ export function operationCost(
   // fragments ten times each over a few levels would be walked ten to the power of the levels.
   const fragmentCosts = new Map<string, number>();
 
+  // Both throw a GraphQLError for a variable that is null where a value is needed (`if: $b`, `b: null`).
   const included = (node: SelectionNode) =>
     !getDirectiveValues(GraphQLSkipDirective, node, variables)?.if &&
     getDirectiveValues(GraphQLIncludeDirective, node, variables)?.if !== false;
@@ -110,20 +122,15 @@ export function operationCost(
     const type = getNamedType(field.type);
     const weight =
       directives.weights.get(coordinate) ?? directives.weights.get(type.name) ?? (isCompositeType(type) ? 1 : 0);
-    let args: Record<string, unknown> = {};
-    try {
-      args = getArgumentValues(field, node, variables);
-    } catch {
-      // An argument execution will refuse: costed without it.
-    }
-    const listSize = directives.listSizes.get(coordinate);
+    const args = getArgumentValues(field, node, variables);
+    const isList = isListType(getNullableType(field.type));
+    const listSize = directives.listSizes.get(coordinate) ?? pagedBy(field, isList);
     const slice = sliced(listSize, args);
     const childSizes = new Map<string, number>();
     const sizeForChildren = slice ?? listSize?.assumedSize;
     if (sizeForChildren !== undefined)
       for (const name of listSize?.sizedFields ?? []) childSizes.set(name, sizeForChildren);
     const children = node.selectionSet ? selectionsCost(type, node.selectionSet.selections, childSizes) : 0;
-    const isList = isListType(getNullableType(field.type));
     const size = isList ? (slice ?? parentSizes.get(field.name) ?? listSize?.assumedSize ?? defaultListSize) : 1;
     return size * (weight + children);
   };
@@ -157,38 +164,71 @@ export function operationCost(
   };
 
   const root = schema.getRootType(operation.operation);
-  if (!root) return null;
-  return (
-    (operation.operation === OperationTypeNode.MUTATION ? 10 : 0) +
-    selectionsCost(root, operation.selectionSet.selections, new Map())
-  );
+  if (!root) return 0; // validation refused it already
+  try {
+    return (
+      (operation.operation === OperationTypeNode.MUTATION ? 10 : 0) +
+      selectionsCost(root, operation.selectionSet.selections, new Map())
+    );
+  } catch (error) {
+    if (error instanceof GraphQLError) return [error];
+    throw error;
+  }
 }
 
 /**
  * The cost limit, following the supergraph the router serves: `update` on every load or reload, `check`
- * for every operation with its variables in place, before anything is planned.
+ * for every operation with its variables in place, before anything is planned, with the directives of
+ * the schema it was validated against.
  */
-export function createCostLimit(options: { limit: number; defaultListSize: number }) {
-  let directives = NONE;
+export function createCostLimit(options: {
+  limit: number;
+  defaultListSize: number;
+  logger: Logger;
+  /** Each cost computed (a metric: what operators calibrate LIMIT_COST with). */
+  onCost?: (cost: number) => void;
+}) {
+  const bySchema = new WeakMap<GraphQLSchema, CostDirectives>();
+  let latest = NONE;
+  const directivesOf = (schema: GraphQLSchema) => bySchema.get(schema) ?? latest;
   return {
-    update(supergraphSdl: string): void {
-      directives = costDirectives(supergraphSdl);
+    update(apiSchema: GraphQLSchema, supergraphSdl: string): void {
+      try {
+        latest = costDirectives(supergraphSdl);
+      } catch (error) {
+        // The gateway loaded this supergraph, so this is unexpected; lists are still costed by their pages.
+        options.logger.error({ err: error }, "cost directives unreadable; costing without them");
+        latest = NONE;
+      }
+      bySchema.set(apiSchema, latest);
     },
 
-    /** The directives in force, as plain data (the response cache keys its entries with them). */
-    rules(): unknown {
+    /** The directives `schema` is costed with, as plain data (the response cache keys its entries with them). */
+    describe(schema: GraphQLSchema): unknown {
+      const directives = directivesOf(schema);
       return [[...directives.listSizes], [...directives.weights]];
     },
 
-    /** The error to answer with, or null when the operation is within the limit. */
+    /**
+     * The error to answer with, or null when the operation is within the limit. Variables that cannot be
+     * coerced are refused here as execution would refuse them (a subscription's are not checked again).
+     */
     check(
       schema: GraphQLSchema,
       document: DocumentNode,
       operation: OperationDefinitionNode,
       variables: Readonly<Record<string, unknown>> | null | undefined,
     ): GraphQLError | null {
-      const cost = operationCost(schema, directives, document, operation, variables, options.defaultListSize);
-      if (cost === null || cost <= options.limit) return null;
+      const cost = operationCost(schema, directivesOf(schema), document, operation, variables, options.defaultListSize);
+      if (typeof cost !== "number") {
+        const [first] = cost;
+        return new GraphQLError(first?.message ?? "Invalid variables.", {
+          nodes: first?.nodes,
+          extensions: { code: ErrorCode.BAD_USER_INPUT },
+        });
+      }
+      options.onCost?.(cost);
+      if (cost <= options.limit) return null;
       return new GraphQLError(`Cost limit of ${options.limit} exceeded, found ${cost}.`, {
         extensions: { code: LimitCode.cost },
       });

@@ -15,8 +15,9 @@ export interface QueryLimits {
   /** Passed to graphql-js's parser (`parseOptions.maxTokens`), which stops reading past it. */
   tokens: number;
   rootFields: number;
-  /** The estimated cost an operation may have (cost.ts), with the list size assumed where the schema gives none. */
+  /** The estimated cost an operation may have (cost.ts). */
   cost: number;
+  /** The size the cost assumes for a list whose schema gives none. */
   listSize: number;
 }
 
