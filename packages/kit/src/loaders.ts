@@ -71,13 +71,13 @@ export function createSliceLoader<K extends SliceKey, T extends { id: string }>(
 ): DataLoader<K, T[], string> {
   return new DataLoader<K, T[], string>(
     async (keys) => {
-      const asked = keys.filter((key) => isUuid(key.id) && (key.after === null || isUuid(key.after)));
+      const asked = keys.filter((key) => isUuid(key.id) && (key.after == null || isUuid(key.after)));
       const rows = asked.length > 0 ? await fetchMany(asked) : [];
       const slices = new Map(asked.map((key): [K, T[]] => [key, []]));
       for (const row of rows) slices.get(asked[row.slice] as K)?.push(row);
       return keys.map((key) => {
         const slice = slices.get(key);
-        if (key.after === null) return slice ?? [];
+        if (key.after == null) return slice ?? [];
         return slice?.[0]?.id === key.after ? slice.slice(1) : unknownAfter();
       });
     },

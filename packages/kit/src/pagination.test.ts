@@ -81,8 +81,11 @@ describe("sliceArgs", () => {
     }
   });
 
-  it("has `after`, null when absent (createSliceLoader checks it as it loads)", () => {
+  it("has `after`, null when absent or empty (as a connection takes it), in lower case (createSliceLoader checks it)", () => {
     expect(sliceArgs({ after: "x" })).toEqual({ first: 20, after: "x" });
     expect(sliceArgs({ first: 3 })).toEqual({ first: 3, after: null });
+    expect(sliceArgs({ after: "" })).toEqual({ first: 20, after: null });
+    const id = "0F0E0D0C-0000-4000-8000-00000000000A";
+    expect(sliceArgs({ after: id }).after).toBe(id.toLowerCase());
   });
 });

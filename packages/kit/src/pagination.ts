@@ -17,14 +17,15 @@ const DEFAULT_PAGE_SIZE = 20;
 /**
  * The slice a list field's `first: Int = 20` and `after: ID` arguments ask for (e.g. `User.posts`): `first`
  * is 1–100 as a connection's page, BAD_USER_INPUT otherwise, and an explicit null means the default (the
- * list stays bounded). `after` is checked as it is loaded (createSliceLoader).
+ * list stays bounded). `after` is checked as it is loaded (createSliceLoader); null or "": from the newest.
  */
 export function sliceArgs(args: { first?: number | null; after?: string | null }): {
   first: number;
   after: string | null;
 } {
   const first = validate(connectionArgs.pick({ first: true }), args).first ?? DEFAULT_PAGE_SIZE;
-  return { first, after: args.after ?? null };
+  // "" as a connection's `after` takes it (from the start); ids compare as Postgres prints them.
+  return { first, after: args.after ? args.after.toLowerCase() : null };
 }
 
 type After<T> = { gt: T } | { lt: T };

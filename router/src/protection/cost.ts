@@ -41,6 +41,9 @@ export interface CostDirectives {
 
 const NONE: CostDirectives = { listSizes: new Map(), weights: new Map() };
 
+/** Raise it when operationCost counts differently: routers sharing Redis then keep their entries apart. */
+const COST_MODEL = 1;
+
 /** The supergraph's `@listSize` and `@cost` applications (the subgraphs' own, which composition keeps). */
 export function costDirectives(supergraphSdl: string): CostDirectives {
   const { schema } = Supergraph.build(supergraphSdl, { validateSupergraph: false });
@@ -179,7 +182,8 @@ export function operationCost(
 /**
  * The cost limit, following the supergraph the router serves: `update` on every load or reload, `check`
  * for every operation with its variables in place, before anything is planned, with the directives of
- * the schema it was validated against.
+ * the schema it was validated against (a schema never registered, such as the subscription service's,
+ * gets those of the latest supergraph, updated in the same callback).
  */
 export function createCostLimit(options: {
   limit: number;
@@ -203,10 +207,10 @@ export function createCostLimit(options: {
       bySchema.set(apiSchema, latest);
     },
 
-    /** The directives `schema` is costed with, as plain data (the response cache keys its entries with them). */
+    /** How `schema` is costed, as plain data (the response cache keys its entries with it). */
     describe(schema: GraphQLSchema): unknown {
       const directives = directivesOf(schema);
-      return [[...directives.listSizes], [...directives.weights]];
+      return [COST_MODEL, [...directives.listSizes], [...directives.weights]];
     },
 
     /**

@@ -26,7 +26,7 @@ const order = Prisma.raw(
 export function newestOrdersByBuyer(db: Db, keys: SliceKey[]) {
   // Without `after`, or with one that is no order, the bound is ('infinity', null): after every row, as a
   // row comparison stops at its first unequal column. An `OR k.after IS NULL` instead would keep Postgres
-  // from seeking to the bound in the index: each slice would read every order before it.
+  // from starting at the bound's created_at in the index: each slice would read every order before it.
   return db.$queryRaw<Array<Order & { slice: number }>>`
     SELECT (k.n - 1)::int AS slice, ${order}
     FROM unnest(${keys.map((key) => key.id)}::uuid[], ${keys.map((key) => key.first)}::int[],

@@ -25,7 +25,7 @@ const post = Prisma.raw(
 
 // Without `after`, or with one that is no post, a slice's bound is ('infinity', null): after every row, as
 // a row comparison stops at its first unequal column. An `OR k.after IS NULL` instead would keep Postgres
-// from seeking to the bound in an index: each slice would read every post before it.
+// from starting at the bound's created_at in an index: each slice would read every post before it.
 
 /**
  * Each author's newest `first` posts (published ones only unless `drafts`), or the `first` after the post

@@ -4,7 +4,7 @@ import { Counter, Gauge } from "prom-client";
 import type { UsersConfig } from "../config.ts";
 import { dummyHash } from "../rules/passwords.ts";
 import { HashSlots, NoHashSlotError } from "./hash-slots.ts";
-import { createLoginLimits, type LoginAttempt, LoginThrottledError } from "./login-limits.ts";
+import { createLoginLimits, LoginThrottledError } from "./login-limits.ts";
 
 type Operation = "signUp" | "logIn";
 
