@@ -67,7 +67,7 @@ describe("the typed SDK against the real router", () => {
       orders: async (first?: number, after?: string) => ids((await me.myOrders({ first, after })).me?.orders),
       "my posts": async (first?: number, after?: string) => ids((await me.myPosts({ first, after })).me?.posts),
       "the product's posts": async (first?: number, after?: string) =>
-        ids((await client.product({ id: lamp.id, first, after })).product?.posts),
+        ids((await client.product({ id: lamp.id, postsFirst: first, postsAfter: after })).product?.posts),
     };
     for (const [name, read] of Object.entries(lists)) {
       const all = await read();

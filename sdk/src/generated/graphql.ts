@@ -167,8 +167,8 @@ export type ProductFieldsFragment = { id: string, sku: string, name: string, des
 
 export type ProductQueryVariables = Exact<{
   id: string;
-  first?: number | null | undefined;
-  after?: string | null | undefined;
+  postsFirst?: number | null | undefined;
+  postsAfter?: string | null | undefined;
 }>;
 
 
@@ -645,10 +645,10 @@ export const PostPublishedDocumentString = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<PostPublishedSubscription, PostPublishedSubscriptionVariables>;
 export const ProductDocumentString = new TypedDocumentString(`
-    query Product($id: ID!, $first: Int, $after: ID) {
+    query Product($id: ID!, $postsFirst: Int, $postsAfter: ID) {
   product(id: $id) {
     ...ProductFields
-    posts(first: $first, after: $after) {
+    posts(first: $postsFirst, after: $postsAfter) {
       id
       title
       author {
