@@ -6,10 +6,8 @@ import { portVariable } from "@supergraph/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, loadConfig, startOrdersSubgraph } from "../index.ts";
 
-// Security review: User.orders returned every order of the user, unbounded. It now returns the newest
-// `first` (1–100, default 20). A later review: the orders past the newest 100 could no longer be read;
-// `after` continues the list. The subgraph runs over HTTP on a database of its own; the router's calls are
-// made as it makes them (`_entities`).
+// User.orders is bounded (the newest `first`, 1–100, default 20) and read further with `after`. The
+// subgraph runs over HTTP on a database of its own, called as the router calls it (`_entities`).
 
 let orders: RunningSubgraph<Db>;
 let drop: () => Promise<void>;

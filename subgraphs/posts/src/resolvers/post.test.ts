@@ -6,10 +6,9 @@ import { portVariable } from "@supergraph/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, loadConfig, startPostsSubgraph } from "../index.ts";
 
-// Security review: User.posts and Product.posts returned every row, so nesting them made answers grow
-// with the square of the data. They now return the newest `first` (1–100, default 20). A later review: the
-// posts past the newest 100 could no longer be read; `after` continues a list. The subgraph runs over HTTP
-// on a database of its own; the router's calls are made as it makes them (`_entities`).
+// User.posts and Product.posts are bounded (the newest `first`, 1–100, default 20), so nesting them cannot
+// grow an answer with the square of the data, and read further with `after`. The subgraph runs over HTTP
+// on a database of its own, called as the router calls it (`_entities`).
 
 let posts: RunningSubgraph<Db>;
 let drop: () => Promise<void>;

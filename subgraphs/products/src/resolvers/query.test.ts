@@ -6,9 +6,8 @@ import { portVariable } from "@supergraph/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Db, loadConfig, startProductsSubgraph } from "../index.ts";
 
-// Security review: existingProductIds answered as many ids as it was given, unbounded and without
-// @listSize. It now takes at most 100. The subgraph runs over HTTP on a database of its own, called as the
-// posts service calls it.
+// existingProductIds is bounded as its @listSize says: at most 100 ids. The subgraph runs over HTTP on a
+// database of its own, called as the posts service calls it.
 
 let products: RunningSubgraph<Db>;
 let drop: () => Promise<void>;
