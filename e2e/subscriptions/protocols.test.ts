@@ -44,9 +44,10 @@ const clients: Client[] = [];
 afterAll(async () => {
   for (const client of clients) await client.dispose();
 });
-function wsClient(connectionParams: Record<string, unknown> = {}): Client {
+/** A WebSocket client of the main router, or of `to`. */
+function wsClient(connectionParams: Record<string, unknown> = {}, to?: Router): Client {
   const client = createWsClient({
-    url: wsUrl,
+    url: to ? to.url.replace(/^http/, "ws") : wsUrl,
     webSocketImpl: WebSocket,
     connectionParams,
     retryAttempts: 0,
@@ -55,6 +56,18 @@ function wsClient(connectionParams: Record<string, unknown> = {}): Client {
   clients.push(client);
   return client;
 }
+
+/** A subscription POSTed as an event stream, to the main router or to `to`. */
+const postStream = (body: unknown, options: { to?: Router; authorization?: string } = {}) =>
+  fetch((options.to ?? router).url, {
+    method: "POST",
+    headers: {
+      "content-type": "application/json",
+      accept: "text/event-stream",
+      ...(options.authorization ? { authorization: options.authorization } : {}),
+    },
+    body: JSON.stringify(body),
+  });
 
 /** Publishes ticks until the first result arrives (a subscription is live once its subgraph subscribed). */
 async function firstResult<T>(next: Promise<IteratorResult<T>>, publish: () => void): Promise<T> {
@@ -311,14 +324,7 @@ describe("the router's rate limit", () => {
   afterAll(() => limited?.close());
 
   it("is spent by every subscription a client starts, over WebSocket as by a query", async () => {
-    const client = createWsClient({
-      url: limited.url.replace(/^http/, "ws"),
-      webSocketImpl: WebSocket,
-      connectionParams: { authorization: tokenFor("erin") },
-      retryAttempts: 0,
-      lazy: true,
-    });
-    clients.push(client);
+    const client = wsClient({ authorization: tokenFor("erin") }, limited);
     const open = [
       client.iterate({ query: "subscription { ticks { n } }" }),
       client.iterate({ query: "subscription { ticks { n } }" }),
@@ -359,21 +365,11 @@ describe("the cost limit, for subscriptions as for queries", () => {
   it("refuses a subscription over the limit with its code, over WebSocket and over HTTP", async () => {
     // ticks (an object: 1) + item (another: 1)
     const query = "subscription { ticks { n item { name } } }";
-    const client = createWsClient({
-      url: strict.url.replace(/^http/, "ws"),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: true,
-    });
-    clients.push(client);
+    const client = wsClient({}, strict);
     await expect(client.iterate({ query }).next()).rejects.toMatchObject([
       { message: "Cost limit of 1 exceeded, found 2.", extensions: { code: "COST_LIMIT_EXCEEDED" } },
     ]);
-    const response = await fetch(strict.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream" },
-      body: JSON.stringify({ query }),
-    });
+    const response = await postStream({ query }, { to: strict });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: "COST_LIMIT_EXCEEDED" } }] });
     const within = client.iterate({ query: "subscription { ticks { n } }" });
@@ -389,53 +385,36 @@ describe("the cost limit, for subscriptions as for queries", () => {
       query: "subscription S($b: Boolean!) { ticks { n item @include(if: $b) { name } } }",
       variables: { b: "yes" },
     };
-    const client = createWsClient({
-      url: strict.url.replace(/^http/, "ws"),
-      webSocketImpl: WebSocket,
-      retryAttempts: 0,
-      lazy: true,
-    });
-    clients.push(client);
+    const client = wsClient({}, strict);
     await expect(client.iterate(request).next()).rejects.toMatchObject([
       {
         message: expect.stringContaining('Variable "$b" got invalid value "yes"'),
         extensions: { code: "BAD_USER_INPUT" },
       },
     ]);
-    const response = await fetch(strict.url, {
-      method: "POST",
-      headers: { "content-type": "application/json", accept: "text/event-stream" },
-      body: JSON.stringify(request),
-    });
+    const response = await postStream(request, { to: strict });
     expect(response.status).toBe(400);
     expect(await response.json()).toMatchObject({ errors: [{ extensions: { code: "BAD_USER_INPUT" } }] });
   });
 });
 
 describe("an event stream's refusals, as a query's", () => {
-  const stream = (body: unknown, authorization?: string) =>
-    fetch(router.url, {
-      method: "POST",
-      headers: {
-        "content-type": "application/json",
-        accept: "text/event-stream",
-        ...(authorization ? { authorization } : {}),
-      },
-      body: JSON.stringify(body),
-    });
   const errorsOf = async (response: Response) =>
     ((await response.json()) as { errors: { message: string; extensions: Record<string, unknown> }[] }).errors;
 
   it("answers parameters that are not one operation's with 400 BAD_REQUEST (a batch, variables that are not a map)", async () => {
     for (const body of [[{ query: "{ __typename }" }], { query: "subscription { ticks { n } }", variables: [1] }]) {
-      const response = await stream(body);
+      const response = await postStream(body);
       expect(response.status, JSON.stringify(body)).toBe(400);
       expect((await errorsOf(response))[0]?.extensions).toEqual({ code: "BAD_REQUEST" });
     }
   });
 
   it("refuses a forged token with its code, and nothing meant for the router only", async () => {
-    const response = await stream({ query: "subscription { ticks { n } }" }, "Bearer forged.token.here");
+    const response = await postStream(
+      { query: "subscription { ticks { n } }" },
+      { authorization: "Bearer forged.token.here" },
+    );
     expect(response.status).toBe(401);
     expect((await errorsOf(response))[0]?.extensions).toEqual({ code: "UNAUTHENTICATED" });
   });
