@@ -163,6 +163,69 @@ describe("placing an order", () => {
   });
 });
 
+describe("what one buyer's open orders may hold (MAX_OPEN_ORDERS 10, MAX_OPEN_QUANTITY 100)", () => {
+  const ADVANCE = `mutation Advance($id: ID!) { advanceOrder(id: $id, status: SHIPPED) { id status } }`;
+  const one = (productId: string) => [{ productId, quantity: 1 }];
+
+  it("refuses an 11th order waiting to ship with CONFLICT, taking no stock; cancelling or shipping one frees its place", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 100 });
+    const ids: string[] = [];
+    for (let n = 0; n < 10; n++) {
+      const placed = await place(buyer, one(product.id));
+      expect(placed.errors).toBeUndefined();
+      ids.push(placed.data?.placeOrder.id as string);
+    }
+    const refused = await place(buyer, one(product.id));
+    expect(refused.status).toBe(409);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", openOrders: 10, limit: 10 });
+    expect(await stockOf(stack, product.id)).toBe(90);
+    expect(await ordersOf(buyer.id)).toBe(10);
+
+    await stack.gql(CANCEL, { id: ids[0] }, { token: buyer.token });
+    expect((await place(buyer, one(product.id))).data?.placeOrder.status).toBe("PLACED");
+    const shipped = await stack.gql(ADVANCE, { id: ids[1] }, { token: admin.token });
+    expect(shipped.data).toEqual({ advanceOrder: { id: ids[1], status: "SHIPPED" } });
+    expect((await place(buyer, one(product.id))).data?.placeOrder.status).toBe("PLACED");
+    expect((await place(buyer, one(product.id))).errors?.[0]?.extensions?.code).toBe("CONFLICT");
+    // Another buyer is not held back by this one's orders.
+    expect((await place(await signUp(stack), one(product.id))).data?.placeOrder.status).toBe("PLACED");
+  });
+
+  it("refuses more than 100 of one product across open orders with CONFLICT, naming it", async () => {
+    const buyer = await signUp(stack);
+    const scarce = await createProduct(stack, admin, { stock: 500 });
+    const other = await createProduct(stack, admin, { stock: 500 });
+    expect((await place(buyer, [{ productId: scarce.id, quantity: 60 }])).errors).toBeUndefined();
+    const refused = await place(buyer, [
+      { productId: other.id, quantity: 5 },
+      { productId: scarce.id, quantity: 41 },
+    ]);
+    expect(refused.status).toBe(409);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: "CONFLICT",
+      productId: scarce.id,
+      held: 60,
+      requested: 41,
+      limit: 100,
+    });
+    expect([await stockOf(stack, scarce.id), await stockOf(stack, other.id)]).toEqual([440, 500]);
+    expect((await place(buyer, [{ productId: scarce.id, quantity: 40 }])).errors).toBeUndefined();
+    expect(await stockOf(stack, scarce.id)).toBe(400);
+  });
+
+  it("counts one buyer's concurrent orders one after another: of 16 at once exactly 10 are placed, and only theirs take stock", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 100 });
+    const results = await Promise.all(Array.from({ length: 16 }, () => place(buyer, one(product.id))));
+    const codes = results.map((result) => result.errors?.[0]?.extensions?.code ?? result.data?.placeOrder.status);
+    expect(codes.filter((code) => code === "PLACED")).toHaveLength(10);
+    expect(codes.filter((code) => code === "CONFLICT")).toHaveLength(6);
+    expect(await stockOf(stack, product.id)).toBe(90);
+    expect(await stack.orders.db.orderItem.count({ where: { productId: product.id } })).toBe(10);
+  });
+});
+
 describe("cancelling an order", () => {
   it("puts the stock back exactly once, however often it is cancelled", async () => {
     const buyer = await signUp(stack);

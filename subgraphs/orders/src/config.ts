@@ -2,6 +2,7 @@ import { checkedTogether, parseConfig } from "@supergraph/kit/runtime";
 import { loadSubgraphConfig, type SubgraphConfig } from "@supergraph/kit/subgraph";
 import { defaultPort, defaultUrl } from "@supergraph/registry";
 import { z } from "zod";
+import type { OpenOrderLimits } from "./rules/open-orders.ts";
 
 export const env = z.object({
   /** The products subgraph, called directly (not through the router) to reserve and release stock. */
@@ -9,12 +10,18 @@ export const env = z.object({
   /** Each stock call's timeout; a timed-out reservation is retried (it is idempotent). */
   STOCK_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   STOCK_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(3),
+  /** A buyer's orders waiting to ship (PLACED) at once: more is CONFLICT, so one account cannot hold the stock. */
+  MAX_OPEN_ORDERS: z.coerce.number().int().positive().default(10),
+  /** Units of one product a buyer's open orders may hold together (one line holds at most 100). */
+  MAX_OPEN_QUANTITY: z.coerce.number().int().positive().default(100),
 });
 
 export interface OrdersConfig extends SubgraphConfig {
   productsUrl: string;
   stockTimeoutMs: number;
   stockAttempts: number;
+  /** What one buyer's open orders may hold at once (see rules/place-order.ts). */
+  openOrders: OpenOrderLimits;
 }
 
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): OrdersConfig {
@@ -27,5 +34,6 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): OrdersConfi
     productsUrl: raw.PRODUCTS_URL,
     stockTimeoutMs: raw.STOCK_TIMEOUT_MS,
     stockAttempts: raw.STOCK_ATTEMPTS,
+    openOrders: { maxOrders: raw.MAX_OPEN_ORDERS, maxQuantity: raw.MAX_OPEN_QUANTITY },
   };
 }

@@ -33,7 +33,9 @@ export type Mutation = {
   cancelOrder: Order;
   /**
    * Signed-in users. Takes the stock of every line at once, or none: an unknown product fails with
-   * NOT_FOUND and too little stock with INSUFFICIENT_STOCK, and then nothing changes.
+   * NOT_FOUND and too little stock with INSUFFICIENT_STOCK, and then nothing changes. A buyer's orders
+   * waiting to ship (PLACED) may number at most 10 and hold at most 100 of any one product together
+   * (the defaults): past either, CONFLICT.
    */
   placeOrder: Order;
 };

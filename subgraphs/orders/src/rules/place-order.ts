@@ -5,15 +5,23 @@ import type { StockClient } from "../clients/stock.ts";
 import type { Db } from "../data/db.ts";
 import type { Events } from "../events/index.ts";
 import type { Order, OrderItem } from "../generated/prisma/client.ts";
+import { checkOpenOrders, lockBuyer, type OpenOrderLimits } from "./open-orders.ts";
+
+// A buyer's concurrent orders queue on their lock: give them time rather than Prisma's defaults (2 s to
+// get a connection, 5 s to finish), as products' stock transactions do.
+const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 20_000 };
 
 export type OrderWithItems = Order & { items: OrderItem[] };
 
 /**
  * Places an order: a two-step saga across two databases, products' stock and our orders.
  *
+ *   0. Refuse it if the buyer's open orders would pass their limits (checkOpenOrders), before any stock
+ *      is touched.
  *   1. Reserve the stock in the products subgraph (all lines or none, keyed by a fresh order id), which
  *      also returns the prices to snapshot.
- *   2. Save the order and its items here, in one transaction.
+ *   2. Save the order and its items here, in one transaction, under the buyer's lock, where the limits
+ *      are checked again (a concurrent order of the same buyer may have been saved since step 0).
  *
  * What happens on each failure:
  *   - products refuses (NOT_FOUND, INSUFFICIENT_STOCK, …): its transaction took nothing and there is
@@ -23,16 +31,25 @@ export type OrderWithItems = Order & { items: OrderItem[] };
  *     whether one landed, so we release that order id (compensation; a release that arrives before a
  *     late reservation makes products refuse the reservation) and answer SERVICE_UNAVAILABLE.
  *   - saving the order fails after stock was reserved: the reservation is released (compensation) and
- *     the error is reported as internal. Nothing is left half-done: no order, no stock taken.
+ *     the error is reported (CONFLICT for a limit, internal otherwise). Nothing is left half-done: no order, no stock taken.
  *   - the compensating release itself fails: nothing more can be done in this request. The failure is
  *     logged with the order id (`stock release failed`) so the stock can be put back by retrying the
  *     release, which is idempotent.
  */
 export async function placeOrder(
-  deps: { db: Db; stock: StockClient; logger: Logger; events: Events; requestId?: string },
+  deps: {
+    db: Db;
+    stock: StockClient;
+    logger: Logger;
+    events: Events;
+    config: { openOrders: OpenOrderLimits };
+    requestId?: string;
+  },
   viewer: Viewer,
   lines: Array<{ productId: string; quantity: number }>,
 ): Promise<OrderWithItems> {
+  const limits = deps.config.openOrders;
+  await checkOpenOrders(deps.db, limits, viewer.userId, lines);
   const orderId = randomUUID();
   const callOptions = { viewer, requestId: deps.requestId };
 
@@ -68,15 +85,19 @@ export async function placeOrder(
     unitPriceCents: priceOf.get(line.productId) ?? 0,
   }));
   try {
-    const order = await deps.db.order.create({
-      data: {
-        id: orderId,
-        buyerId: viewer.userId,
-        totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
-        items: { create: items },
-      },
-      include: { items: { orderBy: { position: "asc" } } },
-    });
+    const order = await deps.db.$transaction(async (tx) => {
+      await lockBuyer(tx, viewer.userId);
+      await checkOpenOrders(tx, limits, viewer.userId, lines);
+      return tx.order.create({
+        data: {
+          id: orderId,
+          buyerId: viewer.userId,
+          totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
+          items: { create: items },
+        },
+        include: { items: { orderBy: { position: "asc" } } },
+      });
+    }, TRANSACTION_OPTIONS);
     // After the order's transaction has committed: a failed one is never announced.
     deps.events.publish("orderUpdated", { id: order.id, buyerId: order.buyerId });
     return order;
