@@ -190,4 +190,45 @@ describe("post pagination", () => {
     }
     expect(seen).toEqual([...created].reverse());
   });
+
+  it("walks one product's published posts with posts(productId:), on past a post deleted or unpublished since", async () => {
+    const product = await createProduct(stack, admin);
+    const elsewhere = await createProduct(stack, admin);
+    const about: string[] = [];
+    for (let index = 0; index < 6; index++)
+      about.push((await createPost(author, { title: `A${index}`, published: true, productIds: [product.id] })).id);
+    await createPost(author, { title: "draft", productIds: [product.id] });
+    await createPost(author, { title: "other", published: true, productIds: [elsewhere.id] });
+    type Page = {
+      posts: {
+        totalCount: number;
+        edges: Array<{ node: { id: string } }>;
+        pageInfo: { hasNextPage: boolean; endCursor: string };
+      };
+    };
+    const page = async (after: string | null) => {
+      const result = await stack.gql<Page>(
+        `query($after: String, $productId: ID) { posts(first: 2, after: $after, productId: $productId) { totalCount edges { node { id } } pageInfo { hasNextPage endCursor } } }`,
+        { after, productId: product.id },
+        { token: reader.token },
+      );
+      expect(result.errors).toBeUndefined();
+      return result.data?.posts as Page["posts"];
+    };
+    const newestFirst = [...about].reverse();
+    const first = await page(null);
+    expect(first.totalCount).toBe(6);
+    expect(first.edges.map((edge) => edge.node.id)).toEqual(newestFirst.slice(0, 2));
+    // The page's last post is deleted, and the next one's is unpublished: each next page still goes on.
+    await stack.gql(DELETE, { id: newestFirst[1] }, { token: author.token });
+    const second = await page(first.pageInfo.endCursor);
+    expect(second.edges.map((edge) => edge.node.id)).toEqual(newestFirst.slice(2, 4));
+    await stack.gql(UPDATE, { id: newestFirst[3], input: { published: false } }, { token: author.token });
+    const third = await page(second.pageInfo.endCursor);
+    expect(third.edges.map((edge) => edge.node.id)).toEqual(newestFirst.slice(4, 6));
+    expect(third.pageInfo.hasNextPage).toBe(false);
+
+    const none = await stack.gql<Page>(`{ posts(productId: "lamp") { totalCount edges { node { id } } } }`);
+    expect(none.data?.posts).toEqual({ totalCount: 0, edges: [] });
+  });
 });

@@ -100,8 +100,8 @@ export type Product = {
    * Published posts about this product: the newest `first` (1–100, default 20), after the post `after` if
    * given. To read further, pass the id of the last post of a slice as `after`; an `after` that is not a
    * published post about this product (another's, a draft, one unpublished or deleted since) is
-   * BAD_USER_INPUT. Null when the posts subgraph is unavailable, with an error naming it; the product's other
-   * fields stay.
+   * BAD_USER_INPUT (`Query.posts(productId:)` pages the same posts by cursors, which outlive their post).
+   * Null when the posts subgraph is unavailable, with an error naming it; the product's other fields stay.
    */
   posts?: Maybe<Array<Post>>;
 };
@@ -118,7 +118,9 @@ export type Query = {
   post?: Maybe<Post>;
   /**
    * Posts, newest first. Published posts only, unless the reader is an admin, or asks for their own
-   * (`authorId` = their id), in which case drafts are included.
+   * (`authorId` = their id), in which case drafts are included. `authorId` keeps one author's posts,
+   * `productId` the posts about one product. Its cursors hold a position, not a post: a page read after the
+   * post it ended with was deleted or unpublished goes on where it was.
    */
   posts: PostConnection;
 };
@@ -133,6 +135,7 @@ export type QueryPostsArgs = {
   after?: InputMaybe<Scalars['String']['input']>;
   authorId?: InputMaybe<Scalars['ID']['input']>;
   first?: InputMaybe<Scalars['Int']['input']>;
+  productId?: InputMaybe<Scalars['ID']['input']>;
 };
 
 export type Subscription = {
@@ -163,8 +166,9 @@ export type User = {
    * This user's posts: the newest `first` (1–100, default 20), after the post `after` if given; drafts only
    * for the author themselves and admins. To read further, pass the id of the last post of a slice as
    * `after`; an `after` that is not one of the posts this list shows the reader (another author's, a draft
-   * they may not see, one deleted since) is BAD_USER_INPUT. Null when the posts subgraph is unavailable, with
-   * an error naming it; the user's other fields stay.
+   * they may not see, one deleted since) is BAD_USER_INPUT (`Query.posts(authorId:)` pages them by cursors,
+   * which outlive their post). Null when the posts subgraph is unavailable, with an error naming it; the
+   * user's other fields stay.
    */
   posts?: Maybe<Array<Post>>;
 };

@@ -6,6 +6,7 @@ import { canRead, privateIf } from "../rules/visibility.ts";
 
 const postsArgs = connectionArgs.extend({
   authorId: z.string().nullish(),
+  productId: z.string().nullish(),
 });
 
 export const Query = {
@@ -16,12 +17,14 @@ export const Query = {
   },
 
   async posts(_, args, { db, viewer }, info) {
-    const { authorId, ...page } = validate(postsArgs, args);
-    if (authorId && !isUuid(authorId)) return emptyConnection();
+    const { authorId, productId, ...page } = validate(postsArgs, args);
+    // An id that is no id names no author or product: no posts, as for an unknown one.
+    if ((authorId && !isUuid(authorId)) || (productId && !isUuid(productId))) return emptyConnection();
     const includeDrafts = viewer !== null && (viewer.role === "ADMIN" || viewer.userId === authorId);
     privateIf(info, includeDrafts);
     const filter: Prisma.PostWhereInput = {
       ...(authorId ? { authorId } : {}),
+      ...(productId ? { products: { some: { productId } } } : {}),
       ...(includeDrafts ? {} : { published: true }),
     };
     return keysetConnection(page, "desc", {
