@@ -71,6 +71,9 @@ export const testEnv = (extra: Record<string, string> = {}): NodeJS.ProcessEnv =
   PASSWORD_HASH_QUEUE_LENGTH: "64",
   // Every test signs its users up from one address (the router's, 127.0.0.1).
   SIGNUP_MAX_PER_IP_PER_HOUR: "1000000",
+  // Some tests have one buyer place an order every 100 ms until a subscription is live (orders.test.ts
+  // sets the default back to test it).
+  MAX_OPEN_ORDERS: "1000",
   ...extra,
 });
 

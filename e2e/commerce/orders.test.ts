@@ -1,10 +1,15 @@
+import { realPostgresAvailable } from "@supergraph/db/testing";
+import { urlVariable } from "@supergraph/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, type SignedIn, type Stack, signUp, signUpAdmin, startStack, stockOf } from "../harness.ts";
+import { createProduct, gql, type SignedIn, type Stack, signUp, signUpAdmin, startStack, stockOf } from "../harness.ts";
 
+// A replica of orders shares its database, which the embedded Postgres cannot (one process).
+const realPostgres = await realPostgresAvailable();
 let stack: Stack;
 let admin: SignedIn;
 beforeAll(async () => {
-  stack = await startStack();
+  // The default (testEnv raises it for the other suites).
+  stack = await startStack({ env: { MAX_OPEN_ORDERS: "10" } });
   admin = await signUpAdmin(stack);
 });
 afterAll(() => stack?.close());
@@ -178,7 +183,12 @@ describe("what one buyer's open orders may hold (MAX_OPEN_ORDERS 10, MAX_OPEN_QU
     }
     const refused = await place(buyer, one(product.id));
     expect(refused.status).toBe(409);
-    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", openOrders: 10, limit: 10 });
+    expect(refused.errors?.[0]?.extensions).toMatchObject({
+      code: "CONFLICT",
+      reason: "OPEN_ORDERS",
+      openOrders: 10,
+      limit: 10,
+    });
     expect(await stockOf(stack, product.id)).toBe(90);
     expect(await ordersOf(buyer.id)).toBe(10);
 
@@ -204,26 +214,80 @@ describe("what one buyer's open orders may hold (MAX_OPEN_ORDERS 10, MAX_OPEN_QU
     expect(refused.status).toBe(409);
     expect(refused.errors?.[0]?.extensions).toMatchObject({
       code: "CONFLICT",
+      reason: "OPEN_QUANTITY",
       productId: scarce.id,
       held: 60,
       requested: 41,
       limit: 100,
     });
     expect([await stockOf(stack, scarce.id), await stockOf(stack, other.id)]).toEqual([440, 500]);
-    expect((await place(buyer, [{ productId: scarce.id, quantity: 40 }])).errors).toBeUndefined();
+    const forty = await place(buyer, [{ productId: scarce.id, quantity: 40 }]);
+    expect(forty.errors).toBeUndefined();
     expect(await stockOf(stack, scarce.id)).toBe(400);
+    expect((await place(buyer, [{ productId: scarce.id, quantity: 1 }])).errors?.[0]?.extensions?.code).toBe(
+      "CONFLICT",
+    );
+    // A cancelled order's units no longer count, nor a shipped one's.
+    await stack.gql(CANCEL, { id: forty.data?.placeOrder.id }, { token: buyer.token });
+    const thirty = await place(buyer, [{ productId: scarce.id, quantity: 30 }]);
+    expect(thirty.errors).toBeUndefined();
+    await stack.gql(ADVANCE, { id: thirty.data?.placeOrder.id }, { token: admin.token });
+    expect((await place(buyer, [{ productId: scarce.id, quantity: 40 }])).errors).toBeUndefined();
+    expect(await stockOf(stack, scarce.id)).toBe(370);
   });
 
-  it("counts one buyer's concurrent orders one after another: of 16 at once exactly 10 are placed, and only theirs take stock", async () => {
+  it("counts concurrent orders of one product together: of 5 orders of 30 at once, 3 are placed", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 500 });
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () => place(buyer, [{ productId: product.id, quantity: 30 }])),
+    );
+    const codes = results.map((result) => result.errors?.[0]?.extensions?.reason ?? result.data?.placeOrder.status);
+    expect(codes.sort()).toEqual(["OPEN_QUANTITY", "OPEN_QUANTITY", "PLACED", "PLACED", "PLACED"]);
+    expect(await stockOf(stack, product.id)).toBe(410);
+  });
+
+  it("places one buyer's orders one at a time, at most 5 in flight: of 20 at once the rest are refused with RATE_LIMITED", async () => {
     const buyer = await signUp(stack);
     const product = await createProduct(stack, admin, { stock: 100 });
-    const results = await Promise.all(Array.from({ length: 16 }, () => place(buyer, one(product.id))));
+    const results = await Promise.all(Array.from({ length: 20 }, () => place(buyer, one(product.id))));
     const codes = results.map((result) => result.errors?.[0]?.extensions?.code ?? result.data?.placeOrder.status);
-    expect(codes.filter((code) => code === "PLACED")).toHaveLength(10);
-    expect(codes.filter((code) => code === "CONFLICT")).toHaveLength(6);
-    expect(await stockOf(stack, product.id)).toBe(90);
-    expect(await stack.orders.db.orderItem.count({ where: { productId: product.id } })).toBe(10);
+    const placed = codes.filter((code) => code === "PLACED").length;
+    expect(placed).toBeGreaterThanOrEqual(5);
+    expect(codes.filter((code) => code === "RATE_LIMITED").length).toBeGreaterThan(0);
+    expect(codes.filter((code) => !["PLACED", "RATE_LIMITED", "CONFLICT"].includes(String(code)))).toEqual([]);
+    for (const result of results.filter((result) => result.errors?.[0]?.extensions?.code === "RATE_LIMITED"))
+      expect(result.errors?.[0]?.extensions?.retryAfterSeconds).toBe(1);
+    expect(await stockOf(stack, product.id)).toBe(100 - placed);
+    expect(await ordersOf(buyer.id)).toBe(placed);
   });
+
+  it.skipIf(!realPostgres)(
+    "counts one buyer's orders at two replicas one after another: with 6 open, of 5 + 5 at once exactly 4 are placed, and only theirs take stock",
+    async () => {
+      const replica = await stack.startReplica("orders");
+      const second = await stack.startRouter({ [urlVariable("orders")]: replica.url });
+      try {
+        const buyer = await signUp(stack);
+        const product = await createProduct(stack, admin, { stock: 100 });
+        for (let n = 0; n < 6; n++) expect((await place(buyer, one(product.id))).errors).toBeUndefined();
+        const viaSecond = () =>
+          gql<Placed>(second.url, PLACE, { input: { items: one(product.id) } }, { token: buyer.token });
+        const results = await Promise.all([
+          ...Array.from({ length: 5 }, () => place(buyer, one(product.id))),
+          ...Array.from({ length: 5 }, viaSecond),
+        ]);
+        const codes = results.map((result) => result.errors?.[0]?.extensions?.code ?? result.data?.placeOrder.status);
+        expect(codes.filter((code) => code === "PLACED")).toHaveLength(4);
+        expect(codes.filter((code) => code === "CONFLICT")).toHaveLength(6);
+        expect(await stockOf(stack, product.id)).toBe(90);
+        expect(await stack.orders.db.orderItem.count({ where: { productId: product.id } })).toBe(10);
+      } finally {
+        await second.close();
+        await replica.close();
+      }
+    },
+  );
 });
 
 describe("cancelling an order", () => {

@@ -20,7 +20,7 @@ export const SERVICE_ENV = {
   PASSWORD_HASH_COST: "12",
   // The load signs its users up from one address.
   SIGNUP_MAX_PER_IP_PER_HOUR: "1000000",
-  // One customer places all of the mix's orders, hundreds in a run, and never ships them.
+  // Each of the mix's buyers places dozens of orders in a run, and never ships them.
   MAX_OPEN_ORDERS: "1000000",
   MAX_OPEN_QUANTITY: "1000000000",
   JWT_SECRET: "b".repeat(40),

@@ -5,6 +5,7 @@ import type { OrdersConfig } from "./config.ts";
 import type { Db } from "./data/db.ts";
 import type { Events } from "./events/index.ts";
 import { createLoaders, type Loaders } from "./loaders/index.ts";
+import type { BuyerQueue } from "./rules/open-orders.ts";
 
 /** What a request's context is made from: made once per process (see index.ts). */
 export interface Deps {
@@ -13,6 +14,8 @@ export interface Deps {
   stock: StockClient;
   logger: Logger;
   events: Events;
+  /** Each buyer's orders, placed one at a time in this process (see rules/open-orders.ts). */
+  placing: BuyerQueue;
 }
 
 export interface Context extends Deps, InvalidationContext {

@@ -14,6 +14,7 @@ import { createDb, type Db, prismaProject } from "./data/db.ts";
 import { seed } from "./data/seed.ts";
 import type { Events, OrderEvents } from "./events/index.ts";
 import { resolvers } from "./resolvers/index.ts";
+import { createBuyerQueue } from "./rules/open-orders.ts";
 
 export { loadConfig, type OrdersConfig } from "./config.ts";
 export type { Db } from "./data/db.ts";
@@ -23,6 +24,7 @@ export const typeDefs = loadSchemaFile(import.meta.url);
 /** Everything needed to run the orders subgraph with this config (see kit's startSubgraph). */
 export function ordersSubgraph(config: OrdersConfig, logger?: Logger): SubgraphSpec<Db, Context, Events> {
   const stock = createStockClient(config);
+  const placing = createBuyerQueue();
   return {
     name: "orders",
     config,
@@ -33,7 +35,8 @@ export function ordersSubgraph(config: OrdersConfig, logger?: Logger): SubgraphS
     createDb,
     seed,
     services: (_metrics, log) => createEventBus<OrderEvents>({ ...config.events, logger: log }),
-    context: (db, identity, log, events) => createContext({ db, config, stock, logger: log, events }, identity),
+    context: (db, identity, log, events) =>
+      createContext({ db, config, stock, logger: log, events, placing }, identity),
   };
 }
 

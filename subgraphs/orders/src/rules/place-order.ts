@@ -5,23 +5,19 @@ import type { StockClient } from "../clients/stock.ts";
 import type { Db } from "../data/db.ts";
 import type { Events } from "../events/index.ts";
 import type { Order, OrderItem } from "../generated/prisma/client.ts";
-import { checkOpenOrders, lockBuyer, type OpenOrderLimits } from "./open-orders.ts";
-
-// A buyer's concurrent orders queue on their lock: give them time rather than Prisma's defaults (2 s to
-// get a connection, 5 s to finish), as products' stock transactions do.
-const TRANSACTION_OPTIONS = { maxWait: 15_000, timeout: 20_000 };
+import { type BuyerQueue, checkOpenOrders, type OpenOrderLimits, saveWithinLimits } from "./open-orders.ts";
 
 export type OrderWithItems = Order & { items: OrderItem[] };
 
 /**
  * Places an order: a two-step saga across two databases, products' stock and our orders.
  *
- *   0. Refuse it if the buyer's open orders would pass their limits (checkOpenOrders), before any stock
- *      is touched.
+ *   0. Wait for the buyer's orders before it in this process (createBuyerQueue), then refuse it if the
+ *      buyer's open orders would pass their limits (checkOpenOrders), before any stock is touched.
  *   1. Reserve the stock in the products subgraph (all lines or none, keyed by a fresh order id), which
  *      also returns the prices to snapshot.
- *   2. Save the order and its items here, in one transaction, under the buyer's lock, where the limits
- *      are checked again (a concurrent order of the same buyer may have been saved since step 0).
+ *   2. Save the order and its items here, in one transaction, under the buyer's lock, if the limits still
+ *      hold (saveWithinLimits: an order of the same buyer placed by another replica may have been saved since).
  *
  * What happens on each failure:
  *   - products refuses (NOT_FOUND, INSUFFICIENT_STOCK, …): its transaction took nothing and there is
@@ -43,8 +39,17 @@ export async function placeOrder(
     logger: Logger;
     events: Events;
     config: { openOrders: OpenOrderLimits };
+    placing: BuyerQueue;
     requestId?: string;
   },
+  viewer: Viewer,
+  lines: Array<{ productId: string; quantity: number }>,
+): Promise<OrderWithItems> {
+  return deps.placing(viewer.userId, () => placeNow(deps, viewer, lines));
+}
+
+async function placeNow(
+  deps: Parameters<typeof placeOrder>[0],
   viewer: Viewer,
   lines: Array<{ productId: string; quantity: number }>,
 ): Promise<OrderWithItems> {
@@ -85,19 +90,12 @@ export async function placeOrder(
     unitPriceCents: priceOf.get(line.productId) ?? 0,
   }));
   try {
-    const order = await deps.db.$transaction(async (tx) => {
-      await lockBuyer(tx, viewer.userId);
-      await checkOpenOrders(tx, limits, viewer.userId, lines);
-      return tx.order.create({
-        data: {
-          id: orderId,
-          buyerId: viewer.userId,
-          totalCents: items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0),
-          items: { create: items },
-        },
-        include: { items: { orderBy: { position: "asc" } } },
-      });
-    }, TRANSACTION_OPTIONS);
+    const order = await saveWithinLimits(deps.db, limits, { id: orderId, buyerId: viewer.userId, items });
+    if (!order) {
+      // Another replica saved an order of this buyer since the first check: say which limit.
+      await checkOpenOrders(deps.db, limits, viewer.userId, lines);
+      throw appError(ErrorCode.CONFLICT, "Your orders waiting to ship changed meanwhile: try again.");
+    }
     // After the order's transaction has committed: a failed one is never announced.
     deps.events.publish("orderUpdated", { id: order.id, buyerId: order.buyerId });
     return order;
