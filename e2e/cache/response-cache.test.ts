@@ -249,6 +249,35 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       expect(deleted.after).toEqual({ post: null });
       expect((await productPosts()).data).toEqual({ product: { posts: [] } });
     });
+
+    it("updatePost linking a post to a product, and unlinking it, for a cached posts(productId:) page", async () => {
+      const [product, other] = await Promise.all([createProduct(stack, admin), createProduct(stack, admin)]);
+      const postId = (
+        await stack.gql<{ createPost: { id: string } }>(
+          `mutation($input: CreatePostInput!) { createPost(input: $input) { id } }`,
+          { input: { title: "Linked later", body: "…", published: true, productIds: [other.id] } },
+          { token: customer.token },
+        )
+      ).data?.createPost.id;
+      const page = () =>
+        stack.gql<{ posts: { totalCount: number; edges: Array<{ node: { id: string } }> } }>(
+          `query($id: ID) { posts(first: 5, productId: $id) { totalCount edges { node { id } } } }`,
+          { id: product.id },
+        );
+      const relink = (productIds: string[]) => () =>
+        stack.gql(
+          `mutation($id: ID!, $productIds: [ID!]) { updatePost(id: $id, input: { productIds: $productIds }) { id } }`,
+          { id: postId, productIds },
+          { token: customer.token },
+        );
+      const linked = await readChangeRead(page, relink([other.id, product.id]));
+      expect(linked).toEqual({
+        before: { posts: { totalCount: 0, edges: [] } },
+        after: { posts: { totalCount: 1, edges: [{ node: { id: postId } }] } },
+      });
+      const unlinked = await readChangeRead(page, relink([other.id]));
+      expect(unlinked.after).toEqual({ posts: { totalCount: 0, edges: [] } });
+    });
   });
 
   it("purges writes that bypassed the graph through the internal port's invalidation endpoint, with the shared key only", async () => {

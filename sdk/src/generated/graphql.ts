@@ -121,6 +121,7 @@ export type PostsQueryVariables = Exact<{
   first?: number | null | undefined;
   after?: string | null | undefined;
   authorId?: string | null | undefined;
+  productId?: string | null | undefined;
 }>;
 
 
@@ -515,8 +516,8 @@ export const PostDocumentString = new TypedDocumentString(`
   }
 }`) as unknown as TypedDocumentString<PostQuery, PostQueryVariables>;
 export const PostsDocumentString = new TypedDocumentString(`
-    query Posts($first: Int, $after: String, $authorId: ID) {
-  posts(first: $first, after: $after, authorId: $authorId) {
+    query Posts($first: Int, $after: String, $authorId: ID, $productId: ID) {
+  posts(first: $first, after: $after, authorId: $authorId, productId: $productId) {
     totalCount
     edges {
       cursor

@@ -100,7 +100,8 @@ export type Product = {
    * Published posts about this product: the newest `first` (1–100, default 20), after the post `after` if
    * given. To read further, pass the id of the last post of a slice as `after`; an `after` that is not a
    * published post about this product (another's, a draft, one unpublished or deleted since) is
-   * BAD_USER_INPUT (`Query.posts(productId:)` pages the same posts by cursors, which outlive their post).
+   * BAD_USER_INPUT (`Query.posts(productId:)` pages them by cursors, which outlive their post; for admins
+   * it includes drafts).
    * Null when the posts subgraph is unavailable, with an error naming it; the product's other fields stay.
    */
   posts?: Maybe<Array<Post>>;
