@@ -111,17 +111,17 @@ export async function saveWithinLimits(
   return row ? { ...row, items: items.map((item) => ({ orderId: id, ...item })) } : null;
 }
 
+export type BuyerQueue = <T>(buyerId: string, place: () => Promise<T>) => Promise<T>;
+
 /** A buyer's orders in flight in one process at once; more are refused (RATE_LIMITED) rather than queued. */
 const MAX_IN_FLIGHT = 5;
 
 /**
  * Places each buyer's orders one after another in this process (async-lock, keyed by buyer), so that the
  * first check of the limits sees the orders before it: a burst of one buyer's orders reserves no stock past
- * them, and never holds database connections waiting on the buyer's lock. The lock stays for the orders of
+ * them, and does not hold database connections waiting on the buyer's lock. That lock is for the orders of
  * one buyer that reach several replicas at once.
  */
-export type BuyerQueue = <T>(buyerId: string, place: () => Promise<T>) => Promise<T>;
-
 export function createBuyerQueue(): BuyerQueue {
   const lock = new AsyncLock({ maxPending: MAX_IN_FLIGHT });
   const inFlight = new Map<string, number>();
