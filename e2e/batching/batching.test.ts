@@ -177,6 +177,29 @@ describe("batched requests", () => {
     }
   });
 
+  it("applies the cost limit to a batch as a whole: operations that fit alone but not together are refused", async () => {
+    // 100 products with their posts' authors: 1 + 100 × (1 + 20 × 2) = 4,101, under the limit of 5,000 alone.
+    // Each under an alias of its own: distinct operations, neither cached nor coalesced with another.
+    const costly = (alias: string) => ({
+      query: `{ ${alias}: products(first: 100) { edges { node { id posts { author { name } } } } } }`,
+    });
+    const cheap = { query: `{ products(first: 1) { totalCount } }` };
+    const router = await stack.startRouter();
+    try {
+      const alone = await batch(router.url, [costly("alone")]);
+      expect(alone.body[0]?.errors).toBeUndefined();
+      const twice = await batch(router.url, [costly("a"), costly("b"), cheap], { accept: "application/json" });
+      expect(twice.status).toBe(200);
+      const codes = twice.body.map((result) => result.errors?.[0]?.extensions?.code ?? "ok");
+      expect(codes.slice(0, 2).sort()).toEqual(["COST_LIMIT_EXCEEDED", "ok"]);
+      expect(codes[2]).toBe("ok");
+      const refused = twice.body.find((result) => result.errors)?.errors?.[0]?.message;
+      expect(refused).toContain("exceeded by this batch");
+    } finally {
+      await router.close();
+    }
+  });
+
   it("refuses a batch over MAX_BATCH_SIZE, and an empty one, with 400 BAD_REQUEST in the negotiated media type", async () => {
     const router = await stack.startRouter({ MAX_BATCH_SIZE: "2" });
     try {

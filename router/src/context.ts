@@ -12,6 +12,7 @@ import {
 import type { FastifyRequest } from "fastify";
 import { GraphQLError } from "graphql";
 import { type CacheState, newCacheState } from "./cache/state.ts";
+import { type BatchCost, batchOf } from "./http/batching.ts";
 import type { RouterMetrics } from "./process/metrics.ts";
 import type { RateLimitDecision, RateLimiter } from "./protection/rate-limit.ts";
 import type { Revocations } from "./protection/revocations.ts";
@@ -28,6 +29,8 @@ export interface RouterContext {
   execution: { operationType?: "query" | "mutation" | "subscription" };
   /** The client's address (`request.ip`), signed into the internal token for the users subgraph's log-in limits. */
   clientIp?: string;
+  /** The batch this operation came in, if any: what its operations have cost so far (see http/batching.ts). */
+  batch?: BatchCost;
 }
 
 /**
@@ -105,6 +108,7 @@ export function createContextFactory(deps: {
       cache: handoff?.cache ?? newCacheState(),
       execution: {},
       clientIp: request.ip,
+      batch: batchOf(request),
     };
   };
 }

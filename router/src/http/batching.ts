@@ -5,7 +5,8 @@ import { EMPTY_OPERATION } from "./well-formed.ts";
 /**
  * Operation batching (Apollo's `BatchHttpLink`): a POST whose JSON body is an array of operations, answered
  * with an array of their results, in order. Each operation takes the path it would take sent alone (rate
- * limit, cache lookup, coalescing, Apollo Server), run by `answer` on a request of its own.
+ * limit, cache lookup, coalescing, Apollo Server), run by `answer` on a request of its own; only the cost
+ * limit counts them together (BatchCost).
  *
  * Not Apollo Server's `allowBatchedHttpRequests`: it executes the operations inside Apollo Server, past the
  * router's cache lookup, coalescing and per-operation rate limit.
@@ -57,8 +58,9 @@ export function createBatching(options: {
       operations: object[],
       contentType: string,
     ): Promise<unknown> {
+      const spent: BatchCost = { cost: 0 };
       const results = await Promise.all(
-        operations.map((operation) => options.answer(operationRequest(request, operation, contentType))),
+        operations.map((operation) => options.answer(operationRequest(request, operation, contentType, spent))),
       );
       // The request's timeout has answered it meanwhile.
       if (reply.sent) return reply;
@@ -71,12 +73,33 @@ export function createBatching(options: {
 }
 
 /**
+ * What the operations of one batch have cost so far: the cost limit applies to a batch as a whole (each
+ * operation's result is in the one response), so ten operations just under it cannot answer ten times the
+ * bytes the limit allows.
+ */
+export interface BatchCost {
+  cost: number;
+}
+
+const BATCH = Symbol("batch");
+
+/** The batch a request's operation belongs to (its cost so far); undefined for a request of one operation. */
+export const batchOf = (request: FastifyRequest): BatchCost | undefined =>
+  (request as FastifyRequest & { [BATCH]?: BatchCost })[BATCH];
+
+/**
  * One operation of a batch as a request of its own: the batch's request with this body, and an Accept of
  * the batch's media type (a result in an array cannot be a multipart stream).
  */
-function operationRequest(request: FastifyRequest, body: object, contentType: string): FastifyRequest {
+function operationRequest(
+  request: FastifyRequest,
+  body: object,
+  contentType: string,
+  batch: BatchCost,
+): FastifyRequest {
   return Object.create(request, {
     body: { value: body, enumerable: true },
     headers: { value: { ...request.headers, accept: contentType }, enumerable: true },
+    [BATCH]: { value: batch },
   }) as FastifyRequest;
 }

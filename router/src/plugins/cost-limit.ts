@@ -3,13 +3,17 @@ import { GraphQLError } from "graphql";
 import type { RouterContext } from "../context.ts";
 import type { CostLimit } from "../protection/cost.ts";
 
-/** The cost limit with the request's variables in place, before anything is planned (see protection/cost.ts). */
+/**
+ * The cost limit with the request's variables in place, before anything is planned (see protection/cost.ts);
+ * for an operation of a batch, with what the batch's other operations cost.
+ */
 export function useCostLimit(costLimit: CostLimit): ApolloServerPlugin<RouterContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operation, request }) {
-          const error = operation && costLimit.check(schema, document, operation, request.variables);
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
+          const error =
+            operation && costLimit.check(schema, document, operation, request.variables, contextValue.batch);
           // A limit's refusal is a 400, as validation's are (Apollo Server answers 500 to what this hook throws otherwise).
           if (error)
             throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });

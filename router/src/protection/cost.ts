@@ -222,6 +222,8 @@ export function createCostLimit(options: {
       document: DocumentNode,
       operation: OperationDefinitionNode,
       variables: Readonly<Record<string, unknown>> | null | undefined,
+      /** The operation's batch: what its operations have cost so far, this one's added when it may run. */
+      batch?: { cost: number },
     ): GraphQLError | null {
       const cost = operationCost(schema, directivesOf(schema), document, operation, variables, options.defaultListSize);
       if (typeof cost !== "number") {
@@ -232,10 +234,17 @@ export function createCostLimit(options: {
         });
       }
       options.onCost?.(cost);
-      if (cost <= options.limit) return null;
-      return new GraphQLError(`Cost limit of ${options.limit} exceeded, found ${cost}.`, {
-        extensions: { code: LimitCode.cost },
-      });
+      const total = (batch?.cost ?? 0) + cost;
+      if (total <= options.limit) {
+        if (batch) batch.cost = total;
+        return null;
+      }
+      return new GraphQLError(
+        total === cost
+          ? `Cost limit of ${options.limit} exceeded, found ${cost}.`
+          : `Cost limit of ${options.limit} exceeded by this batch: this operation costs ${cost}, its operations before it ${total - cost}.`,
+        { extensions: { code: LimitCode.cost } },
+      );
     },
   };
 }
