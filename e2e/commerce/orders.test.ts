@@ -1,7 +1,17 @@
 import { realPostgresAvailable } from "@supergraph/db/testing";
 import { urlVariable } from "@supergraph/registry";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createProduct, gql, type SignedIn, type Stack, signUp, signUpAdmin, startStack, stockOf } from "../harness.ts";
+import {
+  createProduct,
+  gql,
+  type SignedIn,
+  type Stack,
+  signUp,
+  signUpAdmin,
+  startStack,
+  stockOf,
+  untilHit,
+} from "../harness.ts";
 
 // A replica of orders shares its database, which the embedded Postgres cannot (one process).
 const realPostgres = await realPostgresAvailable();
@@ -144,6 +154,38 @@ describe("placing an order", () => {
     });
     expect(await stockOf(stack, plenty.id)).toBe(10);
     expect(await stockOf(stack, scarce.id)).toBe(2);
+    expect(await ordersOf(buyer.id)).toBe(0);
+  });
+
+  it("reads a product id in upper case as the same id: lines merged, limits counted, the cached stock fresh", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 500 });
+    const upper = product.id.toUpperCase();
+    const stock = () =>
+      stack.gql<{ product: { stock: number } }>(`query($id: ID!) { product(id: $id) { stock } }`, { id: product.id });
+    expect(await untilHit(async () => (await stock()).headers.get("x-cache"))).toBe("HIT");
+    const placed = await place(buyer, [
+      { productId: product.id, quantity: 2 },
+      { productId: upper, quantity: 3 },
+    ]);
+    expect(placed.errors).toBeUndefined();
+    expect(placed.data?.placeOrder.items).toEqual([expect.objectContaining({ quantity: 5 })]);
+    const after = await stock();
+    expect(after.headers.get("x-cache")).toBe("MISS");
+    expect(after.data).toEqual({ product: { stock: 495 } });
+    // What the buyer holds is counted whatever the case: 95 more is one too many.
+    const refused = await place(buyer, [{ productId: upper, quantity: 96 }]);
+    expect(refused.errors?.[0]?.extensions).toMatchObject({ code: "CONFLICT", reason: "OPEN_QUANTITY", held: 5 });
+    expect(await stockOf(stack, product.id)).toBe(495);
+  });
+
+  it("refuses an order whose total passes what an Int holds with BAD_USER_INPUT, taking no stock", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { priceCents: 100_000_000, stock: 50 });
+    const result = await place(buyer, [{ productId: product.id, quantity: 22 }]);
+    expect(result.status).toBe(400);
+    expect(result.errors?.[0]?.extensions).toMatchObject({ code: "BAD_USER_INPUT", field: "input.items" });
+    expect(await stockOf(stack, product.id)).toBe(50);
     expect(await ordersOf(buyer.id)).toBe(0);
   });
 

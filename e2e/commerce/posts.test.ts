@@ -228,7 +228,18 @@ describe("post pagination", () => {
     expect(third.edges.map((edge) => edge.node.id)).toEqual(newestFirst.slice(4, 6));
     expect(third.pageInfo.hasNextPage).toBe(false);
 
-    const none = await stack.gql<Page>(`{ posts(productId: "lamp") { totalCount edges { node { id } } } }`);
-    expect(none.data?.posts).toEqual({ totalCount: 0, edges: [] });
+    for (const id of ["lamp", ""]) {
+      const none = await stack.gql<Page>(
+        `query($id: ID) { posts(productId: $id) { totalCount edges { node { id } } } }`,
+        {
+          id,
+        },
+      );
+      expect(none.data?.posts).toEqual({ totalCount: 0, edges: [] });
+    }
+    const upper = await stack.gql<Page>(`query($id: ID) { posts(first: 1, productId: $id) { totalCount } }`, {
+      id: product.id.toUpperCase(),
+    });
+    expect(upper.data?.posts.totalCount).toBe(4);
   });
 });

@@ -16,10 +16,11 @@ export function createByIdLoader<T extends { id: string }>(
   fetchMany: (ids: string[]) => Promise<T[]>,
 ): DataLoader<string, T | null> {
   return new DataLoader<string, T | null>(async (ids) => {
-    const valid = ids.filter(isUuid);
+    // A UUID's letters may come in either case (Postgres reads both); rows carry them in lower case.
+    const valid = ids.filter(isUuid).map((id) => id.toLowerCase());
     const rows = valid.length > 0 ? await fetchMany([...new Set(valid)]) : [];
     const byId = new Map(rows.map((row) => [row.id, row]));
-    return ids.map((id) => byId.get(id) ?? null);
+    return ids.map((id) => byId.get(id.toLowerCase()) ?? null);
   });
 }
 

@@ -19,7 +19,11 @@ export const MAX_QUANTITY = 100;
 const placeOrderInput = z.object({
   items: z
     .array(
-      z.object({ productId: z.uuid("must be a product id"), quantity: z.number().int().min(1, "must be at least 1") }),
+      z.object({
+        // In lower case, as the database gives ids back: lines are merged and cache tags named by it.
+        productId: z.uuid("must be a product id").transform((id) => id.toLowerCase()),
+        quantity: z.number().int().min(1, "must be at least 1"),
+      }),
     )
     .min(1, "an order needs at least one line")
     .max(MAX_LINES, `at most ${MAX_LINES} lines`)

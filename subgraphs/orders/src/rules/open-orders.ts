@@ -65,6 +65,7 @@ export async function checkOpenOrders(
 export interface NewOrder {
   id: string;
   buyerId: string;
+  totalCents: number;
   items: Array<{ productId: string; quantity: number; position: number; unitPriceCents: number }>;
 }
 
@@ -81,15 +82,14 @@ export async function saveWithinLimits(
   limits: OpenOrderLimits,
   order: NewOrder,
 ): Promise<(Order & { items: OrderItem[] }) | null> {
-  const { id, buyerId, items } = order;
+  const { id, buyerId, totalCents, items } = order;
   const products = items.map((item) => item.productId);
   const quantities = items.map((item) => item.quantity);
-  const total = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
   const [, saved] = await db.$transaction([
     db.$executeRaw`SELECT pg_advisory_xact_lock(hashtextextended(${buyerId}, 0))`,
     db.$queryRaw<Order[]>`
       INSERT INTO orders (id, buyer_id, total_cents)
-      SELECT ${id}::uuid, ${buyerId}::uuid, ${total}
+      SELECT ${id}::uuid, ${buyerId}::uuid, ${totalCents}
       WHERE (SELECT count(*) FROM orders WHERE buyer_id = ${buyerId}::uuid AND status = 'PLACED') < ${limits.maxOrders}
         AND NOT EXISTS (
           SELECT 1 FROM unnest(${products}::uuid[], ${quantities}::int[]) AS l(product_id, quantity)

@@ -1,11 +1,13 @@
 import { randomUUID } from "node:crypto";
 import { appError, ErrorCode, type Logger, type Viewer } from "@supergraph/kit/runtime";
-import { ServiceUnreachableError } from "@supergraph/kit/subgraph";
+import { badUserInput, ServiceUnreachableError } from "@supergraph/kit/subgraph";
 import type { StockClient } from "../clients/stock.ts";
 import type { Db } from "../data/db.ts";
 import type { Events } from "../events/index.ts";
 import type { Order, OrderItem } from "../generated/prisma/client.ts";
 import { type BuyerQueue, checkOpenOrders, type OpenOrderLimits, saveWithinLimits } from "./open-orders.ts";
+
+const MAX_TOTAL_CENTS = 2 ** 31 - 1;
 
 export type OrderWithItems = Order & { items: OrderItem[] };
 
@@ -89,8 +91,16 @@ async function placeNow(
     position,
     unitPriceCents: priceOf.get(line.productId) ?? 0,
   }));
+  const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
   try {
-    const order = await saveWithinLimits(deps.db, limits, { id: orderId, buyerId: viewer.userId, items });
+    // An Int, in GraphQL and in the database.
+    if (totalCents > MAX_TOTAL_CENTS) {
+      throw badUserInput(
+        `The order's total, ${totalCents} cents, is more than one order may hold (${MAX_TOTAL_CENTS}): split it.`,
+        "input.items",
+      );
+    }
+    const order = await saveWithinLimits(deps.db, limits, { id: orderId, buyerId: viewer.userId, totalCents, items });
     if (!order) {
       // Another replica saved an order of this buyer since the first check: say which limit.
       await checkOpenOrders(deps.db, limits, viewer.userId, lines);

@@ -17,7 +17,9 @@ const body = z.string().max(20_000, "must be at most 20000 characters");
 const productIds = z
   .array(z.string())
   .max(20, "at most 20 products")
-  .transform((ids) => [...new Set(ids)]);
+  // In lower case, as the database gives ids back (a UUID may come in either case): links are unique by it,
+  // and postPublished's events are keyed by it.
+  .transform((ids) => [...new Set(ids.map((id) => id.toLowerCase()))]);
 
 const createInput = z.object({
   title,

@@ -6,7 +6,8 @@ export const Subscription = {
   postPublished: {
     async *subscribe(_parent, { productId }, { db, events }) {
       if (!isUuid(productId)) throw badUserInput("productId must be a product id.", "productId");
-      for await (const event of events.subscribe("postPublished", productId)) {
+      // Events are keyed by the id in lower case (see createPost).
+      for await (const event of events.subscribe("postPublished", productId.toLowerCase())) {
         // A post unpublished (or deleted) before its event went out is not sent.
         if (event && (await db.post.count({ where: { id: event.id, published: true } })) > 0) yield event;
       }

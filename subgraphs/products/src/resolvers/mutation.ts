@@ -40,7 +40,13 @@ function isPrismaError(error: unknown, code: string): boolean {
 }
 
 const stockLines = z
-  .array(z.object({ productId: z.uuid(), quantity: z.number().int().min(1).max(10_000) }))
+  // Ids in lower case, as the database gives them back: productUpdated's events are keyed by them.
+  .array(
+    z.object({
+      productId: z.uuid().transform((id) => id.toLowerCase()),
+      quantity: z.number().int().min(1).max(10_000),
+    }),
+  )
   .min(1)
   .max(100)
   .refine((lines) => new Set(lines.map((line) => line.productId)).size === lines.length, "duplicate productId");

@@ -9,7 +9,8 @@ export const Subscription = {
       // Refused at the start rather than silent forever.
       if (!(await db.product.findFirst({ where: { id, deletedAt: null }, select: { id: true } })))
         throw notFound("Product", id);
-      yield* events.subscribe("productUpdated", id);
+      // Events are keyed by the id as the database gives it, in lower case.
+      yield* events.subscribe("productUpdated", id.toLowerCase());
     },
     // Read when delivered (a subscription's context lives as long as it does): the product as it is now.
     resolve: (event: { id: string }, _args: unknown, { db }: Pick<Context, "db">) =>
