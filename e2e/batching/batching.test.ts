@@ -133,21 +133,25 @@ describe("batched requests", () => {
     expect(next.body[0]?.data).toEqual({ product: { id: product.id, name: "Repriced In Batch", priceCents: 777 } });
   });
 
-  it("executes identical operations of a batch once (coalescing), as if sent alone at the same time", async () => {
+  it("executes identical operations of a batch each, never coalesced (each is costed: the cost limit sums the batch)", async () => {
     const router = await stack.startRouter();
     try {
-      const product = await createProduct(stack, admin, { name: "Coalesced In Batch" });
-      const before = await graphqlRequestCount(stack.products.url);
+      const product = await createProduct(stack, admin, { name: "Twice In Batch" });
       const { body } = await batch(router.url, [
         { query: PRODUCT, variables: { id: product.id } },
         { query: PRODUCT, variables: { id: product.id } },
       ]);
       expect(body).toEqual([
-        { data: { product: { id: product.id, name: "Coalesced In Batch", priceCents: 1000 } } },
-        { data: { product: { id: product.id, name: "Coalesced In Batch", priceCents: 1000 } } },
+        { data: { product: { id: product.id, name: "Twice In Batch", priceCents: 1000 } } },
+        { data: { product: { id: product.id, name: "Twice In Batch", priceCents: 1000 } } },
       ]);
-      expect(await graphqlRequestCount(stack.products.url)).toBe(before + 1);
-      expect(await metricTotal(router.internalUrl, "coalesced_requests_total")).toBe(1);
+      expect(await metricTotal(router.internalUrl, "coalesced_requests_total")).toBe(0);
+
+      // Copies of an operation that fits the limit alone: one runs, the others are refused.
+      const costly = { query: `{ products(first: 100) { edges { node { id posts { author { name } } } } } }` };
+      const copies = await batch(router.url, Array(3).fill(costly), { accept: "application/json" });
+      const codes = copies.body.map((result) => result.errors?.[0]?.extensions?.code ?? "ok");
+      expect(codes.sort()).toEqual(["COST_LIMIT_EXCEEDED", "COST_LIMIT_EXCEEDED", "ok"]);
     } finally {
       await router.close();
     }

@@ -5,8 +5,9 @@ import { EMPTY_OPERATION } from "./well-formed.ts";
 /**
  * Operation batching (Apollo's `BatchHttpLink`): a POST whose JSON body is an array of operations, answered
  * with an array of their results, in order. Each operation takes the path it would take sent alone (rate
- * limit, cache lookup, coalescing, Apollo Server), run by `answer` on a request of its own; only the cost
- * limit counts them together (BatchCost).
+ * limit, cache lookup, Apollo Server), run by `answer` on a request of its own; only the cost limit counts
+ * them together (BatchCost), and none waits on an identical operation in flight (coalescing) to share its
+ * answer, as that would not be costed.
  *
  * Not Apollo Server's `allowBatchedHttpRequests`: it executes the operations inside Apollo Server, past the
  * router's cache lookup, coalescing and per-operation rate limit.

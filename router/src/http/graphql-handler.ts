@@ -131,7 +131,7 @@ function withResolvedQuery(search: string, parsed: unknown): string {
  * 4. Apollo Server (the gateway, plugins, response cache), as @as-integrations/fastify would call it; the
  *    status of its answer as the GraphQL-over-HTTP spec gives it for the media type (specStatus).
  *
- * A batch (a JSON array body) takes these steps once per operation (batching.ts).
+ * A batch (a JSON array body) takes these steps once per operation (batching.ts), but for coalescing.
  */
 export function createGraphQLHandler(options: GraphQLHandlerOptions) {
   const inflight = new Map<string, Promise<SharedResponse | null>>();
@@ -291,7 +291,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         ? request.body
         : null;
     const operation = body ? coalescingKey(body) : getKey(request);
-    if (!options.coalesce || operation === null) return fromApollo(await execute(request, async () => context));
+    // An operation of a batch executes as its own: a waiter would skip the cost limit, which sums the batch's.
+    if (!options.coalesce || operation === null || context.batch)
+      return fromApollo(await execute(request, async () => context));
     // The Accept header too: the leader's response carries the Content-Type chosen from it.
     const key = `${context.viewer ? `user:${context.viewer.userId}:${context.viewer.role}` : "anonymous"}\u0000${request.headers.accept ?? ""}\u0000${operation}`;
     const leader = inflight.get(key);

@@ -13,7 +13,15 @@ export function useCostLimit(costLimit: CostLimit): ApolloServerPlugin<RouterCon
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue }) {
           const error =
-            operation && costLimit.check(schema, document, operation, request.variables, contextValue.batch);
+            operation &&
+            costLimit.check(
+              schema,
+              document,
+              operation,
+              request.variables,
+              // A subscription in a batch is refused (operation-resolution.ts): it spends nothing of it.
+              operation.operation === "subscription" ? undefined : contextValue.batch,
+            );
           // A limit's refusal is a 400, as validation's are (Apollo Server answers 500 to what this hook throws otherwise).
           if (error)
             throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
