@@ -165,7 +165,11 @@ it("an admin's disableUser refuses the user's tokens at once on every replica; n
     e: user.email,
   });
   expect(logIn.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-  // The admin's own token is untouched.
+  // The admin's own token is untouched; an admin cannot disable themselves (the only one would lock
+  // administration out).
+  expect((await meOn(replica.url, admin.token)).data).toEqual({ me: { id: admin.id } });
+  const self = await stack.gql(DISABLE, { id: admin.id }, { token: admin.token });
+  expect(self.errors?.[0]?.extensions?.code).toBe("CONFLICT");
   expect((await meOn(replica.url, admin.token)).data).toEqual({ me: { id: admin.id } });
 });
 

@@ -183,12 +183,15 @@ describe("subscriptions through the router", () => {
     expect(await codeOf("subscription { myTicks { n } }")).toBe("UNAUTHENTICATED");
   });
 
-  it("closes a connection whose token is refused, with 4403", async () => {
+  it.each([
+    ["a token that is refused", "Bearer not-a-token"],
+    ["credentials that are not a string", 5],
+  ])("closes a connection with %s, with 4403 (never read as anonymous)", async (_label, authorization) => {
     const closed = new Promise<number>((resolve) => {
       const client = createWsClient({
         url: wsUrl,
         webSocketImpl: WebSocket,
-        connectionParams: { authorization: "Bearer not-a-token" },
+        connectionParams: { authorization },
         retryAttempts: 0,
         lazy: false,
         onNonLazyError: () => {},

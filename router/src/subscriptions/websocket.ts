@@ -75,12 +75,11 @@ export function serveWebSocketSubscriptions(options: WebSocketOptions): { close(
       onConnect: (context) => {
         const params = context.connectionParams ?? {};
         const authorization = params.authorization ?? params.Authorization;
+        // Credentials that are not a string are refused, as a malformed header is: never read as anonymous.
+        if (authorization != null && typeof authorization !== "string") return false;
         let token: VerifiedToken | null;
         try {
-          token = identify(
-            { authorization: typeof authorization === "string" ? authorization : undefined },
-            options.jwt,
-          );
+          token = identify({ authorization: authorization ?? undefined }, options.jwt);
         } catch {
           return false;
         }

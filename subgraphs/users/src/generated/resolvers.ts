@@ -37,7 +37,8 @@ export type Mutation = {
   deleteMe: Scalars['Boolean']['output'];
   /**
    * Admins only. The account can no longer log in or refresh, its sessions end, and every token of it is
-   * refused at once. NOT_FOUND for an unknown id; disabling again changes nothing.
+   * refused at once. NOT_FOUND for an unknown id; disabling again changes nothing; an admin's own account is
+   * CONFLICT (closing it is deleteMe).
    */
   disableUser: User;
   logIn: AuthPayload;

@@ -90,9 +90,11 @@ export const Mutation = {
   },
 
   async disableUser(_, args, context) {
-    requireAdmin(context.viewer);
+    const admin = requireAdmin(context.viewer);
     const user = await context.loaders.userById.load(args.id);
     if (!user) throw notFound("User", args.id);
+    // The only admin would lock everyone out of administration; closing one's own account is deleteMe.
+    if (user.id === admin.userId) throw appError(ErrorCode.CONFLICT, "An admin cannot disable their own account.");
     const disabled = user.disabledAt
       ? user
       : await context.db.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } });
