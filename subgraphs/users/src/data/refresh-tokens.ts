@@ -45,8 +45,10 @@ export async function rotate(db: Db, token: string, ttlSeconds: number): Promise
     await endSession(db, found.familyId);
     return { kind: "reused", sessionId: found.familyId };
   };
+  // A disabled account's tokens were revoked with it: not a sign of theft, so not told as a reuse.
+  if (found.user.disabledAt) return { kind: "invalid" };
   if (found.revokedAt) return reuse();
-  if (found.expiresAt.getTime() <= Date.now() || found.user.disabledAt) return { kind: "invalid" };
+  if (found.expiresAt.getTime() <= Date.now()) return { kind: "invalid" };
   // The conditional update decides: of two refreshes with one token at once, one wins, the other is a reuse.
   const claimed = await db.refreshToken.updateMany({
     where: { id: found.id, revokedAt: null },
