@@ -151,9 +151,17 @@ it("a post whose author was deleted answers author: null, not data: null (#26)",
   expect(posted.errors).toBeUndefined();
   await stack.users.db.user.delete({ where: { id: author.id } });
 
-  const result = await stack.gql(
-    `query($id: ID!) { posts(authorId: $id) { edges { node { title author { name } } } } }`,
-    { id: author.id },
-  );
-  expect(result.data).toEqual({ posts: { edges: [{ node: { title: "Orphaned", author: null } }] } });
+  const query = `query($id: ID!) { posts(authorId: $id) { edges { node { title author { name } } } } }`;
+  // The whole body, twice (executed, then from the cache): nothing but the data, and no gateway
+  // diagnostics (@apollo/gateway's valueCompletion, whose code is outside the closed set).
+  for (let read = 0; read < 2; read++) {
+    const response = await fetch(stack.routerUrl, {
+      method: "POST",
+      headers: { "content-type": "application/json" },
+      body: JSON.stringify({ query, variables: { id: author.id } }),
+    });
+    expect(await response.json()).toEqual({
+      data: { posts: { edges: [{ node: { title: "Orphaned", author: null } }] } },
+    });
+  }
 });

@@ -14,6 +14,7 @@ import { useErrorStatus } from "../plugins/error-status.ts";
 import { createFormatError } from "../plugins/format-error.ts";
 import { useOperationResolution } from "../plugins/operation-resolution.ts";
 import { useResponseCache } from "../plugins/response-cache.ts";
+import { useValueCompletion } from "../plugins/value-completion.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
 import type { CostLimit } from "../protection/cost.ts";
 import { limitValidationRules } from "../protection/limits.ts";
@@ -64,6 +65,7 @@ export function createApolloServer(options: {
       useErrorStatus(),
       useOperationResolution(),
       useCostLimit(options.costLimit),
+      useValueCompletion(options.logger),
       ...(options.cache ? [useResponseCache(options.cache, metrics)] : []),
     ],
   });
