@@ -1,5 +1,11 @@
-import type { z } from "zod";
+import { z } from "zod";
 import { badUserInput } from "./errors.ts";
+
+/**
+ * An id argument: a UUID, in lower case, as the database gives ids back (Postgres reads either case), so
+ * that what is keyed by it (merged lines, cache tags, event keys) matches the rows' ids.
+ */
+export const uuidId = (message?: string) => z.uuid(message).transform((id) => id.toLowerCase());
 
 /**
  * Validates resolver input with a zod schema; the first problem becomes BAD_USER_INPUT naming the field

@@ -25,4 +25,4 @@ export { type RunningSubgraph, type SubgraphPlugin, type SubgraphSpec, startSubg
 export { CommandError, runSubgraphCli } from "../subgraph-cli.ts";
 // The server alone, for a subgraph with no database of its own (tests' small subgraphs).
 export { startSubgraphServer } from "../subgraph-server.ts";
-export { validate } from "../validation.ts";
+export { uuidId, validate } from "../validation.ts";

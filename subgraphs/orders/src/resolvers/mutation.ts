@@ -6,6 +6,7 @@ import {
   notFound,
   requireAdmin,
   requireViewer,
+  uuidId,
   validate,
 } from "@supergraph/kit/subgraph";
 import { z } from "zod";
@@ -19,11 +20,7 @@ export const MAX_QUANTITY = 100;
 const placeOrderInput = z.object({
   items: z
     .array(
-      z.object({
-        // In lower case, as the database gives ids back: lines are merged and cache tags named by it.
-        productId: z.uuid("must be a product id").transform((id) => id.toLowerCase()),
-        quantity: z.number().int().min(1, "must be at least 1"),
-      }),
+      z.object({ productId: uuidId("must be a product id"), quantity: z.number().int().min(1, "must be at least 1") }),
     )
     .min(1, "an order needs at least one line")
     .max(MAX_LINES, `at most ${MAX_LINES} lines`)

@@ -6,6 +6,7 @@ import {
   notFound,
   requireAdmin,
   requireCaller,
+  uuidId,
   validate,
 } from "@supergraph/kit/subgraph";
 import { z } from "zod";
@@ -40,13 +41,7 @@ function isPrismaError(error: unknown, code: string): boolean {
 }
 
 const stockLines = z
-  // Ids in lower case, as the database gives them back: productUpdated's events are keyed by them.
-  .array(
-    z.object({
-      productId: z.uuid().transform((id) => id.toLowerCase()),
-      quantity: z.number().int().min(1).max(10_000),
-    }),
-  )
+  .array(z.object({ productId: uuidId(), quantity: z.number().int().min(1).max(10_000) }))
   .min(1)
   .max(100)
   .refine((lines) => new Set(lines.map((line) => line.productId)).size === lines.length, "duplicate productId");
