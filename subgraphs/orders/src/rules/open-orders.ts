@@ -1,7 +1,7 @@
 import { appError, ErrorCode } from "@supergraph/kit/runtime";
 import AsyncLock from "async-lock";
 import type { Db } from "../data/db.ts";
-import type { Order, OrderItem } from "../generated/prisma/client.ts";
+import { type Order, type OrderItem, Prisma } from "../generated/prisma/client.ts";
 
 /**
  * What one buyer's open orders (PLACED: stock taken, not shipped) may hold at once. Without a bound one
@@ -12,6 +12,10 @@ export interface OpenOrderLimits {
   /** Units of one product, summed over the buyer's open orders. */
   maxQuantity: number;
 }
+
+/** The ids of a buyer's open orders, as SQL: both checks of the limits count these. */
+const openOrdersOf = (buyerId: string) =>
+  Prisma.sql`SELECT id FROM orders WHERE buyer_id = ${buyerId}::uuid AND status = 'PLACED'`;
 
 /**
  * Refuses (CONFLICT) an order that would take the buyer past a limit, given the open orders committed so
@@ -25,12 +29,12 @@ export async function checkOpenOrders(
   lines: ReadonlyArray<{ productId: string; quantity: number }>,
 ): Promise<void> {
   const [row] = await db.$queryRaw<Array<{ open: number; products: string[] | null; held: number[] | null }>>`
-    SELECT (SELECT count(*)::int FROM orders WHERE buyer_id = ${buyerId}::uuid AND status = 'PLACED') AS open,
+    SELECT (SELECT count(*)::int FROM (${openOrdersOf(buyerId)}) o) AS open,
            array_agg(g.product_id::text) AS products, array_agg(g.held) AS held
     FROM (
       SELECT i.product_id, sum(i.quantity)::int AS held
-      FROM order_items i JOIN orders o ON o.id = i.order_id
-      WHERE o.buyer_id = ${buyerId}::uuid AND o.status = 'PLACED'
+      FROM order_items i
+      WHERE i.order_id IN (${openOrdersOf(buyerId)})
         AND i.product_id = ANY(${lines.map((line) => line.productId)}::uuid[])
       GROUP BY i.product_id
     ) g`;
@@ -90,12 +94,12 @@ export async function saveWithinLimits(
     db.$queryRaw<Order[]>`
       INSERT INTO orders (id, buyer_id, total_cents)
       SELECT ${id}::uuid, ${buyerId}::uuid, ${totalCents}
-      WHERE (SELECT count(*) FROM orders WHERE buyer_id = ${buyerId}::uuid AND status = 'PLACED') < ${limits.maxOrders}
+      WHERE (SELECT count(*) FROM (${openOrdersOf(buyerId)}) o) < ${limits.maxOrders}
         AND NOT EXISTS (
           SELECT 1 FROM unnest(${products}::uuid[], ${quantities}::int[]) AS l(product_id, quantity)
           WHERE l.quantity + (
-            SELECT coalesce(sum(i.quantity), 0) FROM order_items i JOIN orders o ON o.id = i.order_id
-            WHERE o.buyer_id = ${buyerId}::uuid AND o.status = 'PLACED' AND i.product_id = l.product_id
+            SELECT coalesce(sum(i.quantity), 0) FROM order_items i
+            WHERE i.order_id IN (${openOrdersOf(buyerId)}) AND i.product_id = l.product_id
           ) > ${limits.maxQuantity}
         )
       RETURNING id, buyer_id AS "buyerId", status, total_cents AS "totalCents", created_at AS "createdAt",
