@@ -183,3 +183,15 @@ describe("PERSISTED_OPERATIONS_MANIFEST", () => {
     ).toBe("off");
   });
 });
+
+describe("SHUTDOWN_TIMEOUT_MS", () => {
+  it("leaves a request that started as the listener closed its whole ROUTER_TIMEOUT_MS after the drain", () => {
+    const drain = { SHUTDOWN_DRAIN_DELAY_MS: "5000" };
+    expect(loadConfig(drain).shutdown).toEqual({ drainDelayMs: 5_000, timeoutMs: 40_000 });
+    expect(() => loadConfig({ ...drain, SHUTDOWN_TIMEOUT_MS: "15000" })).toThrow(
+      /SHUTDOWN_TIMEOUT_MS \(15000\) must leave a request .* ROUTER_TIMEOUT_MS \(30000\)/,
+    );
+    const shorter = { ...drain, SHUTDOWN_TIMEOUT_MS: "15000", ROUTER_TIMEOUT_MS: "10000", SUBGRAPH_TIMEOUT_MS: "5000" };
+    expect(loadConfig(shorter).shutdown.timeoutMs).toBe(15_000);
+  });
+});

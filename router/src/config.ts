@@ -243,6 +243,11 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): RouterConfi
       `ROUTER_TIMEOUT_MS (${raw.ROUTER_TIMEOUT_MS}) must be longer than every subgraph timeout (the longest is ${slowest}).`,
     ]);
   }
+  if (common.shutdown.timeoutMs < common.shutdown.drainDelayMs + raw.ROUTER_TIMEOUT_MS) {
+    throw invalidConfig("the router", [
+      `SHUTDOWN_TIMEOUT_MS (${common.shutdown.timeoutMs}) must leave a request that started as the listener closed its ROUTER_TIMEOUT_MS (${raw.ROUTER_TIMEOUT_MS}) after the drain (SHUTDOWN_DRAIN_DELAY_MS, ${common.shutdown.drainDelayMs}): it counts from the signal.`,
+    ]);
+  }
   const internalPort = raw.INTERNAL_PORT ?? (raw.PORT === 0 ? 0 : 9090);
   if (internalPort !== 0 && internalPort === raw.PORT) {
     throw invalidConfig("the router", [

@@ -85,7 +85,9 @@ export const commonEnv = z.object({
   // with. Container images set HOST=0.0.0.0 themselves (deploy/docker/Dockerfile, deploy/k8s).
   HOST: z.string().default("127.0.0.1"),
   INTERNAL_TOKEN_SECRET: secret.optional(),
-  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(15_000),
+  // Counted from the signal, the drain included: 5 s of drain, the router's longest request (30 s) and 5 s
+  // to close pools.
+  SHUTDOWN_TIMEOUT_MS: z.coerce.number().int().positive().default(40_000),
   SHUTDOWN_DRAIN_DELAY_MS: z.coerce.number().int().min(0).optional(),
   OTEL_EXPORTER_OTLP_ENDPOINT: z
     .url({ protocol: /^https?$/, message: "must be the collector's base URL, e.g. http://otel-collector:4318" })
