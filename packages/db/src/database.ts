@@ -8,6 +8,8 @@ export interface DatabaseOptions {
   name: string;
   /** A real Postgres (`postgres://…`); when absent an embedded one is started under `dataDir/<name>`. */
   url?: string | undefined;
+  /** Connections of the pool to a real Postgres (the embedded one takes one). */
+  poolSize: number;
   dataDir: string;
   project: PrismaProject;
   /** Apply pending migrations before serving (development default; production runs `db:migrate`). */
@@ -54,7 +56,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
   return {
     connectionString,
     embedded: false,
-    poolSize: 10,
+    poolSize: options.poolSize,
     async ping() {
       await probe.query("SELECT 1");
     },
@@ -70,13 +72,14 @@ export async function openDatabase(options: DatabaseOptions): Promise<Database> 
  */
 export function subgraphDatabase(
   name: string,
-  config: { databaseUrl: string | undefined; dataDir: string },
+  config: { databaseUrl: string | undefined; databasePoolSize: number; dataDir: string },
   project: () => PrismaProject,
 ): (logger: { info(message: string): void }, migrate: boolean) => Promise<Database> {
   return (logger, migrate) =>
     openDatabase({
       name,
       url: config.databaseUrl,
+      poolSize: config.databasePoolSize,
       dataDir: config.dataDir,
       project: project(),
       migrate,

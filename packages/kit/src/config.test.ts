@@ -49,6 +49,18 @@ describe("subgraph config", () => {
     expect(config.databaseUrl).toBe("postgres://db/users");
   });
 
+  it("sizes the database pool: 10, the shared DATABASE_POOL_SIZE, or the subgraph's own", () => {
+    expect(loadSubgraphConfig("users", 4001, {}).databasePoolSize).toBe(10);
+    expect(loadSubgraphConfig("users", 4001, { DATABASE_POOL_SIZE: "4" }).databasePoolSize).toBe(4);
+    expect(
+      loadSubgraphConfig("users", 4001, { DATABASE_POOL_SIZE: "4", USERS_DATABASE_POOL_SIZE: "6" }).databasePoolSize,
+    ).toBe(6);
+    expect(() => loadSubgraphConfig("users", 4001, { DATABASE_POOL_SIZE: "0" })).toThrow(/- DATABASE_POOL_SIZE:/);
+    expect(() => loadSubgraphConfig("users", 4001, { USERS_DATABASE_POOL_SIZE: "x" })).toThrow(
+      /- USERS_DATABASE_POOL_SIZE:/,
+    );
+  });
+
   it("bounds the log buffer: 16 MiB unless set, and not below 64 KiB", () => {
     expect(loadSubgraphConfig("users", 4001, {}).logBufferMaxBytes).toBe(16 * 1024 * 1024);
     expect(loadSubgraphConfig("users", 4001, { LOG_BUFFER_MAX_BYTES: "65536" }).logBufferMaxBytes).toBe(65536);

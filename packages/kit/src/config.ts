@@ -185,6 +185,8 @@ export interface SubgraphConfig extends CommonConfig {
   port: number;
   /** `<NAME>_DATABASE_URL`: a real Postgres; unset means the embedded default under `dataDir`. */
   databaseUrl: string | undefined;
+  /** `<NAME>_DATABASE_POOL_SIZE` or `DATABASE_POOL_SIZE`: connections per process to a real Postgres. */
+  databasePoolSize: number;
   dataDir: string;
   migrateOnStart: boolean;
   seedOnStart: boolean;
@@ -197,6 +199,8 @@ export interface SubgraphConfig extends CommonConfig {
 export const subgraphEnv = commonEnv.extend({
   PORT: port(0),
   DATABASE_URL: z.url({ protocol: /^postgres(ql)?$/, message: "must be a postgres:// URL" }).optional(),
+  // Each replica holds this many: the database's max_connections bounds replicas × pool size.
+  DATABASE_POOL_SIZE: z.coerce.number().int().min(1).max(200).default(10),
   DATA_DIR: z.string().default(".data"),
   MIGRATE_ON_START: bool,
   SEED_ON_START: bool,
@@ -224,14 +228,21 @@ export function loadSubgraphConfig(
   userTokens?: "userTokens",
 ): SubgraphConfig & { jwt?: UserTokenConfig } {
   const prefix = name.toUpperCase();
-  const own = { PORT: env[`${prefix}_PORT`] ?? String(defaultPort), DATABASE_URL: env[`${prefix}_DATABASE_URL`] };
+  const own = {
+    PORT: env[`${prefix}_PORT`] ?? String(defaultPort),
+    DATABASE_URL: env[`${prefix}_DATABASE_URL`],
+    DATABASE_POOL_SIZE: env[`${prefix}_DATABASE_POOL_SIZE`] ?? env.DATABASE_POOL_SIZE,
+  };
   let raw: z.output<typeof subgraphEnv> & Partial<z.output<typeof userTokenEnv>>;
   try {
     const schema = userTokens ? subgraphEnv.extend(userTokenEnv.shape) : subgraphEnv;
     raw = parseConfig(`the ${name} subgraph`, schema, { ...env, ...own });
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    throw new ConfigError(error.message.replace(/- (PORT|DATABASE_URL):/g, `- ${prefix}_$1:`));
+    // Named as set: the pool size may come from the shared DATABASE_POOL_SIZE.
+    const prefixed =
+      env[`${prefix}_DATABASE_POOL_SIZE`] === undefined ? "PORT|DATABASE_URL" : "PORT|DATABASE_URL|DATABASE_POOL_SIZE";
+    throw new ConfigError(error.message.replace(new RegExp(`- (${prefixed}):`, "g"), `- ${prefix}_$1:`));
   }
   // A Secret's key missing or misspelt must not start production on an empty embedded database.
   const noDatabase =
@@ -251,6 +262,7 @@ export function loadSubgraphConfig(
     ...common,
     port: raw.PORT,
     databaseUrl: raw.DATABASE_URL,
+    databasePoolSize: raw.DATABASE_POOL_SIZE,
     dataDir: raw.DATA_DIR,
     // Production applies migrations with its `migrate` command (an init container) and is never seeded with demo data.
     migrateOnStart: raw.MIGRATE_ON_START ?? common.env !== "production",
