@@ -152,6 +152,19 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
       expect(deployment.spec.template.spec.terminationGracePeriodSeconds).toBeGreaterThan(stop / 1000);
   });
 
+  it("gives every container of the supergraph the private CAs of its database and Redis, if any", () => {
+    for (const deployment of supergraph) {
+      const spec = deployment.spec.template.spec;
+      const volume = spec.volumes.find((candidate: Any) => candidate.configMap?.name === "supergraph-ca");
+      expect(volume?.configMap.optional, deployment.metadata.name).toBe(true);
+      for (const container of [...(spec.initContainers ?? []), ...spec.containers])
+        expect(
+          container.volumeMounts.find((mount: Any) => mount.name === volume.name)?.mountPath,
+          `${deployment.metadata.name}/${container.name}`,
+        ).toBe("/etc/supergraph-ca");
+    }
+  });
+
   it("takes credentials only from Secrets, by name", () => {
     for (const workload of workloads) {
       const spec = workload.spec.template.spec;
@@ -166,6 +179,11 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
       }
     }
     for (const key of Object.keys(config)) expect(key, "no credential in the ConfigMap").not.toMatch(SECRET_NAMES);
+  });
+
+  it.runIf(overlay === "prod")("keeps every key and channel under the deployment's own prefix", () => {
+    for (const name of ["RESPONSE_CACHE_KEY_PREFIX", "REDIS_KEY_PREFIX", "EVENTS_CHANNEL_PREFIX"])
+      expect(config[name], name).toMatch(/^supergraph-prod:/);
   });
 
   it("gives users pods the shared log-in limits", () => {
