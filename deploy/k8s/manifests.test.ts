@@ -1,7 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
 import { join } from "node:path";
+import * as orders from "@supergraph/orders";
 import { SUBGRAPHS } from "@supergraph/registry";
+import { loadConfig as loadRouterConfig } from "@supergraph/router";
 import { Deployment, StatefulSet } from "kubernetes-models/apps/v1";
 import { HorizontalPodAutoscaler } from "kubernetes-models/autoscaling/v2";
 import { Ingress, NetworkPolicy } from "kubernetes-models/networking.k8s.io/v1";
@@ -163,6 +165,19 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
           `${deployment.metadata.name}/${container.name}`,
         ).toBe("/etc/supergraph-ca");
     }
+  });
+
+  it("has orders give up on placing an order before the router gives up on orders", () => {
+    // As the pods read them: the ConfigMap, with stand-ins for the Secret's keys.
+    const secrets = {
+      JWT_SECRET: "j".repeat(48),
+      INTERNAL_TOKEN_SECRET: "i".repeat(48),
+      REDIS_URL: "redis://redis:6379",
+      ORDERS_DATABASE_URL: "postgres://db/orders",
+    };
+    const env = { ...config, ...secrets, PORT: "4000" };
+    const router = loadRouterConfig(env);
+    expect(orders.loadConfig(env).placeOrderTimeoutMs).toBeLessThan(router.subgraphs.orders.timeoutMs);
   });
 
   it("takes credentials only from Secrets, by name", () => {

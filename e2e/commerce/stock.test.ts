@@ -8,6 +8,7 @@ import { loadConfig } from "@supergraph/router";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createProduct,
+  gql,
   type SignedIn,
   type Stack,
   signUp,
@@ -245,5 +246,65 @@ describe("placeOrder when something fails", () => {
     }
     expect(await stockOf(stack, product.id)).toBe(6);
     expect(await stack.orders.db.order.count({ where: { buyerId: buyer.id } })).toBe(1);
+  });
+
+  it("places nothing once PLACE_ORDER_TIMEOUT_MS has passed, so the router never gives up on an order that is then placed", async () => {
+    const buyer = await signUp(stack);
+    const product = await createProduct(stack, admin, { stock: 10 });
+    // Products answers its first two calls late (each takes the stock or finds it taken, idempotently),
+    // then at once: without the deadline, the third attempt would place the order after 2.6 s.
+    let requests = 0;
+    const target = new URL(stack.products.url);
+    const proxy: Server = createServer((incoming, outgoing) => {
+      const late = ++requests <= 2;
+      const upstream = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: incoming.method,
+          headers: incoming.headers,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () => {
+            const reply = () => {
+              if (outgoing.destroyed) return;
+              outgoing.writeHead(response.statusCode ?? 502, response.headers);
+              outgoing.end(Buffer.concat(chunks));
+            };
+            if (late) setTimeout(reply, 1_500);
+            else reply();
+          });
+        },
+      );
+      incoming.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    const slow = await ordersVia(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`, {
+      STOCK_TIMEOUT_MS: "1000",
+      PLACE_ORDER_TIMEOUT_MS: "2000",
+    });
+    const router = await stack.startRouter({ ORDERS_URL: slow.url, ORDERS_TIMEOUT_MS: "5000" });
+    try {
+      const result = await gql(
+        router.url,
+        PLACE,
+        { input: { items: [{ productId: product.id, quantity: 4 }] } },
+        { token: buyer.token },
+      );
+      expect(result.errors?.[0]?.extensions?.code).toBe("SERVICE_UNAVAILABLE");
+      expect(result.errors?.[0]?.message).toMatch(/nothing was ordered/);
+      // Long enough for a third attempt that was not cut short to have placed it.
+      await new Promise((resolve) => setTimeout(resolve, 1_500));
+      expect(await stack.orders.db.order.count({ where: { buyerId: buyer.id } })).toBe(0);
+      expect(await stockOf(stack, product.id)).toBe(10);
+    } finally {
+      await router.close();
+      await slow.close();
+      proxy.closeAllConnections();
+      await new Promise((resolve) => proxy.close(resolve));
+    }
   });
 });

@@ -21,6 +21,8 @@ export interface ServiceClientOptions {
 export interface CallOptions {
   viewer?: Viewer | null;
   requestId?: string;
+  /** When the caller stops waiting (`Date.now()` ms): the call's timeout is cut to it, and none is made past it. */
+  deadline?: number;
 }
 
 /**
@@ -38,6 +40,8 @@ export function createServiceClient(options: ServiceClientOptions) {
     callOptions: CallOptions = {},
   ): Promise<T> {
     let body: { data?: T | null; errors?: Array<{ message: string; extensions?: Record<string, unknown> }> };
+    const timeoutMs = Math.min(options.timeoutMs, (callOptions.deadline ?? Number.POSITIVE_INFINITY) - Date.now());
+    if (timeoutMs <= 0) throw new ServiceUnreachableError(`The ${options.target} service was not called: no time left`);
     try {
       const headers: Record<string, string> = {
         "content-type": "application/json",
@@ -51,14 +55,12 @@ export function createServiceClient(options: ServiceClientOptions) {
         method: "POST",
         headers,
         body: JSON.stringify({ query, variables }),
-        signal: AbortSignal.timeout(options.timeoutMs),
+        signal: AbortSignal.timeout(timeoutMs),
       });
       body = (await response.json()) as typeof body;
     } catch (error) {
       const reason =
-        error instanceof Error && error.name === "TimeoutError"
-          ? `no answer within ${options.timeoutMs} ms`
-          : String(error);
+        error instanceof Error && error.name === "TimeoutError" ? `no answer within ${timeoutMs} ms` : String(error);
       throw new ServiceUnreachableError(`The ${options.target} service is unreachable: ${reason}`);
     }
     const first = body.errors?.[0];

@@ -10,6 +10,12 @@ export const env = z.object({
   /** Each stock call's timeout; a timed-out reservation is retried (it is idempotent). */
   STOCK_TIMEOUT_MS: z.coerce.number().int().positive().default(5_000),
   STOCK_ATTEMPTS: z.coerce.number().int().min(1).max(5).default(3),
+  /**
+   * The most placeOrder takes to place an order, from its arrival: past it nothing is ordered. Shorter than
+   * the router's timeout for orders (ORDERS_TIMEOUT_MS, 10 s by default), so that an order the router gave
+   * up on (and its client may place again) is never placed after all.
+   */
+  PLACE_ORDER_TIMEOUT_MS: z.coerce.number().int().positive().default(8_000),
   /** A buyer's orders waiting to ship (PLACED) at once: more is CONFLICT, so one account cannot hold the stock. */
   MAX_OPEN_ORDERS: z.coerce.number().int().positive().default(10),
   /** Units of one product a buyer's open orders may hold together (one line holds at most 100). */
@@ -20,6 +26,7 @@ export interface OrdersConfig extends SubgraphConfig {
   productsUrl: string;
   stockTimeoutMs: number;
   stockAttempts: number;
+  placeOrderTimeoutMs: number;
   /** What one buyer's open orders may hold at once (see rules/place-order.ts). */
   openOrders: OpenOrderLimits;
 }
@@ -34,6 +41,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): OrdersConfi
     productsUrl: raw.PRODUCTS_URL,
     stockTimeoutMs: raw.STOCK_TIMEOUT_MS,
     stockAttempts: raw.STOCK_ATTEMPTS,
+    placeOrderTimeoutMs: raw.PLACE_ORDER_TIMEOUT_MS,
     openOrders: { maxOrders: raw.MAX_OPEN_ORDERS, maxQuantity: raw.MAX_OPEN_QUANTITY },
   };
 }

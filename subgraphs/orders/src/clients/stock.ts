@@ -27,23 +27,26 @@ export function createStockClient(config: OrdersConfig) {
     timeoutMs: config.stockTimeoutMs,
   });
 
-  /** Retries only when the products service did not answer; a coded refusal is final. */
-  async function withRetries<T>(operation: () => Promise<T>): Promise<T> {
+  /** Retries only when the products service did not answer (and before `deadline`); a coded refusal is final. */
+  async function withRetries<T>(operation: () => Promise<T>, deadline = Number.POSITIVE_INFINITY): Promise<T> {
     for (let attempt = 1; ; attempt++) {
       try {
         return await operation();
       } catch (error) {
+        const pause = 100 * 2 ** attempt;
         if (!(error instanceof ServiceUnreachableError) || attempt >= config.stockAttempts) throw error;
-        await new Promise((resolve) => setTimeout(resolve, 100 * 2 ** attempt));
+        if (Date.now() + pause >= deadline) throw error;
+        await new Promise((resolve) => setTimeout(resolve, pause));
       }
     }
   }
 
   return {
     reserve: (orderId: string, lines: Array<{ productId: string; quantity: number }>, options?: CallOptions) =>
-      withRetries(() => call<{ reserveStock: { lines: ReservedLine[] } }>(RESERVE, { orderId, lines }, options)).then(
-        (data) => data.reserveStock.lines,
-      ),
+      withRetries(
+        () => call<{ reserveStock: { lines: ReservedLine[] } }>(RESERVE, { orderId, lines }, options),
+        options?.deadline,
+      ).then((data) => data.reserveStock.lines),
     release: (orderId: string, options?: CallOptions) =>
       withRetries(() => call<{ releaseStock: { released: boolean } }>(RELEASE, { orderId }, options)).then(
         () => undefined,

@@ -33,6 +33,10 @@ export type OrderWithItems = Order & { items: OrderItem[] };
  *   - the compensating release itself fails: nothing more can be done in this request. The failure is
  *     logged with the order id (`stock release failed`) so the stock can be put back by retrying the
  *     release, which is idempotent.
+ *   - PLACE_ORDER_TIMEOUT_MS passes (waiting in the queue, or for products, whose calls are cut to it):
+ *     nothing is saved after it; what was reserved is released and the client gets SERVICE_UNAVAILABLE.
+ *     The router gives up on orders later than that, so a client that saw its order time out and
+ *     places it again never finds the first placed after all.
  */
 export async function placeOrder(
   deps: {
@@ -40,24 +44,31 @@ export async function placeOrder(
     stock: StockClient;
     logger: Logger;
     events: Events;
-    config: { openOrders: OpenOrderLimits };
+    config: { openOrders: OpenOrderLimits; placeOrderTimeoutMs: number };
     placing: BuyerQueue;
     requestId?: string;
   },
   viewer: Viewer,
   lines: Array<{ productId: string; quantity: number }>,
 ): Promise<OrderWithItems> {
-  return deps.placing(viewer.userId, () => placeNow(deps, viewer, lines));
+  const deadline = Date.now() + deps.config.placeOrderTimeoutMs;
+  return deps.placing(viewer.userId, () => placeNow(deps, viewer, lines, deadline));
 }
+
+const tooLate = () =>
+  appError(ErrorCode.SERVICE_UNAVAILABLE, "The order could not be placed in time; nothing was ordered. Try again.");
 
 async function placeNow(
   deps: Parameters<typeof placeOrder>[0],
   viewer: Viewer,
   lines: Array<{ productId: string; quantity: number }>,
+  deadline: number,
 ): Promise<OrderWithItems> {
+  if (Date.now() >= deadline) throw tooLate();
   const limits = deps.config.openOrders;
   await checkOpenOrders(deps.db, limits, viewer.userId, lines);
   const orderId = randomUUID();
+  // Releasing is not cut short: it only ever gives stock back.
   const callOptions = { viewer, requestId: deps.requestId };
 
   const compensate = async (reason: string) => {
@@ -74,7 +85,7 @@ async function placeNow(
 
   let reserved: Awaited<ReturnType<StockClient["reserve"]>>;
   try {
-    reserved = await deps.stock.reserve(orderId, lines, callOptions);
+    reserved = await deps.stock.reserve(orderId, lines, { ...callOptions, deadline });
   } catch (error) {
     if (!(error instanceof ServiceUnreachableError)) throw error;
     await compensate("products unreachable");
@@ -93,6 +104,7 @@ async function placeNow(
   }));
   const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
   try {
+    if (Date.now() >= deadline) throw tooLate();
     // An Int, in GraphQL and in the database.
     if (totalCents > MAX_TOTAL_CENTS) {
       throw badUserInput(
