@@ -55,7 +55,7 @@ export async function runSubgraphCli<
     const own = spec.commands?.[command];
     if (command === "migrate" || command === "seed" || own) {
       // Node as PID 1 (an init container) ignores SIGTERM it does not listen for: the pod's deletion would
-      // wait out its whole grace period. Stopped now, as the kill after it would (Postgres rolls back).
+      // wait out its whole grace period. Stopped now, as the kill after that period would stop it.
       for (const signal of ["SIGTERM", "SIGINT"] as const)
         process.once(signal, () => {
           logger.warn({ signal }, `${spec.name} ${command} interrupted`);
