@@ -33,8 +33,8 @@ export function createStockClient(config: OrdersConfig) {
       try {
         return await operation();
       } catch (error) {
-        const pause = 100 * 2 ** attempt;
         if (!(error instanceof ServiceUnreachableError) || attempt >= config.stockAttempts) throw error;
+        const pause = 100 * 2 ** attempt;
         if (Date.now() + pause >= deadline) throw error;
         await new Promise((resolve) => setTimeout(resolve, pause));
       }
