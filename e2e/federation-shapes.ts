@@ -26,7 +26,13 @@ const FEDERATION = `extend schema @link(url: "https://specs.apollo.dev/federatio
 
 interface Context extends InvalidationContext {}
 
-const books = new Map([
+interface Book {
+  upc: string;
+  id: string | null;
+  title: string;
+  author: { name: string } | null;
+}
+const books = new Map<string, Book>([
   ["b1", { upc: "b1", id: "1", title: "Dune", author: { name: "Frank Herbert" } }],
   ["b2", { upc: "b2", id: "2", title: "Emma", author: { name: "Jane Austen" } }],
   ["b3", { upc: "b3", id: null, title: "Anonymous", author: null }],
@@ -51,8 +57,10 @@ const definitions = {
       type Book implements Node @key(fields: "upc") { upc: String! id: ID! title: String! author: Author }
       type Author { name: String! }
       type Movie implements Node @key(fields: "id") { id: ID! }
-      type Query { node(id: ID!): Node nodes: [Node!]! book(upc: String!): Book books: [Book!]! }
-      type Mutation { renameBook(upc: String!, title: String!): Book }`,
+      "A wrapper that is no entity, read for its count alone: its answer changes with the books."
+      type Shelf { count: Int! books: [Book!]! }
+      type Query { node(id: ID!): Node nodes: [Node!]! book(upc: String!): Book books: [Book!]! shelf: Shelf! }
+      type Mutation { renameBook(upc: String!, title: String!): Book addBook(upc: String!, title: String!): Book }`,
     resolvers: {
       Query: {
         node: (_: unknown, { id }: { id: string }) =>
@@ -65,8 +73,15 @@ const definitions = {
           ),
         book: (_: unknown, { upc }: { upc: string }) => books.get(upc) ?? null,
         books: () => [...books.values()],
+        shelf: () => ({ count: books.size, books: [...books.values()] }),
       },
       Mutation: {
+        addBook: (_: unknown, { upc, title }: { upc: string; title: string }, context: Context) => {
+          const book = { upc, id: upc, title, author: null };
+          books.set(upc, book);
+          invalidate(context, "Book");
+          return book;
+        },
         renameBook: (_: unknown, { upc, title }: { upc: string; title: string }, context: Context) => {
           const book = books.get(upc);
           if (!book) return null;

@@ -104,6 +104,12 @@ describe.each(stores)("the response cache over federation's harder shapes (%s st
           (value) => ({ __cacheId: { t: value, __cacheTypename: "b1" } }),
         ],
         [
+          `{ shelf { count } }`,
+          "count",
+          () => ask(cached.url, `mutation { addBook(upc: "new-${reportTags}${kind}", title: "New") { upc } }`),
+          () => ({ shelf: { count: expect.any(Number) } }),
+        ],
+        [
           `{ nodes { ... on Movie { id director } } }`,
           "director",
           () => ask(cached.url, `mutation { setDirector(id: "m1", director: "Chantal ${reportTags}${kind}") { id } }`),

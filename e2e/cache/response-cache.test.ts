@@ -83,6 +83,117 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     }
   });
 
+  describe("answers every caller as executing the request would (a router with RESPONSE_CACHE=false is the reference)", () => {
+    let reference: { url: string; close(): Promise<void> };
+    beforeAll(async () => {
+      reference = await stack.startRouter({ RESPONSE_CACHE: "false" });
+    });
+    afterAll(() => reference?.close());
+
+    /** The same request to this router and to the reference: bodies equal, and this one's x-cache. */
+    async function both(query: string, variables: Record<string, unknown>, token?: string) {
+      const cached = await stack.gql(query, variables, { token });
+      const executed = await gql(reference.url, query, variables, { token });
+      expect({ data: cached.data, errors: cached.errors }).toEqual({ data: executed.data, errors: executed.errors });
+      return cached.headers.get("x-cache");
+    }
+
+    // Regression (found by a differential run): an anonymous caller's public entry was served to the admin
+    // and to an author, whose answers hold drafts.
+    it("never serves an admin or an author the anonymous answer that hides drafts", async () => {
+      const author = await signUp(stack, "Drafting Author");
+      const draft = await stack.gql<{ createPost: { id: string } }>(
+        `mutation { createPost(input: { title: "A draft", body: "Not yet", published: false }) { id } }`,
+        {},
+        { token: author.token },
+      );
+      expect(draft.errors).toBeUndefined();
+      const reads: Array<[string, Record<string, unknown>]> = [
+        [`{ posts(first: 50) { totalCount edges { node { id published } } } }`, {}],
+        [`query($a: ID!) { posts(first: 50, authorId: $a) { totalCount edges { node { id } } } }`, { a: author.id }],
+        [`query($a: ID!) { user(id: $a) { posts(first: 50) { id published } } }`, { a: author.id }],
+      ];
+      for (const [query, variables] of reads) {
+        // Public entries made by the anonymous and by another customer first, then read by those who see more.
+        expect(await untilHit(() => stack.gql(query, variables))).toBe("HIT");
+        expect(await untilHit(() => stack.gql(query, variables, { token: customer.token }))).not.toBeNull();
+        for (const reader of [admin, author, customer]) {
+          await both(query, variables, reader.token);
+          await both(query, variables, reader.token);
+        }
+        await both(query, variables);
+      }
+      const authorsView = await stack.gql(reads[1]?.[0] as string, { a: author.id }, { token: author.token });
+      expect(JSON.stringify(authorsView.data)).toContain(draft.data?.createPost.id);
+    });
+
+    it("tells an operation name that is empty from one not sent", async () => {
+      const query = `query Named { products(first: 1) { totalCount } }`;
+      expect(await untilHit(() => stack.gql(query))).toBe("HIT");
+      const body = { query, operationName: "" };
+      const post = (url: string) =>
+        fetch(url, { method: "POST", headers: { "content-type": "application/json" }, body: JSON.stringify(body) });
+      const cached = await post(stack.routerUrl);
+      const executed = await post(reference.url);
+      expect(cached.headers.get("x-cache")).not.toBe("HIT");
+      const answer = (await cached.json()) as { errors?: Array<{ message: string; extensions?: { code?: string } }> };
+      expect(answer).toEqual(await executed.json());
+      expect(answer.errors?.[0]).toMatchObject({
+        message: 'The document has no operation named "".',
+        extensions: { code: "OPERATION_RESOLUTION_FAILURE" },
+      });
+    });
+
+    it("answers a hash-only persisted query only while its document is registered, as executing it would", async () => {
+      const query = `query Unregistered { products(first: 2) { totalCount edges { node { id } } } }`;
+      const persistedQuery = { version: 1, sha256Hash: createHash("sha256").update(query).digest("hex") };
+      const send = (url: string, body: Record<string, unknown>) =>
+        fetch(url, {
+          method: "POST",
+          headers: { "content-type": "application/json" },
+          body: JSON.stringify({ ...body, extensions: { persistedQuery } }),
+        }).then(async (response) => ({
+          cache: response.headers.get("x-cache"),
+          body: (await response.json()) as { data?: unknown; errors?: Array<{ extensions?: { code?: string } }> },
+        }));
+      // Cached from a plain request: its hash alone is still unknown, here as without the cache.
+      expect(await untilHit(() => stack.gql(query))).toBe("HIT");
+      const hashOnly = await send(stack.routerUrl, {});
+      expect(hashOnly.body.errors?.[0]?.extensions?.code).toBe("PERSISTED_QUERY_NOT_FOUND");
+      // Sent with its document (served from the cache), it is registered, as executing it registers it.
+      expect((await send(stack.routerUrl, { query })).cache).toBe("HIT");
+      const registered = await untilCacheHit(async () => (await send(stack.routerUrl, {})).cache);
+      expect(registered).toBe("HIT");
+      expect((await send(stack.routerUrl, {})).body.data).toEqual((await stack.gql(query)).data);
+    });
+  });
+
+  it("purges a connection whose count or cursors alone were read, when one of its items is created", async () => {
+    const reads = [
+      `{ products(first: 20) { totalCount } }`,
+      `{ products(first: 2) { pageInfo { endCursor hasNextPage } } }`,
+    ];
+    for (const query of reads) {
+      const before = await stack.gql(query);
+      expect(await untilHit(() => stack.gql(query))).toBe("HIT");
+      await createProduct(stack, admin, { name: `Counted ${query.length}` });
+      const after = await stack.gql(query);
+      expect(after.headers.get("x-cache"), query).toBe("MISS");
+      expect(after.data, query).not.toEqual(before.data);
+    }
+    const posts = `{ posts(first: 1) { totalCount pageInfo { endCursor } } }`;
+    const before = await stack.gql(posts);
+    expect(await untilHit(() => stack.gql(posts))).toBe("HIT");
+    await stack.gql(
+      `mutation { createPost(input: { title: "Counted", body: "One more", published: true }) { id } }`,
+      {},
+      { token: customer.token },
+    );
+    const after = await stack.gql(posts);
+    expect(after.headers.get("x-cache")).toBe("MISS");
+    expect(after.data).not.toEqual(before.data);
+  });
+
   it("does not cache errors, and never caches mutations", async () => {
     const query = `query($id: ID!) { user(id: $id) { orders { id } } }`;
     for (let attempt = 0; attempt < 2; attempt++) {

@@ -70,6 +70,10 @@ describe("cache tags reported by a subgraph", () => {
     );
   });
 
+  it("names the entity types a selection is made of when it selects none of their fields (a connection's count)", async () => {
+    expect(await extensionsOf(`{ products { __typename } }`)).toEqual({ apolloCacheTags: ["Product"] });
+  });
+
   it("tags an entity none of whose fields were resolved (only __typename), through an interface", async () => {
     const tags = (await extensionsOf(`{ node(id: "2") { __typename } }`))?.apolloCacheTags as string[];
     expect(tags).toContain("Product:2");

@@ -136,7 +136,7 @@ const handedOn = async (response: Response) => ((await response.json()) as { han
 describe("cache-hit lane", () => {
   it("answers a hit itself, with the stored bytes and the router's headers", async () => {
     const lane = await startLane();
-    await lane.remember("public", { query: QUERY, operationName: "Lamp" });
+    await lane.remember("public:anonymous", { query: QUERY, operationName: "Lamp" });
     const response = await lane.post({ query: QUERY, operationName: "Lamp" }, { "x-request-id": "trace-1" });
     expect(response.status).toBe(200);
     expect(await response.text()).toBe(ANSWER);
@@ -153,7 +153,7 @@ describe("cache-hit lane", () => {
 
   it("records every hit it serves: metrics and the access line", async () => {
     const lane = await startLane();
-    await lane.remember("public", { query: QUERY });
+    await lane.remember("public:anonymous", { query: QUERY });
     await Promise.all(
       Array.from({ length: 20 }, () => lane.post({ query: QUERY }).then((response) => response.text())),
     );
@@ -175,7 +175,8 @@ describe("cache-hit lane", () => {
   it("answers many hits arriving together, each with its own answer", async () => {
     const lane = await startLane();
     const names = Array.from({ length: 30 }, (_, index) => `item${index}`);
-    for (const name of names) await lane.remember("public", { query: `{ ${name} }` }, `{"data":{"${name}":1}}`);
+    for (const name of names)
+      await lane.remember("public:anonymous", { query: `{ ${name} }` }, `{"data":{"${name}":1}}`);
     const answers = await Promise.all(
       names.map((name) =>
         lane
@@ -207,7 +208,7 @@ describe("cache-hit lane", () => {
 
   it("sends a hit in the Content-Type Apollo Server would choose from the Accept header", async () => {
     const lane = await startLane();
-    await lane.remember("public", { query: QUERY });
+    await lane.remember("public:anonymous", { query: QUERY });
     const typeFor = async (accept?: string) => {
       const response = await lane.post({ query: QUERY }, accept ? { accept } : {});
       return response.headers.get("x-cache") === "HIT" ? response.headers.get("content-type") : "handed on";
@@ -231,7 +232,7 @@ describe("cache-hit lane", () => {
   it("hands one request on to refresh a hot entry in its last tenth of life, and serves the others from it", async () => {
     const lane = await startLane();
     // 60 s, written 55 s ago: in its last 6 s.
-    await lane.remember("public", { query: QUERY }, ANSWER, 55);
+    await lane.remember("public:anonymous", { query: QUERY }, ANSWER, 55);
     const answers = await Promise.all(
       Array.from({ length: 10 }, async () => {
         const response = await lane.post({ query: QUERY });
@@ -247,17 +248,17 @@ describe("cache-hit lane", () => {
     // Not claimed again at once (a refresh that stores nothing may be retried after a while: response-cache.test.ts).
     expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
     // Its refresh stored, the new entry is served, and refreshed in its own last tenth only.
-    await lane.remember("public", { query: QUERY }, ANSWER, 0);
+    await lane.remember("public:anonymous", { query: QUERY }, ANSWER, 0);
     expect((await lane.post({ query: QUERY })).headers.get("age")).toBe("0");
-    await lane.remember("public", { query: QUERY }, ANSWER, 53);
+    await lane.remember("public:anonymous", { query: QUERY }, ANSWER, 53);
     expect((await lane.post({ query: QUERY })).headers.get("x-cache")).toBe("HIT");
-    await lane.remember("public", { query: QUERY }, ANSWER, 55);
+    await lane.remember("public:anonymous", { query: QUERY }, ANSWER, 55);
     expect(((await (await lane.post({ query: QUERY })).json()) as { refresh: boolean }).refresh).toBe(true);
   });
 
   it("hands on what it does not serve: other methods, paths, types, chunked, malformed or poisoned bodies", async () => {
     const lane = await startLane();
-    await lane.remember("public", { query: QUERY });
+    await lane.remember("public:anonymous", { query: QUERY });
     const body = JSON.stringify({ query: QUERY });
     const chunked = await fetch(lane.url, {
       method: "POST",
@@ -301,7 +302,7 @@ describe("cache-hit lane", () => {
   it("serves a private entry to its user only, and hands a refused token on", async () => {
     const lane = await startLane();
     const token = (userId: string) => signUserToken({ userId, role: "CUSTOMER" }, jwt);
-    await lane.remember("private:u1", { query: QUERY }, '{"data":{"mine":1}}');
+    await lane.remember("private:u1:CUSTOMER", { query: QUERY }, '{"data":{"mine":1}}');
     expect(await (await lane.post({ query: QUERY }, { authorization: `Bearer ${token("u1")}` })).text()).toBe(
       '{"data":{"mine":1}}',
     );
@@ -312,7 +313,7 @@ describe("cache-hit lane", () => {
 
   it("counts hits against the rate limit, and hands a spent budget on (to get its 429 there)", async () => {
     const lane = await startLane({ perMinute: 3 });
-    await lane.remember("public", { query: QUERY });
+    await lane.remember("public:anonymous", { query: QUERY });
     const ways = [];
     for (let request = 0; request < 4; request++) ways.push((await lane.post({ query: QUERY })).headers.get("x-cache"));
     expect(ways).toEqual(["HIT", "HIT", "HIT", null]);
@@ -320,7 +321,7 @@ describe("cache-hit lane", () => {
 
   it("spends a request's rate-limit point once, and hands its decision on with it", async () => {
     const lane = await startLane({ perMinute: 3 });
-    await lane.remember("public", { query: QUERY });
+    await lane.remember("public:anonymous", { query: QUERY });
     type HandedOn = { spent?: { allowed: boolean; retryAfterSeconds: number } };
     // Not looked up, so not spent here: the router's context spends it.
     const badToken = (await (
@@ -342,13 +343,13 @@ describe("cache-hit lane", () => {
 
   it("hands on an operation the persisted-operations rule would refuse or log", async () => {
     const lane = await startLane({ allows: (query) => query !== QUERY });
-    await lane.remember("public", { query: QUERY });
+    await lane.remember("public:anonymous", { query: QUERY });
     expect(await handedOn(await lane.post({ query: QUERY }))).toBe(true);
   });
 
   it("sets the CORS headers @fastify/cors would: the origin only when allowed", async () => {
     const lane = await startLane({ origins: ["https://app.example"] });
-    await lane.remember("public", { query: QUERY });
+    await lane.remember("public:anonymous", { query: QUERY });
     const allowed = await lane.post({ query: QUERY }, { origin: "https://app.example" });
     expect(allowed.headers.get("access-control-allow-origin")).toBe("https://app.example");
     const other = await lane.post({ query: QUERY }, { origin: "https://evil.example" });
@@ -396,7 +397,7 @@ describe("cache-hit lane", () => {
 
     it("sends a hit in the encoding Fastify's responses get, for every way of asking", async () => {
       const lane = await startLane();
-      await lane.remember("public", { query: QUERY }, BIG);
+      await lane.remember("public:anonymous", { query: QUERY }, BIG);
       const asks: Array<Record<string, string>> = [
         {},
         { "accept-encoding": "gzip, deflate, br" },
@@ -431,14 +432,14 @@ describe("cache-hit lane", () => {
 
     it("sends small hits as they are, and none compressed when compression is off", async () => {
       const lane = await startLane();
-      await lane.remember("public", { query: QUERY });
+      await lane.remember("public:anonymous", { query: QUERY });
       expect(await raw(lane.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({
         cache: "HIT",
         encoding: undefined,
         text: ANSWER,
       });
       const off = await startLane({ compress: false });
-      await off.remember("public", { query: QUERY }, BIG);
+      await off.remember("public:anonymous", { query: QUERY }, BIG);
       expect(await raw(off.url, { query: QUERY }, { "accept-encoding": "br" })).toMatchObject({
         cache: "HIT",
         encoding: undefined,
@@ -449,7 +450,7 @@ describe("cache-hit lane", () => {
 
     it("compresses an entry once per encoding, for all the clients that ask, at once or after", async () => {
       const lane = await startLane();
-      await lane.remember("public", { query: QUERY }, BIG);
+      await lane.remember("public:anonymous", { query: QUERY }, BIG);
       const answers = await Promise.all(
         Array.from({ length: 20 }, () => raw(lane.url, { query: QUERY }, { "accept-encoding": "br" })),
       );
@@ -465,7 +466,7 @@ describe("cache-hit lane", () => {
 
   it("steps aside while the server shuts down", async () => {
     const lane = await startLane();
-    await lane.remember("public", { query: QUERY });
+    await lane.remember("public:anonymous", { query: QUERY });
     lane.http.markShuttingDown();
     expect(await handedOn(await lane.post({ query: QUERY }))).toBe(true);
   });

@@ -179,7 +179,7 @@ export function createHitLane(options: HitLaneOptions): FrontDoor {
     // The request's point is spent here, hit or not; one handed on carries the decision to the router's
     // context (handedOn), so it is counted once either way.
     const [found, decision, revoked] = await Promise.all([
-      options.cache.lookup(viewer?.userId ?? null, params as CacheRequest).then(
+      options.cache.lookup(viewer, params as CacheRequest).then(
         (hit) => ({ hit }),
         (error: unknown) => ({ error }),
       ),

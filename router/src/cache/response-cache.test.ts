@@ -16,7 +16,7 @@ import { hitFor, memoryCacheStore } from "./testing.ts";
 const SCHEMA = buildSchema("type Query { products: [Int] reviews(page: Int): [Int] }");
 const LIMITS = { depth: 12 };
 const REQUEST = { query: "{ products }" };
-const KEY = entryKey(schemaFingerprint(SCHEMA, LIMITS), "public", REQUEST) as string;
+const KEY = entryKey(schemaFingerprint(SCHEMA, LIMITS), "public:anonymous", REQUEST) as string;
 
 /** What a response to `request` stores, written `ageSeconds` ago and living `ttl` seconds. */
 const writeOf = (key: string, write: Partial<Write> = {}): Write => ({
@@ -217,7 +217,9 @@ describe("copies of an entry", () => {
     const tags = Array.from({ length: 60_000 }, (_, index) => `Review:${index}`);
     const requests = Array.from({ length: 25 }, (_, index) => ({ query: `{ reviews(page: ${index}) }` }));
     for (const request of requests)
-      await path.write(writeOf(entryKey(schemaFingerprint(SCHEMA, LIMITS), "public", request) as string, { tags }));
+      await path.write(
+        writeOf(entryKey(schemaFingerprint(SCHEMA, LIMITS), "public:anonymous", request) as string, { tags }),
+      );
     const reads = vi.spyOn(store.raw, "get");
     await hitFor(path, requests[24] as (typeof requests)[number]);
     expect(reads).not.toHaveBeenCalled();
@@ -233,8 +235,8 @@ describe("entries and their keys", () => {
 
   it("are found by the query's hash too (an automatic persisted query, a trusted document sent by its hash)", () => {
     const byHash = { extensions: { persistedQuery: { version: 1, sha256Hash: sha256(REQUEST.query) } } };
-    expect(entryKey(fingerprint, "public", byHash)).toBe(KEY);
-    expect(entryKey(fingerprint, "public", { ...byHash, query: REQUEST.query })).toBe(KEY);
+    expect(entryKey(fingerprint, "public:anonymous", byHash)).toBe(KEY);
+    expect(entryKey(fingerprint, "public:anonymous", { ...byHash, query: REQUEST.query })).toBe(KEY);
   });
 
   it("differ by scope, operation name and variables, never by how the variables' object was built", () => {
@@ -242,11 +244,11 @@ describe("entries and their keys", () => {
       KEY,
       entryKey(fingerprint, "private:u1", REQUEST),
       entryKey(fingerprint, "private:u2", REQUEST),
-      entryKey(fingerprint, "public", { ...REQUEST, operationName: "A" }),
-      entryKey(fingerprint, "public", { ...REQUEST, variables: { page: 1 } }),
+      entryKey(fingerprint, "public:anonymous", { ...REQUEST, operationName: "A" }),
+      entryKey(fingerprint, "public:anonymous", { ...REQUEST, variables: { page: 1 } }),
     ];
     expect(new Set(keys).size).toBe(keys.length);
-    expect(entryKey(fingerprint, "public", { ...REQUEST, variables: {} })).toBe(KEY);
+    expect(entryKey(fingerprint, "public:anonymous", { ...REQUEST, variables: {} })).toBe(KEY);
   });
 
   it("are none for a body Apollo Server refuses, or variables too deep to serialise", () => {
@@ -259,7 +261,7 @@ describe("entries and their keys", () => {
       { extensions: { persistedQuery: { sha256Hash: "abc" } } },
       { ...REQUEST, variables: deep },
     ];
-    for (const request of refused) expect(entryKey(fingerprint, "public", request)).toBeNull();
+    for (const request of refused) expect(entryKey(fingerprint, "public:anonymous", request)).toBeNull();
   });
 
   it("belong to the schema they were made under: after a reload, another supergraph's entries are not found", async () => {

@@ -1,5 +1,6 @@
 import { hash } from "node:crypto";
 import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
+import type { Viewer } from "@supergraph/kit/runtime";
 import { type GraphQLSchema, printSchema } from "graphql";
 import { LRUCache } from "lru-cache";
 import type { Compression, Encodable, Encoding } from "../http/compression.ts";
@@ -19,6 +20,8 @@ import { purgeTags } from "./tags.ts";
 // other replicas. Tags are checked on every hit either way, so a purge anywhere applies here at once.
 
 const ENTRY_PREFIX = "entry:";
+/** Where Apollo Server keeps automatic persisted queries' documents in the same store (its APQ_CACHE_PREFIX). */
+const APQ_PREFIX = "apq:";
 
 /**
  * A hot entry is executed again shortly before it expires, by one request, while every other request is
@@ -40,8 +43,18 @@ export interface CacheRequest {
   extensions?: unknown;
 }
 
-/** `private:<user>` for private responses, `public` for the rest (the same bytes for every caller). */
-export type Scope = `private:${string}` | "public";
+/**
+ * Whose an entry is. `public:<class>`: the same bytes for every caller of one class, the anonymous or the
+ * signed-in of one role, so a subgraph may answer admins more than customers without marking it PRIVATE,
+ * never one user more than another. `private:<user>:<role>`: one user's, as their role was.
+ */
+export type Scope = `private:${string}` | `public:${string}`;
+
+/** The scope a response made for `viewer` belongs to (null: a private one for no one, not kept). */
+export function scopeOf(viewer: Viewer | null, isPrivate: boolean): Scope | null {
+  if (!isPrivate) return `public:${viewer ? viewer.role : "anonymous"}`;
+  return viewer ? `private:${viewer.userId}:${viewer.role}` : null;
+}
 
 /** What an entry's metadata line holds. */
 export interface EntryMeta {
@@ -117,7 +130,8 @@ function requestIdentity(request: CacheRequest): string | null {
   }
   const queryId = queryIdOf(query, extensions);
   if (queryId === null) return null;
-  return `${queryId}\u0000${operationName ?? ""}\u0000${variablesText}`;
+  // An absent name and "" are different requests (one runs the document's only operation, one is refused).
+  return `${queryId}\u0000${JSON.stringify(operationName ?? null)}\u0000${variablesText}`;
 }
 
 /**
@@ -131,6 +145,12 @@ function queryIdOf(query: unknown, extensions: unknown): string | null {
   if (version !== 1 || typeof sha256Hash !== "string") return null;
   if (typeof query === "string") return hash("sha256", query, "hex") === sha256Hash ? sha256Hash : null;
   return query === undefined && /^[0-9a-f]{64}$/.test(sha256Hash) ? sha256Hash : null;
+}
+
+/** The hash of an automatic persisted query, which requestIdentity has found well-formed; null for none. */
+function persistedHashOf(request: CacheRequest): string | null {
+  const persisted = (request.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
+  return typeof persisted?.sha256Hash === "string" ? persisted.sha256Hash : null;
 }
 
 const keyOf = (fingerprint: string, scope: Scope, identity: string) =>
@@ -247,14 +267,21 @@ export class ResponseCache {
     return this.health.purge(() => this.tags.purge(tags));
   }
 
-  /** Looks an identical request up under the schema being served; private entries first for signed-in callers. */
-  async lookup(viewerId: string | null, request: CacheRequest): Promise<Hit | null> {
+  /**
+   * Looks an identical request up under the schema being served, as `viewer` may read it: a signed-in
+   * caller's private entry first, then their class's public one. A hit is what executing the request would
+   * answer, automatic persisted queries included: one sent by hash alone is found only while its document
+   * is registered, and one sent with its document registers it, as Apollo Server does when it runs one.
+   */
+  async lookup(viewer: Viewer | null, request: CacheRequest): Promise<Hit | null> {
     const fingerprint = this.current;
     if (!fingerprint) return null;
     // Worked out once for both scopes (a signed-in caller's private entry first).
     const identity = requestIdentity(request);
     if (identity === null) return null;
-    const scopes: Scope[] = viewerId ? [`private:${viewerId}`, "public"] : ["public"];
+    const persisted = persistedHashOf(request);
+    const registered = persisted && request.query === undefined ? this.isRegistered(persisted) : null;
+    const scopes = (viewer ? [scopeOf(viewer, true), scopeOf(viewer, false)] : [scopeOf(null, false)]) as Scope[];
     for (const scope of scopes) {
       const key = keyOf(fingerprint, scope, identity);
       const entry = await this.read(key);
@@ -263,6 +290,8 @@ export class ResponseCache {
         this.local.delete(key);
         continue;
       }
+      if (registered && !(await registered)) return null;
+      if (persisted && typeof request.query === "string") this.register(persisted, request.query);
       return {
         body: entry.body,
         entry,
@@ -272,6 +301,15 @@ export class ResponseCache {
       };
     }
     return null;
+  }
+
+  /** Whether an automatic persisted query's document is registered (Apollo Server's `apq:` entries, in the same store). */
+  private async isRegistered(sha256Hash: string): Promise<boolean> {
+    return (await this.health.run(() => this.store.get(APQ_PREFIX + sha256Hash), undefined)) !== undefined;
+  }
+
+  private register(sha256Hash: string, query: string): void {
+    void this.health.run(() => this.store.set(APQ_PREFIX + sha256Hash, query), undefined);
   }
 
   /**

@@ -7,7 +7,10 @@ const schema = buildSchema(`
   type Book implements Media { id: ID! title: String author: Author }
   type Movie implements Media { id: ID! }
   type Author { name: String }
-  type Query { media: [Media] book: Book }
+  type BookEdge { cursor: String node: Book }
+  type BookConnection { totalCount: Int edges: [BookEdge] pageInfo: PageInfo }
+  type PageInfo { endCursor: String }
+  type Query { media: [Media] book: Book books: BookConnection }
 `);
 
 describe("cache tags, router side", () => {
@@ -60,5 +63,11 @@ describe("cache tags, router side", () => {
     expect(
       fetchTags(schema, "query($r: [_Any!]!) { _entities(representations: $r) { ... on Book { title } } }"),
     ).toEqual(["Book:*"]);
+  });
+
+  it("tags a connection read for its count alone with the types it is made of, up to its entities", () => {
+    expect(new Set(fetchTags(schema, "{ books { totalCount } }"))).toEqual(
+      new Set(["BookConnection:*", "BookEdge:*", "Book:*", "PageInfo:*"]),
+    );
   });
 });

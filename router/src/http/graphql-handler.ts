@@ -253,7 +253,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         state.request = params;
         state.lookedUp = true;
         const end = options.metrics.graphqlRequests.startTimer();
-        const hit = await cache.lookup(context.viewer?.userId ?? null, params);
+        const hit = await cache.lookup(context.viewer, params);
         // As in the lane: one request refreshes a hot entry shortly before it expires.
         const claim = hit ? cache.claimRefresh(hit) : null;
         state.refresh = claim && (await claim);

@@ -20,7 +20,7 @@ export function useOperationResolution(): ApolloServerPlugin<RouterContext> {
           if (!operation) {
             throw refusal(
               ErrorCode.OPERATION_RESOLUTION_FAILURE,
-              request.operationName
+              request.operationName != null
                 ? `The document has no operation named "${request.operationName}".`
                 : "The document has several operations: say which to run in `operationName`.",
             );

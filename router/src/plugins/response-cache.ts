@@ -1,6 +1,5 @@
 import type { ApolloServerPlugin } from "@apollo/server";
-import type { ResponseCache, Scope } from "../cache/response-cache.ts";
-import { entryKey } from "../cache/response-cache.ts";
+import { entryKey, type ResponseCache, scopeOf } from "../cache/response-cache.ts";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
 
@@ -12,7 +11,8 @@ import type { RouterMetrics } from "../process/metrics.ts";
  *  - a query notes the schema it runs under and, as execution starts, the purge counter;
  *  - what the operation changed is purged before its response is sent, for every replica sharing the store;
  *  - a cacheable response (a query, no errors, a cacheable policy from the subgraphs' Cache-Control) is
- *    stored, as the bytes sent, private responses per user;
+ *    stored, as the bytes sent: a private one for its user, a public one for callers of its caller's class
+ *    (see Scope);
  *  - `x-cache` says MISS (executed) or BYPASS (not cacheable here, or the store is unreachable).
  *
  * Hits never get here: they are answered from the store before Apollo Server (cache/hit-lane.ts, http/graphql-handler.ts).
@@ -49,9 +49,7 @@ export function useResponseCache(cache: ResponseCache, metrics: RouterMetrics): 
           const result = response.body.singleResult;
           const policy = overallCachePolicy.policyIfCacheable();
           if (result.errors || result.data == null || !policy) return;
-          const viewer = contextValue.viewer;
-          const scope: Scope | null =
-            policy.scope === "PRIVATE" ? (viewer ? `private:${viewer.userId}` : null) : "public";
+          const scope = scopeOf(contextValue.viewer, policy.scope === "PRIVATE");
           const key = scope && entryKey(cache.fingerprint(state.schema), scope, state.request);
           if (!key) return;
           state.writing = true;

@@ -146,11 +146,16 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
   return {
     preHandler,
     /**
-     * Whether a request (its query text present) may run without a word from this check: always in `off`
-     * mode, else only operations in the manifest. For a stage in front of the preHandler (the cache-hit
-     * lane), which hands everything else on to it.
+     * Whether a request may run without a word from this check: always in `off` mode, else only operations
+     * in the manifest. A known id sent alone is given its document, as the preHandler gives it. For a stage
+     * in front of the preHandler (the cache-hit lane), which hands everything else on to it.
      */
-    allows: (params: GraphQLParams) => options.mode === "off" || check(params, () => {}),
+    allows: (params: GraphQLParams) => {
+      const known = check(params, (query) => {
+        params.query = query;
+      });
+      return options.mode === "off" || known;
+    },
     /** The manifests' documents (none without a manifest), as they are now: the operations whose plans are warmed. */
     documents: (): Iterable<string> => documents,
     /** Stops watching the manifest files. */

@@ -24,7 +24,8 @@ export const UserResolvers = {
     const slice = sliceArgs(args);
     // Drafts are filtered in the query, before the limit: a reader gets up to `first` posts they may see.
     const drafts = canAccess(viewer, user.id);
-    privateIf(info, drafts);
+    // A signed-in reader may be this author: the answer depends on who they are, drafts or not.
+    privateIf(info, viewer !== null);
     return loaders.postsByAuthor.load({ id: user.id, ...slice, drafts });
   },
 } satisfies UserFields;

@@ -21,7 +21,8 @@ export const Query = {
     // An id that is no id names no author or product: no posts, as for an unknown one.
     if ((authorId != null && !isUuid(authorId)) || (productId != null && !isUuid(productId))) return emptyConnection();
     const includeDrafts = viewer !== null && (viewer.role === "ADMIN" || viewer.userId === authorId?.toLowerCase());
-    privateIf(info, includeDrafts);
+    // A signed-in reader of an author's posts may be that author: the answer depends on who they are.
+    privateIf(info, includeDrafts || (viewer !== null && authorId != null));
     const filter: Prisma.PostWhereInput = {
       ...(authorId ? { authorId } : {}),
       ...(productId ? { products: { some: { productId } } } : {}),

@@ -8,8 +8,10 @@ import type { Post } from "../generated/prisma/client.ts";
 export const canRead = (viewer: Viewer | null, post: Post) => post.published || canAccess(viewer, post.authorId);
 
 /**
- * A result that depends on who is asking (it holds drafts only this viewer may see) must be cached per
- * user, never shared: this marks the whole response PRIVATE.
+ * A result that depends on who is asking beyond their role must be cached per user, never shared: this
+ * marks the whole response PRIVATE. (A public response is shared by every caller of one role, the
+ * anonymous being one: the router's response cache.) So are an author's posts read by anyone signed in,
+ * who may be that author and see drafts, and any draft.
  */
 export function privateIf(info: GraphQLResolveInfo, viewerSpecific: boolean): void {
   if (viewerSpecific) maybeCacheControlFromInfo(info)?.setCacheHint({ scope: "PRIVATE" });
