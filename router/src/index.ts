@@ -170,6 +170,7 @@ export async function startRouter(
     cache = new ResponseCache(store, compression, {
       ...config.responseCache,
       rules: (schema) => [config.limits, costLimit.describe(schema)],
+      trusted: persistedOperations.trusts,
       localCopiesBytes: config.caches.responseCopiesBytes,
     });
     metrics.watchCaches(cache.copies);

@@ -7,7 +7,9 @@ import {
   entryKey,
   type Hit,
   ResponseCache,
+  type Scope,
   schemaFingerprint,
+  scopeOf,
   type Write,
 } from "./response-cache.ts";
 import type { CacheStore } from "./store.ts";
@@ -49,11 +51,13 @@ async function writtenAgo<T>(ageSeconds: number, write: () => Promise<T>): Promi
 function responseCache(
   store: ConstructorParameters<typeof ResponseCache>[0] & Pick<CacheStore, "raw" | "claim"> = memoryCacheStore(),
   compression = false,
+  trusted?: (sha256Hash: string) => boolean,
 ) {
   const cache = new ResponseCache(store, createCompression({ enabled: compression, minBytes: 1 }), {
     maxEntryBytes: 1024 * 1024,
     maxTtlSeconds: 300,
     rules: () => LIMITS,
+    trusted,
   });
   cache.serve(SCHEMA);
   // A version of the entry written `ageSeconds` ago, living `ttl` seconds.
@@ -229,6 +233,55 @@ describe("copies of an entry", () => {
   });
 });
 
+describe("whose entries are", () => {
+  const admin = { userId: "a1", role: "ADMIN" as const };
+  const customer = { userId: "c1", role: "CUSTOMER" as const };
+
+  it("shares a public entry among the callers of its class only: the anonymous, or one role", async () => {
+    const { path } = responseCache();
+    const fingerprint = schemaFingerprint(SCHEMA, LIMITS);
+    await path.write(writeOf(entryKey(fingerprint, scopeOf(null, false) as Scope, REQUEST) as string));
+    expect(await path.lookup(null, REQUEST)).not.toBeNull();
+    expect(await path.lookup(customer, REQUEST)).toBeNull();
+    expect(await path.lookup(admin, REQUEST)).toBeNull();
+    await path.write(writeOf(entryKey(fingerprint, scopeOf(customer, false) as Scope, REQUEST) as string));
+    expect(await path.lookup({ userId: "c2", role: "CUSTOMER" }, REQUEST)).not.toBeNull();
+    expect(await path.lookup(admin, REQUEST)).toBeNull();
+  });
+
+  it("keeps a private entry for its user in the role it was made for", async () => {
+    const { path } = responseCache();
+    const fingerprint = schemaFingerprint(SCHEMA, LIMITS);
+    await path.write(writeOf(entryKey(fingerprint, scopeOf(customer, true) as Scope, REQUEST) as string));
+    expect(await path.lookup(customer, REQUEST)).not.toBeNull();
+    expect(await path.lookup({ ...customer, role: "ADMIN" }, REQUEST)).toBeNull();
+    expect(await path.lookup({ userId: "c2", role: "CUSTOMER" }, REQUEST)).toBeNull();
+    expect(scopeOf(null, true)).toBeNull();
+  });
+});
+
+describe("automatic persisted queries", () => {
+  const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
+  const persistedQuery = { version: 1, sha256Hash: sha256(REQUEST.query) };
+
+  it("answers one sent by hash alone only while its document is registered; one sent with it registers it", async () => {
+    const { path, write, store } = responseCache();
+    await write(0, 60);
+    expect(await path.lookup(null, { extensions: { persistedQuery } })).toBeNull();
+    expect(await path.lookup(null, { ...REQUEST, extensions: { persistedQuery } })).not.toBeNull();
+    await vi.waitFor(async () => expect(await store.raw.get(`apq:${persistedQuery.sha256Hash}`)).toBe(REQUEST.query));
+    expect(await path.lookup(null, { extensions: { persistedQuery } })).not.toBeNull();
+  });
+
+  it("registers no trusted document (the manifest resolves its id)", async () => {
+    const { path, write, store } = responseCache(memoryCacheStore(), false, () => true);
+    await write(0, 60);
+    expect(await path.lookup(null, { ...REQUEST, extensions: { persistedQuery } })).not.toBeNull();
+    await new Promise((resolve) => setTimeout(resolve, 10));
+    expect(await store.raw.get(`apq:${persistedQuery.sha256Hash}`)).toBeUndefined();
+  });
+});
+
 describe("entries and their keys", () => {
   const fingerprint = schemaFingerprint(SCHEMA, LIMITS);
   const sha256 = (text: string) => createHash("sha256").update(text).digest("hex");
@@ -245,6 +298,7 @@ describe("entries and their keys", () => {
       entryKey(fingerprint, "private:u1", REQUEST),
       entryKey(fingerprint, "private:u2", REQUEST),
       entryKey(fingerprint, "public:anonymous", { ...REQUEST, operationName: "A" }),
+      entryKey(fingerprint, "public:anonymous", { ...REQUEST, operationName: "" }),
       entryKey(fingerprint, "public:anonymous", { ...REQUEST, variables: { page: 1 } }),
     ];
     expect(new Set(keys).size).toBe(keys.length);

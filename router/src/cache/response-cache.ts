@@ -227,6 +227,8 @@ export class ResponseCache {
       maxTtlSeconds: number;
       /** What decides what may run under a schema, as plain data (see schemaFingerprint). */
       rules: (schema: GraphQLSchema) => unknown;
+      /** Whether an id is a trusted document's, which needs no registering (see protection/persisted-operations.ts). */
+      trusted?: (sha256Hash: string) => boolean;
       localCopiesBytes?: number;
     },
   ) {
@@ -291,7 +293,9 @@ export class ResponseCache {
         continue;
       }
       if (registered && !(await registered)) return null;
-      if (persisted && typeof request.query === "string") this.register(persisted, request.query);
+      // Not for a trusted document (its id is resolved from the manifest, every hit of the SDK's would write).
+      if (persisted && typeof request.query === "string" && !this.options.trusted?.(persisted))
+        this.register(persisted, request.query);
       return {
         body: entry.body,
         entry,

@@ -156,6 +156,8 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
       });
       return options.mode === "off" || known;
     },
+    /** Whether an id is a trusted document's: resolved from the manifests in every mode, whatever else knows it. */
+    trusts: (sha256Hash: string) => manifest.has(sha256Hash),
     /** The manifests' documents (none without a manifest), as they are now: the operations whose plans are warmed. */
     documents: (): Iterable<string> => documents,
     /** Stops watching the manifest files. */
