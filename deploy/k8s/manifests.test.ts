@@ -180,6 +180,26 @@ describe.runIf(kubectl).each(["dev", "prod"])("the %s overlay", (overlay) => {
     expect(orders.loadConfig(env).placeOrderTimeoutMs).toBeLessThan(router.subgraphs.orders.timeoutMs);
   });
 
+  it("sets only variables the services read (a misspelt one would be ignored without a word)", () => {
+    // docs/configuration.md has a row for every variable of the config schemas (docs/configuration.test.ts).
+    const documented = new Set(
+      [
+        ...readFileSync(join(import.meta.dirname, "../../docs/configuration.md"), "utf8").matchAll(
+          /^\| `([A-Z][A-Z0-9_]*)`/gm,
+        ),
+      ].map((match) => match[1]),
+    );
+    const node = new Set(["NODE_OPTIONS", "NODE_EXTRA_CA_CERTS"]);
+    const names = new Set(Object.keys(config));
+    for (const deployment of supergraph)
+      for (const container of [
+        ...(deployment.spec.template.spec.initContainers ?? []),
+        ...deployment.spec.template.spec.containers,
+      ])
+        for (const variable of container.env ?? []) names.add(variable.name);
+    for (const name of names) expect(documented.has(name) || node.has(name), name).toBe(true);
+  });
+
   it("takes credentials only from Secrets, by name", () => {
     for (const workload of workloads) {
       const spec = workload.spec.template.spec;
