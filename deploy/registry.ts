@@ -15,11 +15,15 @@ const FILES = {
   devPostgres: "deploy/k8s/overlays/dev/postgres.yaml",
   devRedis: "deploy/k8s/overlays/dev/redis.yaml",
   prodOverlay: "deploy/k8s/overlays/prod/kustomization.yaml",
+  prodReadme: "deploy/k8s/overlays/prod/README.md",
 } as const;
 
 export const subgraphKustomization = (name: string) => `deploy/k8s/base/subgraphs/${name}/kustomization.yaml`;
 const serviceUrl = (subgraph: Subgraph) => `http://${subgraph.name}:${subgraph.port}/graphql`;
 const databaseUrl = (name: string) => `postgres://supergraph:supergraph@postgres:5432/${name}`;
+/** The Secret's key in the production README's `kubectl create secret` command. */
+const prodSecretLine = (name: string) =>
+  `     --from-literal=${envPrefix(name)}_DATABASE_URL='postgres://${name}:…@db.example.net:5432/${name}?sslmode=verify-full&sslrootcert=/etc/supergraph-ca/database.pem'`;
 
 type ComposeService = {
   image?: string;
@@ -124,6 +128,10 @@ export function deployDrift(root: string, subgraphs: readonly Subgraph[]): strin
       `${where(FILES.prodOverlay)}: no image supergraph/${name}`,
     );
     expect(
+      read(FILES.prodReadme).includes(`--from-literal=${NAME}_DATABASE_URL=`),
+      `${where(FILES.prodReadme)}: the Secret has no ${NAME}_DATABASE_URL (its pods would not start)`,
+    );
+    expect(
       read(FILES.devSecrets).includes(`\n${NAME}_DATABASE_URL=${databaseUrl(name)}\n`),
       `${where(FILES.devSecrets)}: no ${NAME}_DATABASE_URL`,
     );
@@ -217,6 +225,17 @@ export function wireSubgraph(root: string, subgraph: Subgraph): void {
       FILES.prodOverlay,
     ),
   );
+  // The command's last line ends without its continuation, so the new line goes after a `\\` added to it.
+  edit(FILES.prodReadme, (text) => {
+    const last = /^ {5}--from-literal=[A-Z]+_DATABASE_URL=.*$/;
+    const lines = text.split("\n");
+    const index = lines.findLastIndex((line) => last.test(line));
+    if (index < 0)
+      throw new Error(`${FILES.prodReadme}: no --from-literal=…_DATABASE_URL line; add the new subgraph's by hand.`);
+    if (!lines[index]?.endsWith(" \\")) lines[index] = `${lines[index]} \\`;
+    lines.splice(index + 1, 0, prodSecretLine(name));
+    return lines.join("\n");
+  });
   edit(FILES.devSecrets, (text) =>
     insertAfterLast(text, /^[A-Z]+_DATABASE_URL=/, `${NAME}_DATABASE_URL=${databaseUrl(name)}`, FILES.devSecrets),
   );
