@@ -143,6 +143,46 @@ describe("placeOrder when something fails", () => {
       createLogger("orders-test", "silent"),
     );
   }
+  /** A proxy in front of products that answers its first `late` calls 1.5 s after products did. */
+  async function lateProducts(late: number) {
+    let requests = 0;
+    const target = new URL(stack.products.url);
+    const proxy: Server = createServer((incoming, outgoing) => {
+      const delayed = ++requests <= late;
+      const upstream = httpRequest(
+        {
+          host: target.hostname,
+          port: target.port,
+          path: target.pathname,
+          method: incoming.method,
+          headers: incoming.headers,
+        },
+        (response) => {
+          const chunks: Buffer[] = [];
+          response.on("data", (chunk: Buffer) => chunks.push(chunk));
+          response.on("end", () => {
+            const reply = () => {
+              if (outgoing.destroyed) return;
+              outgoing.writeHead(response.statusCode ?? 502, response.headers);
+              outgoing.end(Buffer.concat(chunks));
+            };
+            if (delayed) setTimeout(reply, 1_500);
+            else reply();
+          });
+        },
+      );
+      incoming.pipe(upstream);
+    });
+    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
+    return {
+      url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`,
+      requests: () => requests,
+      async close() {
+        proxy.closeAllConnections();
+        await new Promise((resolve) => proxy.close(resolve));
+      },
+    };
+  }
   const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id items { quantity unitPriceCents } } }`;
 
   it("releases the reservation when the order cannot be saved, leaving no stock taken", async () => {
@@ -195,40 +235,10 @@ describe("placeOrder when something fails", () => {
   it("retries a reservation that timed out without taking stock twice", async () => {
     const buyer = await signUp(stack);
     const product = await createProduct(stack, admin, { stock: 10 });
-    // A proxy in front of products that lets the first reservation through but answers it too late:
-    // products has taken the stock, the orders service has given up waiting and retries.
-    let requests = 0;
-    const target = new URL(stack.products.url);
-    const proxy: Server = createServer((incoming, outgoing) => {
-      const first = ++requests === 1;
-      const upstream = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: incoming.method,
-          headers: incoming.headers,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => {
-            const reply = () => {
-              if (outgoing.destroyed) return;
-              outgoing.writeHead(response.statusCode ?? 502, response.headers);
-              outgoing.end(Buffer.concat(chunks));
-            };
-            if (first) setTimeout(reply, 1_500);
-            else reply();
-          });
-        },
-      );
-      incoming.pipe(upstream);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    const slow = await ordersVia(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`, {
-      STOCK_TIMEOUT_MS: "500",
-    });
+    // Products takes the stock for the first reservation but answers it too late: the orders service has
+    // given up waiting and retries.
+    const proxy = await lateProducts(1);
+    const slow = await ordersVia(proxy.url, { STOCK_TIMEOUT_MS: "500" });
     try {
       const result = await callAs(
         "router",
@@ -238,11 +248,10 @@ describe("placeOrder when something fails", () => {
         buyer,
       );
       expect(result.errors).toBeUndefined();
-      expect(requests).toBeGreaterThanOrEqual(2);
+      expect(proxy.requests()).toBeGreaterThanOrEqual(2);
     } finally {
       await slow.close();
-      proxy.closeAllConnections();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
     expect(await stockOf(stack, product.id)).toBe(6);
     expect(await stack.orders.db.order.count({ where: { buyerId: buyer.id } })).toBe(1);
@@ -253,36 +262,8 @@ describe("placeOrder when something fails", () => {
     const product = await createProduct(stack, admin, { stock: 10 });
     // Products answers its first two calls late (each takes the stock or finds it taken, idempotently),
     // then at once: without the deadline, the third attempt would place the order after 2.6 s.
-    let requests = 0;
-    const target = new URL(stack.products.url);
-    const proxy: Server = createServer((incoming, outgoing) => {
-      const late = ++requests <= 2;
-      const upstream = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: incoming.method,
-          headers: incoming.headers,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => {
-            const reply = () => {
-              if (outgoing.destroyed) return;
-              outgoing.writeHead(response.statusCode ?? 502, response.headers);
-              outgoing.end(Buffer.concat(chunks));
-            };
-            if (late) setTimeout(reply, 1_500);
-            else reply();
-          });
-        },
-      );
-      incoming.pipe(upstream);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    const slow = await ordersVia(`http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`, {
+    const proxy = await lateProducts(2);
+    const slow = await ordersVia(proxy.url, {
       STOCK_TIMEOUT_MS: "1000",
       PLACE_ORDER_TIMEOUT_MS: "2000",
     });
@@ -303,8 +284,7 @@ describe("placeOrder when something fails", () => {
     } finally {
       await router.close();
       await slow.close();
-      proxy.closeAllConnections();
-      await new Promise((resolve) => proxy.close(resolve));
+      await proxy.close();
     }
   });
 });
