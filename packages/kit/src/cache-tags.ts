@@ -14,6 +14,7 @@ import {
   visit,
   visitWithTypeInfo,
 } from "graphql";
+import { typesWithin } from "./types-within.ts";
 
 /**
  * Cache tags, subgraph side: every query response says which entities it returned (`Product:42`) and which
@@ -60,39 +61,9 @@ export function entityTagOf(type: string, fields: string[] | null, object: unkno
   return `${type}:${JSON.stringify(Object.fromEntries(fields.map((field, index) => [field, values[index]])))}`;
 }
 
-const withinBySchema = new WeakMap<GraphQLSchema, Map<GraphQLNamedType, Set<string>>>();
-
-/**
- * The entity types a value of a type that is no entity is made of, through other such types: a
- * connection's are its nodes' (`ProductConnection` → `Product`), whose count and cursors change with them
- * even when no node field is selected.
- */
-function entityTypesWithin(schema: GraphQLSchema, type: GraphQLNamedType, keys: EntityKeys): Set<string> {
-  let memo = withinBySchema.get(schema);
-  if (!memo) {
-    memo = new Map();
-    withinBySchema.set(schema, memo);
-  }
-  const known = memo.get(type);
-  if (known) return known;
-  const within = new Set<string>();
-  // Set before the walk: a type reached again through itself adds nothing more.
-  memo.set(type, within);
-  const possible = isAbstractType(type) ? schema.getPossibleTypes(type) : isObjectType(type) ? [type] : [];
-  for (const object of possible) {
-    if (keys.has(object)) {
-      within.add(object.name);
-      continue;
-    }
-    for (const field of Object.values(object.getFields()))
-      for (const name of entityTypesWithin(schema, getNamedType(field.type), keys)) within.add(name);
-  }
-  return within;
-}
-
 /**
  * The entity types an operation reads: those whose fields it selects (abstract types: their entity
- * implementations), and those that values of other types it selects are made of (see entityTypesWithin).
+ * implementations), and those that values of other types it selects are made of (see typesWithin).
  */
 function typeTags(schema: GraphQLSchema, document: DocumentNode, keys: EntityKeys): string[] {
   const tags = new Set<string>();
@@ -109,7 +80,8 @@ function typeTags(schema: GraphQLSchema, document: DocumentNode, keys: EntityKey
         const type = typeInfo.getType();
         const named = type && getNamedType(type);
         if (named && isObjectType(named) && !keys.has(named))
-          for (const name of entityTypesWithin(schema, named, keys)) tags.add(name);
+          for (const object of typesWithin(schema, named, (candidate) => keys.has(candidate)))
+            if (keys.has(object)) tags.add(object.name);
       },
       SelectionSet(node) {
         const parent = typeInfo.getParentType();

@@ -1,6 +1,8 @@
+import { typesWithin } from "@supergraph/kit/runtime";
 import {
   type DocumentNode,
   type GraphQLNamedType,
+  type GraphQLObjectType,
   type GraphQLSchema,
   getNamedType,
   isAbstractType,
@@ -84,7 +86,7 @@ export function invalidationTags(request: unknown): string[] {
 /**
  * The tags of a fetch from a subgraph that reports nothing: `Type:*` for every type its operation selects
  * (an abstract type: it and each of its object types), and every type a selected field's value is made
- * of (see typesWithin). Any purge of one of them then reaches the response; broader than the entities it
+ * of (kit's typesWithin). Any purge of one of them then reaches the response; broader than the entities it
  * returned, never narrower.
  */
 export function fetchTags(schema: GraphQLSchema, query: string): string[] {
@@ -106,36 +108,7 @@ export function fetchTags(schema: GraphQLSchema, query: string): string[] {
 }
 
 const fallbackTags = new WeakMap<GraphQLSchema, LRUCache<string, string[]>>();
-const withinBySchema = new WeakMap<GraphQLSchema, Map<GraphQLNamedType, Set<string>>>();
-
-/**
- * The object types a value of `type` is made of: it, and through its fields the types of their values, up
- * to and including each type with an `id` (an entity, whose own fields count only where selected). So a
- * connection read for its count alone (`products { totalCount }`) holds `Product`, whose purges change it.
- * A type that is no entity but has an `id` ends the walk early; what lies past it is in a response only
- * where selected, and then selected types are tagged anyway.
- */
-function typesWithin(schema: GraphQLSchema, type: GraphQLNamedType): Set<string> {
-  let memo = withinBySchema.get(schema);
-  if (!memo) {
-    memo = new Map();
-    withinBySchema.set(schema, memo);
-  }
-  const known = memo.get(type);
-  if (known) return known;
-  const within = new Set<string>();
-  // Set before the walk: a type reached again through itself adds nothing more.
-  memo.set(type, within);
-  if (isAbstractType(type)) within.add(type.name);
-  for (const object of isAbstractType(type) ? schema.getPossibleTypes(type) : isObjectType(type) ? [type] : []) {
-    within.add(object.name);
-    const fields = object.getFields();
-    if ("id" in fields) continue;
-    for (const field of Object.values(fields))
-      for (const name of typesWithin(schema, getNamedType(field.type))) within.add(name);
-  }
-  return within;
-}
+const hasId = (object: GraphQLObjectType) => "id" in object.getFields();
 
 function selectedTypes(schema: GraphQLSchema, document: DocumentNode): string[] {
   const types = new Set<string>();
@@ -154,7 +127,9 @@ function selectedTypes(schema: GraphQLSchema, document: DocumentNode): string[] 
     visitWithTypeInfo(typeInfo, {
       Field() {
         const type = typeInfo.getType();
-        if (type) for (const name of typesWithin(schema, getNamedType(type))) types.add(name);
+        // Up to its entities, told apart here by an `id` (the API schema has no @key): a type that is no
+        // entity but has one ends the walk early, and what lies past it is selected (so tagged) to be in a response.
+        if (type) for (const object of typesWithin(schema, getNamedType(type), hasId)) types.add(object.name);
       },
       SelectionSet() {
         const parent = typeInfo.getParentType();

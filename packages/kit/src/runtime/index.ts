@@ -36,4 +36,5 @@ export {
   startTracing,
   tracingEnabled,
 } from "../tracing.ts";
+export { typesWithin } from "../types-within.ts";
 export { InvalidTokenError, signUserToken, type VerifiedToken, type Viewer, verifyUserToken } from "../user-token.ts";
