@@ -1,4 +1,5 @@
 import { createHash } from "node:crypto";
+import { get as httpGet } from "node:http";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   capturingLogger,
@@ -125,6 +126,37 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       }
       const authorsView = await stack.gql(reads[1]?.[0] as string, { a: author.id }, { token: author.token });
       expect(JSON.stringify(authorsView.data)).toContain(draft.data?.createPost.id);
+    });
+
+    // Regression (found by a differential run): a GET whose escapes are not UTF-8 was keyed by Fastify's
+    // reading of its query string (the escape kept as sent) and run by Apollo Server's (U+FFFD), so its
+    // answer was served to the POST of the text as sent.
+    it("keys a GET by the parameters that run, whatever its escapes", async () => {
+      const name = `odd-${Date.now()}-x%C3y`;
+      await createProduct(stack, admin, { name });
+      // No space, and its quotes as sent (fetch would escape them): the only escape is the broken one.
+      const query = `{products(search:"${name}"){totalCount}}`;
+      const get = (url: string) =>
+        new Promise<{ cache: string | undefined; body: unknown }>((resolve, reject) => {
+          const target = new URL(url);
+          httpGet(
+            { host: target.hostname, port: target.port, path: `${target.pathname}?query=${query}` },
+            (response) => {
+              let text = "";
+              response.on("data", (chunk: Buffer) => {
+                text += chunk;
+              });
+              response.on("end", () =>
+                resolve({ cache: response.headers["x-cache"] as string, body: JSON.parse(text) }),
+              );
+            },
+          ).on("error", reject);
+        });
+      expect((await get(stack.routerUrl)).body).toEqual((await get(reference.url)).body);
+      expect(await untilCacheHit(async () => (await get(stack.routerUrl)).cache ?? null)).toBe("HIT");
+      // The POST of the text as sent: its own answer, never the GET's.
+      await both(query, {});
+      expect((await stack.gql<{ products: { totalCount: number } }>(query)).data?.products.totalCount).toBe(1);
     });
 
     it("tells an operation name that is empty from one not sent", async () => {

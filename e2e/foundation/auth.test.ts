@@ -146,6 +146,18 @@ describe("bearer tokens at the router", () => {
     expect(result.data ?? null).toBeNull();
   });
 
+  it("reads the scheme in any case, as HTTP does (RFC 9110)", async () => {
+    const user = await signUp(stack, "Case Insensitive");
+    for (const scheme of ["bearer", "BEARER"]) {
+      const result = await stack.gql<{ me: { id: string } }>(
+        ME,
+        {},
+        { headers: { authorization: `${scheme} ${user.token}` } },
+      );
+      expect(result.data?.me.id, scheme).toBe(user.id);
+    }
+  });
+
   it("refuses an Authorization header that is not a bearer token", async () => {
     const result = await stack.gql(ME, {}, { headers: { authorization: "Basic YWRtaW46YWRtaW4=" } });
     expect(result.status).toBe(401);

@@ -42,7 +42,8 @@ export function identify(headers: IncomingHttpHeaders, jwtConfig: UserTokenConfi
   const header = headers.authorization;
   // An empty header presents no credentials (the playground's Headers tab starts with one to fill in).
   if (header === undefined || header.trim() === "") return null;
-  const match = /^Bearer ([A-Za-z0-9_\-.=]+)$/.exec(header.trim());
+  // The scheme is case-insensitive (RFC 9110), the token is not.
+  const match = /^Bearer ([A-Za-z0-9_\-.=]+)$/i.exec(header.trim());
   if (!match?.[1]) throw requestError(ErrorCode.UNAUTHENTICATED, "The Authorization header must be `Bearer <token>`.");
   try {
     return verifyUserToken(match[1], jwtConfig);

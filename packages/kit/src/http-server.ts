@@ -82,6 +82,21 @@ export function trustedProxiesError(trusted: readonly string[]): string | null {
 }
 
 /**
+ * A query string as URLSearchParams reads it, as Apollo Server reads a GET's parameters: one reading for
+ * the router's checks and cache key and for what runs. (Fastify's own kept a value whose escapes are not
+ * UTF-8 undecoded, where Apollo Server decodes them to U+FFFD: one request's answer was cached under
+ * another's key.) A name given more than once has all its values, in order.
+ */
+export function parseQueryString(search: string): Record<string, string | string[]> {
+  const parsed: Record<string, string | string[]> = Object.create(null);
+  for (const [name, value] of new URLSearchParams(search)) {
+    const before = parsed[name];
+    parsed[name] = before === undefined ? value : Array.isArray(before) ? [...before, value] : [before, value];
+  }
+  return parsed;
+}
+
+/**
  * An HTTP-level refusal in the GraphQL error shape, in the media type the client's Accept prefers (so
  * clients parse every error the same way, code included), with the same status for either: the
  * GraphQL-over-HTTP spec asks for a 4xx for a request that is not well-formed, whatever the media type.
@@ -149,6 +164,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     // already sent. Idle keep-alive connections are ended gracefully instead (keep-alive-drain.ts).
     forceCloseConnections: false,
     return503OnClosing: false,
+    routerOptions: { querystringParser: parseQueryString },
   });
 
   // JSON bodies only: a text POST (as a form, a "simple" cross-site request) gets the 415 of every other type.
