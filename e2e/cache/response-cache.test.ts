@@ -159,6 +159,31 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       expect((await stack.gql<{ products: { totalCount: number } }>(query)).data?.products.totalCount).toBe(1);
     });
 
+    it("purges a connection whose count or cursors alone were read, when one of its items is created", async () => {
+      const reads = [
+        `{ products(first: 20) { totalCount } }`,
+        `{ products(first: 2) { pageInfo { endCursor hasNextPage } } }`,
+        `{ posts(first: 1) { totalCount pageInfo { endCursor } } }`,
+      ];
+      const creates = [
+        () => createProduct(stack, admin, { name: "Counted" }),
+        () => createProduct(stack, admin, { name: "Counted too" }),
+        () =>
+          stack.gql(
+            `mutation { createPost(input: { title: "Counted", body: "One more", published: true }) { id } }`,
+            {},
+            {
+              token: customer.token,
+            },
+          ),
+      ];
+      for (const [index, query] of reads.entries()) {
+        expect(await untilHit(() => stack.gql(query)), query).toBe("HIT");
+        await creates[index]?.();
+        expect(await both(query, {}), query).toBe("MISS");
+      }
+    });
+
     it("tells an operation name that is empty from one not sent", async () => {
       const query = `query Named { products(first: 1) { totalCount } }`;
       expect(await untilHit(() => stack.gql(query))).toBe("HIT");
@@ -198,32 +223,6 @@ describe.each(stores)("response cache (%s store)", (kind) => {
       expect(registered).toBe("HIT");
       expect((await send(stack.routerUrl, {})).body.data).toEqual((await stack.gql(query)).data);
     });
-  });
-
-  it("purges a connection whose count or cursors alone were read, when one of its items is created", async () => {
-    const reads = [
-      `{ products(first: 20) { totalCount } }`,
-      `{ products(first: 2) { pageInfo { endCursor hasNextPage } } }`,
-    ];
-    for (const query of reads) {
-      const before = await stack.gql(query);
-      expect(await untilHit(() => stack.gql(query))).toBe("HIT");
-      await createProduct(stack, admin, { name: `Counted ${query.length}` });
-      const after = await stack.gql(query);
-      expect(after.headers.get("x-cache"), query).toBe("MISS");
-      expect(after.data, query).not.toEqual(before.data);
-    }
-    const posts = `{ posts(first: 1) { totalCount pageInfo { endCursor } } }`;
-    const before = await stack.gql(posts);
-    expect(await untilHit(() => stack.gql(posts))).toBe("HIT");
-    await stack.gql(
-      `mutation { createPost(input: { title: "Counted", body: "One more", published: true }) { id } }`,
-      {},
-      { token: customer.token },
-    );
-    const after = await stack.gql(posts);
-    expect(after.headers.get("x-cache")).toBe("MISS");
-    expect(after.data).not.toEqual(before.data);
   });
 
   it("does not cache errors, and never caches mutations", async () => {
