@@ -107,6 +107,22 @@ describe("request coalescing", () => {
     expect((await stack.products.db.product.findUniqueOrThrow({ where: { id: product.id } })).stock).toBe(7);
   });
 
+  it("keeps a shared subgraph fetch's privacy for every operation that waited on it: no private field stored as public", async () => {
+    // Two operations of one customer, different by their variables (so not coalesced), whose users fetch
+    // (`me { email }`, private) is the same and sent once; the products fetch differs. Whichever waited
+    // on the other's users fetch must still be stored privately, or another customer is served its email.
+    const victim = await signUp(stack);
+    const other = await signUp(stack);
+    const query = `query Page($first: Int) { me { email } products(first: $first) { totalCount } }`;
+    const before = proxies[users]?.forwarded() ?? 0;
+    await Promise.all([5, 10].map((first) => gql(cachedRouter.url, query, { first }, { token: victim.token })));
+    expect((proxies[users]?.forwarded() ?? 0) - before, "the users fetch was shared").toBe(1);
+    for (const first of [5, 10]) {
+      const read = await gql<{ me: { email: string } }>(cachedRouter.url, query, { first }, { token: other.token });
+      expect(read.data?.me.email, `first: ${first}`).toBe(other.email);
+    }
+  });
+
   it("sits in front of the response cache: after an invalidation, concurrent reads make one execution", async () => {
     const product = await createProduct(stack, admin, { name: "Stampede" });
     const query = `query Stampede($id: ID!) { product(id: $id) { name priceCents } }`;

@@ -22,7 +22,8 @@ const MUTATION = /^\s*mutation\b/;
  *   recorded for the response cache (cache/state.ts), for shared fetches too.
  * - Deduplication: identical query fetches in flight at the same time (same subgraph, document,
  *   variables and viewer) are sent once; each waiter gets its own copy of the answer, since the gateway
- *   merges entity data into what it receives.
+ *   merges entity data into what it receives, and its operation's cache policy is restricted by the
+ *   answer's Cache-Control as the sender's is (else a waiter's private data was stored as public).
  */
 export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
   constructor(
@@ -72,6 +73,7 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     if (pending) {
       this.metrics.subgraphFetchesDeduplicated.inc({ subgraph: this.subgraph });
       const shared = await pending;
+      this.restrictCachePolicy(options, shared.http?.headers.get("cache-control"));
       // Data and errors are the gateway's to mutate: a copy each. The HTTP head is only read.
       return { ...shared, data: structuredClone(shared.data), errors: shared.errors && structuredClone(shared.errors) };
     }
@@ -82,6 +84,34 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     } finally {
       this.inflight.delete(key);
     }
+  }
+
+  /**
+   * What RemoteGraphQLDataSource does with the Cache-Control of an answer it fetched, for one it did not
+   * (a waiter's): its max-age (0 without one) and scope restrict the operation's cache policy. Its own
+   * parsing is not exported, so it is repeated here.
+   */
+  private restrictCachePolicy(
+    options: GraphQLDataSourceProcessOptions<RouterContext>,
+    header: string | null | undefined,
+  ) {
+    if (!this.honorSubgraphCacheControlHeader || !("incomingRequestContext" in options)) return;
+    const policy = options.incomingRequestContext.overallCachePolicy;
+    if (!policy || !("restrict" in policy)) return;
+    const directives = new Map<string, string | true>();
+    for (const part of header?.trim().split(/\s*,\s*/) ?? []) {
+      const [name = "", value] = part.split(/\s*=\s*/, 2);
+      directives.set(name, value === undefined ? true : value.replace(/^"|"$/g, ""));
+    }
+    const maxAge = directives.get("max-age");
+    policy.restrict({
+      maxAge: typeof maxAge === "string" && /^[0-9]+$/.test(maxAge) ? Number(maxAge) : 0,
+      ...(directives.get("public") === true
+        ? { scope: "PUBLIC" as const }
+        : directives.get("private") === true
+          ? { scope: "PRIVATE" as const }
+          : {}),
+    });
   }
 
   private async processTimed(
