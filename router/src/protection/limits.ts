@@ -44,20 +44,33 @@ const reportWith = (limit: keyof typeof LimitCode) => (context: ValidationContex
  */
 function maxRootFieldsRule(limit: number): ValidationRule {
   return (context) => {
-    /** The fields a selection set selects at its own level, through fragments (each fragment once). */
-    const count = (selections: readonly SelectionNode[], seen: Set<string>): number =>
+    /** How many fields each fragment selects at its own level, worked out once per document. */
+    const fragmentFields = new Map<string, number>();
+    const inProgress = new Set<string>();
+    /**
+     * The fields a selection set selects at its own level, through fragments. Each fragment is counted
+     * once and remembered: walking every spread again made `{ ...A }`, with A spreading B eight times, B
+     * spreading C eight times and so on, take 8^depth steps.
+     */
+    const count = (selections: readonly SelectionNode[]): number =>
       selections.reduce((total, selection) => {
         if (selection.kind === Kind.FIELD) return total + 1;
-        if (selection.kind === Kind.INLINE_FRAGMENT) return total + count(selection.selectionSet.selections, seen);
+        if (selection.kind === Kind.INLINE_FRAGMENT) return total + count(selection.selectionSet.selections);
         const name = selection.name.value;
+        const known = fragmentFields.get(name);
+        if (known !== undefined) return total + known;
         const fragment = context.getFragment(name);
         // A cycle or an unknown fragment is reported by graphql-js's own rules.
-        if (!fragment || seen.has(name)) return total;
-        return total + count(fragment.selectionSet.selections, new Set([...seen, name]));
+        if (!fragment || inProgress.has(name)) return total;
+        inProgress.add(name);
+        const fields = count(fragment.selectionSet.selections);
+        inProgress.delete(name);
+        fragmentFields.set(name, fields);
+        return total + fields;
       }, 0);
     return {
       OperationDefinition(operation) {
-        const found = count(operation.selectionSet.selections, new Set());
+        const found = count(operation.selectionSet.selections);
         if (found > limit) {
           context.reportError(
             new GraphQLError(`Root field limit of ${limit} exceeded, found ${found}.`, {
