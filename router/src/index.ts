@@ -179,7 +179,7 @@ export async function startRouter(
   const apollo = createApolloServer({
     gateway,
     config,
-    kv: store.kv,
+    apq: store.apq,
     documents,
     app: http.app,
     cache,

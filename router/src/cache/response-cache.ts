@@ -20,7 +20,7 @@ import { purgeTags } from "./tags.ts";
 // other replicas. Tags are checked on every hit either way, so a purge anywhere applies here at once.
 
 const ENTRY_PREFIX = "entry:";
-/** Where Apollo Server keeps automatic persisted queries' documents in the same store (its APQ_CACHE_PREFIX). */
+/** Where Apollo Server keeps automatic persisted queries' documents (its APQ_CACHE_PREFIX), in `store.apq`. */
 const APQ_PREFIX = "apq:";
 
 /**
@@ -214,13 +214,14 @@ export class ResponseCache {
   private currentSchema: GraphQLSchema | undefined;
 
   private readonly store: KeyValueCache<string>;
+  private readonly apq: KeyValueCache<string>;
   readonly tags: TagStore;
   readonly health: CacheHealth;
   private readonly claim: CacheStore["claim"];
   private readonly shortenClaim: CacheStore["shortenClaim"];
 
   constructor(
-    store: Pick<CacheStore, "raw" | "tags" | "health" | "claim" | "shortenClaim">,
+    store: Pick<CacheStore, "raw" | "apq" | "tags" | "health" | "claim" | "shortenClaim">,
     private readonly compression: Compression,
     private readonly options: {
       maxEntryBytes: number;
@@ -237,6 +238,7 @@ export class ResponseCache {
     this.local = local;
     this.copies = { name: "response_copies", maxBytes, bytes: () => local.calculatedSize, entries: () => local.size };
     this.store = store.raw;
+    this.apq = store.apq;
     this.tags = store.tags;
     this.health = store.health;
     this.claim = store.claim;
@@ -307,13 +309,13 @@ export class ResponseCache {
     return null;
   }
 
-  /** Whether an automatic persisted query's document is registered (Apollo Server's `apq:` entries, in the same store). */
+  /** Whether an automatic persisted query's document is registered (where Apollo Server registers them). */
   private async isRegistered(sha256Hash: string): Promise<boolean> {
-    return (await this.health.run(() => this.store.get(APQ_PREFIX + sha256Hash), undefined)) !== undefined;
+    return (await this.apq.get(APQ_PREFIX + sha256Hash)) !== undefined;
   }
 
   private register(sha256Hash: string, query: string): void {
-    void this.health.run(() => this.store.set(APQ_PREFIX + sha256Hash, query), undefined);
+    void this.apq.set(APQ_PREFIX + sha256Hash, query);
   }
 
   /**

@@ -1,5 +1,5 @@
 import { KeyvAdapter } from "@apollo/utils.keyvadapter";
-import type { KeyValueCache, KeyValueCacheSetOptions } from "@apollo/utils.keyvaluecache";
+import type { KeyValueCache } from "@apollo/utils.keyvaluecache";
 import KeyvRedis, { createClient, type RedisClientType } from "@keyv/redis";
 import type { Logger } from "@supergraph/kit/runtime";
 import Keyv from "keyv";
@@ -19,11 +19,22 @@ export interface CacheStoreOptions {
   logger: Logger;
 }
 
+/**
+ * Without an expiry and a size bound, any client could fill Redis with documents (2 MB each, varied) that
+ * never expire. A client whose document is gone or was not kept sends it whole, as the APQ protocol asks.
+ */
+export const APQ_TTL_SECONDS = 86_400;
+export const APQ_MAX_BYTES = 64 * 1024;
+
 export interface CacheStore {
   /** The key-value store; errors propagate (ResponseCache runs it through `health`). */
   raw: KeyValueCache<string>;
-  /** The same store, failing open (for automatic persisted queries). */
-  kv: KeyValueCache<string>;
+  /**
+   * The same store for automatic persisted queries' documents (Apollo Server's `cache`, which keys them
+   * `apq:<hash>`), failing open: each kept APQ_TTL_SECONDS after it was last registered, none over
+   * APQ_MAX_BYTES.
+   */
+  apq: KeyValueCache<string>;
   tags: TagStore;
   health: CacheHealth;
   /** The Redis connection, when there is one (for other shared state, e.g. rate limits). */
@@ -128,15 +139,17 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   }
   // The adapter's types name keyv's CommonJS build and ours its ESM build: the same class at run time.
   const adapter = new KeyvAdapter<string>(keyv as unknown as ConstructorParameters<typeof KeyvAdapter<string>>[0]);
-  const kv: KeyValueCache<string> = {
+  const apq: KeyValueCache<string> = {
     get: (key) => health.run(() => adapter.get(key), undefined),
-    set: (key: string, value: string, setOptions?: KeyValueCacheSetOptions) =>
-      health.run(() => adapter.set(key, value, setOptions), undefined),
+    set: async (key: string, document: string) => {
+      if (document.length > APQ_MAX_BYTES) return;
+      await health.run(() => adapter.set(key, document, { ttl: APQ_TTL_SECONDS }), undefined);
+    },
     delete: (key) => health.run(() => adapter.delete(key), false),
   };
   return {
     raw: adapter,
-    kv,
+    apq,
     tags,
     health,
     redis,

@@ -23,8 +23,8 @@ import { limitValidationRules } from "../protection/limits.ts";
 export function createApolloServer(options: {
   gateway: ApolloGateway;
   config: RouterConfig;
-  /** For automatic persisted queries: the response cache's store (and Redis). */
-  kv: KeyValueCache<string>;
+  /** Automatic persisted queries' documents: the response cache's store (and Redis), bounded (cache/store.ts). */
+  apq: KeyValueCache<string>;
   /** Parsed and validated documents, within DOCUMENT_CACHE_MAX_BYTES (Apollo's own store weighs a quarter of their heap). */
   documents: KeyValueCache<DocumentNode>;
   /** The public server, drained by Apollo Server as it stops. */
@@ -39,7 +39,8 @@ export function createApolloServer(options: {
   const introspection = config.env !== "production";
   return new ApolloServer<RouterContext>({
     gateway: options.gateway,
-    cache: options.kv,
+    // Apollo Server's `cache` serves automatic persisted queries alone (the gateway keeps nothing in it).
+    cache: options.apq,
     documentStore: options.documents,
     // Compact, as cache hits are sent (Apollo Server's default indents).
     stringifyResult: (value) => JSON.stringify(value),
