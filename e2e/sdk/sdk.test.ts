@@ -144,6 +144,17 @@ describe("persisted operations (trusted documents)", () => {
     const adHoc = await gql(safelisted.url, `{ products(first: 1) { totalCount } }`);
     expect(adHoc.status).toBe(400);
     expect(adHoc.errors?.[0]?.extensions?.code).toBe("QUERY_NOT_IN_SAFELIST");
+    // An application/json client gets it with 200, as every refusal of a well-formed request.
+    const adHocJson = await gql(
+      safelisted.url,
+      `{ products(first: 1) { totalCount } }`,
+      {},
+      {
+        headers: { accept: "application/json" },
+      },
+    );
+    expect(adHocJson.status).toBe(200);
+    expect(adHocJson.errors?.[0]?.extensions?.code).toBe("QUERY_NOT_IN_SAFELIST");
     const unknownHash = await fetch(safelisted.url, {
       method: "POST",
       headers: { "content-type": "application/json", accept: "application/graphql-response+json" },

@@ -109,7 +109,7 @@ export async function startRouter(
       maxBacklog: config.subscriptions.maxBacklog,
       revocationCheckMs: config.subscriptions.revocationCheckMs,
     },
-    allows: persistedOperations.allows,
+    permits: persistedOperations.permits,
     signInternalToken,
     revocations,
     rateLimit,
@@ -225,6 +225,7 @@ export async function startRouter(
     coalesce: config.coalesce,
     compression,
     maxBatchSize: config.maxBatchSize,
+    refusal: persistedOperations.refusal,
   });
   enforceRequestTimeout(http.app, "/graphql", config.routerTimeoutMs);
   const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;

@@ -6,6 +6,7 @@ import { LRUCache } from "lru-cache";
 import type { Compression, Encodable, Encoding } from "../http/compression.ts";
 import { hasWellFormedParams } from "../http/well-formed.ts";
 import type { ByteBudget } from "../process/bounded-cache.ts";
+import { persistedQueryHash } from "../protection/persisted-operations.ts";
 import type { CacheHealth } from "./health.ts";
 import type { CacheStore } from "./store.ts";
 import type { TagStore } from "./tag-store.ts";
@@ -55,6 +56,10 @@ export function scopeOf(viewer: Viewer | null, isPrivate: boolean): Scope | null
   if (!isPrivate) return `public:${viewer ? viewer.role : "anonymous"}`;
   return viewer ? `private:${viewer.userId}:${viewer.role}` : null;
 }
+
+/** The scopes an entry for `viewer` may be in, a signed-in caller's private one first. */
+const scopesOf = (viewer: Viewer | null): Scope[] =>
+  viewer ? [`private:${viewer.userId}:${viewer.role}`, `public:${viewer.role}`] : ["public:anonymous"];
 
 /** What an entry's metadata line holds. */
 export interface EntryMeta {
@@ -145,12 +150,6 @@ function queryIdOf(query: unknown, extensions: unknown): string | null {
   if (version !== 1 || typeof sha256Hash !== "string") return null;
   if (typeof query === "string") return hash("sha256", query, "hex") === sha256Hash ? sha256Hash : null;
   return query === undefined && /^[0-9a-f]{64}$/.test(sha256Hash) ? sha256Hash : null;
-}
-
-/** The hash of an automatic persisted query, which requestIdentity has found well-formed; null for none. */
-function persistedHashOf(request: CacheRequest): string | null {
-  const persisted = (request.extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery;
-  return typeof persisted?.sha256Hash === "string" ? persisted.sha256Hash : null;
 }
 
 const keyOf = (fingerprint: string, scope: Scope, identity: string) =>
@@ -283,10 +282,10 @@ export class ResponseCache {
     // Worked out once for both scopes (a signed-in caller's private entry first).
     const identity = requestIdentity(request);
     if (identity === null) return null;
-    const persisted = persistedHashOf(request);
+    const hash = persistedQueryHash(request.extensions);
+    const persisted = typeof hash === "string" ? hash : null;
     const registered = persisted && request.query === undefined ? this.isRegistered(persisted) : null;
-    const scopes = (viewer ? [scopeOf(viewer, true), scopeOf(viewer, false)] : [scopeOf(null, false)]) as Scope[];
-    for (const scope of scopes) {
+    for (const scope of scopesOf(viewer)) {
       const key = keyOf(fingerprint, scope, identity);
       const entry = await this.read(key);
       if (!entry) continue;

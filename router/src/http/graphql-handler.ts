@@ -30,6 +30,8 @@ export interface GraphQLHandlerOptions {
   compression: Compression;
   /** MAX_BATCH_SIZE: the most operations a batch (a JSON array body) may hold; 0 refuses batches. */
   maxBatchSize: number;
+  /** Why an operation (a request's parameters, or one of a batch) is refused before it runs; null when it is not. */
+  refusal: (params: unknown) => Error | null;
 }
 
 interface SharedResponse extends Encodable {
@@ -234,6 +236,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
 
   /** One operation's answer, steps 1-4. */
   async function answer(request: FastifyRequest): Promise<Answer> {
+    // Not in the safelist: refused as Apollo Server refuses, before the rate limit is spent on it.
+    const refusal = options.refusal(request.method === "GET" ? request.query : request.body);
+    if (refusal) return fromApollo(await execute(request, () => Promise.reject(refusal)));
     let context: RouterContext;
     try {
       context = await options.createContext(request);

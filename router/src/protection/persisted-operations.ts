@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { existsSync, type FSWatcher, readFileSync, watch } from "node:fs";
 import { dirname, resolve } from "node:path";
-import { ErrorCode, type Logger, sendError } from "@supergraph/kit/runtime";
+import { ErrorCode, type Logger, requestError } from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import type { GraphQLError } from "graphql";
 import { parseManifest } from "./persisted-manifest.ts";
 
 export type PersistedOperationsMode = "off" | "log" | "only";
@@ -112,9 +113,13 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
     return query !== undefined && documents.has(query);
   }
 
-  // A callback-style preHandler (no promise per request): `done()` lets the request on; a refusal
-  // answers instead.
-  function preHandler(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+  /** Operations refused here (the request's parameters, or one operation of a batch), answered by the handler. */
+  const refused = new WeakSet<object>();
+
+  // A callback-style preHandler (no promise per request): resolves known ids to their documents and marks
+  // what it refuses, which the handler answers like any other refusal before an operation runs (200 for an
+  // application/json client, one result of a batch for an operation of a batch).
+  function preHandler(request: FastifyRequest, _reply: FastifyReply, done: () => void): void {
     const params = (request.method === "GET" ? request.query : request.body) as
       | GraphQLParams
       | GraphQLParams[]
@@ -127,24 +132,29 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
       const allowed = check(entry, (query) => {
         entry.query = query;
       });
-      if (allowed || options.mode === "off") continue;
-      if (options.mode === "log") {
-        options.logger.warn({ operation: label(entry) }, "operation not in the persisted-operations manifest");
-        continue;
-      }
-      sendError(
-        reply,
-        400,
-        ErrorCode.QUERY_NOT_IN_SAFELIST,
-        "Only persisted operations may run here: this document is not in the safelist.",
-      );
-      return;
+      if (!permitsUnknown(allowed, entry)) refused.add(entry);
     }
     done();
   }
 
+  /** Whether an operation may run that the manifests do or do not know (`allowed`); `log` mode logs an unknown one. */
+  function permitsUnknown(allowed: boolean, params: GraphQLParams): boolean {
+    if (allowed || options.mode === "off") return true;
+    if (options.mode === "only") return false;
+    options.logger.warn({ operation: label(params) }, "operation not in the persisted-operations manifest");
+    return true;
+  }
+
   return {
     preHandler,
+    /** The refusal of an operation the preHandler refused (a request's parameters, or one of a batch); null if it did not. */
+    refusal: (params: unknown): GraphQLError | null =>
+      params && typeof params === "object" && refused.has(params)
+        ? requestError(
+            ErrorCode.QUERY_NOT_IN_SAFELIST,
+            "Only persisted operations may run here: this document is not in the safelist.",
+          )
+        : null,
     /**
      * Whether a request may run without a word from this check: always in `off` mode, else only operations
      * in the manifest. A known id sent alone is given its document, as the preHandler gives it. For a stage
@@ -156,6 +166,14 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
       });
       return options.mode === "off" || known;
     },
+    /** Whether an operation may run, for a path the preHandler is not on (subscriptions over WebSocket); `log` mode logs it. */
+    permits: (params: GraphQLParams) =>
+      permitsUnknown(
+        check(params, (query) => {
+          params.query = query;
+        }),
+        params,
+      ),
     /** Whether an id is a trusted document's: resolved from the manifests in every mode, whatever else knows it. */
     trusts: (sha256Hash: string) => manifest.has(sha256Hash),
     /** The manifests' documents (none without a manifest), as they are now: the operations whose plans are warmed. */
@@ -168,10 +186,14 @@ export function createPersistedOperations(options: PersistedOperationsOptions) {
   };
 }
 
-function persistedHash(params: GraphQLParams): unknown {
-  const extensions = typeof params.extensions === "string" ? safeJson(params.extensions) : params.extensions;
+/** `extensions.persistedQuery.sha256Hash` of a request's extensions, whatever it is (undefined: none). */
+export function persistedQueryHash(extensions: unknown): unknown {
   return (extensions as { persistedQuery?: { sha256Hash?: unknown } } | undefined)?.persistedQuery?.sha256Hash;
 }
+
+/** A request's persisted-query hash, its extensions JSON-decoded if they are a GET's text. */
+const persistedHash = (params: GraphQLParams): unknown =>
+  persistedQueryHash(typeof params.extensions === "string" ? safeJson(params.extensions) : params.extensions);
 
 /** How a refused operation is named in the log: its name and hash. Worked out only when logged. */
 function label(params: GraphQLParams): string {

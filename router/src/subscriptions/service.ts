@@ -58,8 +58,8 @@ export interface SubscriptionServiceOptions {
   limits: QueryLimits;
   costLimit: CostLimit;
   subscriptions: SubscriptionLimits;
-  /** Whether the persisted-operations rule lets this operation run (see persisted-operations.ts). */
-  allows: (request: { query?: string; extensions?: unknown }) => boolean;
+  /** Whether the persisted-operations rule lets this operation run, logged in `log` mode (see persisted-operations.ts). */
+  permits: (request: { query?: string; extensions?: unknown }) => boolean;
   signInternalToken: (viewer: Viewer | null, clientIp?: string) => string;
   revocations: Revocations;
   /** The router's rate limit: each subscription a client starts spends a point, as a query does. */
@@ -132,7 +132,7 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
     if (request.variables != null && (typeof request.variables !== "object" || Array.isArray(request.variables))) {
       return refusal(ErrorCode.BAD_REQUEST, "`variables` must be an object.");
     }
-    if (!options.allows({ query: request.query, extensions: request.extensions })) {
+    if (!options.permits({ query: request.query, extensions: request.extensions })) {
       return refusal(ErrorCode.QUERY_NOT_IN_SAFELIST, "This operation is not in the persisted-operations list.");
     }
     let document: DocumentNode;
