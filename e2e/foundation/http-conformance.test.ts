@@ -104,6 +104,18 @@ describe("the status a client sees, by the media type it accepts", () => {
     }
   });
 
+  it("a GET whose variables or extensions are null runs as without them (the spec allows null for both)", async () => {
+    const query = encodeURIComponent("query Q($first: Int) { products(first: $first) { totalCount } }");
+    const expected = await (await fetch(`${stack.routerUrl}?query=${query}`)).json();
+    for (const params of ["variables=null", "extensions=null", "variables=null&extensions=null", "variables=%20null"]) {
+      for (const accept of ["application/json", "application/graphql-response+json"]) {
+        const response = await fetch(`${stack.routerUrl}?query=${query}&${params}`, { headers: { accept } });
+        expect(response.status, `${params}, ${accept}`).toBe(200);
+        expect(await response.json(), `${params}, ${accept}`).toEqual(expected);
+      }
+    }
+  });
+
   it("a GET without a query: 400 for every client", async () => {
     for (const accept of ["application/json", "application/graphql-response+json"]) {
       const response = await fetch(stack.routerUrl, { headers: { accept } });

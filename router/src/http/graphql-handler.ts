@@ -15,7 +15,7 @@ import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
 import { createBatching } from "./batching.ts";
 import { type Compression, type Encodable, type Encoding, setEncodingHeaders, varyWithAccept } from "./compression.ts";
-import { isWellFormed } from "./well-formed.ts";
+import { decoded, isWellFormed, NOT_JSON } from "./well-formed.ts";
 
 export interface GraphQLHandlerOptions {
   apollo: ApolloServer<RouterContext>;
@@ -87,7 +87,8 @@ const parseJson = (text: unknown): unknown => {
 
 /**
  * The GraphQL parameters of a request, as the cache looks them up: a POST's JSON object, or a GET's query
- * string (its variables and extensions are JSON); null for anything the cache does not answer.
+ * string (its variables and extensions are JSON, null read as absent); null for anything the cache does
+ * not answer.
  */
 function cacheRequestOf(request: FastifyRequest): CacheRequest | null {
   if (request.method === "POST")
@@ -97,24 +98,37 @@ function cacheRequestOf(request: FastifyRequest): CacheRequest | null {
   if (request.method !== "GET") return null;
   const params = request.query as Record<string, unknown> | undefined;
   if (!params || typeof params !== "object") return null;
-  const variables = parseJson(params.variables);
-  const extensions = parseJson(params.extensions);
-  if (variables === null || extensions === null || Array.isArray(params.query)) return null;
+  const variables = decoded(params.variables) ?? undefined;
+  const extensions = decoded(params.extensions) ?? undefined;
+  if (variables === NOT_JSON || extensions === NOT_JSON || Array.isArray(params.query)) return null;
   return { query: params.query, operationName: params.operationName, variables, extensions };
 }
 
+/** GET parameters the spec allows to be `null`, as absent: Apollo Server refuses a GET's null with BAD_REQUEST. */
+const NULLABLE_JSON_PARAMS = ["variables", "extensions"] as const;
+
 /**
- * A `GET`'s query string with the document the persisted-operations check resolved from a hash (it sets
- * `query` in Fastify's parsed query), since Apollo Server reads the raw query string: without it, a
- * hash-only GET would find the document only in the APQ cache.
+ * A `GET`'s query string as Apollo Server is to read it (it reads the raw query string): `variables=null`
+ * and `extensions=null` left out, and the document the persisted-operations check resolved from a hash
+ * (it sets `query` in Fastify's parsed query) put in, without which a hash-only GET would find the
+ * document only in the APQ cache.
  */
-function withResolvedQuery(search: string, parsed: unknown): string {
-  const resolved = (parsed as { query?: unknown } | undefined)?.query;
-  if (typeof resolved !== "string") return search;
+function apolloSearch(search: string, parsed: unknown): string {
   const params = new URLSearchParams(search);
-  if (params.has("query")) return search;
-  params.set("query", resolved);
-  return `?${params}`;
+  let changed = false;
+  for (const name of NULLABLE_JSON_PARAMS) {
+    const values = params.getAll(name);
+    if (values.length === 1 && decoded(values[0]) === null) {
+      params.delete(name);
+      changed = true;
+    }
+  }
+  const resolved = (parsed as { query?: unknown } | undefined)?.query;
+  if (typeof resolved === "string" && !params.has("query")) {
+    params.set("query", resolved);
+    changed = true;
+  }
+  return changed ? `?${params}` : search;
 }
 
 /**
@@ -150,7 +164,7 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
       httpGraphQLRequest: {
         method: request.method.toUpperCase(),
         headers,
-        search: request.method === "GET" ? withResolvedQuery(search, request.query) : search,
+        search: request.method === "GET" ? apolloSearch(search, request.query) : search,
         body: request.body,
       },
       context,

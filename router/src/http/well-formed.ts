@@ -3,9 +3,9 @@ import type { FastifyReply, FastifyRequest } from "fastify";
 
 const isMap = (value: unknown) => typeof value === "object" && value !== null && !Array.isArray(value);
 
-/** A GET's JSON-encoded parameter, as its value; `undefined` when absent, a symbol when it is not JSON. */
-const NOT_JSON = Symbol("not JSON");
-function decoded(value: unknown): unknown {
+/** A GET's JSON-encoded parameter, as its value; `undefined` when absent, NOT_JSON when it is not JSON. */
+export const NOT_JSON = Symbol("not JSON");
+export function decoded(value: unknown): unknown {
   if (typeof value !== "string") return value;
   try {
     return JSON.parse(value);
