@@ -234,6 +234,7 @@ export async function startRouter(
     jwt: config.jwt,
     clientIp: http.clientIp,
     heartbeatMs: 5_000,
+    maxTokens: config.limits.tokens,
   });
   http.app.route({
     method: ["GET", "POST"],

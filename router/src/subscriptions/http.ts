@@ -23,6 +23,8 @@ export interface HttpSubscriptionOptions {
   clientIp: (request: IncomingMessage) => string;
   /** A multipart stream sends an empty part this often, so proxies and clients know it is alive. */
   heartbeatMs: number;
+  /** LIMIT_TOKENS: a document is read this far, at most, to tell a subscription (before any rate limit). */
+  maxTokens: number;
 }
 
 const MULTIPART = /multipart\/mixed/i;
@@ -120,7 +122,9 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
       const accept = request.headers.accept ?? "";
       const { query, operationName } = params(request);
       const subscription =
-        typeof query === "string" && query.includes("subscription") && isSubscription(query, operationName);
+        typeof query === "string" &&
+        query.includes("subscription") &&
+        isSubscription(query, operationName, options.maxTokens);
       // Clients list every type they can read (urql: JSON types, then text/event-stream and multipart/mixed):
       // a query or mutation goes to an event stream only for a client that reads nothing else.
       if (!subscription) return EVENT_STREAM.test(accept) && !JSON_TYPES.test(accept) ? "sse" : null;
@@ -186,14 +190,14 @@ function params(request: FastifyRequest): SubscriptionRequest {
   return { ...source, variables: json(source.variables), extensions: json(source.extensions) };
 }
 
-function isSubscription(query: string, operationName: unknown): boolean {
+function isSubscription(query: string, operationName: unknown, maxTokens: number): boolean {
   try {
     return (
-      getOperationAST(parse(query), typeof operationName === "string" ? operationName : undefined)?.operation ===
-      OperationTypeNode.SUBSCRIPTION
+      getOperationAST(parse(query, { maxTokens }), typeof operationName === "string" ? operationName : undefined)
+        ?.operation === OperationTypeNode.SUBSCRIPTION
     );
   } catch {
-    // Apollo Server reports the syntax error.
+    // Apollo Server reports the syntax error, or the token limit.
     return false;
   }
 }
