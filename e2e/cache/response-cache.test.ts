@@ -63,6 +63,21 @@ describe.each(stores)("response cache (%s store)", (kind) => {
     expect(JSON.stringify(second.data)).not.toContain("__cache");
   });
 
+  it("tells HTTP caches a signed-in caller's answer is private, a miss and a hit alike (a CDN must not share it)", async () => {
+    const product = await createProduct(stack, admin, { name: "Signed-in Lamp" });
+    const query = `query($id: ID!) { product(id: $id) { name } }`;
+    const first = await stack.gql(query, { id: product.id }, { token: customer.token });
+    expect([first.headers.get("x-cache"), first.headers.get("cache-control")]).toEqual([
+      "MISS",
+      "max-age=120, private",
+    ]);
+    expect(await untilHit(() => stack.gql(query, { id: product.id }, { token: customer.token }))).toBe("HIT");
+    const hit = await stack.gql(query, { id: product.id }, { token: customer.token });
+    expect(hit.headers.get("cache-control")).toBe("max-age=120, private");
+    const anonymous = await stack.gql(query, { id: product.id });
+    expect(anonymous.headers.get("cache-control")).toBe("max-age=120, public");
+  });
+
   it("caches private data per user: never for another user, never for anonymous callers", async () => {
     const other = await signUp(stack, "Otto Other");
     const query = `{ me { id name email } }`;

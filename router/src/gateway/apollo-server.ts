@@ -9,6 +9,7 @@ import type { DocumentNode } from "graphql";
 import type { ResponseCache } from "../cache/response-cache.ts";
 import type { RouterConfig } from "../config.ts";
 import type { RouterContext } from "../context.ts";
+import { useCallerCacheControl } from "../plugins/caller-cache-control.ts";
 import { useCostLimit } from "../plugins/cost-limit.ts";
 import { useErrorStatus } from "../plugins/error-status.ts";
 import { createFormatError } from "../plugins/format-error.ts";
@@ -64,6 +65,7 @@ export function createApolloServer(options: {
       ApolloServerPluginLandingPageDisabled(),
       useOperationMetrics(metrics),
       useErrorStatus(),
+      useCallerCacheControl(),
       useOperationResolution(),
       useCostLimit(options.costLimit),
       useValueCompletion(options.logger),

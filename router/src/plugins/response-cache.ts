@@ -60,7 +60,8 @@ export function useResponseCache(cache: ResponseCache, metrics: RouterMetrics): 
             tags: [...state.tags],
             generation: state.generation,
             ttlSeconds: policy.maxAge,
-            cacheControl: `max-age=${policy.maxAge}, ${policy.scope.toLowerCase()}`,
+            // As the client was told it (a signed-in caller's is private: plugins/caller-cache-control.ts).
+            cacheControl: `max-age=${policy.maxAge}, ${contextValue.viewer ? "private" : "public"}`,
             operationName: operationName ?? null,
             refresh: state.refresh,
           });
