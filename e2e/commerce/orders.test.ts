@@ -366,17 +366,21 @@ describe("cancelling an order", () => {
 });
 
 describe("who may read orders", () => {
-  it("shows an order to its buyer and admins, FORBIDDEN to others, null when it does not exist", async () => {
+  it("shows an order to its buyer and admins, FORBIDDEN to others, UNAUTHENTICATED to the anonymous, null when it does not exist", async () => {
     const buyer = await signUp(stack);
     const stranger = await signUp(stack);
     const product = await createProduct(stack, admin);
     const id = (await place(buyer, [{ productId: product.id, quantity: 1 }])).data?.placeOrder.id;
     expect((await stack.gql(ORDER, { id }, { token: buyer.token })).data).toMatchObject({ order: { id } });
     expect((await stack.gql(ORDER, { id }, { token: admin.token })).data).toMatchObject({ order: { id } });
-    for (const token of [stranger.token, undefined]) {
-      const denied = await stack.gql(ORDER, { id }, { token });
-      expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
-      expect(denied.data?.order ?? null).toBeNull();
+    const denied = await stack.gql(ORDER, { id }, { token: stranger.token });
+    expect(denied.errors?.[0]?.extensions?.code).toBe("FORBIDDEN");
+    expect(denied.data?.order ?? null).toBeNull();
+    // Anonymous: the same for an order that exists and one that does not.
+    for (const orderId of [id, "00000000-0000-4000-8000-0000000000ab"]) {
+      const anonymous = await stack.gql(ORDER, { id: orderId });
+      expect(anonymous.errors?.[0]?.extensions?.code, orderId).toBe("UNAUTHENTICATED");
+      expect(anonymous.data?.order ?? null).toBeNull();
     }
     const missing = await stack.gql(ORDER, { id: "00000000-0000-4000-8000-0000000000ab" }, { token: admin.token });
     expect(missing.data).toEqual({ order: null });

@@ -104,7 +104,7 @@ export type Product = {
 
 export type Query = {
   __typename?: 'Query';
-  /** The buyer and admins only (FORBIDDEN for anyone else); null when there is no such order. */
+  /** The buyer and admins only (UNAUTHENTICATED anonymously, FORBIDDEN for anyone else); null when there is no such order. */
   order?: Maybe<Order>;
 };
 
