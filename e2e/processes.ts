@@ -1,5 +1,6 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { join } from "node:path";
+import { afterAll } from "vitest";
 import { type Stack, testEnv } from "./harness.ts";
 
 const root = join(import.meta.dirname, "..");
@@ -14,6 +15,14 @@ export interface ServiceProcess {
   lines: string[];
   exit: Promise<number | null>;
 }
+
+/** Every process a test file started that has not exited yet. */
+const running = new Set<ChildProcess>();
+// Stopped after the file's tests, so that one whose test timed out (before it was ready, or before the
+// test stopped it) does not outlive the file.
+afterAll(() => {
+  for (const child of running) child.kill("SIGKILL");
+});
 
 /**
  * Starts `entry` (e.g. `router/src/main.ts`) with tsx, on the test settings plus `env` (logs at info).
@@ -31,8 +40,14 @@ export function startProcess(
     env: { ...process.env, ...testEnv({ LOG_LEVEL: "info", ...env }) },
     stdio: ["ignore", "pipe", "pipe"],
   });
+  running.add(child);
   const lines: string[] = [];
-  const exit = new Promise<number | null>((resolve) => child.on("exit", (code) => resolve(code)));
+  const exit = new Promise<number | null>((resolve) =>
+    child.on("exit", (code) => {
+      running.delete(child);
+      resolve(code);
+    }),
+  );
   return new Promise((resolve, reject) => {
     let partial = "";
     const onData = (chunk: Buffer) => {
