@@ -22,9 +22,12 @@ export interface CacheStoreOptions {
 /**
  * Without an expiry and a size bound, any client could fill Redis with documents (2 MB each, varied) that
  * never expire. A client whose document is gone or was not kept sends it whole, as the APQ protocol asks.
+ * In Redis the documents registered in a day are bounded together too (in memory, the LRU bounds them):
+ * past the budget, whoever spent it, documents already registered still serve and new ones run in full.
  */
 export const APQ_TTL_SECONDS = 86_400;
 export const APQ_MAX_BYTES = 64 * 1024;
+export const APQ_BYTES_PER_DAY = 64 * 2 ** 20;
 
 export interface CacheStore {
   /** The key-value store; errors propagate (ResponseCache runs it through `health`). */
@@ -32,7 +35,7 @@ export interface CacheStore {
   /**
    * The same store for automatic persisted queries' documents (Apollo Server's `cache`, which keys them
    * `apq:<hash>`), failing open: each kept APQ_TTL_SECONDS after it was last registered, none over
-   * APQ_MAX_BYTES.
+   * APQ_MAX_BYTES, and in Redis none past APQ_BYTES_PER_DAY registered in a day.
    */
   apq: KeyValueCache<string>;
   tags: TagStore;
@@ -139,11 +142,25 @@ export function createCacheStore(options: CacheStoreOptions): CacheStore {
   }
   // The adapter's types name keyv's CommonJS build and ours its ESM build: the same class at run time.
   const adapter = new KeyvAdapter<string>(keyv as unknown as ConstructorParameters<typeof KeyvAdapter<string>>[0]);
+  /** Whether `bytes` more fit in the day's budget (counted as spent either way); always in memory. */
+  const apqBudget = async (bytes: number): Promise<boolean> => {
+    if (!redis) return true;
+    const key = `${options.keyPrefix}apq-bytes:${Math.floor(Date.now() / 86_400_000)}`;
+    const [spent] = await redis
+      .multi()
+      .incrBy(key, bytes)
+      .expire(key, 2 * 86_400)
+      .exec();
+    return Number(spent) <= APQ_BYTES_PER_DAY;
+  };
   const apq: KeyValueCache<string> = {
     get: (key) => health.run(() => adapter.get(key), undefined),
     set: async (key: string, document: string) => {
-      if (document.length > APQ_MAX_BYTES) return;
-      await health.run(() => adapter.set(key, document, { ttl: APQ_TTL_SECONDS }), undefined);
+      const bytes = Buffer.byteLength(document);
+      if (bytes > APQ_MAX_BYTES) return;
+      await health.run(async () => {
+        if (await apqBudget(bytes)) await adapter.set(key, document, { ttl: APQ_TTL_SECONDS });
+      }, undefined);
     },
     delete: (key) => health.run(() => adapter.delete(key), false),
   };
