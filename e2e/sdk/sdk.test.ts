@@ -16,6 +16,7 @@ import {
 const manifest = JSON.parse(readFileSync(join(import.meta.dirname, "../../sdk/persisted-operations.json"), "utf8")) as {
   operations: Array<{ id: string; name: string; body: string }>;
 };
+const ADHOC_SUBSCRIPTION = "subscription AdHocWatch($id: ID!) { productUpdated(id: $id) { id } }";
 let stack: Stack;
 beforeAll(async () => {
   stack = await startStack();
@@ -161,6 +162,16 @@ describe("persisted operations (trusted documents)", () => {
       body: JSON.stringify({ extensions: { persistedQuery: { version: 1, sha256Hash: "0".repeat(64) } } }),
     });
     expect(unknownHash.status).toBe(400);
+    // A subscription over an HTTP stream is refused the same way, before it starts.
+    for (const accept of ["text/event-stream", "multipart/mixed;subscriptionSpec=1.0, application/json"]) {
+      const stream = await fetch(safelisted.url, {
+        method: "POST",
+        headers: { "content-type": "application/json", accept },
+        body: JSON.stringify({ query: ADHOC_SUBSCRIPTION, variables: { id: "00000000-0000-4000-8000-00000000dead" } }),
+      });
+      const refusal = (await stream.json()) as { errors: Array<{ extensions: { code: string } }> };
+      expect(refusal.errors[0]?.extensions.code, accept).toBe("QUERY_NOT_IN_SAFELIST");
+    }
 
     await safelisted.close();
   });
@@ -181,6 +192,16 @@ describe("persisted operations (trusted documents)", () => {
     const again = await gql(logging.url, `query AdHoc { products(first: 1) { totalCount } }`);
     expect(again.headers.get("x-cache")).toBe("HIT");
     expect(logged()).toBe(2);
+    // A subscription over an HTTP stream runs, logged once (by the route; the subscription service does not
+    // check it again). For a product that does not exist: the products subgraph refuses it, which ends it.
+    const stream = await fetch(logging.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream" },
+      body: JSON.stringify({ query: ADHOC_SUBSCRIPTION, variables: { id: "00000000-0000-4000-8000-00000000dead" } }),
+    });
+    expect(stream.status).toBe(200);
+    expect(await stream.text()).not.toContain("QUERY_NOT_IN_SAFELIST");
+    expect(logged()).toBe(3);
     await logging.close();
   });
 });

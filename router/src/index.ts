@@ -235,6 +235,7 @@ export async function startRouter(
     clientIp: http.clientIp,
     heartbeatMs: 5_000,
     maxTokens: config.limits.tokens,
+    refusal: persistedOperations.refusal,
   });
   http.app.route({
     method: ["GET", "POST"],

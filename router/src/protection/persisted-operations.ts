@@ -32,8 +32,11 @@ const sha256 = (text: string) => createHash("sha256").update(text).digest("hex")
  * known ids to their document in every mode, then:
  *   - `off`: runs anything (development default);
  *   - `log`: runs anything, and logs operations that are not in a manifest;
- *   - `only`: runs only operations in a manifest, refusing others with QUERY_NOT_IN_SAFELIST (400).
- * It runs before Apollo Server sees the request, so a refused document is never parsed or planned.
+ *   - `only`: runs only operations in a manifest, refusing others with QUERY_NOT_IN_SAFELIST, as any
+ *     refusal of a well-formed request (400, 200 for an application/json client; in a batch, in that
+ *     operation's result).
+ * It runs before Apollo Server sees the request and before its rate-limit point is spent, so a refused
+ * document is never validated or planned (it is parsed only as far as LIMIT_TOKENS, to tell a subscription).
  */
 export function createPersistedOperations(options: PersistedOperationsOptions) {
   const paths = options.manifestPaths.map((path) => resolve(path));

@@ -25,6 +25,11 @@ export interface HttpSubscriptionOptions {
   heartbeatMs: number;
   /** LIMIT_TOKENS: a document is read this far, at most, to tell a subscription (before any rate limit). */
   maxTokens: number;
+  /**
+   * The persisted-operations check's refusal of the request (its route's preHandler checked it, and logged
+   * it in `log` mode): refused here before any rate limit, and not checked again by the service.
+   */
+  refusal: (params: unknown) => Error | null;
 }
 
 const MULTIPART = /multipart\/mixed/i;
@@ -48,6 +53,7 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
     clientIp: options.clientIp(request.raw),
     requestId: requestId(request.headers),
     headers: request.headers,
+    safelistChecked: true,
   });
 
   const sse = createHandler<{ stream: AsyncGenerator<ExecutionResult> }>({
@@ -134,6 +140,11 @@ export function createHttpSubscriptions(options: HttpSubscriptionOptions) {
     },
 
     async handle(kind: "sse" | "multipart" | "refuse", request: FastifyRequest, reply: FastifyReply): Promise<void> {
+      const refused = options.refusal(request.method === "GET" ? request.query : request.body);
+      if (refused) {
+        sendRefusal(reply, { errors: [refused as GraphQLError] });
+        return;
+      }
       if (kind === "sse") {
         // graphql-sse answers malformed parameters (a batch, `variables` that are not a map) with messages
         // of its own and no code: refused here as a query's are, 400 for every client.

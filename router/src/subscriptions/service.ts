@@ -43,6 +43,8 @@ export interface Subscriber {
   requestId: string;
   /** The request that opened it (the WebSocket upgrade, or the stream's POST): its trace context is continued. */
   headers: IncomingHttpHeaders;
+  /** The persisted-operations rule was applied to it before (an HTTP stream, by its route): not again. */
+  safelistChecked?: boolean;
 }
 
 export interface SubscriptionLimits {
@@ -115,7 +117,10 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         } as unknown as ExecutionResult)
       : result;
 
-  function prepare(request: SubscriptionRequest):
+  function prepare(
+    request: SubscriptionRequest,
+    safelistChecked = false,
+  ):
     | {
         document: DocumentNode;
         operationName: string | undefined;
@@ -132,7 +137,7 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
     if (request.variables != null && (typeof request.variables !== "object" || Array.isArray(request.variables))) {
       return refusal(ErrorCode.BAD_REQUEST, "`variables` must be an object.");
     }
-    if (!options.permits({ query: request.query, extensions: request.extensions })) {
+    if (!safelistChecked && !options.permits({ query: request.query, extensions: request.extensions })) {
       return refusal(ErrorCode.QUERY_NOT_IN_SAFELIST, "This operation is not in the persisted-operations list.");
     }
     let document: DocumentNode;
@@ -193,7 +198,7 @@ export function createSubscriptionService(options: SubscriptionServiceOptions) {
         options.onRateLimited?.();
         return refusal(ErrorCode.RATE_LIMITED, TOO_MANY_REQUESTS, { retryAfterSeconds: decision.retryAfterSeconds });
       }
-      const prepared = prepare(request);
+      const prepared = prepare(request, subscriber.safelistChecked);
       if (!("document" in prepared) || !federated) return prepared as ExecutionResult;
       if (token && (await options.revocations.isRevoked(token)))
         return refusal(ErrorCode.UNAUTHENTICATED, "The token has been revoked: sign in again.");
