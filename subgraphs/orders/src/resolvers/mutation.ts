@@ -37,11 +37,11 @@ export const Mutation = {
   async placeOrder(_, args, context) {
     const viewer = requireViewer(context.viewer);
     const { items } = validate(placeOrderInput, args.input, "input");
-    const order = await placeOrder(context, viewer, items);
     // The stock of every product changed (in the products subgraph, which the router did not call), and
-    // the buyer's order list grew.
+    // the buyer's order list grew. Told whether it is placed or not: a failed order's stock was reserved,
+    // then released, and a read between the two may have been cached.
     invalidate(context, entityTag("User", viewer.userId), ...items.map((item) => entityTag("Product", item.productId)));
-    return order;
+    return placeOrder(context, viewer, items);
   },
 
   async cancelOrder(_, { id }, context) {
@@ -49,14 +49,15 @@ export const Mutation = {
     const order = await context.loaders.orderById.load(id);
     if (!order) throw notFound("Order", id);
     if (!canAccess(viewer, order.buyerId)) throw forbidden("Only the buyer and admins can cancel this order.");
-    await cancelOrder(context, viewer, order);
     const items = await context.loaders.itemsByOrder.load(order.id);
+    // Told whether the cancel finishes or not: it is cancelled before the stock goes back, which may fail.
     invalidate(
       context,
       entityTag("Order", order.id),
       entityTag("User", order.buyerId),
       ...items.map((item) => entityTag("Product", item.productId)),
     );
+    await cancelOrder(context, viewer, order);
     return context.db.order.findUniqueOrThrow({ where: { id } });
   },
 

@@ -96,14 +96,14 @@ async function placeNow(
   }
 
   const priceOf = new Map(reserved.map((line) => [line.productId, line.unitPriceCents]));
-  const items = lines.map((line, position) => ({
-    productId: line.productId,
-    quantity: line.quantity,
-    position,
-    unitPriceCents: priceOf.get(line.productId) ?? 0,
-  }));
-  const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
   try {
+    const items = lines.map((line, position) => {
+      const unitPriceCents = priceOf.get(line.productId);
+      // The reservation is all lines or none: a line without a price is a broken answer, never a free item.
+      if (unitPriceCents === undefined) throw new Error(`the stock reservation has no price for ${line.productId}`);
+      return { productId: line.productId, quantity: line.quantity, position, unitPriceCents };
+    });
+    const totalCents = items.reduce((sum, item) => sum + item.quantity * item.unitPriceCents, 0);
     if (Date.now() >= deadline) throw tooLate();
     // An Int, in GraphQL and in the database.
     if (totalCents > MAX_TOTAL_CENTS) {
