@@ -1,5 +1,5 @@
 import { badUserInput, isUuid } from "@supergraph/kit/subgraph";
-import type { Context } from "../context.ts";
+import type { Post } from "../generated/prisma/client.ts";
 import type { SubscriptionResolvers } from "../generated/resolvers.ts";
 
 export const Subscription = {
@@ -8,12 +8,12 @@ export const Subscription = {
       if (!isUuid(productId)) throw badUserInput("productId must be a product id.", "productId");
       // Events are keyed by the id in lower case (see createPost).
       for await (const event of events.subscribe("postPublished", productId.toLowerCase())) {
-        // A post unpublished (or deleted) before its event went out is not sent.
-        if (event && (await db.post.count({ where: { id: event.id, published: true } })) > 0) yield event;
+        // Read as it goes out, published: one unpublished (or deleted) before its event went out is not
+        // sent (read once: a second read could find it a draft).
+        const post = event && (await db.post.findFirst({ where: { id: event.id, published: true } }));
+        if (post) yield post;
       }
     },
-    // Read when delivered (a subscription's context lives as long as it does): the post as it is now.
-    resolve: (event: { id: string }, _args: unknown, { db }: Pick<Context, "db">) =>
-      db.post.findUniqueOrThrow({ where: { id: event.id } }),
+    resolve: (post: Post) => post,
   },
 } satisfies SubscriptionResolvers;
