@@ -49,13 +49,17 @@ export async function rotate(db: Db, token: string, ttlSeconds: number): Promise
   if (found.user.disabledAt) return { kind: "invalid" };
   if (found.revokedAt) return reuse();
   if (found.expiresAt.getTime() <= Date.now()) return { kind: "invalid" };
-  // The conditional update decides: of two refreshes with one token at once, one wins, the other is a reuse.
+  // The new token first: if storing it fails, the presented one is still unused, and a retry with it is
+  // no reuse (which would end the session).
+  const issued = await issue(db, found.userId, found.familyId, ttlSeconds);
+  // The conditional update decides: of two refreshes with one token at once, one wins, the other is a
+  // reuse, whose revocation of the session takes the tokens both issued.
   const claimed = await db.refreshToken.updateMany({
     where: { id: found.id, revokedAt: null },
     data: { revokedAt: new Date() },
   });
   if (claimed.count === 0) return reuse();
-  return { kind: "rotated", user: found.user, issued: await issue(db, found.userId, found.familyId, ttlSeconds) };
+  return { kind: "rotated", user: found.user, issued };
 }
 
 /** Revokes every token of a session. */

@@ -95,10 +95,12 @@ export const Mutation = {
     if (!user) throw notFound("User", args.id);
     // The only admin would lock everyone out of administration; closing one's own account is deleteMe.
     if (user.id === admin.userId) throw appError(ErrorCode.CONFLICT, "An admin cannot disable their own account.");
+    // Its sessions first: if disabling then fails, nothing is half done (the user signs in again), and
+    // repeating it finishes; the other way round, a disabled account kept its sessions.
+    await endSessionsOf(context.db, user.id);
     const disabled = user.disabledAt
       ? user
       : await context.db.user.update({ where: { id: user.id }, data: { disabledAt: new Date() } });
-    await endSessionsOf(context.db, user.id);
     revoke(context, `user:${user.id}`);
     invalidate(context, entityTag("User", user.id));
     return disabled;
