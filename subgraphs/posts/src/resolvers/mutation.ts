@@ -6,6 +6,7 @@ import {
   invalidate,
   notFound,
   requireViewer,
+  uuidId,
   validate,
 } from "@supergraph/kit/subgraph";
 import { z } from "zod";
@@ -15,11 +16,11 @@ import type { MutationResolvers } from "../generated/resolvers.ts";
 const title = z.string().trim().min(1, "must not be empty").max(200, "must be at most 200 characters");
 const body = z.string().max(20_000, "must be at most 20000 characters");
 const productIds = z
-  .array(z.string())
-  .max(20, "at most 20 products")
   // In lower case, as the database gives ids back (a UUID may come in either case): links are unique by it,
-  // and postPublished's events are keyed by it.
-  .transform((ids) => [...new Set(ids.map((id) => id.toLowerCase()))]);
+  // and postPublished's events are keyed by it. Not a UUID: no such product (and not echoed at any length).
+  .array(uuidId("must be product ids"))
+  .max(20, "at most 20 products")
+  .transform((ids) => [...new Set(ids)]);
 
 const createInput = z.object({
   title,
