@@ -1,5 +1,12 @@
 import { randomUUID } from "node:crypto";
-import { createServer, type IncomingHttpHeaders, type IncomingMessage, type ServerResponse } from "node:http";
+import {
+  createServer,
+  type IncomingHttpHeaders,
+  type IncomingMessage,
+  type ServerResponse,
+  STATUS_CODES,
+} from "node:http";
+import type { Duplex } from "node:stream";
 import proxyAddr from "@fastify/proxy-addr";
 import Fastify, {
   type FastifyBaseLogger,
@@ -122,6 +129,40 @@ export function sendError(
  * request, and clear answers to requests that never reach GraphQL: 413 for a body over the limit
  * (refused while reading, before any parsing), 400 for malformed JSON.
  */
+/**
+ * The request line and headers one request may have. Node's 16 KiB refused a GET whose query an
+ * application sends by POST well within LIMIT_TOKENS (Apollo Client's `useGETForQueries`, urql, a CDN-cached
+ * GET): 140 fragments in a 20 KB URL. Nothing is allocated ahead for it.
+ */
+export const MAX_HEADER_BYTES = 64 * 1024;
+
+/**
+ * What Node refuses before there is a request (a request line and headers over MAX_HEADER_BYTES, bytes
+ * that are not HTTP, a request not sent in time), in the GraphQL error shape of every other refusal, so
+ * that clients find its code where they find any other (Fastify's default answers a shape of its own).
+ */
+function refuseClientError(error: NodeJS.ErrnoException, socket: Duplex): void {
+  if (error.code === "ECONNRESET" || socket.destroyed) return;
+  const [status, code, message] =
+    error.code === "ERR_HTTP_REQUEST_TIMEOUT"
+      ? [408, ErrorCode.BAD_REQUEST, "The request was not sent in time."]
+      : error.code === "HPE_HEADER_OVERFLOW"
+        ? [
+            431,
+            ErrorCode.PAYLOAD_TOO_LARGE,
+            `The request's URL and headers exceed ${MAX_HEADER_BYTES / 1024} KiB: send a long query by POST, or by its persisted id.`,
+          ]
+        : [400, ErrorCode.BAD_REQUEST, "The request is not valid HTTP."];
+  const body = JSON.stringify({ errors: [{ message, extensions: { code } }] });
+  if (socket.writable) {
+    socket.write(
+      `HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Length: ${Buffer.byteLength(body)}\r\n` +
+        `Content-Type: application/json; charset=utf-8\r\nConnection: close\r\n\r\n${body}`,
+    );
+  }
+  socket.destroy(error);
+}
+
 export function createHttpServer(options: HttpServerOptions): HttpServer {
   let shuttingDown = false;
   let listenerClosed = false;
@@ -136,10 +177,13 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
       const requestTimeout = options.requestTimeoutMs ?? 30_000;
       // Node checks the requests' deadlines at this interval (30 s by default, so up to twice the timeout).
       const connectionsCheckingInterval = Math.max(250, Math.min(30_000, Math.floor(requestTimeout / 4)));
-      const server = createServer({ connectionsCheckingInterval }, (request, response) => {
-        if (front) front(request, response, () => handler(request, response));
-        else handler(request, response);
-      });
+      const server = createServer(
+        { connectionsCheckingInterval, maxHeaderSize: MAX_HEADER_BYTES },
+        (request, response) => {
+          if (front) front(request, response, () => handler(request, response));
+          else handler(request, response);
+        },
+      );
       const { keepAliveTimeout, connectionTimeout } = settings as {
         keepAliveTimeout?: number;
         connectionTimeout?: number;
@@ -165,6 +209,7 @@ export function createHttpServer(options: HttpServerOptions): HttpServer {
     forceCloseConnections: false,
     return503OnClosing: false,
     routerOptions: { querystringParser: parseQueryString },
+    clientErrorHandler: refuseClientError,
   });
 
   // JSON bodies only: a text POST (as a form, a "simple" cross-site request) gets the 415 of every other type.
