@@ -419,6 +419,8 @@ describe("an event stream's refusals, as a query's", () => {
       { authorization: "Bearer forged.token.here" },
     );
     expect(response.status).toBe(401);
+    // graphql-sse's client shows it in its error.
+    expect(response.statusText).toBe("Unauthorized");
     expect((await errorsOf(response))[0]?.extensions).toEqual({ code: "UNAUTHENTICATED" });
   });
 });

@@ -258,7 +258,7 @@ export async function startRouter(
         reply.header("allow", "GET, POST"),
         405,
         ErrorCode.BAD_REQUEST,
-        `${request.method} is not a GraphQL request: send queries with GET or POST, mutations with POST.`,
+        `${request.method} is not a GraphQL request: send queries with GET or POST, mutations with POST${request.method === "PUT" ? " (graphql-sse's single connection mode is not served: its default, distinct connections, is)" : ""}.`,
       ),
     handler: () => {},
   });

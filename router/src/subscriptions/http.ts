@@ -1,5 +1,5 @@
 import { once } from "node:events";
-import type { IncomingMessage } from "node:http";
+import { type IncomingMessage, STATUS_CODES } from "node:http";
 import {
   APPLICATION_JSON,
   ErrorCode,
@@ -253,7 +253,8 @@ function refusalResponse(
     refusalBody(result),
     {
       status,
-      statusText: "",
+      // graphql-sse's client shows it in its error ("Server responded with 401: Unauthorized").
+      statusText: STATUS_CODES[status] ?? "",
       headers: {
         "content-type": "application/json; charset=utf-8",
         "x-request-id": requestId(request.headers),
