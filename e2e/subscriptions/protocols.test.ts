@@ -184,10 +184,12 @@ describe("subscriptions through the router", () => {
   });
 
   it.each([
-    ["a token that is refused", "Bearer not-a-token"],
-    ["credentials that are not a string", 5],
-  ])("closes a connection with %s, with 4403 (never read as anonymous)", async (_label, authorization) => {
-    const closed = new Promise<number>((resolve) => {
+    ["a token that is refused", "Bearer not-a-token", "The token is invalid."],
+    ["an expired token", "expired", "The token has expired."],
+    ["credentials that are not a string", 5, "The authorization must be a string: `Bearer <token>`."],
+  ])("closes a connection with %s, with 4403 and why (never read as anonymous)", async (_label, given, reason) => {
+    const authorization = given === "expired" ? tokenFor("00000000-0000-4000-8000-000000000001", -60) : given;
+    const closed = new Promise<{ code: number; reason: string }>((resolve) => {
       const client = createWsClient({
         url: wsUrl,
         webSocketImpl: WebSocket,
@@ -195,11 +197,12 @@ describe("subscriptions through the router", () => {
         retryAttempts: 0,
         lazy: false,
         onNonLazyError: () => {},
-        on: { closed: (event) => resolve((event as { code: number }).code) },
+        on: { closed: (event) => resolve(event as { code: number; reason: string }) },
       });
       clients.push(client);
     });
-    expect(await closed).toBe(4403);
+    const { code, reason: said } = await closed;
+    expect([code, said]).toEqual([4403, reason]);
   });
 
   it("delivers a viewer's private events to that viewer only", async () => {

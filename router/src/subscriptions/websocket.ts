@@ -75,13 +75,20 @@ export function serveWebSocketSubscriptions(options: WebSocketOptions): { close(
       onConnect: (context) => {
         const params = context.connectionParams ?? {};
         const authorization = params.authorization ?? params.Authorization;
+        // Refused with 4403 as graphql-ws refuses, its reason saying why (an expired token is refreshed, a
+        // forged one is not): the client sees the reason, where graphql-ws alone says "Forbidden".
+        const refuse = (reason: string) => {
+          context.extra.socket.close(CloseCode.Forbidden, reason);
+          return false;
+        };
         // Credentials that are not a string are refused, as a malformed header is: never read as anonymous.
-        if (authorization != null && typeof authorization !== "string") return false;
+        if (authorization != null && typeof authorization !== "string")
+          return refuse("The authorization must be a string: `Bearer <token>`.");
         let token: VerifiedToken | null;
         try {
           token = identify({ authorization: authorization ?? undefined }, options.jwt);
-        } catch {
-          return false;
+        } catch (error) {
+          return refuse(error instanceof Error ? error.message.slice(0, 120) : "Forbidden");
         }
         const request = context.extra.request;
         connections.set(context.extra.socket, {
