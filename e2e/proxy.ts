@@ -54,3 +54,64 @@ export async function delayingProxy(target: string, delayMs = 0): Promise<Subgra
     },
   });
 }
+
+export interface HoldingProxy {
+  url: string;
+  /**
+   * Holds the answer to the next request: `answered` resolves once the subgraph has answered it (so what it
+   * read was read), and the answer reaches the router only on `release()`.
+   */
+  holdNext(): { answered: Promise<void>; release(): void };
+  close(): Promise<void>;
+}
+
+/** An HTTP proxy in front of a real subgraph that can hold an answer already made, for races made on purpose. */
+export async function holdingProxy(target: string): Promise<HoldingProxy> {
+  const upstream = new URL(target);
+  let next: { answered: () => void; released: Promise<void> } | null = null;
+  const server: Server = createServer((incoming, outgoing) => {
+    const hold = next;
+    next = null;
+    const request = httpRequest(
+      {
+        host: upstream.hostname,
+        port: upstream.port,
+        path: upstream.pathname,
+        method: incoming.method,
+        headers: incoming.headers,
+      },
+      (response) => {
+        const chunks: Buffer[] = [];
+        response.on("data", (chunk: Buffer) => chunks.push(chunk));
+        response.on("end", async () => {
+          if (hold) {
+            hold.answered();
+            await hold.released;
+          }
+          if (outgoing.destroyed) return;
+          outgoing.writeHead(response.statusCode ?? 502, response.headers);
+          outgoing.end(Buffer.concat(chunks));
+        });
+      },
+    );
+    incoming.pipe(request);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    holdNext() {
+      let answered = () => {};
+      let release = () => {};
+      const held = {
+        answered: new Promise<void>((resolve) => (answered = resolve)),
+        released: new Promise<void>((resolve) => (release = resolve)),
+      };
+      next = { answered, released: held.released };
+      return { answered: held.answered, release };
+    },
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}

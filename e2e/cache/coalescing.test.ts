@@ -9,7 +9,7 @@ import {
   signUpAdmin,
   startStack,
 } from "../harness.ts";
-import { delayingProxy } from "../proxy.ts";
+import { delayingProxy, holdingProxy } from "../proxy.ts";
 
 // Single-flight: identical operations in flight at the same time execute once. The subgraphs sit behind
 // proxies that hold each request 300 ms, so concurrent requests really overlap, and count what reaches them.
@@ -120,6 +120,43 @@ describe("request coalescing", () => {
     for (const first of [5, 10]) {
       const read = await gql<{ me: { email: string } }>(cachedRouter.url, query, { first }, { token: other.token });
       expect(read.data?.me.email, `first: ${first}`).toBe(other.email);
+    }
+  });
+
+  it("stores nothing a shared fetch read before a purge that came before the waiting operation started", async () => {
+    const proxy = await holdingProxy(stack.products.url);
+    const held = await stack.startRouter({ PRODUCTS_URL: proxy.url });
+    try {
+      const product = await createProduct(stack, admin, { priceCents: 100 });
+      const query = `query Price($id: ID!) { product(id: $id) { priceCents } }`;
+      const read = (accept: string) =>
+        gql<{ product: { priceCents: number } }>(held.url, query, { id: product.id }, { headers: { accept } });
+      // The first read's fetch is answered (100) and held on its way back to the router.
+      const hold = proxy.holdNext();
+      const first = read("application/json");
+      await hold.answered;
+      // The price changes, its purge done, while that answer is on its way.
+      await gql(
+        held.url,
+        `mutation($id: ID!) { updateProduct(id: $id, input: { priceCents: 200 }) { id } }`,
+        { id: product.id },
+        { token: admin.token },
+      );
+      // A read that starts now joins the fetch in flight (another Accept: not coalesced as a whole request).
+      const joined = () => metricTotal(held.internalUrl, "subgraph_fetches_deduplicated_total");
+      const before = await joined();
+      const second = read("application/graphql-response+json");
+      while ((await joined()) === before) await new Promise((resolve) => setTimeout(resolve, 20));
+      hold.release();
+      expect((await first).data?.product.priceCents).toBe(100);
+      expect((await second).data?.product.priceCents).toBe(100);
+      // Neither stored what was read before the purge (the second started after it).
+      await new Promise((resolve) => setTimeout(resolve, 200));
+      const after = await read("application/json");
+      expect([after.headers.get("x-cache"), after.data?.product.priceCents]).toEqual(["MISS", 200]);
+    } finally {
+      await held.close();
+      await proxy.close();
     }
   });
 

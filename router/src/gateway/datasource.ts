@@ -39,7 +39,14 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     super({ url, fetcher: transport.fetcher });
   }
 
-  private readonly inflight = new Map<string, Promise<GatewayGraphQLResponse>>();
+  /**
+   * Fetches in flight, with the purge counter of the operation that sent each (see CacheState.generation;
+   * undefined: it has no cache state, null: its counter could not be read).
+   */
+  private readonly inflight = new Map<
+    string,
+    { response: Promise<GatewayGraphQLResponse>; generation: number | null | undefined }
+  >();
 
   override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RouterContext>): void {
     const headers = request.http?.headers;
@@ -72,13 +79,23 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     const pending = this.inflight.get(key);
     if (pending) {
       this.metrics.subgraphFetchesDeduplicated.inc({ subgraph: this.subgraph });
-      const shared = await pending;
+      // The answer may have been read before a purge that came before this operation started: its
+      // response is stored only if no purge came after the sender's operation started either.
+      if ("cache" in options.context && options.context.cache) {
+        const own = options.context.cache;
+        const sender = pending.generation;
+        own.generation =
+          sender === undefined || sender === null || own.generation === null ? null : Math.min(own.generation, sender);
+      }
+      const shared = await pending.response;
       this.restrictCachePolicy(options, shared.http?.headers.get("cache-control"));
       // Data and errors are the gateway's to mutate: a copy each. The HTTP head is only read.
       return { ...shared, data: structuredClone(shared.data), errors: shared.errors && structuredClone(shared.errors) };
     }
     const fetch = this.processTimed(options, true);
-    this.inflight.set(key, fetch);
+    const generation =
+      "cache" in options.context && options.context.cache ? options.context.cache.generation : undefined;
+    this.inflight.set(key, { response: fetch, generation });
     try {
       return await fetch;
     } finally {
