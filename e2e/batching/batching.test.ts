@@ -205,6 +205,33 @@ describe("batched requests", () => {
     }
   });
 
+  it("counts a cache hit in a batch as executing it would: the batch is answered as with the cache off", async () => {
+    // 1 + 100 × (1 + 20 × 2) = 4,101 each: two do not fit the limit of 5,000 together.
+    const hot = { query: `{ hot: products(first: 100) { edges { node { id posts { author { name } } } } } }` };
+    const other = { query: `{ other: products(first: 100) { edges { node { id posts { author { name } } } } } }` };
+    const uncached = await stack.startRouter({ RESPONSE_CACHE: "false" });
+    try {
+      const read = async () =>
+        (
+          await fetch(stack.routerUrl, {
+            method: "POST",
+            headers: { "content-type": "application/json" },
+            body: JSON.stringify(hot),
+          })
+        ).headers.get("x-cache");
+      expect(await untilHit(read)).toBe("HIT");
+      const [withCache, withoutCache] = await Promise.all(
+        [stack.routerUrl, uncached.url].map((url) => batch(url, [hot, other], { accept: "application/json" })),
+      );
+      const outcome = (answer: typeof withCache) =>
+        answer.body.map((result) => result.errors?.[0] ?? (result.data ? "ok" : "none"));
+      expect(outcome(withCache)).toEqual(outcome(withoutCache));
+      expect(outcome(withCache)[1]).toMatchObject({ extensions: { code: "COST_LIMIT_EXCEEDED" } });
+    } finally {
+      await uncached.close();
+    }
+  });
+
   it("applies the cost limit to a batch as a whole: operations that fit alone but not together are refused", async () => {
     // 100 products with their posts' authors: 1 + 100 × (1 + 20 × 2) = 4,101, under the limit of 5,000 alone.
     // Each under an alias of its own: distinct operations, neither cached nor coalesced with another.

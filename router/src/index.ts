@@ -226,6 +226,7 @@ export async function startRouter(
     compression,
     maxBatchSize: config.maxBatchSize,
     refusal: persistedOperations.refusal,
+    spendBatch: costLimit.spend,
   });
   enforceRequestTimeout(http.app, "/graphql", config.routerTimeoutMs);
   const playground = config.playground.enabled ? await servePlayground(http.app, config.playground.dir, logger) : null;

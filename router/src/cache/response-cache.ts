@@ -71,6 +71,8 @@ export interface EntryMeta {
   ttl: number;
   cc: string;
   op: string | null;
+  /** What executing it cost by the cost limit (a hit in a batch spends it); absent in older entries. */
+  c?: number;
 }
 
 /** A request's claim to refresh one version of an entry (see ResponseCache.claimRefresh). */
@@ -91,6 +93,8 @@ export interface Hit {
   operationName: string | null;
   age: number;
   cacheControl: string;
+  /** What executing it cost by the cost limit; undefined for an entry stored before costs were. */
+  cost: number | undefined;
 }
 
 /** A response to store: its bytes and what the plugin learnt while it was made. */
@@ -103,6 +107,8 @@ export interface Write {
   ttlSeconds: number;
   cacheControl: string;
   operationName: string | null;
+  /** What executing it cost by the cost limit (unknown: not spent by a hit in a batch, which then executes). */
+  cost?: number | null;
   /** The request is a refresh of this entry: if this write stores nothing, the claim is given back. */
   refresh: RefreshClaim | null;
 }
@@ -303,6 +309,7 @@ export class ResponseCache {
         operationName: entry.meta.op,
         age: Math.max(0, Math.round((Date.now() - entry.meta.at) / 1000)),
         cacheControl: entry.meta.cc,
+        cost: entry.meta.c,
       };
     }
     return null;
@@ -344,6 +351,7 @@ export class ResponseCache {
       ttl,
       cc: write.cacheControl,
       op: write.operationName,
+      ...(write.cost == null ? {} : { c: write.cost }),
     };
     const body = Buffer.from(write.body);
     const header = JSON.stringify(meta);

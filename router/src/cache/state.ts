@@ -20,6 +20,8 @@ export interface CacheState {
   query: boolean;
   /** The purge counter when execution started; null when it could not be read (nothing is stored then). */
   generation: number | null;
+  /** What the operation cost by the cost limit, stored with its entry (a hit in a batch spends it). */
+  cost: number | null;
   /** Tags of everything the operation fetched (see tags.ts); null once a fetch could not be tagged. */
   tags: Set<string> | null;
   /** What the operation changed, as the subgraphs reported it: purged before the response is sent. */
@@ -36,6 +38,7 @@ export function newCacheState(request: CacheRequest | null = null): CacheState {
     schema: undefined,
     query: false,
     generation: null,
+    cost: null,
     tags: new Set(),
     purges: new Set(),
     writing: false,

@@ -9,11 +9,12 @@ import {
   TRANSPORT_STATUSES,
 } from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
+import { GraphQLError } from "graphql";
 import { handedOn } from "../cache/hit-lane.ts";
 import { type CacheRequest, hitHeaders, type ResponseCache } from "../cache/response-cache.ts";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
-import { createBatching } from "./batching.ts";
+import { type BatchCost, createBatching } from "./batching.ts";
 import { type Compression, type Encodable, type Encoding, setEncodingHeaders, varyWithAccept } from "./compression.ts";
 import { decoded, isWellFormed, NOT_JSON } from "./well-formed.ts";
 
@@ -32,6 +33,8 @@ export interface GraphQLHandlerOptions {
   maxBatchSize: number;
   /** Why an operation (a request's parameters, or one of a batch) is refused before it runs; null when it is not. */
   refusal: (params: unknown) => Error | null;
+  /** Spends a cache hit's cost of its batch's budget, as executing it would (CostLimit.spend); the refusal if over. */
+  spendBatch: (cost: number, batch: BatchCost) => GraphQLError | null;
 }
 
 interface SharedResponse extends Encodable {
@@ -272,11 +275,22 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         state.request = params;
         state.lookedUp = true;
         const end = options.metrics.graphqlRequests.startTimer();
-        const hit = await cache.lookup(context.viewer, params);
+        let hit = await cache.lookup(context.viewer, params);
+        // In a batch a hit spends what executing it would (below); one stored before costs were executes.
+        if (hit?.cost === undefined && context.batch) hit = null;
         // As in the lane: one request refreshes a hot entry shortly before it expires.
         const claim = hit ? cache.claimRefresh(hit) : null;
         state.refresh = claim && (await claim);
         if (hit && !state.refresh) {
+          // The cost limit counts a batch whole, and a hit answers what executing it would: it spends the
+          // same, or is refused the same (a 400, as in Apollo Server's pipeline: plugins/cost-limit.ts).
+          const over = context.batch && options.spendBatch(hit.cost as number, context.batch);
+          if (over) {
+            const refusal = new GraphQLError(over.message, {
+              extensions: { ...over.extensions, http: { status: 400 } },
+            });
+            return fromApollo(await execute(request, () => Promise.reject(refusal)));
+          }
           options.metrics.cacheResults.inc({ result: "hit" });
           end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
           const headers = hitHeaders(hit, contentType);

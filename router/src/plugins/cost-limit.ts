@@ -21,6 +21,9 @@ export function useCostLimit(costLimit: CostLimit): ApolloServerPlugin<RouterCon
               request.variables,
               // A subscription in a batch is refused (operation-resolution.ts): it spends nothing of it.
               operation.operation === "subscription" ? undefined : contextValue.batch,
+              (cost) => {
+                contextValue.cache.cost = cost;
+              },
             );
           // A limit's refusal is a 400, as validation's are (Apollo Server answers 500 to what this hook throws otherwise).
           if (error)

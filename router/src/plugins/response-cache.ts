@@ -63,6 +63,7 @@ export function useResponseCache(cache: ResponseCache, metrics: RouterMetrics): 
             // As the client was told it (a signed-in caller's is private: plugins/caller-cache-control.ts).
             cacheControl: `max-age=${policy.maxAge}, ${contextValue.viewer ? "private" : "public"}`,
             operationName: operationName ?? null,
+            cost: state.cost,
             refresh: state.refresh,
           });
         },

@@ -195,6 +195,20 @@ export function createCostLimit(options: {
   const bySchema = new WeakMap<GraphQLSchema, CostDirectives>();
   let latest = NONE;
   const directivesOf = (schema: GraphQLSchema) => bySchema.get(schema) ?? latest;
+  /** An operation's `cost` within the limit, with what its batch's operations before it cost (then added to it). */
+  const spend = (cost: number, batch?: { cost: number }): GraphQLError | null => {
+    const total = (batch?.cost ?? 0) + cost;
+    if (total <= options.limit) {
+      if (batch) batch.cost = total;
+      return null;
+    }
+    return new GraphQLError(
+      total === cost
+        ? `Cost limit of ${options.limit} exceeded, found ${cost}.`
+        : `Cost limit of ${options.limit} exceeded by this batch: this operation costs ${cost}, its operations before it ${total - cost}.`,
+      { extensions: { code: LimitCode.cost } },
+    );
+  };
   return {
     update(apiSchema: GraphQLSchema, supergraphSdl: string): void {
       try {
@@ -224,6 +238,8 @@ export function createCostLimit(options: {
       variables: Readonly<Record<string, unknown>> | null | undefined,
       /** The operation's batch: what its operations have cost so far, this one's added when it may run. */
       batch?: { cost: number },
+      /** Told the operation's cost, once worked out. */
+      measured?: (cost: number) => void,
     ): GraphQLError | null {
       const cost = operationCost(schema, directivesOf(schema), document, operation, variables, options.defaultListSize);
       if (typeof cost !== "number") {
@@ -234,18 +250,12 @@ export function createCostLimit(options: {
         });
       }
       options.onCost?.(cost);
-      const total = (batch?.cost ?? 0) + cost;
-      if (total <= options.limit) {
-        if (batch) batch.cost = total;
-        return null;
-      }
-      return new GraphQLError(
-        total === cost
-          ? `Cost limit of ${options.limit} exceeded, found ${cost}.`
-          : `Cost limit of ${options.limit} exceeded by this batch: this operation costs ${cost}, its operations before it ${total - cost}.`,
-        { extensions: { code: LimitCode.cost } },
-      );
+      measured?.(cost);
+      return spend(cost, batch);
     },
+
+    /** Spends `cost` of the batch's budget (a cache hit's, as its execution would), or the error if over it. */
+    spend,
   };
 }
 export type CostLimit = ReturnType<typeof createCostLimit>;
