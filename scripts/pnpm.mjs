@@ -11,12 +11,10 @@ const root = join(dirname(fileURLToPath(import.meta.url)), "..");
 const { packageManager } = JSON.parse(readFileSync(join(root, "package.json"), "utf8"));
 
 export function pnpm(args, options = {}) {
-  const result = spawnSync("npx", ["--yes", packageManager, ...args], {
-    stdio: "inherit",
-    cwd: root,
-    ...options,
-    env: { ...process.env, npm_config_update_notifier: "false", ...options.env },
-  });
+  const env = { ...process.env, npm_config_update_notifier: "false", ...options.env };
+  // pnpm sets it for the scripts it runs; npm does not know it, and warned on every npx inside them.
+  delete env.npm_config_verify_deps_before_run;
+  const result = spawnSync("npx", ["--yes", packageManager, ...args], { stdio: "inherit", cwd: root, ...options, env });
   if (result.error) throw result.error;
   return result.status ?? 1;
 }

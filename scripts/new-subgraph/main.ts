@@ -59,5 +59,8 @@ console.log(`
     - if it calls another subgraph directly: \`calls\` in its line of packages/registry/src/subgraphs.ts
       (deploy/registry.test.ts then says which deploy lines to add)
     - production: create the ${envPrefix(name)}_DATABASE_URL secret (deploy/k8s/overlays/prod/README.md)
-  \`npm run dev\` starts it with the others; commit everything \`git status\` shows.
+    - end-to-end tests: "@supergraph/${name}": "workspace:*" in e2e/package.json (then \`npm run setup\`),
+      and start it in e2e/harness.ts beside the others
+  \`npm run dev\` starts it with the others (restart a \`npm run dev\` already running); commit everything
+  \`git status\` shows.
 `);
