@@ -38,10 +38,12 @@ export const Mutation = {
     const viewer = requireViewer(context.viewer);
     const { items } = validate(placeOrderInput, args.input, "input");
     // The stock of every product changed (in the products subgraph, which the router did not call), and
-    // the buyer's order list grew. Told whether it is placed or not: a failed order's stock was reserved,
-    // then released, and a read between the two may have been cached.
-    invalidate(context, entityTag("User", viewer.userId), ...items.map((item) => entityTag("Product", item.productId)));
-    return placeOrder(context, viewer, items);
+    // the buyer's order list grew; an order that failed once its stock was reserved gave the stock back,
+    // and a read between the two may have been cached.
+    const products = items.map((item) => entityTag("Product", item.productId));
+    const order = await placeOrder({ ...context, onReleased: () => invalidate(context, ...products) }, viewer, items);
+    invalidate(context, entityTag("User", viewer.userId), ...products);
+    return order;
   },
 
   async cancelOrder(_, { id }, context) {

@@ -47,6 +47,8 @@ export async function placeOrder(
     config: { openOrders: OpenOrderLimits; placeOrderTimeoutMs: number };
     placing: BuyerQueue;
     requestId?: string;
+    /** Told when stock it reserved (or may have) was released: a read made between the two may be cached. */
+    onReleased?: () => void;
   },
   viewer: Viewer,
   lines: Array<{ productId: string; quantity: number }>,
@@ -72,6 +74,7 @@ async function placeNow(
   const callOptions = { viewer, requestId: deps.requestId };
 
   const compensate = async (reason: string) => {
+    deps.onReleased?.();
     try {
       await deps.stock.release(orderId, callOptions);
       deps.logger.warn({ orderId, reason }, "order not placed; stock reservation released");
