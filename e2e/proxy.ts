@@ -1,5 +1,7 @@
-import { createServer, request as httpRequest, type Server } from "node:http";
+import { createServer, request as httpRequest, type IncomingMessage, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
+
+// HTTP proxies in front of a real subgraph, for the faults and races tests make on purpose.
 
 export interface SubgraphProxy {
   url: string;
@@ -12,6 +14,58 @@ export interface SubgraphProxy {
   close(): Promise<void>;
 }
 
+/** Passes a request on to `upstream`; `answered` gets the subgraph's response. */
+function forward(upstream: URL, incoming: IncomingMessage, answered: (response: IncomingMessage) => void): void {
+  const request = httpRequest(
+    {
+      host: upstream.hostname,
+      port: upstream.port,
+      path: upstream.pathname,
+      method: incoming.method,
+      headers: incoming.headers,
+    },
+    answered,
+  );
+  incoming.pipe(request);
+}
+
+/** Serves `handle` on a free local port: its GraphQL URL, and how to stop it. */
+async function serve(handle: (incoming: IncomingMessage, outgoing: ServerResponse) => void) {
+  const server = createServer(handle);
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    async close() {
+      server.closeAllConnections();
+      await new Promise((resolve) => server.close(resolve));
+    },
+  };
+}
+
+/**
+ * A proxy that passes each request on at once and sends the subgraph's answer back when `holdOf(n)` (n: 1
+ * for the first request), if it gives a hold, has run out: it is called once the answer is made, so what
+ * the subgraph read was read before it is held.
+ */
+async function answeringLate(target: string, holdOf: (n: number) => (() => Promise<void>) | undefined) {
+  const upstream = new URL(target);
+  let requests = 0;
+  const server = await serve((incoming, outgoing) => {
+    const hold = holdOf(++requests);
+    forward(upstream, incoming, (response) => {
+      const chunks: Buffer[] = [];
+      response.on("data", (chunk: Buffer) => chunks.push(chunk));
+      response.on("end", async () => {
+        if (hold) await hold();
+        if (outgoing.destroyed) return;
+        outgoing.writeHead(response.statusCode ?? 502, response.headers);
+        outgoing.end(Buffer.concat(chunks));
+      });
+    });
+  });
+  return { ...server, requests: () => requests };
+}
+
 /**
  * An HTTP proxy in front of a real subgraph: holds each request `delayMs` before forwarding it (so
  * requests overlap, or stay in flight), can hang or fail, and counts what reaches the subgraph.
@@ -20,7 +74,7 @@ export async function delayingProxy(target: string, delayMs = 0): Promise<Subgra
   const upstream = new URL(target);
   let forwarded = 0;
   const state = { hang: false, fail: false };
-  const server: Server = createServer((incoming, outgoing) => {
+  const server = await serve((incoming, outgoing) => {
     if (state.hang) return;
     if (state.fail) {
       outgoing.writeHead(502).end();
@@ -28,31 +82,20 @@ export async function delayingProxy(target: string, delayMs = 0): Promise<Subgra
     }
     setTimeout(() => {
       forwarded++;
-      const request = httpRequest(
-        {
-          host: upstream.hostname,
-          port: upstream.port,
-          path: upstream.pathname,
-          method: incoming.method,
-          headers: incoming.headers,
-        },
-        (response) => {
-          outgoing.writeHead(response.statusCode ?? 502, response.headers);
-          response.pipe(outgoing);
-        },
-      );
-      incoming.pipe(request);
+      forward(upstream, incoming, (response) => {
+        outgoing.writeHead(response.statusCode ?? 502, response.headers);
+        response.pipe(outgoing);
+      });
     }, delayMs);
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return Object.assign(state, {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
-    forwarded: () => forwarded,
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
-    },
-  });
+  return Object.assign(state, { ...server, forwarded: () => forwarded });
+}
+
+/** A proxy that answers the first `late` requests `delayMs` after the subgraph did; counts every request. */
+export function lateProxy(target: string, late: number, delayMs: number) {
+  return answeringLate(target, (n) =>
+    n <= late ? () => new Promise<void>((resolve) => setTimeout(resolve, delayMs)) : undefined,
+  );
 }
 
 export interface HoldingProxy {
@@ -65,40 +108,21 @@ export interface HoldingProxy {
   close(): Promise<void>;
 }
 
-/** An HTTP proxy in front of a real subgraph that can hold an answer already made, for races made on purpose. */
+/** A proxy that can hold an answer already made until released, for races made on purpose. */
 export async function holdingProxy(target: string): Promise<HoldingProxy> {
-  const upstream = new URL(target);
   let next: { answered: () => void; released: Promise<void> } | null = null;
-  const server: Server = createServer((incoming, outgoing) => {
+  const proxy = await answeringLate(target, () => {
     const hold = next;
     next = null;
-    const request = httpRequest(
-      {
-        host: upstream.hostname,
-        port: upstream.port,
-        path: upstream.pathname,
-        method: incoming.method,
-        headers: incoming.headers,
-      },
-      (response) => {
-        const chunks: Buffer[] = [];
-        response.on("data", (chunk: Buffer) => chunks.push(chunk));
-        response.on("end", async () => {
-          if (hold) {
-            hold.answered();
-            await hold.released;
-          }
-          if (outgoing.destroyed) return;
-          outgoing.writeHead(response.statusCode ?? 502, response.headers);
-          outgoing.end(Buffer.concat(chunks));
-        });
-      },
-    );
-    incoming.pipe(request);
+    if (!hold) return undefined;
+    return () => {
+      hold.answered();
+      return hold.released;
+    };
   });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
   return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/graphql`,
+    url: proxy.url,
+    close: proxy.close,
     holdNext() {
       let answered = () => {};
       let release = () => {};
@@ -108,10 +132,6 @@ export async function holdingProxy(target: string): Promise<HoldingProxy> {
       };
       next = { answered, released: held.released };
       return { answered: held.answered, release };
-    },
-    async close() {
-      server.closeAllConnections();
-      await new Promise((resolve) => server.close(resolve));
     },
   };
 }

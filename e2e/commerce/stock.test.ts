@@ -1,6 +1,4 @@
 import { randomUUID } from "node:crypto";
-import { createServer, request as httpRequest, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { createLogger, INTERNAL_TOKEN_HEADER, signInternalToken } from "@supergraph/kit/runtime";
 import type { RunningSubgraph } from "@supergraph/kit/subgraph";
 import * as orders from "@supergraph/orders";
@@ -17,6 +15,7 @@ import {
   stockOf,
   testEnv,
 } from "../harness.ts";
+import { lateProxy } from "../proxy.ts";
 
 let stack: Stack;
 let admin: SignedIn;
@@ -144,45 +143,7 @@ describe("placeOrder when something fails", () => {
     );
   }
   /** A proxy in front of products that answers its first `late` calls 1.5 s after products did. */
-  async function lateProducts(late: number) {
-    let requests = 0;
-    const target = new URL(stack.products.url);
-    const proxy: Server = createServer((incoming, outgoing) => {
-      const delayed = ++requests <= late;
-      const upstream = httpRequest(
-        {
-          host: target.hostname,
-          port: target.port,
-          path: target.pathname,
-          method: incoming.method,
-          headers: incoming.headers,
-        },
-        (response) => {
-          const chunks: Buffer[] = [];
-          response.on("data", (chunk: Buffer) => chunks.push(chunk));
-          response.on("end", () => {
-            const reply = () => {
-              if (outgoing.destroyed) return;
-              outgoing.writeHead(response.statusCode ?? 502, response.headers);
-              outgoing.end(Buffer.concat(chunks));
-            };
-            if (delayed) setTimeout(reply, 1_500);
-            else reply();
-          });
-        },
-      );
-      incoming.pipe(upstream);
-    });
-    await new Promise<void>((resolve) => proxy.listen(0, "127.0.0.1", resolve));
-    return {
-      url: `http://127.0.0.1:${(proxy.address() as AddressInfo).port}/graphql`,
-      requests: () => requests,
-      async close() {
-        proxy.closeAllConnections();
-        await new Promise((resolve) => proxy.close(resolve));
-      },
-    };
-  }
+  const lateProducts = (late: number) => lateProxy(stack.products.url, late, 1_500);
   const PLACE = `mutation($input: PlaceOrderInput!) { placeOrder(input: $input) { id items { quantity unitPriceCents } } }`;
 
   it("releases the reservation when the order cannot be saved, leaving no stock taken", async () => {
