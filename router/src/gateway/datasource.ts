@@ -1,13 +1,17 @@
 import { type GraphQLDataSourceProcessOptions, RemoteGraphQLDataSource } from "@apollo/gateway";
 import type { GatewayGraphQLResponse } from "@apollo/server-gateway-interface";
 import { INTERNAL_TOKEN_HEADER, injectTraceContext } from "@supergraph/kit/runtime";
-import { recordFetch } from "../cache/state.ts";
+import { type CacheState, recordFetch } from "../cache/state.ts";
 import type { RouterContext } from "../context.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
 import type { Revocations } from "../protection/revocations.ts";
 import { type SubgraphFetcher, SubgraphUnreachableError } from "./fetcher.ts";
 
 const MUTATION = /^\s*mutation\b/;
+
+/** The response cache's state of the operation a fetch is for (none for a health check or a schema load). */
+const cacheStateOf = (options: GraphQLDataSourceProcessOptions<RouterContext>): CacheState | undefined =>
+  "cache" in options.context ? options.context.cache : undefined;
 
 /**
  * How the router calls one subgraph.
@@ -65,9 +69,8 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
     if (this.subgraph === "users" && this.revocations && Array.isArray(revoked)) {
       await this.revocations.revoke(revoked.filter((entry): entry is string => typeof entry === "string"));
     }
-    if ("cache" in options.context && options.context.cache) {
-      recordFetch(options.context.cache, this.subgraph, options.request.query ?? "", response.extensions);
-    }
+    const cache = cacheStateOf(options);
+    if (cache) recordFetch(cache, this.subgraph, options.request.query ?? "", response.extensions);
     return response;
   }
 
@@ -81,8 +84,8 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
       this.metrics.subgraphFetchesDeduplicated.inc({ subgraph: this.subgraph });
       // The answer may have been read before a purge that came before this operation started: its
       // response is stored only if no purge came after the sender's operation started either.
-      if ("cache" in options.context && options.context.cache) {
-        const own = options.context.cache;
+      const own = cacheStateOf(options);
+      if (own) {
         const sender = pending.generation;
         own.generation =
           sender === undefined || sender === null || own.generation === null ? null : Math.min(own.generation, sender);
@@ -93,9 +96,7 @@ export class RouterDataSource extends RemoteGraphQLDataSource<RouterContext> {
       return { ...shared, data: structuredClone(shared.data), errors: shared.errors && structuredClone(shared.errors) };
     }
     const fetch = this.processTimed(options, true);
-    const generation =
-      "cache" in options.context && options.context.cache ? options.context.cache.generation : undefined;
-    this.inflight.set(key, { response: fetch, generation });
+    this.inflight.set(key, { response: fetch, generation: cacheStateOf(options)?.generation });
     try {
       return await fetch;
     } finally {

@@ -9,10 +9,11 @@ import {
   TRANSPORT_STATUSES,
 } from "@supergraph/kit/runtime";
 import type { FastifyReply, FastifyRequest } from "fastify";
-import { GraphQLError } from "graphql";
+import type { GraphQLError } from "graphql";
 import { handedOn } from "../cache/hit-lane.ts";
 import { type CacheRequest, hitHeaders, type ResponseCache } from "../cache/response-cache.ts";
 import type { RouterContext } from "../context.ts";
+import { asRequestError } from "../plugins/cost-limit.ts";
 import type { RouterMetrics } from "../process/metrics.ts";
 import { type BatchCost, createBatching } from "./batching.ts";
 import { type Compression, type Encodable, type Encoding, setEncodingHeaders, varyWithAccept } from "./compression.ts";
@@ -66,7 +67,7 @@ function specStatus(status: number, response: HTTPGraphQLResponse, wellFormed: (
 /** Whether an answer is an operation's result (it has `data`, null included), not a refusal before it ran. */
 function ran(response: HTTPGraphQLResponse): boolean {
   if (response.body.kind !== "complete") return true;
-  const parsed = parseJson(response.body.string);
+  const parsed = decoded(response.body.string);
   return typeof parsed === "object" && parsed !== null && Object.hasOwn(parsed, "data");
 }
 
@@ -78,15 +79,6 @@ function coalescingKey(body: unknown): string | null {
     return null;
   }
 }
-
-const parseJson = (text: unknown): unknown => {
-  if (typeof text !== "string") return text;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return null;
-  }
-};
 
 /**
  * The GraphQL parameters of a request, as the cache looks them up: a POST's JSON object, or a GET's query
@@ -283,14 +275,9 @@ export function createGraphQLHandler(options: GraphQLHandlerOptions) {
         state.refresh = claim && (await claim);
         if (hit && !state.refresh) {
           // The cost limit counts a batch whole, and a hit answers what executing it would: it spends the
-          // same, or is refused the same (a 400, as in Apollo Server's pipeline: plugins/cost-limit.ts).
+          // same, or is refused the same (as in Apollo Server's pipeline: plugins/cost-limit.ts).
           const over = context.batch && options.spendBatch(hit.cost as number, context.batch);
-          if (over) {
-            const refusal = new GraphQLError(over.message, {
-              extensions: { ...over.extensions, http: { status: 400 } },
-            });
-            return fromApollo(await execute(request, () => Promise.reject(refusal)));
-          }
+          if (over) return fromApollo(await execute(request, () => Promise.reject(asRequestError(over))));
           options.metrics.cacheResults.inc({ result: "hit" });
           end({ operation: operationLabel(operationNames, hit.operationName), outcome: "ok" });
           const headers = hitHeaders(hit, contentType);

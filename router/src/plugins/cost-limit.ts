@@ -3,6 +3,10 @@ import { GraphQLError } from "graphql";
 import type { RouterContext } from "../context.ts";
 import type { CostLimit } from "../protection/cost.ts";
 
+/** A limit's refusal as a 400, as validation's are (Apollo Server answers 500 to what a hook throws otherwise). */
+export const asRequestError = (error: GraphQLError): GraphQLError =>
+  new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+
 /**
  * The cost limit with the request's variables in place, before anything is planned (see protection/cost.ts);
  * for an operation of a batch, with what the batch's other operations cost.
@@ -25,9 +29,7 @@ export function useCostLimit(costLimit: CostLimit): ApolloServerPlugin<RouterCon
                 contextValue.cache.cost = cost;
               },
             );
-          // A limit's refusal is a 400, as validation's are (Apollo Server answers 500 to what this hook throws otherwise).
-          if (error)
-            throw new GraphQLError(error.message, { extensions: { ...error.extensions, http: { status: 400 } } });
+          if (error) throw asRequestError(error);
         },
       };
     },
